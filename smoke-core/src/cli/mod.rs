@@ -1,0 +1,133 @@
+//! The command line both binaries share: `run`, `check`, `list`. A binary only says which side
+//! it is and how to make its connector.
+
+mod args;
+
+pub use args::{Cli, Command, PanelArgs, RunArgs};
+
+use crate::http::{panel_probes, resolve, Connector};
+use crate::outcome::{Outcome, RunReport};
+use crate::panel::{self, LoadOptions, Mode, Panel, Request};
+use crate::report::{render, HumanStyle};
+use clap::Parser;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Makes the side's connector for a loaded panel.
+pub type MakeConnector = fn(&Panel) -> Result<Arc<dyn Connector>, String>;
+
+/// The whole program of a smoke binary.
+pub fn main(mode: Mode, make: MakeConnector) -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fatal(format!("cannot start the async runtime: {e}")),
+    };
+    let code = runtime.block_on(execute(cli.command, mode, make));
+    // Hung connections may still be parked in tasks: don't wait for them at exit.
+    runtime.shutdown_background();
+    ExitCode::from(code)
+}
+
+/// Runs one command and returns its exit status (0/1/2 by outcome, 3 when the panel or the
+/// checker is broken).
+pub async fn execute(command: Command, mode: Mode, make: MakeConnector) -> u8 {
+    let args = command.panel_args();
+    let panel = match load(args) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("smoke: {e}");
+            return 3;
+        }
+    };
+    let connector = match make(&panel) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("smoke: {e}");
+            return 3;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match command {
+        Command::Check(_) => {
+            let n = panel.probes.iter().filter(|p| p.runs_in(mode)).count();
+            let _ = writeln!(
+                out,
+                "{}: panel \"{}\" is valid: {} probes ({} in {} mode)",
+                panel.source.display(),
+                panel.name,
+                panel.probes.len(),
+                n,
+                mode.as_str()
+            );
+            0
+        }
+        Command::List(args) => {
+            for r in resolve(&panel, connector.as_ref(), &args.only).await {
+                let place = match &r.endpoint {
+                    Ok(e) => e.display.clone(),
+                    Err(f) => format!("(unresolved: {})", f.detail),
+                };
+                let _ = writeln!(
+                    out,
+                    "{}\t{}\t{}",
+                    r.spec.name,
+                    describe(&r.spec.request),
+                    place
+                );
+            }
+            0
+        }
+        Command::Run(run) => {
+            let report = run_panel(&panel, connector, &run.panel.only, run.concurrency).await;
+            let style = HumanStyle {
+                colour: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            };
+            let _ = out.write_all(render(&report, run.format, style).as_bytes());
+            let _ = out.flush();
+            report.outcome.exit_code() as u8
+        }
+    }
+}
+
+/// One tick of `panel` from this connector's side.
+pub async fn run_panel(
+    panel: &Panel,
+    connector: Arc<dyn Connector>,
+    only: &[String],
+    concurrency: usize,
+) -> RunReport {
+    let mode = connector.mode();
+    let probes = panel_probes(panel, connector, only).await;
+    let mut report = crate::runner::run_tick(&panel.name, mode.as_str(), probes, concurrency).await;
+    if report.probes.is_empty() {
+        // A run that checked nothing is not a pass.
+        report.outcome = Outcome::Error;
+    }
+    report
+}
+
+fn load(args: &PanelArgs) -> Result<Panel, String> {
+    let path = args.panel.as_ref().ok_or(
+        "no panel: give --panel FILE or set SMOKE_PANEL (the herodemo panel is probes/herodemo.toml)",
+    )?;
+    panel::load(path, &LoadOptions::from_env(args.set.clone())).map_err(|e| e.to_string())
+}
+
+fn describe(request: &Request) -> String {
+    match request {
+        Request::Get { path } => format!("GET {path}"),
+        Request::Post { path, .. } => format!("POST {path}"),
+        Request::Rpc { method, .. } => format!("rpc {method}"),
+    }
+}
+
+fn fatal(message: String) -> ExitCode {
+    eprintln!("smoke: {message}");
+    ExitCode::from(3)
+}

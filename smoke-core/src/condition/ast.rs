@@ -1,0 +1,264 @@
+//! The parsed shape of a condition. Everything a check needs at evaluation time is resolved here
+//! (JSONPaths, selectors and regexes compiled), so evaluating never goes back to the text.
+
+use std::fmt;
+use std::time::Duration;
+
+use regex::Regex;
+use scraper::Selector;
+use serde_json_path::JsonPath;
+
+use super::value::Num;
+
+/// One parsed condition: `<subject> <op> [<operand>]`.
+#[derive(Debug, Clone)]
+pub(crate) struct Ast {
+    pub subject: Subject,
+    /// The subject as written, for messages.
+    pub subject_text: String,
+    pub op: Op,
+    pub operand: Operand,
+}
+
+/// Which timing a `time` subject reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Dns,
+    Connect,
+    Tls,
+    FirstByte,
+    Total,
+}
+
+/// What a condition looks at.
+#[derive(Debug, Clone)]
+pub(crate) enum Subject {
+    Status,
+    Body,
+    Bytes,
+    Time(Phase),
+    /// Lower-cased header name.
+    Header(String),
+    /// `json...`, `result...` and `$...` all end up as one compiled query.
+    Json(JsonPath),
+    Len(Box<Subject>),
+    Html(Box<Selector>),
+    Cert(CertField),
+    Dns(DnsField),
+}
+
+/// Which part of the peer certificate a `cert.` subject reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CertField {
+    DaysLeft,
+    Issuer,
+    Subject,
+    NotAfter,
+}
+
+/// Which part of the DNS answer a `dns.` subject reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DnsField {
+    Rcode,
+    Addresses,
+}
+
+/// The static type of a subject: it decides which operators and values make sense, so that
+/// mistakes like `time < 5` are caught when the panel loads instead of failing every tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Number,
+    Duration,
+    Size,
+    Text,
+    Timestamp,
+    List,
+    /// Whatever the body holds; checked at evaluation time.
+    Json,
+}
+
+impl Kind {
+    /// How the kind is named in error messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Number => "a number",
+            Kind::Duration => "a duration",
+            Kind::Size => "a size",
+            Kind::Text => "text",
+            Kind::Timestamp => "a date",
+            Kind::List => "a list",
+            Kind::Json => "JSON",
+        }
+    }
+}
+
+impl Subject {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Subject::Status
+            | Subject::Cert(CertField::DaysLeft)
+            | Subject::Len(_)
+            | Subject::Html(_) => Kind::Number,
+            Subject::Time(_) => Kind::Duration,
+            Subject::Bytes => Kind::Size,
+            Subject::Body
+            | Subject::Header(_)
+            | Subject::Cert(CertField::Issuer | CertField::Subject)
+            | Subject::Dns(DnsField::Rcode) => Kind::Text,
+            Subject::Cert(CertField::NotAfter) => Kind::Timestamp,
+            Subject::Dns(DnsField::Addresses) => Kind::List,
+            Subject::Json(_) => Kind::Json,
+        }
+    }
+
+    /// Whether the subject can yield "nothing"; `exists` on one that cannot is always true and
+    /// almost certainly a mistake.
+    pub fn can_be_missing(&self) -> bool {
+        match self {
+            Subject::Body | Subject::Bytes | Subject::Html(_) => false,
+            Subject::Len(inner) => inner.can_be_missing(),
+            _ => true,
+        }
+    }
+}
+
+/// The operators, in the order they are listed to people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Contains,
+    NotContains,
+    Matches,
+    Exists,
+    NotExists,
+    In,
+}
+
+impl Op {
+    pub const ALL: [Op; 12] = [
+        Op::Eq,
+        Op::Ne,
+        Op::Lt,
+        Op::Le,
+        Op::Gt,
+        Op::Ge,
+        Op::Contains,
+        Op::NotContains,
+        Op::Matches,
+        Op::Exists,
+        Op::NotExists,
+        Op::In,
+    ];
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Eq => "==",
+            Op::Ne => "!=",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Contains => "contains",
+            Op::NotContains => "!contains",
+            Op::Matches => "matches",
+            Op::Exists => "exists",
+            Op::NotExists => "!exists",
+            Op::In => "in",
+        }
+    }
+
+    pub fn from_symbol(word: &str) -> Option<Op> {
+        Op::ALL.into_iter().find(|op| op.symbol() == word)
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.symbol())
+    }
+}
+
+/// What the operator is applied with.
+#[derive(Debug, Clone)]
+pub(crate) enum Operand {
+    /// `exists` / `!exists`.
+    None,
+    Literal(Literal),
+    /// `matches`: the compiled regex and the pattern as written (for messages).
+    Regex(Box<Regex>, String),
+}
+
+/// A value written in a condition. Numbers, durations and sizes keep their text as written so
+/// messages echo the author's spelling (`60s` stays `60s`, not `1m`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Literal {
+    Null,
+    Bool(bool),
+    Number(Num, String),
+    Text(String),
+    Duration(Duration, String),
+    Size(u64, String),
+    Timestamp(jiff::Timestamp, String),
+    List(Vec<Literal>),
+    /// A `{...}` object, compared structurally with JSON.
+    Json(serde_json::Value),
+}
+
+impl Literal {
+    /// The literal as plain text, for operators that work on text (`contains` on a string, an
+    /// object key) when the author wrote something that looked like a number or duration.
+    pub fn plain_text(&self) -> Option<String> {
+        match self {
+            Literal::Null => Some("null".into()),
+            Literal::Bool(b) => Some(b.to_string()),
+            Literal::Number(_, raw)
+            | Literal::Duration(_, raw)
+            | Literal::Size(_, raw)
+            | Literal::Timestamp(_, raw) => Some(raw.clone()),
+            Literal::Text(t) => Some(t.clone()),
+            Literal::List(_) | Literal::Json(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Literal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Literal::Null => f.write_str("null"),
+            Literal::Bool(b) => write!(f, "{b}"),
+            Literal::Number(_, raw)
+            | Literal::Duration(_, raw)
+            | Literal::Size(_, raw)
+            | Literal::Timestamp(_, raw) => f.write_str(raw),
+            Literal::Text(t) => f.write_str(&super::value::quote(t)),
+            Literal::List(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+            Literal::Json(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+impl fmt::Display for Ast {
+    /// The condition in one normalized line, as used in "expected ..." messages.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.subject_text, self.op)?;
+        match &self.operand {
+            Operand::None => Ok(()),
+            Operand::Literal(lit) => write!(f, " {lit}"),
+            Operand::Regex(_, pattern) => write!(f, " {pattern}"),
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! The condition language: one-line assertions on what a probe observed.
+//!
+//! ```text
+//! status == 200
+//! len(result) > 0
+//! html(nav#hero-nav) >= 1
+//! time < 800ms
+//! header.content-type contains image/jpeg
+//! $.result[?@.name == 'x'] exists
+//! ```
+//!
+//! A condition is `<subject> <operator> [<value>]`. It is parsed and type-checked once, when
+//! the panel loads, so that every mistake a parser can see (a typo in a subject, `time < 5`
+//! without a unit, a bad regex, JSONPath or CSS selector) stops the panel with a column number
+//! instead of failing quietly on every tick. Evaluation then works on the compiled form only and
+//! cannot fail: anything odd about the observation shows up as the judged value (`nothing`).
+//!
+//! Subjects: `status`, `body`, `bytes`, `time`, `time.dns|connect|tls|first_byte`,
+//! `header.<name>`, `json`, `json.<path>`, `$<jsonpath>`, `result`, `result.<path>`,
+//! `len(<subject>)`, `html(<css>)`, `cert.days_left|issuer|subject|not_after`,
+//! `dns.rcode|addresses`.
+//!
+//! Operators: `==`, `!=`, `<`, `<=`, `>`, `>=`, `contains`, `!contains`, `matches`, `exists`,
+//! `!exists`, `in`.
+//!
+//! Values: numbers, `"quoted"` or `'quoted'` strings, bare text (the rest of the line),
+//! durations (`800ms`), sizes (`1KiB`), `null`, `true`, `false`, `[lists]` and `{JSON objects}`.
+
+mod ast;
+mod eval;
+mod lex;
+mod literal;
+mod parse;
+mod subject;
+mod suggest;
+mod value;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+
+use crate::observation::Observation;
+
+/// A parsed, checked condition.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    text: String,
+    ast: ast::Ast,
+}
+
+/// Why a condition could not be parsed, and where.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("column {column}: {message}")]
+pub struct ConditionError {
+    /// 1-based, in chars, within the text given to [`Condition::parse`].
+    pub column: usize,
+    pub message: String,
+}
+
+/// The verdict on one observation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judgement {
+    pub passed: bool,
+    /// The actual value rendered for a person, cut to at most 120 chars (with "…" when cut).
+    pub got: String,
+    /// One line, `expected <condition>, got <value>`, written the same way whether or not the
+    /// condition passed so that callers can log it unconditionally.
+    pub message: String,
+}
+
+impl Condition {
+    /// Parses one condition. Errors carry a 1-based column (in chars) within `text`.
+    pub fn parse(text: &str) -> Result<Condition, ConditionError> {
+        let ast = parse::parse(text)?;
+        Ok(Condition {
+            text: text.trim().to_string(),
+            ast,
+        })
+    }
+
+    /// The condition as written, without surrounding whitespace.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Judges the observation. Never panics.
+    pub fn evaluate(&self, obs: &Observation) -> Judgement {
+        let (passed, got) = eval::judge(&self.ast, obs);
+        let message = format!("expected {}, got {got}", self.ast);
+        Judgement {
+            passed,
+            got,
+            message,
+        }
+    }
+}
+
+/// Two conditions are the same when they were written the same: the compiled parts (regexes,
+/// selectors) have no equality of their own.
+impl PartialEq for Condition {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl fmt::Display for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::str::FromStr for Condition {
+    type Err = ConditionError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Condition::parse(text)
+    }
+}
+
+/// Conditions are written as strings in panel files; a bad one is a deserialization error, so
+/// the file format's own error reporting adds the file position to our column.
+impl<'de> serde::Deserialize<'de> for Condition {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Condition::parse(&text).map_err(serde::de::Error::custom)
+    }
+}

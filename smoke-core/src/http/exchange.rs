@@ -1,0 +1,153 @@
+//! One request, one response, over a stream the connector made.
+
+use super::Connection;
+use crate::observation::Observation;
+use crate::outcome::{Cause, Failure, Phase};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use std::time::Duration;
+use tokio::time::{timeout_at, Instant};
+
+/// The bounds of one exchange.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// When the whole attempt must be over.
+    pub deadline: Instant,
+    /// The probe's timeout, for the words of a timeout failure.
+    pub timeout: Duration,
+    /// Bytes of body kept; a longer body is cut and the probe fails.
+    pub max_body: u64,
+    /// When the attempt started (for `total`).
+    pub started: Instant,
+}
+
+/// Aborts the connection driver when the exchange ends, so a hung peer holds nothing.
+struct AbortOnDrop(tokio::task::AbortHandle);
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Sends `request` on `conn` and reads the answer within the limits.
+pub async fn exchange(
+    conn: Connection,
+    request: http::Request<Full<Bytes>>,
+    limits: Limits,
+) -> Result<Observation, Failure> {
+    let Connection {
+        stream,
+        mut timings,
+        cert,
+    } = conn;
+    let sent = Instant::now();
+    let headers_timeout = || Failure::timeout(Phase::Headers, limits.timeout);
+    let (mut sender, driver) = timeout_at(
+        limits.deadline,
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)),
+    )
+    .await
+    .map_err(|_| headers_timeout())?
+    .map_err(|e| {
+        Failure::at(
+            Cause::Protocol,
+            Phase::Headers,
+            format!("HTTP handshake: {e}"),
+        )
+    })?;
+    let _driver = AbortOnDrop(tokio::spawn(driver).abort_handle());
+
+    let response = timeout_at(limits.deadline, sender.send_request(request))
+        .await
+        .map_err(|_| headers_timeout())?
+        .map_err(|e| head_error(&e))?;
+    timings.first_byte = Some(sent.elapsed());
+
+    let (parts, mut body) = response.into_parts();
+    let mut data: Vec<u8> = Vec::new();
+    let mut truncated = false;
+    loop {
+        let frame = match timeout_at(limits.deadline, body.frame()).await {
+            Err(_) => return Err(Failure::timeout(Phase::Body, limits.timeout)),
+            Ok(None) => break,
+            Ok(Some(Err(e))) => return Err(body_error(&e, data.len(), &parts.headers)),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(chunk) = frame.into_data() {
+            let room = (limits.max_body as usize).saturating_sub(data.len());
+            if chunk.len() > room {
+                data.extend_from_slice(&chunk[..room]);
+                truncated = true;
+                break;
+            }
+            data.extend_from_slice(&chunk);
+        }
+    }
+    timings.total = Some(limits.started.elapsed());
+    let headers = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let mut obs = Observation::http(parts.status.as_u16(), headers, data);
+    obs.body_truncated = truncated;
+    obs.timings = timings;
+    obs.cert = cert;
+    if truncated {
+        return Err(Failure::at(
+            Cause::Protocol,
+            Phase::Body,
+            format!(
+                "body over the cap of {}: cut there (raise max_body if this is expected)",
+                crate::units::format_size(limits.max_body)
+            ),
+        ));
+    }
+    Ok(obs)
+}
+
+fn head_error(e: &hyper::Error) -> Failure {
+    let detail = if e.is_incomplete_message() || e.is_canceled() || e.is_closed() {
+        "empty reply: the connection closed before any answer".to_string()
+    } else if e.is_parse() || e.is_parse_status() {
+        format!("malformed HTTP reply: {}", root_cause(e))
+    } else {
+        format!("no HTTP answer: {}", root_cause(e))
+    };
+    Failure::at(Cause::Protocol, Phase::Headers, detail)
+}
+
+fn body_error(e: &hyper::Error, got: usize, headers: &http::HeaderMap) -> Failure {
+    let expected = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| format!(" of {v}"))
+        .unwrap_or_default();
+    let detail = if e.is_incomplete_message() || e.is_closed() || e.is_canceled() {
+        format!("truncated body: the connection closed after {got}{expected} bytes")
+    } else {
+        format!(
+            "truncated body after {got}{expected} bytes: {}",
+            root_cause(e)
+        )
+    };
+    Failure::at(Cause::Protocol, Phase::Body, detail)
+}
+
+/// hyper's error chain in one line.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

@@ -1,0 +1,62 @@
+//! The HTTP engine: one fresh HTTP/1.1 exchange over any stream, with a deadline on every phase.
+//!
+//! A [`Connector`] only makes the stream (a Unix socket inside the VM, DNS + TCP + TLS from
+//! outside); everything after that is shared, so both sides judge the same bytes the same way.
+
+mod build;
+mod exchange;
+mod probe;
+
+pub use build::{panel_probes, resolve, Resolved};
+pub use exchange::{exchange, Limits};
+pub use probe::HttpProbe;
+
+use crate::observation::{CertInfo, Timings};
+use crate::outcome::Failure;
+use crate::panel::{Mode, ProbeSpec};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Instant;
+
+/// The header that picks the data context.
+pub const CONTEXT_HEADER: &str = "x-hero-context";
+pub const USER_AGENT: &str = concat!("smoke/", env!("CARGO_PKG_VERSION"));
+
+/// Any byte stream a connector can hand over.
+pub trait Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Stream for T {}
+
+/// Where one probe's request goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// What the connector dials: a socket path, or `host:port`.
+    pub address: String,
+    /// The `Host` header.
+    pub authority: String,
+    /// Path and query of the request.
+    pub path: String,
+    /// How a person reads it: the socket path plus path, or the URL.
+    pub display: String,
+}
+
+/// A fresh, unpooled connection and what making it cost.
+pub struct Connection {
+    pub stream: Box<dyn Stream>,
+    /// The phases up to here (`dns`, `connect`, `tls`).
+    pub timings: Timings,
+    pub cert: Option<CertInfo>,
+}
+
+/// Makes connections for one side (internal or external).
+#[async_trait::async_trait]
+pub trait Connector: Send + Sync {
+    fn mode(&self) -> Mode;
+
+    /// Where `spec` goes from this side.
+    fn endpoint(&self, spec: &ProbeSpec) -> Result<Endpoint, String>;
+
+    /// Opens a fresh connection, giving up at `deadline` with a timeout failure of its phase.
+    async fn connect(&self, endpoint: &Endpoint, deadline: Instant) -> Result<Connection, Failure>;
+
+    /// The services a `for_each = "service"` probe expands over, sorted.
+    async fn services(&self) -> Result<Vec<String>, String>;
+}

@@ -1,0 +1,20 @@
+//! smoke-core: the engine of smoke.
+//!
+//! Data flows one way: a panel file is loaded into a validated [`panel::Panel`]; the runner asks
+//! each [`probe::Probe`] for one attempt; conditions turn what it observed into an
+//! [`outcome::Outcome`]; reports render the tick.
+
+pub mod condition;
+pub mod observation;
+pub mod outcome;
+pub mod panel;
+pub mod probe;
+pub mod report;
+pub mod runner;
+pub mod units;
+
+#[cfg(feature = "http")]
+pub mod http;
+
+#[cfg(feature = "cli")]
+pub mod cli;

@@ -1,0 +1,257 @@
+//! What a run returns: an [`Outcome`] per probe, and for a failure its [`Cause`], [`Phase`] and
+//! the words that say what to do next.
+
+use crate::observation::{CertInfo, Timings};
+use std::fmt;
+use std::time::Duration;
+
+/// How one probe ended. Ordered from best to worst so the worst of a tick is a `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Ok,
+    Degraded,
+    Fail,
+    /// The checker's own fault, not the service's.
+    Error,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Degraded => "degraded",
+            Outcome::Fail => "fail",
+            Outcome::Error => "error",
+        }
+    }
+
+    /// Exit status by the monitoring-plugins convention.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Ok => 0,
+            Outcome::Degraded => 1,
+            Outcome::Fail => 2,
+            Outcome::Error => 3,
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a probe failed: the class an operator routes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cause {
+    Dns,
+    Connect,
+    Tls,
+    Timeout,
+    Protocol,
+    Http,
+    Rpc,
+    Assertion,
+    /// The checker itself could not do its work (outcome `error`).
+    Checker,
+}
+
+impl Cause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Dns => "dns",
+            Cause::Connect => "connect",
+            Cause::Tls => "tls",
+            Cause::Timeout => "timeout",
+            Cause::Protocol => "protocol",
+            Cause::Http => "http",
+            Cause::Rpc => "rpc",
+            Cause::Assertion => "assertion",
+            Cause::Checker => "checker",
+        }
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where in the exchange a failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Dns,
+    Connect,
+    Tls,
+    /// Waiting for the response head: "accepts but doesn't respond".
+    Headers,
+    Body,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Dns => "dns",
+            Phase::Connect => "connect",
+            Phase::Tls => "tls",
+            Phase::Headers => "headers",
+            Phase::Body => "body",
+        }
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A failure with its cause in words: `detail` is one line an operator can act on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub cause: Cause,
+    pub phase: Option<Phase>,
+    pub detail: String,
+}
+
+impl Failure {
+    pub fn new(cause: Cause, detail: impl Into<String>) -> Self {
+        Failure {
+            cause,
+            phase: None,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn at(cause: Cause, phase: Phase, detail: impl Into<String>) -> Self {
+        Failure {
+            cause,
+            phase: Some(phase),
+            detail: detail.into(),
+        }
+    }
+
+    /// A deadline passed in `phase`.
+    pub fn timeout(phase: Phase, limit: Duration) -> Self {
+        let limit = crate::units::format_duration(limit);
+        let detail = match phase {
+            Phase::Dns => format!("no DNS answer within {limit}"),
+            Phase::Connect => format!("no connection within {limit}"),
+            Phase::Tls => format!("no TLS handshake within {limit}"),
+            Phase::Headers => format!("no answer within {limit} after connect"),
+            Phase::Body => format!("body not complete within {limit}"),
+        };
+        Failure::at(Cause::Timeout, phase, detail)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+/// One condition as it was judged.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ConditionResult {
+    pub text: String,
+    pub passed: bool,
+    /// The actual value, cut to a readable length.
+    pub got: String,
+    /// A soft (`warn`) condition: failing it degrades, never fails.
+    #[serde(skip)]
+    pub soft: bool,
+}
+
+/// Everything a probe reports for one tick.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProbeReport {
+    pub name: String,
+    pub outcome: Outcome,
+    pub cause: Option<Cause>,
+    pub detail: Option<String>,
+    pub phase: Option<Phase>,
+    #[serde(serialize_with = "ser_ms")]
+    pub duration_ms: Duration,
+    pub timings: Timings,
+    pub status: Option<u16>,
+    pub conditions: Vec<ConditionResult>,
+    /// The peer certificate; null where no TLS was spoken.
+    pub cert: Option<CertInfo>,
+    /// Attempts made in this tick (1 + retries used).
+    #[serde(skip)]
+    pub attempts: u32,
+    #[serde(skip)]
+    pub severity: crate::panel::Severity,
+    #[serde(skip)]
+    pub tags: Vec<String>,
+}
+
+fn ser_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
+
+impl ProbeReport {
+    /// A report with nothing observed yet; the probe fills what it saw.
+    pub fn new(name: impl Into<String>) -> Self {
+        ProbeReport {
+            name: name.into(),
+            outcome: Outcome::Ok,
+            cause: None,
+            detail: None,
+            phase: None,
+            duration_ms: Duration::ZERO,
+            timings: Timings::default(),
+            status: None,
+            conditions: Vec::new(),
+            cert: None,
+            attempts: 1,
+            severity: Default::default(),
+            tags: Vec::new(),
+        }
+    }
+
+    /// Marks the report failed (or `error` for the checker's own fault) with this failure.
+    pub fn fail(&mut self, failure: Failure) {
+        self.outcome = if failure.cause == Cause::Checker {
+            Outcome::Error
+        } else {
+            Outcome::Fail
+        };
+        self.cause = Some(failure.cause);
+        self.phase = failure.phase;
+        self.detail = Some(failure.detail);
+    }
+
+    /// The failure this report carries, if any.
+    pub fn failure(&self) -> Option<Failure> {
+        self.cause.map(|cause| Failure {
+            cause,
+            phase: self.phase,
+            detail: self.detail.clone().unwrap_or_default(),
+        })
+    }
+}
+
+/// A whole tick.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunReport {
+    pub panel: String,
+    pub mode: String,
+    pub started_at: jiff::Timestamp,
+    #[serde(serialize_with = "ser_ms")]
+    pub duration_ms: Duration,
+    pub outcome: Outcome,
+    pub probes: Vec<ProbeReport>,
+}
+
+impl RunReport {
+    pub fn count(&self, outcome: Outcome) -> usize {
+        self.probes.iter().filter(|p| p.outcome == outcome).count()
+    }
+}

@@ -1,0 +1,93 @@
+//! A panel error says where: file, line, column, and the probe it is in.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct PanelError {
+    pub file: PathBuf,
+    /// 1-based; 0 when the error has no position (an unreadable file).
+    pub line: usize,
+    pub column: usize,
+    pub probe: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for PanelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.column)?;
+        }
+        f.write_str(": ")?;
+        if let Some(p) = &self.probe {
+            write!(f, "probe \"{p}\": ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl PanelError {
+    pub fn whole_file(file: &Path, message: impl Into<String>) -> Self {
+        PanelError {
+            file: file.to_path_buf(),
+            line: 0,
+            column: 0,
+            probe: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// 1-based line and column (in chars) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Serde's "unknown field `x`, expected one of `a`, `b`" with the closest known key added.
+pub fn with_hint(message: &str) -> String {
+    let first_line = message.lines().next().unwrap_or(message).trim();
+    let Some(rest) = first_line.strip_prefix("unknown field `") else {
+        return first_line.to_string();
+    };
+    let Some((unknown, expected)) = rest.split_once('`') else {
+        return first_line.to_string();
+    };
+    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let best = known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(unknown, k), *k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match best {
+        Some((_, k)) => format!("unknown key `{unknown}`; did you mean `{k}`?"),
+        None => format!("unknown key `{unknown}`; known keys: {}", known.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_lines_and_chars_from_one() {
+        assert_eq!(line_col("ab\ncd", 0), (1, 1));
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+        assert_eq!(line_col("é\nx", 3), (2, 1));
+    }
+
+    #[test]
+    fn an_unknown_key_gets_the_closest_known_one() {
+        let msg = "unknown field `expct`, expected one of `name`, `expect`, `warn`";
+        assert_eq!(
+            with_hint(msg),
+            "unknown key `expct`; did you mean `expect`?"
+        );
+        let msg = "unknown field `zzz`, expected `name` or `every`";
+        assert!(with_hint(msg).contains("known keys: name, every"));
+    }
+}

@@ -1,0 +1,219 @@
+//! The panel: probes written once in a TOML file, validated when loaded.
+//!
+//! [`load`] turns text into a [`Panel`] or a [`PanelError`] that names file, line, column and
+//! probe. After loading nothing is parsed again: conditions are ASTs, durations are durations.
+
+mod error;
+mod load;
+mod raw;
+mod target;
+
+pub use error::PanelError;
+pub use load::{load, load_str, LoadOptions};
+pub use target::{Target, SERVICE_PLACEHOLDER};
+
+use crate::condition::Condition;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Defaults, each in one place.
+pub mod defaults {
+    use std::time::Duration;
+    pub const EVERY: Duration = Duration::from_secs(600);
+    pub const TIMEOUT: Duration = Duration::from_secs(5);
+    pub const RETRIES: u32 = 1;
+    pub const RETRY_DELAY: Duration = Duration::from_secs(2);
+    pub const FAILURE_THRESHOLD: u32 = 1;
+    pub const SUCCESS_THRESHOLD: u32 = 1;
+    pub const MAX_BODY: u64 = 4 * 1024 * 1024;
+    pub const SOCKET_DIR: &str = "~/hero/var/sockets";
+    pub const TLS_WARN_DAYS: i64 = 21;
+    pub const TLS_FAIL_DAYS: i64 = 7;
+    /// The environment variables that override the socket folder, newest name first.
+    pub const SOCKET_DIR_ENV: [&str; 2] = ["PATH_SOCKET", "HERO_SOCKET_DIR"];
+}
+
+/// How loud a failure of this probe is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    #[default]
+    Critical,
+    Warning,
+}
+
+/// Which side a probe runs from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// On the VM, straight over the services' Unix sockets.
+    Internal,
+    /// From another host, through the public URL.
+    External,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Internal => "internal",
+            Mode::External => "external",
+        }
+    }
+}
+
+/// A validated panel.
+#[derive(Debug, Clone)]
+pub struct Panel {
+    pub name: String,
+    /// The file it came from (for messages).
+    pub source: PathBuf,
+    pub every: Duration,
+    pub internal: Internal,
+    pub external: External,
+    pub probes: Vec<ProbeSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Internal {
+    /// Already expanded (`~`) and overridden by `PATH_SOCKET` / `HERO_SOCKET_DIR`.
+    pub socket_dir: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct External {
+    pub base_url: Option<String>,
+    pub resolvers: Vec<String>,
+    pub ca_file: Option<PathBuf>,
+    pub tls_warn_days: i64,
+    pub tls_fail_days: i64,
+}
+
+/// What a probe sends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    Get {
+        path: String,
+    },
+    Post {
+        path: String,
+        body: Body,
+    },
+    /// A JSON-RPC 2.0 call; `path` overrides where it is POSTed.
+    Rpc {
+        method: String,
+        params: Option<serde_json::Value>,
+        path: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Empty,
+    Text(String),
+    Json(serde_json::Value),
+}
+
+/// `contexts = [...]` with `distinct_from`: the same call once per context, each answer's
+/// `result` must differ from the reference context's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contexts {
+    pub contexts: Vec<String>,
+    pub distinct_from: Option<String>,
+}
+
+/// One probe as written (a `for_each` probe is still a template here).
+#[derive(Debug, Clone)]
+pub struct ProbeSpec {
+    pub name: String,
+    pub target: Target,
+    pub request: Request,
+    pub headers: Vec<(String, String)>,
+    /// Sent as `X-Hero-Context`.
+    pub context: Option<String>,
+    pub contexts: Option<Contexts>,
+    pub for_each_service: bool,
+    pub mode: Option<Mode>,
+    pub tags: Vec<String>,
+    pub severity: Severity,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub retry_delay: Duration,
+    pub failure_threshold: u32,
+    pub success_threshold: u32,
+    pub max_body: u64,
+    pub expect: Vec<Condition>,
+    pub warn: Vec<Condition>,
+    /// Where the probe goes through the gateway when it does not follow the routing rule.
+    pub external_path: Option<String>,
+    /// Line of the probe in the panel file.
+    pub line: usize,
+}
+
+impl ProbeSpec {
+    /// Whether this probe runs in `mode`.
+    pub fn runs_in(&self, mode: Mode) -> bool {
+        self.mode.is_none_or(|m| m == mode)
+    }
+
+    /// Whether `--only` selects it: by name or by tag.
+    pub fn selected_by(&self, only: &[String]) -> bool {
+        only.is_empty()
+            || only
+                .iter()
+                .any(|o| *o == self.name || self.tags.iter().any(|t| t == o))
+    }
+
+    /// The probe for one service of a `for_each = "service"` template.
+    pub fn for_service(&self, service: &str) -> ProbeSpec {
+        let fill = |s: &str| s.replace(SERVICE_PLACEHOLDER, service);
+        let mut p = self.clone();
+        p.name = fill(&self.name);
+        p.target = self.target.for_service(service);
+        p.external_path = self.external_path.as_deref().map(fill);
+        p.request = match &self.request {
+            Request::Get { path } => Request::Get { path: fill(path) },
+            Request::Post { path, body } => Request::Post {
+                path: fill(path),
+                body: body.clone(),
+            },
+            Request::Rpc {
+                method,
+                params,
+                path,
+            } => Request::Rpc {
+                method: method.clone(),
+                params: params.clone(),
+                path: path.as_deref().map(fill),
+            },
+        };
+        p.for_each_service = false;
+        p
+    }
+}
+
+impl Panel {
+    /// The probes that run in `mode`, with `for_each` templates expanded over `services`.
+    pub fn probes_for(&self, mode: Mode, only: &[String], services: &[String]) -> Vec<ProbeSpec> {
+        let mut out = Vec::new();
+        for spec in self.probes.iter().filter(|p| p.runs_in(mode)) {
+            if spec.for_each_service {
+                out.extend(
+                    services
+                        .iter()
+                        .map(|s| spec.for_service(s))
+                        .filter(|p| spec.selected_by(only) || p.selected_by(only)),
+                );
+            } else if spec.selected_by(only) {
+                out.push(spec.clone());
+            }
+        }
+        out
+    }
+
+    /// Whether any probe of `mode` needs the list of services.
+    pub fn needs_services(&self, mode: Mode) -> bool {
+        self.probes
+            .iter()
+            .any(|p| p.for_each_service && p.runs_in(mode))
+    }
+}

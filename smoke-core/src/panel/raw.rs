@@ -1,0 +1,107 @@
+//! The panel file as serde reads it. Unknown keys are refused here, so a typo is an error with
+//! its position, never a silently ignored setting.
+
+use crate::units::{PanelDuration, PanelSize};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFile {
+    pub panel: RawPanel,
+    #[serde(default)]
+    pub internal: RawInternal,
+    #[serde(default)]
+    pub external: RawExternal,
+    #[serde(default)]
+    pub defaults: RawDefaults,
+    #[serde(default)]
+    pub probe: Vec<Spanned<RawProbe>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPanel {
+    pub name: String,
+    pub every: Option<PanelDuration>,
+    pub timeout: Option<PanelDuration>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInternal {
+    pub socket_dir: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExternal {
+    pub base_url: Option<String>,
+    pub resolvers: Option<Vec<String>>,
+    pub ca_file: Option<String>,
+    pub tls_warn_days: Option<i64>,
+    pub tls_fail_days: Option<i64>,
+}
+
+/// Panel-wide values for the per-probe settings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDefaults {
+    pub timeout: Option<PanelDuration>,
+    pub retries: Option<u32>,
+    pub retry_delay: Option<PanelDuration>,
+    pub severity: Option<super::Severity>,
+    pub failure_threshold: Option<u32>,
+    pub success_threshold: Option<u32>,
+    pub max_body: Option<PanelSize>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProbe {
+    pub name: Option<Spanned<String>>,
+    pub target: Option<Spanned<String>>,
+    pub get: Option<String>,
+    pub post: Option<String>,
+    pub rpc: Option<String>,
+    pub params: Option<toml::Value>,
+    pub json: Option<toml::Value>,
+    pub body: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    pub context: Option<String>,
+    pub contexts: Option<Vec<String>>,
+    pub distinct_from: Option<String>,
+    pub for_each: Option<Spanned<String>>,
+    pub mode: Option<super::Mode>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub severity: Option<super::Severity>,
+    pub timeout: Option<PanelDuration>,
+    pub retries: Option<u32>,
+    pub retry_delay: Option<PanelDuration>,
+    pub failure_threshold: Option<u32>,
+    pub success_threshold: Option<u32>,
+    pub max_body: Option<PanelSize>,
+    #[serde(default)]
+    pub expect: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub warn: Vec<Spanned<String>>,
+    pub external_path: Option<String>,
+}
+
+/// Only the probe names and where each probe stands: readable even when the strict shape is not,
+/// so an error can say which probe it is in.
+#[derive(Debug, Deserialize)]
+pub struct ProbeOutline {
+    #[serde(default)]
+    pub probe: Vec<Spanned<NameOnly>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NameOnly {
+    pub name: Option<String>,
+}

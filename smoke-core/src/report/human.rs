@@ -1,0 +1,67 @@
+//! `--format human`: a line per probe (mark, name, time, the cause in words), then the count.
+
+use crate::outcome::{Outcome, ProbeReport, RunReport};
+use crate::units::format_duration;
+use std::fmt::Write;
+
+/// Whether to colour the marks (only on a terminal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HumanStyle {
+    pub colour: bool,
+}
+
+pub fn human(report: &RunReport, style: HumanStyle) -> String {
+    let width = report
+        .probes
+        .iter()
+        .map(|p| p.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for p in &report.probes {
+        let _ = writeln!(out, "{}", line(p, width, style));
+    }
+    let passed = report.count(Outcome::Ok);
+    let failed = report.count(Outcome::Fail) + report.count(Outcome::Error);
+    let degraded = report.count(Outcome::Degraded);
+    let _ = writeln!(
+        out,
+        "{} {} in {}",
+        report.panel,
+        report.mode,
+        format_duration(report.duration_ms)
+    );
+    let _ = write!(out, "{passed} passed, {failed} failed");
+    if degraded > 0 {
+        let _ = write!(out, ", {degraded} degraded");
+    }
+    out.push('\n');
+    out
+}
+
+fn line(p: &ProbeReport, width: usize, style: HumanStyle) -> String {
+    let (mark, colour) = match p.outcome {
+        Outcome::Ok => ("ok  ", "32"),
+        Outcome::Degraded => ("WARN", "33"),
+        Outcome::Fail => ("FAIL", "31"),
+        Outcome::Error => ("ERR ", "35"),
+    };
+    let mark = if style.colour {
+        format!("\x1b[{colour}m{mark}\x1b[0m")
+    } else {
+        mark.to_string()
+    };
+    let mut text = format!(
+        "{mark} {:<width$} {:>6}",
+        p.name,
+        format_duration(p.duration_ms)
+    );
+    if let Some(detail) = &p.detail {
+        let cause = p.cause.map(|c| c.as_str()).unwrap_or("");
+        let _ = write!(text, "  {cause}: {detail}");
+        if p.attempts > 1 {
+            let _ = write!(text, " ({} attempts)", p.attempts);
+        }
+    }
+    text
+}

@@ -1,0 +1,165 @@
+//! Durations (`800ms`, `2s`, `10m`) and sizes (`1KiB`, `4MiB`): one parser for the panel and the
+//! condition language, so both read the same words the same way.
+
+use std::time::Duration;
+
+/// Parses `800ms`, `1.5s`, `10m`, `2h`, `1d`, `250us`; a bare number is refused because its unit
+/// would be a guess.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or_else(|| format!("`{t}` has no unit: write it as 800ms, 5s, 10m, 2h or 1d"))?;
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("`{t}` is not a duration: write it as 800ms, 5s, 10m, 2h or 1d"))?;
+    let secs = match unit.trim() {
+        "us" | "µs" => value / 1e6,
+        "ms" => value / 1e3,
+        "s" => value,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        "d" => value * 86400.0,
+        other => {
+            return Err(format!(
+                "`{t}` has an unknown unit `{other}`: use us, ms, s, m, h or d"
+            ))
+        }
+    };
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("`{t}` is too long a duration"))
+}
+
+/// Formats a duration the way a person reads it in a report line: `850ms`, `1.2s`, `5s`, `10m`.
+pub fn format_duration(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1e3;
+    if ms < 1.0 {
+        format!("{}us", d.as_micros())
+    } else if ms < 1000.0 {
+        format!("{}ms", ms.round() as u64)
+    } else if d.as_secs() < 60 {
+        let s = d.as_secs_f64();
+        if (s - s.round()).abs() < 0.05 {
+            format!("{}s", s.round() as u64)
+        } else {
+            format!("{s:.1}s")
+        }
+    } else if d.as_secs() < 3600 && d.as_secs() % 60 == 0 {
+        format!("{}m", d.as_secs() / 60)
+    } else if d.as_secs() % 3600 == 0 {
+        format!("{}h", d.as_secs() / 3600)
+    } else {
+        format!("{}s", d.as_secs())
+    }
+}
+
+/// Parses `512`, `512B`, `1KiB`, `4MiB`, `1GiB`, `10KB` (decimal) into bytes.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("`{t}` is not a size: write it as 512B, 64KiB or 4MiB"))?;
+    let factor: f64 = match unit.trim() {
+        "" | "B" => 1.0,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        "KB" | "kB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        other => {
+            return Err(format!(
+                "`{t}` has an unknown unit `{other}`: use B, KiB, MiB, GiB, KB, MB or GB"
+            ))
+        }
+    };
+    Ok((value * factor).round() as u64)
+}
+
+/// Formats a byte count with a binary unit: `512B`, `1.5KiB`, `4MiB`.
+pub fn format_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 || (value - value.round()).abs() < 0.05 {
+        format!("{}{}", value.round() as u64, UNITS[unit])
+    } else {
+        format!("{value:.1}{}", UNITS[unit])
+    }
+}
+
+/// A duration as it appears in a panel file: deserialized from `"5s"`, so a bad one is a serde
+/// error that carries the file position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PanelDuration(pub Duration);
+
+impl<'de> serde::Deserialize<'de> for PanelDuration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_duration(&text)
+            .map(PanelDuration)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A size as it appears in a panel file: `"4MiB"` or a plain number of bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PanelSize(pub u64);
+
+impl<'de> serde::Deserialize<'de> for PanelSize {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(u64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Int(n) => Ok(PanelSize(n)),
+            Raw::Text(t) => parse_size(&t)
+                .map(PanelSize)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_people_write_them() {
+        assert_eq!(parse_duration("800ms").unwrap(), Duration::from_millis(800));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
+        assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
+        assert!(parse_duration("5").unwrap_err().contains("no unit"));
+        assert!(parse_duration("5 parsecs")
+            .unwrap_err()
+            .contains("unknown unit"));
+        assert_eq!(format_duration(Duration::from_millis(850)), "850ms");
+        assert_eq!(format_duration(Duration::from_secs(5)), "5s");
+        assert_eq!(format_duration(Duration::from_millis(1250)), "1.2s");
+        assert_eq!(format_duration(Duration::from_secs(600)), "10m");
+    }
+
+    #[test]
+    fn sizes_use_binary_and_decimal_units() {
+        assert_eq!(parse_size("1KiB").unwrap(), 1024);
+        assert_eq!(parse_size("4MiB").unwrap(), 4 * 1024 * 1024);
+        assert_eq!(parse_size("10KB").unwrap(), 10_000);
+        assert_eq!(parse_size("512").unwrap(), 512);
+        assert!(parse_size("3 parsecs").is_err());
+        assert_eq!(format_size(512), "512B");
+        assert_eq!(format_size(4 * 1024 * 1024), "4MiB");
+        assert_eq!(format_size(1536), "1.5KiB");
+    }
+}

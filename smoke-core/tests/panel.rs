@@ -1,0 +1,218 @@
+//! Loading panels: what a good one becomes, and where a bad one is said to be broken.
+
+use smoke_core::panel::{load_str, Body, LoadOptions, Mode, PanelError, Request};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const GOOD: &str = r#"
+[panel]
+name = "demo"
+every = "5m"
+timeout = "3s"
+
+[internal]
+socket_dir = "~/hero/var/sockets"
+
+[defaults]
+retries = 2
+tags = ["all"]
+
+[[probe]]
+name = "biz-persons"
+target = "hero_osis_business/rpc"
+rpc = "business.persons.list"
+params = { limit = 10 }
+expect = ["len(result) > 0"]
+
+[[probe]]
+name = "health-{service}"
+for_each = "service"
+target = "{service}/rpc"
+get = "/health"
+mode = "internal"
+timeout = "800ms"
+retries = 0
+
+[[probe]]
+name = "search"
+target = "hero_search/rpc"
+post = "/api/search"
+json = { q = "photos" }
+headers = { X-Trace = "smoke" }
+context = "geomind"
+external_path = "/hero_search/api/search"
+"#;
+
+fn opts() -> LoadOptions {
+    LoadOptions {
+        home: Some(PathBuf::from("/home/driver")),
+        ..Default::default()
+    }
+}
+
+fn broken(text: &str) -> PanelError {
+    load_str(text, Path::new("probes/bad.toml"), &opts()).unwrap_err()
+}
+
+#[test]
+fn a_good_panel_loads_with_its_defaults_and_overrides() {
+    let panel = load_str(GOOD, Path::new("good.toml"), &opts()).unwrap();
+    assert_eq!(panel.name, "demo");
+    assert_eq!(panel.every, Duration::from_secs(300));
+    assert_eq!(
+        panel.internal.socket_dir,
+        PathBuf::from("/home/driver/hero/var/sockets")
+    );
+    let biz = &panel.probes[0];
+    assert_eq!(
+        biz.timeout,
+        Duration::from_secs(3),
+        "panel timeout is the default"
+    );
+    assert_eq!(biz.retries, 2, "[defaults] applies");
+    assert_eq!(biz.tags, ["all"]);
+    assert_eq!(biz.line, 14, "a probe is placed at its [[probe]] header");
+    assert!(
+        matches!(&biz.request, Request::Rpc { method, params: Some(p), .. }
+        if method == "business.persons.list" && p["limit"] == 10)
+    );
+    let health = &panel.probes[1];
+    assert!(health.for_each_service);
+    assert_eq!(health.timeout, Duration::from_millis(800));
+    assert_eq!(health.retries, 0);
+    assert!(!health.runs_in(Mode::External));
+    let expanded = panel.probes_for(Mode::Internal, &[], &["hero_os".to_string()]);
+    assert!(expanded.iter().any(|p| p.name == "health-hero_os"
+        && p.target.socket_path(Path::new("/s")) == Path::new("/s/hero_os/rpc.sock")));
+    let search = &panel.probes[2];
+    assert_eq!(
+        search.headers,
+        [("X-Trace".to_string(), "smoke".to_string())]
+    );
+    assert!(
+        matches!(&search.request, Request::Post { body: Body::Json(j), .. } if j["q"] == "photos")
+    );
+    assert_eq!(
+        search.external_path.as_deref(),
+        Some("/hero_search/api/search")
+    );
+    assert_eq!(
+        panel
+            .probes_for(Mode::External, &["search".to_string()], &[])
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn the_socket_dir_env_overrides_the_file_and_set_overrides_both() {
+    let mut o = opts();
+    o.socket_dir_env = Some("/run/hero".to_string());
+    let panel = load_str(GOOD, Path::new("good.toml"), &o).unwrap();
+    assert_eq!(panel.internal.socket_dir, PathBuf::from("/run/hero"));
+    o.sets = vec![
+        "internal.socket_dir=/tmp/s".to_string(),
+        "external.base_url=https://staging.example/".to_string(),
+        "panel.every=15m".to_string(),
+    ];
+    let panel = load_str(GOOD, Path::new("good.toml"), &o).unwrap();
+    assert_eq!(panel.internal.socket_dir, PathBuf::from("/tmp/s"));
+    assert_eq!(
+        panel.external.base_url.as_deref(),
+        Some("https://staging.example")
+    );
+    assert_eq!(panel.every, Duration::from_secs(900));
+    assert_eq!(panel.probes[0].line, 14, "--set keeps the file's positions");
+}
+
+#[test]
+fn an_unknown_key_names_file_line_column_probe_and_the_key_meant() {
+    let e = broken(
+        "[panel]\nname = \"x\"\n\n[[probe]]\nname = \"biz\"\ntarget = \"a/rpc\"\nget = \"/\"\nexpct = [\"status == 200\"]\n",
+    );
+    assert_eq!((e.line, e.column), (8, 1), "{e}");
+    assert_eq!(e.probe.as_deref(), Some("biz"));
+    assert_eq!(
+        e.to_string(),
+        "probes/bad.toml:8:1: probe \"biz\": unknown key `expct`; did you mean `expect`?"
+    );
+}
+
+#[test]
+fn a_bad_condition_points_into_the_condition() {
+    let e = broken(
+        "[panel]\nname = \"x\"\n[[probe]]\nname = \"ui\"\ntarget = \"hero_os/ui\"\nget = \"/\"\nexpect = [\"status == 200\", \"stauts == 200\"]\n",
+    );
+    assert_eq!(e.line, 7, "{e}");
+    // `expect = ["status == 200", "` is 28 characters: the bad subject starts at column 29.
+    assert_eq!(e.column, 29, "{e}");
+    assert_eq!(e.probe.as_deref(), Some("ui"));
+    assert!(e.message.contains("stauts"), "{e}");
+    assert!(
+        e.message.contains("status"),
+        "a hint names the subject meant: {e}"
+    );
+}
+
+#[test]
+fn a_bad_duration_names_its_value() {
+    let e = broken(
+        "[panel]\nname = \"x\"\n[[probe]]\nname = \"slow\"\ntarget = \"a/rpc\"\nget = \"/\"\ntimeout = \"5 parsecs\"\n",
+    );
+    assert_eq!((e.line, e.column), (7, 11), "{e}");
+    assert_eq!(e.probe.as_deref(), Some("slow"));
+    assert!(e.message.contains("unknown unit `parsecs`"), "{e}");
+    let e = broken("[panel]\nname = \"x\"\nevery = \"10\"\n");
+    assert_eq!((e.line, e.column), (3, 9), "{e}");
+    assert!(e.message.contains("no unit"), "{e}");
+}
+
+#[test]
+fn a_missing_target_says_what_to_write() {
+    let e = broken("[panel]\nname = \"x\"\n\n[[probe]]\nname = \"lost\"\nget = \"/health\"\n");
+    assert_eq!((e.line, e.column), (4, 1), "at the probe's header: {e}");
+    assert_eq!(e.probe.as_deref(), Some("lost"));
+    assert!(e.message.contains("missing `target`"), "{e}");
+}
+
+#[test]
+fn other_mistakes_are_each_named() {
+    let cases = [
+        (
+            "target = \"../etc/rpc\"\nget = \"/\"",
+            "must be a plain name",
+        ),
+        ("target = \"a/rpc\"", "no request"),
+        (
+            "target = \"a/rpc\"\nget = \"/\"\nrpc = \"x\"",
+            "give one of",
+        ),
+        ("target = \"a/rpc\"\nget = \"health\"", "must start with /"),
+        (
+            "target = \"a/rpc\"\nrpc = \"x\"\ndistinct_from = \"root\"",
+            "needs `contexts`",
+        ),
+        (
+            "target = \"a/rpc\"\nget = \"/\"\nfor_each = \"service\"",
+            "needs {service} in its name",
+        ),
+        (
+            "target = \"a/rpc\"\nget = \"/\"\nfor_each = \"host\"",
+            "only \"service\"",
+        ),
+        (
+            "target = \"a/rpc\"\nget = \"/\"\nseverity = \"loud\"",
+            "unknown variant",
+        ),
+    ];
+    for (body, says) in cases {
+        let text = format!("[panel]\nname = \"x\"\n[[probe]]\nname = \"p\"\n{body}\n");
+        let e = broken(&text);
+        assert!(e.message.contains(says), "{body:?}: {e}");
+        assert!(e.line >= 3, "{body:?}: {e}");
+    }
+    let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"a\"\ntarget = \"a/rpc\"\nget = \"/\"\n[[probe]]\nname = \"a\"\ntarget = \"b/rpc\"\nget = \"/\"\n");
+    assert!(e.message.contains("names must be unique"), "{e}");
+    let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \n");
+    assert!(e.line >= 4, "a TOML syntax error has its position too: {e}");
+}

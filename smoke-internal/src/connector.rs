@@ -1,0 +1,95 @@
+//! Connections over the services' Unix sockets, with every way a socket can be broken told apart.
+
+use smoke_core::http::{Connection, Connector, Endpoint};
+use smoke_core::observation::Timings;
+use smoke_core::outcome::{Cause, Failure, Phase};
+use smoke_core::panel::{Mode, ProbeSpec, Request};
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use tokio::net::UnixStream;
+use tokio::time::{timeout_at, Instant};
+
+/// Connects to `<socket_dir>/<service>/<socket>.sock`.
+pub struct UnixConnector {
+    socket_dir: PathBuf,
+}
+
+impl UnixConnector {
+    pub fn new(socket_dir: &Path) -> Self {
+        UnixConnector {
+            socket_dir: socket_dir.to_path_buf(),
+        }
+    }
+}
+
+/// Where a request goes on the socket itself (the gateway strips its prefix, so no prefix here).
+fn socket_path_of(request: &Request) -> &str {
+    match request {
+        Request::Get { path } | Request::Post { path, .. } => path,
+        // Services answer JSON-RPC on POST /rpc.
+        Request::Rpc { path, .. } => path.as_deref().unwrap_or("/rpc"),
+    }
+}
+
+#[async_trait::async_trait]
+impl Connector for UnixConnector {
+    fn mode(&self) -> Mode {
+        Mode::Internal
+    }
+
+    fn endpoint(&self, spec: &ProbeSpec) -> Result<Endpoint, String> {
+        let socket = spec.target.socket_path(&self.socket_dir);
+        let path = socket_path_of(&spec.request).to_string();
+        Ok(Endpoint {
+            address: socket.to_string_lossy().into_owned(),
+            authority: "localhost".to_string(),
+            display: format!("{} {path}", socket.display()),
+            path,
+        })
+    }
+
+    async fn connect(&self, endpoint: &Endpoint, deadline: Instant) -> Result<Connection, Failure> {
+        let started = Instant::now();
+        let path = Path::new(&endpoint.address);
+        let stream = match timeout_at(deadline, UnixStream::connect(path)).await {
+            Err(_) => {
+                return Err(Failure::timeout(
+                    Phase::Connect,
+                    deadline.saturating_duration_since(started),
+                ))
+            }
+            Ok(Err(e)) => return Err(connect_failure(path, &e)),
+            Ok(Ok(s)) => s,
+        };
+        Ok(Connection {
+            stream: Box::new(stream),
+            timings: Timings {
+                connect: Some(started.elapsed()),
+                ..Timings::default()
+            },
+            cert: None,
+        })
+    }
+
+    async fn services(&self) -> Result<Vec<String>, String> {
+        crate::scan_services(&self.socket_dir)
+    }
+}
+
+fn connect_failure(path: &Path, e: &std::io::Error) -> Failure {
+    let shown = path.display();
+    let detail = match e.kind() {
+        ErrorKind::NotFound => match path.parent() {
+            Some(dir) if !dir.exists() => {
+                format!("socket missing: {shown} (no folder {})", dir.display())
+            }
+            _ => format!("socket missing: {shown}"),
+        },
+        ErrorKind::ConnectionRefused => {
+            format!("connection refused: {shown} is a stale socket, nobody listens on it")
+        }
+        ErrorKind::PermissionDenied => format!("permission denied on {shown}"),
+        _ => format!("cannot connect to {shown}: {e}"),
+    };
+    Failure::at(Cause::Connect, Phase::Connect, detail)
+}

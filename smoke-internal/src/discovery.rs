@@ -1,0 +1,50 @@
+//! Which services live in the socket folder: a folder with at least one `.sock` in it.
+
+use std::path::Path;
+
+/// The services found in `socket_dir`, sorted.
+pub fn scan_services(socket_dir: &Path) -> Result<Vec<String>, String> {
+    let entries = std::fs::read_dir(socket_dir).map_err(|e| {
+        format!(
+            "cannot read the socket folder {}: {e}",
+            socket_dir.display()
+        )
+    })?;
+    let mut services: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|e| has_socket(&e.path()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    services.sort();
+    Ok(services)
+}
+
+fn has_socket(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .filter_map(Result::ok)
+            .any(|e| e.path().extension().is_some_and(|x| x == "sock"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_service_is_a_folder_with_a_socket() {
+        let dir = tempfile::tempdir().unwrap();
+        for (service, file) in [("b", "rpc.sock"), ("a", "ui.sock"), ("empty", "notes.txt")] {
+            std::fs::create_dir(dir.path().join(service)).unwrap();
+            std::fs::write(dir.path().join(service).join(file), b"").unwrap();
+        }
+        std::fs::write(dir.path().join("stray.sock"), b"").unwrap();
+        assert_eq!(scan_services(dir.path()).unwrap(), ["a", "b"]);
+        let missing = scan_services(&dir.path().join("nope")).unwrap_err();
+        assert!(
+            missing.contains("cannot read the socket folder"),
+            "{missing}"
+        );
+    }
+}

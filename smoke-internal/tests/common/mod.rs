@@ -1,0 +1,81 @@
+//! What the scenario tests share: the herodemo panel pointed at a simulated deployment.
+#![allow(dead_code)]
+
+use smoke_core::cli::run_panel;
+use smoke_core::outcome::{Cause, Outcome, Phase, RunReport};
+use smoke_core::panel::{load, LoadOptions, Panel};
+use smoke_internal::UnixConnector;
+use smoke_sim::Deployment;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub fn herodemo_panel() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../probes/herodemo.toml")
+}
+
+/// The herodemo panel on the simulated sockets, with a short timeout and no retries so a fault
+/// shows within a second.
+pub fn panel_for(sim: &Deployment, extra: &[&str]) -> Panel {
+    let mut sets = vec![
+        format!("internal.socket_dir={}", sim.socket_dir().display()),
+        "panel.timeout=1s".to_string(),
+        "defaults.retries=0".to_string(),
+    ];
+    sets.extend(extra.iter().map(|s| s.to_string()));
+    load(
+        &herodemo_panel(),
+        &LoadOptions {
+            sets,
+            ..Default::default()
+        },
+    )
+    .expect("the herodemo panel loads")
+}
+
+pub async fn tick(sim: &Deployment) -> RunReport {
+    let panel = panel_for(sim, &[]);
+    let connector = Arc::new(UnixConnector::new(&panel.internal.socket_dir));
+    run_panel(&panel, connector, &[], 32).await
+}
+
+/// Asserts that exactly `failing` failed, each with `cause` (and `phase`) and `words` in its
+/// detail, and that every other probe passed.
+pub fn assert_only_fails(
+    report: &RunReport,
+    failing: &[&str],
+    cause: Cause,
+    phase: Option<Phase>,
+    words: &[&str],
+) {
+    let failed: Vec<&str> = report
+        .probes
+        .iter()
+        .filter(|p| p.outcome != Outcome::Ok)
+        .map(|p| p.name.as_str())
+        .collect();
+    let mut want = failing.to_vec();
+    want.sort();
+    let mut got = failed.clone();
+    got.sort();
+    assert_eq!(got, want, "{}", describe(report));
+    assert_eq!(report.outcome, Outcome::Fail, "{}", describe(report));
+    for p in report
+        .probes
+        .iter()
+        .filter(|p| failing.contains(&p.name.as_str()))
+    {
+        assert_eq!(p.outcome, Outcome::Fail, "{}", describe(report));
+        assert_eq!(p.cause, Some(cause), "{}", describe(report));
+        if phase.is_some() {
+            assert_eq!(p.phase, phase, "{}", describe(report));
+        }
+        let detail = p.detail.as_deref().unwrap_or("");
+        for w in words {
+            assert!(detail.contains(w), "{}: {detail:?} lacks {w:?}", p.name);
+        }
+    }
+}
+
+pub fn describe(report: &RunReport) -> String {
+    smoke_core::report::human(report, Default::default())
+}

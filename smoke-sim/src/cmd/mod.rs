@@ -1,0 +1,3 @@
+//! The subcommands of the `smoke-sim` binary, one module each.
+
+pub mod serve;

@@ -1,0 +1,182 @@
+//! The faults a [`crate::Deployment`] can be switched into, and their command-line names.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// One way for the simulated deployment to be broken.
+///
+/// The string form (`hang:hero_foundry`, `context-fallback`, ...) is what `smoke-sim serve
+/// --fault` takes and what [`fmt::Display`] prints, so a fault survives a round trip.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Fault {
+    /// hero_osis_base: every context answers root's data.
+    ContextFallback,
+    /// hero_foundry: `/health` still ok, but `/api/files/...` gets an empty reply.
+    PhotosBroken,
+    /// hero_osis_business: `business.persons.list` returns `[]`.
+    BizEmpty,
+    /// hero_os: the UI socket file is removed and its listener is gone.
+    UiSocketMissing,
+    /// Accepts connections, reads the request, never answers.
+    Hang(String),
+    /// Reads the request, then closes without sending a byte.
+    EmptyReply(String),
+    /// Reads the request, then answers bytes that are not HTTP.
+    Malformed(String),
+    /// Sends headers with `Content-Length: 1000` and only 10 body bytes, then closes.
+    Truncated(String),
+    /// `GET /health` answers 500 `{"status":"error"}`.
+    Health500(String),
+    /// Every JSON-RPC call answers a -32603 error.
+    RpcError(String),
+    /// `rpc.sock` is removed and its listener is gone.
+    SocketMissing(String),
+    /// `rpc.sock` stays on disk but nobody listens on it.
+    StaleSocket(String),
+    /// hero_embedder: its health reports `queue_depth` 5000.
+    QueueBacklog,
+}
+
+/// Why a string is not a [`Fault`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseFaultError {
+    #[error("unknown fault {0:?} (known: {known})", known = KNOWN.join(", "))]
+    Unknown(String),
+    #[error("fault {0:?} needs a service: {0}:SERVICE")]
+    MissingService(String),
+    #[error("fault {0:?} always hits the same service and takes no argument")]
+    UnexpectedService(String),
+}
+
+const KNOWN: [&str; 13] = [
+    "context-fallback",
+    "photos-broken",
+    "biz-empty",
+    "ui-socket-missing",
+    "queue-backlog",
+    "hang:SERVICE",
+    "empty-reply:SERVICE",
+    "malformed:SERVICE",
+    "truncated:SERVICE",
+    "health-500:SERVICE",
+    "rpc-error:SERVICE",
+    "socket-missing:SERVICE",
+    "stale-socket:SERVICE",
+];
+
+impl Fault {
+    /// The failures that really happened, plus a hung file server: the demo's default script.
+    pub fn all_historical() -> Vec<Fault> {
+        vec![
+            Fault::ContextFallback,
+            Fault::PhotosBroken,
+            Fault::BizEmpty,
+            Fault::UiSocketMissing,
+            Fault::Hang("hero_foundry".to_string()),
+        ]
+    }
+
+    /// The fault's name without its service, as written on the command line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Fault::ContextFallback => "context-fallback",
+            Fault::PhotosBroken => "photos-broken",
+            Fault::BizEmpty => "biz-empty",
+            Fault::UiSocketMissing => "ui-socket-missing",
+            Fault::QueueBacklog => "queue-backlog",
+            Fault::Hang(_) => "hang",
+            Fault::EmptyReply(_) => "empty-reply",
+            Fault::Malformed(_) => "malformed",
+            Fault::Truncated(_) => "truncated",
+            Fault::Health500(_) => "health-500",
+            Fault::RpcError(_) => "rpc-error",
+            Fault::SocketMissing(_) => "socket-missing",
+            Fault::StaleSocket(_) => "stale-socket",
+        }
+    }
+
+    /// The service the fault breaks (the historical ones always hit the same one).
+    pub fn service(&self) -> &str {
+        match self {
+            Fault::ContextFallback => "hero_osis_base",
+            Fault::PhotosBroken => "hero_foundry",
+            Fault::BizEmpty => "hero_osis_business",
+            Fault::UiSocketMissing => "hero_os",
+            Fault::QueueBacklog => "hero_embedder",
+            Fault::Hang(s)
+            | Fault::EmptyReply(s)
+            | Fault::Malformed(s)
+            | Fault::Truncated(s)
+            | Fault::Health500(s)
+            | Fault::RpcError(s)
+            | Fault::SocketMissing(s)
+            | Fault::StaleSocket(s) => s,
+        }
+    }
+
+    fn takes_service(name: &str) -> Option<fn(String) -> Fault> {
+        Some(match name {
+            "hang" => Fault::Hang,
+            "empty-reply" => Fault::EmptyReply,
+            "malformed" => Fault::Malformed,
+            "truncated" => Fault::Truncated,
+            "health-500" => Fault::Health500,
+            "rpc-error" => Fault::RpcError,
+            "socket-missing" => Fault::SocketMissing,
+            "stale-socket" => Fault::StaleSocket,
+            _ => return None,
+        })
+    }
+
+    fn fixed(name: &str) -> Option<Fault> {
+        Some(match name {
+            "context-fallback" => Fault::ContextFallback,
+            "photos-broken" => Fault::PhotosBroken,
+            "biz-empty" => Fault::BizEmpty,
+            "ui-socket-missing" => Fault::UiSocketMissing,
+            "queue-backlog" => Fault::QueueBacklog,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fault::ContextFallback
+            | Fault::PhotosBroken
+            | Fault::BizEmpty
+            | Fault::UiSocketMissing
+            | Fault::QueueBacklog => f.write_str(self.name()),
+            _ => write!(f, "{}:{}", self.name(), self.service()),
+        }
+    }
+}
+
+impl FromStr for Fault {
+    type Err = ParseFaultError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let (raw_name, service) = match s.split_once(':') {
+            Some((n, svc)) => (n, Some(svc.trim())),
+            None => (s, None),
+        };
+        // Names are forgiving (`Health_500`, `HANG`) because people type them; service names
+        // are kept as written since they are file names.
+        let name = raw_name.trim().to_ascii_lowercase().replace('_', "-");
+        if let Some(make) = Fault::takes_service(&name) {
+            return match service {
+                Some(svc) if !svc.is_empty() => Ok(make(svc.to_string())),
+                _ => Err(ParseFaultError::MissingService(name)),
+            };
+        }
+        match (Fault::fixed(&name), service) {
+            (Some(fault), None) => Ok(fault),
+            // Accepting the fault's own service keeps `name:service` lists uniform.
+            (Some(fault), Some(svc)) if svc == fault.service() => Ok(fault),
+            (Some(_), Some(_)) => Err(ParseFaultError::UnexpectedService(name)),
+            (None, _) => Err(ParseFaultError::Unknown(s.to_string())),
+        }
+    }
+}

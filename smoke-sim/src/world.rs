@@ -1,0 +1,94 @@
+//! State shared by every socket of one deployment: the active faults, the request counter,
+//! the service roster and the generated photos.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use crate::fault::Fault;
+use crate::photo::Photos;
+
+pub struct World {
+    // A Vec, not a set: `active()` then lists faults in the order they were switched on,
+    // which reads naturally in a demo, and there are never more than a handful.
+    faults: Mutex<Vec<Fault>>,
+    served: AtomicU64,
+    services: Vec<String>,
+    photos: Photos,
+}
+
+impl World {
+    pub fn new(mut services: Vec<String>, photos: Photos) -> World {
+        services.sort();
+        World {
+            faults: Mutex::new(Vec::new()),
+            served: AtomicU64::new(0),
+            services,
+            photos,
+        }
+    }
+
+    fn faults(&self) -> MutexGuard<'_, Vec<Fault>> {
+        // A panic while holding this lock cannot leave the Vec half-written, so a poisoned
+        // lock is still good data.
+        self.faults.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn has(&self, fault: &Fault) -> bool {
+        self.faults().contains(fault)
+    }
+
+    /// Whether any active fault of kind `name` (e.g. `"hang"`) targets `service`.
+    pub fn hits(&self, name: &str, service: &str) -> bool {
+        self.faults()
+            .iter()
+            .any(|f| f.name() == name && f.service() == service)
+    }
+
+    pub fn insert(&self, fault: Fault) {
+        let mut faults = self.faults();
+        if !faults.contains(&fault) {
+            faults.push(fault);
+        }
+    }
+
+    pub fn remove(&self, fault: &Fault) {
+        self.faults().retain(|f| f != fault);
+    }
+
+    pub fn take_all(&self) -> Vec<Fault> {
+        std::mem::take(&mut *self.faults())
+    }
+
+    pub fn active(&self) -> Vec<Fault> {
+        self.faults().clone()
+    }
+
+    pub fn count_request(&self) {
+        self.served.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn served(&self) -> u64 {
+        self.served.load(Ordering::Relaxed)
+    }
+
+    pub fn services(&self) -> &[String] {
+        &self.services
+    }
+
+    pub fn photos(&self) -> &Photos {
+        &self.photos
+    }
+
+    /// What hero_proc reports for a service: it sees a process whose socket is gone as
+    /// failed and a failing health check as degraded, but (like the real one) cannot tell
+    /// that a running process hangs or serves wrong data.
+    pub fn process_state(&self, service: &str) -> &'static str {
+        if self.hits("socket-missing", service) || self.hits("stale-socket", service) {
+            "failed"
+        } else if self.hits("health-500", service) {
+            "degraded"
+        } else {
+            "running"
+        }
+    }
+}
