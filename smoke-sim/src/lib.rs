@@ -5,6 +5,7 @@
 //! with JSON-RPC 2.0 on `POST /rpc`, like the real ones, and can be switched into the
 //! [`Fault`]s that broke (or could break) the real deployment, one at a time or together.
 
+pub mod bench;
 mod connection;
 pub mod context;
 mod deployment;

@@ -19,6 +19,11 @@ struct Cli {
 enum Command {
     /// Run the herodemo services on Unix sockets until Ctrl-C or SIGTERM.
     Serve(cmd::serve::Args),
+    /// Run the herodemo panel against a simulated deployment, then break each failure that
+    /// reached users and show smoke naming it.
+    Demo(cmd::demo::Args),
+    /// Measure a panel run: wall time, CPU time and peak memory of smoke-internal.
+    Bench(cmd::bench::Args),
 }
 
 #[tokio::main]
@@ -29,5 +34,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(args) => cmd::serve::run(args).await,
+        Command::Demo(args) => cmd::demo::run(args).await,
+        Command::Bench(args) => cmd::bench::main(args).await,
     }
 }

@@ -1,3 +1,5 @@
 //! The subcommands of the `smoke-sim` binary, one module each.
 
+pub mod bench;
+pub mod demo;
 pub mod serve;

@@ -1,0 +1,29 @@
+//! The benchmark harness measures real runs of the binary (small sizes here; the figures come
+//! from `smoke-sim bench`, not from this test).
+
+mod common;
+
+use smoke_sim::bench::{render, run, BenchOptions};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bench_measures_both_scenarios_and_prints_a_row_each() {
+    let opts = BenchOptions {
+        exe: env!("CARGO_BIN_EXE_smoke-internal").into(),
+        herodemo: common::herodemo_panel(),
+        runs: 2,
+        probes: 40,
+        sockets: 4,
+    };
+    let scenarios = run(&opts).await.unwrap();
+    assert_eq!(scenarios.len(), 2);
+    let generated = &scenarios[1];
+    assert_eq!(generated.probes, 40);
+    assert_eq!(generated.samples.len(), 2);
+    for s in &generated.samples {
+        assert_eq!(s.exit, 0);
+        assert!(s.max_rss_kib > 0 && s.wall > s.tick && !s.cpu.is_zero());
+    }
+    let table = render(&scenarios);
+    assert!(table.lines().nth(1).unwrap().starts_with("herodemo"));
+    assert!(table.lines().nth(2).unwrap().starts_with("generated"));
+}

@@ -1,0 +1,254 @@
+//! Measures `smoke-internal run` as cron would run it: process start to exit, with its CPU time
+//! and peak memory taken from the kernel's accounting of that one child (wait4).
+
+use crate::{Deployment, Options};
+use std::fmt::Write as _;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// The smoke-internal binary.
+    pub exe: PathBuf,
+    /// The herodemo panel file.
+    pub herodemo: PathBuf,
+    /// Measured runs per scenario (after one warm-up run).
+    pub runs: usize,
+    /// Probes in the generated panel.
+    pub probes: usize,
+    /// Sockets (services) the generated panel spreads over.
+    pub sockets: usize,
+}
+
+/// One run of the binary.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample {
+    pub wall: Duration,
+    /// User + system CPU time of the child.
+    pub cpu: Duration,
+    /// Peak resident set size of the child, in KiB.
+    pub max_rss_kib: u64,
+    /// The tick as the report measured it (probes only, no process start).
+    pub tick: Duration,
+    pub exit: i32,
+}
+
+/// All runs of one scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub probes: usize,
+    pub sockets: usize,
+    pub samples: Vec<Sample>,
+}
+
+/// Runs both scenarios: the herodemo panel on the simulated herodemo, and a generated panel of
+/// `probes` probes over `sockets` generic services.
+pub async fn run(opts: &BenchOptions) -> io::Result<Vec<Scenario>> {
+    let work = tempfile::tempdir()?;
+    let herodemo = Deployment::start().await?;
+    let hero = scenario("herodemo", &opts.exe, &opts.herodemo, &herodemo, opts.runs).await?;
+    drop(herodemo);
+
+    let wide = Deployment::start_with(Options {
+        extra_services: opts.sockets,
+        ..Options::default()
+    })
+    .await?;
+    let panel = work.path().join("generated.toml");
+    std::fs::write(&panel, generated_panel(opts.probes, opts.sockets))?;
+    let generated = scenario("generated", &opts.exe, &panel, &wide, opts.runs).await?;
+    Ok(vec![hero, generated])
+}
+
+async fn scenario(
+    name: &str,
+    exe: &Path,
+    panel: &Path,
+    sim: &Deployment,
+    runs: usize,
+) -> io::Result<Scenario> {
+    let mut samples = Vec::with_capacity(runs);
+    let mut probes = 0;
+    for i in 0..=runs {
+        let (sample, report) = run_once(exe, panel, sim.socket_dir()).await?;
+        probes = report["probes"].as_array().map_or(0, Vec::len);
+        if sample.exit != 0 {
+            return Err(io::Error::other(format!(
+                "{name}: smoke-internal exited {} on a healthy deployment: {report}",
+                sample.exit
+            )));
+        }
+        // The first run warms the page cache and is not counted.
+        if i > 0 {
+            samples.push(sample);
+        }
+    }
+    Ok(Scenario {
+        name: name.to_string(),
+        probes,
+        sockets: sim.services().len(),
+        samples,
+    })
+}
+
+async fn run_once(
+    exe: &Path,
+    panel: &Path,
+    socket_dir: &Path,
+) -> io::Result<(Sample, serde_json::Value)> {
+    let out = tempfile::NamedTempFile::new()?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("run")
+        .arg("--format")
+        .arg("json")
+        .arg("--panel")
+        .arg(panel)
+        .arg("--set")
+        .arg(format!("internal.socket_dir={}", socket_dir.display()))
+        .env_remove("PATH_SOCKET")
+        .env_remove("HERO_SOCKET_DIR")
+        .stdout(out.reopen()?)
+        .stderr(std::process::Stdio::inherit());
+    // wait4 blocks: keep it off the runtime that serves the simulated sockets.
+    let sample = tokio::task::spawn_blocking(move || measure(cmd))
+        .await
+        .map_err(io::Error::other)??;
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path())?)
+        .map_err(|e| io::Error::other(format!("smoke-internal printed no JSON report: {e}")))?;
+    let tick = Duration::from_millis(report["duration_ms"].as_u64().unwrap_or(0));
+    Ok((Sample { tick, ..sample }, report))
+}
+
+fn measure(mut cmd: std::process::Command) -> io::Result<Sample> {
+    let started = Instant::now();
+    let child = cmd.spawn()?;
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for the kernel to fill.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our own child, not yet reaped (Child::wait was never called), and both
+    // out-pointers point to live locals.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = started.elapsed();
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    Ok(Sample {
+        wall,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
+        max_rss_kib: usage.ru_maxrss as u64,
+        tick: Duration::ZERO,
+        exit: if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            -1
+        },
+    })
+}
+
+/// A panel of `probes` probes spread evenly over `sockets` generic services: half health checks,
+/// half JSON-RPC calls whose answer is checked, so both paths of the engine are measured.
+pub fn generated_panel(probes: usize, sockets: usize) -> String {
+    let sockets = sockets.max(1);
+    let mut text = String::from(
+        "[panel]\nname = \"generated\"\ntimeout = \"5s\"\n\n[defaults]\nretries = 0\n",
+    );
+    for i in 0..probes {
+        let service = format!("svc_{:03}", i % sockets);
+        if i % 2 == 0 {
+            let _ = write!(
+                text,
+                "\n[[probe]]\nname = \"p{i:04}\"\ntarget = \"{service}/rpc\"\nget = \"/health\"\nexpect = [\"json.status == ok\"]\n"
+            );
+        } else {
+            let _ = write!(
+                text,
+                "\n[[probe]]\nname = \"p{i:04}\"\ntarget = \"{service}/rpc\"\nrpc = \"echo\"\nparams = {{ n = {i} }}\nexpect = [\"result.n == {i}\"]\n"
+            );
+        }
+    }
+    text
+}
+
+/// The figures, as a table a person reads.
+pub fn render(scenarios: &[Scenario]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<10} {:>6} {:>7} {:>5} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>9}",
+        "scenario",
+        "probes",
+        "sockets",
+        "runs",
+        "wall p50",
+        "wall p90",
+        "wall max",
+        "tick p50",
+        "cpu/run",
+        "cpu/probe",
+        "peak RSS"
+    );
+    for s in scenarios {
+        let mut walls: Vec<Duration> = s.samples.iter().map(|x| x.wall).collect();
+        let mut ticks: Vec<Duration> = s.samples.iter().map(|x| x.tick).collect();
+        walls.sort();
+        ticks.sort();
+        let n = s.samples.len().max(1) as u32;
+        let cpu: Duration = s.samples.iter().map(|x| x.cpu).sum::<Duration>() / n;
+        let per_probe = cpu / (s.probes.max(1) as u32);
+        let rss = s.samples.iter().map(|x| x.max_rss_kib).max().unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "{:<10} {:>6} {:>7} {:>5} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>9}",
+            s.name,
+            s.probes,
+            s.sockets,
+            s.samples.len(),
+            ms(percentile(&walls, 50)),
+            ms(percentile(&walls, 90)),
+            ms(walls.last().copied().unwrap_or_default()),
+            ms(percentile(&ticks, 50)),
+            ms(cpu),
+            format!("{:.1}us", per_probe.as_secs_f64() * 1e6),
+            format!("{:.1}MB", rss as f64 / 1024.0),
+        );
+    }
+    out
+}
+
+fn percentile(sorted: &[Duration], p: usize) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = (p * sorted.len()).div_ceil(100).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}ms", d.as_secs_f64() * 1e3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generated_panel_spreads_probes_over_sockets() {
+        let text = generated_panel(10, 3);
+        assert_eq!(text.matches("[[probe]]").count(), 10);
+        assert!(text.contains("svc_002/rpc") && !text.contains("svc_003"));
+        assert!(text.contains("rpc = \"echo\"") && text.contains("get = \"/health\""));
+    }
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let d: Vec<Duration> = (1..=10).map(Duration::from_millis).collect();
+        assert_eq!(percentile(&d, 50), Duration::from_millis(5));
+        assert_eq!(percentile(&d, 90), Duration::from_millis(9));
+        assert_eq!(percentile(&[], 90), Duration::ZERO);
+    }
+}

@@ -1,0 +1,53 @@
+//! `smoke-sim bench`: prints what one `smoke-internal run` costs, for the herodemo panel and for
+//! a generated wide panel.
+
+use anyhow::Context as _;
+use smoke_sim::bench::{render, run, BenchOptions};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The smoke-internal binary (default: beside this one, as `cargo build --release` puts it).
+    #[arg(long, value_name = "PATH")]
+    exe: Option<PathBuf>,
+    /// The herodemo panel.
+    #[arg(long, default_value = "probes/herodemo.toml")]
+    panel: PathBuf,
+    /// Measured runs per scenario.
+    #[arg(long, default_value_t = 30)]
+    runs: usize,
+    /// Probes in the generated panel.
+    #[arg(long, default_value_t = 1000)]
+    probes: usize,
+    /// Sockets the generated panel spreads over.
+    #[arg(long, default_value_t = 100)]
+    sockets: usize,
+}
+
+pub async fn main(args: Args) -> anyhow::Result<()> {
+    let exe = match args.exe {
+        Some(exe) => exe,
+        None => std::env::current_exe()?.with_file_name("smoke-internal"),
+    };
+    anyhow::ensure!(
+        exe.exists(),
+        "no smoke-internal at {}: build it first (cargo build --release -p smoke-internal -p smoke-sim) or give --exe",
+        exe.display()
+    );
+    let opts = BenchOptions {
+        exe,
+        herodemo: args.panel,
+        runs: args.runs.max(1),
+        probes: args.probes,
+        sockets: args.sockets,
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "smoke bench: `{} run`, process start to exit, {} runs per scenario after a warm-up, {cores} cores",
+        opts.exe.display(),
+        opts.runs
+    );
+    let scenarios = run(&opts).await.context("running the benchmark")?;
+    print!("{}", render(&scenarios));
+    Ok(())
+}
