@@ -8,6 +8,7 @@ pub mod condition;
 pub mod observation;
 pub mod outcome;
 pub mod panel;
+pub mod plan;
 pub mod probe;
 pub mod report;
 pub mod runner;

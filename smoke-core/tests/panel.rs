@@ -64,6 +64,7 @@ fn a_good_panel_loads_with_its_defaults_and_overrides() {
         PathBuf::from("/home/driver/hero/var/sockets")
     );
     let biz = &panel.probes[0];
+    let biz_http = biz.http().unwrap();
     assert_eq!(
         biz.timeout,
         Duration::from_secs(3),
@@ -73,7 +74,7 @@ fn a_good_panel_loads_with_its_defaults_and_overrides() {
     assert_eq!(biz.tags, ["all"]);
     assert_eq!(biz.line, 14, "a probe is placed at its [[probe]] header");
     assert!(
-        matches!(&biz.request, Request::Rpc { method, params: Some(p), .. }
+        matches!(&biz_http.request, Request::Rpc { method, params: Some(p), .. }
         if method == "business.persons.list" && p["limit"] == 10)
     );
     let health = &panel.probes[1];
@@ -81,10 +82,13 @@ fn a_good_panel_loads_with_its_defaults_and_overrides() {
     assert_eq!(health.timeout, Duration::from_millis(800));
     assert_eq!(health.retries, 0);
     assert!(!health.runs_in(Mode::External));
-    let expanded = panel.probes_for(Mode::Internal, &[], &["hero_os".to_string()]);
-    assert!(expanded.iter().any(|p| p.name == "health-hero_os"
-        && p.target.socket_path(Path::new("/s")) == Path::new("/s/hero_os/rpc.sock")));
-    let search = &panel.probes[2];
+    let expanded = health.for_service("hero_os");
+    assert_eq!(expanded.name, "health-hero_os");
+    assert_eq!(
+        expanded.http().unwrap().target.socket_path(Path::new("/s")),
+        Path::new("/s/hero_os/rpc.sock")
+    );
+    let search = panel.probes[2].http().unwrap();
     assert_eq!(
         search.headers,
         [("X-Trace".to_string(), "smoke".to_string())]
@@ -96,12 +100,8 @@ fn a_good_panel_loads_with_its_defaults_and_overrides() {
         search.external_path.as_deref(),
         Some("/hero_search/api/search")
     );
-    assert_eq!(
-        panel
-            .probes_for(Mode::External, &["search".to_string()], &[])
-            .len(),
-        1
-    );
+    assert!(panel.probes[2].selected_by(&["search".to_string()]));
+    assert!(panel.probes[0].selected_by(&["all".to_string()]), "by tag");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use smoke_core::http::{Connection, Connector, Endpoint};
 use smoke_core::observation::Timings;
 use smoke_core::outcome::{Cause, Failure, Phase};
-use smoke_core::panel::{Mode, ProbeSpec, Request};
+use smoke_core::panel::{HttpSpec, Mode, Request};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use tokio::net::UnixStream;
@@ -37,7 +37,7 @@ impl Connector for UnixConnector {
         Mode::Internal
     }
 
-    fn endpoint(&self, spec: &ProbeSpec) -> Result<Endpoint, String> {
+    fn endpoint(&self, spec: &HttpSpec) -> Result<Endpoint, String> {
         let socket = spec.target.socket_path(&self.socket_dir);
         let path = socket_path_of(&spec.request).to_string();
         Ok(Endpoint {

@@ -6,3 +6,15 @@ mod discovery;
 
 pub use connector::UnixConnector;
 pub use discovery::scan_services;
+
+use smoke_core::http::HttpSide;
+use smoke_core::panel::Panel;
+use smoke_core::plan::Side;
+use std::sync::Arc;
+
+/// The inside view of `panel`: its HTTP probes over the Unix sockets of its socket folder.
+pub fn side(panel: &Panel) -> Arc<dyn Side> {
+    Arc::new(HttpSide::new(Arc::new(UnixConnector::new(
+        &panel.internal.socket_dir,
+    ))))
+}

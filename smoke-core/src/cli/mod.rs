@@ -5,20 +5,20 @@ mod args;
 
 pub use args::{Cli, Command, PanelArgs, RunArgs};
 
-use crate::http::{panel_probes, resolve, Connector};
 use crate::outcome::{Outcome, RunReport};
-use crate::panel::{self, LoadOptions, Mode, Panel, Request};
+use crate::panel::{self, LoadOptions, Mode, Panel};
+use crate::plan::Side;
 use crate::report::{render, HumanStyle};
 use clap::Parser;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-/// Makes the side's connector for a loaded panel.
-pub type MakeConnector = fn(&Panel) -> Result<Arc<dyn Connector>, String>;
+/// Makes the binary's side for a loaded panel.
+pub type MakeSide = fn(&Panel) -> Result<Arc<dyn Side>, String>;
 
 /// The whole program of a smoke binary.
-pub fn main(mode: Mode, make: MakeConnector) -> ExitCode {
+pub fn main(mode: Mode, make: MakeSide) -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
@@ -36,7 +36,7 @@ pub fn main(mode: Mode, make: MakeConnector) -> ExitCode {
 
 /// Runs one command and returns its exit status (0/1/2 by outcome, 3 when the panel or the
 /// checker is broken).
-pub async fn execute(command: Command, mode: Mode, make: MakeConnector) -> u8 {
+pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
     let args = command.panel_args();
     let panel = match load(args) {
         Ok(p) => p,
@@ -45,8 +45,8 @@ pub async fn execute(command: Command, mode: Mode, make: MakeConnector) -> u8 {
             return 3;
         }
     };
-    let connector = match make(&panel) {
-        Ok(c) => c,
+    let side = match make(&panel) {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("smoke: {e}");
             return 3;
@@ -68,23 +68,13 @@ pub async fn execute(command: Command, mode: Mode, make: MakeConnector) -> u8 {
             0
         }
         Command::List(args) => {
-            for r in resolve(&panel, connector.as_ref(), &args.only).await {
-                let place = match &r.endpoint {
-                    Ok(e) => e.display.clone(),
-                    Err(f) => format!("(unresolved: {})", f.detail),
-                };
-                let _ = writeln!(
-                    out,
-                    "{}\t{}\t{}",
-                    r.spec.name,
-                    describe(&r.spec.request),
-                    place
-                );
+            for p in side.plan(&panel, &args.only).await {
+                let _ = writeln!(out, "{}\t{}\t{}", p.probe.info().name, p.what, p.place);
             }
             0
         }
         Command::Run(run) => {
-            let report = run_panel(&panel, connector, &run.panel.only, run.concurrency).await;
+            let report = run_panel(&panel, side.as_ref(), &run.panel.only, run.concurrency).await;
             let style = HumanStyle {
                 colour: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             };
@@ -95,15 +85,20 @@ pub async fn execute(command: Command, mode: Mode, make: MakeConnector) -> u8 {
     }
 }
 
-/// One tick of `panel` from this connector's side.
+/// One tick of `panel` from this side.
 pub async fn run_panel(
     panel: &Panel,
-    connector: Arc<dyn Connector>,
+    side: &dyn Side,
     only: &[String],
     concurrency: usize,
 ) -> RunReport {
-    let mode = connector.mode();
-    let probes = panel_probes(panel, connector, only).await;
+    let mode = side.mode();
+    let probes = side
+        .plan(panel, only)
+        .await
+        .into_iter()
+        .map(|p| p.probe)
+        .collect();
     let mut report = crate::runner::run_tick(&panel.name, mode.as_str(), probes, concurrency).await;
     if report.probes.is_empty() {
         // A run that checked nothing is not a pass.
@@ -117,14 +112,6 @@ fn load(args: &PanelArgs) -> Result<Panel, String> {
         "no panel: give --panel FILE or set SMOKE_PANEL (the herodemo panel is probes/herodemo.toml)",
     )?;
     panel::load(path, &LoadOptions::from_env(args.set.clone())).map_err(|e| e.to_string())
-}
-
-fn describe(request: &Request) -> String {
-    match request {
-        Request::Get { path } => format!("GET {path}"),
-        Request::Post { path, .. } => format!("POST {path}"),
-        Request::Rpc { method, .. } => format!("rpc {method}"),
-    }
 }
 
 fn fatal(message: String) -> ExitCode {

@@ -1,100 +1,110 @@
-//! From a panel to runnable probes for one side: `for_each` expanded over the services found,
-//! each probe given its endpoint.
+//! From a panel to runnable HTTP probes for one connector: `for_each` expanded over the services
+//! found, each probe given its endpoint.
 
-use super::{Connector, Endpoint, HttpProbe};
-use crate::outcome::{Cause, Failure, ProbeReport};
-use crate::panel::{Panel, ProbeSpec};
-use crate::probe::{Probe, ProbeInfo};
+use super::{Connector, HttpProbe};
+use crate::outcome::{Cause, Failure};
+use crate::panel::{Panel, ProbeSpec, Request};
+use crate::plan::{Planned, Side, Unplaced};
 use std::sync::Arc;
 
-/// One probe as it resolves on this side.
-pub struct Resolved {
-    pub spec: ProbeSpec,
-    /// Where it goes, or why it can't go anywhere (no service found for a `for_each`).
-    pub endpoint: Result<Endpoint, Failure>,
-}
-
-/// The panel's probes for this connector's side, `--only` applied.
-pub async fn resolve(panel: &Panel, connector: &dyn Connector, only: &[String]) -> Vec<Resolved> {
+/// The panel's HTTP probes on this connector's side, `--only` applied.
+pub async fn plan_http(
+    panel: &Panel,
+    connector: &Arc<dyn Connector>,
+    only: &[String],
+) -> Vec<Planned> {
     let mode = connector.mode();
-    let services = if panel.needs_services(mode) {
+    let http = |p: &&ProbeSpec| p.runs_in(mode) && p.http().is_some();
+    let services = if panel.probes.iter().filter(http).any(|p| p.for_each_service) {
         connector.services().await
     } else {
         Ok(Vec::new())
     };
     let mut out = Vec::new();
-    for spec in panel
-        .probes
-        .iter()
-        .filter(|p| p.runs_in(mode) && p.for_each_service)
-    {
-        // A template with nothing to expand over is itself a failure: "health of every service"
-        // must not pass because no service was seen.
-        let why = match &services {
-            Err(e) => Some(format!("no services to probe: {e}")),
-            Ok(list) if list.is_empty() => Some("no services found to probe".to_string()),
-            Ok(_) => None,
-        };
-        if let (Some(why), true) = (why, spec.selected_by(only)) {
-            out.push(Resolved {
-                spec: spec.for_service("*"),
-                endpoint: Err(Failure::new(Cause::Connect, why)),
-            });
+    for spec in panel.probes.iter().filter(http) {
+        if !spec.for_each_service {
+            if spec.selected_by(only) {
+                out.push(place(spec.clone(), connector));
+            }
+            continue;
         }
-    }
-    let services = services.unwrap_or_default();
-    for spec in panel.probes_for(mode, only, &services) {
-        let endpoint = connector
-            .endpoint(&spec)
-            .map_err(|e| Failure::new(Cause::Checker, e));
-        out.push(Resolved { spec, endpoint });
+        match &services {
+            // A template with nothing to expand over is itself a failure: "health of every
+            // service" must not pass because no service was seen.
+            Err(e) if spec.selected_by(only) => {
+                out.push(unplaced(spec, format!("no services to probe: {e}")))
+            }
+            Ok(list) if list.is_empty() && spec.selected_by(only) => {
+                out.push(unplaced(spec, "no services found to probe".to_string()))
+            }
+            Ok(list) => out.extend(
+                list.iter()
+                    .map(|s| spec.for_service(s))
+                    .filter(|p| spec.selected_by(only) || p.selected_by(only))
+                    .map(|p| place(p, connector)),
+            ),
+            Err(_) => {}
+        }
     }
     out
 }
 
-/// The panel's probes, ready for the runner.
-pub async fn panel_probes(
-    panel: &Panel,
+fn place(spec: ProbeSpec, connector: &Arc<dyn Connector>) -> Planned {
+    let http = spec.http().expect("only HTTP probes are placed here");
+    let what = describe(&http.request);
+    match connector.endpoint(http) {
+        Ok(endpoint) => Planned {
+            what,
+            place: endpoint.display.clone(),
+            probe: Arc::new(HttpProbe::new(spec, endpoint, connector.clone())),
+        },
+        Err(e) => Planned {
+            what,
+            place: format!("(nowhere: {e})"),
+            probe: Arc::new(Unplaced::new(&spec, Failure::new(Cause::Checker, e))),
+        },
+    }
+}
+
+fn unplaced(spec: &ProbeSpec, why: String) -> Planned {
+    let spec = spec.for_service("*");
+    Planned {
+        what: spec
+            .http()
+            .map(|h| describe(&h.request))
+            .unwrap_or_default(),
+        place: format!("(nowhere: {why})"),
+        probe: Arc::new(Unplaced::new(&spec, Failure::new(Cause::Connect, why))),
+    }
+}
+
+/// The request in a few words, for `list`.
+pub fn describe(request: &Request) -> String {
+    match request {
+        Request::Get { path } => format!("GET {path}"),
+        Request::Post { path, .. } => format!("POST {path}"),
+        Request::Rpc { method, .. } => format!("rpc {method}"),
+    }
+}
+
+/// A side that runs the HTTP probes of the panel through one connector.
+pub struct HttpSide {
     connector: Arc<dyn Connector>,
-    only: &[String],
-) -> Vec<Arc<dyn Probe>> {
-    resolve(panel, connector.as_ref(), only)
-        .await
-        .into_iter()
-        .map(|r| -> Arc<dyn Probe> {
-            match r.endpoint {
-                Ok(endpoint) => Arc::new(HttpProbe::new(r.spec, endpoint, connector.clone())),
-                Err(failure) => Arc::new(Unresolved::new(&r.spec, failure)),
-            }
-        })
-        .collect()
 }
 
-/// A probe that could not be placed; every attempt reports why.
-struct Unresolved {
-    info: ProbeInfo,
-    failure: Failure,
-}
-
-impl Unresolved {
-    fn new(spec: &ProbeSpec, failure: Failure) -> Self {
-        let mut info = ProbeInfo::new(&spec.name, spec.target.to_string());
-        info.tags = spec.tags.clone();
-        info.severity = spec.severity;
-        info.retries = 0;
-        Unresolved { info, failure }
+impl HttpSide {
+    pub fn new(connector: Arc<dyn Connector>) -> Self {
+        HttpSide { connector }
     }
 }
 
 #[async_trait::async_trait]
-impl Probe for Unresolved {
-    fn info(&self) -> &ProbeInfo {
-        &self.info
+impl Side for HttpSide {
+    fn mode(&self) -> crate::panel::Mode {
+        self.connector.mode()
     }
 
-    async fn attempt(&self) -> ProbeReport {
-        let mut r = ProbeReport::new(&self.info.name);
-        r.fail(self.failure.clone());
-        r
+    async fn plan(&self, panel: &Panel, only: &[String]) -> Vec<Planned> {
+        plan_http(panel, &self.connector, only).await
     }
 }

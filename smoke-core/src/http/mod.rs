@@ -7,13 +7,13 @@ mod build;
 mod exchange;
 mod probe;
 
-pub use build::{panel_probes, resolve, Resolved};
+pub use build::{describe, plan_http, HttpSide};
 pub use exchange::{exchange, Limits};
 pub use probe::HttpProbe;
 
 use crate::observation::{CertInfo, Timings};
 use crate::outcome::Failure;
-use crate::panel::{Mode, ProbeSpec};
+use crate::panel::{HttpSpec, Mode};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
@@ -51,8 +51,8 @@ pub struct Connection {
 pub trait Connector: Send + Sync {
     fn mode(&self) -> Mode;
 
-    /// Where `spec` goes from this side.
-    fn endpoint(&self, spec: &ProbeSpec) -> Result<Endpoint, String>;
+    /// Where an HTTP probe goes from this side.
+    fn endpoint(&self, spec: &HttpSpec) -> Result<Endpoint, String>;
 
     /// Opens a fresh connection, giving up at `deadline` with a timeout failure of its phase.
     async fn connect(&self, endpoint: &Endpoint, deadline: Instant) -> Result<Connection, Failure>;

@@ -4,7 +4,8 @@
 use super::{exchange, Connector, Endpoint, Limits, CONTEXT_HEADER, USER_AGENT};
 use crate::observation::Observation;
 use crate::outcome::{Cause, Failure, ProbeReport};
-use crate::panel::{Body, ProbeSpec, Request};
+use crate::panel::{Body, HttpSpec, ProbeSpec, Request};
+use crate::plan::info_of;
 use crate::probe::{judge, Probe, ProbeInfo};
 use bytes::Bytes;
 use http_body_util::Full;
@@ -14,6 +15,7 @@ use tokio::time::Instant;
 pub struct HttpProbe {
     info: ProbeInfo,
     spec: ProbeSpec,
+    http: HttpSpec,
     endpoint: Endpoint,
     connector: Arc<dyn Connector>,
     /// Whether the panel checks the status itself; if not, anything but 2xx fails with `http`.
@@ -22,15 +24,11 @@ pub struct HttpProbe {
 
 impl HttpProbe {
     pub fn new(spec: ProbeSpec, endpoint: Endpoint, connector: Arc<dyn Connector>) -> Self {
-        let info = ProbeInfo {
-            name: spec.name.clone(),
-            target: endpoint.display.clone(),
-            tags: spec.tags.clone(),
-            severity: spec.severity,
-            timeout: spec.timeout,
-            retries: spec.retries,
-            retry_delay: spec.retry_delay,
-        };
+        let info = info_of(&spec, endpoint.display.clone());
+        let http = spec
+            .http()
+            .cloned()
+            .expect("an HttpProbe is made of an HTTP probe spec");
         let checks_status = spec
             .expect
             .iter()
@@ -39,6 +37,7 @@ impl HttpProbe {
         HttpProbe {
             info,
             spec,
+            http,
             endpoint,
             connector,
             checks_status,
@@ -50,7 +49,7 @@ impl HttpProbe {
     }
 
     fn request(&self, context: Option<&str>) -> http::Request<Full<Bytes>> {
-        let (method, body, json) = match &self.spec.request {
+        let (method, body, json) = match &self.http.request {
             Request::Get { .. } => (http::Method::GET, Bytes::new(), false),
             Request::Post { body, .. } => match body {
                 Body::Empty => (http::Method::POST, Bytes::new(), false),
@@ -75,7 +74,7 @@ impl HttpProbe {
         if json {
             b = b.header(http::header::CONTENT_TYPE, "application/json");
         }
-        for (k, v) in &self.spec.headers {
+        for (k, v) in &self.http.headers {
             b = b.header(k.as_str(), v.as_str());
         }
         if let Some(ctx) = context {
@@ -93,7 +92,7 @@ impl HttpProbe {
         let limits = Limits {
             deadline,
             timeout: self.spec.timeout,
-            max_body: self.spec.max_body,
+            max_body: self.http.max_body,
             started,
         };
         let obs = exchange(conn, self.request(context), limits).await?;
@@ -108,7 +107,7 @@ impl HttpProbe {
                 format!("HTTP {status} {reason}").trim_end().to_string(),
             ));
         }
-        if matches!(self.spec.request, Request::Rpc { .. }) {
+        if matches!(self.http.request, Request::Rpc { .. }) {
             rpc_failure(&obs)?;
         }
         Ok(obs)
@@ -166,8 +165,8 @@ impl Probe for HttpProbe {
     }
 
     async fn attempt(&self) -> ProbeReport {
-        let Some(contexts) = &self.spec.contexts else {
-            return match self.observe(self.spec.context.as_deref()).await {
+        let Some(contexts) = &self.http.contexts else {
+            return match self.observe(self.http.context.as_deref()).await {
                 Ok(obs) => self.judged(&obs),
                 Err(f) => {
                     let mut r = ProbeReport::new(&self.spec.name);

@@ -2,12 +2,11 @@
 //! make, each error placed at its file, line and column.
 
 use super::error::{line_col, with_hint};
-use super::raw::{ProbeOutline, RawFile, RawProbe};
+use super::raw::{ProbeOutline, RawFile};
+use super::spec::build_probe;
 use super::*;
-use crate::units::PanelDuration;
 use std::ops::Range;
 use std::path::Path;
-use toml::Spanned;
 
 /// What besides the file decides the panel.
 #[derive(Debug, Clone, Default)]
@@ -92,14 +91,14 @@ fn apply_sets(text: &str, sets: &[String]) -> Result<String, String> {
     Ok(doc.to_string())
 }
 
-struct Locator<'a> {
-    text: &'a str,
+pub(super) struct Locator<'a> {
+    pub(super) text: &'a str,
     source: &'a Path,
     outline: Option<ProbeOutline>,
 }
 
 impl Locator<'_> {
-    fn error(&self, span: Range<usize>, message: impl Into<String>) -> PanelError {
+    pub(super) fn error(&self, span: Range<usize>, message: impl Into<String>) -> PanelError {
         let (line, column) = line_col(self.text, span.start);
         PanelError {
             file: self.source.to_path_buf(),
@@ -170,6 +169,9 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
             .external
             .tls_fail_days
             .unwrap_or(defaults::TLS_FAIL_DAYS),
+        check_dns: raw.external.check_dns.unwrap_or(true),
+        check_tls: raw.external.check_tls.unwrap_or(true),
+        expect_addresses: raw.external.expect_addresses,
     };
     let mut probes = Vec::with_capacity(raw.probe.len());
     let mut names = std::collections::HashSet::new();
@@ -195,239 +197,6 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         external,
         probes,
     })
-}
-
-fn build_probe(
-    p: RawProbe,
-    span: Range<usize>,
-    d: &super::raw::RawDefaults,
-    panel_timeout: Option<Duration>,
-    at: &Locator<'_>,
-) -> Result<ProbeSpec, PanelError> {
-    let err = |s: Range<usize>, m: String| at.error(s, m);
-    let name = p
-        .name
-        .ok_or_else(|| err(span.clone(), "a probe needs a `name`".into()))?;
-    let name_span = name.span();
-    let name = name.into_inner();
-    let in_probe = |e: PanelError| PanelError {
-        probe: Some(name.clone()),
-        ..e
-    };
-    let perr = |s: Range<usize>, m: String| in_probe(err(s, m));
-
-    let for_each_service = match &p.for_each {
-        None => false,
-        Some(f) if f.get_ref() == "service" => true,
-        Some(f) => {
-            return Err(perr(
-                f.span(),
-                format!("for_each = \"{}\": only \"service\" is known", f.get_ref()),
-            ))
-        }
-    };
-    if for_each_service && !name.contains(SERVICE_PLACEHOLDER) {
-        return Err(perr(
-            name_span,
-            "a for_each = \"service\" probe needs {service} in its name, so each copy is told apart"
-                .into(),
-        ));
-    }
-    let target_raw = p.target.ok_or_else(|| {
-        perr(
-            span.clone(),
-            "missing `target`: say which socket it probes, like target = \"hero_osis_business/rpc\""
-                .into(),
-        )
-    })?;
-    let target = Target::parse(target_raw.get_ref()).map_err(|m| perr(target_raw.span(), m))?;
-
-    if p.params.is_some() && p.rpc.is_none() {
-        return Err(perr(span, "`params` goes with `rpc`".into()));
-    }
-    let request = match (p.get, p.post, p.rpc) {
-        (Some(path), None, None) => {
-            if p.json.is_some() || p.body.is_some() {
-                return Err(perr(
-                    span,
-                    "`json` and `body` go with `post`, not `get`".into(),
-                ));
-            }
-            Request::Get {
-                path: check_path(&path).map_err(|m| perr(span.clone(), m))?,
-            }
-        }
-        (None, Some(path), None) => Request::Post {
-            path: check_path(&path).map_err(|m| perr(span.clone(), m))?,
-            body: match (p.json, p.body) {
-                (Some(_), Some(_)) => {
-                    return Err(perr(span, "give `json` or `body`, not both".into()))
-                }
-                (Some(j), None) => Body::Json(to_json(j)),
-                (None, Some(b)) => Body::Text(b),
-                (None, None) => Body::Empty,
-            },
-        },
-        (None, path, Some(method)) => {
-            if p.json.is_some() || p.body.is_some() {
-                return Err(perr(
-                    span,
-                    "an `rpc` probe builds its own body: give `params`, not `json` or `body`"
-                        .into(),
-                ));
-            }
-            Request::Rpc {
-                method,
-                params: p.params.map(to_json),
-                path: path
-                    .map(|p| check_path(&p))
-                    .transpose()
-                    .map_err(|m| perr(span.clone(), m))?,
-            }
-        }
-        (None, None, None) => {
-            return Err(perr(
-                span,
-                "no request: add get = \"/health\", post = \"/path\" or rpc = \"method\"".into(),
-            ))
-        }
-        _ => {
-            return Err(perr(
-                span,
-                "give one of `get`, `post` or `rpc` (with `rpc`, `post` may set the path)".into(),
-            ))
-        }
-    };
-
-    let contexts = match (p.contexts, p.distinct_from) {
-        (None, None) => None,
-        (None, Some(_)) => {
-            return Err(perr(
-                span,
-                "`distinct_from` needs `contexts`, the contexts whose answers must differ".into(),
-            ))
-        }
-        (Some(c), _) if c.is_empty() => {
-            return Err(perr(span, "`contexts` is empty".into()));
-        }
-        (Some(contexts), distinct_from) => {
-            if p.context.is_some() {
-                return Err(perr(span, "give `context` or `contexts`, not both".into()));
-            }
-            Some(Contexts {
-                contexts,
-                distinct_from,
-            })
-        }
-    };
-    let mut headers = Vec::with_capacity(p.headers.len());
-    for (k, v) in p.headers {
-        if k.is_empty()
-            || !k
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
-        {
-            return Err(perr(
-                span,
-                format!("header name `{k}` is not a valid HTTP header name"),
-            ));
-        }
-        if v.contains(['\r', '\n']) {
-            return Err(perr(
-                span,
-                format!("header `{k}` has a line break in its value"),
-            ));
-        }
-        headers.push((k, v));
-    }
-    let conditions = |list: Vec<Spanned<String>>| -> Result<Vec<Condition>, PanelError> {
-        list.into_iter()
-            .map(|c| {
-                Condition::parse(c.get_ref()).map_err(|e| {
-                    // Point into the string: past its opening quote, to the column the parser names.
-                    let start = c.span().start + e.column;
-                    perr(
-                        start..start,
-                        format!("condition `{}`: {}", c.get_ref(), e.message),
-                    )
-                })
-            })
-            .collect()
-    };
-    let expect = conditions(p.expect)?;
-    let warn = conditions(p.warn)?;
-    let timeout = pick(p.timeout, d.timeout, panel_timeout, defaults::TIMEOUT);
-    if timeout.is_zero() {
-        return Err(perr(span, "timeout must be more than 0".into()));
-    }
-    let mut tags = d.tags.clone();
-    tags.extend(p.tags);
-    Ok(ProbeSpec {
-        target,
-        request,
-        headers,
-        context: p.context,
-        contexts,
-        for_each_service,
-        mode: p.mode,
-        tags,
-        severity: p.severity.or(d.severity).unwrap_or_default(),
-        timeout,
-        retries: p.retries.or(d.retries).unwrap_or(defaults::RETRIES),
-        retry_delay: pick(p.retry_delay, d.retry_delay, None, defaults::RETRY_DELAY),
-        failure_threshold: p
-            .failure_threshold
-            .or(d.failure_threshold)
-            .unwrap_or(defaults::FAILURE_THRESHOLD)
-            .max(1),
-        success_threshold: p
-            .success_threshold
-            .or(d.success_threshold)
-            .unwrap_or(defaults::SUCCESS_THRESHOLD)
-            .max(1),
-        max_body: p
-            .max_body
-            .or(d.max_body)
-            .map_or(defaults::MAX_BODY, |s| s.0),
-        expect,
-        warn,
-        external_path: p
-            .external_path
-            .map(|e| check_path(&e))
-            .transpose()
-            .map_err(|m| perr(span.clone(), m))?,
-        line: line_col(at.text, span.start).0,
-        name,
-    })
-}
-
-fn pick(
-    probe: Option<PanelDuration>,
-    defaults: Option<PanelDuration>,
-    panel: Option<Duration>,
-    fallback: Duration,
-) -> Duration {
-    probe
-        .or(defaults)
-        .map(|d| d.0)
-        .or(panel)
-        .unwrap_or(fallback)
-}
-
-fn check_path(path: &str) -> Result<String, String> {
-    if !path.starts_with('/') {
-        return Err(format!("path `{path}` must start with /"));
-    }
-    if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!(
-            "path `{path}` has a space or control character: encode it"
-        ));
-    }
-    Ok(path.to_string())
-}
-
-fn to_json(v: toml::Value) -> serde_json::Value {
-    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }
 
 fn expand_home(path: &str, home: Option<&Path>) -> PathBuf {

@@ -6,6 +6,7 @@
 mod error;
 mod load;
 mod raw;
+mod spec;
 mod target;
 
 pub use error::PanelError;
@@ -86,6 +87,12 @@ pub struct External {
     pub ca_file: Option<PathBuf>,
     pub tls_warn_days: i64,
     pub tls_fail_days: i64,
+    /// The built-in DNS check of the public host on every external run.
+    pub check_dns: bool,
+    /// The built-in certificate check of the public host on every external run.
+    pub check_tls: bool,
+    /// Addresses the public host must resolve to (each one), when given.
+    pub expect_addresses: Vec<String>,
 }
 
 /// What a probe sends.
@@ -125,13 +132,9 @@ pub struct Contexts {
 #[derive(Debug, Clone)]
 pub struct ProbeSpec {
     pub name: String,
-    pub target: Target,
-    pub request: Request,
-    pub headers: Vec<(String, String)>,
-    /// Sent as `X-Hero-Context`.
-    pub context: Option<String>,
-    pub contexts: Option<Contexts>,
+    pub kind: ProbeKind,
     pub for_each_service: bool,
+    /// The side it runs on; `None` for both. DNS and TLS probes are always external.
     pub mode: Option<Mode>,
     pub tags: Vec<String>,
     pub severity: Severity,
@@ -140,13 +143,71 @@ pub struct ProbeSpec {
     pub retry_delay: Duration,
     pub failure_threshold: u32,
     pub success_threshold: u32,
-    pub max_body: u64,
     pub expect: Vec<Condition>,
     pub warn: Vec<Condition>,
-    /// Where the probe goes through the gateway when it does not follow the routing rule.
-    pub external_path: Option<String>,
     /// Line of the probe in the panel file.
     pub line: usize,
+}
+
+/// What a probe asks.
+#[derive(Debug, Clone)]
+pub enum ProbeKind {
+    /// A request to a service's socket (inside) or through the gateway (outside).
+    Http(HttpSpec),
+    /// `dns = "name"`: a DNS question.
+    Dns(DnsSpec),
+    /// `tls = "host:port"`: a TLS handshake and the certificate it shows.
+    Tls(TlsSpec),
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpSpec {
+    pub target: Target,
+    pub request: Request,
+    pub headers: Vec<(String, String)>,
+    /// Sent as `X-Hero-Context`.
+    pub context: Option<String>,
+    pub contexts: Option<Contexts>,
+    /// Where the probe goes through the gateway when it does not follow the routing rule.
+    pub external_path: Option<String>,
+    pub max_body: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsSpec {
+    pub name: String,
+    pub record: RecordType,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSpec {
+    pub host: String,
+    pub port: u16,
+}
+
+/// The DNS record types a `dns` probe asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum RecordType {
+    A,
+    Aaaa,
+    Cname,
+    Mx,
+    Ns,
+    Txt,
+}
+
+impl RecordType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordType::A => "A",
+            RecordType::Aaaa => "AAAA",
+            RecordType::Cname => "CNAME",
+            RecordType::Mx => "MX",
+            RecordType::Ns => "NS",
+            RecordType::Txt => "TXT",
+        }
+    }
 }
 
 impl ProbeSpec {
@@ -163,57 +224,35 @@ impl ProbeSpec {
                 .any(|o| *o == self.name || self.tags.iter().any(|t| t == o))
     }
 
+    /// The request, for an HTTP probe.
+    pub fn http(&self) -> Option<&HttpSpec> {
+        match &self.kind {
+            ProbeKind::Http(h) => Some(h),
+            _ => None,
+        }
+    }
+
     /// The probe for one service of a `for_each = "service"` template.
     pub fn for_service(&self, service: &str) -> ProbeSpec {
         let fill = |s: &str| s.replace(SERVICE_PLACEHOLDER, service);
         let mut p = self.clone();
         p.name = fill(&self.name);
-        p.target = self.target.for_service(service);
-        p.external_path = self.external_path.as_deref().map(fill);
-        p.request = match &self.request {
-            Request::Get { path } => Request::Get { path: fill(path) },
-            Request::Post { path, body } => Request::Post {
-                path: fill(path),
-                body: body.clone(),
-            },
-            Request::Rpc {
-                method,
-                params,
-                path,
-            } => Request::Rpc {
-                method: method.clone(),
-                params: params.clone(),
-                path: path.as_deref().map(fill),
-            },
-        };
+        if let ProbeKind::Http(h) = &mut p.kind {
+            h.target = h.target.for_service(service);
+            h.external_path = h.external_path.as_deref().map(fill);
+            match &mut h.request {
+                Request::Get { path } | Request::Post { path, .. } => *path = fill(path),
+                Request::Rpc { path, .. } => *path = path.as_deref().map(fill),
+            }
+        }
         p.for_each_service = false;
         p
     }
 }
 
 impl Panel {
-    /// The probes that run in `mode`, with `for_each` templates expanded over `services`.
-    pub fn probes_for(&self, mode: Mode, only: &[String], services: &[String]) -> Vec<ProbeSpec> {
-        let mut out = Vec::new();
-        for spec in self.probes.iter().filter(|p| p.runs_in(mode)) {
-            if spec.for_each_service {
-                out.extend(
-                    services
-                        .iter()
-                        .map(|s| spec.for_service(s))
-                        .filter(|p| spec.selected_by(only) || p.selected_by(only)),
-                );
-            } else if spec.selected_by(only) {
-                out.push(spec.clone());
-            }
-        }
-        out
-    }
-
-    /// Whether any probe of `mode` needs the list of services.
-    pub fn needs_services(&self, mode: Mode) -> bool {
-        self.probes
-            .iter()
-            .any(|p| p.for_each_service && p.runs_in(mode))
+    /// Whether any probe runs in `mode`.
+    pub fn has_probes_for(&self, mode: Mode) -> bool {
+        self.probes.iter().any(|p| p.runs_in(mode))
     }
 }

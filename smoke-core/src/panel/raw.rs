@@ -42,6 +42,10 @@ pub struct RawExternal {
     pub ca_file: Option<String>,
     pub tls_warn_days: Option<i64>,
     pub tls_fail_days: Option<i64>,
+    pub check_dns: Option<bool>,
+    pub check_tls: Option<bool>,
+    #[serde(default)]
+    pub expect_addresses: Vec<String>,
 }
 
 /// Panel-wide values for the per-probe settings.
@@ -91,6 +95,9 @@ pub struct RawProbe {
     #[serde(default)]
     pub warn: Vec<Spanned<String>>,
     pub external_path: Option<String>,
+    pub dns: Option<Spanned<String>>,
+    pub record: Option<super::RecordType>,
+    pub tls: Option<Spanned<String>>,
 }
 
 /// Only the probe names and where each probe stands: readable even when the strict shape is not,

@@ -4,10 +4,8 @@
 use smoke_core::cli::run_panel;
 use smoke_core::outcome::{Cause, Outcome, Phase, RunReport};
 use smoke_core::panel::{load, LoadOptions, Panel};
-use smoke_internal::UnixConnector;
 use smoke_sim::Deployment;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 pub fn herodemo_panel() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../probes/herodemo.toml")
@@ -34,8 +32,7 @@ pub fn panel_for(sim: &Deployment, extra: &[&str]) -> Panel {
 
 pub async fn tick(sim: &Deployment) -> RunReport {
     let panel = panel_for(sim, &[]);
-    let connector = Arc::new(UnixConnector::new(&panel.internal.socket_dir));
-    run_panel(&panel, connector, &[], 32).await
+    run_panel(&panel, smoke_internal::side(&panel).as_ref(), &[], 32).await
 }
 
 /// Asserts that exactly `failing` failed, each with `cause` (and `phase`) and `words` in its

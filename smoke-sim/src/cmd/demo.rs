@@ -6,11 +6,9 @@ use smoke_core::cli::run_panel;
 use smoke_core::outcome::{Outcome, RunReport};
 use smoke_core::panel::{load_str, LoadOptions, Panel};
 use smoke_core::report::{human, HumanStyle};
-use smoke_internal::UnixConnector;
 use smoke_sim::{Deployment, Fault};
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// The panel the demo runs unless told otherwise: the same file the VM uses.
 const HERODEMO: &str = include_str!("../../../probes/herodemo.toml");
@@ -75,7 +73,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     println!("(timeout 1s and no retries, so each fault shows at once)\n");
 
     println!("== healthy");
-    let healthy = tick(&panel, &sim).await;
+    let healthy = tick(&panel).await;
     print!("{}", human(&healthy, style));
     let mut missed = Vec::new();
     if healthy.outcome != Outcome::Ok {
@@ -85,7 +83,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     for story in stories() {
         println!("\n== break: \"{}\"  (fault {})", story.seen, story.fault);
         sim.set(story.fault.clone());
-        let report = tick(&panel, &sim).await;
+        let report = tick(&panel).await;
         sim.clear(&story.fault);
         print!("{}", human(&report, style));
         match report
@@ -134,11 +132,12 @@ fn demo_panel(args: &Args, sim: &Deployment) -> anyhow::Result<Panel> {
     Ok(load_str(&text, &source, &opts)?)
 }
 
-async fn tick(panel: &Panel, sim: &Deployment) -> RunReport {
-    let connector = Arc::new(UnixConnector::new(sim.socket_dir()));
+/// One tick of the panel over the simulated sockets (the panel's socket folder is the sim's).
+async fn tick(panel: &Panel) -> RunReport {
+    let side = smoke_internal::side(panel);
     run_panel(
         panel,
-        connector,
+        side.as_ref(),
         &[],
         smoke_core::runner::DEFAULT_CONCURRENCY,
     )

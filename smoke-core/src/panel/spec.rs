@@ -1,0 +1,322 @@
+//! One `[[probe]]` table to a [`ProbeSpec`]: the checks serde can't make, each error placed
+//! at the probe and, where it can be, at the value.
+
+use super::load::Locator;
+use super::raw::{RawDefaults, RawProbe};
+use super::*;
+use crate::units::PanelDuration;
+use std::ops::Range;
+use toml::Spanned;
+
+/// Builds errors that name this probe.
+struct At<'a> {
+    at: &'a Locator<'a>,
+    span: Range<usize>,
+    name: &'a str,
+}
+
+impl At<'_> {
+    fn err(&self, span: Range<usize>, message: impl Into<String>) -> PanelError {
+        PanelError {
+            probe: Some(self.name.to_string()),
+            ..self.at.error(span, message)
+        }
+    }
+
+    /// An error about the probe as a whole, placed at its header.
+    fn here(&self, message: impl Into<String>) -> PanelError {
+        self.err(self.span.clone(), message)
+    }
+}
+
+pub(super) fn build_probe(
+    mut p: RawProbe,
+    span: Range<usize>,
+    d: &RawDefaults,
+    panel_timeout: Option<Duration>,
+    locator: &Locator<'_>,
+) -> Result<ProbeSpec, PanelError> {
+    let name = p
+        .name
+        .take()
+        .ok_or_else(|| locator.error(span.clone(), "a probe needs a `name`"))?;
+    let name_span = name.span();
+    let name = name.into_inner();
+    let at = At {
+        at: locator,
+        span: span.clone(),
+        name: &name,
+    };
+
+    let for_each_service = match &p.for_each {
+        None => false,
+        Some(f) if f.get_ref() == "service" => true,
+        Some(f) => {
+            return Err(at.err(
+                f.span(),
+                format!("for_each = \"{}\": only \"service\" is known", f.get_ref()),
+            ))
+        }
+    };
+    if for_each_service && !name.contains(SERVICE_PLACEHOLDER) {
+        return Err(at.err(
+            name_span,
+            "a for_each = \"service\" probe needs {service} in its name, so each copy is told apart",
+        ));
+    }
+    let max_body = p
+        .max_body
+        .or(d.max_body)
+        .map_or(defaults::MAX_BODY, |s| s.0);
+    let (kind, mode) = match (p.dns.take(), p.tls.take()) {
+        (None, None) => (ProbeKind::Http(http_kind(&mut p, max_body, &at)?), p.mode),
+        (Some(dns), None) => {
+            no_http_fields(&p, "dns", &at)?;
+            let name = dns.get_ref().trim_end_matches('.').to_string();
+            if name.is_empty() || name.contains(char::is_whitespace) {
+                return Err(at.err(
+                    dns.span(),
+                    format!("dns = \"{}\" is not a name", dns.get_ref()),
+                ));
+            }
+            let record = p.record.unwrap_or(RecordType::A);
+            (
+                ProbeKind::Dns(DnsSpec { name, record }),
+                external_only(&p, "dns", &at)?,
+            )
+        }
+        (None, Some(tls)) => {
+            no_http_fields(&p, "tls", &at)?;
+            let spec = parse_host_port(tls.get_ref()).map_err(|m| at.err(tls.span(), m))?;
+            (ProbeKind::Tls(spec), external_only(&p, "tls", &at)?)
+        }
+        (Some(_), Some(_)) => return Err(at.here("give `dns` or `tls`, not both")),
+    };
+    if p.record.is_some() && !matches!(kind, ProbeKind::Dns(_)) {
+        return Err(at.here("`record` goes with `dns`"));
+    }
+
+    let conditions = |list: Vec<Spanned<String>>| -> Result<Vec<Condition>, PanelError> {
+        list.into_iter()
+            .map(|c| {
+                Condition::parse(c.get_ref()).map_err(|e| {
+                    // Point into the string: past its opening quote, to the column the parser names.
+                    let start = c.span().start + e.column;
+                    at.err(
+                        start..start,
+                        format!("condition `{}`: {}", c.get_ref(), e.message),
+                    )
+                })
+            })
+            .collect()
+    };
+    let expect = conditions(p.expect)?;
+    let warn = conditions(p.warn)?;
+    let timeout = pick(p.timeout, d.timeout, panel_timeout, defaults::TIMEOUT);
+    if timeout.is_zero() {
+        return Err(at.here("timeout must be more than 0"));
+    }
+    let mut tags = d.tags.clone();
+    tags.extend(p.tags);
+    Ok(ProbeSpec {
+        kind,
+        for_each_service,
+        mode,
+        tags,
+        severity: p.severity.or(d.severity).unwrap_or_default(),
+        timeout,
+        retries: p.retries.or(d.retries).unwrap_or(defaults::RETRIES),
+        retry_delay: pick(p.retry_delay, d.retry_delay, None, defaults::RETRY_DELAY),
+        failure_threshold: p
+            .failure_threshold
+            .or(d.failure_threshold)
+            .unwrap_or(defaults::FAILURE_THRESHOLD)
+            .max(1),
+        success_threshold: p
+            .success_threshold
+            .or(d.success_threshold)
+            .unwrap_or(defaults::SUCCESS_THRESHOLD)
+            .max(1),
+        expect,
+        warn,
+        line: super::error::line_col(locator.text, span.start).0,
+        name,
+    })
+}
+
+fn http_kind(p: &mut RawProbe, max_body: u64, at: &At<'_>) -> Result<HttpSpec, PanelError> {
+    let target_raw = p.target.take().ok_or_else(|| {
+        at.here("missing `target`: say which socket it probes, like target = \"hero_osis_business/rpc\"")
+    })?;
+    let target = Target::parse(target_raw.get_ref()).map_err(|m| at.err(target_raw.span(), m))?;
+    if p.params.is_some() && p.rpc.is_none() {
+        return Err(at.here("`params` goes with `rpc`"));
+    }
+    let path = |path: &str| check_path(path).map_err(|m| at.here(m));
+    let request = match (p.get.take(), p.post.take(), p.rpc.take()) {
+        (Some(get), None, None) => {
+            if p.json.is_some() || p.body.is_some() {
+                return Err(at.here("`json` and `body` go with `post`, not `get`"));
+            }
+            Request::Get { path: path(&get)? }
+        }
+        (None, Some(post), None) => Request::Post {
+            path: path(&post)?,
+            body: match (p.json.take(), p.body.take()) {
+                (Some(_), Some(_)) => return Err(at.here("give `json` or `body`, not both")),
+                (Some(j), None) => Body::Json(to_json(j)),
+                (None, Some(b)) => Body::Text(b),
+                (None, None) => Body::Empty,
+            },
+        },
+        (None, post, Some(method)) => {
+            if p.json.is_some() || p.body.is_some() {
+                return Err(at.here(
+                    "an `rpc` probe builds its own body: give `params`, not `json` or `body`",
+                ));
+            }
+            Request::Rpc {
+                method,
+                params: p.params.take().map(to_json),
+                path: post.as_deref().map(path).transpose()?,
+            }
+        }
+        (None, None, None) => {
+            return Err(at.here(
+                "no request: add get = \"/health\", post = \"/path\" or rpc = \"method\" (or make it a dns or tls probe)",
+            ))
+        }
+        _ => {
+            return Err(at.here(
+                "give one of `get`, `post` or `rpc` (with `rpc`, `post` may set the path)",
+            ))
+        }
+    };
+    let contexts = match (p.contexts.take(), p.distinct_from.take()) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            return Err(
+                at.here("`distinct_from` needs `contexts`, the contexts whose answers must differ")
+            )
+        }
+        (Some(c), _) if c.is_empty() => return Err(at.here("`contexts` is empty")),
+        (Some(contexts), distinct_from) => {
+            if p.context.is_some() {
+                return Err(at.here("give `context` or `contexts`, not both"));
+            }
+            Some(Contexts {
+                contexts,
+                distinct_from,
+            })
+        }
+    };
+    let mut headers = Vec::with_capacity(p.headers.len());
+    for (k, v) in std::mem::take(&mut p.headers) {
+        if k.is_empty()
+            || !k
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+        {
+            return Err(at.here(format!("header name `{k}` is not a valid HTTP header name")));
+        }
+        if v.contains(['\r', '\n']) {
+            return Err(at.here(format!("header `{k}` has a line break in its value")));
+        }
+        headers.push((k, v));
+    }
+    Ok(HttpSpec {
+        target,
+        request,
+        headers,
+        context: p.context.take(),
+        contexts,
+        external_path: p.external_path.take().as_deref().map(path).transpose()?,
+        max_body,
+    })
+}
+
+/// A DNS or TLS probe asks no HTTP question: HTTP fields on it are a mistake, not ignored.
+fn no_http_fields(p: &RawProbe, kind: &str, at: &At<'_>) -> Result<(), PanelError> {
+    let set = [
+        ("target", p.target.is_some()),
+        ("get", p.get.is_some()),
+        ("post", p.post.is_some()),
+        ("rpc", p.rpc.is_some()),
+        ("params", p.params.is_some()),
+        ("json", p.json.is_some()),
+        ("body", p.body.is_some()),
+        ("headers", !p.headers.is_empty()),
+        ("context", p.context.is_some()),
+        ("contexts", p.contexts.is_some()),
+        ("external_path", p.external_path.is_some()),
+        ("for_each", p.for_each.is_some()),
+    ];
+    match set.iter().find(|(_, on)| *on) {
+        Some((field, _)) => Err(at.here(format!("`{field}` has no meaning on a {kind} probe"))),
+        None => Ok(()),
+    }
+}
+
+/// DNS and TLS questions are asked from outside; inside the VM there is no public name.
+fn external_only(p: &RawProbe, kind: &str, at: &At<'_>) -> Result<Option<Mode>, PanelError> {
+    match p.mode {
+        Some(Mode::Internal) => Err(at.here(format!(
+            "a {kind} probe runs from outside: its mode is external"
+        ))),
+        _ => Ok(Some(Mode::External)),
+    }
+}
+
+/// `host:port`, or `host` alone for 443; `[v6]:port` too.
+pub fn parse_host_port(text: &str) -> Result<TlsSpec, String> {
+    let bad = || format!("tls = \"{text}\" must be host:port, like herodemo.gent01.grid.tf:443");
+    let (host, port) = if let Some(rest) = text.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').ok_or_else(bad)?;
+        (host, after.strip_prefix(':'))
+    } else {
+        match text.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (text, None),
+        }
+    };
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(bad());
+    }
+    let port = match port {
+        None => 443,
+        Some(p) => p.parse().map_err(|_| bad())?,
+    };
+    Ok(TlsSpec {
+        host: host.to_string(),
+        port,
+    })
+}
+
+fn pick(
+    probe: Option<PanelDuration>,
+    defaults: Option<PanelDuration>,
+    panel: Option<Duration>,
+    fallback: Duration,
+) -> Duration {
+    probe
+        .or(defaults)
+        .map(|d| d.0)
+        .or(panel)
+        .unwrap_or(fallback)
+}
+
+fn check_path(path: &str) -> Result<String, String> {
+    if !path.starts_with('/') {
+        return Err(format!("path `{path}` must start with /"));
+    }
+    if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "path `{path}` has a space or control character: encode it"
+        ));
+    }
+    Ok(path.to_string())
+}
+
+fn to_json(v: toml::Value) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}

@@ -1,0 +1,69 @@
+//! A side's plan for a tick: every probe of the panel it runs, ready for the runner, with what
+//! `list` says of it. A binary is one [`Side`]: the inside (Unix sockets) or the outside (public
+//! URL, DNS, TLS).
+
+use crate::outcome::{Failure, ProbeReport};
+use crate::panel::{Mode, Panel, ProbeSpec};
+use crate::probe::{Probe, ProbeInfo};
+use std::sync::Arc;
+
+/// One probe ready to run.
+pub struct Planned {
+    pub probe: Arc<dyn Probe>,
+    /// The question in a few words: `GET /health`, `rpc business.persons.list`, `dns A name`.
+    pub what: String,
+    /// Where it goes: a socket path, a URL, `host:port`; or why it goes nowhere.
+    pub place: String,
+}
+
+/// One side of the watch.
+#[async_trait::async_trait]
+pub trait Side: Send + Sync {
+    fn mode(&self) -> Mode;
+
+    /// The panel's probes this side runs, `--only` applied, in panel order.
+    async fn plan(&self, panel: &Panel, only: &[String]) -> Vec<Planned>;
+}
+
+/// A probe that could not be placed (no service found for a `for_each`, a target this side can't
+/// reach): every attempt reports why, so it shows as a failure and never as a silent pass.
+pub struct Unplaced {
+    info: ProbeInfo,
+    failure: Failure,
+}
+
+impl Unplaced {
+    pub fn new(spec: &ProbeSpec, failure: Failure) -> Self {
+        let mut info = ProbeInfo::new(&spec.name, "");
+        info.tags = spec.tags.clone();
+        info.severity = spec.severity;
+        info.retries = 0;
+        Unplaced { info, failure }
+    }
+}
+
+#[async_trait::async_trait]
+impl Probe for Unplaced {
+    fn info(&self) -> &ProbeInfo {
+        &self.info
+    }
+
+    async fn attempt(&self) -> ProbeReport {
+        let mut r = ProbeReport::new(&self.info.name);
+        r.fail(self.failure.clone());
+        r
+    }
+}
+
+/// The info the runner needs, from a panel probe.
+pub fn info_of(spec: &ProbeSpec, target: impl Into<String>) -> ProbeInfo {
+    ProbeInfo {
+        name: spec.name.clone(),
+        target: target.into(),
+        tags: spec.tags.clone(),
+        severity: spec.severity,
+        timeout: spec.timeout,
+        retries: spec.retries,
+        retry_delay: spec.retry_delay,
+    }
+}
