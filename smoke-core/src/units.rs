@@ -44,9 +44,9 @@ pub fn format_duration(d: Duration) -> String {
         } else {
             format!("{s:.1}s")
         }
-    } else if d.as_secs() < 3600 && d.as_secs() % 60 == 0 {
+    } else if d.as_secs() < 3600 && d.as_secs().is_multiple_of(60) {
         format!("{}m", d.as_secs() / 60)
-    } else if d.as_secs() % 3600 == 0 {
+    } else if d.as_secs().is_multiple_of(3600) {
         format!("{}h", d.as_secs() / 3600)
     } else {
         format!("{}s", d.as_secs())

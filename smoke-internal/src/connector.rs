@@ -71,8 +71,8 @@ impl Connector for UnixConnector {
         })
     }
 
-    async fn services(&self) -> Result<Vec<String>, String> {
-        crate::scan_services(&self.socket_dir)
+    async fn services(&self, _timeout: std::time::Duration) -> Result<Vec<String>, Failure> {
+        crate::scan_services(&self.socket_dir).map_err(|e| Failure::new(Cause::Connect, e))
     }
 }
 

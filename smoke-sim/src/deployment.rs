@@ -2,15 +2,19 @@
 
 use std::fmt;
 use std::io;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use tempfile::TempDir;
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 
+use crate::external::External;
 use crate::fault::Fault;
+use crate::gateway;
 use crate::listener::{self, Running};
 use crate::photo::Photos;
 use crate::router::{Endpoint, SocketKind};
@@ -67,6 +71,11 @@ pub struct Options {
     pub extra_services: usize,
     /// Which file hero_os's web UI listens on.
     pub ui_socket: UiSocket,
+    /// Also start the external view: the TLS gateway and the DNS server on loopback ports.
+    pub external: bool,
+    /// How long the gateway waits for a service before answering 504
+    /// (default [`crate::DEFAULT_GATEWAY_TIMEOUT`], 30 s).
+    pub gateway_timeout: Option<Duration>,
 }
 
 /// Where a socket stands; socket faults move it between these.
@@ -92,6 +101,7 @@ pub struct Deployment {
     slots: Mutex<Vec<Slot>>,
     runtime: Handle,
     shutdown: watch::Sender<bool>,
+    external: Option<External>,
     // Last field on purpose: dropped after everything that lives inside it.
     temp: Option<TempDir>,
 }
@@ -120,12 +130,13 @@ impl Deployment {
         let names = all.iter().map(|s| s.name().to_string()).collect();
         let world = Arc::new(World::new(names, Photos::generate()?));
         let (shutdown, _) = watch::channel(false);
-        let deployment = Deployment {
+        let mut deployment = Deployment {
             world,
             dir,
             slots: Mutex::new(Vec::new()),
             runtime: Handle::current(),
             shutdown,
+            external: None,
             temp,
         };
         {
@@ -152,8 +163,42 @@ impl Deployment {
                 }
             }
         }
+        if opts.external {
+            let timeout = opts.gateway_timeout.unwrap_or(gateway::DEFAULT_TIMEOUT);
+            let external = External::start(
+                deployment.world.clone(),
+                deployment.dir.clone(),
+                timeout,
+                deployment.shutdown.subscribe(),
+            )
+            .await?;
+            deployment.external = Some(external);
+        }
         tracing::debug!(dir = %deployment.dir.display(), "deployment started");
         Ok(deployment)
+    }
+
+    /// The TLS gateway's address, `127.0.0.1:<port>` (started with [`Options::external`]).
+    pub fn gateway_addr(&self) -> Option<SocketAddr> {
+        self.external.as_ref().map(External::gateway_addr)
+    }
+
+    /// `https://herodemo.smoke.test:<port>`: the public URL, once the name resolves through
+    /// [`Deployment::dns_addr`] (started with [`Options::external`]).
+    pub fn public_url(&self) -> Option<String> {
+        self.external.as_ref().map(External::public_url)
+    }
+
+    /// The DNS server authoritative for `smoke.test.`, `127.0.0.1:<port>`, UDP and (when the
+    /// port was free) TCP (started with [`Options::external`]).
+    pub fn dns_addr(&self) -> Option<SocketAddr> {
+        self.external.as_ref().map(External::dns_addr)
+    }
+
+    /// The test CA that signed the gateway's certificates, PEM: the one root a client should
+    /// trust (started with [`Options::external`]).
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.external.as_ref().map(External::ca_file)
     }
 
     /// The folder holding one sub-folder of sockets per service.

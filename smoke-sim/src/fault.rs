@@ -35,7 +35,31 @@ pub enum Fault {
     StaleSocket(String),
     /// hero_embedder: its health reports `queue_depth` 5000.
     QueueBacklog,
+    /// Gateway: presents a certificate that expires in 10 days. When several certificate
+    /// faults are on, the worst wins: expired, untrusted, wrong host, 3 days, 10 days.
+    CertExpiring10d,
+    /// Gateway: presents a certificate that expires in 3 days.
+    CertExpiring3d,
+    /// Gateway: presents a certificate that expired 2 days ago.
+    CertExpired,
+    /// Gateway: presents a valid certificate for `other.smoke.test` only.
+    CertWrongHost,
+    /// Gateway: presents a valid certificate signed by a CA that is not in `ca.pem`.
+    CertUntrusted,
+    /// Gateway: answers every request 502 Bad Gateway without asking the service.
+    Gateway502,
+    /// Gateway: completes the TLS handshake, then waits 10 s before answering each request.
+    GatewaySlow,
+    /// DNS: NXDOMAIN for the public host.
+    DnsNxdomain,
+    /// DNS: SERVFAIL for every query.
+    DnsServfail,
 }
+
+/// What [`Fault::service`] says for the faults of the TLS gateway.
+pub const GATEWAY: &str = "gateway";
+/// What [`Fault::service`] says for the faults of the DNS server.
+pub const DNS: &str = "dns";
 
 /// Why a string is not a [`Fault`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,12 +72,21 @@ pub enum ParseFaultError {
     UnexpectedService(String),
 }
 
-const KNOWN: [&str; 13] = [
+const KNOWN: [&str; 22] = [
     "context-fallback",
     "photos-broken",
     "biz-empty",
     "ui-socket-missing",
     "queue-backlog",
+    "cert-expiring-10d",
+    "cert-expiring-3d",
+    "cert-expired",
+    "cert-wrong-host",
+    "cert-untrusted",
+    "gateway-502",
+    "gateway-slow",
+    "dns-nxdomain",
+    "dns-servfail",
     "hang:SERVICE",
     "empty-reply:SERVICE",
     "malformed:SERVICE",
@@ -84,6 +117,15 @@ impl Fault {
             Fault::BizEmpty => "biz-empty",
             Fault::UiSocketMissing => "ui-socket-missing",
             Fault::QueueBacklog => "queue-backlog",
+            Fault::CertExpiring10d => "cert-expiring-10d",
+            Fault::CertExpiring3d => "cert-expiring-3d",
+            Fault::CertExpired => "cert-expired",
+            Fault::CertWrongHost => "cert-wrong-host",
+            Fault::CertUntrusted => "cert-untrusted",
+            Fault::Gateway502 => "gateway-502",
+            Fault::GatewaySlow => "gateway-slow",
+            Fault::DnsNxdomain => "dns-nxdomain",
+            Fault::DnsServfail => "dns-servfail",
             Fault::Hang(_) => "hang",
             Fault::EmptyReply(_) => "empty-reply",
             Fault::Malformed(_) => "malformed",
@@ -95,7 +137,8 @@ impl Fault {
         }
     }
 
-    /// The service the fault breaks (the historical ones always hit the same one).
+    /// The service the fault breaks (the historical ones always hit the same one). The
+    /// faults of the external view name their component: `"gateway"` or `"dns"`.
     pub fn service(&self) -> &str {
         match self {
             Fault::ContextFallback => "hero_osis_base",
@@ -103,6 +146,14 @@ impl Fault {
             Fault::BizEmpty => "hero_osis_business",
             Fault::UiSocketMissing => "hero_os",
             Fault::QueueBacklog => "hero_embedder",
+            Fault::CertExpiring10d
+            | Fault::CertExpiring3d
+            | Fault::CertExpired
+            | Fault::CertWrongHost
+            | Fault::CertUntrusted
+            | Fault::Gateway502
+            | Fault::GatewaySlow => GATEWAY,
+            Fault::DnsNxdomain | Fault::DnsServfail => DNS,
             Fault::Hang(s)
             | Fault::EmptyReply(s)
             | Fault::Malformed(s)
@@ -112,6 +163,21 @@ impl Fault {
             | Fault::SocketMissing(s)
             | Fault::StaleSocket(s) => s,
         }
+    }
+
+    /// Whether the fault was given a service by whoever switched it on.
+    fn has_target(&self) -> bool {
+        matches!(
+            self,
+            Fault::Hang(_)
+                | Fault::EmptyReply(_)
+                | Fault::Malformed(_)
+                | Fault::Truncated(_)
+                | Fault::Health500(_)
+                | Fault::RpcError(_)
+                | Fault::SocketMissing(_)
+                | Fault::StaleSocket(_)
+        )
     }
 
     fn takes_service(name: &str) -> Option<fn(String) -> Fault> {
@@ -135,6 +201,15 @@ impl Fault {
             "biz-empty" => Fault::BizEmpty,
             "ui-socket-missing" => Fault::UiSocketMissing,
             "queue-backlog" => Fault::QueueBacklog,
+            "cert-expiring-10d" => Fault::CertExpiring10d,
+            "cert-expiring-3d" => Fault::CertExpiring3d,
+            "cert-expired" => Fault::CertExpired,
+            "cert-wrong-host" => Fault::CertWrongHost,
+            "cert-untrusted" => Fault::CertUntrusted,
+            "gateway-502" => Fault::Gateway502,
+            "gateway-slow" => Fault::GatewaySlow,
+            "dns-nxdomain" => Fault::DnsNxdomain,
+            "dns-servfail" => Fault::DnsServfail,
             _ => return None,
         })
     }
@@ -142,13 +217,10 @@ impl Fault {
 
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Fault::ContextFallback
-            | Fault::PhotosBroken
-            | Fault::BizEmpty
-            | Fault::UiSocketMissing
-            | Fault::QueueBacklog => f.write_str(self.name()),
-            _ => write!(f, "{}:{}", self.name(), self.service()),
+        if self.has_target() {
+            write!(f, "{}:{}", self.name(), self.service())
+        } else {
+            f.write_str(self.name())
         }
     }
 }

@@ -4,12 +4,20 @@
 //! folder (`<dir>/<service>/rpc.sock`, plus hero_os's web UI socket). Each speaks HTTP/1.1
 //! with JSON-RPC 2.0 on `POST /rpc`, like the real ones, and can be switched into the
 //! [`Fault`]s that broke (or could break) the real deployment, one at a time or together.
+//!
+//! With [`Options::external`] it also shows the outside view: a TLS gateway routing like
+//! hero_router on a loopback port, certificates from a test CA, and a DNS server for
+//! [`PUBLIC_HOST`], each with faults of its own.
 
 pub mod bench;
+mod certs;
 mod connection;
 pub mod context;
 mod deployment;
+mod dns;
+mod external;
 mod fault;
+mod gateway;
 mod head;
 mod jsonrpc;
 mod listener;
@@ -19,6 +27,8 @@ mod router;
 mod services;
 mod world;
 
+pub use certs::PUBLIC_HOST;
 pub use deployment::{Deployment, Options, UiSocket};
 pub use fault::{Fault, ParseFaultError};
+pub use gateway::{DEFAULT_TIMEOUT as DEFAULT_GATEWAY_TIMEOUT, SLOW_DELAY as GATEWAY_SLOW_DELAY};
 pub use photo::PHOTO_NAMES;

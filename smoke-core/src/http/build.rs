@@ -16,7 +16,7 @@ pub async fn plan_http(
     let mode = connector.mode();
     let http = |p: &&ProbeSpec| p.runs_in(mode) && p.http().is_some();
     let services = if panel.probes.iter().filter(http).any(|p| p.for_each_service) {
-        connector.services().await
+        connector.services(panel.defaults.timeout).await
     } else {
         Ok(Vec::new())
     };
@@ -31,12 +31,17 @@ pub async fn plan_http(
         match &services {
             // A template with nothing to expand over is itself a failure: "health of every
             // service" must not pass because no service was seen.
-            Err(e) if spec.selected_by(only) => {
-                out.push(unplaced(spec, format!("no services to probe: {e}")))
-            }
-            Ok(list) if list.is_empty() && spec.selected_by(only) => {
-                out.push(unplaced(spec, "no services found to probe".to_string()))
-            }
+            Err(e) if spec.selected_by(only) => out.push(unplaced(
+                spec,
+                Failure {
+                    detail: format!("no services to probe: {}", e.detail),
+                    ..e.clone()
+                },
+            )),
+            Ok(list) if list.is_empty() && spec.selected_by(only) => out.push(unplaced(
+                spec,
+                Failure::new(Cause::Connect, "no services found to probe"),
+            )),
             Ok(list) => out.extend(
                 list.iter()
                     .map(|s| spec.for_service(s))
@@ -66,15 +71,15 @@ fn place(spec: ProbeSpec, connector: &Arc<dyn Connector>) -> Planned {
     }
 }
 
-fn unplaced(spec: &ProbeSpec, why: String) -> Planned {
+fn unplaced(spec: &ProbeSpec, why: Failure) -> Planned {
     let spec = spec.for_service("*");
     Planned {
         what: spec
             .http()
             .map(|h| describe(&h.request))
             .unwrap_or_default(),
-        place: format!("(nowhere: {why})"),
-        probe: Arc::new(Unplaced::new(&spec, Failure::new(Cause::Connect, why))),
+        place: format!("(nowhere: {})", why.detail),
+        probe: Arc::new(Unplaced::new(&spec, why)),
     }
 }
 

@@ -6,10 +6,12 @@
 mod build;
 mod exchange;
 mod probe;
+mod request;
 
 pub use build::{describe, plan_http, HttpSide};
 pub use exchange::{exchange, Limits};
 pub use probe::HttpProbe;
+pub use request::{call_rpc, fetch, Fetch};
 
 use crate::observation::{CertInfo, Timings};
 use crate::outcome::Failure;
@@ -58,5 +60,6 @@ pub trait Connector: Send + Sync {
     async fn connect(&self, endpoint: &Endpoint, deadline: Instant) -> Result<Connection, Failure>;
 
     /// The services a `for_each = "service"` probe expands over, sorted.
-    async fn services(&self) -> Result<Vec<String>, String>;
+    /// `timeout` bounds the asking, where asking means a request (outside: the supervisor).
+    async fn services(&self, timeout: std::time::Duration) -> Result<Vec<String>, Failure>;
 }

@@ -1,16 +1,15 @@
 //! A panel probe: the request a [`ProbeSpec`] describes, sent through a [`Connector`] and
 //! judged by its conditions.
 
-use super::{exchange, Connector, Endpoint, Limits, CONTEXT_HEADER, USER_AGENT};
+use super::request::{fetch, status_failure, Fetch};
+use super::{Connector, Endpoint};
+use crate::condition::Condition;
 use crate::observation::Observation;
 use crate::outcome::{Cause, Failure, ProbeReport};
-use crate::panel::{Body, HttpSpec, ProbeSpec, Request};
+use crate::panel::{HttpSpec, ProbeSpec};
 use crate::plan::info_of;
 use crate::probe::{judge, Probe, ProbeInfo};
-use bytes::Bytes;
-use http_body_util::Full;
 use std::sync::Arc;
-use tokio::time::Instant;
 
 pub struct HttpProbe {
     info: ProbeInfo,
@@ -18,8 +17,8 @@ pub struct HttpProbe {
     http: HttpSpec,
     endpoint: Endpoint,
     connector: Arc<dyn Connector>,
-    /// Whether the panel checks the status itself; if not, anything but 2xx fails with `http`.
-    checks_status: bool,
+    /// The probe's own `status` conditions: a status they accept is not an `http` failure.
+    status_checks: Vec<Condition>,
 }
 
 impl HttpProbe {
@@ -29,18 +28,19 @@ impl HttpProbe {
             .http()
             .cloned()
             .expect("an HttpProbe is made of an HTTP probe spec");
-        let checks_status = spec
+        let status_checks = spec
             .expect
             .iter()
-            .chain(&spec.warn)
-            .any(|c| c.text().trim_start().starts_with("status"));
+            .filter(|c| c.text().trim_start().starts_with("status "))
+            .cloned()
+            .collect();
         HttpProbe {
             info,
             spec,
             http,
             endpoint,
             connector,
-            checks_status,
+            status_checks,
         }
     }
 
@@ -48,67 +48,21 @@ impl HttpProbe {
         &self.spec
     }
 
-    fn request(&self, context: Option<&str>) -> http::Request<Full<Bytes>> {
-        let (method, body, json) = match &self.http.request {
-            Request::Get { .. } => (http::Method::GET, Bytes::new(), false),
-            Request::Post { body, .. } => match body {
-                Body::Empty => (http::Method::POST, Bytes::new(), false),
-                Body::Text(t) => (http::Method::POST, Bytes::from(t.clone()), false),
-                Body::Json(v) => (http::Method::POST, Bytes::from(v.to_string()), true),
-            },
-            Request::Rpc { method, params, .. } => {
-                let mut call = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method});
-                if let Some(p) = params {
-                    call["params"] = p.clone();
-                }
-                (http::Method::POST, Bytes::from(call.to_string()), true)
-            }
-        };
-        let mut b = http::Request::builder()
-            .method(method)
-            .uri(&self.endpoint.path)
-            .header(http::header::HOST, &self.endpoint.authority)
-            .header(http::header::USER_AGENT, USER_AGENT)
-            // One exchange per connection: say so, so the peer doesn't wait for a second.
-            .header(http::header::CONNECTION, "close");
-        if json {
-            b = b.header(http::header::CONTENT_TYPE, "application/json");
-        }
-        for (k, v) in &self.http.headers {
-            b = b.header(k.as_str(), v.as_str());
-        }
-        if let Some(ctx) = context {
-            b = b.header(CONTEXT_HEADER, ctx);
-        }
-        b.body(Full::new(body))
-            .expect("header names and values are checked when the panel loads")
-    }
-
-    /// One exchange, with the transport, HTTP and JSON-RPC failures sorted out.
+    /// One exchange, with the transport, HTTP and JSON-RPC failures sorted out. A status outside
+    /// 2xx is an `http` failure unless the probe's own `status` conditions accept it (a probe
+    /// may expect a 404); a 2xx they reject is left to them, as an assertion.
     async fn observe(&self, context: Option<&str>) -> Result<Observation, Failure> {
-        let started = Instant::now();
-        let deadline = started + self.spec.timeout;
-        let conn = self.connector.connect(&self.endpoint, deadline).await?;
-        let limits = Limits {
-            deadline,
+        let how = Fetch {
             timeout: self.spec.timeout,
-            max_body: self.http.max_body,
-            started,
+            context,
+            any_status: true,
         };
-        let obs = exchange(conn, self.request(context), limits).await?;
+        let obs = fetch(self.connector.as_ref(), &self.endpoint, &self.http, how).await?;
         let status = obs.status.unwrap_or(0);
-        if !self.checks_status && !(200..300).contains(&status) {
-            let reason = http::StatusCode::from_u16(status)
-                .ok()
-                .and_then(|s| s.canonical_reason())
-                .unwrap_or("");
-            return Err(Failure::new(
-                Cause::Http,
-                format!("HTTP {status} {reason}").trim_end().to_string(),
-            ));
-        }
-        if matches!(self.http.request, Request::Rpc { .. }) {
-            rpc_failure(&obs)?;
+        let accepted = !self.status_checks.is_empty()
+            && self.status_checks.iter().all(|c| c.evaluate(&obs).passed);
+        if !(200..300).contains(&status) && !accepted {
+            return Err(status_failure(status));
         }
         Ok(obs)
     }
@@ -118,36 +72,6 @@ impl HttpProbe {
         judge(&mut report, obs, &self.spec.expect, &self.spec.warn);
         report
     }
-}
-
-/// A JSON-RPC reply carries its failure in an `error` member, with HTTP 200.
-fn rpc_failure(obs: &Observation) -> Result<(), Failure> {
-    let Some(reply) = obs.json() else {
-        let text = obs.text();
-        let snippet: String = text.chars().take(80).collect();
-        return Err(Failure::new(
-            Cause::Protocol,
-            format!("reply is not JSON-RPC: {snippet:?}"),
-        ));
-    };
-    if let Some(err) = reply.get("error").filter(|e| !e.is_null()) {
-        let code = err.get("code").map(|c| c.to_string()).unwrap_or_default();
-        let message = err
-            .get("message")
-            .and_then(|m| m.as_str())
-            .unwrap_or("(no message)");
-        return Err(Failure::new(
-            Cause::Rpc,
-            format!("JSON-RPC error {code}: {message}"),
-        ));
-    }
-    if reply.get("result").is_none() {
-        return Err(Failure::new(
-            Cause::Protocol,
-            "JSON-RPC reply has neither result nor error",
-        ));
-    }
-    Ok(())
 }
 
 /// What two contexts are compared on: the JSON-RPC `result`, else the JSON body, else the bytes.

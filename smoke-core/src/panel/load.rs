@@ -131,8 +131,26 @@ impl Locator<'_> {
 }
 
 fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, PanelError> {
-    let panel_timeout = raw.panel.timeout.map(|d| d.0);
     let d = &raw.defaults;
+    let defaults = ProbeDefaults {
+        timeout: d
+            .timeout
+            .or(raw.panel.timeout)
+            .map_or(defaults::TIMEOUT, |t| t.0),
+        retries: d.retries.unwrap_or(defaults::RETRIES),
+        retry_delay: d.retry_delay.map_or(defaults::RETRY_DELAY, |t| t.0),
+        severity: d.severity.unwrap_or_default(),
+        tags: d.tags.clone(),
+        failure_threshold: d
+            .failure_threshold
+            .unwrap_or(defaults::FAILURE_THRESHOLD)
+            .max(1),
+        success_threshold: d
+            .success_threshold
+            .unwrap_or(defaults::SUCCESS_THRESHOLD)
+            .max(1),
+        max_body: d.max_body.map_or(defaults::MAX_BODY, |s| s.0),
+    };
     let expand = |p: &str| expand_home(p, opts.home.as_deref());
     let socket_dir_set = opts.sets.iter().any(|s| {
         s.split_once('=')
@@ -177,7 +195,7 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
     let mut names = std::collections::HashSet::new();
     for spanned in raw.probe {
         let span = spanned.span();
-        let probe = build_probe(spanned.into_inner(), span.clone(), d, panel_timeout, at)?;
+        let probe = build_probe(spanned.into_inner(), span.clone(), &defaults, at)?;
         if !names.insert(probe.name.clone()) {
             return Err(at.error(
                 span,
@@ -195,6 +213,7 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         every: raw.panel.every.map_or(defaults::EVERY, |d| d.0),
         internal: Internal { socket_dir },
         external,
+        defaults,
         probes,
     })
 }

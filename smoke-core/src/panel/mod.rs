@@ -71,7 +71,22 @@ pub struct Panel {
     pub every: Duration,
     pub internal: Internal,
     pub external: External,
+    /// What a probe gets for what it leaves unsaid; built-in checks are made with these.
+    pub defaults: ProbeDefaults,
     pub probes: Vec<ProbeSpec>,
+}
+
+/// `[defaults]` over `[panel]` over smoke's own defaults.
+#[derive(Debug, Clone)]
+pub struct ProbeDefaults {
+    pub timeout: Duration,
+    pub retries: u32,
+    pub retry_delay: Duration,
+    pub severity: Severity,
+    pub tags: Vec<String>,
+    pub failure_threshold: u32,
+    pub success_threshold: u32,
+    pub max_body: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -153,7 +168,7 @@ pub struct ProbeSpec {
 #[derive(Debug, Clone)]
 pub enum ProbeKind {
     /// A request to a service's socket (inside) or through the gateway (outside).
-    Http(HttpSpec),
+    Http(Box<HttpSpec>),
     /// `dns = "name"`: a DNS question.
     Dns(DnsSpec),
     /// `tls = "host:port"`: a TLS handshake and the certificate it shows.
@@ -211,6 +226,26 @@ impl RecordType {
 }
 
 impl ProbeSpec {
+    /// A probe with the panel's defaults and no conditions (the built-in checks).
+    pub fn with_defaults(name: impl Into<String>, kind: ProbeKind, d: &ProbeDefaults) -> Self {
+        ProbeSpec {
+            name: name.into(),
+            kind,
+            for_each_service: false,
+            mode: None,
+            tags: d.tags.clone(),
+            severity: d.severity,
+            timeout: d.timeout,
+            retries: d.retries,
+            retry_delay: d.retry_delay,
+            failure_threshold: d.failure_threshold,
+            success_threshold: d.success_threshold,
+            expect: Vec::new(),
+            warn: Vec::new(),
+            line: 0,
+        }
+    }
+
     /// Whether this probe runs in `mode`.
     pub fn runs_in(&self, mode: Mode) -> bool {
         self.mode.is_none_or(|m| m == mode)

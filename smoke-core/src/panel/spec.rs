@@ -2,9 +2,8 @@
 //! at the probe and, where it can be, at the value.
 
 use super::load::Locator;
-use super::raw::{RawDefaults, RawProbe};
+use super::raw::RawProbe;
 use super::*;
-use crate::units::PanelDuration;
 use std::ops::Range;
 use toml::Spanned;
 
@@ -32,8 +31,7 @@ impl At<'_> {
 pub(super) fn build_probe(
     mut p: RawProbe,
     span: Range<usize>,
-    d: &RawDefaults,
-    panel_timeout: Option<Duration>,
+    d: &ProbeDefaults,
     locator: &Locator<'_>,
 ) -> Result<ProbeSpec, PanelError> {
     let name = p
@@ -64,12 +62,9 @@ pub(super) fn build_probe(
             "a for_each = \"service\" probe needs {service} in its name, so each copy is told apart",
         ));
     }
-    let max_body = p
-        .max_body
-        .or(d.max_body)
-        .map_or(defaults::MAX_BODY, |s| s.0);
+    let max_body = p.max_body.map_or(d.max_body, |s| s.0);
     let (kind, mode) = match (p.dns.take(), p.tls.take()) {
-        (None, None) => (ProbeKind::Http(http_kind(&mut p, max_body, &at)?), p.mode),
+        (None, None) => (ProbeKind::Http(Box::new(http_kind(&mut p, max_body, &at)?)), p.mode),
         (Some(dns), None) => {
             no_http_fields(&p, "dns", &at)?;
             let name = dns.get_ref().trim_end_matches('.').to_string();
@@ -112,7 +107,7 @@ pub(super) fn build_probe(
     };
     let expect = conditions(p.expect)?;
     let warn = conditions(p.warn)?;
-    let timeout = pick(p.timeout, d.timeout, panel_timeout, defaults::TIMEOUT);
+    let timeout = p.timeout.map_or(d.timeout, |t| t.0);
     if timeout.is_zero() {
         return Err(at.here("timeout must be more than 0"));
     }
@@ -123,20 +118,16 @@ pub(super) fn build_probe(
         for_each_service,
         mode,
         tags,
-        severity: p.severity.or(d.severity).unwrap_or_default(),
+        severity: p.severity.unwrap_or(d.severity),
         timeout,
-        retries: p.retries.or(d.retries).unwrap_or(defaults::RETRIES),
-        retry_delay: pick(p.retry_delay, d.retry_delay, None, defaults::RETRY_DELAY),
+        retries: p.retries.unwrap_or(d.retries),
+        retry_delay: p.retry_delay.map_or(d.retry_delay, |t| t.0),
         failure_threshold: p
             .failure_threshold
-            .or(d.failure_threshold)
-            .unwrap_or(defaults::FAILURE_THRESHOLD)
-            .max(1),
+            .map_or(d.failure_threshold, |n| n.max(1)),
         success_threshold: p
             .success_threshold
-            .or(d.success_threshold)
-            .unwrap_or(defaults::SUCCESS_THRESHOLD)
-            .max(1),
+            .map_or(d.success_threshold, |n| n.max(1)),
         expect,
         warn,
         line: super::error::line_col(locator.text, span.start).0,
@@ -290,19 +281,6 @@ pub fn parse_host_port(text: &str) -> Result<TlsSpec, String> {
         host: host.to_string(),
         port,
     })
-}
-
-fn pick(
-    probe: Option<PanelDuration>,
-    defaults: Option<PanelDuration>,
-    panel: Option<Duration>,
-    fallback: Duration,
-) -> Duration {
-    probe
-        .or(defaults)
-        .map(|d| d.0)
-        .or(panel)
-        .unwrap_or(fallback)
 }
 
 fn check_path(path: &str) -> Result<String, String> {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use smoke_sim::{Deployment, Fault, Options, UiSocket};
+use smoke_sim::{Deployment, Fault, Options, UiSocket, PUBLIC_HOST};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -20,6 +20,10 @@ pub struct Args {
     /// (repeatable).
     #[arg(long = "fault", value_name = "NAME[:SERVICE]")]
     faults: Vec<Fault>,
+    /// Also serve the outside view: a TLS gateway for https://herodemo.smoke.test:<port>
+    /// and a DNS server for smoke.test, both on loopback.
+    #[arg(long)]
+    external: bool,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -27,6 +31,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         dir: args.dir,
         extra_services: args.extra_services,
         ui_socket: args.ui_socket,
+        external: args.external,
+        ..Options::default()
     };
     let deployment = Deployment::start_with(opts)
         .await
@@ -41,6 +47,21 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         deployment.services().len(),
         deployment.socket_dir().display()
     );
+    if let (Some(url), Some(gateway), Some(dns), Some(ca)) = (
+        deployment.public_url(),
+        deployment.gateway_addr(),
+        deployment.dns_addr(),
+        deployment.ca_file(),
+    ) {
+        eprintln!("smoke-sim: public URL {url} (gateway on {gateway})");
+        eprintln!("smoke-sim: DNS for smoke.test on {dns}");
+        eprintln!("smoke-sim: trust the test CA in {}", ca.display());
+        eprintln!(
+            "smoke-sim: try curl --cacert {} --resolve {PUBLIC_HOST}:{port}:127.0.0.1 {url}/hero_foundry/rpc/health",
+            ca.display(),
+            port = gateway.port(),
+        );
+    }
     let active = deployment.active();
     if !active.is_empty() {
         let names: Vec<String> = active.iter().map(Fault::to_string).collect();

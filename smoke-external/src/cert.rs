@@ -1,0 +1,121 @@
+//! What a certificate says, in the words an operator needs: when it ends, who issued it, which
+//! names it is for.
+
+use rustls_pki_types::CertificateDer;
+use smoke_core::observation::CertInfo;
+use x509_parser::extensions::GeneralName;
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+/// The parts of an end-entity certificate smoke reports.
+pub struct Parsed {
+    pub info: CertInfo,
+    pub not_before: jiff::Timestamp,
+    /// DNS names and IPs it is valid for (subjectAltName; the CN when there is none).
+    pub names: Vec<String>,
+}
+
+/// Reads a DER certificate; `None` when it can't be parsed (it is then described by the TLS error).
+pub fn parse(der: &CertificateDer<'_>, now: jiff::Timestamp) -> Option<Parsed> {
+    let (_, cert) = X509Certificate::from_der(der.as_ref()).ok()?;
+    let validity = cert.validity();
+    let not_after = jiff::Timestamp::from_second(validity.not_after.timestamp()).ok()?;
+    let not_before = jiff::Timestamp::from_second(validity.not_before.timestamp()).ok()?;
+    let mut names: Vec<String> = cert
+        .subject_alternative_name()
+        .ok()
+        .flatten()
+        .map(|san| {
+            san.value
+                .general_names
+                .iter()
+                .filter_map(|n| match n {
+                    GeneralName::DNSName(d) => Some(d.to_string()),
+                    GeneralName::IPAddress(ip) => ip_text(ip),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if names.is_empty() {
+        names.extend(
+            cert.subject()
+                .iter_common_name()
+                .filter_map(|cn| cn.as_str().ok().map(str::to_string)),
+        );
+    }
+    Some(Parsed {
+        info: CertInfo {
+            not_after,
+            days_left: days_between(now, not_after),
+            issuer: cert.issuer().to_string(),
+            subject: cert.subject().to_string(),
+        },
+        not_before,
+        names,
+    })
+}
+
+/// Whole days from `now` to `then`, rounded towards minus infinity: a certificate that ended an
+/// hour ago has -1 days left, never 0.
+pub fn days_between(now: jiff::Timestamp, then: jiff::Timestamp) -> i64 {
+    (then.as_second() - now.as_second()).div_euclid(86_400)
+}
+
+fn ip_text(bytes: &[u8]) -> Option<String> {
+    match bytes.len() {
+        4 => Some(std::net::Ipv4Addr::from(<[u8; 4]>::try_from(bytes).ok()?).to_string()),
+        16 => Some(std::net::Ipv6Addr::from(<[u8; 16]>::try_from(bytes).ok()?).to_string()),
+        _ => None,
+    }
+}
+
+/// A date as a person reads it in a report line.
+pub fn date(t: jiff::Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// One line on a certificate's expiry: "expires in 10 days (2026-12-08 03:00 UTC)" or
+/// "expired 2 days ago (...)".
+pub fn describe(info: &CertInfo) -> String {
+    let when = date(info.not_after);
+    match info.days_left {
+        d if d < 0 => format!("certificate expired {} ago ({when})", days(-d)),
+        0 => format!("certificate expires today ({when})"),
+        d => format!("certificate expires in {} ({when})", days(d)),
+    }
+}
+
+fn days(n: i64) -> String {
+    if n == 1 {
+        "1 day".to_string()
+    } else {
+        format!("{n} days")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_left_round_down_so_an_expired_certificate_is_negative() {
+        let now = jiff::Timestamp::from_second(1_000_000).unwrap();
+        let hour_ago = jiff::Timestamp::from_second(1_000_000 - 3600).unwrap();
+        let ten_days = jiff::Timestamp::from_second(1_000_000 + 10 * 86_400 + 60).unwrap();
+        assert_eq!(days_between(now, hour_ago), -1);
+        assert_eq!(days_between(now, ten_days), 10);
+    }
+
+    #[test]
+    fn expiry_reads_in_days() {
+        let info = |days_left| CertInfo {
+            not_after: jiff::Timestamp::from_second(86_400 * 20_000).unwrap(),
+            days_left,
+            issuer: String::new(),
+            subject: String::new(),
+        };
+        assert!(describe(&info(10)).starts_with("certificate expires in 10 days ("));
+        assert!(describe(&info(-2)).starts_with("certificate expired 2 days ago ("));
+        assert!(describe(&info(-1)).starts_with("certificate expired 1 day ago ("));
+    }
+}

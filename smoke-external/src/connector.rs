@@ -1,0 +1,331 @@
+//! Connections to the public host: DNS (timed), TCP (timed), TLS (timed, certificate kept).
+//! Every HTTP probe of the panel goes through here to `<base_url>/<service>/<socket>/...`.
+
+use crate::{Dns, Tls};
+use smoke_core::http::{call_rpc, Connection, Connector, Endpoint};
+use smoke_core::observation::Timings;
+use smoke_core::outcome::{Cause, Failure, Phase};
+use smoke_core::panel::{defaults, HttpSpec, Mode, Request, Target};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use tokio::net::TcpStream;
+use tokio::time::{timeout_at, Instant};
+
+/// `https://host[:port][/prefix]`, taken apart once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl {
+    pub tls: bool,
+    pub host: String,
+    pub port: u16,
+    /// A path the gateway is mounted under (usually empty), without a trailing `/`.
+    pub prefix: String,
+}
+
+impl BaseUrl {
+    pub fn parse(url: &str) -> Result<BaseUrl, String> {
+        let bad = |why: &str| format!("base_url `{url}`: {why}");
+        let (tls, rest) = if let Some(r) = url.strip_prefix("https://") {
+            (true, r)
+        } else if let Some(r) = url.strip_prefix("http://") {
+            (false, r)
+        } else {
+            return Err(bad("must start with https:// (or http://)"));
+        };
+        let (authority, prefix) = match rest.find('/') {
+            Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
+            None => (rest, ""),
+        };
+        let default = if tls { 443 } else { 80 };
+        // `[v6]:port` keeps its brackets; anything else splits at its last colon.
+        let (host, port) = match authority.strip_prefix('[') {
+            Some(v6) => {
+                let (ip, after) = v6.split_once(']').ok_or_else(|| bad("unclosed ["))?;
+                (&authority[..ip.len() + 2], after.strip_prefix(':'))
+            }
+            None => match authority.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (authority, None),
+            },
+        };
+        let port = match port {
+            None => default,
+            Some(p) => p.parse().map_err(|_| bad("the port is not a number"))?,
+        };
+        if host.is_empty() {
+            return Err(bad("no host"));
+        }
+        Ok(BaseUrl {
+            tls,
+            host: host.to_string(),
+            port,
+            prefix: prefix.to_string(),
+        })
+    }
+
+    /// `host` or `host:port` when the port is not the scheme's own.
+    pub fn authority(&self) -> String {
+        let default = if self.tls { 443 } else { 80 };
+        if self.port == default {
+            self.host.clone()
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
+    pub fn origin(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.authority())
+    }
+}
+
+/// The HTTP probes' way to the gateway.
+pub struct HttpsConnector {
+    base: BaseUrl,
+    dns: Arc<Dns>,
+    tls: Arc<Tls>,
+}
+
+impl HttpsConnector {
+    pub fn new(base: BaseUrl, dns: Arc<Dns>, tls: Arc<Tls>) -> Self {
+        HttpsConnector { base, dns, tls }
+    }
+}
+
+/// The path on the gateway: the rule `/<service>/<socket><path>`, or the probe's own.
+fn gateway_path(base: &BaseUrl, spec: &HttpSpec) -> String {
+    let path = match &spec.external_path {
+        Some(p) => p.clone(),
+        None => {
+            let rest = match &spec.request {
+                Request::Get { path } | Request::Post { path, .. } => path.as_str(),
+                // JSON-RPC goes to the socket's root through the gateway: POST /<service>/rpc.
+                Request::Rpc { path, .. } => path.as_deref().unwrap_or(""),
+            };
+            let rest = if rest == "/" { "/" } else { rest };
+            format!("{}{rest}", spec.target.gateway_prefix())
+        }
+    };
+    format!("{}{path}", base.prefix)
+}
+
+#[async_trait::async_trait]
+impl Connector for HttpsConnector {
+    fn mode(&self) -> Mode {
+        Mode::External
+    }
+
+    fn endpoint(&self, spec: &HttpSpec) -> Result<Endpoint, String> {
+        let path = gateway_path(&self.base, spec);
+        Ok(Endpoint {
+            address: format!("{}:{}", self.base.host, self.base.port),
+            authority: self.base.authority(),
+            display: format!("{}{path}", self.base.origin()),
+            path,
+        })
+    }
+
+    async fn connect(
+        &self,
+        _endpoint: &Endpoint,
+        deadline: Instant,
+    ) -> Result<Connection, Failure> {
+        dial(
+            &self.dns,
+            self.base.tls.then_some(&*self.tls),
+            &self.base.host,
+            self.base.port,
+            deadline,
+        )
+        .await
+    }
+
+    /// Outside the VM there is no socket folder to scan: the supervisor's `service.list`,
+    /// through the gateway, says which services run.
+    async fn services(&self, timeout: std::time::Duration) -> Result<Vec<String>, Failure> {
+        let spec = HttpSpec {
+            target: Target::parse("hero_proc/rpc").expect("a valid target"),
+            request: Request::Rpc {
+                method: "service.list".to_string(),
+                params: None,
+                path: None,
+            },
+            headers: Vec::new(),
+            context: None,
+            contexts: None,
+            external_path: None,
+            max_body: defaults::MAX_BODY,
+        };
+        let endpoint = self
+            .endpoint(&spec)
+            .map_err(|e| Failure::new(Cause::Checker, e))?;
+        let result = call_rpc(self, &endpoint, &spec, timeout)
+            .await
+            .map_err(|f| Failure {
+                detail: format!(
+                    "asking hero_proc at {} which services run: {}",
+                    endpoint.display, f.detail
+                ),
+                ..f
+            })?;
+        let mut names: Vec<String> = result
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|s| {
+                        s.as_str()
+                            .or_else(|| s.get("name").and_then(|n| n.as_str()))
+                            .map(str::to_string)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+}
+
+/// DNS, TCP and (when `tls` is given) TLS to `host:port`, each phase timed and bounded by
+/// `deadline`.
+pub async fn dial(
+    dns: &Dns,
+    tls: Option<&Tls>,
+    host: &str,
+    port: u16,
+    deadline: Instant,
+) -> Result<Connection, Failure> {
+    let mut timings = Timings::default();
+    let left = deadline.saturating_duration_since(Instant::now());
+    let (ips, took) = dns.addresses(host, left).await;
+    if !took.is_zero() {
+        timings.dns = Some(took);
+    }
+    let ips = ips?;
+    let started = Instant::now();
+    let tcp = timeout_at(deadline, tcp_connect(&ips, port))
+        .await
+        .map_err(|_| {
+            Failure::timeout(Phase::Connect, deadline.saturating_duration_since(started))
+        })??;
+    timings.connect = Some(started.elapsed());
+    let Some(tls) = tls else {
+        return Ok(Connection {
+            stream: Box::new(tcp),
+            timings,
+            cert: None,
+        });
+    };
+    let started = Instant::now();
+    let (stream, cert) = timeout_at(deadline, tls.handshake(tcp, host))
+        .await
+        .map_err(|_| Failure::timeout(Phase::Tls, deadline.saturating_duration_since(started)))??;
+    timings.tls = Some(started.elapsed());
+    Ok(Connection {
+        stream: Box::new(stream),
+        timings,
+        cert,
+    })
+}
+
+/// Tries each address in turn; the last refusal is the failure.
+async fn tcp_connect(ips: &[IpAddr], port: u16) -> Result<TcpStream, Failure> {
+    let mut last = None;
+    for ip in ips {
+        let addr = SocketAddr::new(*ip, port);
+        match TcpStream::connect(addr).await {
+            Ok(s) => {
+                let _ = s.set_nodelay(true);
+                return Ok(s);
+            }
+            Err(e) => last = Some((addr, e)),
+        }
+    }
+    let (addr, e) = last.expect("DNS gives at least one address");
+    let detail = match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => format!("connection refused by {addr}"),
+        _ => format!("cannot connect to {addr}: {e}"),
+    };
+    Err(Failure::at(Cause::Connect, Phase::Connect, detail))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smoke_core::panel::Body;
+
+    fn spec(target: &str, request: Request, external_path: Option<&str>) -> HttpSpec {
+        HttpSpec {
+            target: Target::parse(target).unwrap(),
+            request,
+            headers: vec![],
+            context: None,
+            contexts: None,
+            external_path: external_path.map(str::to_string),
+            max_body: 1,
+        }
+    }
+
+    #[test]
+    fn base_urls_come_apart() {
+        let b = BaseUrl::parse("https://herodemo.gent01.grid.tf").unwrap();
+        assert_eq!(
+            (b.tls, b.host.as_str(), b.port, b.prefix.as_str()),
+            (true, "herodemo.gent01.grid.tf", 443, "")
+        );
+        assert_eq!(b.authority(), "herodemo.gent01.grid.tf");
+        let b = BaseUrl::parse("https://herodemo.smoke.test:8443/demo/").unwrap();
+        assert_eq!((b.port, b.prefix.as_str()), (8443, "/demo"));
+        assert_eq!(b.origin(), "https://herodemo.smoke.test:8443");
+        assert_eq!(BaseUrl::parse("http://127.0.0.1:9988").unwrap().port, 9988);
+        assert!(BaseUrl::parse("ftp://x").is_err());
+        assert!(BaseUrl::parse("https://x:port").is_err());
+    }
+
+    #[test]
+    fn paths_follow_the_gateway_rule_unless_told_otherwise() {
+        let base = BaseUrl::parse("https://h").unwrap();
+        let get = |p: &str| Request::Get {
+            path: p.to_string(),
+        };
+        assert_eq!(
+            gateway_path(
+                &base,
+                &spec("hero_foundry/rpc", get("/api/files/x.jpg"), None)
+            ),
+            "/hero_foundry/rpc/api/files/x.jpg"
+        );
+        assert_eq!(
+            gateway_path(&base, &spec("hero_os/ui", get("/"), None)),
+            "/hero_os/ui/"
+        );
+        let rpc = Request::Rpc {
+            method: "m".into(),
+            params: None,
+            path: None,
+        };
+        assert_eq!(
+            gateway_path(&base, &spec("hero_osis_business/rpc", rpc, None)),
+            "/hero_osis_business/rpc"
+        );
+        assert_eq!(
+            gateway_path(
+                &base,
+                &spec(
+                    "hero_embedder/rpc",
+                    get("/health"),
+                    Some("/hero_embedder/health")
+                )
+            ),
+            "/hero_embedder/health"
+        );
+        let post = Request::Post {
+            path: "/q".into(),
+            body: Body::Empty,
+        };
+        let base = BaseUrl::parse("https://h/demo").unwrap();
+        assert_eq!(
+            gateway_path(&base, &spec("s/rpc", post, None)),
+            "/demo/s/rpc/q"
+        );
+    }
+}

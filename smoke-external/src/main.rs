@@ -1,0 +1,8 @@
+//! `smoke-external`: the panel, run from another host through the public URL, with the public
+//! host's DNS and TLS certificate checked on every run.
+
+use smoke_core::panel::Mode;
+
+fn main() -> std::process::ExitCode {
+    smoke_core::cli::main(Mode::External, smoke_external::side)
+}

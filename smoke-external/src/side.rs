@@ -1,0 +1,163 @@
+//! The outside's plan for a tick: the public host's DNS and certificate (built in, on by
+//! default), the panel's HTTP probes through the gateway, and its DNS and TLS probes.
+
+use crate::{BaseUrl, Dns, DnsProbe, HttpsConnector, Tls, TlsProbe};
+use smoke_core::http::{plan_http, Connector};
+use smoke_core::panel::{DnsSpec, Mode, Panel, ProbeKind, ProbeSpec, RecordType, TlsSpec};
+use smoke_core::plan::{Planned, Side};
+use std::sync::Arc;
+
+/// The names of the built-in checks; `--only builtin` selects both.
+pub const PUBLIC_DNS: &str = "public-dns";
+pub const PUBLIC_TLS: &str = "public-tls";
+
+pub struct ExternalSide {
+    base: Option<BaseUrl>,
+    connector: Option<Arc<dyn Connector>>,
+    dns: Arc<Dns>,
+    tls: Arc<Tls>,
+}
+
+/// The outside view of `panel`, as the `smoke-external` binary makes it.
+pub fn side(panel: &Panel) -> Result<Arc<dyn Side>, String> {
+    Ok(Arc::new(ExternalSide::new(panel)?))
+}
+
+impl ExternalSide {
+    pub fn new(panel: &Panel) -> Result<Self, String> {
+        let ext = &panel.external;
+        let dns = Arc::new(Dns::new(&ext.resolvers)?);
+        let tls = Arc::new(Tls::new(ext.ca_file.as_deref())?);
+        let needs_base = panel
+            .probes
+            .iter()
+            .any(|p| p.runs_in(Mode::External) && p.http().is_some());
+        let base = match &ext.base_url {
+            Some(url) => Some(BaseUrl::parse(url)?),
+            None if needs_base => {
+                return Err(format!(
+                    "{}: no [external] base_url for the HTTP probes: set it in the panel or give --set external.base_url=https://...",
+                    panel.source.display()
+                ))
+            }
+            None => None,
+        };
+        let connector = base.clone().map(|b| -> Arc<dyn Connector> {
+            Arc::new(HttpsConnector::new(b, dns.clone(), tls.clone()))
+        });
+        Ok(ExternalSide {
+            base,
+            connector,
+            dns,
+            tls,
+        })
+    }
+
+    fn thresholds(panel: &Panel) -> (i64, i64) {
+        (panel.external.tls_warn_days, panel.external.tls_fail_days)
+    }
+
+    /// The public host's own checks.
+    fn builtin(&self, panel: &Panel) -> Vec<Planned> {
+        let Some(base) = &self.base else {
+            return Vec::new();
+        };
+        let ext = &panel.external;
+        let mut tags = panel.defaults.tags.clone();
+        tags.push("builtin".to_string());
+        let mut out = Vec::new();
+        let is_ip = base
+            .host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok();
+        if ext.check_dns && !is_ip {
+            let question = DnsSpec {
+                name: base.host.clone(),
+                record: RecordType::A,
+            };
+            let mut spec = ProbeSpec::with_defaults(
+                PUBLIC_DNS,
+                ProbeKind::Dns(question.clone()),
+                &panel.defaults,
+            );
+            spec.tags = tags.clone();
+            for a in &ext.expect_addresses {
+                if let Ok(c) = format!("dns.addresses contains \"{a}\"").parse() {
+                    spec.expect.push(c);
+                }
+            }
+            out.push(self.dns_probe(spec, question));
+        }
+        if ext.check_tls && base.tls {
+            let peer = TlsSpec {
+                host: base.host.clone(),
+                port: base.port,
+            };
+            let mut spec =
+                ProbeSpec::with_defaults(PUBLIC_TLS, ProbeKind::Tls(peer.clone()), &panel.defaults);
+            spec.tags = tags;
+            out.push(self.tls_probe(spec, peer, Self::thresholds(panel)));
+        }
+        out
+    }
+
+    fn dns_probe(&self, spec: ProbeSpec, question: DnsSpec) -> Planned {
+        Planned {
+            what: format!("dns {}", question.record.as_str()),
+            place: question.name.clone(),
+            probe: Arc::new(DnsProbe::new(spec, question, self.dns.clone())),
+        }
+    }
+
+    fn tls_probe(&self, spec: ProbeSpec, peer: TlsSpec, thresholds: (i64, i64)) -> Planned {
+        Planned {
+            what: "tls".to_string(),
+            place: format!("{}:{}", peer.host, peer.port),
+            probe: Arc::new(TlsProbe::new(
+                spec,
+                peer,
+                self.dns.clone(),
+                self.tls.clone(),
+                thresholds,
+            )),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Side for ExternalSide {
+    fn mode(&self) -> Mode {
+        Mode::External
+    }
+
+    async fn plan(&self, panel: &Panel, only: &[String]) -> Vec<Planned> {
+        let mut out: Vec<Planned> = self
+            .builtin(panel)
+            .into_iter()
+            .filter(|p| {
+                only.is_empty()
+                    || only
+                        .iter()
+                        .any(|o| *o == p.probe.info().name || p.probe.info().tags.contains(o))
+            })
+            .collect();
+        if let Some(connector) = &self.connector {
+            out.extend(plan_http(panel, connector, only).await);
+        }
+        for spec in panel
+            .probes
+            .iter()
+            .filter(|p| p.runs_in(Mode::External) && p.selected_by(only))
+        {
+            match &spec.kind {
+                ProbeKind::Dns(q) => out.push(self.dns_probe(spec.clone(), q.clone())),
+                ProbeKind::Tls(t) => {
+                    out.push(self.tls_probe(spec.clone(), t.clone(), Self::thresholds(panel)))
+                }
+                ProbeKind::Http(_) => {}
+            }
+        }
+        out
+    }
+}
