@@ -216,3 +216,64 @@ fn other_mistakes_are_each_named() {
     let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \n");
     assert!(e.line >= 4, "a TOML syntax error has its position too: {e}");
 }
+
+#[test]
+fn dns_and_tls_probes_are_external_questions_without_a_request() {
+    use smoke_core::panel::{ProbeKind, RecordType};
+    let text = "[panel]\nname = \"x\"\n[external]\ntls_warn_days = 30\ncheck_dns = false\nexpect_addresses = [\"185.69.166.1\"]\n\
+        [[probe]]\nname = \"mx\"\ndns = \"gent01.grid.tf.\"\nrecord = \"MX\"\n\
+        [[probe]]\nname = \"cert\"\ntls = \"forge.example:8443\"\nexpect = [\"cert.days_left > 10\"]\n";
+    let panel = load_str(text, Path::new("k.toml"), &opts()).unwrap();
+    assert_eq!(panel.external.tls_warn_days, 30);
+    assert!(!panel.external.check_dns && panel.external.check_tls);
+    assert_eq!(panel.external.expect_addresses, ["185.69.166.1"]);
+    match &panel.probes[0].kind {
+        ProbeKind::Dns(d) => assert_eq!(
+            (d.name.as_str(), d.record),
+            ("gent01.grid.tf", RecordType::Mx)
+        ),
+        other => panic!("{other:?}"),
+    }
+    match &panel.probes[1].kind {
+        ProbeKind::Tls(t) => assert_eq!((t.host.as_str(), t.port), ("forge.example", 8443)),
+        other => panic!("{other:?}"),
+    }
+    assert!(panel
+        .probes
+        .iter()
+        .all(|p| !p.runs_in(Mode::Internal) && p.runs_in(Mode::External)));
+
+    for (body, says) in [
+        (
+            "dns = \"a.example\"\nmode = \"internal\"",
+            "runs from outside",
+        ),
+        (
+            "dns = \"a.example\"\ntarget = \"a/rpc\"",
+            "`target` has no meaning on a dns probe",
+        ),
+        ("tls = \"a.example:https\"", "must be host:port"),
+        (
+            "tls = \"a.example\"\nget = \"/\"",
+            "`get` has no meaning on a tls probe",
+        ),
+        (
+            "target = \"a/rpc\"\nget = \"/\"\nrecord = \"A\"",
+            "`record` goes with `dns`",
+        ),
+        ("dns = \"a.example\"\nrecord = \"SRV\"", "unknown variant"),
+    ] {
+        let e = broken(&format!(
+            "[panel]\nname = \"x\"\n[[probe]]\nname = \"p\"\n{body}\n"
+        ));
+        assert!(e.message.contains(says), "{body:?}: {e}");
+        assert_eq!(e.probe.as_deref(), Some("p"), "{e}");
+    }
+}
+
+#[test]
+fn an_error_after_the_probes_is_not_put_on_the_last_probe() {
+    let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"p\"\ntarget = \"a/rpc\"\nget = \"/\"\n[defaults]\nretries = \"two\"\n");
+    assert_eq!(e.line, 8, "{e}");
+    assert_eq!(e.probe, None, "{e}");
+}

@@ -1,7 +1,8 @@
-//! The README's first command: `smoke-sim demo` shows each historical failure being caught.
+//! The README's first command: `smoke-sim demo` shows each failure being caught, the historical
+//! ones from inside and the outside-only ones from outside.
 
 #[test]
-fn the_demo_catches_every_failure_users_found_first() {
+fn the_demo_catches_every_failure_from_the_side_that_must_see_it() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_smoke-sim"))
         .arg("demo")
         .env_remove("SMOKE_PANEL")
@@ -13,25 +14,60 @@ fn the_demo_catches_every_failure_users_found_first() {
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for (seen, probe, cause) in [
+    for (seen, side, probe, cause) in [
         (
             "Contexts island shows Root x 5",
+            "inside ",
             "contexts-distinct",
             "assertion",
         ),
-        ("Photos render alt-text only", "photos-download", "protocol"),
-        ("Biz dashboard shows 0 records", "biz-persons", "assertion"),
-        ("Socket 'ui.sock' not found", "os-ui", "connect"),
-        ("accepts but doesn't respond", "photos-download", "timeout"),
+        (
+            "Photos render alt-text only",
+            "inside ",
+            "photos-download",
+            "protocol",
+        ),
+        (
+            "Biz dashboard shows 0 records",
+            "inside ",
+            "biz-persons",
+            "assertion",
+        ),
+        ("Socket 'ui.sock' not found", "inside ", "os-ui", "connect"),
+        (
+            "accepts but doesn't respond",
+            "inside ",
+            "photos-download",
+            "timeout",
+        ),
+        (
+            "the public certificate has expired",
+            "outside",
+            "public-tls",
+            "tls",
+        ),
+        (
+            "the public name does not resolve",
+            "outside",
+            "public-dns",
+            "dns",
+        ),
+        (
+            "the gateway answers 502 for everything",
+            "outside",
+            "biz-persons",
+            "http",
+        ),
     ] {
         let line = stdout
             .lines()
-            .find(|l| l.contains(seen) && l.contains("caught by"))
+            .find(|l| l.contains(seen) && l.contains("caught"))
             .unwrap_or_else(|| panic!("no summary line for {seen}: {stdout}"));
         assert!(
-            line.contains(&format!("caught by {probe} ({cause})")),
+            line.contains(&format!("caught {side} by {probe} ({cause})")),
             "{line}"
         );
     }
-    assert!(stdout.trim_end().ends_with("5 of 5 caught"), "{stdout}");
+    assert!(stdout.contains("probe") && stdout.contains("inside") && stdout.contains("outside"));
+    assert!(stdout.trim_end().ends_with("8 of 8 caught"), "{stdout}");
 }

@@ -64,7 +64,10 @@ pub(super) fn build_probe(
     }
     let max_body = p.max_body.map_or(d.max_body, |s| s.0);
     let (kind, mode) = match (p.dns.take(), p.tls.take()) {
-        (None, None) => (ProbeKind::Http(Box::new(http_kind(&mut p, max_body, &at)?)), p.mode),
+        (None, None) => (
+            ProbeKind::Http(Box::new(http_kind(&mut p, max_body, &at)?)),
+            p.mode,
+        ),
         (Some(dns), None) => {
             no_http_fields(&p, "dns", &at)?;
             let name = dns.get_ref().trim_end_matches('.').to_string();

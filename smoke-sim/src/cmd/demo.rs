@@ -1,14 +1,18 @@
-//! `smoke-sim demo`: the herodemo panel against a simulated deployment, healthy, then with each
-//! failure that reached users before any tool saw it, one at a time.
+//! `smoke-sim demo`: the herodemo panel against a simulated deployment, from inside (Unix
+//! sockets) and outside (TLS gateway, DNS) side by side: healthy, then with each failure that
+//! reached users before any tool saw it, then with the failures only the outside can see.
 
 use anyhow::Context as _;
 use smoke_core::cli::run_panel;
-use smoke_core::outcome::{Outcome, RunReport};
+use smoke_core::outcome::{Outcome, ProbeReport, RunReport};
 use smoke_core::panel::{load_str, LoadOptions, Panel};
-use smoke_core::report::{human, HumanStyle};
-use smoke_sim::{Deployment, Fault};
+use smoke_core::plan::Side;
+use smoke_core::units::format_duration;
+use smoke_sim::{Deployment, Fault, Options};
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// The panel the demo runs unless told otherwise: the same file the VM uses.
 const HERODEMO: &str = include_str!("../../../probes/herodemo.toml");
@@ -20,87 +24,140 @@ pub struct Args {
     panel: Option<PathBuf>,
 }
 
-/// One historical failure: what users saw, the fault that makes it, the probe that must catch it.
+#[derive(Clone, Copy, PartialEq)]
+enum Seen {
+    /// Both sides catch it; the inside names the service.
+    Inside,
+    /// Only the outside can catch it.
+    Outside,
+}
+
+/// One failure: what users saw, the fault that makes it, the probe and side that must catch it.
 struct Story {
     seen: &'static str,
     fault: Fault,
     probe: &'static str,
+    by: Seen,
 }
 
 fn stories() -> Vec<Story> {
+    let story = |seen, fault, probe, by| Story {
+        seen,
+        fault,
+        probe,
+        by,
+    };
     vec![
-        Story {
-            seen: "Contexts island shows Root x 5",
-            fault: Fault::ContextFallback,
-            probe: "contexts-distinct",
-        },
-        Story {
-            seen: "Photos render alt-text only",
-            fault: Fault::PhotosBroken,
-            probe: "photos-download",
-        },
-        Story {
-            seen: "Biz dashboard shows 0 records",
-            fault: Fault::BizEmpty,
-            probe: "biz-persons",
-        },
-        Story {
-            seen: "hero_os UI banner: Socket 'ui.sock' not found",
-            fault: Fault::UiSocketMissing,
-            probe: "os-ui",
-        },
-        Story {
-            seen: "hero_foundry rpc.sock accepts but doesn't respond",
-            fault: Fault::Hang("hero_foundry".into()),
-            probe: "photos-download",
-        },
+        story(
+            "Contexts island shows Root x 5",
+            Fault::ContextFallback,
+            "contexts-distinct",
+            Seen::Inside,
+        ),
+        story(
+            "Photos render alt-text only",
+            Fault::PhotosBroken,
+            "photos-download",
+            Seen::Inside,
+        ),
+        story(
+            "Biz dashboard shows 0 records",
+            Fault::BizEmpty,
+            "biz-persons",
+            Seen::Inside,
+        ),
+        story(
+            "hero_os UI banner: Socket 'ui.sock' not found",
+            Fault::UiSocketMissing,
+            "os-ui",
+            Seen::Inside,
+        ),
+        story(
+            "hero_foundry rpc.sock accepts but doesn't respond",
+            Fault::Hang("hero_foundry".into()),
+            "photos-download",
+            Seen::Inside,
+        ),
+        story(
+            "the public certificate has expired",
+            Fault::CertExpired,
+            "public-tls",
+            Seen::Outside,
+        ),
+        story(
+            "the public name does not resolve",
+            Fault::DnsNxdomain,
+            "public-dns",
+            Seen::Outside,
+        ),
+        story(
+            "the gateway answers 502 for everything",
+            Fault::Gateway502,
+            "biz-persons",
+            Seen::Outside,
+        ),
     ]
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let sim = Deployment::start()
-        .await
-        .context("starting the simulated deployment")?;
+    let sim = Deployment::start_with(Options {
+        external: true,
+        ..Options::default()
+    })
+    .await
+    .context("starting the simulated deployment")?;
     let panel = demo_panel(&args, &sim)?;
-    let style = HumanStyle {
-        colour: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
+    let inside = smoke_internal::side(&panel);
+    let outside: Arc<dyn Side> = smoke_external::side(&panel).map_err(anyhow::Error::msg)?;
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     println!(
         "smoke demo: {} simulated hero services under {}",
         sim.services().len(),
         sim.socket_dir().display()
     );
-    println!("(timeout 1s and no retries, so each fault shows at once)\n");
+    println!(
+        "inside: their Unix sockets; outside: {} through a TLS gateway, DNS at {}",
+        sim.public_url().unwrap_or_default(),
+        sim.dns_addr().map(|a| a.to_string()).unwrap_or_default()
+    );
+    println!("(timeout 1s and no retries, so each fault shows at once)");
 
-    println!("== healthy");
-    let healthy = tick(&panel).await;
-    print!("{}", human(&healthy, style));
+    let (i, o) = tick(&panel, &inside, &outside).await;
+    println!("\n== healthy");
+    print!("{}", table(&i, &o, colour));
     let mut missed = Vec::new();
-    if healthy.outcome != Outcome::Ok {
+    if i.outcome != Outcome::Ok || o.outcome != Outcome::Ok {
         missed.push("the healthy deployment did not pass".to_string());
     }
     let mut caught = Vec::new();
     for story in stories() {
-        println!("\n== break: \"{}\"  (fault {})", story.seen, story.fault);
         sim.set(story.fault.clone());
-        let report = tick(&panel).await;
+        let (i, o) = tick(&panel, &inside, &outside).await;
         sim.clear(&story.fault);
-        print!("{}", human(&report, style));
-        match report
+        println!("\n== break: \"{}\"  (fault {})", story.seen, story.fault);
+        print!("{}", table(&i, &o, colour));
+        let (report, side) = match story.by {
+            Seen::Inside => (&i, "inside"),
+            Seen::Outside => (&o, "outside"),
+        };
+        let hit = report
             .probes
             .iter()
-            .find(|p| p.name == story.probe && p.outcome == Outcome::Fail)
-        {
+            .find(|p| p.name == story.probe && p.outcome == Outcome::Fail);
+        match hit {
             Some(p) => caught.push(format!(
-                "  {:<50} caught by {} ({})",
+                "  {:<50} caught {side:<7} by {} ({})",
                 story.seen,
                 p.name,
                 p.cause.map_or("", |c| c.as_str())
             )),
             None => missed.push(format!("{} was not caught by {}", story.seen, story.probe)),
         }
+        if story.by == Seen::Outside && i.outcome != Outcome::Ok {
+            missed.push(format!("{} showed inside, where it can't be", story.seen));
+        }
     }
-    println!("\n== summary: each failure users found first, and the probe that now catches it");
+    println!("\n== summary: each failure, and the probe that now catches it");
     for line in &caught {
         println!("{line}");
     }
@@ -121,25 +178,80 @@ fn demo_panel(args: &Args, sim: &Deployment) -> anyhow::Result<Panel> {
         ),
         None => (HERODEMO.to_string(), PathBuf::from("probes/herodemo.toml")),
     };
+    let mut sets = vec![
+        format!("internal.socket_dir={}", sim.socket_dir().display()),
+        "panel.timeout=1s".to_string(),
+        "defaults.retries=0".to_string(),
+    ];
+    if let (Some(url), Some(dns), Some(ca)) = (sim.public_url(), sim.dns_addr(), sim.ca_file()) {
+        sets.push(format!("external.base_url={url}"));
+        sets.push(format!("external.resolvers=[\"{dns}\"]"));
+        sets.push(format!("external.ca_file={}", ca.display()));
+    }
     let opts = LoadOptions {
-        sets: vec![
-            format!("internal.socket_dir={}", sim.socket_dir().display()),
-            "panel.timeout=1s".to_string(),
-            "defaults.retries=0".to_string(),
-        ],
+        sets,
         ..LoadOptions::default()
     };
     Ok(load_str(&text, &source, &opts)?)
 }
 
-/// One tick of the panel over the simulated sockets (the panel's socket folder is the sim's).
-async fn tick(panel: &Panel) -> RunReport {
-    let side = smoke_internal::side(panel);
-    run_panel(
-        panel,
-        side.as_ref(),
-        &[],
-        smoke_core::runner::DEFAULT_CONCURRENCY,
+/// One tick from each side, at the same time.
+async fn tick(
+    panel: &Panel,
+    inside: &Arc<dyn Side>,
+    outside: &Arc<dyn Side>,
+) -> (RunReport, RunReport) {
+    let n = smoke_core::runner::DEFAULT_CONCURRENCY;
+    tokio::join!(
+        run_panel(panel, inside.as_ref(), &[], n),
+        run_panel(panel, outside.as_ref(), &[], n)
     )
-    .await
+}
+
+/// The two reports side by side, a row per probe (outside-only probes first).
+fn table(inside: &RunReport, outside: &RunReport, colour: bool) -> String {
+    let mut names: Vec<&str> = outside.probes.iter().map(|p| p.name.as_str()).collect();
+    for p in &inside.probes {
+        if !names.contains(&p.name.as_str()) {
+            names.push(&p.name);
+        }
+    }
+    let width = names.iter().map(|n| n.len()).max().unwrap_or(0);
+    let find = |r: &'_ RunReport, n: &str| r.probes.iter().find(|p| p.name == n).cloned();
+    let mut out = format!("{:<width$}  {:<44}  outside\n", "probe", "inside");
+    for name in names {
+        let _ = writeln!(
+            out,
+            "{name:<width$}  {:<44}  {}",
+            cell(find(inside, name).as_ref(), colour),
+            cell(find(outside, name).as_ref(), colour)
+        );
+    }
+    out
+}
+
+/// A probe's result in a table cell: the mark and time, and the cause for anything but ok.
+fn cell(p: Option<&ProbeReport>, colour: bool) -> String {
+    let Some(p) = p else {
+        return "-".to_string();
+    };
+    let (mark, code) = match p.outcome {
+        Outcome::Ok => ("ok", "32"),
+        Outcome::Degraded => ("WARN", "33"),
+        Outcome::Fail => ("FAIL", "31"),
+        Outcome::Error => ("ERR", "35"),
+    };
+    let mut text = format!("{mark} {}", format_duration(p.duration_ms));
+    if let (Some(cause), Some(detail)) = (p.cause, &p.detail) {
+        let _ = write!(text, " {cause}: {detail}");
+    }
+    if text.chars().count() > 44 {
+        text = text.chars().take(43).collect::<String>() + "…";
+    }
+    if colour {
+        // Pad before colouring: escape codes have no width on screen.
+        format!("\x1b[{code}m{text:<44}\x1b[0m")
+    } else {
+        text
+    }
 }

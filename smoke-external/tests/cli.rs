@@ -1,0 +1,152 @@
+//! `smoke-external` as an operator runs it from another host: exit status, JSON, list.
+
+mod common;
+
+use common::{deployment, herodemo_panel, sets};
+use smoke_sim::Fault;
+use std::process::Output;
+
+async fn smoke(args: &[&str], set: &[String]) -> Output {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-external"));
+    cmd.args(args).env_remove("SMOKE_PANEL");
+    for s in set {
+        cmd.arg("--set").arg(s);
+    }
+    cmd.output().await.expect("smoke-external runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_exits_0_healthy_1_for_a_certificate_near_its_end_2_when_closer() {
+    let sim = deployment().await;
+    let panel = herodemo_panel();
+    let run = ["run", "--panel", panel.to_str().unwrap()];
+    let out = smoke(&run, &sets(&sim)).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("ok   public-tls"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    sim.set(Fault::CertExpiring10d);
+    let out = smoke(&run, &sets(&sim)).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let line = stdout.lines().find(|l| l.contains("public-tls")).unwrap();
+    assert!(
+        line.starts_with("WARN public-tls") && line.contains("tls: certificate expires in"),
+        "{line}"
+    );
+
+    sim.clear(&Fault::CertExpiring10d);
+    sim.set(Fault::CertExpiring3d);
+    let out = smoke(&run, &sets(&sim)).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_has_the_phase_timings_and_the_certificate() {
+    let sim = deployment().await;
+    let panel = herodemo_panel();
+    let out = smoke(
+        &[
+            "run",
+            "--format",
+            "json",
+            "--panel",
+            panel.to_str().unwrap(),
+        ],
+        &sets(&sim),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["mode"], "external");
+    let probes = v["probes"].as_array().unwrap();
+    let photos = probes
+        .iter()
+        .find(|p| p["name"] == "photos-download")
+        .unwrap();
+    for t in [
+        "dns_ms",
+        "connect_ms",
+        "tls_ms",
+        "first_byte_ms",
+        "total_ms",
+    ] {
+        assert!(
+            photos["timings"][t].is_number(),
+            "{t} in {}",
+            photos["timings"]
+        );
+    }
+    let tls = probes.iter().find(|p| p["name"] == "public-tls").unwrap();
+    let cert = &tls["cert"];
+    assert!(cert["not_after"].as_str().unwrap().ends_with('Z'), "{cert}");
+    assert!(cert["days_left"].as_i64().unwrap() >= 80, "{cert}");
+    assert!(
+        cert["issuer"]
+            .as_str()
+            .unwrap()
+            .contains("smoke-sim test CA"),
+        "{cert}"
+    );
+    assert!(cert["subject"].is_string());
+    let dns = probes.iter().find(|p| p["name"] == "public-dns").unwrap();
+    assert!(dns["timings"]["dns_ms"].is_number() && dns["cert"].is_null());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_shows_the_urls_the_probes_go_to() {
+    let sim = deployment().await;
+    let panel = herodemo_panel();
+    let out = smoke(&["list", "--panel", panel.to_str().unwrap()], &sets(&sim)).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    let url = sim.public_url().unwrap();
+    assert!(stdout.contains(&format!("photos-download\tGET /api/files/geomind/Photos/sunrise.jpg\t{url}/hero_foundry/rpc/api/files/geomind/Photos/sunrise.jpg")), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "embedder-queue\tGET /health\t{url}/hero_embedder/health"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "health-hero_proc\tGET /health\t{url}/hero_proc/rpc/health"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.starts_with(
+            "public-dns\tdns A\therodemo.smoke.test\npublic-tls\ttls\therodemo.smoke.test:"
+        ),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn no_base_url_for_http_probes_exits_3_and_says_how_to_give_one() {
+    let panel = herodemo_panel();
+    let out = smoke(
+        &["run", "--panel", panel.to_str().unwrap()],
+        &["external.base_url=".to_string()],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("base_url"),
+        "{}",
+        text(&out.stderr)
+    );
+}
