@@ -5,12 +5,16 @@
 //! [`outcome::Outcome`]; reports render the tick.
 
 pub mod condition;
+pub mod incident;
+#[cfg(feature = "notify")]
+pub mod notify;
 pub mod observation;
 pub mod outcome;
 pub mod panel;
 pub mod plan;
 pub mod probe;
 pub mod report;
+pub mod results_log;
 pub mod runner;
 pub mod units;
 

@@ -44,7 +44,7 @@ impl fmt::Display for Outcome {
 }
 
 /// Why a probe failed: the class an operator routes on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Cause {
     Dns,
@@ -82,7 +82,7 @@ impl fmt::Display for Cause {
 }
 
 /// Where in the exchange a failure happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Dns,
@@ -157,7 +157,7 @@ impl fmt::Display for Failure {
 }
 
 /// One condition as it was judged.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConditionResult {
     pub text: String,
     pub passed: bool,
@@ -190,6 +190,12 @@ pub struct ProbeReport {
     pub severity: crate::panel::Severity,
     #[serde(skip)]
     pub tags: Vec<String>,
+    /// Where the probe went (a socket path, a URL), for incidents.
+    #[serde(skip)]
+    pub target: String,
+    /// (failure, success) thresholds of the probe, for incidents.
+    #[serde(skip)]
+    pub thresholds: (u32, u32),
 }
 
 fn ser_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -213,6 +219,8 @@ impl ProbeReport {
             attempts: 1,
             severity: Default::default(),
             tags: Vec::new(),
+            target: String::new(),
+            thresholds: (1, 1),
         }
     }
 

@@ -65,5 +65,7 @@ pub fn info_of(spec: &ProbeSpec, target: impl Into<String>) -> ProbeInfo {
         timeout: spec.timeout,
         retries: spec.retries,
         retry_delay: spec.retry_delay,
+        failure_threshold: spec.failure_threshold,
+        success_threshold: spec.success_threshold,
     }
 }

@@ -22,6 +22,10 @@ pub struct ProbeInfo {
     pub timeout: Duration,
     pub retries: u32,
     pub retry_delay: Duration,
+    /// Failed ticks in a row that open an incident.
+    pub failure_threshold: u32,
+    /// Passing ticks in a row that resolve it.
+    pub success_threshold: u32,
 }
 
 impl ProbeInfo {
@@ -35,6 +39,8 @@ impl ProbeInfo {
             timeout: defaults::TIMEOUT,
             retries: defaults::RETRIES,
             retry_delay: defaults::RETRY_DELAY,
+            failure_threshold: defaults::FAILURE_THRESHOLD,
+            success_threshold: defaults::SUCCESS_THRESHOLD,
         }
     }
 }

@@ -64,6 +64,8 @@ pub async fn run_one(probe: &dyn Probe) -> ProbeReport {
     report.attempts = attempts;
     report.severity = info.severity;
     report.tags = info.tags.clone();
+    report.target = info.target.clone();
+    report.thresholds = (info.failure_threshold, info.success_threshold);
     report.duration_ms = started.elapsed();
     report
 }

@@ -7,7 +7,9 @@ use smoke_sim::Fault;
 use std::process::Output;
 
 async fn smoke(args: &[&str], set: &[String]) -> Output {
+    let state = tempfile::tempdir().unwrap();
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-external"));
+    cmd.env("SMOKE_STATE_DIR", state.path());
     cmd.args(args).env_remove("SMOKE_PANEL");
     for s in set {
         cmd.arg("--set").arg(s);

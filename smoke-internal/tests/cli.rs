@@ -9,7 +9,10 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 async fn smoke(args: &[&str], env: &[(&str, &str)]) -> Output {
+    // Each run its own state folder: runs of parallel tests must not wait on one another's lock.
+    let state = tempfile::tempdir().unwrap();
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"));
+    cmd.env("SMOKE_STATE_DIR", state.path());
     cmd.args(args)
         .env_remove("SMOKE_PANEL")
         .env_remove("PATH_SOCKET")

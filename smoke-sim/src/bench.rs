@@ -100,6 +100,8 @@ async fn run_once(
     socket_dir: &Path,
 ) -> io::Result<(Sample, serde_json::Value)> {
     let out = tempfile::NamedTempFile::new()?;
+    // A state folder per run, as a first run on a fresh host has: counted in the figures.
+    let state = tempfile::tempdir()?;
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("run")
         .arg("--format")
@@ -108,6 +110,7 @@ async fn run_once(
         .arg(panel)
         .arg("--set")
         .arg(format!("internal.socket_dir={}", socket_dir.display()))
+        .env("SMOKE_STATE_DIR", state.path())
         .env_remove("PATH_SOCKET")
         .env_remove("HERO_SOCKET_DIR")
         .stdout(out.reopen()?)

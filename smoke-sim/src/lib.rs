@@ -16,6 +16,7 @@ pub mod context;
 mod deployment;
 mod dns;
 mod external;
+pub mod fakes;
 mod fault;
 mod gateway;
 mod head;

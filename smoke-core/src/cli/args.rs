@@ -55,6 +55,12 @@ pub struct RunArgs {
     /// How many probes run at once.
     #[arg(long, default_value_t = crate::runner::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
+    /// Where incidents, the outbox and results.jsonl live (default: $XDG_STATE_HOME/smoke/<panel>-<mode>).
+    #[arg(long, env = "SMOKE_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// A look only: no sink is told, no incident moves, nothing is written to the state folder.
+    #[arg(long)]
+    pub no_notify: bool,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {

@@ -5,6 +5,8 @@ mod args;
 
 pub use args::{Cli, Command, PanelArgs, RunArgs};
 
+use crate::incident::{advance, default_state_dir, StateDir};
+use crate::notify::Notifier;
 use crate::outcome::{Outcome, RunReport};
 use crate::panel::{self, LoadOptions, Mode, Panel};
 use crate::plan::Side;
@@ -74,7 +76,29 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
             0
         }
         Command::Run(run) => {
-            let report = run_panel(&panel, side.as_ref(), &run.panel.only, run.concurrency).await;
+            let report = if run.no_notify {
+                // A look only: no incident moves, so the next real run tells what it finds.
+                run_panel(&panel, side.as_ref(), &run.panel.only, run.concurrency).await
+            } else {
+                let notifier = match Notifier::from_panel(&panel, mode) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        eprintln!("smoke: {e}");
+                        return 3;
+                    }
+                };
+                let dir = run
+                    .state_dir
+                    .clone()
+                    .unwrap_or_else(|| default_state_dir(&panel.name, mode.as_str()));
+                match tick_with_state(&panel, side.as_ref(), &run, &notifier, &dir).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        eprintln!("smoke: {e}");
+                        return 3;
+                    }
+                }
+            };
             let style = HumanStyle {
                 colour: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             };
@@ -83,6 +107,37 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
             report.outcome.exit_code() as u8
         }
     }
+}
+
+/// One tick with its consequences: the state folder locked and read, the tick run, its results
+/// logged, incidents advanced, the events owed to the sinks saved and then delivered.
+pub async fn tick_with_state(
+    panel: &Panel,
+    side: &dyn Side,
+    run: &RunArgs,
+    notifier: &Notifier,
+    dir: &std::path::Path,
+) -> Result<RunReport, String> {
+    let dir = StateDir::open(dir)?;
+    let mut state = dir.load()?;
+    let report = run_panel(panel, side, &run.panel.only, run.concurrency).await;
+    if let Err(e) = crate::results_log::append(dir.path(), &report, crate::results_log::MAX_BYTES) {
+        eprintln!("smoke: {e}");
+    }
+    let events = advance(
+        &mut state,
+        &report,
+        panel.remind_every,
+        run.panel.only.is_empty(),
+    );
+    notifier.enqueue(&mut state, &events);
+    // Saved before anything is sent: a kill from here on loses no event, and the next run
+    // delivers what this one could not.
+    dir.save(&state)?;
+    for e in notifier.flush(&dir, &mut state).await {
+        eprintln!("smoke: {e}");
+    }
+    Ok(report)
 }
 
 /// One tick of `panel` from this side.

@@ -93,7 +93,7 @@ fn apply_sets(text: &str, sets: &[String]) -> Result<String, String> {
 
 pub(super) struct Locator<'a> {
     pub(super) text: &'a str,
-    source: &'a Path,
+    pub(super) source: &'a Path,
     outline: Option<ProbeOutline>,
 }
 
@@ -207,14 +207,33 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         }
         probes.push(probe);
     }
+    let mut notify = Vec::with_capacity(raw.notify.len());
+    for n in raw.notify {
+        let n = super::notify::build(n, at)?;
+        if notify.iter().any(|o: &Notify| o.name == n.name) {
+            return Err(PanelError::whole_file(
+                at.source,
+                format!(
+                    "two [[notify]] entries are named \"{}\": give one a `name`",
+                    n.name
+                ),
+            ));
+        }
+        notify.push(n);
+    }
     Ok(Panel {
         name: raw.panel.name,
         source: at.source.to_path_buf(),
         every: raw.panel.every.map_or(defaults::EVERY, |d| d.0),
+        remind_every: raw
+            .panel
+            .remind_every
+            .map_or(defaults::REMIND_EVERY, |d| d.0),
         internal: Internal { socket_dir },
         external,
         defaults,
         probes,
+        notify,
     })
 }
 

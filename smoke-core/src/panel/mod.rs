@@ -5,12 +5,14 @@
 
 mod error;
 mod load;
+mod notify;
 mod raw;
 mod spec;
 mod target;
 
 pub use error::PanelError;
 pub use load::{load, load_str, LoadOptions};
+pub use notify::{Notify, NotifyKind, Secret, Value, COMMAND_PLACEHOLDERS};
 pub use target::{Target, SERVICE_PLACEHOLDER};
 
 use crate::condition::Condition;
@@ -21,6 +23,7 @@ use std::time::Duration;
 pub mod defaults {
     use std::time::Duration;
     pub const EVERY: Duration = Duration::from_secs(600);
+    pub const REMIND_EVERY: Duration = Duration::from_secs(6 * 3600);
     pub const TIMEOUT: Duration = Duration::from_secs(5);
     pub const RETRIES: u32 = 1;
     pub const RETRY_DELAY: Duration = Duration::from_secs(2);
@@ -69,11 +72,14 @@ pub struct Panel {
     /// The file it came from (for messages).
     pub source: PathBuf,
     pub every: Duration,
+    /// How often an open incident is told again.
+    pub remind_every: Duration,
     pub internal: Internal,
     pub external: External,
     /// What a probe gets for what it leaves unsaid; built-in checks are made with these.
     pub defaults: ProbeDefaults,
     pub probes: Vec<ProbeSpec>,
+    pub notify: Vec<Notify>,
 }
 
 /// `[defaults]` over `[panel]` over smoke's own defaults.

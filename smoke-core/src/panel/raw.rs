@@ -18,6 +18,8 @@ pub struct RawFile {
     pub defaults: RawDefaults,
     #[serde(default)]
     pub probe: Vec<Spanned<RawProbe>>,
+    #[serde(default)]
+    pub notify: Vec<Spanned<super::notify::RawNotify>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -26,6 +28,7 @@ pub struct RawPanel {
     pub name: String,
     pub every: Option<PanelDuration>,
     pub timeout: Option<PanelDuration>,
+    pub remind_every: Option<PanelDuration>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,0 +1,100 @@
+//! What sinks are told.
+
+use crate::outcome::{Cause, ConditionResult, Phase};
+use crate::panel::Severity;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The probe failed `failure_threshold` ticks in a row.
+    Opened,
+    /// Still failing, `remind_every` after the last word.
+    Reminder,
+    /// Still failing, for another reason.
+    CauseChanged,
+    /// Still failing, this tick (only for sinks that want a word every tick, like Alertmanager).
+    Firing,
+    /// Passing `success_threshold` ticks in a row.
+    Resolved,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Opened => "opened",
+            EventKind::Reminder => "reminder",
+            EventKind::CauseChanged => "cause_changed",
+            EventKind::Firing => "firing",
+            EventKind::Resolved => "resolved",
+        }
+    }
+}
+
+/// One event, with everything a sink needs to say it without asking back. This is also the
+/// documented JSON body of the `webhook` sink.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub event: EventKind,
+    pub panel: String,
+    pub mode: String,
+    pub probe: String,
+    /// `<panel>/<mode>/<probe>/<opened at, unix seconds>`: one incident, whatever the retries.
+    pub incident: String,
+    pub severity: Severity,
+    /// When the event happened.
+    pub at: jiff::Timestamp,
+    pub opened_at: jiff::Timestamp,
+    /// Seconds from opened to resolved (resolved events only).
+    pub duration_s: Option<i64>,
+    pub cause: Option<Cause>,
+    pub phase: Option<Phase>,
+    pub detail: String,
+    /// The cause before a `cause_changed`.
+    pub previous_cause: Option<String>,
+    pub status: Option<u16>,
+    /// The failing conditions with what was seen.
+    pub conditions: Vec<ConditionResult>,
+    /// Where the probe went.
+    pub target: String,
+    /// The phase timings of the failing attempt, in milliseconds.
+    #[serde(default)]
+    pub timings: serde_json::Value,
+}
+
+impl Event {
+    /// "2h 5m" for a duration in seconds.
+    pub fn duration_text(&self) -> Option<String> {
+        self.duration_s.map(|s| {
+            let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+            match (d, h, m) {
+                (0, 0, 0) => format!("{sec}s"),
+                (0, 0, _) => format!("{m}m {sec}s"),
+                (0, _, _) => format!("{h}h {m}m"),
+                _ => format!("{d}d {h}h"),
+            }
+        })
+    }
+
+    /// One line for a log or a chat: "biz-persons failing: assertion: expected ...".
+    pub fn summary(&self) -> String {
+        let cause = self.cause.map(|c| c.as_str()).unwrap_or("");
+        match self.event {
+            EventKind::Opened => format!("{} failing: {cause}: {}", self.probe, self.detail),
+            EventKind::Reminder | EventKind::Firing => {
+                format!("{} still failing: {cause}: {}", self.probe, self.detail)
+            }
+            EventKind::CauseChanged => format!(
+                "{} failing for another reason: {cause}: {} (was {})",
+                self.probe,
+                self.detail,
+                self.previous_cause.as_deref().unwrap_or("?")
+            ),
+            EventKind::Resolved => format!(
+                "{} recovered after {}",
+                self.probe,
+                self.duration_text().unwrap_or_default()
+            ),
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! The outbox: every event owed to a sink waits in the state until the sink took it. Sinks are
+//! served side by side, each in order; a failure is retried within the tick, then kept with a
+//! growing delay and tried again on later ticks.
+
+use super::alertmanager::Alertmanager;
+use super::command::Command;
+use super::forge::Forge;
+use super::log::Log;
+use super::slack::Slack;
+use super::webhook::Webhook;
+use super::{OpenIncident, Sink};
+use crate::incident::{Delivery, Event, EventKind, State, StateDir};
+use crate::panel::{Mode, NotifyKind, Panel};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Mutex;
+
+/// Tries per delivery within one tick, and the pause before each retry.
+const TRIES_PER_TICK: u32 = 3;
+const RETRY_PAUSE: Duration = Duration::from_millis(300);
+/// The delay before a later tick tries again: doubling from this, up to the cap.
+const BACKOFF_START: Duration = Duration::from_secs(30);
+const BACKOFF_CAP: Duration = Duration::from_secs(15 * 60);
+
+pub struct Notifier {
+    sinks: Vec<Arc<dyn Sink>>,
+}
+
+impl Notifier {
+    /// The panel's sinks, the log always first. Secrets are read here, so a missing one is said
+    /// before any probe runs.
+    pub fn from_panel(panel: &Panel, mode: Mode) -> Result<Notifier, String> {
+        let mut sinks: Vec<Arc<dyn Sink>> = vec![Arc::new(Log)];
+        let client = if panel.notify.is_empty() {
+            None
+        } else {
+            Some(super::http::client()?)
+        };
+        for n in &panel.notify {
+            let client = client.clone().expect("made when there are sinks");
+            let named = |e: String| format!("[[notify]] {} (line {}): {e}", n.name, n.line);
+            let sink: Arc<dyn Sink> = match &n.kind {
+                NotifyKind::Slack { webhook } => Arc::new(Slack {
+                    name: n.name.clone(),
+                    client,
+                    webhook: webhook.read().map_err(named)?,
+                }),
+                NotifyKind::Webhook { url } => Arc::new(Webhook {
+                    name: n.name.clone(),
+                    client,
+                    url: url.read().map_err(named)?,
+                }),
+                NotifyKind::Forge {
+                    url,
+                    repo,
+                    token,
+                    labels,
+                    assignees,
+                } => Arc::new(Forge {
+                    name: n.name.clone(),
+                    client,
+                    url: url.clone(),
+                    repo: repo.clone(),
+                    token: token.read().map_err(named)?,
+                    labels: labels.clone(),
+                    assignees: assignees.clone(),
+                    panel: panel.name.clone(),
+                    mode: mode.as_str().to_string(),
+                    label_ids: Mutex::new(None),
+                }),
+                NotifyKind::Command { argv, timeout } => Arc::new(Command {
+                    name: n.name.clone(),
+                    argv: argv.clone(),
+                    timeout: *timeout,
+                }),
+                NotifyKind::Alertmanager { url } => Arc::new(Alertmanager {
+                    name: n.name.clone(),
+                    client,
+                    url: url.clone(),
+                    every: panel.every,
+                }),
+            };
+            sinks.push(sink);
+        }
+        Ok(Notifier { sinks })
+    }
+
+    /// Only the log: for `--no-notify`.
+    pub fn log_only() -> Notifier {
+        Notifier {
+            sinks: vec![Arc::new(Log)],
+        }
+    }
+
+    /// Owes each event to every sink that wants it. A `firing` word replaces one not yet sent
+    /// for the same incident: only the latest matters.
+    pub fn enqueue(&self, state: &mut State, events: &[Event]) {
+        for event in events {
+            for sink in self.sinks.iter().filter(|s| s.wants(event.event)) {
+                if event.event == EventKind::Firing {
+                    state.outbox.retain(|d| {
+                        !(d.sink == sink.name()
+                            && d.event.event == EventKind::Firing
+                            && d.event.incident == event.incident)
+                    });
+                }
+                state.outbox.push(Delivery {
+                    sink: sink.name().to_string(),
+                    event: event.clone(),
+                    attempts: 0,
+                    not_before: None,
+                    last_error: None,
+                });
+            }
+        }
+    }
+
+    /// Delivers what is owed, each sink on its own, saving the state after every change.
+    /// Returns the failures in words (they stay owed).
+    pub async fn flush(&self, dir: &StateDir, state: &mut State) -> Vec<String> {
+        // Deliveries for sinks no longer in the panel can never be made: say so once, drop them.
+        let mut errors = Vec::new();
+        let known: Vec<&str> = self.sinks.iter().map(|s| s.name()).collect();
+        let before = state.outbox.len();
+        state.outbox.retain(|d| known.contains(&d.sink.as_str()));
+        if state.outbox.len() < before {
+            errors.push(format!(
+                "dropped {} deliveries for sinks no longer in the panel",
+                before - state.outbox.len()
+            ));
+        }
+        let shared = Mutex::new(&mut *state);
+        let results = futures_util::future::join_all(
+            self.sinks
+                .iter()
+                .map(|sink| serve(sink.as_ref(), dir, &shared)),
+        )
+        .await;
+        errors.extend(results.into_iter().flatten());
+        errors
+    }
+}
+
+async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<&mut State>) -> Option<String> {
+    let name = sink.name().to_string();
+    let (open, pending, mut handles) = {
+        let state = shared.lock().await;
+        let open: Vec<OpenIncident> = state
+            .probes
+            .iter()
+            .filter_map(|(probe, ps)| {
+                ps.incident.as_ref().map(|i| OpenIncident {
+                    probe: probe.clone(),
+                    id: i.id.clone(),
+                    summary: format!(
+                        "{}: {}",
+                        i.cause.map(|c| c.as_str()).unwrap_or("?"),
+                        i.detail
+                    ),
+                })
+            })
+            .collect();
+        let pending: Vec<String> = state
+            .outbox
+            .iter()
+            .filter(|d| d.sink == name)
+            .map(|d| d.event.incident.clone())
+            .collect();
+        (
+            open,
+            pending,
+            state.handles.get(&name).cloned().unwrap_or_default(),
+        )
+    };
+    if let Err(e) = sink.reconcile(&open, &pending, &mut handles).await {
+        return Some(format!(
+            "{name}: {e}; its deliveries wait for the next tick"
+        ));
+    }
+    store_handles(shared, dir, &name, &handles).await;
+    loop {
+        let next = {
+            let state = shared.lock().await;
+            state
+                .outbox
+                .iter()
+                .position(|d| d.sink == name)
+                .map(|i| state.outbox[i].clone())
+        };
+        // Nothing more owed: done, with nothing to report.
+        let delivery = next?;
+        let now = jiff::Timestamp::now();
+        if delivery.not_before.is_some_and(|t| t > now) {
+            return Some(format!(
+                "{name}: {} deliveries wait until {} after: {}",
+                pending.len(),
+                delivery
+                    .not_before
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+                delivery.last_error.unwrap_or_default()
+            ));
+        }
+        let mut last = String::new();
+        let mut done = false;
+        for attempt in 0..TRIES_PER_TICK {
+            if attempt > 0 {
+                tokio::time::sleep(RETRY_PAUSE * attempt).await;
+            }
+            match sink.deliver(&delivery.event, &mut handles).await {
+                Ok(()) => {
+                    done = true;
+                    break;
+                }
+                Err(e) => last = e,
+            }
+        }
+        let mut state = shared.lock().await;
+        state.handles.insert(name.clone(), handles.clone());
+        let i = state
+            .outbox
+            .iter()
+            .position(|d| d.sink == name && d.event == delivery.event)?;
+        if done {
+            state.outbox.remove(i);
+        } else {
+            let d = &mut state.outbox[i];
+            d.attempts += 1;
+            let wait = BACKOFF_START
+                .saturating_mul(1 << (d.attempts - 1).min(10))
+                .min(BACKOFF_CAP);
+            d.not_before = Some(now + jiff::SignedDuration::try_from(wait).unwrap_or_default());
+            d.last_error = Some(last.clone());
+        }
+        if let Err(e) = dir.save(&state) {
+            return Some(e);
+        }
+        if !done {
+            return Some(format!(
+                "{name}: {last}; kept, to try again on a later tick"
+            ));
+        }
+    }
+}
+
+async fn store_handles(
+    shared: &Mutex<&mut State>,
+    dir: &StateDir,
+    name: &str,
+    handles: &std::collections::BTreeMap<String, u64>,
+) {
+    let mut state = shared.lock().await;
+    if state.handles.get(name) != Some(handles) {
+        state.handles.insert(name.to_string(), handles.clone());
+        let _ = dir.save(&state);
+    }
+}

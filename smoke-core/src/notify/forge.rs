@@ -1,0 +1,340 @@
+//! Gitea/Forgejo API v1: one issue per incident. Found again by its label and a hidden marker
+//! in its body (never by title); reminders and cause changes are comments; resolving comments
+//! with the duration and closes it.
+
+use super::http::send;
+use super::{OpenIncident, Sink};
+use crate::incident::{Event, EventKind};
+use serde_json::json;
+use std::collections::BTreeMap;
+use tokio::sync::Mutex;
+
+pub struct Forge {
+    pub name: String,
+    pub client: reqwest::Client,
+    /// `https://forge.example`.
+    pub url: String,
+    /// `owner/name`.
+    pub repo: String,
+    /// Never printed.
+    pub token: String,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub panel: String,
+    pub mode: String,
+    /// Label ids by name, looked up (and made) once.
+    pub label_ids: Mutex<Option<Vec<i64>>>,
+}
+
+/// The hidden line that says which incident an issue is.
+pub fn marker(panel: &str, mode: &str, probe: &str, incident: &str) -> String {
+    format!("<!-- smoke-incident panel={panel} mode={mode} probe={probe} incident={incident} -->")
+}
+
+/// (probe, incident) of an issue body carrying this panel's and side's marker.
+fn read_marker(body: &str, panel: &str, mode: &str) -> Option<(String, String)> {
+    let line = body
+        .lines()
+        .find(|l| l.trim_start().starts_with("<!-- smoke-incident "))?;
+    let inner = line
+        .trim()
+        .strip_prefix("<!-- smoke-incident ")?
+        .strip_suffix("-->")?;
+    let field = |k: &str| {
+        inner
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix(k).and_then(|v| v.strip_prefix('=')))
+            .map(str::to_string)
+    };
+    (field("panel")? == panel && field("mode")? == mode).then_some(())?;
+    Some((field("probe")?, field("incident")?))
+}
+
+fn opened_body(e: &Event) -> String {
+    let mut b = format!(
+        "**{}** is failing on the {} side of the panel **{}**.\n\n",
+        e.probe, e.mode, e.panel
+    );
+    b.push_str(&format!(
+        "- cause: `{}`: {}\n",
+        e.cause.map(|c| c.as_str()).unwrap_or("?"),
+        e.detail
+    ));
+    if !e.target.is_empty() {
+        b.push_str(&format!("- target: `{}`\n", e.target));
+    }
+    b.push_str(&format!(
+        "- since: {}\n",
+        e.opened_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    ));
+    if let Some(s) = e.status {
+        b.push_str(&format!("- HTTP status: {s}\n"));
+    }
+    if let Some(t) = e.timings.as_object().filter(|t| !t.is_empty()) {
+        let parts: Vec<String> = t.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        b.push_str(&format!("- timings: {}\n", parts.join(", ")));
+    }
+    if !e.conditions.is_empty() {
+        b.push_str("- failing conditions:\n");
+        for c in &e.conditions {
+            b.push_str(&format!("  - `{}`: got `{}`\n", c.text, c.got));
+        }
+    }
+    b.push_str("\nsmoke comments here while it lasts and closes this issue when it heals.\n\n");
+    b.push_str(&marker(&e.panel, &e.mode, &e.probe, &e.incident));
+    b.push('\n');
+    b
+}
+
+impl Forge {
+    fn api(&self, path: &str) -> String {
+        format!("{}/api/v1/repos/{}{path}", self.url, self.repo)
+    }
+
+    fn auth(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        req.header("Authorization", format!("token {}", self.token))
+            .header("Accept", "application/json")
+    }
+
+    /// Label ids for the configured names; labels that don't exist yet are made.
+    async fn label_ids(&self) -> Result<Vec<i64>, String> {
+        let mut cached = self.label_ids.lock().await;
+        if let Some(ids) = cached.as_ref() {
+            return Ok(ids.clone());
+        }
+        let mut known: BTreeMap<String, i64> = BTreeMap::new();
+        for page in 1.. {
+            let req = self.auth(
+                self.client
+                    .get(self.api("/labels"))
+                    .query(&[("page", page), ("limit", 50)]),
+            );
+            let list: Vec<serde_json::Value> = send("listing the forge's labels", req)
+                .await?
+                .json()
+                .await
+                .map_err(|e| format!("the forge's labels: {}", e.without_url()))?;
+            if list.is_empty() {
+                break;
+            }
+            for l in &list {
+                if let (Some(n), Some(id)) = (l["name"].as_str(), l["id"].as_i64()) {
+                    known.insert(n.to_string(), id);
+                }
+            }
+            if list.len() < 50 {
+                break;
+            }
+        }
+        let mut ids = Vec::new();
+        for name in &self.labels {
+            let id = match known.get(name) {
+                Some(id) => *id,
+                None => {
+                    let body = json!({"name": name, "color": "#e11d48", "description": "an incident opened by smoke"});
+                    let req = self.auth(self.client.post(self.api("/labels")).json(&body));
+                    let made: serde_json::Value =
+                        send(&format!("making the forge label {name}"), req)
+                            .await?
+                            .json()
+                            .await
+                            .map_err(|e| format!("the new label {name}: {}", e.without_url()))?;
+                    made["id"]
+                        .as_i64()
+                        .ok_or("the forge made a label without an id")?
+                }
+            };
+            ids.push(id);
+        }
+        *cached = Some(ids.clone());
+        Ok(ids)
+    }
+
+    /// Every open issue carrying the first label, each page, as (number, probe, incident).
+    async fn open_issues(&self) -> Result<Vec<(u64, String, String)>, String> {
+        let label = self.labels.first().cloned().unwrap_or_default();
+        let mut out = Vec::new();
+        for page in 1.. {
+            let mut query: Vec<(&str, String)> = vec![
+                ("state", "open".into()),
+                ("type", "issues".into()),
+                ("page", page.to_string()),
+                ("limit", "50".into()),
+            ];
+            if !label.is_empty() {
+                query.push(("labels", label.clone()));
+            }
+            let req = self.auth(self.client.get(self.api("/issues")).query(&query));
+            let list: Vec<serde_json::Value> = send("listing the forge's open issues", req)
+                .await?
+                .json()
+                .await
+                .map_err(|e| format!("the forge's issues: {}", e.without_url()))?;
+            for issue in &list {
+                let body = issue["body"].as_str().unwrap_or("");
+                if let (Some(n), Some((probe, incident))) = (
+                    issue["number"].as_u64(),
+                    read_marker(body, &self.panel, &self.mode),
+                ) {
+                    out.push((n, probe, incident));
+                }
+            }
+            if list.len() < 50 {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    async fn comment(&self, number: u64, body: &str) -> Result<(), String> {
+        let req = self.auth(
+            self.client
+                .post(self.api(&format!("/issues/{number}/comments")))
+                .json(&json!({"body": body})),
+        );
+        send(&format!("commenting on forge issue #{number}"), req)
+            .await
+            .map(|_| ())
+    }
+
+    async fn set_state(&self, number: u64, state: &str) -> Result<(), String> {
+        let req = self.auth(
+            self.client
+                .patch(self.api(&format!("/issues/{number}")))
+                .json(&json!({"state": state})),
+        );
+        send(&format!("setting forge issue #{number} {state}"), req)
+            .await
+            .map(|_| ())
+    }
+}
+
+#[async_trait::async_trait]
+impl Sink for Forge {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn reconcile(
+        &self,
+        open: &[OpenIncident],
+        pending: &[String],
+        handles: &mut BTreeMap<String, u64>,
+    ) -> Result<(), String> {
+        let issues = self.open_issues().await?;
+        for incident in open {
+            match handles.get(&incident.id) {
+                // Ours and still open: nothing to do.
+                Some(n) if issues.iter().any(|(m, _, _)| m == n) => {}
+                // Ours but closed by a person while the probe still fails: open it again.
+                Some(&n) => {
+                    self.set_state(n, "open").await?;
+                    self.comment(
+                        n,
+                        &format!(
+                            "Reopened by smoke: {} is still failing: {}",
+                            incident.probe, incident.summary
+                        ),
+                    )
+                    .await?;
+                }
+                // Made before a crash kept us from writing its number down: adopt it.
+                None => {
+                    if let Some((n, _, _)) = issues.iter().find(|(_, p, _)| *p == incident.probe) {
+                        handles.insert(incident.id.clone(), *n);
+                    }
+                }
+            }
+        }
+        for (n, probe, id) in &issues {
+            let open_here = open.iter().any(|o| &o.probe == probe);
+            let owed =
+                pending.contains(id) || handles.iter().any(|(i, m)| m == n && pending.contains(i));
+            if !open_here && !owed {
+                self.comment(
+                    *n,
+                    &format!("Resolved: {probe} passes again (smoke found this issue still open)"),
+                )
+                .await?;
+                self.set_state(*n, "closed").await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn deliver(&self, e: &Event, handles: &mut BTreeMap<String, u64>) -> Result<(), String> {
+        let issue = handles.get(&e.incident).copied();
+        match (e.event, issue) {
+            (EventKind::Opened, Some(_)) => Ok(()),
+            (EventKind::Opened, None) => {
+                let title = format!(
+                    "[smoke] {} failing on {} ({}): {}",
+                    e.probe,
+                    e.panel,
+                    e.mode,
+                    e.cause.map(|c| c.as_str()).unwrap_or("?")
+                );
+                let mut body = json!({"title": title, "body": opened_body(e), "labels": self.label_ids().await?});
+                if !self.assignees.is_empty() {
+                    body["assignees"] = json!(self.assignees);
+                }
+                let req = self.auth(self.client.post(self.api("/issues")).json(&body));
+                let made: serde_json::Value = send("opening a forge issue", req)
+                    .await?
+                    .json()
+                    .await
+                    .map_err(|e| format!("the new forge issue: {}", e.without_url()))?;
+                let n = made["number"]
+                    .as_u64()
+                    .ok_or("the forge made an issue without a number")?;
+                handles.insert(e.incident.clone(), n);
+                Ok(())
+            }
+            (_, None) => Err(format!(
+                "no forge issue is known for incident {}",
+                e.incident
+            )),
+            (EventKind::Resolved, Some(n)) => {
+                let text = format!(
+                    "Resolved: {} after {}.",
+                    e.detail,
+                    e.duration_text().unwrap_or_default()
+                );
+                self.comment(n, &text).await?;
+                self.set_state(n, "closed").await?;
+                handles.remove(&e.incident);
+                Ok(())
+            }
+            (_, Some(n)) => self.comment(n, &e.summary()).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_marker_names_panel_side_probe_and_incident() {
+        let m = marker(
+            "herodemo",
+            "internal",
+            "biz-persons",
+            "herodemo/internal/biz-persons/1",
+        );
+        let body = format!("text\n\n{m}\n");
+        assert_eq!(
+            read_marker(&body, "herodemo", "internal"),
+            Some((
+                "biz-persons".into(),
+                "herodemo/internal/biz-persons/1".into()
+            ))
+        );
+        assert_eq!(
+            read_marker(&body, "herodemo", "external"),
+            None,
+            "the other side's issue"
+        );
+        assert_eq!(read_marker("no marker", "herodemo", "internal"), None);
+    }
+}

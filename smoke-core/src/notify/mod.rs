@@ -1,0 +1,60 @@
+//! Sinks: where incidents are told. One file per sink behind the [`Sink`] trait; the
+//! [`Notifier`] owns the delivery: every event waits in the state's outbox until its sink took
+//! it, in order, retried with backoff, so a sink that is down delays nothing else and loses
+//! nothing.
+
+mod alertmanager;
+mod command;
+mod deliver;
+mod forge;
+mod http;
+mod log;
+mod slack;
+mod webhook;
+
+pub use deliver::Notifier;
+
+use crate::incident::{Event, EventKind};
+use std::collections::BTreeMap;
+
+/// An open incident as a sink's reconciliation sees it.
+#[derive(Debug, Clone)]
+pub struct OpenIncident {
+    pub probe: String,
+    pub id: String,
+    /// One line on why it is open, for a reopening comment.
+    pub summary: String,
+}
+
+/// One place incidents are told.
+#[async_trait::async_trait]
+pub trait Sink: Send + Sync {
+    /// Names it in the state's outbox and in messages.
+    fn name(&self) -> &str;
+
+    /// Which events it takes: all but the per-tick `firing` unless it says otherwise.
+    fn wants(&self, kind: EventKind) -> bool {
+        kind != EventKind::Firing
+    }
+
+    /// Brings what the sink holds in line with the state before anything is delivered (the
+    /// forge: adopt issues made before a crash, close those left open, reopen those closed by
+    /// hand). `pending` are incidents with deliveries still owed to this sink. Nothing is
+    /// delivered to a sink whose reconciliation failed.
+    async fn reconcile(
+        &self,
+        _open: &[OpenIncident],
+        _pending: &[String],
+        _handles: &mut BTreeMap<String, u64>,
+    ) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Tells one event. `handles` are this sink's own references per incident (forge issue
+    /// numbers), kept in the state.
+    async fn deliver(
+        &self,
+        event: &Event,
+        handles: &mut BTreeMap<String, u64>,
+    ) -> Result<(), String>;
+}
