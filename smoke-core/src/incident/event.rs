@@ -39,7 +39,7 @@ pub struct Event {
     pub panel: String,
     pub mode: String,
     pub probe: String,
-    /// `<panel>/<mode>/<probe>/<opened at, unix seconds>`: one incident, whatever the retries.
+    /// `<panel>/<mode>/<probe>/<opened at, unix milliseconds>`: one incident, whatever the retries.
     pub incident: String,
     pub severity: Severity,
     /// When the event happened.

@@ -56,7 +56,7 @@ pub fn advance(
                         report.panel,
                         report.mode,
                         p.name,
-                        now.as_second()
+                        now.as_millisecond()
                     ),
                     opened_at: now,
                     cause: p.cause,
@@ -126,8 +126,7 @@ pub fn advance(
 }
 
 fn elapsed(from: jiff::Timestamp, to: jiff::Timestamp) -> Duration {
-    let s = (to - from).get_seconds();
-    Duration::from_secs(s.max(0) as u64)
+    Duration::try_from(to.duration_since(from)).unwrap_or(Duration::ZERO)
 }
 
 fn resolved_detail(p: &ProbeReport) -> String {

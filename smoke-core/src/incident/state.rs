@@ -73,9 +73,6 @@ pub struct Delivery {
     /// Failed tries so far.
     #[serde(default)]
     pub attempts: u32,
-    /// Not before this (backoff after failures).
-    #[serde(default)]
-    pub not_before: Option<jiff::Timestamp>,
     /// Why the last try failed (no secrets: sinks say what failed, not with what).
     #[serde(default)]
     pub last_error: Option<String>,

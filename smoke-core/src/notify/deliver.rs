@@ -1,6 +1,6 @@
 //! The outbox: every event owed to a sink waits in the state until the sink took it. Sinks are
-//! served side by side, each in order; a failure is retried within the tick, then kept with a
-//! growing delay and tried again on later ticks.
+//! served side by side, each in order; a failure is retried within the tick with growing pauses,
+//! then kept, and the next tick starts again from it: nothing after it goes first.
 
 use super::alertmanager::Alertmanager;
 use super::command::Command;
@@ -15,12 +15,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
 
-/// Tries per delivery within one tick, and the pause before each retry.
+/// Tries per delivery within one tick; the pause before retry n is n times this.
 const TRIES_PER_TICK: u32 = 3;
 const RETRY_PAUSE: Duration = Duration::from_millis(300);
-/// The delay before a later tick tries again: doubling from this, up to the cap.
-const BACKOFF_START: Duration = Duration::from_secs(30);
-const BACKOFF_CAP: Duration = Duration::from_secs(15 * 60);
 
 pub struct Notifier {
     sinks: Vec<Arc<dyn Sink>>,
@@ -108,7 +105,6 @@ impl Notifier {
                     sink: sink.name().to_string(),
                     event: event.clone(),
                     attempts: 0,
-                    not_before: None,
                     last_error: None,
                 });
             }
@@ -174,7 +170,8 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<&mut State>) -> O
     };
     if let Err(e) = sink.reconcile(&open, &pending, &mut handles).await {
         return Some(format!(
-            "{name}: {e}; its deliveries wait for the next tick"
+            "{name}: {e}; {} deliveries kept for the next tick",
+            pending.len()
         ));
     }
     store_handles(shared, dir, &name, &handles).await;
@@ -189,18 +186,6 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<&mut State>) -> O
         };
         // Nothing more owed: done, with nothing to report.
         let delivery = next?;
-        let now = jiff::Timestamp::now();
-        if delivery.not_before.is_some_and(|t| t > now) {
-            return Some(format!(
-                "{name}: {} deliveries wait until {} after: {}",
-                pending.len(),
-                delivery
-                    .not_before
-                    .map(|t| t.to_string())
-                    .unwrap_or_default(),
-                delivery.last_error.unwrap_or_default()
-            ));
-        }
         let mut last = String::new();
         let mut done = false;
         for attempt in 0..TRIES_PER_TICK {
@@ -225,11 +210,7 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<&mut State>) -> O
             state.outbox.remove(i);
         } else {
             let d = &mut state.outbox[i];
-            d.attempts += 1;
-            let wait = BACKOFF_START
-                .saturating_mul(1 << (d.attempts - 1).min(10))
-                .min(BACKOFF_CAP);
-            d.not_before = Some(now + jiff::SignedDuration::try_from(wait).unwrap_or_default());
+            d.attempts += TRIES_PER_TICK;
             d.last_error = Some(last.clone());
         }
         if let Err(e) = dir.save(&state) {

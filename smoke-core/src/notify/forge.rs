@@ -222,6 +222,14 @@ impl Sink for Forge {
         handles: &mut BTreeMap<String, u64>,
     ) -> Result<(), String> {
         let issues = self.open_issues().await?;
+        // An issue made for an incident we still know of, before a crash kept its number from
+        // the state: adopted by the incident its marker names.
+        for (n, _, id) in &issues {
+            let known = open.iter().any(|o| &o.id == id) || pending.contains(id);
+            if known && !handles.contains_key(id) {
+                handles.insert(id.clone(), *n);
+            }
+        }
         for incident in open {
             match handles.get(&incident.id) {
                 // Ours and still open: nothing to do.
@@ -238,7 +246,7 @@ impl Sink for Forge {
                     )
                     .await?;
                 }
-                // Made before a crash kept us from writing its number down: adopt it.
+                // An open issue of this probe from a state we no longer have: carry on in it.
                 None => {
                     if let Some((n, _, _)) = issues.iter().find(|(_, p, _)| *p == incident.probe) {
                         handles.insert(incident.id.clone(), *n);

@@ -5,6 +5,7 @@
 mod page;
 mod render;
 mod routes;
+mod schema;
 mod spec;
 mod store;
 mod url;

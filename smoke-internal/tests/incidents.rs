@@ -1,0 +1,417 @@
+//! Incidents end to end: `smoke-internal run` ticks against the simulated deployment, telling a
+//! fake Slack, a fake forge (held to the Forgejo API spec), a fake webhook and a real
+//! Alertmanager. Nothing is lost or told twice, whatever is down or killed.
+
+mod common;
+
+use smoke_sim::fakes::{Alertmanager, FakeForge, FakeHook};
+use smoke_sim::{Deployment, Fault};
+use std::path::PathBuf;
+use std::process::Output;
+use std::time::Duration;
+
+const FORGE_TOKEN: &str = "sekret-forge-token-7c1e";
+const SLACK_PATH: &str = "/services/T000/B000/sekret-slack-path-93af";
+
+struct World {
+    sim: Deployment,
+    forge: FakeForge,
+    slack: FakeHook,
+    hook: FakeHook,
+    alerts: Option<Alertmanager>,
+    state: tempfile::TempDir,
+    panel: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl World {
+    async fn new(with_alertmanager: bool) -> World {
+        let sim = Deployment::start().await.unwrap();
+        let forge = FakeForge::start(FORGE_TOKEN, "hero/demo").await.unwrap();
+        let slack = FakeHook::start().await.unwrap();
+        let hook = FakeHook::start().await.unwrap();
+        let alerts = if with_alertmanager {
+            Some(
+                Alertmanager::start()
+                    .await
+                    .expect("Alertmanager runs (apt-get install prometheus-alertmanager)"),
+            )
+        } else {
+            None
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = std::fs::read_to_string(common::herodemo_panel()).unwrap();
+        text.push_str(&format!(
+            "\n[[notify]]\ntype = \"slack\"\nwebhook_env = \"SMOKE_TEST_SLACK\"\n\
+             \n[[notify]]\ntype = \"forge\"\nurl = \"{}\"\nrepo = \"hero/demo\"\ntoken_env = \"SMOKE_TEST_FORGE\"\nlabels = [\"smoke\", \"incident\"]\n\
+             \n[[notify]]\ntype = \"webhook\"\nurl = \"{}/events\"\n",
+            forge.url(),
+            hook.url()
+        ));
+        if let Some(am) = &alerts {
+            text.push_str(&format!(
+                "\n[[notify]]\ntype = \"alertmanager\"\nurl = \"{}\"\n",
+                am.url()
+            ));
+        }
+        let panel = dir.path().join("panel.toml");
+        std::fs::write(&panel, text).unwrap();
+        World {
+            sim,
+            forge,
+            slack,
+            hook,
+            alerts,
+            state: tempfile::tempdir().unwrap(),
+            panel,
+            _dir: dir,
+        }
+    }
+
+    fn command(&self, extra: &[&str]) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"));
+        cmd.arg("run")
+            .arg("--panel")
+            .arg(&self.panel)
+            .arg("--state-dir")
+            .arg(self.state.path())
+            .arg("--only")
+            .arg("biz-persons")
+            .args([
+                "--set",
+                &format!("internal.socket_dir={}", self.sim.socket_dir().display()),
+            ])
+            .args(["--set", "panel.timeout=1s", "--set", "defaults.retries=0"])
+            .args(extra)
+            .env(
+                "SMOKE_TEST_SLACK",
+                format!("{}{SLACK_PATH}", self.slack.url()),
+            )
+            .env("SMOKE_TEST_FORGE", FORGE_TOKEN)
+            .env_remove("SMOKE_STATE_DIR")
+            .kill_on_drop(true);
+        cmd
+    }
+
+    async fn tick(&self, extra: &[&str]) -> Output {
+        self.command(extra).output().await.unwrap()
+    }
+
+    fn state_json(&self) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.state.path().join("state.json")).unwrap();
+        serde_json::from_str(&text).expect("the state file is whole")
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fault_held_for_five_ticks_is_one_issue_one_message_one_alert_and_healing_closes_it() {
+    let w = World::new(true).await;
+    w.sim.set(Fault::BizEmpty);
+    let mut stdout = String::new();
+    for _ in 0..5 {
+        let out = w.tick(&[]).await;
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        stdout.push_str(&text(&out.stdout));
+    }
+    let issues = w.forge.issues();
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    let issue = &issues[0];
+    assert_eq!(issue.state, "open");
+    assert!(
+        issue.title.contains("biz-persons") && issue.title.contains("assertion"),
+        "{}",
+        issue.title
+    );
+    assert!(
+        issue.body.contains("expected len(result) > 0, got 0"),
+        "{}",
+        issue.body
+    );
+    assert!(
+        issue.body.contains("`len(result) > 0`: got `0`"),
+        "{}",
+        issue.body
+    );
+    assert!(issue.body.contains("timings: connect_ms"), "{}", issue.body);
+    assert!(issue
+        .body
+        .contains("<!-- smoke-incident panel=herodemo mode=internal probe=biz-persons incident="));
+    assert_eq!(
+        issue.labels,
+        ["smoke", "incident"],
+        "labels were made by name"
+    );
+    assert!(
+        issue.comments.is_empty(),
+        "no reminder inside remind_every: {:?}",
+        issue.comments
+    );
+    assert_eq!(w.slack.received().len(), 1);
+    assert_eq!(w.hook.received().len(), 1);
+    assert_eq!(w.hook.received()[0]["event"], "opened");
+    let am = w.alerts.as_ref().unwrap();
+    let firing = am.alerts().await.unwrap();
+    assert_eq!(firing.len(), 1, "{firing:?}");
+    assert_eq!(firing[0]["labels"]["probe"], "biz-persons");
+    assert_eq!(firing[0]["labels"]["alertname"], "SmokeProbeFailing");
+
+    w.sim.clear(&Fault::BizEmpty);
+    let out = w.tick(&[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let issue = &w.forge.issues()[0];
+    assert_eq!(issue.state, "closed");
+    let last = issue.comments.last().unwrap();
+    assert!(last.starts_with("Resolved: passing again after "), "{last}");
+    let slack = w.slack.received();
+    assert_eq!(slack.len(), 2);
+    assert_eq!(
+        slack[1]["attachments"][0]["color"], "#2eb67d",
+        "green when it heals"
+    );
+    assert!(slack[1]["text"]
+        .as_str()
+        .unwrap()
+        .contains("biz-persons recovered after"));
+    assert_eq!(w.hook.received()[1]["event"], "resolved");
+    assert!(w.hook.received()[1]["duration_s"].as_i64().unwrap() >= 0);
+    let after = am.alerts().await.unwrap();
+    let still_active = after
+        .iter()
+        .filter(|a| a["status"]["state"] == "active")
+        .count();
+    assert_eq!(still_active, 0, "{after:?}");
+    assert!(
+        w.forge.violations().is_empty(),
+        "{:?}",
+        w.forge.violations()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_are_comments_on_the_one_issue() {
+    let w = World::new(false).await;
+    w.sim.set(Fault::BizEmpty);
+    for _ in 0..3 {
+        w.tick(&["--set", "panel.remind_every=1ms"]).await;
+    }
+    let issues = w.forge.issues();
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].comments.len(), 2, "{:?}", issues[0].comments);
+    assert!(issues[0]
+        .comments
+        .iter()
+        .all(|c| c.starts_with("biz-persons still failing: assertion")));
+    assert!(
+        w.forge.violations().is_empty(),
+        "{:?}",
+        w.forge.violations()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forge_down_for_three_ticks_gets_the_issue_once_late_with_the_events_in_order() {
+    let w = World::new(false).await;
+    w.sim.set(Fault::BizEmpty);
+    w.forge.set_down(true);
+    for _ in 0..3 {
+        let out = w.tick(&["--set", "panel.remind_every=1ms"]).await;
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "a dead sink never changes the verdict"
+        );
+        assert!(
+            text(&out.stderr).contains("kept for the next tick"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    assert!(w.forge.issues().is_empty());
+    assert_eq!(
+        w.slack.received().len(),
+        3,
+        "the other sinks were not held up"
+    );
+    w.forge.set_down(false);
+    w.tick(&["--set", "panel.remind_every=1ms"]).await;
+    let issues = w.forge.issues();
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(
+        issues[0].comments.len(),
+        3,
+        "the reminders owed, in order: {:?}",
+        issues[0].comments
+    );
+    assert_eq!(w.state_json()["outbox"].as_array().unwrap().len(), 0);
+    assert!(
+        w.forge.violations().is_empty(),
+        "{:?}",
+        w.forge.violations()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_issue_made_just_before_a_crash_is_adopted_not_made_again() {
+    let w = World::new(false).await;
+    w.sim.set(Fault::BizEmpty);
+    w.forge.set_down(true);
+    w.tick(&[]).await;
+    // The state as it is on disk between "the forge made the issue" and "its number was saved".
+    let before_the_save = std::fs::read(w.state.path().join("state.json")).unwrap();
+    w.forge.set_down(false);
+    w.tick(&[]).await;
+    assert_eq!(w.forge.issues().len(), 1);
+    std::fs::write(w.state.path().join("state.json"), before_the_save).unwrap();
+    w.tick(&[]).await;
+    assert_eq!(w.forge.issues().len(), 1, "adopted, not duplicated");
+    let handles = &w.state_json()["handles"]["forge"];
+    assert_eq!(handles.as_object().unwrap().values().next().unwrap(), 1);
+    w.sim.clear(&Fault::BizEmpty);
+    w.tick(&[]).await;
+    assert_eq!(w.forge.issues()[0].state, "closed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resolve_cut_short_still_closes_the_issue() {
+    let w = World::new(false).await;
+    w.sim.set(Fault::BizEmpty);
+    w.tick(&[]).await;
+    w.sim.clear(&Fault::BizEmpty);
+    w.forge.set_down(true);
+    w.tick(&[]).await; // resolved in the state; the close is owed
+    assert_eq!(w.forge.issues()[0].state, "open");
+    w.forge.set_down(false);
+    w.tick(&[]).await;
+    let issue = &w.forge.issues()[0];
+    assert_eq!(issue.state, "closed");
+    assert_eq!(
+        issue
+            .comments
+            .iter()
+            .filter(|c| c.starts_with("Resolved"))
+            .count(),
+        1,
+        "{:?}",
+        issue.comments
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_issue_closed_by_hand_while_still_failing_is_reopened_with_a_comment() {
+    let w = World::new(false).await;
+    w.sim.set(Fault::BizEmpty);
+    w.tick(&[]).await;
+    w.forge.close_by_hand(1);
+    w.tick(&[]).await;
+    let issues = w.forge.issues();
+    assert_eq!(issues.len(), 1);
+    assert_eq!(issues[0].state, "open");
+    assert!(issues[0]
+        .comments
+        .last()
+        .unwrap()
+        .starts_with("Reopened by smoke: biz-persons is still failing"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_reaches_any_output_or_file() {
+    let w = World::new(false).await;
+    w.sim.set(Fault::BizEmpty);
+    let mut seen = String::new();
+    for down in [false, true, true, false] {
+        w.forge.set_down(down);
+        w.slack.set_down(down);
+        let out = w.tick(&["--set", "panel.remind_every=1ms"]).await;
+        seen.push_str(&text(&out.stdout));
+        seen.push_str(&text(&out.stderr));
+    }
+    for entry in std::fs::read_dir(w.state.path()).unwrap() {
+        seen.push_str(&String::from_utf8_lossy(
+            &std::fs::read(entry.unwrap().path()).unwrap(),
+        ));
+    }
+    assert!(seen.contains("HTTP 503"), "the failures were said: {seen}");
+    assert!(!seen.contains(FORGE_TOKEN), "the forge token leaked");
+    assert!(
+        !seen.contains("sekret-slack-path"),
+        "the Slack webhook leaked"
+    );
+}
+
+/// A small deterministic generator, so a failing run can be replayed.
+fn lcg(seed: &mut u64) -> u64 {
+    *seed = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    *seed >> 33
+}
+
+fn markers(issues: &[smoke_sim::fakes::FakeIssue]) -> Vec<String> {
+    issues
+        .iter()
+        .filter_map(|i| {
+            i.body
+                .lines()
+                .find(|l| l.contains("smoke-incident"))
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_kills_at_random_points_leave_a_whole_state_and_one_issue_per_incident() {
+    let w = World::new(false).await;
+    w.forge.set_latency(Duration::from_millis(15));
+    let mut seed = 0x5eed_u64;
+    for i in 0..50 {
+        // The fault flips every few runs, so incidents open and heal along the way.
+        if i % 6 == 0 {
+            w.sim.set(Fault::BizEmpty);
+        } else if i % 6 == 3 {
+            w.sim.clear(&Fault::BizEmpty);
+        }
+        let mut child = w
+            .command(&["--set", "panel.remind_every=1ms"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let wait = Duration::from_millis(lcg(&mut seed) % 120);
+        if tokio::time::timeout(wait, child.wait()).await.is_err() {
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+        }
+        if w.state.path().join("state.json").exists() {
+            w.state_json(); // whole after every kill
+        }
+    }
+    // Let it settle: healthy, nothing killed.
+    w.sim.clear(&Fault::BizEmpty);
+    w.forge.set_latency(Duration::ZERO);
+    for _ in 0..2 {
+        let out = w.tick(&[]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    let state = w.state_json();
+    assert_eq!(state["outbox"].as_array().unwrap().len(), 0, "{state}");
+    let issues = w.forge.issues();
+    let m = markers(&issues);
+    let mut unique = m.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), m.len(), "an incident got two issues: {m:?}");
+    assert!(
+        unique.len() >= 3,
+        "the run went through several incidents: {m:?}"
+    );
+    assert!(issues.iter().all(|i| i.state == "closed"), "{issues:?}");
+    assert!(
+        w.forge.violations().is_empty(),
+        "{:?}",
+        w.forge.violations()
+    );
+}
