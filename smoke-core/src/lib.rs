@@ -5,6 +5,7 @@
 //! [`outcome::Outcome`]; reports render the tick.
 
 pub mod condition;
+pub mod history;
 pub mod incident;
 #[cfg(feature = "notify")]
 pub mod notify;
@@ -13,6 +14,8 @@ pub mod outcome;
 pub mod panel;
 pub mod plan;
 pub mod probe;
+#[cfg(feature = "http")]
+pub mod remedy;
 pub mod report;
 pub mod results_log;
 pub mod runner;

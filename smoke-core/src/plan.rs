@@ -14,6 +14,8 @@ pub struct Planned {
     pub what: String,
     /// Where it goes: a socket path, a URL, `host:port`; or why it goes nowhere.
     pub place: String,
+    /// The service behind it and how that service is restarted, when the panel says so.
+    pub restart: Option<(String, crate::panel::Restart)>,
 }
 
 /// One side of the watch.
@@ -23,6 +25,12 @@ pub trait Side: Send + Sync {
 
     /// The panel's probes this side runs, `--only` applied, in panel order.
     async fn plan(&self, panel: &Panel, only: &[String]) -> Vec<Planned>;
+
+    /// The side's way to the services, for the supervisor's RPC of a restart.
+    #[cfg(feature = "http")]
+    fn connector(&self) -> Option<Arc<dyn crate::http::Connector>> {
+        None
+    }
 }
 
 /// A probe that could not be placed (no service found for a `for_each`, a target this side can't

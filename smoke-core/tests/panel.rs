@@ -375,3 +375,39 @@ url = "http://127.0.0.1:9093"
     let e = broken("[panel]\nname = \"x\"\n[[notify]]\ntype = \"slack\"\nwebhook_env = \"A\"\n[[notify]]\ntype = \"slack\"\nwebhook_env = \"B\"\n");
     assert!(e.message.contains("give one a `name`"), "{e}");
 }
+
+#[test]
+fn restarts_are_checked_when_the_panel_loads() {
+    use smoke_core::panel::Remedy;
+    let text = "[panel]\nname = \"x\"\n[defaults]\nrestart = [\"hero_proc\", \"service\", \"restart\", \"{service}\"]\nmax_restarts = 2\n\
+        [[probe]]\nname = \"a\"\ntarget = \"hero_foundry/rpc\"\nget = \"/health\"\n\
+        [[probe]]\nname = \"b\"\ntarget = \"hero_os/rpc\"\nget = \"/health\"\nrestart = { rpc = \"hero_proc/rpc\", method = \"service.restart\", params = { name = \"{service}\" } }\nrestart_cooldown = \"5m\"\n\
+        [[probe]]\nname = \"d\"\ndns = \"a.example\"\n";
+    let panel = load_str(text, Path::new("r.toml"), &opts()).unwrap();
+    let a = panel.probes[0].restart.as_ref().unwrap();
+    assert!(matches!(&a.remedy, Remedy::Argv(v) if v[3] == "{service}"));
+    assert_eq!((a.max_per_day, a.cooldown), (2, Duration::from_secs(1800)));
+    let b = panel.probes[1].restart.as_ref().unwrap();
+    assert!(matches!(&b.remedy, Remedy::Rpc { method, .. } if method == "service.restart"));
+    assert_eq!(
+        (b.max_per_day, b.cooldown),
+        (2, Duration::from_secs(300)),
+        "its own limit over [defaults]"
+    );
+    assert!(
+        panel.probes[2].restart.is_none(),
+        "a dns probe has no service to restart"
+    );
+
+    let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"p\"\ntarget = \"../hero_foundry/rpc\"\nget = \"/\"\nrestart = [\"hero_proc\", \"{service}\"]\n");
+    assert!(
+        e.message.contains("must be a plain name"),
+        "a name that climbs never reaches a command: {e}"
+    );
+    let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"p\"\ntarget = \"hero foundry/rpc\"\nget = \"/\"\nrestart = [\"hero_proc\", \"{service}\"]\n");
+    assert!(e.message.contains("must be a plain name"), "{e}");
+    let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"p\"\ntarget = \"a/rpc\"\nget = \"/\"\nrestart = []\n");
+    assert!(e.message.contains("has no program"), "{e}");
+    let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"p\"\ntarget = \"a/rpc\"\nget = \"/\"\nmax_restarts = 2\n");
+    assert!(e.message.contains("without a `restart`"), "{e}");
+}

@@ -104,6 +104,7 @@ impl ExternalSide {
 
     fn dns_probe(&self, spec: ProbeSpec, question: DnsSpec) -> Planned {
         Planned {
+            restart: None,
             what: format!("dns {}", question.record.as_str()),
             place: question.name.clone(),
             probe: Arc::new(DnsProbe::new(spec, question, self.dns.clone())),
@@ -112,6 +113,7 @@ impl ExternalSide {
 
     fn tls_probe(&self, spec: ProbeSpec, peer: TlsSpec, thresholds: (i64, i64)) -> Planned {
         Planned {
+            restart: None,
             what: "tls".to_string(),
             place: format!("{}:{}", peer.host, peer.port),
             probe: Arc::new(TlsProbe::new(
@@ -129,6 +131,10 @@ impl ExternalSide {
 impl Side for ExternalSide {
     fn mode(&self) -> Mode {
         Mode::External
+    }
+
+    fn connector(&self) -> Option<Arc<dyn Connector>> {
+        self.connector.clone()
     }
 
     async fn plan(&self, panel: &Panel, only: &[String]) -> Vec<Planned> {

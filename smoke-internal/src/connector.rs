@@ -1,24 +1,56 @@
 //! Connections over the services' Unix sockets, with every way a socket can be broken told apart.
 
-use smoke_core::http::{Connection, Connector, Endpoint};
+use smoke_core::http::{call_rpc, Connection, Connector, Endpoint};
 use smoke_core::observation::Timings;
 use smoke_core::outcome::{Cause, Failure, Phase};
-use smoke_core::panel::{HttpSpec, Mode, Request};
+use smoke_core::panel::{defaults, HttpSpec, Mode, Request, Target};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
 use tokio::net::UnixStream;
 use tokio::time::{timeout_at, Instant};
 
 /// Connects to `<socket_dir>/<service>/<socket>.sock`.
 pub struct UnixConnector {
     socket_dir: PathBuf,
+    /// Services the supervisor runs that have no socket folder: their failure says so.
+    supervised_only: Mutex<Vec<String>>,
 }
 
 impl UnixConnector {
     pub fn new(socket_dir: &Path) -> Self {
         UnixConnector {
             socket_dir: socket_dir.to_path_buf(),
+            supervised_only: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The services hero_proc supervises, by `service.list` over its own socket; `None` when
+    /// it can't be asked (then the socket folder alone says which services there are).
+    async fn supervised(&self, timeout: Duration) -> Option<Vec<String>> {
+        let spec = HttpSpec {
+            target: Target::parse("hero_proc/rpc").expect("a valid target"),
+            request: Request::Rpc {
+                method: "service.list".to_string(),
+                params: None,
+                path: None,
+            },
+            headers: Vec::new(),
+            context: None,
+            contexts: None,
+            external_path: None,
+            max_body: defaults::MAX_BODY,
+        };
+        let endpoint = self.endpoint(&spec).ok()?;
+        let list = call_rpc(self, &endpoint, &spec, timeout).await.ok()?;
+        Some(
+            list.as_array()?
+                .iter()
+                .filter_map(|s| s.as_str().or_else(|| s.get("name")?.as_str()))
+                .map(str::to_string)
+                .collect(),
+        )
     }
 }
 
@@ -58,7 +90,23 @@ impl Connector for UnixConnector {
                     deadline.saturating_duration_since(started),
                 ))
             }
-            Ok(Err(e)) => return Err(connect_failure(path, &e)),
+            Ok(Err(e)) => {
+                let mut f = connect_failure(path, &e);
+                let service = path
+                    .parent()
+                    .and_then(|d| d.file_name())
+                    .and_then(|n| n.to_str());
+                let supervised = self
+                    .supervised_only
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                if e.kind() == ErrorKind::NotFound
+                    && service.is_some_and(|s| supervised.iter().any(|x| x == s))
+                {
+                    f.detail = format!("supervised by hero_proc but no socket: {}", path.display());
+                }
+                return Err(f);
+            }
             Ok(Ok(s)) => s,
         };
         Ok(Connection {
@@ -71,8 +119,24 @@ impl Connector for UnixConnector {
         })
     }
 
-    async fn services(&self, _timeout: std::time::Duration) -> Result<Vec<String>, Failure> {
-        crate::scan_services(&self.socket_dir).map_err(|e| Failure::new(Cause::Connect, e))
+    /// The services in the socket folder, and those the supervisor runs without one (each a
+    /// probe that then fails with "supervised but no socket").
+    async fn services(&self, timeout: Duration) -> Result<Vec<String>, Failure> {
+        let mut found = crate::scan_services(&self.socket_dir);
+        let supervised = self.supervised(timeout).await.unwrap_or_default();
+        if let Ok(list) = &mut found {
+            let missing: Vec<String> = supervised
+                .into_iter()
+                .filter(|s| !list.contains(s) && smoke_core::remedy::valid_service(s))
+                .collect();
+            list.extend(missing.iter().cloned());
+            list.sort();
+            *self
+                .supervised_only
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = missing;
+        }
+        found.map_err(|e| Failure::new(Cause::Connect, e))
     }
 }
 

@@ -164,15 +164,32 @@ async fn a_json_rpc_error_fails_even_with_http_200() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_removed_socket_is_missing() {
+async fn a_removed_socket_is_missing_and_the_supervisor_still_lists_its_service() {
     let report = with(Fault::SocketMissing("hero_osis_business".into())).await;
     assert_only_fails(
         &report,
-        &["biz-persons"],
+        &["biz-persons", "health-hero_osis_business"],
         Cause::Connect,
         Some(Phase::Connect),
-        &["socket missing:", "hero_osis_business/rpc.sock"],
+        &["hero_osis_business/rpc.sock"],
     );
+    let detail = |name: &str| {
+        report
+            .probes
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap()
+            .detail
+            .clone()
+            .unwrap()
+    };
+    for probe in ["biz-persons", "health-hero_osis_business"] {
+        assert!(
+            detail(probe).starts_with("supervised by hero_proc but no socket: "),
+            "{probe}: {}",
+            detail(probe)
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

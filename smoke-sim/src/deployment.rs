@@ -233,6 +233,17 @@ impl Deployment {
         self.reconcile();
     }
 
+    /// Whether a restart through hero_proc's `service.restart` clears the service's faults
+    /// (default) or changes nothing (a restart that does not help).
+    pub fn set_restart_helps(&self, helps: bool) {
+        self.world.set_restart_helps(helps);
+    }
+
+    /// The services restarted through hero_proc so far, in order.
+    pub fn restarts(&self) -> Vec<String> {
+        self.world.restarts()
+    }
+
     pub fn clear_all(&self) {
         self.world.take_all();
         self.reconcile();

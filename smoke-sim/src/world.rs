@@ -1,7 +1,7 @@
 //! State shared by every socket of one deployment: the active faults, the request counter,
 //! the service roster and the generated photos.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::fault::Fault;
@@ -12,6 +12,10 @@ pub struct World {
     // which reads naturally in a demo, and there are never more than a handful.
     faults: Mutex<Vec<Fault>>,
     served: AtomicU64,
+    /// Whether a restart through hero_proc clears the service's faults (a restart that helps).
+    restart_helps: AtomicBool,
+    /// The services restarted through hero_proc, in order.
+    restarts: Mutex<Vec<String>>,
     services: Vec<String>,
     photos: Photos,
 }
@@ -22,6 +26,8 @@ impl World {
         World {
             faults: Mutex::new(Vec::new()),
             served: AtomicU64::new(0),
+            restart_helps: AtomicBool::new(true),
+            restarts: Mutex::new(Vec::new()),
             services,
             photos,
         }
@@ -53,6 +59,37 @@ impl World {
 
     pub fn remove(&self, fault: &Fault) {
         self.faults().retain(|f| f != fault);
+    }
+
+    /// What hero_proc's `service.restart` does to the simulation: it is logged, and unless told
+    /// not to help, the service's behaviour and data faults go away with the old process.
+    /// Socket faults (a missing or stale socket file) stay until cleared: a listener can't be
+    /// brought back from inside a request.
+    pub fn restart(&self, service: &str) {
+        self.restarts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(service.to_string());
+        if self.restart_helps.load(Ordering::SeqCst) {
+            self.faults().retain(|f| {
+                f.service() != service
+                    || matches!(
+                        f,
+                        Fault::SocketMissing(_) | Fault::StaleSocket(_) | Fault::UiSocketMissing
+                    )
+            });
+        }
+    }
+
+    pub fn set_restart_helps(&self, helps: bool) {
+        self.restart_helps.store(helps, Ordering::SeqCst);
+    }
+
+    pub fn restarts(&self) -> Vec<String> {
+        self.restarts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn take_all(&self) -> Vec<Fault> {

@@ -61,6 +61,9 @@ pub struct RunArgs {
     /// A look only: no sink is told, no incident moves, nothing is written to the state folder.
     #[arg(long)]
     pub no_notify: bool,
+    /// Restart nothing this run, whatever the panel's `restart` says (and say so).
+    #[arg(long)]
+    pub no_remedy: bool,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {

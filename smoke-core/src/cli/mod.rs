@@ -2,10 +2,12 @@
 //! it is and how to make its connector.
 
 mod args;
+mod tick;
 
 pub use args::{Cli, Command, PanelArgs, RunArgs};
+pub use tick::{tick_with_state, TickOptions};
 
-use crate::incident::{advance, default_state_dir, StateDir};
+use crate::incident::default_state_dir;
 use crate::notify::Notifier;
 use crate::outcome::{Outcome, RunReport};
 use crate::panel::{self, LoadOptions, Mode, Panel};
@@ -91,7 +93,12 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
                     .state_dir
                     .clone()
                     .unwrap_or_else(|| default_state_dir(&panel.name, mode.as_str()));
-                match tick_with_state(&panel, side.as_ref(), &run, &notifier, &dir).await {
+                let opts = TickOptions {
+                    only: &run.panel.only,
+                    concurrency: run.concurrency,
+                    hold_remedy: run.no_remedy.then(|| "--no-remedy".to_string()),
+                };
+                match tick_with_state(&panel, side.as_ref(), &opts, &notifier, &dir).await {
                     Ok(r) => r,
                     Err(e) => {
                         eprintln!("smoke: {e}");
@@ -109,37 +116,6 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
     }
 }
 
-/// One tick with its consequences: the state folder locked and read, the tick run, its results
-/// logged, incidents advanced, the events owed to the sinks saved and then delivered.
-pub async fn tick_with_state(
-    panel: &Panel,
-    side: &dyn Side,
-    run: &RunArgs,
-    notifier: &Notifier,
-    dir: &std::path::Path,
-) -> Result<RunReport, String> {
-    let dir = StateDir::open(dir)?;
-    let mut state = dir.load()?;
-    let report = run_panel(panel, side, &run.panel.only, run.concurrency).await;
-    if let Err(e) = crate::results_log::append(dir.path(), &report, crate::results_log::MAX_BYTES) {
-        eprintln!("smoke: {e}");
-    }
-    let events = advance(
-        &mut state,
-        &report,
-        panel.remind_every,
-        run.panel.only.is_empty(),
-    );
-    notifier.enqueue(&mut state, &events);
-    // Saved before anything is sent: a kill from here on loses no event, and the next run
-    // delivers what this one could not.
-    dir.save(&state)?;
-    for e in notifier.flush(&dir, &mut state).await {
-        eprintln!("smoke: {e}");
-    }
-    Ok(report)
-}
-
 /// One tick of `panel` from this side.
 pub async fn run_panel(
     panel: &Panel,
@@ -147,13 +123,19 @@ pub async fn run_panel(
     only: &[String],
     concurrency: usize,
 ) -> RunReport {
+    let planned = side.plan(panel, only).await;
+    run_planned(panel, side, planned, concurrency).await
+}
+
+/// Runs probes already planned.
+pub async fn run_planned(
+    panel: &Panel,
+    side: &dyn Side,
+    planned: Vec<crate::plan::Planned>,
+    concurrency: usize,
+) -> RunReport {
     let mode = side.mode();
-    let probes = side
-        .plan(panel, only)
-        .await
-        .into_iter()
-        .map(|p| p.probe)
-        .collect();
+    let probes = planned.into_iter().map(|p| p.probe).collect();
     let mut report = crate::runner::run_tick(&panel.name, mode.as_str(), probes, concurrency).await;
     if report.probes.is_empty() {
         // A run that checked nothing is not a pass.

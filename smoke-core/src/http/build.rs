@@ -57,14 +57,20 @@ pub async fn plan_http(
 fn place(spec: ProbeSpec, connector: &Arc<dyn Connector>) -> Planned {
     let http = spec.http().expect("only HTTP probes are placed here");
     let what = describe(&http.request);
+    let restart = spec
+        .restart
+        .clone()
+        .map(|r| (http.target.service.clone(), r));
     match connector.endpoint(http) {
         Ok(endpoint) => Planned {
             what,
+            restart,
             place: endpoint.display.clone(),
             probe: Arc::new(HttpProbe::new(spec, endpoint, connector.clone())),
         },
         Err(e) => Planned {
             what,
+            restart: None,
             place: format!("(nowhere: {e})"),
             probe: Arc::new(Unplaced::new(&spec, Failure::new(Cause::Checker, e))),
         },
@@ -79,6 +85,7 @@ fn unplaced(spec: &ProbeSpec, why: Failure) -> Planned {
             .map(|h| describe(&h.request))
             .unwrap_or_default(),
         place: format!("(nowhere: {})", why.detail),
+        restart: None,
         probe: Arc::new(Unplaced::new(&spec, why)),
     }
 }
@@ -111,5 +118,9 @@ impl Side for HttpSide {
 
     async fn plan(&self, panel: &Panel, only: &[String]) -> Vec<Planned> {
         plan_http(panel, &self.connector, only).await
+    }
+
+    fn connector(&self) -> Option<Arc<dyn Connector>> {
+        Some(self.connector.clone())
     }
 }

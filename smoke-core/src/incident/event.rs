@@ -17,6 +17,8 @@ pub enum EventKind {
     Firing,
     /// Passing `success_threshold` ticks in a row.
     Resolved,
+    /// Its service was restarted; `detail` says whether that helped.
+    Restarted,
 }
 
 impl EventKind {
@@ -27,6 +29,7 @@ impl EventKind {
             EventKind::CauseChanged => "cause_changed",
             EventKind::Firing => "firing",
             EventKind::Resolved => "resolved",
+            EventKind::Restarted => "restarted",
         }
     }
 }
@@ -95,6 +98,7 @@ impl Event {
                 self.probe,
                 self.duration_text().unwrap_or_default()
             ),
+            EventKind::Restarted => format!("{}: {}", self.probe, self.detail),
         }
     }
 }

@@ -31,6 +31,9 @@ pub struct State {
     /// Per sink, per incident: the sink's own handle (a forge issue number).
     #[serde(default)]
     pub handles: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Per service, its restarts of the last 24 hours: the limits outlive the process.
+    #[serde(default)]
+    pub restarts: BTreeMap<String, Vec<jiff::Timestamp>>,
 }
 
 impl Default for State {
@@ -40,6 +43,7 @@ impl Default for State {
             probes: BTreeMap::new(),
             outbox: Vec::new(),
             handles: BTreeMap::new(),
+            restarts: BTreeMap::new(),
         }
     }
 }

@@ -22,6 +22,7 @@ pub fn message(e: &Event) -> serde_json::Value {
             format!(":white_check_mark: *{}* recovered", e.probe),
         ),
         EventKind::Opened => ("#e01e5a", format!(":red_circle: *{}* is failing", e.probe)),
+        EventKind::Restarted => ("#ecb22e", format!(":recycle: *{}*: {}", e.probe, e.detail)),
         _ => (
             "#e01e5a",
             format!(":red_circle: *{}* is still failing", e.probe),

@@ -150,6 +150,21 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
             .unwrap_or(defaults::SUCCESS_THRESHOLD)
             .max(1),
         max_body: d.max_body.map_or(defaults::MAX_BODY, |s| s.0),
+        restart: None,
+    };
+    let defaults = ProbeDefaults {
+        restart: super::spec::restart(
+            d.restart.as_ref(),
+            (
+                d.restart_cooldown,
+                d.max_restarts,
+                d.restart_settle,
+                d.restart_timeout,
+            ),
+            None,
+        )
+        .map_err(|m| PanelError::whole_file(at.source, format!("[defaults] {m}")))?,
+        ..defaults
     };
     let expand = |p: &str| expand_home(p, opts.home.as_deref());
     let socket_dir_set = opts.sets.iter().any(|s| {

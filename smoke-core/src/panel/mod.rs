@@ -31,6 +31,10 @@ pub mod defaults {
     pub const SUCCESS_THRESHOLD: u32 = 1;
     pub const MAX_BODY: u64 = 4 * 1024 * 1024;
     pub const SOCKET_DIR: &str = "~/hero/var/sockets";
+    pub const RESTART_COOLDOWN: Duration = Duration::from_secs(30 * 60);
+    pub const MAX_RESTARTS: u32 = 3;
+    pub const RESTART_SETTLE: Duration = Duration::from_secs(10);
+    pub const RESTART_TIMEOUT: Duration = Duration::from_secs(60);
     pub const TLS_WARN_DAYS: i64 = 21;
     pub const TLS_FAIL_DAYS: i64 = 7;
     /// The environment variables that override the socket folder, newest name first.
@@ -93,6 +97,7 @@ pub struct ProbeDefaults {
     pub failure_threshold: u32,
     pub success_threshold: u32,
     pub max_body: u64,
+    pub restart: Option<Restart>,
 }
 
 #[derive(Debug, Clone)]
@@ -166,8 +171,37 @@ pub struct ProbeSpec {
     pub success_threshold: u32,
     pub expect: Vec<Condition>,
     pub warn: Vec<Condition>,
+    /// How its service is restarted when it fails (an open incident), if at all.
+    pub restart: Option<Restart>,
     /// Line of the probe in the panel file.
     pub line: usize,
+}
+
+/// A restart of the service behind a probe, and its limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Restart {
+    pub remedy: Remedy,
+    /// At most one restart of a service within this.
+    pub cooldown: Duration,
+    /// At most this many restarts of a service in 24 hours.
+    pub max_per_day: u32,
+    /// How long after a restart its probes run again.
+    pub settle: Duration,
+    /// How long the restart itself may take.
+    pub timeout: Duration,
+}
+
+/// How a service is restarted. `{service}` stands for the probe's service.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Remedy {
+    /// A command, run as argv: no shell ever sees the service name.
+    Argv(Vec<String>),
+    /// The supervisor's JSON-RPC over its socket.
+    Rpc {
+        target: Target,
+        method: String,
+        params: Option<serde_json::Value>,
+    },
 }
 
 /// What a probe asks.
@@ -248,6 +282,7 @@ impl ProbeSpec {
             success_threshold: d.success_threshold,
             expect: Vec::new(),
             warn: Vec::new(),
+            restart: None,
             line: 0,
         }
     }

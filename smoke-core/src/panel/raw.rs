@@ -64,6 +64,28 @@ pub struct RawDefaults {
     pub max_body: Option<PanelSize>,
     #[serde(default)]
     pub tags: Vec<String>,
+    pub restart: Option<RawRemedy>,
+    pub restart_cooldown: Option<PanelDuration>,
+    pub max_restarts: Option<u32>,
+    pub restart_settle: Option<PanelDuration>,
+    pub restart_timeout: Option<PanelDuration>,
+}
+
+/// `restart = ["hero_proc", "service", "restart", "{service}"]` or
+/// `restart = { rpc = "hero_proc/rpc", method = "service.restart", params = { name = "{service}" } }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawRemedy {
+    Argv(Vec<String>),
+    Rpc(RawRpcRemedy),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRpcRemedy {
+    pub rpc: String,
+    pub method: String,
+    pub params: Option<toml::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,6 +123,11 @@ pub struct RawProbe {
     pub dns: Option<Spanned<String>>,
     pub record: Option<super::RecordType>,
     pub tls: Option<Spanned<String>>,
+    pub restart: Option<RawRemedy>,
+    pub restart_cooldown: Option<PanelDuration>,
+    pub max_restarts: Option<u32>,
+    pub restart_settle: Option<PanelDuration>,
+    pub restart_timeout: Option<PanelDuration>,
 }
 
 /// Only the probe names and where each probe stands: readable even when the strict shape is not,

@@ -114,6 +114,24 @@ pub(super) fn build_probe(
     if timeout.is_zero() {
         return Err(at.here("timeout must be more than 0"));
     }
+    let limits = (
+        p.restart_cooldown,
+        p.max_restarts,
+        p.restart_settle,
+        p.restart_timeout,
+    );
+    let restart = match &kind {
+        ProbeKind::Http(_) => {
+            restart(p.restart.as_ref(), limits, d.restart.as_ref()).map_err(|m| at.here(m))?
+        }
+        // The panel-wide restart is for the services; a dns or tls probe has none to restart.
+        _ if p.restart.is_some() => {
+            return Err(at.here(
+                "`restart` goes with a probe of a service (a target), not a dns or tls probe",
+            ))
+        }
+        _ => None,
+    };
     let mut tags = d.tags.clone();
     tags.extend(p.tags);
     Ok(ProbeSpec {
@@ -133,6 +151,7 @@ pub(super) fn build_probe(
             .map_or(d.success_threshold, |n| n.max(1)),
         expect,
         warn,
+        restart,
         line: super::error::line_col(locator.text, span.start).0,
         name,
     })
@@ -227,6 +246,62 @@ fn http_kind(p: &mut RawProbe, max_body: u64, at: &At<'_>) -> Result<HttpSpec, P
         external_path: p.external_path.take().as_deref().map(path).transpose()?,
         max_body,
     })
+}
+
+type RawLimits = (
+    Option<crate::units::PanelDuration>,
+    Option<u32>,
+    Option<crate::units::PanelDuration>,
+    Option<crate::units::PanelDuration>,
+);
+
+/// The restart of a probe: its own remedy and limits over the panel's `[defaults]`.
+pub(super) fn restart(
+    raw: Option<&super::raw::RawRemedy>,
+    (cooldown, max, settle, timeout): RawLimits,
+    base: Option<&Restart>,
+) -> Result<Option<Restart>, String> {
+    use super::raw::RawRemedy;
+    let remedy = match raw {
+        None => match base {
+            Some(b) => b.remedy.clone(),
+            None if cooldown.is_some()
+                || max.is_some()
+                || settle.is_some()
+                || timeout.is_some() =>
+            {
+                return Err("restart limits without a `restart` to limit".to_string())
+            }
+            None => return Ok(None),
+        },
+        Some(RawRemedy::Argv(argv)) => {
+            if argv.first().is_none_or(|p| p.is_empty()) {
+                return Err("restart = [] has no program: write [\"hero_proc\", \"service\", \"restart\", \"{service}\"]".to_string());
+            }
+            Remedy::Argv(argv.clone())
+        }
+        Some(RawRemedy::Rpc(r)) => Remedy::Rpc {
+            target: Target::parse(&r.rpc).map_err(|m| format!("restart: {m}"))?,
+            method: r.method.clone(),
+            params: r.params.clone().map(to_json),
+        },
+    };
+    let pick = |own: Option<crate::units::PanelDuration>,
+                base: Option<Duration>,
+                default: Duration| { own.map(|d| d.0).or(base).unwrap_or(default) };
+    Ok(Some(Restart {
+        remedy,
+        cooldown: pick(
+            cooldown,
+            base.map(|b| b.cooldown),
+            defaults::RESTART_COOLDOWN,
+        ),
+        max_per_day: max
+            .or(base.map(|b| b.max_per_day))
+            .unwrap_or(defaults::MAX_RESTARTS),
+        settle: pick(settle, base.map(|b| b.settle), defaults::RESTART_SETTLE),
+        timeout: pick(timeout, base.map(|b| b.timeout), defaults::RESTART_TIMEOUT),
+    }))
 }
 
 /// A DNS or TLS probe asks no HTTP question: HTTP fields on it are a mistake, not ignored.

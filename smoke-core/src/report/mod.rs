@@ -2,9 +2,17 @@
 
 mod human;
 mod json;
+mod junit;
+mod nagios;
+mod prometheus;
+mod status;
 
 pub use human::{human, HumanStyle};
 pub use json::json;
+pub use junit::junit;
+pub use nagios::nagios;
+pub use prometheus::{prometheus, CONTENT_TYPE as PROMETHEUS_CONTENT_TYPE};
+pub use status::{status_html, status_json};
 
 use crate::outcome::RunReport;
 
@@ -13,6 +21,9 @@ use crate::outcome::RunReport;
 pub enum Format {
     Human,
     Json,
+    Prometheus,
+    Nagios,
+    Junit,
 }
 
 impl std::str::FromStr for Format {
@@ -21,15 +32,138 @@ impl std::str::FromStr for Format {
         match s {
             "human" => Ok(Format::Human),
             "json" => Ok(Format::Json),
-            other => Err(format!("unknown format `{other}`: human or json")),
+            "prometheus" => Ok(Format::Prometheus),
+            "nagios" => Ok(Format::Nagios),
+            "junit" => Ok(Format::Junit),
+            other => Err(format!(
+                "unknown format `{other}`: human, json, prometheus, nagios or junit"
+            )),
         }
     }
 }
 
-/// The report in `format`, ending with a newline.
+/// The report in `format`, ending with a newline. The Prometheus text of a one-shot run has no
+/// incident state: [`prometheus`] takes one where the caller holds it.
 pub fn render(report: &RunReport, format: Format, style: HumanStyle) -> String {
     match format {
         Format::Human => human(report, style),
         Format::Json => json(report),
+        Format::Prometheus => prometheus(report, None),
+        Format::Nagios => nagios(report),
+        Format::Junit => junit(report),
+    }
+}
+
+/// Escapes text for XML and HTML, in content and in quoted attributes alike. Characters that
+/// XML 1.0 cannot carry at all (most C0 controls, which a cut response body may hold) become
+/// U+FFFD, so the document stays well-formed whatever a service answered.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Kept as references so an attribute value keeps its line breaks.
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A report with one probe of each outcome, timings and a certificate: what every format's
+/// tests render.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use crate::observation::CertInfo;
+    use crate::outcome::{Cause, ConditionResult, Failure, Outcome, Phase, ProbeReport, RunReport};
+    use std::time::Duration;
+
+    pub const STARTED: i64 = 1_750_000_000;
+    pub const NOT_AFTER: i64 = 1_760_000_000;
+
+    pub fn report() -> RunReport {
+        let mut ok = ProbeReport::new("os-ui");
+        ok.duration_ms = Duration::from_millis(4);
+        ok.timings.connect = Some(Duration::from_micros(250));
+        ok.timings.first_byte = Some(Duration::from_millis(3));
+        ok.timings.total = Some(Duration::from_millis(4));
+
+        let mut degraded = ProbeReport::new("public-site");
+        degraded.outcome = Outcome::Degraded;
+        degraded.detail = Some("certificate expires in 12 days".into());
+        degraded.duration_ms = Duration::from_millis(80);
+        degraded.timings.dns = Some(Duration::from_millis(5));
+        degraded.timings.connect = Some(Duration::from_millis(10));
+        degraded.timings.tls = Some(Duration::from_millis(30));
+        degraded.timings.first_byte = Some(Duration::from_millis(70));
+        degraded.timings.total = Some(Duration::from_millis(80));
+        degraded.cert = Some(CertInfo {
+            not_after: jiff::Timestamp::from_second(NOT_AFTER).unwrap(),
+            days_left: 12,
+            issuer: "Test CA".into(),
+            subject: "CN=example.test".into(),
+        });
+
+        let mut fail = ProbeReport::new("biz-persons");
+        fail.duration_ms = Duration::from_millis(9);
+        fail.fail(Failure::at(
+            Cause::Assertion,
+            Phase::Body,
+            "expected len(result) > 0, got <empty> & \"nothing\"",
+        ));
+        fail.conditions.push(ConditionResult {
+            text: "len(result) > 0".into(),
+            passed: false,
+            got: "0".into(),
+            soft: false,
+        });
+
+        let mut error = ProbeReport::new("photos");
+        error.duration_ms = Duration::from_millis(1);
+        error.fail(Failure::new(Cause::Checker, "cannot read the capture"));
+
+        RunReport {
+            panel: "herodemo".into(),
+            mode: "internal".into(),
+            started_at: jiff::Timestamp::from_second(STARTED).unwrap(),
+            duration_ms: Duration::from_millis(120),
+            outcome: Outcome::Error,
+            probes: vec![ok, degraded, fail, error],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_has_its_name() {
+        for (name, format) in [
+            ("human", Format::Human),
+            ("json", Format::Json),
+            ("prometheus", Format::Prometheus),
+            ("nagios", Format::Nagios),
+            ("junit", Format::Junit),
+        ] {
+            assert_eq!(name.parse::<Format>(), Ok(format));
+            assert!(render(&fixture::report(), format, HumanStyle::default()).ends_with('\n'));
+        }
+        assert!("xml".parse::<Format>().unwrap_err().contains("junit"));
+    }
+
+    #[test]
+    fn escape_covers_markup_and_controls() {
+        assert_eq!(
+            escape("<a href=\"x\">&'\n\u{1}"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&#10;\u{FFFD}"
+        );
     }
 }

@@ -24,6 +24,12 @@ const METHODS: &[MethodDoc] = &[
         params: &[("name", "string")],
         result: "object",
     },
+    MethodDoc {
+        name: "service.restart",
+        summary: "Restart one service",
+        params: &[("name", "string")],
+        result: "object",
+    },
 ];
 
 fn status(ctx: &Ctx, index: usize, name: &str) -> Value {
@@ -68,6 +74,16 @@ impl Service for Proc {
                     .ok_or_else(|| {
                         RpcError::new(UNKNOWN_SERVICE, format!("unknown service {name}"))
                     })
+            }),
+            "service.restart" => string_param(params, "name", 0).and_then(|name| {
+                if !services.iter().any(|s| s == name) {
+                    return Err(RpcError::new(
+                        UNKNOWN_SERVICE,
+                        format!("unknown service {name}"),
+                    ));
+                }
+                ctx.world.restart(name);
+                Ok(json!({"name": name, "state": ctx.world.process_state(name), "restarted": true}))
             }),
             _ => return None,
         })

@@ -1,0 +1,213 @@
+//! One tick with its consequences, in the order that loses nothing: the state folder locked and
+//! read, the probes run, the results logged, incidents advanced, restarts decided, made and
+//! verified, every event saved into the outbox, then delivered.
+
+use super::run_planned;
+use crate::incident::{advance, Event, EventKind, State, StateDir};
+use crate::notify::Notifier;
+use crate::outcome::{Outcome, RunReport};
+use crate::panel::{Panel, Restart};
+use crate::plan::Side;
+use crate::remedy::{self, Decision, Verdict};
+use crate::results_log;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+/// What a tick is told besides the panel.
+pub struct TickOptions<'a> {
+    /// `--only`: names or tags.
+    pub only: &'a [String],
+    pub concurrency: usize,
+    /// Why no restart may happen now (`--no-remedy`, a maintenance window), if so.
+    pub hold_remedy: Option<String>,
+}
+
+pub async fn tick_with_state(
+    panel: &Panel,
+    side: &dyn Side,
+    opts: &TickOptions<'_>,
+    notifier: &Notifier,
+    dir: &Path,
+) -> Result<RunReport, String> {
+    let dir = StateDir::open(dir)?;
+    let mut state = dir.load()?;
+    let planned = side.plan(panel, opts.only).await;
+    let remedies: BTreeMap<String, (String, Restart)> = planned
+        .iter()
+        .filter_map(|p| Some((p.probe.info().name.clone(), p.restart.clone()?)))
+        .collect();
+    let report = run_planned(panel, side, planned, opts.concurrency).await;
+    log_results(&dir, &report);
+    let mut events = advance(
+        &mut state,
+        &report,
+        panel.remind_every,
+        opts.only.is_empty(),
+    );
+
+    let decisions = remedy::decide(&report, &state, &remedies, opts.hold_remedy.as_deref());
+    if !decisions.is_empty() {
+        // What the tick found is owed before anything is restarted: a crash mid-restart
+        // loses no word of it.
+        notifier.enqueue(&mut state, &std::mem::take(&mut events));
+        dir.save(&state)?;
+        events = repair(panel, side, opts, &dir, &mut state, &decisions).await?;
+    }
+    notifier.enqueue(&mut state, &events);
+    // Saved before anything is sent: a kill from here on loses no event, and the next run
+    // delivers what this one could not.
+    dir.save(&state)?;
+    for e in notifier.flush(&dir, &mut state).await {
+        eprintln!("smoke: {e}");
+    }
+    Ok(report)
+}
+
+fn log_results(dir: &StateDir, report: &RunReport) {
+    if let Err(e) = results_log::append(dir.path(), report, results_log::MAX_BYTES) {
+        eprintln!("smoke: {e}");
+    }
+}
+
+/// Restarts the services the decisions allow, then probes them again: each incident hears
+/// "restarted X, recovered after Ns" or "restarted X, still failing: ...", and a recovered
+/// service's incidents resolve at once.
+async fn repair(
+    panel: &Panel,
+    side: &dyn Side,
+    opts: &TickOptions<'_>,
+    dir: &StateDir,
+    state: &mut State,
+    decisions: &[Decision],
+) -> Result<Vec<Event>, String> {
+    let connector = side.connector();
+    let mut started = Vec::new();
+    for d in decisions {
+        match &d.verdict {
+            Verdict::Skip(why) => eprintln!("smoke: restart of {} skipped: {why}", d.service),
+            Verdict::Go => {
+                // Counted before it runs: the limits hold even if this process dies mid-restart.
+                remedy::record(state, &d.service, jiff::Timestamp::now());
+                dir.save(state)?;
+                started.push(d);
+            }
+        }
+    }
+    if started.is_empty() {
+        return Ok(Vec::new());
+    }
+    let results = futures_util::future::join_all(started.iter().map(|d| {
+        remedy::restart(
+            &d.restart.remedy,
+            &d.service,
+            d.restart.timeout,
+            connector.as_deref(),
+        )
+    }))
+    .await;
+    let restarted_at = Instant::now();
+    let settle = started
+        .iter()
+        .map(|d| d.restart.settle)
+        .max()
+        .unwrap_or_default();
+    let ok: Vec<&&Decision> = started
+        .iter()
+        .zip(&results)
+        .filter_map(|(d, r)| r.is_ok().then_some(d))
+        .collect();
+    if !ok.is_empty() {
+        tokio::time::sleep(settle).await;
+    }
+    let names: Vec<String> = ok.iter().flat_map(|d| d.probes.clone()).collect();
+    let check = if names.is_empty() {
+        None
+    } else {
+        let planned = side.plan(panel, &names).await;
+        let report = run_planned(panel, side, planned, opts.concurrency).await;
+        log_results(dir, &report);
+        Some(report)
+    };
+    let mut events = Vec::new();
+    for (d, result) in started.iter().zip(&results) {
+        let detail = match (result, &check) {
+            (Err(e), _) => format!("restart of {} failed: {e}", d.service),
+            (Ok(_), Some(check)) => {
+                let mine: Vec<_> = check
+                    .probes
+                    .iter()
+                    .filter(|p| d.probes.contains(&p.name))
+                    .collect();
+                match mine
+                    .iter()
+                    .find(|p| matches!(p.outcome, Outcome::Fail | Outcome::Error))
+                {
+                    None => format!(
+                        "restarted {}, recovered after {}",
+                        d.service,
+                        crate::units::format_duration(restarted_at.elapsed().max(settle))
+                    ),
+                    Some(p) => format!(
+                        "restarted {}, still failing: {}: {}",
+                        d.service,
+                        p.cause.map(|c| c.as_str()).unwrap_or("?"),
+                        p.detail.clone().unwrap_or_default()
+                    ),
+                }
+            }
+            (Ok(_), None) => format!("restarted {}", d.service),
+        };
+        eprintln!("smoke: {detail}");
+        events.extend(restarted_events(
+            state,
+            &panel.name,
+            side.mode().as_str(),
+            &d.probes,
+            &detail,
+        ));
+    }
+    if let Some(mut check) = check {
+        // A recovered service resolves at once, whatever the probe's success threshold.
+        for p in &mut check.probes {
+            p.thresholds.1 = 1;
+        }
+        events.extend(advance(state, &check, panel.remind_every, false));
+    }
+    Ok(events)
+}
+
+/// A `restarted` event for each open incident of the restarted service's failing probes.
+fn restarted_events(
+    state: &State,
+    panel: &str,
+    mode: &str,
+    probes: &[String],
+    detail: &str,
+) -> Vec<Event> {
+    probes
+        .iter()
+        .filter_map(|name| {
+            let incident = state.probes.get(name)?.incident.as_ref()?;
+            Some(Event {
+                event: EventKind::Restarted,
+                panel: panel.to_string(),
+                mode: mode.to_string(),
+                probe: name.clone(),
+                incident: incident.id.clone(),
+                severity: incident.severity,
+                at: jiff::Timestamp::now(),
+                opened_at: incident.opened_at,
+                duration_s: None,
+                cause: incident.cause,
+                phase: None,
+                detail: detail.to_string(),
+                previous_cause: None,
+                status: None,
+                conditions: Vec::new(),
+                target: String::new(),
+                timings: serde_json::Value::Null,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,333 @@
+//! The recent ticks of each probe, read back from the state folder's `results.jsonl` (and its
+//! rotated files) and kept up to date by the loop, for the status page and "failing since".
+//!
+//! Memory is bounded whatever the size of the log: each probe keeps a fixed window of its
+//! latest entries, and the log is streamed line by line, never read whole.
+
+use crate::outcome::{Outcome, ProbeReport, RunReport};
+use crate::results_log;
+use std::collections::{BTreeMap, VecDeque};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+/// One tick of one probe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// When the tick started (every probe of a tick shares it).
+    pub at: jiff::Timestamp,
+    pub outcome: Outcome,
+    pub cause: Option<String>,
+    pub detail: Option<String>,
+    pub duration_ms: u64,
+}
+
+impl Entry {
+    /// The entry a probe's report makes in a tick that started `at`.
+    pub fn from_probe(p: &ProbeReport, at: jiff::Timestamp) -> Entry {
+        Entry {
+            at,
+            outcome: p.outcome,
+            cause: p.cause.map(|c| c.as_str().to_string()),
+            detail: p.detail.clone(),
+            duration_ms: p.duration_ms.as_millis() as u64,
+        }
+    }
+}
+
+/// Per probe, its latest `window` entries, oldest first.
+#[derive(Debug, Clone)]
+pub struct History {
+    window: usize,
+    probes: BTreeMap<String, VecDeque<Entry>>,
+    /// Panel and mode of the latest tick seen, so a page can be titled before the first tick.
+    source: Option<(String, String)>,
+}
+
+/// The fields of a `results.jsonl` line that history needs; the others are ignored, so lines
+/// written by a newer smoke (with fields added) still read.
+#[derive(serde::Deserialize)]
+struct Line {
+    name: String,
+    outcome: String,
+    #[serde(default)]
+    cause: Option<String>,
+    #[serde(default)]
+    detail: Option<String>,
+    #[serde(default)]
+    duration_ms: u64,
+    tick: jiff::Timestamp,
+    #[serde(default)]
+    panel: Option<String>,
+    #[serde(default)]
+    mode: Option<String>,
+}
+
+fn parse_outcome(s: &str) -> Option<Outcome> {
+    [
+        Outcome::Ok,
+        Outcome::Degraded,
+        Outcome::Fail,
+        Outcome::Error,
+    ]
+    .into_iter()
+    .find(|o| o.as_str() == s)
+}
+
+impl History {
+    /// An empty history keeping `window` entries per probe (at least one).
+    pub fn new(window: usize) -> History {
+        History {
+            window: window.max(1),
+            probes: BTreeMap::new(),
+            source: None,
+        }
+    }
+
+    /// Reads the results log of the state folder `dir`, oldest file first. A missing folder or
+    /// log is an empty history; a line that does not parse (the cut last line a kill leaves,
+    /// or a line from an unknown future outcome) is skipped: history is a view, never a
+    /// reason to stop the loop.
+    pub fn load(dir: &Path, window: usize) -> History {
+        let mut history = History::new(window);
+        for file in log_files(dir) {
+            let Ok(f) = std::fs::File::open(&file) else {
+                continue;
+            };
+            let mut reader = std::io::BufReader::new(f);
+            let mut buf = Vec::new();
+            loop {
+                buf.clear();
+                // Bytes, not `lines()`: a cut line may end inside a UTF-8 sequence, and one
+                // bad line must not end the reading of the file.
+                match reader.read_until(b'\n', &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => history.take_line(&buf),
+                }
+            }
+        }
+        history
+    }
+
+    fn take_line(&mut self, bytes: &[u8]) {
+        let Ok(line) = serde_json::from_slice::<Line>(bytes) else {
+            return;
+        };
+        let Some(outcome) = parse_outcome(&line.outcome) else {
+            return;
+        };
+        if let (Some(panel), Some(mode)) = (line.panel, line.mode) {
+            self.source = Some((panel, mode));
+        }
+        self.add(
+            line.name,
+            Entry {
+                at: line.tick,
+                outcome,
+                cause: line.cause,
+                detail: line.detail,
+                duration_ms: line.duration_ms,
+            },
+        );
+    }
+
+    fn add(&mut self, name: String, entry: Entry) {
+        let entries = self.probes.entry(name).or_default();
+        entries.push_back(entry);
+        while entries.len() > self.window {
+            entries.pop_front();
+        }
+    }
+
+    /// Adds a tick, as the loop does after appending it to the log.
+    pub fn push(&mut self, report: &RunReport) {
+        self.source = Some((report.panel.clone(), report.mode.clone()));
+        for p in &report.probes {
+            self.add(p.name.clone(), Entry::from_probe(p, report.started_at));
+        }
+    }
+
+    /// Entries kept per probe.
+    pub fn window(&self) -> usize {
+        self.window
+    }
+
+    /// Panel and mode of the latest tick seen.
+    pub fn source(&self) -> Option<(&str, &str)> {
+        self.source
+            .as_ref()
+            .map(|(panel, mode)| (panel.as_str(), mode.as_str()))
+    }
+
+    /// Every probe seen, by name, with its entries oldest first.
+    pub fn probes(&self) -> impl Iterator<Item = (&str, &VecDeque<Entry>)> {
+        self.probes.iter().map(|(name, e)| (name.as_str(), e))
+    }
+
+    /// One probe's entries, oldest first.
+    pub fn entries(&self, probe: &str) -> Option<&VecDeque<Entry>> {
+        self.probes.get(probe)
+    }
+
+    /// When the probe's current run of `outcome` began: `None` when its latest entry is of
+    /// another outcome (or it has none). A run as long as the window began at least then.
+    pub fn since(&self, probe: &str, outcome: Outcome) -> Option<jiff::Timestamp> {
+        run_began(self.probes.get(probe)?.iter(), outcome)
+    }
+}
+
+/// The start of the trailing run of `outcome` in `entries` (oldest first).
+pub(crate) fn run_began<'a>(
+    entries: impl DoubleEndedIterator<Item = &'a Entry>,
+    outcome: Outcome,
+) -> Option<jiff::Timestamp> {
+    entries
+        .rev()
+        .take_while(|e| e.outcome == outcome)
+        .last()
+        .map(|e| e.at)
+}
+
+/// `results.N.jsonl` from the highest N (the oldest) down, then `results.jsonl`. Found by
+/// listing rather than by `KEEP`, so files kept by an older setting are read too.
+fn log_files(dir: &Path) -> Vec<PathBuf> {
+    let mut rotated: Vec<(u32, PathBuf)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name();
+            let n = name
+                .to_str()?
+                .strip_prefix("results.")?
+                .strip_suffix(".jsonl")?
+                .parse()
+                .ok()?;
+            Some((n, e.path()))
+        })
+        .collect();
+    rotated.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
+    let mut files: Vec<PathBuf> = rotated.into_iter().map(|(_, p)| p).collect();
+    files.push(dir.join(results_log::FILE));
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::{Cause, Failure};
+    use std::time::Duration;
+
+    fn tick(second: i64, outcomes: &[(&str, Outcome)]) -> RunReport {
+        let probes = outcomes
+            .iter()
+            .map(|(name, outcome)| {
+                let mut p = ProbeReport::new(*name);
+                match outcome {
+                    Outcome::Ok => {}
+                    Outcome::Degraded => {
+                        p.outcome = Outcome::Degraded;
+                        p.detail = Some("slow".into());
+                    }
+                    Outcome::Fail => p.fail(Failure::new(Cause::Http, "status 502")),
+                    Outcome::Error => p.fail(Failure::new(Cause::Checker, "unreadable")),
+                }
+                p.duration_ms = Duration::from_millis(12);
+                p
+            })
+            .collect();
+        RunReport {
+            panel: "herodemo".into(),
+            mode: "internal".into(),
+            started_at: jiff::Timestamp::from_second(second).unwrap(),
+            duration_ms: Duration::from_millis(20),
+            outcome: Outcome::Ok,
+            probes,
+        }
+    }
+
+    #[test]
+    fn loads_rotated_files_oldest_first_and_skips_a_cut_last_line() {
+        let dir = tempfile::tempdir().unwrap();
+        // The oldest tick lands in results.2.jsonl, the next in results.1.jsonl.
+        results_log::append(dir.path(), &tick(100, &[("a", Outcome::Fail)]), 1 << 20).unwrap();
+        std::fs::rename(
+            dir.path().join(results_log::FILE),
+            dir.path().join("results.2.jsonl"),
+        )
+        .unwrap();
+        results_log::append(dir.path(), &tick(200, &[("a", Outcome::Fail)]), 1 << 20).unwrap();
+        std::fs::rename(
+            dir.path().join(results_log::FILE),
+            dir.path().join("results.1.jsonl"),
+        )
+        .unwrap();
+        results_log::append(
+            dir.path(),
+            &tick(300, &[("a", Outcome::Ok), ("b", Outcome::Degraded)]),
+            1 << 20,
+        )
+        .unwrap();
+        // A kill in the middle of the next write, cut inside a multi-byte character.
+        let mut log = std::fs::read(dir.path().join(results_log::FILE)).unwrap();
+        log.extend_from_slice("{\"name\":\"a\",\"outcome\":\"fail\",\"detail\":\"é".as_bytes());
+        log.pop();
+        std::fs::write(dir.path().join(results_log::FILE), log).unwrap();
+
+        let h = History::load(dir.path(), 10);
+        let a = h.entries("a").unwrap();
+        let seconds: Vec<i64> = a.iter().map(|e| e.at.as_second()).collect();
+        assert_eq!(seconds, [100, 200, 300]);
+        assert_eq!(a[0].cause.as_deref(), Some("http"));
+        assert_eq!(a[0].detail.as_deref(), Some("status 502"));
+        assert_eq!(a[0].duration_ms, 12);
+        assert_eq!(a[2].outcome, Outcome::Ok);
+        assert_eq!(h.entries("b").unwrap().len(), 1);
+        assert_eq!(h.source(), Some(("herodemo", "internal")));
+        assert_eq!(h.probes().count(), 2);
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored_and_a_missing_folder_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(results_log::FILE),
+            "{\"name\":\"a\",\"outcome\":\"ok\",\"tick\":\"2025-01-01T00:00:00Z\",\"new_field\":[1]}\n\
+             {\"name\":\"a\",\"outcome\":\"exploded\",\"tick\":\"2025-01-01T00:01:00Z\"}\n\
+             not json\n",
+        )
+        .unwrap();
+        let h = History::load(dir.path(), 10);
+        assert_eq!(h.entries("a").unwrap().len(), 1);
+        let none = History::load(&dir.path().join("nowhere"), 10);
+        assert_eq!(none.probes().count(), 0);
+    }
+
+    #[test]
+    fn the_window_is_capped_on_load_and_on_push() {
+        let dir = tempfile::tempdir().unwrap();
+        for s in 0..20 {
+            results_log::append(dir.path(), &tick(s, &[("a", Outcome::Ok)]), 1 << 20).unwrap();
+        }
+        let mut h = History::load(dir.path(), 5);
+        let a = h.entries("a").unwrap();
+        assert_eq!(a.len(), 5);
+        assert_eq!(a.front().unwrap().at.as_second(), 15);
+        h.push(&tick(20, &[("a", Outcome::Fail)]));
+        let a = h.entries("a").unwrap();
+        assert_eq!(a.len(), 5);
+        assert_eq!(a.back().unwrap().at.as_second(), 20);
+        assert_eq!(a.front().unwrap().at.as_second(), 16);
+    }
+
+    #[test]
+    fn since_is_the_start_of_the_current_run() {
+        let mut h = History::new(10);
+        h.push(&tick(100, &[("a", Outcome::Fail)]));
+        h.push(&tick(200, &[("a", Outcome::Ok)]));
+        h.push(&tick(300, &[("a", Outcome::Fail)]));
+        h.push(&tick(400, &[("a", Outcome::Fail)]));
+        assert_eq!(h.since("a", Outcome::Fail).unwrap().as_second(), 300);
+        assert_eq!(h.since("a", Outcome::Ok), None);
+        assert_eq!(h.since("nobody", Outcome::Ok), None);
+    }
+}
