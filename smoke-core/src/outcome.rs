@@ -183,6 +183,9 @@ pub struct ProbeReport {
     pub conditions: Vec<ConditionResult>,
     /// The peer certificate; null where no TLS was spoken.
     pub cert: Option<CertInfo>,
+    /// Why it is quiet (a maintenance window, a mute): it ran, but told no one. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub muted: Option<String>,
     /// Attempts made in this tick (1 + retries used).
     #[serde(skip)]
     pub attempts: u32,
@@ -216,6 +219,7 @@ impl ProbeReport {
             status: None,
             conditions: Vec::new(),
             cert: None,
+            muted: None,
             attempts: 1,
             severity: Default::default(),
             tags: Vec::new(),

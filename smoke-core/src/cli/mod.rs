@@ -7,7 +7,7 @@ mod tick;
 pub use args::{Cli, Command, PanelArgs, RunArgs};
 pub use tick::{tick_with_state, TickOptions};
 
-use crate::incident::default_state_dir;
+use crate::incident::{default_state_dir, StateDir};
 use crate::notify::Notifier;
 use crate::outcome::{Outcome, RunReport};
 use crate::panel::{self, LoadOptions, Mode, Panel};
@@ -98,8 +98,12 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
                     concurrency: run.concurrency,
                     hold_remedy: run.no_remedy.then(|| "--no-remedy".to_string()),
                 };
-                match tick_with_state(&panel, side.as_ref(), &opts, &notifier, &dir).await {
-                    Ok(r) => r,
+                let outcome = match StateDir::open(&dir) {
+                    Ok(dir) => tick_with_state(&panel, side.as_ref(), &opts, &notifier, &dir).await,
+                    Err(e) => Err(e),
+                };
+                match outcome {
+                    Ok((report, _)) => report,
                     Err(e) => {
                         eprintln!("smoke: {e}");
                         return 3;

@@ -3,7 +3,7 @@
 //! verified, every event saved into the outbox, then delivered.
 
 use super::run_planned;
-use crate::incident::{advance, Event, EventKind, State, StateDir};
+use crate::incident::{advance, Event, EventKind, Mutes, Quiet, State, StateDir};
 use crate::notify::Notifier;
 use crate::outcome::{Outcome, RunReport};
 use crate::panel::{Panel, Restart};
@@ -11,7 +11,6 @@ use crate::plan::Side;
 use crate::remedy::{self, Decision, Verdict};
 use crate::results_log;
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Instant;
 
 /// What a tick is told besides the panel.
@@ -19,49 +18,88 @@ pub struct TickOptions<'a> {
     /// `--only`: names or tags.
     pub only: &'a [String],
     pub concurrency: usize,
-    /// Why no restart may happen now (`--no-remedy`, a maintenance window), if so.
+    /// Why no restart may happen now (`--no-remedy`), if so.
     pub hold_remedy: Option<String>,
 }
 
+/// One tick; returns its report and the state after it.
 pub async fn tick_with_state(
     panel: &Panel,
     side: &dyn Side,
     opts: &TickOptions<'_>,
     notifier: &Notifier,
-    dir: &Path,
-) -> Result<RunReport, String> {
-    let dir = StateDir::open(dir)?;
+    dir: &StateDir,
+) -> Result<(RunReport, State), String> {
     let mut state = dir.load()?;
+    let quiet = Quiet::at(
+        jiff::Timestamp::now(),
+        &panel.maintenance,
+        &Mutes::load(dir.path()).unwrap_or_else(|e| {
+            eprintln!("smoke: {e}; no mute applies this tick");
+            Mutes::default()
+        }),
+    );
     let planned = side.plan(panel, opts.only).await;
     let remedies: BTreeMap<String, (String, Restart)> = planned
         .iter()
         .filter_map(|p| Some((p.probe.info().name.clone(), p.restart.clone()?)))
         .collect();
-    let report = run_planned(panel, side, planned, opts.concurrency).await;
-    log_results(&dir, &report);
+    let mut report = run_planned(panel, side, planned, opts.concurrency).await;
+    for p in &mut report.probes {
+        p.muted = quiet.reason(&p.name, &p.tags).map(str::to_string);
+    }
+    log_results(dir, &report);
     let mut events = advance(
         &mut state,
         &report,
         panel.remind_every,
         opts.only.is_empty(),
     );
-
-    let decisions = remedy::decide(&report, &state, &remedies, opts.hold_remedy.as_deref());
+    let mut decisions = remedy::decide(&report, &state, &remedies, opts.hold_remedy.as_deref());
+    for d in &mut decisions {
+        let why = d.probes.iter().find_map(|p| muted(&report, p));
+        if let (Some(why), Verdict::Go) = (why, &d.verdict) {
+            d.verdict = Verdict::Skip(format!("quiet: {why}"));
+        }
+    }
     if !decisions.is_empty() {
         // What the tick found is owed before anything is restarted: a crash mid-restart
         // loses no word of it.
-        notifier.enqueue(&mut state, &std::mem::take(&mut events));
+        notifier.enqueue(&mut state, &hush(&report, std::mem::take(&mut events)));
         dir.save(&state)?;
-        events = repair(panel, side, opts, &dir, &mut state, &decisions).await?;
+        events = repair(panel, side, opts, dir, &mut state, &decisions).await?;
     }
-    notifier.enqueue(&mut state, &events);
+    notifier.enqueue(&mut state, &hush(&report, events));
     // Saved before anything is sent: a kill from here on loses no event, and the next run
     // delivers what this one could not.
     dir.save(&state)?;
-    for e in notifier.flush(&dir, &mut state).await {
+    for e in notifier.flush(dir, &mut state).await {
         eprintln!("smoke: {e}");
     }
-    Ok(report)
+    Ok((report, state))
+}
+
+fn muted<'a>(report: &'a RunReport, probe: &str) -> Option<&'a str> {
+    report
+        .probes
+        .iter()
+        .find(|p| p.name == probe)
+        .and_then(|p| p.muted.as_deref())
+}
+
+/// The events of quiet probes are said on stderr and told to no sink.
+fn hush(report: &RunReport, events: Vec<Event>) -> Vec<Event> {
+    events
+        .into_iter()
+        .filter(|e| match muted(report, &e.probe) {
+            Some(why) if e.event != EventKind::Firing => {
+                eprintln!("smoke: quiet ({why}), not told: {}", e.summary());
+                false
+            }
+            Some(_) => false,
+            None => true,
+        })
+        .collect()
 }
 
 fn log_results(dir: &StateDir, report: &RunReport) {

@@ -7,10 +7,12 @@
 
 mod event;
 mod lifecycle;
+mod quiet;
 mod state;
 
 pub use event::{Event, EventKind};
 pub use lifecycle::advance;
+pub use quiet::{Mute, Mutes, Quiet};
 pub use state::{
     default_state_dir, Delivery, Incident, ProbeState, State, StateDir, STATE_VERSION,
 };

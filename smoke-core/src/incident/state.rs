@@ -175,24 +175,30 @@ impl StateDir {
 
     /// Writes the state so that a kill at any moment leaves the old file or the new one, whole.
     pub fn save(&self, state: &State) -> Result<(), String> {
-        let file = self.path.join(STATE_FILE);
-        let tmp = self.path.join(format!("{STATE_FILE}.tmp"));
         let text = serde_json::to_vec_pretty(state).expect("the state always serializes");
-        let write = || -> std::io::Result<()> {
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&tmp)?;
-            f.write_all(&text)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, &file)?;
-            // The rename itself must reach the disk, or a crash could bring the old file back.
-            File::open(&self.path)?.sync_all()
-        };
-        write().map_err(|e| format!("cannot save the state to {}: {e}", file.display()))
+        write_atomic(&self.path, STATE_FILE, &text)
     }
+}
+
+/// Temp file, fsync, rename, fsync of the folder: a kill at any moment leaves the old file or
+/// the new one, whole. Mode 0600: these files may name incidents and handles.
+pub(super) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
+    let file = dir.join(name);
+    let tmp = dir.join(format!("{name}.tmp"));
+    let write = || -> std::io::Result<()> {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &file)?;
+        // The rename itself must reach the disk, or a crash could bring the old file back.
+        File::open(dir)?.sync_all()
+    };
+    write().map_err(|e| format!("cannot save {}: {e}", file.display()))
 }
 
 #[cfg(test)]

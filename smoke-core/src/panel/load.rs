@@ -222,6 +222,22 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         }
         probes.push(probe);
     }
+    let heartbeat_url = match (raw.panel.heartbeat_url, raw.panel.heartbeat_url_env) {
+        (Some(u), None) if !u.is_empty() => Some(Value::Plain(u)),
+        (None, Some(v)) if !v.is_empty() => Some(Value::Secret(Secret::Env(v))),
+        (None, None) => None,
+        _ => {
+            return Err(PanelError::whole_file(
+                at.source,
+                "[panel] give heartbeat_url or heartbeat_url_env, not both",
+            ))
+        }
+    };
+    let maintenance = raw
+        .maintenance
+        .into_iter()
+        .map(|m| super::quiet::build(m, at))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut notify = Vec::with_capacity(raw.notify.len());
     for n in raw.notify {
         let n = super::notify::build(n, at)?;
@@ -244,6 +260,8 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
             .panel
             .remind_every
             .map_or(defaults::REMIND_EVERY, |d| d.0),
+        heartbeat_url,
+        maintenance,
         internal: Internal { socket_dir },
         external,
         defaults,

@@ -6,6 +6,7 @@
 mod error;
 mod load;
 mod notify;
+mod quiet;
 mod raw;
 mod spec;
 mod target;
@@ -13,6 +14,7 @@ mod target;
 pub use error::PanelError;
 pub use load::{load, load_str, LoadOptions};
 pub use notify::{Notify, NotifyKind, Secret, Value, COMMAND_PLACEHOLDERS};
+pub use quiet::{Maintenance, Window};
 pub use target::{Target, SERVICE_PLACEHOLDER};
 
 use crate::condition::Condition;
@@ -78,6 +80,9 @@ pub struct Panel {
     pub every: Duration,
     /// How often an open incident is told again.
     pub remind_every: Duration,
+    /// Called after every tick, so a dead loop is noticed (healthchecks-style).
+    pub heartbeat_url: Option<Value>,
+    pub maintenance: Vec<Maintenance>,
     pub internal: Internal,
     pub external: External,
     /// What a probe gets for what it leaves unsaid; built-in checks are made with these.

@@ -20,6 +20,8 @@ pub struct RawFile {
     pub probe: Vec<Spanned<RawProbe>>,
     #[serde(default)]
     pub notify: Vec<Spanned<super::notify::RawNotify>>,
+    #[serde(default)]
+    pub maintenance: Vec<Spanned<super::quiet::RawMaintenance>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -29,6 +31,8 @@ pub struct RawPanel {
     pub every: Option<PanelDuration>,
     pub timeout: Option<PanelDuration>,
     pub remind_every: Option<PanelDuration>,
+    pub heartbeat_url: Option<String>,
+    pub heartbeat_url_env: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

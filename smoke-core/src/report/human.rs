@@ -63,5 +63,8 @@ fn line(p: &ProbeReport, width: usize, style: HumanStyle) -> String {
             let _ = write!(text, " ({} attempts)", p.attempts);
         }
     }
+    if let Some(why) = &p.muted {
+        let _ = write!(text, "  [quiet: {why}]");
+    }
     text
 }
