@@ -21,15 +21,65 @@ pub enum Command {
     Check(PanelArgs),
     /// Print the probes as they resolve on this side.
     List(PanelArgs),
+    /// The loop: a tick now, then every panel.every (with jitter); SIGHUP reloads the panel,
+    /// SIGTERM stops after saving.
+    Watch(WatchArgs),
+    /// Quiet a probe (or every probe with a tag) for a while: it runs and shows, tells no one.
+    Mute(MuteArgs),
+    /// End a mute.
+    Unmute(UnmuteArgs),
 }
 
 impl Command {
     pub fn panel_args(&self) -> &PanelArgs {
         match self {
             Command::Run(r) => &r.panel,
+            Command::Watch(w) => &w.run.panel,
+            Command::Mute(m) => &m.panel,
+            Command::Unmute(u) => &u.panel,
             Command::Check(p) | Command::List(p) => p,
         }
     }
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Serve /metrics, /status, /status.json and /healthz here (keep it on loopback, or behind
+    /// a proxy).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct MuteArgs {
+    #[command(flatten)]
+    pub panel: PanelArgs,
+    /// A probe name or a tag.
+    pub target: String,
+    /// How long, like 2h or 30m.
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: std::time::Duration,
+    /// Why, for whoever reads the status later.
+    #[arg(long, default_value = "muted by hand")]
+    pub reason: String,
+    #[arg(long, env = "SMOKE_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct UnmuteArgs {
+    #[command(flatten)]
+    pub panel: PanelArgs,
+    /// The probe name or tag that was muted.
+    pub target: String,
+    #[arg(long, env = "SMOKE_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    crate::units::parse_duration(s)
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -64,6 +114,10 @@ pub struct RunArgs {
     /// Restart nothing this run, whatever the panel's `restart` says (and say so).
     #[arg(long)]
     pub no_remedy: bool,
+    /// Also write the tick as Prometheus metrics to this file (atomically), for
+    /// node_exporter's textfile collector.
+    #[arg(long, value_name = "FILE")]
+    pub metrics_file: Option<PathBuf>,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {

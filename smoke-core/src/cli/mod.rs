@@ -1,10 +1,13 @@
-//! The command line both binaries share: `run`, `check`, `list`. A binary only says which side
-//! it is and how to make its connector.
+//! The command line both binaries share: `run`, `check`, `list`, `watch`, `mute`, `unmute`. A
+//! binary only says which side it is and how to make it.
 
 mod args;
+mod quiet;
+mod serve;
 mod tick;
+mod watch;
 
-pub use args::{Cli, Command, PanelArgs, RunArgs};
+pub use args::{Cli, Command, MuteArgs, PanelArgs, RunArgs, UnmuteArgs, WatchArgs};
 pub use tick::{tick_with_state, TickOptions};
 
 use crate::incident::{default_state_dir, StateDir};
@@ -41,83 +44,116 @@ pub fn main(mode: Mode, make: MakeSide) -> ExitCode {
 /// Runs one command and returns its exit status (0/1/2 by outcome, 3 when the panel or the
 /// checker is broken).
 pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
-    let args = command.panel_args();
-    let panel = match load(args) {
+    let panel = match load(command.panel_args()) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("smoke: {e}");
-            return 3;
+        Err(e) => return broken(e),
+    };
+    let result = match command {
+        Command::Check(_) => check(&panel, mode),
+        Command::Mute(m) => quiet::mute(&panel, mode, &m),
+        Command::Unmute(u) => quiet::unmute(&panel, mode, &u),
+        command => {
+            let side = match make(&panel) {
+                Ok(s) => s,
+                Err(e) => return broken(e),
+            };
+            match command {
+                Command::List(args) => list(&panel, side.as_ref(), &args).await,
+                Command::Run(run) => run_once(&panel, side.as_ref(), mode, &run).await,
+                Command::Watch(w) => watch::watch(panel, side, mode, make, w).await,
+                Command::Check(_) | Command::Mute(_) | Command::Unmute(_) => unreachable!(),
+            }
         }
     };
-    let side = match make(&panel) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("smoke: {e}");
-            return 3;
-        }
+    result.unwrap_or_else(broken)
+}
+
+fn broken(e: String) -> u8 {
+    eprintln!("smoke: {e}");
+    3
+}
+
+fn check(panel: &Panel, mode: Mode) -> Result<u8, String> {
+    let n = panel.probes.iter().filter(|p| p.runs_in(mode)).count();
+    println!(
+        "{}: panel \"{}\" is valid: {} probes ({} in {} mode)",
+        panel.source.display(),
+        panel.name,
+        panel.probes.len(),
+        n,
+        mode.as_str()
+    );
+    Ok(0)
+}
+
+async fn list(panel: &Panel, side: &dyn Side, args: &PanelArgs) -> Result<u8, String> {
+    let mut out = std::io::stdout().lock();
+    for p in side.plan(panel, &args.only).await {
+        let _ = writeln!(out, "{}\t{}\t{}", p.probe.info().name, p.what, p.place);
+    }
+    Ok(0)
+}
+
+/// The state folder of a run: the flag, else the default for the panel and side.
+fn state_dir(panel: &Panel, mode: Mode, flag: Option<&std::path::Path>) -> std::path::PathBuf {
+    flag.map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| default_state_dir(&panel.name, mode.as_str()))
+}
+
+fn tick_options(run: &RunArgs) -> TickOptions<'_> {
+    TickOptions {
+        only: &run.panel.only,
+        concurrency: run.concurrency,
+        hold_remedy: run.no_remedy.then(|| "--no-remedy".to_string()),
+    }
+}
+
+async fn run_once(panel: &Panel, side: &dyn Side, mode: Mode, run: &RunArgs) -> Result<u8, String> {
+    let (report, state) = if run.no_notify {
+        // A look only: no incident moves, so the next real run tells what it finds.
+        (
+            run_panel(panel, side, &run.panel.only, run.concurrency).await,
+            None,
+        )
+    } else {
+        let notifier = Notifier::from_panel(panel, mode)?;
+        let dir = StateDir::open(&state_dir(panel, mode, run.state_dir.as_deref()))?;
+        let (report, state) =
+            tick_with_state(panel, side, &tick_options(run), &notifier, &dir).await?;
+        (report, Some(state))
+    };
+    if let Some(file) = &run.metrics_file {
+        write_metrics(file, &report, state.as_ref())?;
+    }
+    let style = HumanStyle {
+        colour: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     let mut out = std::io::stdout().lock();
-    match command {
-        Command::Check(_) => {
-            let n = panel.probes.iter().filter(|p| p.runs_in(mode)).count();
-            let _ = writeln!(
-                out,
-                "{}: panel \"{}\" is valid: {} probes ({} in {} mode)",
-                panel.source.display(),
-                panel.name,
-                panel.probes.len(),
-                n,
-                mode.as_str()
-            );
-            0
-        }
-        Command::List(args) => {
-            for p in side.plan(&panel, &args.only).await {
-                let _ = writeln!(out, "{}\t{}\t{}", p.probe.info().name, p.what, p.place);
-            }
-            0
-        }
-        Command::Run(run) => {
-            let report = if run.no_notify {
-                // A look only: no incident moves, so the next real run tells what it finds.
-                run_panel(&panel, side.as_ref(), &run.panel.only, run.concurrency).await
-            } else {
-                let notifier = match Notifier::from_panel(&panel, mode) {
-                    Ok(n) => n,
-                    Err(e) => {
-                        eprintln!("smoke: {e}");
-                        return 3;
-                    }
-                };
-                let dir = run
-                    .state_dir
-                    .clone()
-                    .unwrap_or_else(|| default_state_dir(&panel.name, mode.as_str()));
-                let opts = TickOptions {
-                    only: &run.panel.only,
-                    concurrency: run.concurrency,
-                    hold_remedy: run.no_remedy.then(|| "--no-remedy".to_string()),
-                };
-                let outcome = match StateDir::open(&dir) {
-                    Ok(dir) => tick_with_state(&panel, side.as_ref(), &opts, &notifier, &dir).await,
-                    Err(e) => Err(e),
-                };
-                match outcome {
-                    Ok((report, _)) => report,
-                    Err(e) => {
-                        eprintln!("smoke: {e}");
-                        return 3;
-                    }
-                }
-            };
-            let style = HumanStyle {
-                colour: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-            };
-            let _ = out.write_all(render(&report, run.format, style).as_bytes());
-            let _ = out.flush();
-            report.outcome.exit_code() as u8
-        }
-    }
+    let _ = out.write_all(render(&report, run.format, style).as_bytes());
+    let _ = out.flush();
+    Ok(report.outcome.exit_code() as u8)
+}
+
+/// The tick's metrics for node_exporter's textfile collector, replaced atomically so it never
+/// reads half a file.
+fn write_metrics(
+    file: &std::path::Path,
+    report: &RunReport,
+    state: Option<&crate::incident::State>,
+) -> Result<(), String> {
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| format!("--metrics-file {}: not a file name", file.display()))?;
+    crate::incident::write_atomic(
+        dir,
+        name,
+        crate::report::prometheus(report, state).as_bytes(),
+    )
 }
 
 /// One tick of `panel` from this side.

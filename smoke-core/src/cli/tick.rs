@@ -76,6 +76,7 @@ pub async fn tick_with_state(
     for e in notifier.flush(dir, &mut state).await {
         eprintln!("smoke: {e}");
     }
+    notifier.beat(report.outcome).await;
     Ok((report, state))
 }
 

@@ -14,5 +14,5 @@ pub use event::{Event, EventKind};
 pub use lifecycle::advance;
 pub use quiet::{Mute, Mutes, Quiet};
 pub use state::{
-    default_state_dir, Delivery, Incident, ProbeState, State, StateDir, STATE_VERSION,
+    default_state_dir, write_atomic, Delivery, Incident, ProbeState, State, StateDir, STATE_VERSION,
 };

@@ -182,7 +182,7 @@ impl StateDir {
 
 /// Temp file, fsync, rename, fsync of the folder: a kill at any moment leaves the old file or
 /// the new one, whole. Mode 0600: these files may name incidents and handles.
-pub(super) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
     let file = dir.join(name);
     let tmp = dir.join(format!("{name}.tmp"));
     let write = || -> std::io::Result<()> {

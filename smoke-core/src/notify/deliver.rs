@@ -21,6 +21,8 @@ const RETRY_PAUSE: Duration = Duration::from_millis(300);
 
 pub struct Notifier {
     sinks: Vec<Arc<dyn Sink>>,
+    /// Called after every tick so a dead loop is noticed; the URL may hold a key.
+    heartbeat: Option<(reqwest::Client, String)>,
 }
 
 impl Notifier {
@@ -28,10 +30,17 @@ impl Notifier {
     /// before any probe runs.
     pub fn from_panel(panel: &Panel, mode: Mode) -> Result<Notifier, String> {
         let mut sinks: Vec<Arc<dyn Sink>> = vec![Arc::new(Log)];
-        let client = if panel.notify.is_empty() {
+        let client = if panel.notify.is_empty() && panel.heartbeat_url.is_none() {
             None
         } else {
             Some(super::http::client()?)
+        };
+        let heartbeat = match (&panel.heartbeat_url, &client) {
+            (Some(url), Some(c)) => Some((
+                c.clone(),
+                url.read().map_err(|e| format!("[panel] heartbeat: {e}"))?,
+            )),
+            _ => None,
         };
         for n in &panel.notify {
             let client = client.clone().expect("made when there are sinks");
@@ -79,13 +88,33 @@ impl Notifier {
             };
             sinks.push(sink);
         }
-        Ok(Notifier { sinks })
+        Ok(Notifier { sinks, heartbeat })
+    }
+
+    /// Tells the heartbeat service the loop is alive: the URL after a good tick, the URL with
+    /// `/fail` after a failed one (the healthchecks.io convention). Its failure is said, never
+    /// fatal.
+    pub async fn beat(&self, outcome: crate::outcome::Outcome) {
+        let Some((client, url)) = &self.heartbeat else {
+            return;
+        };
+        let url = match outcome {
+            crate::outcome::Outcome::Fail | crate::outcome::Outcome::Error => {
+                format!("{}/fail", url.trim_end_matches('/'))
+            }
+            _ => url.clone(),
+        };
+        let body = serde_json::json!({"outcome": outcome.as_str()});
+        if let Err(e) = super::http::send("the heartbeat", client.post(&url).json(&body)).await {
+            eprintln!("smoke: {e}");
+        }
     }
 
     /// Only the log: for `--no-notify`.
     pub fn log_only() -> Notifier {
         Notifier {
             sinks: vec![Arc::new(Log)],
+            heartbeat: None,
         }
     }
 

@@ -1,18 +1,23 @@
 //! Stand-ins for the services smoke alerts through, for tests of its alerting: a Forgejo that
 //! holds clients to the published API, a webhook receiver (Slack and generic JSON), and a
-//! real Alertmanager started from its Debian package.
+//! real Alertmanager started from its Debian package. Beside them, for tests of what smoke
+//! exposes: a real Prometheus scraping a loopback target, and headless Chromium rendering a
+//! loopback page ([`chromium::render`]), both from their Debian packages too.
 //!
-//! Each listens on a loopback port of its own and stops when dropped.
+//! Each server listens on a loopback port of its own and stops when dropped.
 
 mod alertmanager;
+pub mod chromium;
 mod client;
 mod forge;
 mod hook;
+mod prometheus;
 mod server;
 
 pub use alertmanager::Alertmanager;
 pub use forge::{FakeForge, FakeIssue};
 pub use hook::{FakeHook, HookRequest};
+pub use prometheus::Prometheus;
 
 /// Locks a fake's state even after a panic elsewhere poisoned it: the test that panicked has
 /// already failed, and what was recorded is still what the report needs.

@@ -1,0 +1,64 @@
+//! `mute` and `unmute`: quiet a probe or a tag for a while, in the state folder a running loop
+//! reads every tick.
+
+use super::{state_dir, MuteArgs, UnmuteArgs};
+use crate::incident::{Mute, Mutes};
+use crate::panel::{Mode, Panel};
+
+pub fn mute(panel: &Panel, mode: Mode, args: &MuteArgs) -> Result<u8, String> {
+    known(panel, &args.target)?;
+    let until = jiff::Timestamp::now()
+        + jiff::SignedDuration::try_from(args.duration).map_err(|e| format!("--for: {e}"))?;
+    let dir = state_dir(panel, mode, args.state_dir.as_deref());
+    Mutes::update(&dir, |m| {
+        m.mutes.retain(|x| x.target != args.target);
+        m.mutes.push(Mute {
+            target: args.target.clone(),
+            until,
+            reason: args.reason.clone(),
+        });
+    })?;
+    println!(
+        "muted {} until {} ({}): it runs and shows, tells no one, restarts nothing",
+        args.target,
+        until.strftime("%Y-%m-%d %H:%M UTC"),
+        args.reason
+    );
+    Ok(0)
+}
+
+pub fn unmute(panel: &Panel, mode: Mode, args: &UnmuteArgs) -> Result<u8, String> {
+    let dir = state_dir(panel, mode, args.state_dir.as_deref());
+    let mut removed = 0;
+    Mutes::update(&dir, |m| {
+        let before = m.mutes.len();
+        m.mutes.retain(|x| x.target != args.target);
+        removed = before - m.mutes.len();
+    })?;
+    if removed == 0 {
+        println!("{} was not muted", args.target);
+    } else {
+        println!("unmuted {}", args.target);
+    }
+    Ok(0)
+}
+
+/// A mute of a name no probe has and no tag names would quiet nothing: say so instead.
+fn known(panel: &Panel, target: &str) -> Result<(), String> {
+    let matches = panel.probes.iter().any(|p| {
+        p.tags.iter().any(|t| t == target)
+            || p.name == target
+            || (p.for_each_service
+                && p.name
+                    .split_once(crate::panel::SERVICE_PLACEHOLDER)
+                    .is_some_and(|(pre, post)| target.starts_with(pre) && target.ends_with(post)))
+    });
+    if matches || ["public-dns", "public-tls", "builtin"].contains(&target) {
+        Ok(())
+    } else {
+        Err(format!(
+            "no probe or tag `{target}` in {}",
+            panel.source.display()
+        ))
+    }
+}

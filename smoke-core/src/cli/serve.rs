@@ -1,0 +1,92 @@
+//! What a watch loop serves: `/metrics` (Prometheus), `/status` (a page for people),
+//! `/status.json`, `/healthz`. Everything is read from the last tick; nothing is probed on a
+//! request.
+
+use crate::history::History;
+use crate::incident::State;
+use crate::outcome::RunReport;
+use crate::report::{prometheus, status_html, status_json, PROMETHEUS_CONTENT_TYPE};
+use axum::extract::State as Shared;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// What the loop knows, shared with the server.
+pub struct Live {
+    pub report: Option<RunReport>,
+    pub state: State,
+    pub history: History,
+    /// Incident id -> a link to read it (the forge issue).
+    pub links: BTreeMap<String, String>,
+    pub last_tick: Option<Instant>,
+    /// A tick older than this means the loop is stuck.
+    pub stale_after: Duration,
+}
+
+pub type SharedLive = Arc<RwLock<Live>>;
+
+pub fn router(live: SharedLive) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/status", get(status))
+        .route("/status.json", get(status_data))
+        .route("/healthz", get(healthz))
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/status") }),
+        )
+        .with_state(live)
+}
+
+fn read(live: &SharedLive) -> std::sync::RwLockReadGuard<'_, Live> {
+    live.read().unwrap_or_else(|e| e.into_inner())
+}
+
+async fn metrics(Shared(live): Shared<SharedLive>) -> Response {
+    let live = read(&live);
+    let body = match &live.report {
+        Some(r) => prometheus(r, Some(&live.state)),
+        None => "# no tick yet\n".to_string(),
+    };
+    ([(header::CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE)], body).into_response()
+}
+
+async fn status(Shared(live): Shared<SharedLive>) -> Html<String> {
+    let live = read(&live);
+    let links = |id: &str| live.links.get(id).cloned();
+    Html(status_html(
+        live.report.as_ref(),
+        &live.history,
+        Some(&live.state),
+        &links,
+    ))
+}
+
+async fn status_data(Shared(live): Shared<SharedLive>) -> axum::Json<serde_json::Value> {
+    let live = read(&live);
+    axum::Json(status_json(
+        live.report.as_ref(),
+        &live.history,
+        Some(&live.state),
+    ))
+}
+
+async fn healthz(Shared(live): Shared<SharedLive>) -> Response {
+    let live = read(&live);
+    match live.last_tick {
+        Some(t) if t.elapsed() <= live.stale_after => (StatusCode::OK, "ok\n").into_response(),
+        Some(t) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "no tick for {}\n",
+                crate::units::format_duration(t.elapsed())
+            ),
+        )
+            .into_response(),
+        None => (StatusCode::OK, "starting\n").into_response(),
+    }
+}

@@ -1,0 +1,194 @@
+//! `watch`: the loop. A tick at start, then every `panel.every` with ±10% jitter; a tick that
+//! overruns skips the slots it missed rather than bunching them; SIGHUP reloads the panel (a
+//! broken file keeps the old one and says why); SIGTERM or SIGINT stop within 5 s with the state
+//! saved. The state folder stays locked for the loop's life, so a second loop is refused.
+
+use super::serve::{router, Live, SharedLive};
+use super::{load, state_dir, tick_options, tick_with_state, MakeSide, WatchArgs};
+use crate::history::History;
+use crate::incident::{State, StateDir};
+use crate::notify::Notifier;
+use crate::panel::{Mode, NotifyKind, Panel};
+use crate::plan::Side;
+use crate::report::{render, HumanStyle};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::time::Instant;
+
+/// How long SIGTERM waits for a tick in progress before leaving it (its state is saved at
+/// every step, so leaving is safe).
+const STOP_WAIT: Duration = Duration::from_secs(4);
+
+pub async fn watch(
+    mut panel: Panel,
+    mut side: Arc<dyn Side>,
+    mode: Mode,
+    make: MakeSide,
+    args: WatchArgs,
+) -> Result<u8, String> {
+    let dir = StateDir::open(&state_dir(&panel, mode, args.run.state_dir.as_deref()))?;
+    let mut notifier = notifier_for(&panel, mode, args.run.no_notify)?;
+    let live: SharedLive = Arc::new(RwLock::new(Live {
+        report: None,
+        state: dir.load()?,
+        history: History::load(dir.path(), window(&panel)),
+        links: BTreeMap::new(),
+        last_tick: None,
+        stale_after: panel.every * 3,
+    }));
+    if let Some(addr) = args.listen {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("--listen {addr}: {e}"))?;
+        eprintln!("smoke: serving /metrics, /status, /status.json and /healthz on http://{addr}");
+        let app = router(live.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                eprintln!("smoke: the status server stopped: {e}");
+            }
+        });
+    }
+    let mut hup = signal(SignalKind::hangup()).map_err(|e| format!("SIGHUP: {e}"))?;
+    let mut term = signal(SignalKind::terminate()).map_err(|e| format!("SIGTERM: {e}"))?;
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| format!("SIGINT: {e}"))?;
+    let mut seed = u64::from(std::process::id()) ^ jiff::Timestamp::now().as_nanosecond() as u64;
+    let mut next = Instant::now();
+    eprintln!(
+        "smoke: watching panel \"{}\" ({} side) every {}",
+        panel.name,
+        mode.as_str(),
+        crate::units::format_duration(panel.every)
+    );
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep_until(next) => {
+                let opts = tick_options(&args.run);
+                let tick = tick_with_state(&panel, side.as_ref(), &opts, &notifier, &dir);
+                tokio::pin!(tick);
+                let done = tokio::select! {
+                    r = &mut tick => Some(r),
+                    _ = term.recv() => None,
+                    _ = int.recv() => None,
+                };
+                let Some(result) = done else {
+                    let _ = tokio::time::timeout(STOP_WAIT, tick).await;
+                    eprintln!("smoke: stopped");
+                    return Ok(0);
+                };
+                match result {
+                    Ok((report, state)) => publish(&live, &panel, &args, report, state),
+                    Err(e) => eprintln!("smoke: tick failed: {e}"),
+                }
+                next = schedule(next, panel.every, &mut seed);
+            }
+            _ = hup.recv() => {
+                match load(&args.run.panel).and_then(|p| {
+                    let s = make(&p)?;
+                    let n = notifier_for(&p, mode, args.run.no_notify)?;
+                    Ok((p, s, n))
+                }) {
+                    Ok((p, s, n)) => {
+                        eprintln!("smoke: reloaded {} ({} probes)", p.source.display(), p.probes.len());
+                        (panel, side, notifier) = (p, s, n);
+                        let mut l = live.write().unwrap_or_else(|e| e.into_inner());
+                        l.stale_after = panel.every * 3;
+                    }
+                    Err(e) => eprintln!("smoke: reload failed, the old panel stays: {e}"),
+                }
+            }
+            _ = term.recv() => { eprintln!("smoke: stopped"); return Ok(0); }
+            _ = int.recv() => { eprintln!("smoke: stopped"); return Ok(0); }
+        }
+    }
+}
+
+fn notifier_for(panel: &Panel, mode: Mode, quiet: bool) -> Result<Notifier, String> {
+    if quiet {
+        Ok(Notifier::log_only())
+    } else {
+        Notifier::from_panel(panel, mode)
+    }
+}
+
+/// Ticks in 24 hours: the status page's strip.
+fn window(panel: &Panel) -> usize {
+    let per_day = 86_400 / panel.every.as_secs().max(1);
+    (per_day as usize).clamp(12, 2_000)
+}
+
+/// The next slot: one period (±10%) after the last; slots already past are skipped, never
+/// run back to back.
+fn schedule(last: Instant, every: Duration, seed: &mut u64) -> Instant {
+    *seed = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let jitter = ((*seed >> 33) % 2001) as f64 / 1000.0 - 1.0; // -1.0 ..= 1.0
+    let period = every.mul_f64(1.0 + 0.1 * jitter);
+    let mut next = last + period;
+    let now = Instant::now();
+    while next <= now {
+        next += every;
+    }
+    next
+}
+
+fn publish(
+    live: &SharedLive,
+    panel: &Panel,
+    args: &WatchArgs,
+    report: crate::outcome::RunReport,
+    state: State,
+) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(render(&report, args.run.format, HumanStyle::default()).as_bytes());
+    let _ = out.flush();
+    let links = forge_links(panel, &state);
+    let mut l = live.write().unwrap_or_else(|e| e.into_inner());
+    l.history.push(&report);
+    l.report = Some(report);
+    l.state = state;
+    l.links = links;
+    l.last_tick = Some(std::time::Instant::now());
+}
+
+/// Each open incident's forge issue, for the status page.
+fn forge_links(panel: &Panel, state: &State) -> BTreeMap<String, String> {
+    let mut links = BTreeMap::new();
+    for n in &panel.notify {
+        if let NotifyKind::Forge { url, repo, .. } = &n.kind {
+            for (incident, number) in state.handles.get(&n.name).into_iter().flatten() {
+                links.insert(incident.clone(), format!("{url}/{repo}/issues/{number}"));
+            }
+        }
+    }
+    links
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_keep_their_period_with_jitter_and_skip_what_was_missed() {
+        let mut seed = 7;
+        let every = Duration::from_secs(600);
+        let start = Instant::now();
+        for _ in 0..50 {
+            let next = schedule(start, every, &mut seed);
+            let gap = next - start;
+            assert!(
+                gap >= Duration::from_secs(540) && gap <= Duration::from_secs(660),
+                "{gap:?}"
+            );
+        }
+        let long_ago = Instant::now() - Duration::from_secs(3600);
+        let next = schedule(long_ago, every, &mut seed);
+        assert!(
+            next > Instant::now(),
+            "missed slots are skipped, not run back to back"
+        );
+    }
+}

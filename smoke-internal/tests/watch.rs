@@ -1,0 +1,254 @@
+//! `smoke-internal watch`: the loop follows the deployment, serves what it knows, reloads on
+//! SIGHUP (keeping the old panel when the new one is broken) and stops on SIGTERM.
+
+mod common;
+
+use smoke_sim::{Deployment, Fault};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::io::AsyncReadExt;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    use tokio::io::AsyncWriteExt;
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .ok()?;
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .ok()?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.ok()?;
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text.split_whitespace().nth(1)?.parse().ok()?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Some((status, body))
+}
+
+/// Polls `path` until `ok` holds, up to `within`.
+async fn until(port: u16, path: &str, within: Duration, ok: impl Fn(&str) -> bool) -> String {
+    let started = Instant::now();
+    loop {
+        if let Some((200, body)) = get(port, path).await {
+            if ok(&body) {
+                return body;
+            }
+            if started.elapsed() > within {
+                panic!("{path} never matched; last:\n{body}");
+            }
+        } else if started.elapsed() > within {
+            panic!("{path} never answered");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn outcome_of(status_json: &str, probe: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(status_json).unwrap();
+    v["probes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == probe)
+        .map(|p| p["outcome"].as_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+struct Loop {
+    child: tokio::process::Child,
+    port: u16,
+    _state: tempfile::TempDir,
+}
+
+async fn start(sim: &Deployment, panel: &Path) -> Loop {
+    let state = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"))
+        .args(["watch", "--panel"])
+        .arg(panel)
+        .arg("--state-dir")
+        .arg(state.path())
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "--set",
+            &format!("internal.socket_dir={}", sim.socket_dir().display()),
+        ])
+        .args([
+            "--set",
+            "panel.every=1s",
+            "--set",
+            "panel.timeout=1s",
+            "--set",
+            "defaults.retries=0",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    Loop {
+        child,
+        port,
+        _state: state,
+    }
+}
+
+fn signal(child: &tokio::process::Child, sig: &str) {
+    let pid = child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill")
+        .args([sig, &pid])
+        .status()
+        .unwrap()
+        .success());
+}
+
+fn copy_panel(dir: &Path) -> PathBuf {
+    let path = dir.join("panel.toml");
+    std::fs::copy(common::herodemo_panel(), &path).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_loop_follows_a_fault_on_and_off_in_metrics_and_status() {
+    let sim = Deployment::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = start(&sim, &copy_panel(dir.path())).await;
+    let wait = Duration::from_secs(15);
+    until(w.port, "/status.json", wait, |b| {
+        outcome_of(b, "biz-persons") == "ok"
+    })
+    .await;
+    let metrics = until(w.port, "/metrics", wait, |b| {
+        b.contains("smoke_probe_success")
+    })
+    .await;
+    assert!(
+        metrics.contains(
+            r#"smoke_probe_success{panel="herodemo",mode="internal",probe="biz-persons"} 1"#
+        ),
+        "{metrics}"
+    );
+    assert_eq!(get(w.port, "/healthz").await.unwrap().0, 200);
+
+    sim.set(Fault::BizEmpty);
+    let status = until(w.port, "/status.json", wait, |b| {
+        outcome_of(b, "biz-persons") == "fail"
+    })
+    .await;
+    let v: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert!(
+        v["incidents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["probe"] == "biz-persons"),
+        "{v}"
+    );
+    until(w.port, "/metrics", wait, |b| {
+        b.contains(r#"smoke_probe_success{panel="herodemo",mode="internal",probe="biz-persons"} 0"#)
+            && b.contains(
+                r#"smoke_incident_open{panel="herodemo",mode="internal",probe="biz-persons"} 1"#,
+            )
+    })
+    .await;
+    let page = get(w.port, "/status").await.unwrap().1;
+    assert!(
+        page.contains(r#"data-probe="biz-persons""#) && page.contains(r#"data-state="fail""#),
+        "{page}"
+    );
+
+    sim.clear(&Fault::BizEmpty);
+    until(w.port, "/status.json", wait, |b| {
+        outcome_of(b, "biz-persons") == "ok"
+    })
+    .await;
+
+    let started = Instant::now();
+    signal(&w.child, "-TERM");
+    let status = tokio::time::timeout(Duration::from_secs(5), w.child.wait())
+        .await
+        .expect("stops within 5 s")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_with_a_broken_panel_keeps_the_old_one_and_says_where_it_is_broken() {
+    let sim = Deployment::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let panel = copy_panel(dir.path());
+    let mut w = start(&sim, &panel).await;
+    let wait = Duration::from_secs(15);
+    until(w.port, "/status.json", wait, |b| {
+        outcome_of(b, "biz-persons") == "ok"
+    })
+    .await;
+    std::fs::write(&panel, "[panel]\nname = \"herodemo\"\nevry = \"10m\"\n").unwrap();
+    signal(&w.child, "-HUP");
+    // Still ticking on the old panel: a fault switched on now is seen.
+    sim.set(Fault::BizEmpty);
+    until(w.port, "/status.json", wait, |b| {
+        outcome_of(b, "biz-persons") == "fail"
+    })
+    .await;
+    signal(&w.child, "-TERM");
+    let mut err = String::new();
+    w.child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .await
+        .unwrap();
+    let status = w.child.wait().await.unwrap();
+    assert!(status.success());
+    let line = err
+        .lines()
+        .find(|l| l.contains("reload failed"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        line.contains("the old panel stays") && line.contains("panel.toml:3:1"),
+        "{line}"
+    );
+    assert!(line.contains("did you mean `every`"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_loop_on_the_same_state_is_refused() {
+    let sim = Deployment::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let panel = copy_panel(dir.path());
+    let w = start(&sim, &panel).await;
+    until(w.port, "/healthz", Duration::from_secs(15), |b| {
+        b.starts_with("ok")
+    })
+    .await;
+    let state = w._state.path();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"))
+        .args(["run", "--panel"])
+        .arg(&panel)
+        .arg("--state-dir")
+        .arg(state)
+        .args([
+            "--set",
+            &format!("internal.socket_dir={}", sim.socket_dir().display()),
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is in use by pid"), "{err}");
+}
