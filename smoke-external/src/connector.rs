@@ -2,10 +2,10 @@
 //! Every HTTP probe of the panel goes through here to `<base_url>/<service>/<socket>/...`.
 
 use crate::{Dns, Tls};
-use smoke_core::http::{call_rpc, Connection, Connector, Endpoint};
+use smoke_core::http::{supervised_services, Connection, Connector, Endpoint};
 use smoke_core::observation::Timings;
 use smoke_core::outcome::{Cause, Failure, Phase};
-use smoke_core::panel::{defaults, HttpSpec, Mode, Request, Target};
+use smoke_core::panel::{HttpSpec, Mode, Request};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use tokio::net::TcpStream;
@@ -142,46 +142,7 @@ impl Connector for HttpsConnector {
     /// Outside the VM there is no socket folder to scan: the supervisor's `service.list`,
     /// through the gateway, says which services run.
     async fn services(&self, timeout: std::time::Duration) -> Result<Vec<String>, Failure> {
-        let spec = HttpSpec {
-            target: Target::parse("hero_proc/rpc").expect("a valid target"),
-            request: Request::Rpc {
-                method: "service.list".to_string(),
-                params: None,
-                path: None,
-            },
-            headers: Vec::new(),
-            context: None,
-            contexts: None,
-            external_path: None,
-            max_body: defaults::MAX_BODY,
-        };
-        let endpoint = self
-            .endpoint(&spec)
-            .map_err(|e| Failure::new(Cause::Checker, e))?;
-        let result = call_rpc(self, &endpoint, &spec, timeout)
-            .await
-            .map_err(|f| Failure {
-                detail: format!(
-                    "asking hero_proc at {} which services run: {}",
-                    endpoint.display, f.detail
-                ),
-                ..f
-            })?;
-        let mut names: Vec<String> = result
-            .as_array()
-            .map(|list| {
-                list.iter()
-                    .filter_map(|s| {
-                        s.as_str()
-                            .or_else(|| s.get("name").and_then(|n| n.as_str()))
-                            .map(str::to_string)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        names.sort();
-        names.dedup();
-        Ok(names)
+        supervised_services(self, timeout).await
     }
 }
 
@@ -251,7 +212,7 @@ async fn tcp_connect(ips: &[IpAddr], port: u16) -> Result<TcpStream, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smoke_core::panel::Body;
+    use smoke_core::panel::{Body, Target};
 
     fn spec(target: &str, request: Request, external_path: Option<&str>) -> HttpSpec {
         HttpSpec {

@@ -1,9 +1,9 @@
 //! Connections over the services' Unix sockets, with every way a socket can be broken told apart.
 
-use smoke_core::http::{call_rpc, Connection, Connector, Endpoint};
+use smoke_core::http::{supervised_services, Connection, Connector, Endpoint};
 use smoke_core::observation::Timings;
 use smoke_core::outcome::{Cause, Failure, Phase};
-use smoke_core::panel::{defaults, HttpSpec, Mode, Request, Target};
+use smoke_core::panel::{HttpSpec, Mode, Request};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -26,31 +26,10 @@ impl UnixConnector {
         }
     }
 
-    /// The services hero_proc supervises, by `service.list` over its own socket; `None` when
-    /// it can't be asked (then the socket folder alone says which services there are).
+    /// The services hero_proc supervises; `None` when it can't be asked (then the socket
+    /// folder alone says which services there are).
     async fn supervised(&self, timeout: Duration) -> Option<Vec<String>> {
-        let spec = HttpSpec {
-            target: Target::parse("hero_proc/rpc").expect("a valid target"),
-            request: Request::Rpc {
-                method: "service.list".to_string(),
-                params: None,
-                path: None,
-            },
-            headers: Vec::new(),
-            context: None,
-            contexts: None,
-            external_path: None,
-            max_body: defaults::MAX_BODY,
-        };
-        let endpoint = self.endpoint(&spec).ok()?;
-        let list = call_rpc(self, &endpoint, &spec, timeout).await.ok()?;
-        Some(
-            list.as_array()?
-                .iter()
-                .filter_map(|s| s.as_str().or_else(|| s.get("name")?.as_str()))
-                .map(str::to_string)
-                .collect(),
-        )
+        supervised_services(self, timeout).await.ok()
     }
 }
 

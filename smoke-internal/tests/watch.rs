@@ -252,3 +252,88 @@ async fn a_second_loop_on_the_same_state_is_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("is in use by pid"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_prometheus_scrapes_one_success_series_per_probe() {
+    let sim = Deployment::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let w = start(&sim, &copy_panel(dir.path())).await;
+    let status = until(w.port, "/status.json", Duration::from_secs(15), |b| {
+        outcome_of(b, "biz-persons") == "ok"
+    })
+    .await;
+    let probes = serde_json::from_str::<serde_json::Value>(&status).unwrap()["probes"]
+        .as_array()
+        .unwrap()
+        .len();
+    let prom = smoke_sim::fakes::Prometheus::start(
+        &format!("127.0.0.1:{}", w.port),
+        Duration::from_secs(1),
+    )
+    .await
+    .expect("Prometheus runs (apt-get install prometheus)");
+    let series = prom
+        .wait_for("smoke_probe_success", probes, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let series = series.as_array().unwrap();
+    assert_eq!(series.len(), probes, "{series:?}");
+    let names: Vec<&str> = series
+        .iter()
+        .map(|s| s["metric"]["probe"].as_str().unwrap())
+        .collect();
+    for probe in [
+        "photos-download",
+        "contexts-distinct",
+        "biz-persons",
+        "os-ui",
+        "embedder-queue",
+    ] {
+        assert!(names.contains(&probe), "{probe} not in {names:?}");
+    }
+    assert!(series.iter().all(|s| s["value"][1] == "1"), "{series:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_page_renders_in_a_real_browser_with_each_probe_and_its_state() {
+    let sim = Deployment::start().await.unwrap();
+    sim.set(Fault::UiSocketMissing);
+    let dir = tempfile::tempdir().unwrap();
+    let w = start(&sim, &copy_panel(dir.path())).await;
+    until(w.port, "/status.json", Duration::from_secs(15), |b| {
+        outcome_of(b, "os-ui") == "fail"
+    })
+    .await;
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("smoke-status-page.png");
+    let url = format!("http://127.0.0.1:{}/status", w.port);
+    let dom = tokio::task::spawn_blocking(move || {
+        smoke_sim::fakes::chromium::render(&url, &shot).map(|d| (d, shot))
+    })
+    .await
+    .unwrap()
+    .expect("Chromium renders the page (apt-get install chromium)");
+    let (dom, shot) = dom;
+    for probe in [
+        "photos-download",
+        "contexts-distinct",
+        "biz-persons",
+        "embedder-queue",
+        "health-hero_proc",
+    ] {
+        assert!(
+            dom.contains(&format!(r#"data-probe="{probe}" data-state="ok""#)),
+            "{probe} in\n{dom}"
+        );
+    }
+    assert!(
+        dom.contains(r#"data-probe="os-ui" data-state="fail""#),
+        "{dom}"
+    );
+    assert!(dom.contains("socket missing"), "the cause is on the page");
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG"),
+        "a screenshot for a person: {}",
+        shot.display()
+    );
+}

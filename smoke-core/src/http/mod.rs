@@ -7,11 +7,13 @@ mod build;
 mod exchange;
 mod probe;
 mod request;
+mod supervisor;
 
 pub use build::{describe, plan_http, HttpSide};
 pub use exchange::{exchange, Limits};
 pub use probe::HttpProbe;
 pub use request::{call_rpc, fetch, Fetch};
+pub use supervisor::{supervised_services, SUPERVISOR};
 
 use crate::observation::{CertInfo, Timings};
 use crate::outcome::Failure;

@@ -1,7 +1,7 @@
 //! Running a restart: a command as argv (no shell), or the supervisor's JSON-RPC over its socket.
 
 use crate::http::{call_rpc, Connector};
-use crate::panel::{defaults, HttpSpec, Remedy, Request, SERVICE_PLACEHOLDER};
+use crate::panel::{HttpSpec, Remedy, SERVICE_PLACEHOLDER};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -36,19 +36,11 @@ pub async fn restart(
             params,
         } => {
             let connector = connector.ok_or("no connection to the supervisor from this side")?;
-            let spec = HttpSpec {
-                target: target.for_service(service),
-                request: Request::Rpc {
-                    method: method.clone(),
-                    params: params.as_ref().map(|p| fill_json(p, service)),
-                    path: None,
-                },
-                headers: Vec::new(),
-                context: None,
-                contexts: None,
-                external_path: None,
-                max_body: defaults::MAX_BODY,
-            };
+            let spec = HttpSpec::rpc(
+                target.for_service(service),
+                method,
+                params.as_ref().map(|p| fill_json(p, service)),
+            );
             let endpoint = connector.endpoint(&spec)?;
             let result = call_rpc(connector, &endpoint, &spec, timeout)
                 .await
