@@ -71,3 +71,27 @@ fn the_demo_catches_every_failure_from_the_side_that_must_see_it() {
     assert!(stdout.contains("probe") && stdout.contains("inside") && stdout.contains("outside"));
     assert!(stdout.trim_end().ends_with("8 of 8 caught"), "{stdout}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hero_proc_stand_in_restarts_a_service_and_clears_its_faults() {
+    let sim = smoke_sim::Deployment::start().await.unwrap();
+    sim.set(smoke_sim::Fault::Hang("hero_foundry".into()));
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-sim"))
+        .args(["proc", "--socket-dir"])
+        .arg(sim.socket_dir())
+        .args(["service", "restart", "hero_foundry"])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"restarted\":true"));
+    assert_eq!(sim.restarts(), ["hero_foundry"]);
+    assert!(
+        sim.active().is_empty(),
+        "the hang went with the old process"
+    );
+}

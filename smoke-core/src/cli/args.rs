@@ -1,6 +1,9 @@
 //! The flags, declared once for both binaries.
 
 use crate::report::Format;
+
+/// Where `watch --listen` serves when given no address: loopback, Prometheus's port range.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9464";
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Parser)]
@@ -46,9 +49,9 @@ impl Command {
 pub struct WatchArgs {
     #[command(flatten)]
     pub run: RunArgs,
-    /// Serve /metrics, /status, /status.json and /healthz here (keep it on loopback, or behind
-    /// a proxy).
-    #[arg(long, value_name = "ADDR")]
+    /// Serve /metrics, /status, /status.json and /healthz here; `--listen` alone is
+    /// 127.0.0.1:9464 (keep it on loopback, or behind a proxy).
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = DEFAULT_LISTEN)]
     pub listen: Option<std::net::SocketAddr>,
 }
 

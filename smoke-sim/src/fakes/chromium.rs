@@ -6,27 +6,31 @@
 //! waits for it to exit, so [`render`] blocks: from async code, call it through
 //! `tokio::task::spawn_blocking`.
 
-use std::fs::File;
 use std::io;
 use std::net::IpAddr;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{Command, ExitStatus};
+use std::time::Duration;
 
 use http::Uri;
 
-const DEBIAN_BINARY: &str = "/usr/bin/chromium";
-/// Debian's name first, then the one other distributions use.
-const NAMES_ON_PATH: [&str; 2] = ["chromium", "chromium-browser"];
-const INSTALL_HINT: &str = "install chromium (apt-get install --no-install-recommends chromium)";
+use super::process::{Process, Program};
+
+const CHROMIUM: Program = Program {
+    name: "Chromium",
+    debian_binary: "/usr/bin/chromium",
+    // Debian's name first, then the one other distributions use.
+    names_on_path: &["chromium", "chromium-browser"],
+    install_hint: "install chromium (apt-get install --no-install-recommends chromium)",
+    // The complaints about the missing D-Bus that every headless run in a container makes.
+    log_noise: &[":dbus/"],
+};
 
 /// The viewport, in CSS pixels: a phone held upright. The screenshot is this size.
 pub const WINDOW_SIZE: (u32, u32) = (420, 900);
 
 /// A run that has not exited by then is killed, with everything it started.
 const RUN_WITHIN: Duration = Duration::from_secs(60);
-const POLL_EVERY: Duration = Duration::from_millis(50);
 
 /// Headless, as root, with no GPU, and nothing that reaches out: no sync, no component or
 /// extension updates, no network-time or account checks, no QUIC, no proxy. The host
@@ -61,12 +65,7 @@ const FLAGS: [&str; 15] = [
 /// Chromium's reason, not an empty DOM.
 pub fn render(url: &str, screenshot: &Path) -> io::Result<String> {
     let host = loopback_host(url)?;
-    let binary = find_binary().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::NotFound,
-            format!("no Chromium binary at {DEBIAN_BINARY} or on PATH: {INSTALL_HINT}"),
-        )
-    })?;
+    let binary = CHROMIUM.find()?;
     let dir = tempfile::Builder::new()
         .prefix("smoke-chromium-")
         .tempdir()?;
@@ -106,7 +105,7 @@ pub fn render(url: &str, screenshot: &Path) -> io::Result<String> {
         return Err(io::Error::other(format!(
             "Chromium wrote no screenshot of {url} to {}; its log:\n{}",
             screenshot.display(),
-            tail(&log)
+            CHROMIUM.tail(&log)
         )));
     }
     Ok(dom)
@@ -149,45 +148,37 @@ fn run(
     let output = dir.join(format!("{name}.out"));
     let log = dir.join(format!("{name}.log"));
     let (width, height) = WINDOW_SIZE;
-    let out_file = File::create(&output)?;
-    let log_file = File::create(&log)?;
-    let child = Command::new(binary)
-        .args(FLAGS)
-        .arg(format!(
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {host}"
-        ))
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.join(format!("{name}-profile")).display()
-        ))
-        .arg(format!("--window-size={width},{height}"))
-        .args(extra)
-        .arg(url)
-        // Its own process group, so a timeout can kill the renderers and helpers too.
-        .process_group(0)
-        .stdin(Stdio::null())
-        .stdout(out_file)
-        .stderr(log_file)
-        .spawn()
-        .map_err(|e| io::Error::new(e.kind(), format!("starting {}: {e}", binary.display())))?;
-    let running = Running(Some(child));
+    // Its own process group, so a timeout can kill the renderers and helpers too.
+    let mut running = Process::spawn_group(
+        Command::new(binary)
+            .args(FLAGS)
+            .arg(format!(
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {host}"
+            ))
+            .arg(format!(
+                "--user-data-dir={}",
+                dir.join(format!("{name}-profile")).display()
+            ))
+            .arg(format!("--window-size={width},{height}"))
+            .args(extra)
+            .arg(url),
+        Some(&output),
+        &log,
+    )?;
 
-    let deadline = Instant::now() + RUN_WITHIN;
-    while !running.exited()? {
-        if Instant::now() >= deadline {
-            drop(running);
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!(
-                    "Chromium ({name}) did not finish with {url} within {RUN_WITHIN:?}; \
-                     its log:\n{}",
-                    tail(&log)
-                ),
-            ));
-        }
-        std::thread::sleep(POLL_EVERY);
-    }
-    let status = running.finish()?;
+    // Once the browser exits, its group is killed (whatever helpers outlived it); after a
+    // timeout, dropping it kills everything, before the log is read.
+    let Some(status) = running.wait_within(RUN_WITHIN)? else {
+        drop(running);
+        return Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "Chromium ({name}) did not finish with {url} within {RUN_WITHIN:?}; \
+                 its log:\n{}",
+                CHROMIUM.tail(&log)
+            ),
+        ));
+    };
     check(status, name, url, &log)?;
     std::fs::read(&output)
 }
@@ -197,7 +188,7 @@ fn check(status: ExitStatus, name: &str, url: &str, log: &Path) -> io::Result<()
     if !status.success() {
         return Err(io::Error::other(format!(
             "Chromium ({name}) exited ({status}) with {url}; its log:\n{}",
-            tail(log)
+            CHROMIUM.tail(log)
         )));
     }
     let text = std::fs::read_to_string(log).unwrap_or_default();
@@ -209,87 +200,6 @@ fn check(status: ExitStatus, name: &str, url: &str, log: &Path) -> io::Result<()
         ));
     }
     Ok(())
-}
-
-/// A browser run, leading a process group of its own. Finishing or dropping it kills the
-/// whole group (after a normal exit, whatever helpers outlived the browser; after a timeout,
-/// everything) and then reaps the browser. Until then the browser is not reaped, so the
-/// group's id cannot have passed to another process.
-struct Running(Option<Child>);
-
-impl Running {
-    /// Whether the browser has exited, found out without reaping it.
-    fn exited(&self) -> io::Result<bool> {
-        let Some(child) = &self.0 else {
-            return Ok(true);
-        };
-        // SAFETY: a zeroed siginfo_t is a valid value for waitid to fill in.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        // SAFETY: `info` outlives the call; WNOWAIT leaves the child for `Child::wait`.
-        let rc = unsafe {
-            libc::waitid(
-                libc::P_PID,
-                child.id(),
-                &mut info,
-                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
-            )
-        };
-        if rc != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: waitid filled in a SIGCHLD siginfo, or left it zeroed if nothing exited.
-        Ok(unsafe { info.si_pid() } != 0)
-    }
-
-    fn finish(mut self) -> io::Result<ExitStatus> {
-        let mut child = self.0.take().expect("a run is finished once");
-        kill_group(&child);
-        child.wait()
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            kill_group(&child);
-            // Waiting reaps it so no zombie outlives the test.
-            let _ = child.wait();
-        }
-    }
-}
-
-/// SIGKILL to the group `child` leads; a group already gone is fine.
-fn kill_group(child: &Child) {
-    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
-        // SAFETY: kill takes no pointers.
-        unsafe {
-            libc::kill(-pid, libc::SIGKILL);
-        }
-    }
-}
-
-fn find_binary() -> Option<PathBuf> {
-    let debian = Path::new(DEBIAN_BINARY);
-    if debian.is_file() {
-        return Some(debian.to_path_buf());
-    }
-    let path = std::env::var_os("PATH")?;
-    NAMES_ON_PATH.iter().find_map(|name| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(name))
-            .find(|candidate| candidate.is_file())
-    })
-}
-
-/// The end of the log, without the complaints about the missing D-Bus that every headless
-/// run in a container makes.
-fn tail(log: &Path) -> String {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text
-        .lines()
-        .filter(|line| !line.contains(":dbus/"))
-        .collect();
-    lines[lines.len().saturating_sub(20)..].join("\n")
 }
 
 #[cfg(test)]

@@ -4,13 +4,15 @@
 //! exposes: a real Prometheus scraping a loopback target, and headless Chromium rendering a
 //! loopback page ([`chromium::render`]), both from their Debian packages too.
 //!
-//! Each server listens on a loopback port of its own and stops when dropped.
+//! Each server listens on a loopback port of its own and stops when dropped. The packaged
+//! programs are found, started, watched and stopped the same way ([`process`]).
 
 mod alertmanager;
 pub mod chromium;
 mod client;
 mod forge;
 mod hook;
+mod process;
 mod prometheus;
 mod server;
 

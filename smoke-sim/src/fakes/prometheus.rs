@@ -1,11 +1,8 @@
 //! A real Prometheus server (the Debian package's binary) on a loopback port, scraping one
 //! target, for tests that must see what Prometheus itself makes of the metrics smoke exposes.
 
-use std::fs::File;
 use std::io;
-use std::net::{Ipv4Addr, TcpListener};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use http::{Method, StatusCode};
@@ -13,32 +10,30 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 use super::client;
+use super::process::{Process, Program};
 
-const DEBIAN_BINARY: &str = "/usr/bin/prometheus";
-const NAMES_ON_PATH: [&str; 1] = ["prometheus"];
-const INSTALL_HINT: &str = "install prometheus (apt-get install prometheus)";
+const PROMETHEUS: Program = Program {
+    name: "Prometheus",
+    debian_binary: "/usr/bin/prometheus",
+    names_on_path: &["prometheus"],
+    install_hint: "install prometheus (apt-get install prometheus)",
+    log_noise: &[],
+};
 
 /// Prometheus refuses a scrape timeout longer than the interval; its own default is 10 s.
 const MAX_SCRAPE_TIMEOUT: Duration = Duration::from_secs(10);
 
 const READY_WITHIN: Duration = Duration::from_secs(15);
-const POLL_EVERY: Duration = Duration::from_millis(50);
 /// How often [`Prometheus::wait_for`] asks again: a scrape is a second apart at best.
 const QUERY_EVERY: Duration = Duration::from_millis(200);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
-/// The free port we picked can be taken by someone else before Prometheus binds it.
-const PORT_ATTEMPTS: usize = 3;
 
 /// A running Prometheus; dropping it kills the process and removes its files.
 pub struct Prometheus {
-    child: Child,
+    /// Before the folder, so that the process is gone when the folder is removed.
+    _process: Process,
     url: String,
     _dir: TempDir,
-}
-
-enum Outcome {
-    Ready,
-    PortTaken,
 }
 
 impl Prometheus {
@@ -48,45 +43,35 @@ impl Prometheus {
     /// Prometheus hands discovered targets (static ones too) to its scrapers on a 5-second
     /// tick. Use [`wait_for`](Self::wait_for) rather than sleeping.
     pub async fn start(target: &str, scrape_interval: Duration) -> io::Result<Prometheus> {
-        let binary = find_binary().ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("no Prometheus binary at {DEBIAN_BINARY} or on PATH: {INSTALL_HINT}"),
-            )
-        })?;
+        let binary = PROMETHEUS.find()?;
         let dir = tempfile::Builder::new()
             .prefix("smoke-prometheus-")
             .tempdir()?;
         let config = dir.path().join("prometheus.yml");
         std::fs::write(&config, config_text(target, scrape_interval)?)?;
+        let data = dir.path().join("data");
+        let log = dir.path().join("prometheus.log");
 
-        let mut last_error = None;
-        for _ in 0..PORT_ATTEMPTS {
-            let port = free_port()?;
-            let url = format!("http://127.0.0.1:{port}");
-            let log = dir.path().join("prometheus.log");
-            let mut child = launch(&binary, &config, dir.path(), port, &log)?;
-            match wait_until_ready(&mut child, &url, &log).await {
-                Ok(Outcome::Ready) => {
-                    return Ok(Prometheus {
-                        child,
-                        url,
-                        _dir: dir,
-                    })
-                }
-                Ok(Outcome::PortTaken) => {
-                    last_error = Some(io::Error::new(
-                        io::ErrorKind::AddrInUse,
-                        format!("port {port} was taken before Prometheus could bind it"),
-                    ));
-                }
-                Err(e) => {
-                    stop(&mut child);
-                    return Err(e);
-                }
-            }
-        }
-        Err(last_error.unwrap_or_else(|| io::Error::other("Prometheus did not start")))
+        let (process, url) = PROMETHEUS
+            .serve(&log, READY_WITHIN, |port| {
+                let mut command = Command::new(&binary);
+                command
+                    .arg(format!("--config.file={}", config.display()))
+                    .arg(format!("--storage.tsdb.path={}", data.display()))
+                    .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+                    // Otherwise its links are built from the machine's host name.
+                    .arg(format!("--web.external-url=http://127.0.0.1:{port}/"))
+                    // A test's database lives for minutes; setting it also spares the log a
+                    // note about the 15-day default.
+                    .arg("--storage.tsdb.retention.time=1d");
+                command
+            })
+            .await?;
+        Ok(Prometheus {
+            _process: process,
+            url,
+            _dir: dir,
+        })
     }
 
     /// `http://127.0.0.1:<port>`, the base of its API (`/api/v1/...`) and web UI.
@@ -193,12 +178,6 @@ impl Prometheus {
     }
 }
 
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        stop(&mut self.child);
-    }
-}
-
 /// One job, `smoke`, scraping `target` and nothing else: no rules, no Alertmanager, no
 /// remote write, so Prometheus talks to no one but the target and the test.
 fn config_text(target: &str, scrape_interval: Duration) -> io::Result<String> {
@@ -237,95 +216,6 @@ fn percent_encode(text: &str) -> String {
         }
     }
     encoded
-}
-
-fn find_binary() -> Option<PathBuf> {
-    let debian = Path::new(DEBIAN_BINARY);
-    if debian.is_file() {
-        return Some(debian.to_path_buf());
-    }
-    let path = std::env::var_os("PATH")?;
-    NAMES_ON_PATH.iter().find_map(|name| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(name))
-            .find(|candidate| candidate.is_file())
-    })
-}
-
-/// A port nobody listened on a moment ago. Prometheus wants a number, not a socket, so the
-/// port is released before it binds it; [`PORT_ATTEMPTS`] covers losing that race.
-fn free_port() -> io::Result<u16> {
-    let probe = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-    Ok(probe.local_addr()?.port())
-}
-
-fn launch(binary: &Path, config: &Path, dir: &Path, port: u16, log: &Path) -> io::Result<Child> {
-    let log = File::create(log)?;
-    Command::new(binary)
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        // Otherwise its links are built from the machine's host name.
-        .arg(format!("--web.external-url=http://127.0.0.1:{port}/"))
-        // A test's database lives for minutes; setting it also spares the log a note about
-        // the 15-day default.
-        .arg("--storage.tsdb.retention.time=1d")
-        .stdin(Stdio::null())
-        .stdout(log.try_clone()?)
-        .stderr(log)
-        .spawn()
-        .map_err(|e| io::Error::new(e.kind(), format!("starting {}: {e}", binary.display())))
-}
-
-async fn wait_until_ready(child: &mut Child, url: &str, log: &Path) -> io::Result<Outcome> {
-    let ready = format!("{url}/-/ready");
-    let deadline = Instant::now() + READY_WITHIN;
-    loop {
-        if let Some(status) = child.try_wait()? {
-            return exited(status, log);
-        }
-        if let Ok((StatusCode::OK, _)) =
-            client::request(Method::GET, &ready, None, POLL_EVERY * 10).await
-        {
-            return Ok(Outcome::Ready);
-        }
-        if Instant::now() >= deadline {
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!(
-                    "Prometheus was not ready within {READY_WITHIN:?}; its log:\n{}",
-                    tail(log)
-                ),
-            ));
-        }
-        tokio::time::sleep(POLL_EVERY).await;
-    }
-}
-
-fn exited(status: ExitStatus, log: &Path) -> io::Result<Outcome> {
-    let text = tail(log);
-    if text.contains("address already in use") {
-        return Ok(Outcome::PortTaken);
-    }
-    Err(io::Error::other(format!(
-        "Prometheus exited ({status}) before it was ready; its log:\n{text}"
-    )))
-}
-
-/// The end of the log, where the reason it died is.
-fn tail(log: &Path) -> String {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(20)..].join("\n")
-}
-
-fn stop(child: &mut Child) {
-    // Already gone is fine; waiting reaps it so no zombie outlives the test.
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[cfg(test)]
