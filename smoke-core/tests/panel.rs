@@ -411,3 +411,15 @@ fn restarts_are_checked_when_the_panel_loads() {
     let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"p\"\ntarget = \"a/rpc\"\nget = \"/\"\nmax_restarts = 2\n");
     assert!(e.message.contains("without a `restart`"), "{e}");
 }
+
+#[test]
+fn names_are_one_word_and_the_loop_period_is_at_least_a_second() {
+    let e = broken("[panel]\nname = \"hero demo\"\n");
+    assert!(e.message.contains("must be one word"), "{e}");
+    let e = broken("[panel]\nname = \"x\"\nevery = \"0s\"\n");
+    assert!(e.message.contains("at least 1s"), "{e}");
+    let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"biz persons\"\ntarget = \"a/rpc\"\nget = \"/\"\n");
+    assert!(e.message.contains("must be one word"), "{e}");
+    let e = broken("[panel]\nname = \"x\"\n[[notify]]\nname = \"log\"\ntype = \"command\"\nargv = [\"true\"]\n");
+    assert!(e.message.contains("built-in log"), "{e}");
+}

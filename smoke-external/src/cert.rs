@@ -77,11 +77,23 @@ pub fn date(t: jiff::Timestamp) -> String {
 /// One line on a certificate's expiry: "expires in 10 days (2026-12-08 03:00 UTC)" or
 /// "expired 2 days ago (...)".
 pub fn describe(info: &CertInfo) -> String {
+    describe_at(info, jiff::Timestamp::now())
+}
+
+/// [`describe`] as seen at `now`. Whole days either way, counted from the end date: ended 2
+/// days and a minute ago is "2 days ago", ends in 9 days and 23 hours is "in 9 days".
+pub fn describe_at(info: &CertInfo, now: jiff::Timestamp) -> String {
     let when = date(info.not_after);
-    match info.days_left {
-        d if d < 0 => format!("certificate expired {} ago ({when})", days(-d)),
-        0 => format!("certificate expires today ({when})"),
-        d => format!("certificate expires in {} ({when})", days(d)),
+    if info.not_after <= now {
+        match days_between(info.not_after, now) {
+            0 => format!("certificate expired today ({when})"),
+            ago => format!("certificate expired {} ago ({when})", days(ago)),
+        }
+    } else {
+        match days_between(now, info.not_after) {
+            0 => format!("certificate expires today ({when})"),
+            left => format!("certificate expires in {} ({when})", days(left)),
+        }
     }
 }
 
@@ -107,15 +119,27 @@ mod tests {
     }
 
     #[test]
-    fn expiry_reads_in_days() {
-        let info = |days_left| CertInfo {
-            not_after: jiff::Timestamp::from_second(86_400 * 20_000).unwrap(),
-            days_left,
+    fn expiry_reads_in_whole_days_from_the_end_date() {
+        let now = jiff::Timestamp::from_second(1_000_000_000).unwrap();
+        let at = |secs: i64| CertInfo {
+            not_after: jiff::Timestamp::from_second(1_000_000_000 + secs).unwrap(),
+            days_left: days_between(
+                now,
+                jiff::Timestamp::from_second(1_000_000_000 + secs).unwrap(),
+            ),
             issuer: String::new(),
             subject: String::new(),
         };
-        assert!(describe(&info(10)).starts_with("certificate expires in 10 days ("));
-        assert!(describe(&info(-2)).starts_with("certificate expired 2 days ago ("));
-        assert!(describe(&info(-1)).starts_with("certificate expired 1 day ago ("));
+        let day = 86_400;
+        assert!(
+            describe_at(&at(10 * day + 60), now).starts_with("certificate expires in 10 days (")
+        );
+        assert!(describe_at(&at(10 * day - 60), now).starts_with("certificate expires in 9 days ("));
+        assert!(describe_at(&at(-2 * day), now).starts_with("certificate expired 2 days ago ("));
+        assert!(
+            describe_at(&at(-2 * day - 60), now).starts_with("certificate expired 2 days ago (")
+        );
+        assert!(describe_at(&at(-day), now).starts_with("certificate expired 1 day ago ("));
+        assert!(describe_at(&at(-3600), now).starts_with("certificate expired today ("));
     }
 }

@@ -415,3 +415,51 @@ async fn fifty_kills_at_random_points_leave_a_whole_state_and_one_issue_per_inci
         w.forge.violations()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incident_that_opened_while_quiet_gets_its_issue_when_it_is_next_told() {
+    let w = World::new(false).await;
+    let mute = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"))
+        .args(["mute", "--panel"])
+        .arg(&w.panel)
+        .arg("--state-dir")
+        .arg(w.state.path())
+        .args(["biz-persons", "--for", "1h"])
+        .output()
+        .await
+        .unwrap();
+    assert!(mute.status.success(), "{}", text(&mute.stderr));
+    w.sim.set(Fault::BizEmpty);
+    w.tick(&[]).await;
+    assert!(w.forge.issues().is_empty(), "quiet: no issue");
+    let unmute = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"))
+        .args(["unmute", "--panel"])
+        .arg(&w.panel)
+        .arg("--state-dir")
+        .arg(w.state.path())
+        .arg("biz-persons")
+        .output()
+        .await
+        .unwrap();
+    assert!(unmute.status.success());
+    w.tick(&["--set", "panel.remind_every=1ms"]).await;
+    let issues = w.forge.issues();
+    assert_eq!(
+        issues.len(),
+        1,
+        "the reminder opens the issue it never had: {issues:?}"
+    );
+    assert!(
+        issues[0].comments[0].starts_with("biz-persons still failing"),
+        "{:?}",
+        issues[0].comments
+    );
+    w.sim.clear(&Fault::BizEmpty);
+    w.tick(&[]).await;
+    assert_eq!(w.forge.issues()[0].state, "closed");
+    assert_eq!(
+        w.state_json()["outbox"].as_array().unwrap().len(),
+        0,
+        "nothing stuck in the outbox"
+    );
+}

@@ -23,6 +23,8 @@ pub struct Live {
     /// Incident id -> a link to read it (the forge issue).
     pub links: BTreeMap<String, String>,
     pub last_tick: Option<Instant>,
+    /// When the loop started: no tick for longer than `stale_after` since then is a stuck loop.
+    pub started: Instant,
     /// A tick older than this means the loop is stuck.
     pub stale_after: Duration,
 }
@@ -87,6 +89,16 @@ async fn healthz(Shared(live): Shared<SharedLive>) -> Response {
             ),
         )
             .into_response(),
-        None => (StatusCode::OK, "starting\n").into_response(),
+        None if live.started.elapsed() <= live.stale_after => {
+            (StatusCode::OK, "starting\n").into_response()
+        }
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "no tick since the start, {} ago\n",
+                crate::units::format_duration(live.started.elapsed())
+            ),
+        )
+            .into_response(),
     }
 }

@@ -49,12 +49,14 @@ pub async fn tick_with_state(
         p.muted = quiet.reason(&p.name, &p.tags).map(str::to_string);
     }
     log_results(dir, &report);
-    let mut events = advance(
-        &mut state,
-        &report,
-        panel.remind_every,
-        opts.only.is_empty(),
-    );
+    // Only a tick that saw every probe may resolve the incidents of probes it did not see: not
+    // with --only, and not when the services could not be listed this time.
+    let complete = opts.only.is_empty()
+        && !report
+            .probes
+            .iter()
+            .any(|p| p.name.contains(crate::http::UNLISTED));
+    let mut events = advance(&mut state, &report, panel.remind_every, complete);
     let mut decisions = remedy::decide(&report, &state, &remedies, opts.hold_remedy.as_deref());
     for d in &mut decisions {
         let why = d.probes.iter().find_map(|p| muted(&report, p));

@@ -37,6 +37,7 @@ pub async fn watch(
         history: History::load(dir.path(), window(&panel)),
         links: BTreeMap::new(),
         last_tick: None,
+        started: std::time::Instant::now(),
         stale_after: panel.every * 3,
     }));
     if let Some(addr) = args.listen {
@@ -66,7 +67,15 @@ pub async fn watch(
         tokio::select! {
             _ = tokio::time::sleep_until(next) => {
                 let opts = tick_options(&args.run);
-                let tick = tick_with_state(&panel, side.as_ref(), &opts, &notifier, &dir);
+                let tick = async {
+                    if args.run.no_notify {
+                        // A look only, as with run: no incident moves, nothing is owed.
+                        let r = super::run_panel(&panel, side.as_ref(), opts.only, opts.concurrency).await;
+                        dir.load().map(|s| (r, s))
+                    } else {
+                        tick_with_state(&panel, side.as_ref(), &opts, &notifier, &dir).await
+                    }
+                };
                 tokio::pin!(tick);
                 let done = tokio::select! {
                     r = &mut tick => Some(r),

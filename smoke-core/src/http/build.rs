@@ -77,8 +77,11 @@ fn place(spec: ProbeSpec, connector: &Arc<dyn Connector>) -> Planned {
     }
 }
 
+/// Stands for the services of a `for_each` probe when they could not be listed.
+pub const UNLISTED: &str = "*";
+
 fn unplaced(spec: &ProbeSpec, why: Failure) -> Planned {
-    let spec = spec.for_service("*");
+    let spec = spec.for_service(UNLISTED);
     Planned {
         what: spec
             .http()

@@ -9,7 +9,7 @@ mod probe;
 mod request;
 mod supervisor;
 
-pub use build::{describe, plan_http, HttpSide};
+pub use build::{describe, plan_http, HttpSide, UNLISTED};
 pub use exchange::{exchange, Limits};
 pub use probe::HttpProbe;
 pub use request::{call_rpc, fetch, Fetch};

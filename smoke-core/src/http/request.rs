@@ -37,7 +37,7 @@ pub async fn fetch(
         max_body: spec.max_body,
         started,
     };
-    let obs = exchange(conn, build(endpoint, spec, how.context), limits).await?;
+    let obs = exchange(conn, build(endpoint, spec, how.context)?, limits).await?;
     let status = obs.status.unwrap_or(0);
     if !how.any_status && !(200..300).contains(&status) {
         return Err(status_failure(status));
@@ -81,11 +81,13 @@ pub async fn call_rpc(
         .unwrap_or(serde_json::Value::Null))
 }
 
+/// The request; one that can't be made (a name or value no HTTP request may carry) is the
+/// checker's own failure, never a panic.
 fn build(
     endpoint: &Endpoint,
     spec: &HttpSpec,
     context: Option<&str>,
-) -> http::Request<Full<Bytes>> {
+) -> Result<http::Request<Full<Bytes>>, Failure> {
     let (method, body, json) = match &spec.request {
         Request::Get { .. } => (http::Method::GET, Bytes::new(), false),
         Request::Post { body, .. } => match body {
@@ -117,8 +119,12 @@ fn build(
     if let Some(ctx) = context {
         b = b.header(CONTEXT_HEADER, ctx);
     }
-    b.body(Full::new(body))
-        .expect("header names and values are checked when the panel loads")
+    b.body(Full::new(body)).map_err(|e| {
+        Failure::new(
+            Cause::Checker,
+            format!("cannot make the request to {}: {e}", endpoint.display),
+        )
+    })
 }
 
 /// A JSON-RPC reply carries its failure in an `error` member, with HTTP 200.

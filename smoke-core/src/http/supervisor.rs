@@ -53,6 +53,8 @@ pub async fn supervised_services(
         .into_iter()
         .flatten()
         .filter_map(|s| s.as_str().or_else(|| s.get("name")?.as_str()))
+        // A name that is not plain can be neither a socket folder nor a URL segment.
+        .filter(|s| crate::panel::Target::parse(&format!("{s}/rpc")).is_ok())
         .map(str::to_string)
         .collect();
     names.sort();

@@ -217,7 +217,12 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<&mut State>) -> O
         let delivery = next?;
         let mut last = String::new();
         let mut done = false;
-        for attempt in 0..TRIES_PER_TICK {
+        let tries = if sink.retry_at_once(delivery.event.event) {
+            TRIES_PER_TICK
+        } else {
+            1
+        };
+        for attempt in 0..tries {
             if attempt > 0 {
                 tokio::time::sleep(RETRY_PAUSE * attempt).await;
             }
@@ -239,7 +244,7 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<&mut State>) -> O
             state.outbox.remove(i);
         } else {
             let d = &mut state.outbox[i];
-            d.attempts += TRIES_PER_TICK;
+            d.attempts += tries;
             d.last_error = Some(last.clone());
         }
         if let Err(e) = dir.save(&state) {

@@ -197,6 +197,58 @@ impl Forge {
             .map(|_| ())
     }
 
+    /// The issue's state, `None` when it no longer exists.
+    async fn issue_state(&self, number: u64) -> Result<Option<String>, String> {
+        let what = format!("reading forge issue #{number}");
+        let resp = self
+            .auth(self.client.get(self.api(&format!("/issues/{number}"))))
+            .send()
+            .await
+            .map_err(|e| super::http::failed(&what, e))?;
+        match resp.status() {
+            reqwest::StatusCode::NOT_FOUND => Ok(None),
+            s if !s.is_success() => Err(format!("{what}: HTTP {s}")),
+            _ => {
+                let issue: serde_json::Value = resp
+                    .json()
+                    .await
+                    .map_err(|e| format!("{what}: {}", e.without_url()))?;
+                Ok(issue["state"].as_str().map(str::to_string))
+            }
+        }
+    }
+
+    /// Opens the incident's issue and keeps its number.
+    async fn open_issue(
+        &self,
+        e: &Event,
+        handles: &mut BTreeMap<String, u64>,
+    ) -> Result<u64, String> {
+        let title = format!(
+            "[smoke] {} failing on {} ({}): {}",
+            e.probe,
+            e.panel,
+            e.mode,
+            e.cause.map(|c| c.as_str()).unwrap_or("?")
+        );
+        let mut body =
+            json!({"title": title, "body": opened_body(e), "labels": self.label_ids().await?});
+        if !self.assignees.is_empty() {
+            body["assignees"] = json!(self.assignees);
+        }
+        let req = self.auth(self.client.post(self.api("/issues")).json(&body));
+        let made: serde_json::Value = send("opening a forge issue", req)
+            .await?
+            .json()
+            .await
+            .map_err(|e| format!("the new forge issue: {}", e.without_url()))?;
+        let n = made["number"]
+            .as_u64()
+            .ok_or("the forge made an issue without a number")?;
+        handles.insert(e.incident.clone(), n);
+        Ok(n)
+    }
+
     async fn set_state(&self, number: u64, state: &str) -> Result<(), String> {
         let req = self.auth(
             self.client
@@ -234,18 +286,26 @@ impl Sink for Forge {
             match handles.get(&incident.id) {
                 // Ours and still open: nothing to do.
                 Some(n) if issues.iter().any(|(m, _, _)| m == n) => {}
-                // Ours but closed by a person while the probe still fails: open it again.
-                Some(&n) => {
-                    self.set_state(n, "open").await?;
-                    self.comment(
-                        n,
-                        &format!(
-                            "Reopened by smoke: {} is still failing: {}",
-                            incident.probe, incident.summary
-                        ),
-                    )
-                    .await?;
-                }
+                // Not in the list: closed by a person while the probe still fails (open it
+                // again), deleted (forget it: the next event opens a new one), or only stripped
+                // of its label (leave it be).
+                Some(&n) => match self.issue_state(n).await? {
+                    None => {
+                        handles.remove(&incident.id);
+                    }
+                    Some(state) if state == "closed" => {
+                        self.set_state(n, "open").await?;
+                        self.comment(
+                            n,
+                            &format!(
+                                "Reopened by smoke: {} is still failing: {}",
+                                incident.probe, incident.summary
+                            ),
+                        )
+                        .await?;
+                    }
+                    Some(_) => {}
+                },
                 // An open issue of this probe from a state we no longer have: carry on in it.
                 None => {
                     if let Some((n, _, _)) = issues.iter().find(|(_, p, _)| *p == incident.probe) {
@@ -270,38 +330,23 @@ impl Sink for Forge {
         Ok(())
     }
 
+    fn retry_at_once(&self, kind: EventKind) -> bool {
+        kind != EventKind::Opened
+    }
+
     async fn deliver(&self, e: &Event, handles: &mut BTreeMap<String, u64>) -> Result<(), String> {
         let issue = handles.get(&e.incident).copied();
         match (e.event, issue) {
             (EventKind::Opened, Some(_)) => Ok(()),
-            (EventKind::Opened, None) => {
-                let title = format!(
-                    "[smoke] {} failing on {} ({}): {}",
-                    e.probe,
-                    e.panel,
-                    e.mode,
-                    e.cause.map(|c| c.as_str()).unwrap_or("?")
-                );
-                let mut body = json!({"title": title, "body": opened_body(e), "labels": self.label_ids().await?});
-                if !self.assignees.is_empty() {
-                    body["assignees"] = json!(self.assignees);
-                }
-                let req = self.auth(self.client.post(self.api("/issues")).json(&body));
-                let made: serde_json::Value = send("opening a forge issue", req)
-                    .await?
-                    .json()
-                    .await
-                    .map_err(|e| format!("the new forge issue: {}", e.without_url()))?;
-                let n = made["number"]
-                    .as_u64()
-                    .ok_or("the forge made an issue without a number")?;
-                handles.insert(e.incident.clone(), n);
-                Ok(())
+            (EventKind::Opened, None) => self.open_issue(e, handles).await.map(|_| ()),
+            // Nothing to close: the incident never got an issue (it opened while quiet, or
+            // before this sink was in the panel).
+            (EventKind::Resolved, None) => Ok(()),
+            // Still failing and no issue yet (or it was deleted): it gets one now.
+            (_, None) => {
+                let n = self.open_issue(e, handles).await?;
+                self.comment(n, &e.summary()).await
             }
-            (_, None) => Err(format!(
-                "no forge issue is known for incident {}",
-                e.incident
-            )),
             (EventKind::Resolved, Some(n)) => {
                 let text = format!(
                     "Resolved: {} after {}.",

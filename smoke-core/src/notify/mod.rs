@@ -50,6 +50,13 @@ pub trait Sink: Send + Sync {
         Ok(())
     }
 
+    /// Whether a failed delivery of `kind` may be tried again at once. Not where the failure may
+    /// have been a timeout after the far side acted (a forge issue made, its answer lost): the
+    /// next tick's reconciliation finds out first.
+    fn retry_at_once(&self, _kind: EventKind) -> bool {
+        true
+    }
+
     /// Tells one event. `handles` are this sink's own references per incident (forge issue
     /// numbers), kept in the state.
     async fn deliver(

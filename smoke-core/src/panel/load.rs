@@ -252,10 +252,23 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         }
         notify.push(n);
     }
+    if raw.panel.name.is_empty() || raw.panel.name.contains(char::is_whitespace) {
+        return Err(PanelError::whole_file(
+            at.source,
+            "[panel] name must be one word: it names the state folder, issue markers and metrics",
+        ));
+    }
+    let every = raw.panel.every.map_or(defaults::EVERY, |d| d.0);
+    if every < std::time::Duration::from_secs(1) {
+        return Err(PanelError::whole_file(
+            at.source,
+            "[panel] every must be at least 1s",
+        ));
+    }
     Ok(Panel {
         name: raw.panel.name,
         source: at.source.to_path_buf(),
-        every: raw.panel.every.map_or(defaults::EVERY, |d| d.0),
+        every,
         remind_every: raw
             .panel
             .remind_every

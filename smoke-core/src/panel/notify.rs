@@ -273,9 +273,12 @@ pub(super) fn build(raw: toml::Spanned<RawNotify>, at: &Locator<'_>) -> Result<N
         },
         _ => unreachable!("checked above"),
     };
-    Ok(Notify {
-        name: raw.name.unwrap_or(type_name),
-        kind,
-        line,
-    })
+    let name = raw.name.unwrap_or(type_name);
+    if name == "log" {
+        return Err(err(
+            span,
+            "the name \"log\" is the built-in log's: choose another".into(),
+        ));
+    }
+    Ok(Notify { name, kind, line })
 }

@@ -40,6 +40,12 @@ pub(super) fn build_probe(
         .ok_or_else(|| locator.error(span.clone(), "a probe needs a `name`"))?;
     let name_span = name.span();
     let name = name.into_inner();
+    if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(locator.error(
+            name_span,
+            format!("probe name \"{name}\" must be one word: it is used in --only, issue markers and metrics"),
+        ));
+    }
     let at = At {
         at: locator,
         span: span.clone(),
