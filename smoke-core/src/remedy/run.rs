@@ -50,38 +50,51 @@ pub async fn restart(
     }
 }
 
+/// Runs the restart command. It is not killed when smoke stops mid-restart (a half-done
+/// restart is worse than a finished one), only when it outlives its own timeout; and its
+/// exit decides, not its pipes, which a child it leaves in the background may hold open.
 async fn run_argv(argv: &[String], service: &str, timeout: Duration) -> Result<String, String> {
+    use tokio::io::AsyncReadExt;
     let argv: Vec<String> = argv
         .iter()
         .map(|a| a.replace(SERVICE_PLACEHOLDER, service))
         .collect();
-    let child = tokio::process::Command::new(&argv[0])
+    let mut child = tokio::process::Command::new(&argv[0])
         .args(&argv[1..])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
+        .kill_on_drop(false)
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", argv[0]))?;
-    let out = tokio::time::timeout(timeout, child.wait_with_output())
-        .await
-        .map_err(|_| {
-            format!(
+    let (mut stdout, mut stderr) = (child.stdout.take(), child.stderr.take());
+    let status = match tokio::time::timeout(timeout, child.wait()).await {
+        Ok(status) => status.map_err(|e| format!("{}: {e}", argv[0]))?,
+        Err(_) => {
+            let _ = child.kill().await;
+            return Err(format!(
                 "{} did not finish within {}",
                 argv[0],
                 crate::units::format_duration(timeout)
-            )
-        })?
-        .map_err(|e| format!("{}: {e}", argv[0]))?;
-    let said = tail(&format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    ));
-    if out.status.success() {
+            ));
+        }
+    };
+    // What it said, as far as it is there to read at once.
+    let mut said = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_millis(200), async {
+        if let Some(out) = stdout.as_mut() {
+            let _ = out.read_to_end(&mut said).await;
+        }
+        if let Some(err) = stderr.as_mut() {
+            let _ = err.read_to_end(&mut said).await;
+        }
+    })
+    .await;
+    let said = tail(&String::from_utf8_lossy(&said));
+    if status.success() {
         Ok(said)
     } else {
-        Err(format!("{} exited with {}: {said}", argv[0], out.status))
+        Err(format!("{} exited with {status}: {said}", argv[0]))
     }
 }
 
@@ -160,5 +173,32 @@ mod tests {
         .await
         .unwrap_err();
         assert!(e.contains("not a plain service name"), "{e}");
+        let e = restart(
+            &Remedy::Argv(vec!["sleep".into(), "5".into()]),
+            "x",
+            Duration::from_millis(100),
+            None,
+        )
+        .await
+        .unwrap_err();
+        assert!(e.contains("did not finish within 100ms"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_restart_that_leaves_a_child_behind_is_judged_by_its_exit() {
+        let started = std::time::Instant::now();
+        let argv = vec![
+            "/bin/sh".into(),
+            "-c".into(),
+            "sleep 3 & echo started".into(),
+        ];
+        let said = restart(&Remedy::Argv(argv), "x", Duration::from_secs(2), None)
+            .await
+            .unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "not held by the child's pipes"
+        );
+        assert!(said.is_empty() || said.contains("started"), "{said}");
     }
 }
