@@ -231,23 +231,14 @@ fn restarted_events(
         .filter_map(|name| {
             let incident = state.probes.get(name)?.incident.as_ref()?;
             Some(Event {
-                event: EventKind::Restarted,
-                panel: panel.to_string(),
-                mode: mode.to_string(),
-                probe: name.clone(),
-                incident: incident.id.clone(),
-                severity: incident.severity,
-                at: jiff::Timestamp::now(),
-                opened_at: incident.opened_at,
-                duration_s: None,
-                cause: incident.cause,
-                phase: None,
                 detail: detail.to_string(),
-                previous_cause: None,
-                status: None,
-                conditions: Vec::new(),
-                target: String::new(),
-                timings: serde_json::Value::Null,
+                ..Event::about(
+                    EventKind::Restarted,
+                    (panel, mode),
+                    name,
+                    incident,
+                    jiff::Timestamp::now(),
+                )
             })
         })
         .collect()

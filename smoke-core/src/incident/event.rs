@@ -66,6 +66,37 @@ pub struct Event {
 }
 
 impl Event {
+    /// An event about an open incident, with what the incident itself knows; the caller adds
+    /// what the tick saw (status, conditions, timings).
+    pub fn about(
+        kind: EventKind,
+        (panel, mode): (&str, &str),
+        probe: &str,
+        incident: &super::Incident,
+        at: jiff::Timestamp,
+    ) -> Event {
+        Event {
+            event: kind,
+            panel: panel.to_string(),
+            mode: mode.to_string(),
+            probe: probe.to_string(),
+            incident: incident.id.clone(),
+            severity: incident.severity,
+            at,
+            opened_at: incident.opened_at,
+            duration_s: (kind == EventKind::Resolved)
+                .then(|| (at - incident.opened_at).get_seconds()),
+            cause: incident.cause,
+            phase: None,
+            detail: incident.detail.clone(),
+            previous_cause: None,
+            status: None,
+            conditions: Vec::new(),
+            target: String::new(),
+            timings: serde_json::Value::Null,
+        }
+    }
+
     /// "2h 5m" for a duration in seconds.
     pub fn duration_text(&self) -> Option<String> {
         self.duration_s.map(|s| {

@@ -29,16 +29,6 @@ pub fn advance(
             ps.failures = 0;
         }
         let event = |kind, incident: &Incident, previous: Option<String>| Event {
-            event: kind,
-            panel: report.panel.clone(),
-            mode: report.mode.clone(),
-            probe: p.name.clone(),
-            incident: incident.id.clone(),
-            severity: incident.severity,
-            at: now,
-            opened_at: incident.opened_at,
-            duration_s: (kind == EventKind::Resolved)
-                .then(|| (now - incident.opened_at).get_seconds()),
             cause: p.cause,
             phase: p.phase,
             detail: p.detail.clone().unwrap_or_default(),
@@ -47,6 +37,7 @@ pub fn advance(
             conditions: p.conditions.iter().filter(|c| !c.passed).cloned().collect(),
             target: p.target.clone(),
             timings: serde_json::to_value(&p.timings).unwrap_or_default(),
+            ..Event::about(kind, (&report.panel, &report.mode), &p.name, incident, now)
         };
         match (&mut ps.incident, failing) {
             (None, true) if ps.failures >= failure_threshold => {
@@ -97,24 +88,16 @@ pub fn advance(
             }
             if let Some(incident) = ps.incident.take() {
                 events.push(Event {
-                    event: EventKind::Resolved,
-                    panel: report.panel.clone(),
-                    mode: report.mode.clone(),
-                    probe: name.clone(),
-                    incident: incident.id.clone(),
-                    severity: incident.severity,
-                    at: now,
-                    opened_at: incident.opened_at,
-                    duration_s: Some((now - incident.opened_at).get_seconds()),
                     cause: None,
-                    phase: None,
                     detail: "no longer probed: the probe left the panel or its service is gone"
                         .to_string(),
-                    previous_cause: None,
-                    status: None,
-                    conditions: Vec::new(),
-                    target: String::new(),
-                    timings: serde_json::Value::Null,
+                    ..Event::about(
+                        EventKind::Resolved,
+                        (&report.panel, &report.mode),
+                        name,
+                        &incident,
+                        now,
+                    )
                 });
             }
         }
