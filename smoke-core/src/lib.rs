@@ -14,6 +14,7 @@ pub mod outcome;
 pub mod panel;
 pub mod plan;
 pub mod probe;
+pub mod process;
 #[cfg(feature = "http")]
 pub mod remedy;
 pub mod report;

@@ -2,7 +2,6 @@
 
 use crate::http::{call_rpc, Connector};
 use crate::panel::{HttpSpec, Remedy, SERVICE_PLACEHOLDER};
-use std::process::Stdio;
 use std::time::Duration;
 
 /// A service name that may reach a command: a plain name, no path, no spaces.
@@ -29,7 +28,13 @@ pub async fn restart(
         ));
     }
     match remedy {
-        Remedy::Argv(argv) => run_argv(argv, service, timeout).await,
+        Remedy::Argv(argv) => {
+            let argv: Vec<String> = argv
+                .iter()
+                .map(|a| a.replace(SERVICE_PLACEHOLDER, service))
+                .collect();
+            crate::process::run(&argv, timeout).await
+        }
         Remedy::Rpc {
             target,
             method,
@@ -45,56 +50,8 @@ pub async fn restart(
             let result = call_rpc(connector, &endpoint, &spec, timeout)
                 .await
                 .map_err(|f| format!("{method} on {}: {}", spec.target, f.detail))?;
-            Ok(tail(&result.to_string()))
+            Ok(crate::process::tail(&result.to_string()))
         }
-    }
-}
-
-/// Runs the restart command. It is not killed when smoke stops mid-restart (a half-done
-/// restart is worse than a finished one), only when it outlives its own timeout; and its
-/// exit decides, not its pipes, which a child it leaves in the background may hold open.
-async fn run_argv(argv: &[String], service: &str, timeout: Duration) -> Result<String, String> {
-    use tokio::io::AsyncReadExt;
-    let argv: Vec<String> = argv
-        .iter()
-        .map(|a| a.replace(SERVICE_PLACEHOLDER, service))
-        .collect();
-    let mut child = tokio::process::Command::new(&argv[0])
-        .args(&argv[1..])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(false)
-        .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", argv[0]))?;
-    let (mut stdout, mut stderr) = (child.stdout.take(), child.stderr.take());
-    let status = match tokio::time::timeout(timeout, child.wait()).await {
-        Ok(status) => status.map_err(|e| format!("{}: {e}", argv[0]))?,
-        Err(_) => {
-            let _ = child.kill().await;
-            return Err(format!(
-                "{} did not finish within {}",
-                argv[0],
-                crate::units::format_duration(timeout)
-            ));
-        }
-    };
-    // What it said, as far as it is there to read at once.
-    let mut said = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_millis(200), async {
-        if let Some(out) = stdout.as_mut() {
-            let _ = out.read_to_end(&mut said).await;
-        }
-        if let Some(err) = stderr.as_mut() {
-            let _ = err.read_to_end(&mut said).await;
-        }
-    })
-    .await;
-    let said = tail(&String::from_utf8_lossy(&said));
-    if status.success() {
-        Ok(said)
-    } else {
-        Err(format!("{} exited with {status}: {said}", argv[0]))
     }
 }
 
@@ -108,13 +65,6 @@ fn fill_json(v: &serde_json::Value, service: &str) -> serde_json::Value {
             .collect(),
         other => other.clone(),
     }
-}
-
-/// The last 300 characters, on one line.
-fn tail(text: &str) -> String {
-    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let n = one_line.chars().count();
-    one_line.chars().skip(n.saturating_sub(300)).collect()
 }
 
 #[cfg(test)]
