@@ -6,16 +6,19 @@ mod common;
 use smoke_sim::bench::{render, run, BenchOptions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_bench_measures_both_scenarios_and_prints_a_row_each() {
+async fn the_bench_measures_every_scenario_and_prints_a_row_each() {
     let opts = BenchOptions {
         exe: env!("CARGO_BIN_EXE_smoke-internal").into(),
         herodemo: common::herodemo_panel(),
         runs: 2,
         probes: 40,
         sockets: 4,
+        failing: 30,
     };
     let scenarios = run(&opts).await.unwrap();
-    assert_eq!(scenarios.len(), 2);
+    assert_eq!(scenarios.len(), 3);
+    assert_eq!(scenarios[2].probes, 30);
+    assert!(scenarios[2].samples.iter().all(|s| s.exit == 2));
     let generated = &scenarios[1];
     assert_eq!(generated.probes, 40);
     assert_eq!(generated.samples.len(), 2);
@@ -26,4 +29,5 @@ async fn the_bench_measures_both_scenarios_and_prints_a_row_each() {
     let table = render(&scenarios);
     assert!(table.lines().nth(1).unwrap().starts_with("herodemo"));
     assert!(table.lines().nth(2).unwrap().starts_with("generated"));
+    assert!(table.lines().nth(3).unwrap().starts_with("failing"));
 }

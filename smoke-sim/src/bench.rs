@@ -20,6 +20,8 @@ pub struct BenchOptions {
     pub probes: usize,
     /// Sockets (services) the generated panel spreads over.
     pub sockets: usize,
+    /// Stale sockets for the failing scenario, one failing probe and one incident each (0: none).
+    pub failing: usize,
 }
 
 /// One run of the binary.
@@ -44,8 +46,8 @@ pub struct Scenario {
     pub samples: Vec<Sample>,
 }
 
-/// Runs both scenarios: the herodemo panel on the simulated herodemo, and a generated panel of
-/// `probes` probes over `sockets` generic services.
+/// Runs the scenarios: the herodemo panel on the simulated herodemo, a generated panel of
+/// `probes` probes over `sockets` generic services, and `failing` probes that all fail at once.
 pub async fn run(opts: &BenchOptions) -> io::Result<Vec<Scenario>> {
     let work = tempfile::tempdir()?;
     let herodemo = Deployment::start().await?;
@@ -60,7 +62,61 @@ pub async fn run(opts: &BenchOptions) -> io::Result<Vec<Scenario>> {
     let panel = work.path().join("generated.toml");
     std::fs::write(&panel, generated_panel(opts.probes, opts.sockets))?;
     let generated = scenario("generated", &opts.exe, &panel, &wide, opts.runs).await?;
-    Ok(vec![hero, generated])
+    let mut scenarios = vec![hero, generated];
+    if opts.failing > 0 {
+        scenarios.push(failing(opts, work.path()).await?);
+    }
+    Ok(scenarios)
+}
+
+/// Every probe fails at connect and opens an incident that the log sink tells: the cost of a
+/// bad day, when the loop must stay fast. Each run starts from an empty state folder, so each
+/// opens them all.
+async fn failing(opts: &BenchOptions, work: &Path) -> io::Result<Scenario> {
+    let sockets = work.join("stale");
+    stale_sockets(&sockets, opts.failing)?;
+    let panel = work.join("failing.toml");
+    std::fs::write(&panel, FAILING_PANEL)?;
+    let mut samples = Vec::new();
+    for i in 0..=opts.runs.min(FAILING_RUNS) {
+        let (sample, report) = run_once(&opts.exe, &panel, &sockets).await?;
+        let failed = report["probes"].as_array().map_or(0, Vec::len);
+        if sample.exit != 2 || failed != opts.failing {
+            return Err(io::Error::other(format!(
+                "failing: smoke-internal exited {} with {failed} probes, not 2 with {}",
+                sample.exit, opts.failing
+            )));
+        }
+        if i > 0 {
+            samples.push(sample);
+        }
+    }
+    Ok(Scenario {
+        name: "failing".to_string(),
+        probes: opts.failing,
+        sockets: opts.failing,
+        samples,
+    })
+}
+
+/// Runs of the failing scenario at most: each is a second or so.
+const FAILING_RUNS: usize = 5;
+
+const FAILING_PANEL: &str =
+    "[panel]\nname = \"failing\"\ntimeout = \"5s\"\n\n[defaults]\nretries = 0\n\n\
+[[probe]]\nname = \"health-{service}\"\nfor_each = \"service\"\ntarget = \"{service}/rpc\"\n\
+get = \"/health\"\nexpect = [\"status == 200\"]\n";
+
+/// `n` services whose `rpc.sock` nobody listens on (bound, then closed: the file stays).
+pub fn stale_sockets(dir: &Path, n: usize) -> io::Result<()> {
+    for i in 0..n {
+        let service = dir.join(format!("svc{i:05}"));
+        std::fs::create_dir_all(&service)?;
+        drop(std::os::unix::net::UnixListener::bind(
+            service.join("rpc.sock"),
+        )?);
+    }
+    Ok(())
 }
 
 async fn scenario(

@@ -3,6 +3,7 @@
 use super::event::{Event, EventKind};
 use super::state::{Incident, State};
 use crate::outcome::{Outcome, ProbeReport, RunReport};
+use std::collections::HashSet;
 use std::time::Duration;
 
 /// Counts the tick into the state and says what happened. Each probe's report carries its
@@ -82,8 +83,9 @@ pub fn advance(
         }
     }
     if complete {
+        let seen: HashSet<&str> = report.probes.iter().map(|p| p.name.as_str()).collect();
         for (name, ps) in state.probes.iter_mut() {
-            if report.probes.iter().any(|p| &p.name == name) {
+            if seen.contains(name.as_str()) {
                 continue;
             }
             if let Some(incident) = ps.incident.take() {
@@ -101,9 +103,9 @@ pub fn advance(
                 });
             }
         }
-        state.probes.retain(|name, ps| {
-            ps.incident.is_some() || report.probes.iter().any(|p| &p.name == name)
-        });
+        state
+            .probes
+            .retain(|name, ps| ps.incident.is_some() || seen.contains(name.as_str()));
     }
     events
 }

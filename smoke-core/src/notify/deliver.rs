@@ -11,8 +11,9 @@ use super::webhook::Webhook;
 use super::{OpenIncident, Sink};
 use crate::incident::{Delivery, Event, EventKind, State, StateDir};
 use crate::panel::{Mode, NotifyKind, Panel};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 /// Tries per delivery within one tick; the pause before retry n is n times this.
@@ -119,17 +120,36 @@ impl Notifier {
     }
 
     /// Owes each event to every sink that wants it. A `firing` word replaces one not yet sent
-    /// for the same incident: only the latest matters.
+    /// for the same incident: only the latest matters. One pass over the outbox, however many
+    /// events: a tick of thousands of failing probes stays linear.
     pub fn enqueue(&self, state: &mut State, events: &[Event]) {
-        for event in events {
+        // The last firing word per incident in this batch is the one kept.
+        let last_firing: HashMap<&str, usize> = events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.event == EventKind::Firing)
+            .map(|(i, e)| (e.incident.as_str(), i))
+            .collect();
+        if !last_firing.is_empty() {
+            let replaces: HashSet<&str> = self
+                .sinks
+                .iter()
+                .filter(|s| s.wants(EventKind::Firing))
+                .map(|s| s.name())
+                .collect();
+            state.outbox.retain(|d| {
+                !(d.event.event == EventKind::Firing
+                    && replaces.contains(d.sink.as_str())
+                    && last_firing.contains_key(d.event.incident.as_str()))
+            });
+        }
+        for (i, event) in events.iter().enumerate() {
+            if event.event == EventKind::Firing
+                && last_firing.get(event.incident.as_str()) != Some(&i)
+            {
+                continue;
+            }
             for sink in self.sinks.iter().filter(|s| s.wants(event.event)) {
-                if event.event == EventKind::Firing {
-                    state.outbox.retain(|d| {
-                        !(d.sink == sink.name()
-                            && d.event.event == EventKind::Firing
-                            && d.event.incident == event.incident)
-                    });
-                }
                 state.outbox.push(Delivery {
                     sink: sink.name().to_string(),
                     event: event.clone(),
@@ -204,57 +224,116 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<&mut State>) -> O
         ));
     }
     store_handles(shared, dir, &name, &handles).await;
-    loop {
-        let next = {
-            let state = shared.lock().await;
-            state
-                .outbox
-                .iter()
-                .position(|d| d.sink == name)
-                .map(|i| state.outbox[i].clone())
-        };
-        // Nothing more owed: done, with nothing to report.
-        let delivery = next?;
+    // This sink's deliveries in order. Nothing is enqueued during a flush and other sinks touch
+    // only their own, so the first `delivered` of this sink's entries are always the ones sent.
+    let owed: Vec<Delivery> = {
+        let state = shared.lock().await;
+        state
+            .outbox
+            .iter()
+            .filter(|d| d.sink == name)
+            .cloned()
+            .collect()
+    };
+    let mut done = Progress {
+        delivered: 0,
+        saved_at: Instant::now(),
+    };
+    for delivery in owed {
         let mut last = String::new();
-        let mut done = false;
+        let mut ok = false;
         let tries = if sink.retry_at_once(delivery.event.event) {
             TRIES_PER_TICK
         } else {
             1
         };
+        let before = handles.get(&delivery.event.incident).copied();
         for attempt in 0..tries {
             if attempt > 0 {
                 tokio::time::sleep(RETRY_PAUSE * attempt).await;
             }
             match sink.deliver(&delivery.event, &mut handles).await {
                 Ok(()) => {
-                    done = true;
+                    ok = true;
                     break;
                 }
                 Err(e) => last = e,
             }
         }
-        let mut state = shared.lock().await;
-        state.handles.insert(name.clone(), handles.clone());
-        let i = state
-            .outbox
-            .iter()
-            .position(|d| d.sink == name && d.event == delivery.event)?;
-        if done {
-            state.outbox.remove(i);
-        } else {
-            let d = &mut state.outbox[i];
-            d.attempts += tries;
-            d.last_error = Some(last.clone());
+        if ok {
+            done.delivered += 1;
+            // A new handle (a forge issue made) is saved at once; the rest in groups, so a
+            // kill repeats at most SAVE_EVERY of deliveries and never loses one.
+            if handles.get(&delivery.event.incident).copied() != before
+                || done.saved_at.elapsed() >= SAVE_EVERY
+            {
+                if let Err(e) = done.commit(shared, dir, &name, &handles, None).await {
+                    return Some(e);
+                }
+            }
+            continue;
         }
-        if let Err(e) = dir.save(&state) {
+        let failed = Failed {
+            tries,
+            error: last.clone(),
+        };
+        if let Err(e) = done
+            .commit(shared, dir, &name, &handles, Some(failed))
+            .await
+        {
             return Some(e);
         }
-        if !done {
-            return Some(format!(
-                "{name}: {last}; kept, to try again on a later tick"
-            ));
+        return Some(format!(
+            "{name}: {last}; kept, to try again on a later tick"
+        ));
+    }
+    done.commit(shared, dir, &name, &handles, None).await.err()
+}
+
+/// How long deliveries may go unsaved: the most a kill can make a sink hear twice.
+const SAVE_EVERY: Duration = Duration::from_millis(250);
+
+/// Deliveries made since the state was last saved.
+struct Progress {
+    delivered: usize,
+    saved_at: Instant,
+}
+
+/// A delivery that did not go through this tick.
+struct Failed {
+    tries: u32,
+    error: String,
+}
+
+impl Progress {
+    /// Drops the delivered entries from the outbox, marks the failed one, saves.
+    async fn commit(
+        &mut self,
+        shared: &Mutex<&mut State>,
+        dir: &StateDir,
+        name: &str,
+        handles: &BTreeMap<String, u64>,
+        failed: Option<Failed>,
+    ) -> Result<(), String> {
+        let mut state = shared.lock().await;
+        state.handles.insert(name.to_string(), handles.clone());
+        let mut drop = self.delivered;
+        state.outbox.retain(|d| {
+            if drop > 0 && d.sink == name {
+                drop -= 1;
+                return false;
+            }
+            true
+        });
+        if let Some(failed) = failed {
+            if let Some(d) = state.outbox.iter_mut().find(|d| d.sink == name) {
+                d.attempts += failed.tries;
+                d.last_error = Some(failed.error);
+            }
         }
+        self.delivered = 0;
+        self.saved_at = Instant::now();
+        dir.save(&state)
     }
 }
 
@@ -262,7 +341,7 @@ async fn store_handles(
     shared: &Mutex<&mut State>,
     dir: &StateDir,
     name: &str,
-    handles: &std::collections::BTreeMap<String, u64>,
+    handles: &BTreeMap<String, u64>,
 ) {
     let mut state = shared.lock().await;
     if state.handles.get(name) != Some(handles) {

@@ -6,7 +6,7 @@ use super::http::send;
 use super::{OpenIncident, Sink};
 use crate::incident::{Event, EventKind};
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use tokio::sync::Mutex;
 
 pub struct Forge {
@@ -274,10 +274,18 @@ impl Sink for Forge {
         handles: &mut BTreeMap<String, u64>,
     ) -> Result<(), String> {
         let issues = self.open_issues().await?;
+        // Sets, not scans: a reconcile over thousands of incidents and issues stays linear.
+        let open_ids: HashSet<&str> = open.iter().map(|o| o.id.as_str()).collect();
+        let pending: HashSet<&str> = pending.iter().map(String::as_str).collect();
+        let listed: HashSet<u64> = issues.iter().map(|(n, _, _)| *n).collect();
+        let mut by_probe: HashMap<&str, u64> = HashMap::new();
+        for (n, probe, _) in &issues {
+            by_probe.entry(probe.as_str()).or_insert(*n);
+        }
         // An issue made for an incident we still know of, before a crash kept its number from
         // the state: adopted by the incident its marker names.
         for (n, _, id) in &issues {
-            let known = open.iter().any(|o| &o.id == id) || pending.contains(id);
+            let known = open_ids.contains(id.as_str()) || pending.contains(id.as_str());
             if known && !handles.contains_key(id) {
                 handles.insert(id.clone(), *n);
             }
@@ -285,7 +293,7 @@ impl Sink for Forge {
         for incident in open {
             match handles.get(&incident.id) {
                 // Ours and still open: nothing to do.
-                Some(n) if issues.iter().any(|(m, _, _)| m == n) => {}
+                Some(n) if listed.contains(n) => {}
                 // Not in the list: closed by a person while the probe still fails (open it
                 // again), deleted (forget it: the next event opens a new one), or only stripped
                 // of its label (leave it be).
@@ -308,16 +316,21 @@ impl Sink for Forge {
                 },
                 // An open issue of this probe from a state we no longer have: carry on in it.
                 None => {
-                    if let Some((n, _, _)) = issues.iter().find(|(_, p, _)| *p == incident.probe) {
+                    if let Some(n) = by_probe.get(incident.probe.as_str()) {
                         handles.insert(incident.id.clone(), *n);
                     }
                 }
             }
         }
+        let open_probes: HashSet<&str> = open.iter().map(|o| o.probe.as_str()).collect();
+        let owed_numbers: HashSet<u64> = handles
+            .iter()
+            .filter(|(i, _)| pending.contains(i.as_str()))
+            .map(|(_, n)| *n)
+            .collect();
         for (n, probe, id) in &issues {
-            let open_here = open.iter().any(|o| &o.probe == probe);
-            let owed =
-                pending.contains(id) || handles.iter().any(|(i, m)| m == n && pending.contains(i));
+            let open_here = open_probes.contains(probe.as_str());
+            let owed = pending.contains(id.as_str()) || owed_numbers.contains(n);
             if !open_here && !owed {
                 self.comment(
                     *n,

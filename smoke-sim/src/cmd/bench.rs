@@ -1,5 +1,5 @@
 //! `smoke-sim bench`: prints what one `smoke-internal run` costs, for the herodemo panel and for
-//! a generated wide panel.
+//! a generated wide panel, and for a panel whose every probe fails.
 
 use anyhow::Context as _;
 use smoke_sim::bench::{render, run, BenchOptions};
@@ -22,6 +22,9 @@ pub struct Args {
     /// Sockets the generated panel spreads over.
     #[arg(long, default_value_t = 100)]
     sockets: usize,
+    /// Stale sockets for the failing scenario (every probe fails, every incident opens); 0 skips it.
+    #[arg(long, default_value_t = 10_000)]
+    failing: usize,
 }
 
 pub async fn main(args: Args) -> anyhow::Result<()> {
@@ -40,6 +43,7 @@ pub async fn main(args: Args) -> anyhow::Result<()> {
         runs: args.runs.max(1),
         probes: args.probes,
         sockets: args.sockets,
+        failing: args.failing,
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
