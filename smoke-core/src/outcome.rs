@@ -168,6 +168,10 @@ pub struct ConditionResult {
     pub soft: bool,
 }
 
+/// The most chars a failure's detail keeps in a report. A service's error message can be
+/// megabytes, and the detail is kept in the state, the history, the results log and every sink.
+pub const DETAIL_LIMIT: usize = 1024;
+
 /// Everything a probe reports for one tick.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ProbeReport {
@@ -237,7 +241,7 @@ impl ProbeReport {
         };
         self.cause = Some(failure.cause);
         self.phase = failure.phase;
-        self.detail = Some(failure.detail);
+        self.detail = Some(crate::condition::cut_to(&failure.detail, DETAIL_LIMIT));
     }
 
     /// The failure this report carries, if any.
@@ -265,5 +269,22 @@ pub struct RunReport {
 impl RunReport {
     pub fn count(&self, outcome: Outcome) -> usize {
         self.probes.iter().filter(|p| p.outcome == outcome).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_megabyte_error_message_is_cut_to_the_detail_limit_and_says_so() {
+        let mut r = ProbeReport::new("biz");
+        r.fail(Failure::new(Cause::Rpc, "é".repeat(1 << 20)));
+        let detail = r.detail.unwrap();
+        assert_eq!(detail.chars().count(), DETAIL_LIMIT);
+        assert!(detail.ends_with('…'));
+        let mut short = ProbeReport::new("biz");
+        short.fail(Failure::new(Cause::Rpc, "JSON-RPC error -32000: boom"));
+        assert_eq!(short.detail.as_deref(), Some("JSON-RPC error -32000: boom"));
     }
 }

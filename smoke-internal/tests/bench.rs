@@ -31,3 +31,23 @@ async fn the_bench_measures_every_scenario_and_prints_a_row_each() {
     assert!(table.lines().nth(2).unwrap().starts_with("generated"));
     assert!(table.lines().nth(3).unwrap().starts_with("failing"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_soak_samples_a_loop_over_a_long_history_and_its_page_stays_capped() {
+    let opts = smoke_sim::soak::SoakOptions {
+        exe: env!("CARGO_BIN_EXE_smoke-internal").into(),
+        panel: common::herodemo_panel(),
+        prefill: 600,
+        run_for: std::time::Duration::from_secs(4),
+        sample_every: std::time::Duration::from_secs(1),
+    };
+    let samples = smoke_sim::soak::run(&opts).await.unwrap();
+    assert!(samples.len() >= 3, "{samples:?}");
+    for s in &samples {
+        assert!(s.rss_kib > 0 && s.status_bytes > 0, "{s:?}");
+        // 600 ticks of history: the strip shows the latest 288.
+        assert_eq!(s.cells, smoke_core::report::STRIP_CELLS, "{s:?}");
+    }
+    let table = smoke_sim::soak::render(&samples);
+    assert_eq!(table.lines().count(), samples.len() + 1, "{table}");
+}

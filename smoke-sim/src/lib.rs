@@ -26,6 +26,7 @@ mod photo;
 mod prefixed;
 mod router;
 mod services;
+pub mod soak;
 mod world;
 
 pub use certs::PUBLIC_HOST;

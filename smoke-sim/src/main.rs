@@ -24,6 +24,8 @@ enum Command {
     Demo(cmd::demo::Args),
     /// Measure a panel run: wall time, CPU time and peak memory of smoke-internal.
     Bench(cmd::bench::Args),
+    /// Measure the loop over a long run: its memory and status page, from a prefilled history.
+    Soak(cmd::soak::Args),
     /// A stand-in for the hero_proc command: `proc service restart NAME` restarts a simulated
     /// service (clearing its faults unless restarts are set not to help).
     Proc(cmd::proc::Args),
@@ -39,6 +41,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(args) => cmd::serve::run(args).await,
         Command::Demo(args) => cmd::demo::run(args).await,
         Command::Bench(args) => cmd::bench::main(args).await,
+        Command::Soak(args) => cmd::soak::main(args).await,
         Command::Proc(args) => cmd::proc::run(args).await,
     }
 }

@@ -38,6 +38,8 @@ mod value;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use value::cut_to;
+
 use std::fmt;
 
 use crate::observation::Observation;

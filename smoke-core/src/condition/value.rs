@@ -260,10 +260,16 @@ fn quote_cut(s: &str) -> String {
 
 /// Cuts to [`GOT_LIMIT`] chars, ending with "…" when anything was dropped.
 pub(crate) fn cut(s: &str) -> String {
-    if s.chars().count() <= GOT_LIMIT {
+    cut_to(s, GOT_LIMIT)
+}
+
+/// Cuts to `max` chars (at least 1), ending with "…" when anything was dropped.
+pub(crate) fn cut_to(s: &str, max: usize) -> String {
+    let max = max.max(1);
+    if s.chars().nth(max).is_none() {
         return s.to_string();
     }
-    let mut out: String = s.chars().take(GOT_LIMIT - 1).collect();
+    let mut out: String = s.chars().take(max - 1).collect();
     out.push('…');
     out
 }

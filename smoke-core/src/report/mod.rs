@@ -12,7 +12,7 @@ pub use json::json;
 pub use junit::junit;
 pub use nagios::nagios;
 pub use prometheus::{prometheus, CONTENT_TYPE as PROMETHEUS_CONTENT_TYPE};
-pub use status::{status_html, status_json};
+pub use status::{status_html, status_json, STRIP_CELLS};
 
 use crate::outcome::RunReport;
 

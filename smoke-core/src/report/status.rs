@@ -14,6 +14,9 @@ use std::fmt::Write;
 
 /// How far back the strip of ticks reaches.
 const STRIP: SignedDuration = SignedDuration::from_hours(24);
+/// The most cells a strip shows (24 h of 5-minute ticks): with faster ticks the page shows the
+/// latest ones, so its size does not grow with the tick rate.
+pub const STRIP_CELLS: usize = 288;
 
 /// What both renderings show, gathered once.
 struct Page<'a> {
@@ -76,6 +79,8 @@ fn page<'a>(report: Option<&RunReport>, history: &History, state: Option<&'a Sta
                 let start = end.checked_sub(STRIP).unwrap_or(Timestamp::MIN);
                 ticks.retain(|e| e.at > start);
             }
+            let over = ticks.len().saturating_sub(STRIP_CELLS);
+            ticks.drain(..over);
             Row {
                 name,
                 outcome: latest.outcome,
@@ -191,7 +196,7 @@ pub fn status_html(
         }
         None => out.push_str("no tick yet"),
     }
-    out.push_str("</p></header>\n<main>\n<h2>Probes</h2>\n<table>\n<thead><tr><th>probe</th><th>state</th><th>cause</th><th>since</th><th>last 24 h</th></tr></thead>\n<tbody>\n");
+    out.push_str("</p></header>\n<main>\n<h2>Probes</h2>\n<table>\n<thead><tr><th>probe</th><th>state</th><th>cause</th><th>since</th><th>recent ticks</th></tr></thead>\n<tbody>\n");
     for r in &page.rows {
         let state = r.outcome.as_str();
         let _ = write!(
@@ -364,6 +369,27 @@ mod tests {
         assert_eq!(row.matches("<span class=\"cell ").count(), 288);
         assert!(row.contains("<span class=\"cell ok\" title=\"2025-06-15 15:06:40 UTC: ok\">"));
         assert!(!html.contains("<script"));
+    }
+
+    #[test]
+    fn an_hour_of_one_second_ticks_shows_the_latest_cells_and_the_page_stays_small() {
+        let mut h = History::new(2_000);
+        for i in (1..=3_600).rev() {
+            let mut tick = fixture::report();
+            tick.started_at = Timestamp::from_second(fixture::STARTED - i).unwrap();
+            h.push(&tick);
+        }
+        let report = fixture::report();
+        let html = status_html(Some(&report), &h, Some(&state()), &links);
+        for row in html.split("<tr data-probe=").skip(1) {
+            let row = row.split("</tr>").next().unwrap();
+            assert_eq!(row.matches("<span class=\"cell ").count(), STRIP_CELLS);
+        }
+        assert!(html.len() < 200_000, "{} bytes", html.len());
+        let json = status_json(Some(&report), &h, Some(&state()));
+        for p in json["probes"].as_array().unwrap() {
+            assert_eq!(p["history"].as_array().unwrap().len(), STRIP_CELLS);
+        }
     }
 
     #[test]
