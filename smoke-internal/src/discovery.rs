@@ -1,4 +1,6 @@
-//! Which services live in the socket folder: a folder with at least one `.sock` in it.
+//! Which services live in the socket folder: a folder with at least one `.sock` in it. Every such
+//! folder is listed, whatever its name: the plan holds names to the service naming and says
+//! which it skipped, rather than hide a folder it cannot use.
 
 use std::path::Path;
 
@@ -14,7 +16,7 @@ pub fn scan_services(socket_dir: &Path) -> Result<Vec<String>, String> {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .filter(|e| has_socket(&e.path()))
-        .filter_map(|e| e.file_name().into_string().ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     services.sort();
     Ok(services)
