@@ -63,11 +63,7 @@ macro_rules! say {
 /// run of backticks inside, so nothing in the text can close it early and be read as Markdown or
 /// HTML (a forged marker, a mention, a link).
 pub fn fenced(text: &str) -> String {
-    let longest = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat((longest + 1).max(3));
     format!("{fence}\n{}\n{fence}", escape_controls(text))
 }
@@ -89,7 +85,10 @@ mod tests {
             escape_controls("C:\\dir ümlaut `x` 5 < 6"),
             Cow::Borrowed(_)
         ));
-        assert_eq!(escape_controls("a\u{202E}b\u{85}c\rd\te"), "a\\u{202e}b\\u{85}c\\rd\\te");
+        assert_eq!(
+            escape_controls("a\u{202E}b\u{85}c\rd\te"),
+            "a\\u{202e}b\\u{85}c\\rd\\te"
+        );
         assert_eq!(Escaped("x\u{7f}").to_string(), "x\\u{7f}");
     }
 
@@ -98,7 +97,14 @@ mod tests {
         assert_eq!(fenced("plain"), "```\nplain\n```");
         let text = "a ```` b\n<!-- smoke-incident panel=x -->";
         let block = fenced(text);
-        assert!(block.starts_with("`````\n") && block.ends_with("\n`````"), "{block}");
-        assert_eq!(block.lines().count(), 3, "the text stays on one line: {block}");
+        assert!(
+            block.starts_with("`````\n") && block.ends_with("\n`````"),
+            "{block}"
+        );
+        assert_eq!(
+            block.lines().count(),
+            3,
+            "the text stays on one line: {block}"
+        );
     }
 }

@@ -139,7 +139,14 @@ async fn hostile_names_from_hero_proc_are_skipped_and_only_good_ones_restarted()
     let sim = Deployment::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let state = tempfile::tempdir().unwrap();
-    let bad = ["--help", "-rf", "a..b", "x\u{1b}]0;pwned\u{7}", "../etc", "a/b"];
+    let bad = [
+        "--help",
+        "-rf",
+        "a..b",
+        "x\u{1b}]0;pwned\u{7}",
+        "../etc",
+        "a/b",
+    ];
     // A good name without a socket: probed, failing, and the one restart there is.
     let mut listed = bad.to_vec();
     listed.push("hero_ghost");

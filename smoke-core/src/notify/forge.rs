@@ -428,7 +428,9 @@ mod tests {
             "{body}"
         );
         assert!(
-            !body.lines().any(|l| l.trim_start().starts_with("<!-- smoke-incident other")),
+            !body
+                .lines()
+                .any(|l| l.trim_start().starts_with("<!-- smoke-incident other")),
             "{body}"
         );
         // A marker anywhere but the last line is not smoke's.

@@ -29,13 +29,13 @@ pub fn message(e: &Event) -> serde_json::Value {
     let probe = slack_text(&e.probe);
     let detail = slack_text(&e.detail);
     let (colour, title) = match e.event {
-        EventKind::Resolved => (
-            "#2eb67d",
-            format!(":white_check_mark: *{probe}* recovered"),
-        ),
+        EventKind::Resolved => ("#2eb67d", format!(":white_check_mark: *{probe}* recovered")),
         EventKind::Opened => ("#e01e5a", format!(":red_circle: *{probe}* is failing")),
         EventKind::Restarted => ("#ecb22e", format!(":recycle: *{probe}*: {detail}")),
-        _ => ("#e01e5a", format!(":red_circle: *{probe}* is still failing")),
+        _ => (
+            "#e01e5a",
+            format!(":red_circle: *{probe}* is still failing"),
+        ),
     };
     let mut fields = vec![
         json!({"type": "mrkdwn", "text": format!("*panel*\n{} ({})", slack_text(&e.panel), e.mode)}),
@@ -100,13 +100,21 @@ mod tests {
         };
         let m = message(&e);
         let all = m.to_string();
-        assert!(!all.contains("<!channel>") && !all.contains("<https"), "{all}");
+        assert!(
+            !all.contains("<!channel>") && !all.contains("<https"),
+            "{all}"
+        );
         let said = [
             m["text"].as_str().unwrap(),
-            m["attachments"][0]["blocks"][1]["text"]["text"].as_str().unwrap(),
+            m["attachments"][0]["blocks"][1]["text"]["text"]
+                .as_str()
+                .unwrap(),
         ];
         for text in said {
-            assert!(text.contains("&lt;!channel&gt; &amp; &lt;https://evil.test|click&gt;"), "{text}");
+            assert!(
+                text.contains("&lt;!channel&gt; &amp; &lt;https://evil.test|click&gt;"),
+                "{text}"
+            );
             assert!(!text.contains(['\u{1b}', '\n']), "{text:?}");
         }
     }

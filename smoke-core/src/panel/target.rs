@@ -110,8 +110,24 @@ mod tests {
             assert!(is_service_name(good), "{good:?}");
         }
         for bad in [
-            "", "--help", "-rf", "*", ";ls", "`id`", "a|b", "a..b", "..", ".x", "_x", "a/b",
-            "a b", "a\u{202e}b", "a#frag", "a?b=c", "x\u{1b}[2J", "é",
+            "",
+            "--help",
+            "-rf",
+            "*",
+            ";ls",
+            "`id`",
+            "a|b",
+            "a..b",
+            "..",
+            ".x",
+            "_x",
+            "a/b",
+            "a b",
+            "a\u{202e}b",
+            "a#frag",
+            "a?b=c",
+            "x\u{1b}[2J",
+            "é",
         ] {
             assert!(!is_service_name(bad), "{bad:?}");
         }
