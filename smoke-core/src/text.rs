@@ -73,7 +73,7 @@ mod tests {
     use super::*;
 
     /// What the issue reproduced: a title set, the screen cleared, a line forged.
-    pub const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\nforged line";
+    const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\nforged line";
 
     #[test]
     fn controls_are_written_out_and_plain_text_is_untouched() {

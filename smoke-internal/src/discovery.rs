@@ -33,6 +33,7 @@ fn has_socket(dir: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::ffi::OsStrExt;
 
     #[test]
     fn a_service_is_a_folder_with_a_socket() {
@@ -43,6 +44,14 @@ mod tests {
         }
         std::fs::write(dir.path().join("stray.sock"), b"").unwrap();
         assert_eq!(scan_services(dir.path()).unwrap(), ["a", "b"]);
+        // A name that is not even UTF-8 is still listed, so the plan can say it skipped it.
+        let odd = std::ffi::OsStr::from_bytes(b"odd\xff");
+        std::fs::create_dir(dir.path().join(odd)).unwrap();
+        std::fs::write(dir.path().join(odd).join("rpc.sock"), b"").unwrap();
+        assert_eq!(
+            scan_services(dir.path()).unwrap(),
+            ["a", "b", "odd\u{FFFD}"]
+        );
         let missing = scan_services(&dir.path().join("nope")).unwrap_err();
         assert!(
             missing.contains("cannot read the socket folder"),
