@@ -20,6 +20,7 @@ pub mod remedy;
 pub mod report;
 pub mod results_log;
 pub mod runner;
+pub mod text;
 pub mod units;
 
 #[cfg(feature = "http")]

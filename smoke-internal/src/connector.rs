@@ -106,7 +106,7 @@ impl Connector for UnixConnector {
         if let Ok(list) = &mut found {
             let missing: Vec<String> = supervised
                 .into_iter()
-                .filter(|s| !list.contains(s) && smoke_core::remedy::valid_service(s))
+                .filter(|s| !list.contains(s))
                 .collect();
             list.extend(missing.iter().cloned());
             list.sort();

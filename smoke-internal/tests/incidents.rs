@@ -132,7 +132,7 @@ async fn a_fault_held_for_five_ticks_is_one_issue_one_message_one_alert_and_heal
         issue.body
     );
     assert!(
-        issue.body.contains("`len(result) > 0`: got `0`"),
+        issue.body.contains("`len(result) > 0` got:\n\n```\n0\n```"),
         "{}",
         issue.body
     );

@@ -254,6 +254,12 @@ impl Deployment {
         self.world.active()
     }
 
+    /// Makes hero_proc's `service.list` name these too, as they are (no socket is made for
+    /// them): for the names a supervisor should never have sent.
+    pub fn also_list(&self, names: &[&str]) {
+        self.world.also_list(names);
+    }
+
     /// Every service's name, sorted.
     pub fn services(&self) -> Vec<String> {
         self.world.services().to_vec()

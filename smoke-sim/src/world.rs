@@ -17,6 +17,9 @@ pub struct World {
     /// The services restarted through hero_proc, in order.
     restarts: Mutex<Vec<String>>,
     services: Vec<String>,
+    /// Names hero_proc lists beside the deployment's services, with no socket of their own:
+    /// what a confused or hostile supervisor may say.
+    also_listed: Mutex<Vec<String>>,
     photos: Photos,
 }
 
@@ -29,6 +32,7 @@ impl World {
             restart_helps: AtomicBool::new(true),
             restarts: Mutex::new(Vec::new()),
             services,
+            also_listed: Mutex::new(Vec::new()),
             photos,
         }
     }
@@ -110,6 +114,26 @@ impl World {
 
     pub fn services(&self) -> &[String] {
         &self.services
+    }
+
+    /// What hero_proc's `service.list` names: the services, then whatever it was told to add.
+    pub fn listed(&self) -> Vec<String> {
+        let mut names = self.services.clone();
+        names.extend(
+            self.also_listed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .cloned(),
+        );
+        names
+    }
+
+    pub fn also_list(&self, names: &[&str]) {
+        self.also_listed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(names.iter().map(|n| n.to_string()));
     }
 
     pub fn photos(&self) -> &Photos {

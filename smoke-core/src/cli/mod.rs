@@ -89,7 +89,14 @@ fn check(panel: &Panel, mode: Mode) -> Result<u8, String> {
 async fn list(panel: &Panel, side: &dyn Side, args: &PanelArgs) -> Result<u8, String> {
     let mut out = std::io::stdout().lock();
     for p in side.plan(panel, &args.only).await {
-        let _ = writeln!(out, "{}\t{}\t{}", p.probe.info().name, p.what, p.place);
+        // `place` can quote the supervisor's error when the services could not be listed.
+        let _ = writeln!(
+            out,
+            "{}\t{}\t{}",
+            p.probe.info().name,
+            p.what,
+            crate::text::Escaped(&p.place)
+        );
     }
     Ok(0)
 }

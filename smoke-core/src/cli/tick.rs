@@ -80,7 +80,7 @@ pub async fn tick_with_state(
     // delivers what this one could not.
     dir.save(&state)?;
     for e in notifier.flush(dir, &mut state).await {
-        eprintln!("smoke: {e}");
+        crate::say!("{e}");
     }
     notifier.beat(report.outcome).await;
     Ok((report, state))
@@ -102,7 +102,7 @@ fn hush(report: &RunReport, events: Vec<Event>) -> Vec<Event> {
         .into_iter()
         .filter(|e| match quiet.get(e.probe.as_str()).copied() {
             Some(why) if e.event != EventKind::Firing => {
-                eprintln!("smoke: quiet ({why}), not told: {}", e.summary());
+                crate::say!("quiet ({why}), not told: {}", e.summary());
                 false
             }
             Some(_) => false,
@@ -132,7 +132,7 @@ async fn repair(
     let mut started = Vec::new();
     for d in decisions {
         match &d.verdict {
-            Verdict::Skip(why) => eprintln!("smoke: restart of {} skipped: {why}", d.service),
+            Verdict::Skip(why) => crate::say!("restart of {} skipped: {why}", d.service),
             Verdict::Go => {
                 // Counted before it runs: the limits hold even if this process dies mid-restart.
                 remedy::record(state, &d.service, jiff::Timestamp::now());
@@ -205,7 +205,7 @@ async fn repair(
             }
             (Ok(_), None) => format!("restarted {}", d.service),
         };
-        eprintln!("smoke: {detail}");
+        crate::say!("{detail}");
         events.extend(restarted_events(
             state,
             &panel.name,

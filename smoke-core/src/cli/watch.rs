@@ -89,7 +89,7 @@ pub async fn watch(
                 };
                 match result {
                     Ok((report, state)) => publish(&live, &panel, &args, report, state),
-                    Err(e) => eprintln!("smoke: tick failed: {e}"),
+                    Err(e) => crate::say!("tick failed: {e}"),
                 }
                 next = schedule(next, panel.every, &mut seed);
             }

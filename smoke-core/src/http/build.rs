@@ -5,7 +5,37 @@ use super::{Connector, HttpProbe};
 use crate::outcome::{Cause, Failure};
 use crate::panel::{Panel, ProbeSpec, Request};
 use crate::plan::{Planned, Side, Unplaced};
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+/// How many skipped names a process remembers having said; past it, it forgets them all and may
+/// say one again: a supervisor inventing names each tick costs a line each, not memory.
+const SKIPPED_REMEMBERED: usize = 1024;
+
+/// The names that are service names ([`crate::panel::is_service_name`]); each other one is said
+/// once on stderr, escaped, and never probed, restarted or put in a URL.
+fn service_names(found: Vec<String>) -> Vec<String> {
+    static SAID: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    found
+        .into_iter()
+        .filter(|name| {
+            if crate::panel::is_service_name(name) {
+                return true;
+            }
+            let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+            if said.len() >= SKIPPED_REMEMBERED {
+                said.clear();
+            }
+            if said.insert(name.clone()) {
+                crate::say!(
+                    "`{name}` skipped: not a service name ({})",
+                    crate::panel::SERVICE_NAME_RULE
+                );
+            }
+            false
+        })
+        .collect()
+}
 
 /// The panel's HTTP probes on this connector's side, `--only` applied.
 pub async fn plan_http(
@@ -16,7 +46,10 @@ pub async fn plan_http(
     let mode = connector.mode();
     let http = |p: &&ProbeSpec| p.runs_in(mode) && p.http().is_some();
     let services = if panel.probes.iter().filter(http).any(|p| p.for_each_service) {
-        connector.services(panel.defaults.timeout).await
+        connector
+            .services(panel.defaults.timeout)
+            .await
+            .map(service_names)
     } else {
         Ok(Vec::new())
     };

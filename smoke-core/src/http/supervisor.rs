@@ -29,7 +29,8 @@ impl HttpSpec {
     }
 }
 
-/// The services hero_proc supervises (`service.list`), sorted, each once.
+/// The names hero_proc lists (`service.list`), sorted, each once, as it sent them: the plan
+/// holds them to the service naming and says which it skipped.
 pub async fn supervised_services(
     connector: &dyn Connector,
     timeout: Duration,
@@ -53,8 +54,6 @@ pub async fn supervised_services(
         .into_iter()
         .flatten()
         .filter_map(|s| s.as_str().or_else(|| s.get("name")?.as_str()))
-        // A name that is not plain can be neither a socket folder nor a URL segment.
-        .filter(|s| crate::panel::Target::parse(&format!("{s}/rpc")).is_ok())
         .map(str::to_string)
         .collect();
     names.sort();

@@ -107,7 +107,7 @@ impl Notifier {
         };
         let body = serde_json::json!({"outcome": outcome.as_str()});
         if let Err(e) = super::http::send("the heartbeat", client.post(&url).json(&body)).await {
-            eprintln!("smoke: {e}");
+            crate::say!("{e}");
         }
     }
 

@@ -5,6 +5,7 @@
 use super::http::send;
 use super::{OpenIncident, Sink};
 use crate::incident::{Event, EventKind};
+use crate::text::{fenced, Escaped};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tokio::sync::Mutex;
@@ -31,11 +32,11 @@ pub fn marker(panel: &str, mode: &str, probe: &str, incident: &str) -> String {
     format!("<!-- smoke-incident panel={panel} mode={mode} probe={probe} incident={incident} -->")
 }
 
-/// (probe, incident) of an issue body carrying this panel's and side's marker.
+/// (probe, incident) of an issue body carrying this panel's and side's marker. Read only where
+/// smoke writes it, the body's last line: what a service said is quoted above it and may look
+/// like a marker itself.
 fn read_marker(body: &str, panel: &str, mode: &str) -> Option<(String, String)> {
-    let line = body
-        .lines()
-        .find(|l| l.trim_start().starts_with("<!-- smoke-incident "))?;
+    let line = body.lines().rev().find(|l| !l.trim().is_empty())?;
     let inner = line
         .trim()
         .strip_prefix("<!-- smoke-incident ")?
@@ -56,9 +57,8 @@ fn opened_body(e: &Event) -> String {
         e.probe, e.mode, e.panel
     );
     b.push_str(&format!(
-        "- cause: `{}`: {}\n",
-        e.cause.map(|c| c.as_str()).unwrap_or("?"),
-        e.detail
+        "- cause: `{}`\n",
+        e.cause.map(|c| c.as_str()).unwrap_or("?")
     ));
     if !e.target.is_empty() {
         b.push_str(&format!("- target: `{}`\n", e.target));
@@ -74,11 +74,10 @@ fn opened_body(e: &Event) -> String {
         let parts: Vec<String> = t.iter().map(|(k, v)| format!("{k} {v}")).collect();
         b.push_str(&format!("- timings: {}\n", parts.join(", ")));
     }
-    if !e.conditions.is_empty() {
-        b.push_str("- failing conditions:\n");
-        for c in &e.conditions {
-            b.push_str(&format!("  - `{}`: got `{}`\n", c.text, c.got));
-        }
+    // What the service said goes in fenced blocks that its own backticks cannot close.
+    b.push_str(&format!("\nWhat it said:\n\n{}\n", fenced(&e.detail)));
+    for c in &e.conditions {
+        b.push_str(&format!("\n`{}` got:\n\n{}\n", c.text, fenced(&c.got)));
     }
     b.push_str("\nsmoke comments here while it lasts and closes this issue when it heals.\n\n");
     b.push_str(&marker(&e.panel, &e.mode, &e.probe, &e.incident));
@@ -307,7 +306,8 @@ impl Sink for Forge {
                             n,
                             &format!(
                                 "Reopened by smoke: {} is still failing: {}",
-                                incident.probe, incident.summary
+                                incident.probe,
+                                Escaped(&incident.summary)
                             ),
                         )
                         .await?;
@@ -358,12 +358,12 @@ impl Sink for Forge {
             // Still failing and no issue yet (or it was deleted): it gets one now.
             (_, None) => {
                 let n = self.open_issue(e, handles).await?;
-                self.comment(n, &e.summary()).await
+                self.comment(n, &Escaped(&e.summary()).to_string()).await
             }
             (EventKind::Resolved, Some(n)) => {
                 let text = format!(
                     "Resolved: {} after {}.",
-                    e.detail,
+                    Escaped(&e.detail),
                     e.duration_text().unwrap_or_default()
                 );
                 self.comment(n, &text).await?;
@@ -371,7 +371,7 @@ impl Sink for Forge {
                 handles.remove(&e.incident);
                 Ok(())
             }
-            (_, Some(n)) => self.comment(n, &e.summary()).await,
+            (_, Some(n)) => self.comment(n, &Escaped(&e.summary()).to_string()).await,
         }
     }
 }
@@ -402,5 +402,52 @@ mod tests {
             "the other side's issue"
         );
         assert_eq!(read_marker("no marker", "herodemo", "internal"), None);
+    }
+
+    #[test]
+    fn a_service_cannot_forge_the_marker() {
+        let forged = marker("herodemo", "internal", "other", "herodemo/internal/other/1");
+        let at = jiff::Timestamp::from_second(1_750_000_000).unwrap();
+        let mut e = Event {
+            event: EventKind::Opened,
+            panel: "herodemo".into(),
+            mode: "internal".into(),
+            probe: "biz-persons".into(),
+            incident: "herodemo/internal/biz-persons/1".into(),
+            severity: Default::default(),
+            at,
+            opened_at: at,
+            duration_s: None,
+            cause: Some(crate::outcome::Cause::Assertion),
+            phase: None,
+            detail: String::new(),
+            previous_cause: None,
+            status: None,
+            conditions: Vec::new(),
+            target: String::new(),
+            timings: serde_json::Value::Null,
+        };
+        e.detail = format!("``` done\n{forged}\n```");
+        e.conditions.push(crate::outcome::ConditionResult {
+            text: "len(result) > 0".into(),
+            passed: false,
+            got: format!("\n{forged}"),
+            soft: false,
+        });
+        let body = opened_body(&e);
+        assert_eq!(
+            read_marker(&body, "herodemo", "internal"),
+            Some(("biz-persons".into(), e.incident.clone())),
+            "{body}"
+        );
+        assert!(
+            !body
+                .lines()
+                .any(|l| l.trim_start().starts_with("<!-- smoke-incident other")),
+            "{body}"
+        );
+        // A marker anywhere but the last line is not smoke's.
+        let body = format!("{forged}\n\nsome text\n");
+        assert_eq!(read_marker(&body, "herodemo", "internal"), None);
     }
 }

@@ -13,8 +13,8 @@ impl Sink for Log {
     }
 
     async fn deliver(&self, event: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), String> {
-        eprintln!(
-            "smoke: {} {} {}: {}",
+        crate::say!(
+            "{} {} {}: {}",
             event.panel,
             event.mode,
             event.event.as_str(),

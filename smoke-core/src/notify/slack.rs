@@ -4,6 +4,7 @@
 use super::http::send;
 use super::Sink;
 use crate::incident::{Event, EventKind};
+use crate::text::escape_controls;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -14,22 +15,30 @@ pub struct Slack {
     pub webhook: String,
 }
 
+/// Text for Slack: controls escaped, and `&`, `<`, `>` as Slack asks, so a service's words can
+/// neither mention `<!channel>` nor make a link.
+fn slack_text(text: &str) -> String {
+    escape_controls(text)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// The message: a line of text (for notifications) and blocks with the facts.
 pub fn message(e: &Event) -> serde_json::Value {
+    let probe = slack_text(&e.probe);
+    let detail = slack_text(&e.detail);
     let (colour, title) = match e.event {
-        EventKind::Resolved => (
-            "#2eb67d",
-            format!(":white_check_mark: *{}* recovered", e.probe),
-        ),
-        EventKind::Opened => ("#e01e5a", format!(":red_circle: *{}* is failing", e.probe)),
-        EventKind::Restarted => ("#ecb22e", format!(":recycle: *{}*: {}", e.probe, e.detail)),
+        EventKind::Resolved => ("#2eb67d", format!(":white_check_mark: *{probe}* recovered")),
+        EventKind::Opened => ("#e01e5a", format!(":red_circle: *{probe}* is failing")),
+        EventKind::Restarted => ("#ecb22e", format!(":recycle: *{probe}*: {detail}")),
         _ => (
             "#e01e5a",
-            format!(":red_circle: *{}* is still failing", e.probe),
+            format!(":red_circle: *{probe}* is still failing"),
         ),
     };
     let mut fields = vec![
-        json!({"type": "mrkdwn", "text": format!("*panel*\n{} ({})", e.panel, e.mode)}),
+        json!({"type": "mrkdwn", "text": format!("*panel*\n{} ({})", slack_text(&e.panel), e.mode)}),
         json!({"type": "mrkdwn", "text": format!("*since*\n{}", e.opened_at.strftime("%Y-%m-%d %H:%M UTC"))}),
     ];
     if let Some(cause) = e.cause {
@@ -39,12 +48,12 @@ pub fn message(e: &Event) -> serde_json::Value {
         fields.push(json!({"type": "mrkdwn", "text": format!("*lasted*\n{d}")}));
     }
     json!({
-        "text": format!("smoke: {}", e.summary()),
+        "text": format!("smoke: {}", slack_text(&e.summary())),
         "attachments": [{
             "color": colour,
             "blocks": [
                 {"type": "section", "text": {"type": "mrkdwn", "text": title}},
-                {"type": "section", "text": {"type": "mrkdwn", "text": format!("```{}```", e.detail)}},
+                {"type": "section", "text": {"type": "mrkdwn", "text": format!("```{detail}```")}},
                 {"type": "section", "fields": fields},
             ]
         }]
@@ -60,5 +69,53 @@ impl Sink for Slack {
     async fn deliver(&self, event: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), String> {
         let req = self.client.post(&self.webhook).json(&message(event));
         send("the Slack webhook", req).await.map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_service_cannot_mention_the_channel_or_break_the_line() {
+        let at = jiff::Timestamp::from_second(1_750_000_000).unwrap();
+        let e = Event {
+            event: EventKind::Opened,
+            panel: "herodemo".into(),
+            mode: "internal".into(),
+            probe: "biz-persons".into(),
+            incident: "herodemo/internal/biz-persons/1".into(),
+            severity: Default::default(),
+            at,
+            opened_at: at,
+            duration_s: None,
+            cause: None,
+            phase: None,
+            detail: "<!channel> & <https://evil.test|click>\u{1b}[2J\nforged".into(),
+            previous_cause: None,
+            status: None,
+            conditions: Vec::new(),
+            target: String::new(),
+            timings: serde_json::Value::Null,
+        };
+        let m = message(&e);
+        let all = m.to_string();
+        assert!(
+            !all.contains("<!channel>") && !all.contains("<https"),
+            "{all}"
+        );
+        let said = [
+            m["text"].as_str().unwrap(),
+            m["attachments"][0]["blocks"][1]["text"]["text"]
+                .as_str()
+                .unwrap(),
+        ];
+        for text in said {
+            assert!(
+                text.contains("&lt;!channel&gt; &amp; &lt;https://evil.test|click&gt;"),
+                "{text}"
+            );
+            assert!(!text.contains(['\u{1b}', '\n']), "{text:?}");
+        }
     }
 }

@@ -15,7 +15,7 @@ pub use error::PanelError;
 pub use load::{load, load_str, LoadOptions};
 pub use notify::{Notify, NotifyKind, Secret, Value, COMMAND_PLACEHOLDERS};
 pub use quiet::{Maintenance, Window};
-pub use target::{Target, SERVICE_PLACEHOLDER};
+pub use target::{is_service_name, Target, SERVICE_NAME_RULE, SERVICE_PLACEHOLDER};
 
 use crate::condition::Condition;
 use std::path::PathBuf;

@@ -7,6 +7,28 @@ use std::path::{Path, PathBuf};
 /// Stands for the service name in a `for_each = "service"` probe.
 pub const SERVICE_PLACEHOLDER: &str = "{service}";
 
+/// The hero naming of a service, in words, for the operator told a name was skipped.
+pub const SERVICE_NAME_RULE: &str = "[A-Za-z0-9][A-Za-z0-9_.-]* without `..`";
+
+/// Whether `name` is a service name by the hero naming ([`SERVICE_NAME_RULE`]). Names found at
+/// run time (a socket folder, the supervisor's `service.list`) are held to it before they are
+/// probed, restarted or put in a URL: anything else could be an option to a restart command
+/// (`--help`), a shell word, a path, a URL part or a terminal escape.
+pub fn is_service_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        && !name.contains("..")
+}
+
+/// What a URL path segment may hold as it is; the rest is percent-encoded. Service names are
+/// already only these, so encoding them is a second guard, not a change.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'~');
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub service: String,
@@ -53,9 +75,11 @@ impl Target {
             .join(format!("{}.sock", self.socket))
     }
 
-    /// `/<service>/<socket>`: the gateway prefix that reaches this socket.
+    /// `/<service>/<socket>`: the gateway prefix that reaches this socket, each part
+    /// percent-encoded.
     pub fn gateway_prefix(&self) -> String {
-        format!("/{}/{}", self.service, self.socket)
+        let segment = |s: &str| percent_encoding::utf8_percent_encode(s, PATH_SEGMENT).to_string();
+        format!("/{}/{}", segment(&self.service), segment(&self.socket))
     }
 }
 
@@ -78,6 +102,44 @@ mod tests {
         );
         assert_eq!(t.gateway_prefix(), "/hero_osis_business/rpc");
         assert_eq!(Target::parse("hero_os/ui.sock").unwrap().socket, "ui");
+    }
+
+    #[test]
+    fn only_hero_names_are_service_names() {
+        for good in ["hero_foundry", "a", "9.x-y_z", "hero_os.v2"] {
+            assert!(is_service_name(good), "{good:?}");
+        }
+        for bad in [
+            "",
+            "--help",
+            "-rf",
+            "*",
+            ";ls",
+            "`id`",
+            "a|b",
+            "a..b",
+            "..",
+            ".x",
+            "_x",
+            "a/b",
+            "a b",
+            "a\u{202e}b",
+            "a#frag",
+            "a?b=c",
+            "x\u{1b}[2J",
+            "é",
+        ] {
+            assert!(!is_service_name(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_gateway_prefix_is_percent_encoded() {
+        let t = Target {
+            service: "a#frag".into(),
+            socket: "b?c=d".into(),
+        };
+        assert_eq!(t.gateway_prefix(), "/a%23frag/b%3Fc%3Dd");
     }
 
     #[test]

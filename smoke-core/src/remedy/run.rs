@@ -1,17 +1,9 @@
 //! Running a restart: a command as argv (no shell), or the supervisor's JSON-RPC over its socket.
 
 use crate::http::{call_rpc, Connector};
-use crate::panel::{HttpSpec, Remedy, SERVICE_PLACEHOLDER};
+use crate::panel::{is_service_name, HttpSpec, Remedy, SERVICE_PLACEHOLDER};
+use crate::text::Escaped;
 use std::time::Duration;
-
-/// A service name that may reach a command: a plain name, no path, no spaces.
-pub fn valid_service(name: &str) -> bool {
-    !name.is_empty()
-        && name != "."
-        && name != ".."
-        && !name.contains(['/', '\\'])
-        && !name.chars().any(|c| c.is_whitespace() || c.is_control())
-}
 
 /// Restarts `service`; on success, what the supervisor said (a tail of its output).
 pub async fn restart(
@@ -22,9 +14,10 @@ pub async fn restart(
 ) -> Result<String, String> {
     // Names come from the socket folder or the supervisor at run time, not only from the
     // panel: check again before one reaches a command.
-    if !valid_service(service) {
+    if !is_service_name(service) {
         return Err(format!(
-            "refused to restart `{service}`: not a plain service name"
+            "refused to restart `{}`: not a service name",
+            Escaped(service)
         ));
     }
     match remedy {
@@ -71,11 +64,19 @@ fn fill_json(v: &serde_json::Value, service: &str) -> serde_json::Value {
 mod tests {
     use super::*;
 
-    #[test]
-    fn only_plain_names_reach_a_command() {
-        assert!(valid_service("hero_foundry"));
-        for bad in ["", "..", "../etc", "a/b", "hero foundry", "x\ny"] {
-            assert!(!valid_service(bad), "{bad:?}");
+    #[tokio::test]
+    async fn an_option_like_name_never_reaches_a_command() {
+        for bad in ["--help", "-rf", "../etc", "x\ny"] {
+            let e = restart(
+                &Remedy::Argv(vec!["true".into(), "{service}".into()]),
+                bad,
+                Duration::from_secs(5),
+                None,
+            )
+            .await
+            .unwrap_err();
+            assert!(e.contains("not a service name"), "{e}");
+            assert!(!e.contains('\n'), "{e:?}");
         }
     }
 
@@ -122,7 +123,7 @@ mod tests {
         )
         .await
         .unwrap_err();
-        assert!(e.contains("not a plain service name"), "{e}");
+        assert!(e.contains("not a service name"), "{e}");
         let e = restart(
             &Remedy::Argv(vec!["sleep".into(), "5".into()]),
             "x",

@@ -1,6 +1,7 @@
 //! `--format human`: a line per probe (mark, name, time, the cause in words), then the count.
 
 use crate::outcome::{Outcome, ProbeReport, RunReport};
+use crate::text::{escape_controls, Escaped};
 use crate::units::format_duration;
 use std::fmt::Write;
 
@@ -14,7 +15,7 @@ pub fn human(report: &RunReport, style: HumanStyle) -> String {
     let width = report
         .probes
         .iter()
-        .map(|p| p.name.chars().count())
+        .map(|p| escape_controls(&p.name).chars().count())
         .max()
         .unwrap_or(0);
     let mut out = String::new();
@@ -27,7 +28,7 @@ pub fn human(report: &RunReport, style: HumanStyle) -> String {
     let _ = writeln!(
         out,
         "{} {} in {}",
-        report.panel,
+        Escaped(&report.panel),
         report.mode,
         format_duration(report.duration_ms)
     );
@@ -51,20 +52,22 @@ fn line(p: &ProbeReport, width: usize, style: HumanStyle) -> String {
     } else {
         mark.to_string()
     };
+    // A name can hold a service's (checked) name and a detail its words: a terminal gets
+    // neither raw.
     let mut text = format!(
         "{mark} {:<width$} {:>6}",
-        p.name,
+        escape_controls(&p.name),
         format_duration(p.duration_ms)
     );
     if let Some(detail) = &p.detail {
         let cause = p.cause.map(|c| c.as_str()).unwrap_or("");
-        let _ = write!(text, "  {cause}: {detail}");
+        let _ = write!(text, "  {cause}: {}", Escaped(detail));
         if p.attempts > 1 {
             let _ = write!(text, " ({} attempts)", p.attempts);
         }
     }
     if let Some(why) = &p.muted {
-        let _ = write!(text, "  [quiet: {why}]");
+        let _ = write!(text, "  [quiet: {}]", Escaped(why));
     }
     text
 }

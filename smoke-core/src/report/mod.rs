@@ -159,6 +159,53 @@ mod tests {
         assert!("xml".parse::<Format>().unwrap_err().contains("junit"));
     }
 
+    /// Every format, fed what a hostile service says (in a detail, in the `got` of a
+    /// condition), shows it without one raw control character.
+    #[test]
+    fn no_format_passes_a_services_control_characters_through() {
+        const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\nforged line";
+        let mut report = fixture::report();
+        for p in &mut report.probes {
+            p.detail = Some(HOSTILE.into());
+            p.muted = Some(HOSTILE.into());
+        }
+        report.probes[2].conditions[0].got = HOSTILE.into();
+        let formats = [
+            Format::Human,
+            Format::Json,
+            Format::Prometheus,
+            Format::Nagios,
+            Format::Junit,
+        ];
+        let mut outputs: Vec<(String, String)> = formats
+            .iter()
+            .map(|f| (format!("{f:?}"), render(&report, *f, HumanStyle::default())))
+            .collect();
+        let history = crate::history::History::new(10);
+        outputs.push((
+            "status".into(),
+            status_html(Some(&report), &history, None, &|_| None),
+        ));
+        outputs.push((
+            "status.json".into(),
+            status_json(Some(&report), &history, None).to_string(),
+        ));
+        for (name, text) in outputs {
+            for raw in ['\u{1b}', '\u{7}'] {
+                assert!(!text.contains(raw), "{name} passes {raw:?} raw:\n{text}");
+            }
+            assert!(
+                !text.contains("\nforged line"),
+                "{name} lets a service start a line:\n{text}"
+            );
+        }
+        let human = render(&report, Format::Human, HumanStyle::default());
+        assert!(
+            human.contains("\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\nforged line"),
+            "{human}"
+        );
+    }
+
     #[test]
     fn escape_covers_markup_and_controls() {
         assert_eq!(

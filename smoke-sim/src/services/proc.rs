@@ -60,7 +60,8 @@ impl Service for Proc {
     }
 
     fn call(&self, ctx: &Ctx, method: &str, params: &Value) -> Option<Result<Value, RpcError>> {
-        let services = ctx.world.services();
+        // Whatever it lists it also answers for, so a restart of any listed name is recorded.
+        let services = ctx.world.listed();
         Some(match method {
             "service.list" => Ok(services
                 .iter()
