@@ -24,14 +24,70 @@ pub fn fill(argv: &[String], e: &Event) -> Vec<String> {
             "{cause}",
             e.cause.map(|c| c.as_str().to_string()).unwrap_or_default(),
         ),
-        ("{detail}", e.detail.clone()),
+        // One line: the command may log it, and a service's words must not forge lines there.
+        (
+            "{detail}",
+            crate::text::escape_controls(&e.detail).into_owned(),
+        ),
         ("{since}", since),
         ("{duration}", e.duration_text().unwrap_or_default()),
         ("{severity}", format!("{:?}", e.severity).to_lowercase()),
     ];
-    argv.iter()
-        .map(|arg| values.iter().fold(arg.clone(), |a, (k, v)| a.replace(k, v)))
-        .collect()
+    argv.iter().map(|arg| fill_one(arg, &values)).collect()
+}
+
+/// One pass over the argument: a value put in is never read again, so a detail that holds
+/// `{probe}` stays as the service wrote it.
+fn fill_one(arg: &str, values: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(arg.len());
+    let mut rest = arg;
+    while let Some(at) = rest.find('{') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match values.iter().find(|(k, _)| rest.starts_with(k)) {
+            Some((k, v)) => {
+                out.push_str(v);
+                rest = &rest[k.len()..];
+            }
+            None => {
+                out.push('{');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::incident::{EventKind, Incident};
+
+    #[test]
+    fn a_detail_is_one_line_and_its_braces_are_never_filled_in() {
+        let incident = Incident {
+            id: "p/internal/biz/1".into(),
+            opened_at: jiff::Timestamp::UNIX_EPOCH,
+            cause: None,
+            detail: String::new(),
+            severity: Default::default(),
+            last_told: jiff::Timestamp::UNIX_EPOCH,
+        };
+        let mut e = Event::about(
+            EventKind::Opened,
+            ("p", "internal"),
+            "biz",
+            &incident,
+            jiff::Timestamp::UNIX_EPOCH,
+        );
+        e.detail = "boom\n{probe} {severity}\u{1b}[2J".into();
+        let argv = ["notify".to_string(), "{probe}: {detail} {x}".to_string()];
+        assert_eq!(
+            fill(&argv, &e),
+            ["notify", "biz: boom\\n{probe} {severity}\\u{1b}[2J {x}"]
+        );
+    }
 }
 
 #[async_trait::async_trait]
