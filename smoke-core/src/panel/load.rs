@@ -1,6 +1,7 @@
 //! From text to a validated [`Panel`]: overrides, strict parsing, then the checks serde can't
 //! make, each error placed at its file, line and column.
 
+use super::checks;
 use super::error::{line_col, with_hint};
 use super::raw::{ProbeOutline, RawFile};
 use super::spec::build_probe;
@@ -229,13 +230,28 @@ impl Locator<'_> {
 
 fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, PanelError> {
     let d = &raw.defaults;
+    let placed = |span: Range<usize>, table: &'static str| {
+        move |m: String| PanelError {
+            probe: None,
+            ..at.error(span.clone(), format!("[{table}] {m}"))
+        }
+    };
+    if let Some(r) = &d.retry_delay {
+        checks::retry_delay(r.get_ref().0).map_err(placed(r.span(), "defaults"))?;
+    }
+    if let Some(m) = &d.max_body {
+        checks::max_body(m.get_ref().0).map_err(placed(m.span(), "defaults"))?;
+    }
     let defaults = ProbeDefaults {
         timeout: d
             .timeout
             .or(raw.panel.timeout)
             .map_or(defaults::TIMEOUT, |t| t.0),
         retries: d.retries.unwrap_or(defaults::RETRIES),
-        retry_delay: d.retry_delay.map_or(defaults::RETRY_DELAY, |t| t.0),
+        retry_delay: d
+            .retry_delay
+            .as_ref()
+            .map_or(defaults::RETRY_DELAY, |t| t.get_ref().0),
         severity: d.severity.unwrap_or_default(),
         tags: d.tags.clone(),
         failure_threshold: d
@@ -246,7 +262,10 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
             .success_threshold
             .unwrap_or(defaults::SUCCESS_THRESHOLD)
             .max(1),
-        max_body: d.max_body.map_or(defaults::MAX_BODY, |s| s.0),
+        max_body: d
+            .max_body
+            .as_ref()
+            .map_or(defaults::MAX_BODY, |s| s.get_ref().0),
         restart: None,
     };
     let defaults = ProbeDefaults {
@@ -320,7 +339,10 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         probes.push(probe);
     }
     let heartbeat_url = match (raw.panel.heartbeat_url, raw.panel.heartbeat_url_env) {
-        (Some(u), None) if !u.is_empty() => Some(Value::Plain(u)),
+        (Some(u), None) if !u.get_ref().is_empty() => {
+            checks::http_url("heartbeat_url", u.get_ref()).map_err(placed(u.span(), "panel"))?;
+            Some(Value::Plain(u.into_inner()))
+        }
         (None, Some(v)) if !v.is_empty() => Some(Value::Secret(Secret::Env(v))),
         (None, None) => None,
         _ => {
@@ -349,27 +371,28 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         }
         notify.push(n);
     }
-    if raw.panel.name.is_empty() || raw.panel.name.contains(char::is_whitespace) {
-        return Err(PanelError::whole_file(
-            at.source,
-            "[panel] name must be one word: it names the state folder, issue markers and metrics",
-        ));
-    }
-    let every = raw.panel.every.map_or(defaults::EVERY, |d| d.0);
+    let name = &raw.panel.name;
+    checks::name("name", name.get_ref()).map_err(placed(name.span(), "panel"))?;
+    let every = raw.panel.every.as_ref().map_or(defaults::EVERY, |d| d.get_ref().0);
     if every < std::time::Duration::from_secs(1) {
-        return Err(PanelError::whole_file(
-            at.source,
-            "[panel] every must be at least 1s",
-        ));
+        let span = raw.panel.every.as_ref().map_or(0..0, Spanned::span);
+        return Err(placed(span, "panel")("every must be at least 1s".to_string()));
     }
+    let remind_every = match &raw.panel.remind_every {
+        None => defaults::REMIND_EVERY,
+        Some(r) if r.get_ref().0.is_zero() => {
+            return Err(placed(r.span(), "panel")(
+                "remind_every must be more than 0: it spaces the reminders of an open incident"
+                    .to_string(),
+            ))
+        }
+        Some(r) => r.get_ref().0,
+    };
     Ok(Panel {
-        name: raw.panel.name,
+        name: raw.panel.name.into_inner(),
         source: at.source.to_path_buf(),
         every,
-        remind_every: raw
-            .panel
-            .remind_every
-            .map_or(defaults::REMIND_EVERY, |d| d.0),
+        remind_every,
         heartbeat_url,
         maintenance,
         internal: Internal { socket_dir },

@@ -3,6 +3,7 @@
 //! [`load`] turns text into a [`Panel`] or a [`PanelError`] that names file, line, column and
 //! probe. After loading nothing is parsed again: conditions are ASTs, durations are durations.
 
+mod checks;
 mod error;
 mod load;
 mod notify;
