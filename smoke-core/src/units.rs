@@ -153,7 +153,9 @@ mod tests {
         assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
         assert!(parse_duration("5").unwrap_err().contains("no unit"));
         assert!(parse_duration("3650d").is_ok());
-        assert!(parse_duration("3651d").unwrap_err().contains("at most 3650d"));
+        assert!(parse_duration("3651d")
+            .unwrap_err()
+            .contains("at most 3650d"));
         assert!(parse_duration("9999999999999999999999999d")
             .unwrap_err()
             .contains("at most 3650d"));

@@ -103,15 +103,29 @@ fn a_context_is_a_header_value_without_control_characters() {
 #[test]
 fn the_service_placeholder_needs_for_each_except_in_restart() {
     let e = |extra: &str, line: usize, column: usize| {
-        let text = format!(
-            "[panel]\nname = \"demo\"\n\n[[probe]]\n{extra}\n"
-        );
+        let text = format!("[panel]\nname = \"demo\"\n\n[[probe]]\n{extra}\n");
         refused_at(&text, line, column, "needs for_each = \"service\"");
     };
-    e("name = \"h-{service}\"\ntarget = \"s/rpc\"\nget = \"/\"", 5, 8);
-    e("name = \"h\"\ntarget = \"{service}/rpc\"\nget = \"/\"", 6, 10);
-    e("name = \"h\"\ntarget = \"s/rpc\"\nget = \"/{service}/health\"", 7, 7);
-    e("name = \"h\"\ntarget = \"s/rpc\"\npost = \"/x\"\nexternal_path = \"/{service}\"", 8, 17);
+    e(
+        "name = \"h-{service}\"\ntarget = \"s/rpc\"\nget = \"/\"",
+        5,
+        8,
+    );
+    e(
+        "name = \"h\"\ntarget = \"{service}/rpc\"\nget = \"/\"",
+        6,
+        10,
+    );
+    e(
+        "name = \"h\"\ntarget = \"s/rpc\"\nget = \"/{service}/health\"",
+        7,
+        7,
+    );
+    e(
+        "name = \"h\"\ntarget = \"s/rpc\"\npost = \"/x\"\nexternal_path = \"/{service}\"",
+        8,
+        17,
+    );
     // In a restart it means the probe's own service.
     let restart = panel("restart = [\"hero_proc\", \"service\", \"restart\", \"{service}\"]");
     assert!(load_with(&restart, &[]).is_ok());
@@ -119,7 +133,12 @@ fn the_service_placeholder_needs_for_each_except_in_restart() {
 
 #[test]
 fn a_body_cap_of_nothing_and_scalar_params_are_refused() {
-    refused_at(&panel("max_body = \"0B\""), 8, 12, "max_body must be more than 0B");
+    refused_at(
+        &panel("max_body = \"0B\""),
+        8,
+        12,
+        "max_body must be more than 0B",
+    );
     refused_at(
         "[panel]\nname = \"demo\"\n[defaults]\nmax_body = 0\n",
         4,
@@ -128,7 +147,8 @@ fn a_body_cap_of_nothing_and_scalar_params_are_refused() {
     );
     let text = "[panel]\nname = \"demo\"\n[[probe]]\nname = \"p\"\ntarget = \"s/rpc\"\nrpc = \"m\"\nparams = 5\n";
     refused_at(text, 7, 10, "must be a table or a list");
-    let restart = panel("restart = { rpc = \"hero_proc/rpc\", method = \"service.restart\", params = 5 }");
+    let restart =
+        panel("restart = { rpc = \"hero_proc/rpc\", method = \"service.restart\", params = 5 }");
     let e = load_with(&restart, &[]).unwrap_err();
     assert!(e.message.contains("must be a table or a list"), "{e}");
     let list = "[panel]\nname = \"demo\"\n[[probe]]\nname = \"p\"\ntarget = \"s/rpc\"\nrpc = \"m\"\nparams = [1, \"a\"]\n";
@@ -171,7 +191,10 @@ fn set_leaves_every_position_on_the_file_on_disk() {
     let syntax = "[panel]\nname = \"demo\"\n\n[[probe]]\nname = \n";
     let without = load_with(syntax, &[]).unwrap_err();
     let with = load_with(syntax, &sets).unwrap_err();
-    assert!(with.line >= 5, "a syntax error keeps its line with --set: {with}");
+    assert!(
+        with.line >= 5,
+        "a syntax error keeps its line with --set: {with}"
+    );
     assert_eq!((with.line, with.column), (without.line, without.column));
     // A bad value given by --set is said to come from it.
     let e = load_with(&panel(""), &["panel.every=5 parsecs"]).unwrap_err();
@@ -182,7 +205,10 @@ fn set_leaves_every_position_on_the_file_on_disk() {
         "{e}"
     );
     let e = load_with(&panel(""), &["panel.evry=5m"]).unwrap_err();
-    assert!(e.message.contains("--set `panel.evry=5m`") && e.message.contains("every"), "{e}");
+    assert!(
+        e.message.contains("--set `panel.evry=5m`") && e.message.contains("every"),
+        "{e}"
+    );
     // And the overlay still sets what it names.
     let p = load_with(&panel(""), &["panel.every=15m", "defaults.retries=0"]).unwrap();
     assert_eq!(p.every, Duration::from_secs(900));

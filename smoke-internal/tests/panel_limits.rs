@@ -71,10 +71,15 @@ async fn mute_for_is_more_than_nothing_and_at_most_ten_years() {
     assert!(err.contains("mutes for no time"), "{err}");
     let out = smoke(&["mute", "--panel", panel, "biz-persons", "--for", "3650d"]).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let until_year = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).year() + 9;
+    let until_year = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .year()
+        + 9;
     let said = text(&out.stdout);
     assert!(said.starts_with("muted biz-persons until "), "{said}");
-    let year: i16 = said["muted biz-persons until ".len()..][..4].parse().unwrap();
+    let year: i16 = said["muted biz-persons until ".len()..][..4]
+        .parse()
+        .unwrap();
     assert!(year >= until_year, "{said}");
 }
 

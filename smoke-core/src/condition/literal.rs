@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use super::ast::Literal;
 use super::lex::{collect, err_at, quoted, scan_balanced, skip_ws, too_deep, trim_end};
-use super::MAX_NESTING;
 use super::value::Num;
 use super::ConditionError;
+use super::MAX_NESTING;
 use crate::units::{parse_duration, parse_size};
 
 /// A parsed value with the position of each top-level list element, so a type error in a list

@@ -84,7 +84,9 @@ pub(super) fn max_body(bytes: u64) -> Result<(), String> {
 
 /// Quotes a value in a message without its control characters.
 fn escape(text: &str) -> String {
-    text.chars().flat_map(char::escape_debug).collect::<String>()
+    text.chars()
+        .flat_map(char::escape_debug)
+        .collect::<String>()
 }
 
 #[cfg(test)]

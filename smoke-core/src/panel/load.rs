@@ -94,7 +94,8 @@ pub fn load_str(text: &str, source: &Path, opts: &LoadOptions) -> Result<Panel, 
     };
     let syntax = |e: toml::de::Error| at.error(e.span().unwrap_or(0..0), with_hint(e.message()));
     let mut doc = toml::de::DeTable::parse(text).map_err(syntax)?;
-    overlay_sets(&mut doc, text.len(), &opts.sets).map_err(|m| PanelError::whole_file(source, m))?;
+    overlay_sets(&mut doc, text.len(), &opts.sets)
+        .map_err(|m| PanelError::whole_file(source, m))?;
     let raw = RawFile::deserialize(toml::de::Deserializer::from(doc)).map_err(syntax)?;
     build(raw, &at, opts)
 }
@@ -373,10 +374,16 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
     }
     let name = &raw.panel.name;
     checks::name("name", name.get_ref()).map_err(placed(name.span(), "panel"))?;
-    let every = raw.panel.every.as_ref().map_or(defaults::EVERY, |d| d.get_ref().0);
+    let every = raw
+        .panel
+        .every
+        .as_ref()
+        .map_or(defaults::EVERY, |d| d.get_ref().0);
     if every < std::time::Duration::from_secs(1) {
         let span = raw.panel.every.as_ref().map_or(0..0, Spanned::span);
-        return Err(placed(span, "panel")("every must be at least 1s".to_string()));
+        return Err(placed(span, "panel")(
+            "every must be at least 1s".to_string(),
+        ));
     }
     let remind_every = match &raw.panel.remind_every {
         None => defaults::REMIND_EVERY,

@@ -248,7 +248,9 @@ fn http_kind(
                 at.here("`distinct_from` needs `contexts`, the contexts whose answers must differ")
             )
         }
-        (Some(c), _) if c.get_ref().is_empty() => return Err(at.err(c.span(), "`contexts` is empty")),
+        (Some(c), _) if c.get_ref().is_empty() => {
+            return Err(at.err(c.span(), "`contexts` is empty"))
+        }
         (Some(contexts), distinct_from) => {
             if p.context.is_some() {
                 return Err(at.here("give `context` or `contexts`, not both"));
@@ -442,12 +444,7 @@ fn no_placeholder(
     Ok(())
 }
 
-fn header_text(
-    field: &str,
-    text: &str,
-    span: Range<usize>,
-    at: &At<'_>,
-) -> Result<(), PanelError> {
+fn header_text(field: &str, text: &str, span: Range<usize>, at: &At<'_>) -> Result<(), PanelError> {
     super::checks::header_text(field, text).map_err(|m| at.err(span, m))
 }
 

@@ -6,11 +6,7 @@ use crate::condition::{MAX_NESTING, MAX_SUBJECT_CHARS};
 
 /// `html(` then `depth` times `:not(`, an `a`, and every paren closed.
 fn nested_not(depth: usize) -> String {
-    format!(
-        "html({}a{}) >= 1",
-        ":not(".repeat(depth),
-        ")".repeat(depth)
-    )
+    format!("html({}a{}) >= 1", ":not(".repeat(depth), ")".repeat(depth))
 }
 
 /// `$` then `depth` nested `[?@` filters, each closed.
@@ -40,10 +36,7 @@ fn thousands_of_nested_filters_are_refused_at_the_level_past_the_limit() {
 fn nested_filters_past_the_limit_are_refused_in_the_dotted_form_and_in_values() {
     let limit = format!("the limit is {MAX_NESTING}");
     // Deep filters whose parse time doubled per level (24 levels took 23 s).
-    let deep = format!(
-        "json{} == 1",
-        "[?@.a".repeat(24) + &"]".repeat(24)
-    );
+    let deep = format!("json{} == 1", "[?@.a".repeat(24) + &"]".repeat(24));
     rejects(&deep, 5 + MAX_NESTING * "[?@.a".len(), &limit);
     let list = format!("status in {}200{}", "[".repeat(5000), "]".repeat(5000));
     rejects(&list, 11 + MAX_NESTING, &limit);
