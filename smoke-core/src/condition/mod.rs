@@ -48,8 +48,8 @@ pub const MAX_SUBJECT_CHARS: usize = 512;
 
 /// The deepest nesting of brackets and parens in a condition. The selector and JSONPath parsers
 /// recurse once per level (thousands overflow the stack) and nested JSONPath filters double
-/// the parse time per level; ten levels is more than any real path needs.
-pub const MAX_NESTING: usize = 10;
+/// the parse time per level; eight levels is more than any real path needs.
+pub const MAX_NESTING: usize = 8;
 
 /// A parsed, checked condition.
 #[derive(Debug, Clone)]
