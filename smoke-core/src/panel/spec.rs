@@ -426,7 +426,7 @@ fn check_path(path: &str) -> Result<String, String> {
 }
 
 /// `{service}` is filled in only for a `for_each = "service"` probe; anywhere else it would be
-/// sent as written. (In `restart` and `depends_on` it means the probe's own service.)
+/// sent as written. (In `restart` it means the probe's own service, and stays valid there.)
 fn no_placeholder(
     field: &str,
     text: &str,
@@ -453,7 +453,8 @@ fn rpc_params(params: &toml::Value) -> Result<(), String> {
     match params {
         toml::Value::Table(_) | toml::Value::Array(_) => Ok(()),
         other => Err(format!(
-            "params = {other} must be a table or a list: JSON-RPC sends params as an object or an array"
+            "params must be a table or a list, not a {}: JSON-RPC sends params as an object or an array",
+            other.type_str()
         )),
     }
 }
