@@ -3,6 +3,10 @@
 
 use std::time::Duration;
 
+/// The longest duration smoke reads anywhere (panel, condition, `mute --for`): ten years. Past
+/// it a window, a mute or a delay is a typo, and time arithmetic on it could overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(10 * 365 * 86_400);
+
 /// Parses `800ms`, `1.5s`, `10m`, `2h`, `1d`, `250us`; a bare number is refused because its unit
 /// would be a guess.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -27,7 +31,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             ))
         }
     };
-    Duration::try_from_secs_f64(secs).map_err(|_| format!("`{t}` is too long a duration"))
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if d <= MAX_DURATION => Ok(d),
+        _ => Err(format!(
+            "`{t}` is too long: durations are at most {}d (ten years)",
+            MAX_DURATION.as_secs() / 86_400
+        )),
+    }
 }
 
 /// Formats a duration the way a person reads it in a report line: `850ms`, `1.2s`, `5s`, `10m`.
@@ -142,6 +152,13 @@ mod tests {
         assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
         assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
         assert!(parse_duration("5").unwrap_err().contains("no unit"));
+        assert!(parse_duration("3650d").is_ok());
+        assert!(parse_duration("3651d")
+            .unwrap_err()
+            .contains("at most 3650d"));
+        assert!(parse_duration("9999999999999999999999999d")
+            .unwrap_err()
+            .contains("at most 3650d"));
         assert!(parse_duration("5 parsecs")
             .unwrap_err()
             .contains("unknown unit"));

@@ -226,6 +226,55 @@ async fn sighup_with_a_broken_panel_keeps_the_old_one_and_says_where_it_is_broke
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_with_a_maintenance_window_past_ten_years_keeps_the_loop_running() {
+    let sim = Deployment::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let panel = copy_panel(dir.path());
+    let mut w = start(&sim, &panel).await;
+    let wait = Duration::from_secs(15);
+    until(w.port, "/status.json", wait, |b| {
+        outcome_of(b, "biz-persons") == "ok"
+    })
+    .await;
+    // Its end overflowed a timestamp: the first tick after the reload panicked and the loop died.
+    let original = std::fs::read_to_string(&panel).unwrap();
+    let line = original.lines().count() + 4;
+    std::fs::write(
+        &panel,
+        format!("{original}\n[[maintenance]]\nevery = \"monday 00:00\"\nduration = \"9999999d\"\n"),
+    )
+    .unwrap();
+    signal(&w.child, "-HUP");
+    sim.set(Fault::BizEmpty);
+    until(w.port, "/status.json", wait, |b| {
+        outcome_of(b, "biz-persons") == "fail"
+    })
+    .await;
+    assert_eq!(get(w.port, "/healthz").await.unwrap().0, 200);
+    signal(&w.child, "-TERM");
+    let mut err = String::new();
+    w.child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .await
+        .unwrap();
+    assert!(w.child.wait().await.unwrap().success(), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let reload = err
+        .lines()
+        .find(|l| l.contains("reload failed"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        reload.contains("the old panel stays")
+            && reload.contains(&format!("panel.toml:{line}:12"))
+            && reload.contains("at most 3650d"),
+        "{reload}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_loop_on_the_same_state_is_refused() {
     let sim = Deployment::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -61,8 +61,8 @@ pub struct MuteArgs {
     pub panel: PanelArgs,
     /// A probe name or a tag.
     pub target: String,
-    /// How long, like 2h or 30m.
-    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
+    /// How long, like 2h or 30m (more than 0, at most ten years).
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_mute_for)]
     pub duration: std::time::Duration,
     /// Why, for whoever reads the status later.
     #[arg(long, default_value = "muted by hand")]
@@ -81,8 +81,12 @@ pub struct UnmuteArgs {
     pub state_dir: Option<PathBuf>,
 }
 
-fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    crate::units::parse_duration(s)
+/// A mute of no time would quiet nothing and still be written; say so instead.
+fn parse_mute_for(s: &str) -> Result<std::time::Duration, String> {
+    match crate::units::parse_duration(s)? {
+        d if d.is_zero() => Err(format!("`{s}` mutes for no time: give a duration like 2h")),
+        d => Ok(d),
+    }
 }
 
 #[derive(Debug, Clone, clap::Args)]

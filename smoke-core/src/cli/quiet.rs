@@ -7,8 +7,15 @@ use crate::panel::{Mode, Panel};
 
 pub fn mute(panel: &Panel, mode: Mode, args: &MuteArgs) -> Result<u8, String> {
     known(panel, &args.target)?;
-    let until = jiff::Timestamp::now()
-        + jiff::SignedDuration::try_from(args.duration).map_err(|e| format!("--for: {e}"))?;
+    let until = jiff::SignedDuration::try_from(args.duration)
+        .ok()
+        .and_then(|d| jiff::Timestamp::now().checked_add(d).ok())
+        .ok_or_else(|| {
+            format!(
+                "--for {}: the end of the mute is past the last time smoke can write",
+                crate::units::format_duration(args.duration)
+            )
+        })?;
     let dir = state_dir(panel, mode, args.state_dir.as_deref());
     Mutes::update(&dir, |m| {
         m.mutes.retain(|x| x.target != args.target);

@@ -11,6 +11,7 @@ use crate::notify::Notifier;
 use crate::panel::{Mode, NotifyKind, Panel};
 use crate::plan::Side;
 use crate::report::{render, HumanStyle};
+use futures_util::FutureExt;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, RwLock};
@@ -76,6 +77,11 @@ pub async fn watch(
                         tick_with_state(&panel, side.as_ref(), &opts, &notifier, &dir).await
                     }
                 };
+                // A panic in a tick is a bug, but it must not silence the monitor: the tick
+                // counts as failed and the loop goes on.
+                let tick = std::panic::AssertUnwindSafe(tick).catch_unwind().map(|r| {
+                    r.unwrap_or_else(|p| Err(format!("the tick panicked ({})", panic_message(&*p))))
+                });
                 tokio::pin!(tick);
                 let done = tokio::select! {
                     r = &mut tick => Some(r),
@@ -94,11 +100,17 @@ pub async fn watch(
                 next = schedule(next, panel.every, &mut seed);
             }
             _ = hup.recv() => {
-                match load(&args.run.panel).and_then(|p| {
-                    let s = make(&p)?;
-                    let n = notifier_for(&p, mode, args.run.no_notify)?;
-                    Ok((p, s, n))
-                }) {
+                let reload = || {
+                    load(&args.run.panel).and_then(|p| {
+                        let s = make(&p)?;
+                        let n = notifier_for(&p, mode, args.run.no_notify)?;
+                        Ok((p, s, n))
+                    })
+                };
+                // A reload that panics is a reload that failed: the old panel stays.
+                let reloaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(reload))
+                    .unwrap_or_else(|p| Err(format!("loading it panicked ({})", panic_message(&*p))));
+                match reloaded {
                     Ok((p, s, n)) => {
                         eprintln!("smoke: reloaded {} ({} probes)", p.source.display(), p.probes.len());
                         (panel, side, notifier) = (p, s, n);
@@ -112,6 +124,15 @@ pub async fn watch(
             _ = int.recv() => { eprintln!("smoke: stopped"); return Ok(0); }
         }
     }
+}
+
+/// What a caught panic said, for the one line that reports it.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string())
 }
 
 fn notifier_for(panel: &Panel, mode: Mode, quiet: bool) -> Result<Notifier, String> {

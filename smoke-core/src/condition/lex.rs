@@ -2,7 +2,7 @@
 //! slice of chars with absolute indexes, so every error can name its column in chars, which is
 //! what a person counts when looking at the line.
 
-use super::ConditionError;
+use super::{ConditionError, MAX_NESTING};
 
 /// An error at a char index (0-based) of the condition.
 pub(crate) fn err_at(index: usize, message: impl Into<String>) -> ConditionError {
@@ -89,6 +89,9 @@ fn scan(
                     return Ok(i);
                 }
                 if is_quote(c) || c == '(' || c == '[' {
+                    if !is_quote(c) && open.len() >= MAX_NESTING {
+                        return Err(too_deep(i));
+                    }
                     open.push((c, i));
                 } else if c == ')' || c == ']' {
                     match open.pop() {
@@ -119,6 +122,14 @@ fn scan(
         Some((q, at)) if is_quote(q) => Err(unterminated(q, at)),
         Some((o, at)) => Err(err_at(at, format!("unclosed `{o}`: add a `{}`", closer(o)))),
     }
+}
+
+/// The error for a bracket or paren opened past [`MAX_NESTING`] levels, at index `at`.
+pub(crate) fn too_deep(at: usize) -> ConditionError {
+    err_at(
+        at,
+        format!("brackets and parens nest more than {MAX_NESTING} deep here; the limit is {MAX_NESTING}"),
+    )
 }
 
 fn unterminated(q: char, at: usize) -> ConditionError {

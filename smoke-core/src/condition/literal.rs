@@ -8,9 +8,10 @@
 use std::time::Duration;
 
 use super::ast::Literal;
-use super::lex::{collect, err_at, quoted, scan_balanced, skip_ws, trim_end};
+use super::lex::{collect, err_at, quoted, scan_balanced, skip_ws, too_deep, trim_end};
 use super::value::Num;
 use super::ConditionError;
+use super::MAX_NESTING;
 use crate::units::{parse_duration, parse_size};
 
 /// A parsed value with the position of each top-level list element, so a type error in a list
@@ -28,7 +29,7 @@ pub(crate) fn parse(chars: &[char], start: usize, end: usize) -> Result<Parsed, 
             (Literal::Text(text), after, Vec::new())
         }
         '[' => {
-            let (items, at, after) = list(chars, start, end)?;
+            let (items, at, after) = list(chars, start, end, 1)?;
             (Literal::List(items), after, at)
         }
         '{' => (object(chars, start, end)?, end, Vec::new()),
@@ -89,7 +90,12 @@ fn list(
     chars: &[char],
     start: usize,
     end: usize,
+    depth: usize,
 ) -> Result<(Vec<Literal>, Vec<usize>, usize), ConditionError> {
+    // Each level is a call: the bound keeps `[[[[…` from overflowing the stack.
+    if depth > MAX_NESTING {
+        return Err(too_deep(start));
+    }
     let mut items = Vec::new();
     let mut items_at = Vec::new();
     let mut i = skip_ws(chars, start + 1);
@@ -107,7 +113,7 @@ fn list(
                 (Literal::Text(text), after)
             }
             '[' => {
-                let (inner, _, after) = list(chars, i, end)?;
+                let (inner, _, after) = list(chars, i, end, depth + 1)?;
                 (Literal::List(inner), after)
             }
             ',' | ']' => {

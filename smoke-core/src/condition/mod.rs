@@ -44,6 +44,15 @@ use std::fmt;
 
 use crate::observation::Observation;
 
+/// The longest subject (a CSS selector or a JSONPath with its wrapper), in chars: real ones are
+/// a line, and the selector and JSONPath parsers' cost grows with their input.
+pub const MAX_SUBJECT_CHARS: usize = 512;
+
+/// The deepest nesting of brackets and parens in a condition. The selector and JSONPath parsers
+/// recurse once per level (thousands overflow the stack) and nested JSONPath filters double
+/// the parse time per level; eight levels is more than any real path needs.
+pub const MAX_NESTING: usize = 8;
+
 /// A parsed, checked condition.
 #[derive(Debug, Clone)]
 pub struct Condition {

@@ -7,7 +7,7 @@ use regex::Regex;
 use super::ast::{Ast, CertField, Kind, Literal, Op, Operand, Subject};
 use super::lex::{collect, err_at, quoted, scan_balanced, skip_ws, trim_end};
 use super::value::parse_timestamp;
-use super::{literal, subject, suggest, ConditionError};
+use super::{literal, subject, suggest, ConditionError, MAX_SUBJECT_CHARS};
 
 const OPERATORS: &str = "==, !=, <, <=, >, >=, contains, !contains, matches, exists, !exists or in";
 
@@ -19,6 +19,15 @@ pub(crate) fn parse(text: &str) -> Result<Ast, ConditionError> {
         return Err(err_at(0, "empty condition: write one like `status == 200`"));
     }
     let subject_end = scan_balanced(&chars, start, end, char::is_whitespace)?;
+    if subject_end - start > MAX_SUBJECT_CHARS {
+        return Err(err_at(
+            start,
+            format!(
+                "the subject is {} chars long; the limit is {MAX_SUBJECT_CHARS}",
+                subject_end - start
+            ),
+        ));
+    }
     check_spacing(&chars, start, subject_end)?;
     let subject = subject::parse(&chars, start, subject_end)?;
     let subject_text = collect(&chars, start, subject_end);

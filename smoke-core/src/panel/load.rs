@@ -1,17 +1,20 @@
 //! From text to a validated [`Panel`]: overrides, strict parsing, then the checks serde can't
 //! make, each error placed at its file, line and column.
 
+use super::checks;
 use super::error::{line_col, with_hint};
 use super::raw::{ProbeOutline, RawFile};
 use super::spec::build_probe;
 use super::*;
+use serde::Deserialize;
 use std::ops::Range;
 use std::path::Path;
+use toml::Spanned;
 
 /// What besides the file decides the panel.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
-    /// `--set key=value` overrides, applied to the file before it is read.
+    /// `--set key=value` overrides, laid over the parsed file.
     pub sets: Vec<String>,
     /// `PATH_SOCKET` / `HERO_SOCKET_DIR`, whichever is set first.
     pub socket_dir_env: Option<String>,
@@ -34,35 +37,79 @@ impl LoadOptions {
 
 /// Reads and validates a panel file.
 pub fn load(path: &Path, opts: &LoadOptions) -> Result<Panel, PanelError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| PanelError::whole_file(path, format!("cannot read the panel: {e}")))?;
+    let text = read_bounded(path).map_err(|m| PanelError::whole_file(path, m))?;
     load_str(&text, path, opts)
+}
+
+/// The file's text, if it is a regular file of at most [`limits::MAX_PANEL_BYTES`]: a FIFO
+/// would block the load forever and `/dev/zero` would fill memory.
+fn read_bounded(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let cannot = |e: std::io::Error| format!("cannot read the panel: {e}");
+    // Non-blocking, so opening a FIFO returns at once and is refused below.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(
+            "the panel is not a regular file (a folder, FIFO or device): give a .toml file"
+                .to_string(),
+        );
+    }
+    let too_big = || {
+        format!(
+            "the panel is larger than {}, the most a panel may be",
+            crate::units::format_size(limits::MAX_PANEL_BYTES)
+        )
+    };
+    if meta.len() > limits::MAX_PANEL_BYTES {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    file.take(limits::MAX_PANEL_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > limits::MAX_PANEL_BYTES {
+        return Err(too_big());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "the panel is not UTF-8 text (a bad byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 /// Validates panel text; `source` names it in errors.
 pub fn load_str(text: &str, source: &Path, opts: &LoadOptions) -> Result<Panel, PanelError> {
-    let text = apply_sets(text, &opts.sets).map_err(|m| PanelError::whole_file(source, m))?;
     let at = Locator {
-        text: &text,
+        text,
         source,
-        outline: toml::from_str::<ProbeOutline>(&text).ok(),
+        sets: &opts.sets,
+        outline: toml::from_str::<ProbeOutline>(text).ok(),
     };
-    let raw: RawFile = toml::from_str(&text).map_err(|e| {
-        let span = e.span().unwrap_or(0..0);
-        at.error(span, with_hint(e.message()))
-    })?;
+    let syntax = |e: toml::de::Error| at.error(e.span().unwrap_or(0..0), with_hint(e.message()));
+    let mut doc = toml::de::DeTable::parse(text).map_err(syntax)?;
+    overlay_sets(&mut doc, text.len(), &opts.sets)
+        .map_err(|m| PanelError::whole_file(source, m))?;
+    let raw = RawFile::deserialize(toml::de::Deserializer::from(doc)).map_err(syntax)?;
     build(raw, &at, opts)
 }
 
-/// `--set a.b=value` on the document, keeping its layout so positions still match the file.
-fn apply_sets(text: &str, sets: &[String]) -> Result<String, String> {
-    if sets.is_empty() {
-        return Ok(text.to_string());
-    }
-    let mut doc: toml_edit::DocumentMut = text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| e.message().to_string())?;
-    for set in sets {
+/// Puts `--set a.b=value` on the parsed file, never on its text, so every position in an error
+/// still refers to the file on disk. A set value's span lies past the end of the text
+/// (`text_len + 1 + index`), which is how [`Locator::error`] tells it came from the command line.
+fn overlay_sets<'a>(
+    doc: &mut Spanned<toml::de::DeTable<'a>>,
+    text_len: usize,
+    sets: &'a [String],
+) -> Result<(), String> {
+    use toml::de::{DeTable, DeValue};
+    for (index, set) in sets.iter().enumerate() {
         let (key, value) = set
             .split_once('=')
             .ok_or_else(|| format!("--set `{set}` must be key=value"))?;
@@ -72,33 +119,85 @@ fn apply_sets(text: &str, sets: &[String]) -> Result<String, String> {
                 "--set `{set}`: the key must name a table and a field, like external.base_url"
             ));
         }
-        let value: toml_edit::Value = value
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| toml_edit::Value::from(value.trim()));
+        let here = text_len + 1 + index;
+        let spanned = |v: DeValue<'a>| Spanned::new(here..here, v);
+        // A value that is not TOML (`https://x`, `15m`) is meant as text.
+        let mut value = match DeValue::parse(value.trim()) {
+            Ok(v) => v.into_inner(),
+            Err(_) => DeValue::String(value.trim().into()),
+        };
+        respan(&mut value, here);
         let (field, tables) = path.split_last().expect("two parts at least");
-        let mut table = doc.as_table_mut();
+        let mut table = doc.get_mut();
         for name in tables {
-            let item = table
-                .entry(name)
-                .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()));
-            table = item.as_table_mut().ok_or_else(|| {
-                format!("--set `{set}`: `{name}` is not a table (a [[probe]] is set in the file)")
-            })?;
+            let entry = table
+                .entry(Spanned::new(here..here, std::borrow::Cow::Borrowed(*name)))
+                .or_insert_with(|| spanned(DeValue::Table(DeTable::new())));
+            table = match entry.get_mut() {
+                DeValue::Table(t) => t,
+                _ => {
+                    return Err(format!(
+                        "--set `{set}`: `{name}` is not a table (a [[probe]] is set in the file)"
+                    ))
+                }
+            };
         }
-        table.insert(field, toml_edit::value(value));
+        table.insert(
+            Spanned::new(here..here, std::borrow::Cow::Borrowed(*field)),
+            spanned(value),
+        );
     }
-    Ok(doc.to_string())
+    Ok(())
+}
+
+/// Gives every part of a `--set` value the set's own span, so none points into the file.
+fn respan(value: &mut toml::de::DeValue<'_>, here: usize) {
+    use toml::de::DeValue;
+    match value {
+        DeValue::Array(items) => {
+            for item in items.iter_mut() {
+                let placeholder = Spanned::new(here..here, DeValue::Boolean(false));
+                let mut v = std::mem::replace(item, placeholder).into_inner();
+                respan(&mut v, here);
+                *item = Spanned::new(here..here, v);
+            }
+        }
+        DeValue::Table(table) => {
+            let entries: Vec<_> = std::mem::take(table).into_iter().collect();
+            for (k, mut v) in entries {
+                respan(v.get_mut(), here);
+                table.insert(
+                    Spanned::new(here..here, k.into_inner()),
+                    Spanned::new(here..here, v.into_inner()),
+                );
+            }
+        }
+        _ => {}
+    }
 }
 
 pub(super) struct Locator<'a> {
     pub(super) text: &'a str,
     pub(super) source: &'a Path,
+    sets: &'a [String],
     outline: Option<ProbeOutline>,
 }
 
 impl Locator<'_> {
     pub(super) fn error(&self, span: Range<usize>, message: impl Into<String>) -> PanelError {
+        if span.start > self.text.len() {
+            // Past the text: a value from `--set` (see `overlay_sets`), which has no line.
+            let index = span.start - self.text.len() - 1;
+            let set = self.sets.get(index).or(self.sets.last());
+            let message = message.into();
+            return PanelError::whole_file(
+                self.source,
+                match set {
+                    Some(set) => format!("--set `{set}`: {message}"),
+                    None => message,
+                },
+            );
+        }
         let (line, column) = line_col(self.text, span.start);
         PanelError {
             file: self.source.to_path_buf(),
@@ -132,13 +231,28 @@ impl Locator<'_> {
 
 fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, PanelError> {
     let d = &raw.defaults;
+    let placed = |span: Range<usize>, table: &'static str| {
+        move |m: String| PanelError {
+            probe: None,
+            ..at.error(span.clone(), format!("[{table}] {m}"))
+        }
+    };
+    if let Some(r) = &d.retry_delay {
+        checks::retry_delay(r.get_ref().0).map_err(placed(r.span(), "defaults"))?;
+    }
+    if let Some(m) = &d.max_body {
+        checks::max_body(m.get_ref().0).map_err(placed(m.span(), "defaults"))?;
+    }
     let defaults = ProbeDefaults {
         timeout: d
             .timeout
             .or(raw.panel.timeout)
             .map_or(defaults::TIMEOUT, |t| t.0),
         retries: d.retries.unwrap_or(defaults::RETRIES),
-        retry_delay: d.retry_delay.map_or(defaults::RETRY_DELAY, |t| t.0),
+        retry_delay: d
+            .retry_delay
+            .as_ref()
+            .map_or(defaults::RETRY_DELAY, |t| t.get_ref().0),
         severity: d.severity.unwrap_or_default(),
         tags: d.tags.clone(),
         failure_threshold: d
@@ -149,7 +263,10 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
             .success_threshold
             .unwrap_or(defaults::SUCCESS_THRESHOLD)
             .max(1),
-        max_body: d.max_body.map_or(defaults::MAX_BODY, |s| s.0),
+        max_body: d
+            .max_body
+            .as_ref()
+            .map_or(defaults::MAX_BODY, |s| s.get_ref().0),
         restart: None,
     };
     let defaults = ProbeDefaults {
@@ -223,7 +340,10 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         probes.push(probe);
     }
     let heartbeat_url = match (raw.panel.heartbeat_url, raw.panel.heartbeat_url_env) {
-        (Some(u), None) if !u.is_empty() => Some(Value::Plain(u)),
+        (Some(u), None) if !u.get_ref().is_empty() => {
+            checks::http_url("heartbeat_url", u.get_ref()).map_err(placed(u.span(), "panel"))?;
+            Some(Value::Plain(u.into_inner()))
+        }
         (None, Some(v)) if !v.is_empty() => Some(Value::Secret(Secret::Env(v))),
         (None, None) => None,
         _ => {
@@ -252,27 +372,34 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         }
         notify.push(n);
     }
-    if raw.panel.name.is_empty() || raw.panel.name.contains(char::is_whitespace) {
-        return Err(PanelError::whole_file(
-            at.source,
-            "[panel] name must be one word: it names the state folder, issue markers and metrics",
-        ));
-    }
-    let every = raw.panel.every.map_or(defaults::EVERY, |d| d.0);
+    let name = &raw.panel.name;
+    checks::name("name", name.get_ref()).map_err(placed(name.span(), "panel"))?;
+    let every = raw
+        .panel
+        .every
+        .as_ref()
+        .map_or(defaults::EVERY, |d| d.get_ref().0);
     if every < std::time::Duration::from_secs(1) {
-        return Err(PanelError::whole_file(
-            at.source,
-            "[panel] every must be at least 1s",
+        let span = raw.panel.every.as_ref().map_or(0..0, Spanned::span);
+        return Err(placed(span, "panel")(
+            "every must be at least 1s".to_string(),
         ));
     }
+    let remind_every = match &raw.panel.remind_every {
+        None => defaults::REMIND_EVERY,
+        Some(r) if r.get_ref().0.is_zero() => {
+            return Err(placed(r.span(), "panel")(
+                "remind_every must be more than 0: it spaces the reminders of an open incident"
+                    .to_string(),
+            ))
+        }
+        Some(r) => r.get_ref().0,
+    };
     Ok(Panel {
-        name: raw.panel.name,
+        name: raw.panel.name.into_inner(),
         source: at.source.to_path_buf(),
         every,
-        remind_every: raw
-            .panel
-            .remind_every
-            .map_or(defaults::REMIND_EVERY, |d| d.0),
+        remind_every,
         heartbeat_url,
         maintenance,
         internal: Internal { socket_dir },

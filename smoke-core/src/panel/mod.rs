@@ -3,6 +3,7 @@
 //! [`load`] turns text into a [`Panel`] or a [`PanelError`] that names file, line, column and
 //! probe. After loading nothing is parsed again: conditions are ASTs, durations are durations.
 
+mod checks;
 mod error;
 mod load;
 mod notify;
@@ -41,6 +42,17 @@ pub mod defaults {
     pub const TLS_FAIL_DAYS: i64 = 7;
     /// The environment variables that override the socket folder, newest name first.
     pub const SOCKET_DIR_ENV: [&str; 2] = ["PATH_SOCKET", "HERO_SOCKET_DIR"];
+}
+
+/// The bounds a panel is held to when it loads, each in one place (see docs/ops/SMOKE_LOOP.md).
+pub mod limits {
+    use std::time::Duration;
+    /// The largest panel file read; a real one is a few KiB.
+    pub const MAX_PANEL_BYTES: u64 = 1024 * 1024;
+    /// The longest probe or panel name: it becomes a folder name and a metric label.
+    pub const MAX_NAME_CHARS: usize = 128;
+    /// The longest pause between the tries of one probe: retries belong to one tick.
+    pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(5 * 60);
 }
 
 /// How loud a failure of this probe is.

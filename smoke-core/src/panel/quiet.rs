@@ -72,10 +72,15 @@ impl Maintenance {
                     if start > now {
                         continue;
                     }
-                    let Ok(len) = jiff::SignedDuration::try_from(*duration) else {
-                        return false;
+                    // Checked: a window that would end past the last representable time
+                    // holds until then rather than panicking the tick.
+                    return match jiff::SignedDuration::try_from(*duration)
+                        .ok()
+                        .and_then(|len| start.checked_add(len).ok())
+                    {
+                        Some(end) => now < end,
+                        None => true,
                     };
-                    return now < start + len;
                 }
                 false
             }
@@ -121,6 +126,9 @@ pub(super) fn build(
                 .duration
                 .ok_or_else(|| err("a weekly window needs a duration".into()))?
                 .0;
+            if duration.is_zero() {
+                return Err(err("duration = \"0s\" is a window that never holds".into()));
+            }
             let zone = match &r.timezone {
                 Some(tz) => jiff::tz::TimeZone::get(tz)
                     .map_err(|e| err(format!("timezone `{tz}`: {e}")))?,
@@ -200,6 +208,17 @@ mod tests {
         );
         assert!(!w.active(t("2026-11-30T01:00:00Z")));
         assert!(weekly("someday 02:00").is_err() && weekly("sunday 25:00").is_err());
+    }
+
+    #[test]
+    fn a_window_too_long_for_the_calendar_holds_instead_of_panicking() {
+        let mut w = weekly_window("monday 00:00", 1, "UTC");
+        if let Window::Weekly { duration, .. } = &mut w.when {
+            *duration = Duration::from_secs(u64::MAX / 4);
+        }
+        let late = "9999-12-27T00:00:01Z".parse::<jiff::Timestamp>().unwrap();
+        assert!(late.to_zoned(jiff::tz::TimeZone::UTC).weekday() == jiff::civil::Weekday::Monday);
+        assert!(w.active(late));
     }
 
     #[test]

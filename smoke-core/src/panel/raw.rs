@@ -27,11 +27,11 @@ pub struct RawFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPanel {
-    pub name: String,
-    pub every: Option<PanelDuration>,
+    pub name: Spanned<String>,
+    pub every: Option<Spanned<PanelDuration>>,
     pub timeout: Option<PanelDuration>,
-    pub remind_every: Option<PanelDuration>,
-    pub heartbeat_url: Option<String>,
+    pub remind_every: Option<Spanned<PanelDuration>>,
+    pub heartbeat_url: Option<Spanned<String>>,
     pub heartbeat_url_env: Option<String>,
 }
 
@@ -61,11 +61,11 @@ pub struct RawExternal {
 pub struct RawDefaults {
     pub timeout: Option<PanelDuration>,
     pub retries: Option<u32>,
-    pub retry_delay: Option<PanelDuration>,
+    pub retry_delay: Option<Spanned<PanelDuration>>,
     pub severity: Option<super::Severity>,
     pub failure_threshold: Option<u32>,
     pub success_threshold: Option<u32>,
-    pub max_body: Option<PanelSize>,
+    pub max_body: Option<Spanned<PanelSize>>,
     #[serde(default)]
     pub tags: Vec<String>,
     pub restart: Option<RawRemedy>,
@@ -97,17 +97,17 @@ pub struct RawRpcRemedy {
 pub struct RawProbe {
     pub name: Option<Spanned<String>>,
     pub target: Option<Spanned<String>>,
-    pub get: Option<String>,
-    pub post: Option<String>,
+    pub get: Option<Spanned<String>>,
+    pub post: Option<Spanned<String>>,
     pub rpc: Option<String>,
-    pub params: Option<toml::Value>,
+    pub params: Option<Spanned<toml::Value>>,
     pub json: Option<toml::Value>,
     pub body: Option<String>,
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
-    pub context: Option<String>,
-    pub contexts: Option<Vec<String>>,
-    pub distinct_from: Option<String>,
+    pub context: Option<Spanned<String>>,
+    pub contexts: Option<Spanned<Vec<String>>>,
+    pub distinct_from: Option<Spanned<String>>,
     pub for_each: Option<Spanned<String>>,
     pub mode: Option<super::Mode>,
     #[serde(default)]
@@ -115,15 +115,15 @@ pub struct RawProbe {
     pub severity: Option<super::Severity>,
     pub timeout: Option<PanelDuration>,
     pub retries: Option<u32>,
-    pub retry_delay: Option<PanelDuration>,
+    pub retry_delay: Option<Spanned<PanelDuration>>,
     pub failure_threshold: Option<u32>,
     pub success_threshold: Option<u32>,
-    pub max_body: Option<PanelSize>,
+    pub max_body: Option<Spanned<PanelSize>>,
     #[serde(default)]
     pub expect: Vec<Spanned<String>>,
     #[serde(default)]
     pub warn: Vec<Spanned<String>>,
-    pub external_path: Option<String>,
+    pub external_path: Option<Spanned<String>>,
     pub dns: Option<Spanned<String>>,
     pub record: Option<super::RecordType>,
     pub tls: Option<Spanned<String>>,

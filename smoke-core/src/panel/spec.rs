@@ -40,12 +40,7 @@ pub(super) fn build_probe(
         .ok_or_else(|| locator.error(span.clone(), "a probe needs a `name`"))?;
     let name_span = name.span();
     let name = name.into_inner();
-    if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(locator.error(
-            name_span,
-            format!("probe name \"{name}\" must be one word: it is used in --only, issue markers and metrics"),
-        ));
-    }
+    super::checks::name("probe name", &name).map_err(|m| locator.error(name_span.clone(), m))?;
     let at = At {
         at: locator,
         span: span.clone(),
@@ -68,10 +63,27 @@ pub(super) fn build_probe(
             "a for_each = \"service\" probe needs {service} in its name, so each copy is told apart",
         ));
     }
-    let max_body = p.max_body.map_or(d.max_body, |s| s.0);
+    if !for_each_service {
+        no_placeholder("name", &name, name_span.clone(), &at)?;
+    }
+    let max_body = match &p.max_body {
+        None => d.max_body,
+        Some(m) => {
+            super::checks::max_body(m.get_ref().0).map_err(|e| at.err(m.span(), e))?;
+            m.get_ref().0
+        }
+    };
+    if let Some(r) = &p.retry_delay {
+        super::checks::retry_delay(r.get_ref().0).map_err(|e| at.err(r.span(), e))?;
+    }
     let (kind, mode) = match (p.dns.take(), p.tls.take()) {
         (None, None) => (
-            ProbeKind::Http(Box::new(http_kind(&mut p, max_body, &at)?)),
+            ProbeKind::Http(Box::new(http_kind(
+                &mut p,
+                max_body,
+                for_each_service,
+                &at,
+            )?)),
             p.mode,
         ),
         (Some(dns), None) => {
@@ -148,7 +160,7 @@ pub(super) fn build_probe(
         severity: p.severity.unwrap_or(d.severity),
         timeout,
         retries: p.retries.unwrap_or(d.retries),
-        retry_delay: p.retry_delay.map_or(d.retry_delay, |t| t.0),
+        retry_delay: p.retry_delay.map_or(d.retry_delay, |t| t.get_ref().0),
         failure_threshold: p
             .failure_threshold
             .map_or(d.failure_threshold, |n| n.max(1)),
@@ -163,7 +175,12 @@ pub(super) fn build_probe(
     })
 }
 
-fn http_kind(p: &mut RawProbe, max_body: u64, at: &At<'_>) -> Result<HttpSpec, PanelError> {
+fn http_kind(
+    p: &mut RawProbe,
+    max_body: u64,
+    for_each_service: bool,
+    at: &At<'_>,
+) -> Result<HttpSpec, PanelError> {
     let target_raw = p.target.take().ok_or_else(|| {
         at.here("missing `target`: say which socket it probes, like target = \"hero_osis_business/rpc\"")
     })?;
@@ -171,16 +188,29 @@ fn http_kind(p: &mut RawProbe, max_body: u64, at: &At<'_>) -> Result<HttpSpec, P
     if p.params.is_some() && p.rpc.is_none() {
         return Err(at.here("`params` goes with `rpc`"));
     }
-    let path = |path: &str| check_path(path).map_err(|m| at.here(m));
+    if let Some(params) = &p.params {
+        rpc_params(params.get_ref()).map_err(|m| at.err(params.span(), m))?;
+    }
+    let path = |path: Spanned<String>| {
+        let span = path.span();
+        let path = check_path(path.get_ref()).map_err(|m| at.err(span.clone(), m))?;
+        if !for_each_service {
+            no_placeholder("path", &path, span, at)?;
+        }
+        Ok::<_, PanelError>(path)
+    };
+    if !for_each_service {
+        no_placeholder("target", target_raw.get_ref(), target_raw.span(), at)?;
+    }
     let request = match (p.get.take(), p.post.take(), p.rpc.take()) {
         (Some(get), None, None) => {
             if p.json.is_some() || p.body.is_some() {
                 return Err(at.here("`json` and `body` go with `post`, not `get`"));
             }
-            Request::Get { path: path(&get)? }
+            Request::Get { path: path(get)? }
         }
         (None, Some(post), None) => Request::Post {
-            path: path(&post)?,
+            path: path(post)?,
             body: match (p.json.take(), p.body.take()) {
                 (Some(_), Some(_)) => return Err(at.here("give `json` or `body`, not both")),
                 (Some(j), None) => Body::Json(to_json(j)),
@@ -196,8 +226,8 @@ fn http_kind(p: &mut RawProbe, max_body: u64, at: &At<'_>) -> Result<HttpSpec, P
             }
             Request::Rpc {
                 method,
-                params: p.params.take().map(to_json),
-                path: post.as_deref().map(path).transpose()?,
+                params: p.params.take().map(|v| to_json(v.into_inner())),
+                path: post.map(path).transpose()?,
             }
         }
         (None, None, None) => {
@@ -218,17 +248,28 @@ fn http_kind(p: &mut RawProbe, max_body: u64, at: &At<'_>) -> Result<HttpSpec, P
                 at.here("`distinct_from` needs `contexts`, the contexts whose answers must differ")
             )
         }
-        (Some(c), _) if c.is_empty() => return Err(at.here("`contexts` is empty")),
+        (Some(c), _) if c.get_ref().is_empty() => {
+            return Err(at.err(c.span(), "`contexts` is empty"))
+        }
         (Some(contexts), distinct_from) => {
             if p.context.is_some() {
                 return Err(at.here("give `context` or `contexts`, not both"));
             }
+            for c in contexts.get_ref() {
+                header_text("context", c, contexts.span(), at)?;
+            }
+            if let Some(d) = &distinct_from {
+                header_text("distinct_from", d.get_ref(), d.span(), at)?;
+            }
             Some(Contexts {
-                contexts,
-                distinct_from,
+                contexts: contexts.into_inner(),
+                distinct_from: distinct_from.map(Spanned::into_inner),
             })
         }
     };
+    if let Some(c) = &p.context {
+        header_text("context", c.get_ref(), c.span(), at)?;
+    }
     let mut headers = Vec::with_capacity(p.headers.len());
     for (k, v) in std::mem::take(&mut p.headers) {
         if k.is_empty()
@@ -247,9 +288,9 @@ fn http_kind(p: &mut RawProbe, max_body: u64, at: &At<'_>) -> Result<HttpSpec, P
         target,
         request,
         headers,
-        context: p.context.take(),
+        context: p.context.take().map(Spanned::into_inner),
         contexts,
-        external_path: p.external_path.take().as_deref().map(path).transpose()?,
+        external_path: p.external_path.take().map(path).transpose()?,
         max_body,
     })
 }
@@ -286,11 +327,16 @@ pub(super) fn restart(
             }
             Remedy::Argv(argv.clone())
         }
-        Some(RawRemedy::Rpc(r)) => Remedy::Rpc {
-            target: Target::parse(&r.rpc).map_err(|m| format!("restart: {m}"))?,
-            method: r.method.clone(),
-            params: r.params.clone().map(to_json),
-        },
+        Some(RawRemedy::Rpc(r)) => {
+            if let Some(params) = &r.params {
+                rpc_params(params).map_err(|m| format!("restart: {m}"))?;
+            }
+            Remedy::Rpc {
+                target: Target::parse(&r.rpc).map_err(|m| format!("restart: {m}"))?,
+                method: r.method.clone(),
+                params: r.params.clone().map(to_json),
+            }
+        }
     };
     let pick = |own: Option<crate::units::PanelDuration>,
                 base: Option<Duration>,
@@ -377,6 +423,40 @@ fn check_path(path: &str) -> Result<String, String> {
         ));
     }
     Ok(path.to_string())
+}
+
+/// `{service}` is filled in only for a `for_each = "service"` probe; anywhere else it would be
+/// sent as written. (In `restart` it means the probe's own service, and stays valid there.)
+fn no_placeholder(
+    field: &str,
+    text: &str,
+    span: Range<usize>,
+    at: &At<'_>,
+) -> Result<(), PanelError> {
+    if text.contains(SERVICE_PLACEHOLDER) {
+        return Err(at.err(
+            span,
+            format!(
+                "{SERVICE_PLACEHOLDER} in the {field} needs for_each = \"service\": without it there is no service to fill in"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn header_text(field: &str, text: &str, span: Range<usize>, at: &At<'_>) -> Result<(), PanelError> {
+    super::checks::header_text(field, text).map_err(|m| at.err(span, m))
+}
+
+/// JSON-RPC 2.0 params are by position or by name: a list or an object, never a scalar.
+fn rpc_params(params: &toml::Value) -> Result<(), String> {
+    match params {
+        toml::Value::Table(_) | toml::Value::Array(_) => Ok(()),
+        other => Err(format!(
+            "params must be a table or a list, not a {}: JSON-RPC sends params as an object or an array",
+            other.type_str()
+        )),
+    }
 }
 
 fn to_json(v: toml::Value) -> serde_json::Value {

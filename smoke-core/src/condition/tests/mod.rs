@@ -8,6 +8,7 @@ use crate::observation::{CertInfo, DnsInfo, Observation};
 
 mod api;
 mod errors;
+mod limits;
 mod operators;
 mod render;
 mod subjects;

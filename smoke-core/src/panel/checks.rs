@@ -1,0 +1,106 @@
+//! Checks on single values that more than one part of the panel needs: names that become
+//! folders, text that goes into a request header, URLs smoke calls.
+
+use super::limits::{MAX_NAME_CHARS, MAX_RETRY_DELAY};
+use crate::units::format_duration;
+use std::time::Duration;
+
+/// A probe or panel name: one safe path component (it names the state folder and metric
+/// labels), so never `/`, `\`, `.`, `..`, whitespace or a control character.
+pub(super) fn name(what: &str, name: &str) -> Result<(), String> {
+    let why = "it names the state folder, issue markers and metrics";
+    if name.is_empty() || name == "." || name == ".." {
+        return Err(format!("{what} \"{}\" must be a word: {why}", escape(name)));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(format!(
+            "{what} is {} chars long; the limit is {MAX_NAME_CHARS}",
+            name.chars().count()
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|&c| c.is_whitespace() || c.is_control() || c == '/' || c == '\\')
+    {
+        return Err(format!(
+            "{what} \"{}\" must be one word without {}: {why}",
+            escape(name),
+            match c {
+                '/' | '\\' => format!("`{c}`"),
+                c if c.is_whitespace() && !c.is_control() => "spaces".to_string(),
+                c => format!("control characters ({})", c.escape_default()),
+            }
+        ));
+    }
+    Ok(())
+}
+
+/// Text sent as a header value (a context): no control character may reach the request.
+pub(super) fn header_text(what: &str, text: &str) -> Result<(), String> {
+    match text.chars().find(|c| c.is_control()) {
+        Some(c) => Err(format!(
+            "{what} \"{}\" has a control character ({}): it is sent as a header",
+            escape(text),
+            c.escape_default()
+        )),
+        None => Ok(()),
+    }
+}
+
+/// An `http://` or `https://` URL with a host.
+pub(super) fn http_url(what: &str, text: &str) -> Result<(), String> {
+    match url::Url::parse(text) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+        Ok(_) => Err(format!(
+            "{what} \"{}\" must be an http:// or https:// URL",
+            escape(text)
+        )),
+        Err(e) => Err(format!(
+            "{what} \"{}\" is not a URL ({e}): write it like https://hc-ping.com/<uuid>",
+            escape(text)
+        )),
+    }
+}
+
+/// The pause between tries: retries belong to one tick, so a long one would stall the loop.
+pub(super) fn retry_delay(delay: Duration) -> Result<(), String> {
+    if delay > MAX_RETRY_DELAY {
+        return Err(format!(
+            "retry_delay = \"{}\" is too long: the limit is {}",
+            format_duration(delay),
+            format_duration(MAX_RETRY_DELAY)
+        ));
+    }
+    Ok(())
+}
+
+/// A body cap of nothing would fail every probe on its first byte.
+pub(super) fn max_body(bytes: u64) -> Result<(), String> {
+    if bytes == 0 {
+        return Err("max_body must be more than 0B".to_string());
+    }
+    Ok(())
+}
+
+/// Quotes a value in a message without its control characters.
+fn escape(text: &str) -> String {
+    text.chars()
+        .flat_map(char::escape_debug)
+        .collect::<String>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_is_one_safe_path_component() {
+        assert!(name("probe name", "health-{service}").is_ok());
+        for bad in ["", ".", "..", "../../x", "a/b", "a\\b", "a b", "a\nb"] {
+            assert!(name("probe name", bad).is_err(), "{bad:?}");
+        }
+        assert!(name("probe name", &"x".repeat(MAX_NAME_CHARS + 1))
+            .unwrap_err()
+            .contains("the limit is 128"));
+    }
+}

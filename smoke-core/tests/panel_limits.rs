@@ -1,0 +1,245 @@
+//! What a hostile or mistaken panel can no longer do: every bound is a load error at the file,
+//! line and column of the value, naming the limit, before anything runs.
+
+use smoke_core::condition::MAX_NESTING;
+use smoke_core::panel::{load, load_str, LoadOptions, PanelError};
+use std::path::Path;
+use std::time::Duration;
+
+/// A panel of one probe, `p`, whose table ends with `extra` (from line 8 on).
+fn panel(extra: &str) -> String {
+    format!("[panel]\nname = \"demo\"\n\n[[probe]]\nname = \"p\"\ntarget = \"svc/rpc\"\nget = \"/health\"\n{extra}\n")
+}
+
+fn load_with(text: &str, sets: &[&str]) -> Result<smoke_core::panel::Panel, PanelError> {
+    let opts = LoadOptions {
+        sets: sets.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
+    load_str(text, Path::new("probes/bad.toml"), &opts)
+}
+
+/// Asserts that `text` is refused at `line`:`column` with `fragment` in the message.
+#[track_caller]
+fn refused_at(text: &str, line: usize, column: usize, fragment: &str) -> PanelError {
+    let e = load_with(text, &[]).expect_err("the panel should be refused");
+    assert_eq!((e.line, e.column), (line, column), "{e}");
+    assert!(e.message.contains(fragment), "{fragment:?} not in: {e}");
+    e
+}
+
+#[test]
+fn a_maintenance_window_past_ten_years_is_refused_at_its_duration() {
+    let text = format!(
+        "{}\n[[maintenance]]\nevery = \"monday 00:00\"\nduration = \"9999999d\"\n",
+        panel("")
+    );
+    // The panel is 8 lines and a blank one; `duration = "` is 11 chars.
+    refused_at(&text, 12, 12, "at most 3650d");
+    let text = format!(
+        "{}\n[[maintenance]]\nevery = \"monday 00:00\"\nduration = \"0s\"\n",
+        panel("")
+    );
+    refused_at(&text, 10, 1, "never holds");
+    let ok = format!(
+        "{}\n[[maintenance]]\nevery = \"monday 00:00\"\nduration = \"3650d\"\n",
+        panel("")
+    );
+    assert!(load_with(&ok, &[]).is_ok(), "ten years is still a window");
+}
+
+#[test]
+fn every_duration_is_bounded_and_a_retry_belongs_to_one_tick() {
+    refused_at(&panel("timeout = \"100000d\""), 8, 11, "at most 3650d");
+    refused_at(&panel("retry_delay = \"100000d\""), 8, 15, "at most 3650d");
+    refused_at(&panel("retry_delay = \"1h\""), 8, 15, "the limit is 5m");
+    let text = "[panel]\nname = \"demo\"\n[defaults]\nretry_delay = \"6m\"\n";
+    let e = refused_at(text, 4, 15, "the limit is 5m");
+    assert!(e.message.starts_with("[defaults]"), "{e}");
+    let p = load_with(&panel("retry_delay = \"5m\""), &[]).unwrap();
+    assert_eq!(p.probes[0].retry_delay, Duration::from_secs(300));
+}
+
+#[test]
+fn reminders_need_a_period() {
+    let text = "[panel]\nname = \"demo\"\nremind_every = \"0s\"\n";
+    refused_at(text, 3, 16, "remind_every must be more than 0");
+}
+
+#[test]
+fn the_heartbeat_must_be_an_http_url() {
+    for bad in ["not a url", "ftp://example.org/x", "https://"] {
+        let text = format!("[panel]\nname = \"demo\"\nheartbeat_url = \"{bad}\"\n");
+        refused_at(&text, 3, 17, "heartbeat_url");
+    }
+    let text = "[panel]\nname = \"demo\"\nheartbeat_url = \"https://hc-ping.com/0f3c\"\n";
+    assert!(load_with(text, &[]).is_ok());
+}
+
+#[test]
+fn names_are_one_path_component_so_the_state_folder_stays_put() {
+    let text = "[panel]\nname = \"../../../escaped\"\n";
+    let e = refused_at(text, 2, 8, "without `/`");
+    assert!(e.message.contains("state folder"), "{e}");
+    refused_at("[panel]\nname = \"..\"\n", 2, 8, "must be a word");
+    let text = "[panel]\nname = \"demo\"\n[[probe]]\nname = \"a/../../b\"\ntarget = \"s/rpc\"\nget = \"/\"\n";
+    refused_at(text, 4, 8, "without `/`");
+    let long = format!("[panel]\nname = \"{}\"\n", "n".repeat(200));
+    refused_at(&long, 2, 8, "the limit is 128");
+}
+
+#[test]
+fn a_context_is_a_header_value_without_control_characters() {
+    let e = refused_at(&panel("context = \"a\\nb\""), 8, 11, "control character");
+    assert!(!e.to_string().contains('\n'), "one line: {e}");
+    refused_at(
+        &panel("contexts = [\"root\", \"x\\u0007\"]"),
+        8,
+        12,
+        "control character",
+    );
+}
+
+#[test]
+fn the_service_placeholder_needs_for_each_except_in_restart() {
+    let e = |extra: &str, line: usize, column: usize| {
+        let text = format!("[panel]\nname = \"demo\"\n\n[[probe]]\n{extra}\n");
+        refused_at(&text, line, column, "needs for_each = \"service\"");
+    };
+    e(
+        "name = \"h-{service}\"\ntarget = \"s/rpc\"\nget = \"/\"",
+        5,
+        8,
+    );
+    e(
+        "name = \"h\"\ntarget = \"{service}/rpc\"\nget = \"/\"",
+        6,
+        10,
+    );
+    e(
+        "name = \"h\"\ntarget = \"s/rpc\"\nget = \"/{service}/health\"",
+        7,
+        7,
+    );
+    e(
+        "name = \"h\"\ntarget = \"s/rpc\"\npost = \"/x\"\nexternal_path = \"/{service}\"",
+        8,
+        17,
+    );
+    // In a restart it means the probe's own service.
+    let restart = panel("restart = [\"hero_proc\", \"service\", \"restart\", \"{service}\"]");
+    assert!(load_with(&restart, &[]).is_ok());
+}
+
+#[test]
+fn a_body_cap_of_nothing_and_scalar_params_are_refused() {
+    refused_at(
+        &panel("max_body = \"0B\""),
+        8,
+        12,
+        "max_body must be more than 0B",
+    );
+    refused_at(
+        "[panel]\nname = \"demo\"\n[defaults]\nmax_body = 0\n",
+        4,
+        12,
+        "max_body must be more than 0B",
+    );
+    let text = "[panel]\nname = \"demo\"\n[[probe]]\nname = \"p\"\ntarget = \"s/rpc\"\nrpc = \"m\"\nparams = 5\n";
+    refused_at(text, 7, 10, "must be a table or a list");
+    let restart =
+        panel("restart = { rpc = \"hero_proc/rpc\", method = \"service.restart\", params = 5 }");
+    let e = load_with(&restart, &[]).unwrap_err();
+    assert!(e.message.contains("must be a table or a list"), "{e}");
+    let list = "[panel]\nname = \"demo\"\n[[probe]]\nname = \"p\"\ntarget = \"s/rpc\"\nrpc = \"m\"\nparams = [1, \"a\"]\n";
+    assert!(load_with(list, &[]).is_ok());
+}
+
+#[test]
+fn deep_selectors_and_paths_are_refused_at_their_column_in_the_file() {
+    let css = format!("html({}a{}) >= 1", ":not(".repeat(3000), ")".repeat(3001));
+    // `expect = ["` is 11 chars; the first `:not(` past the limit opens after `html(` and
+    // MAX_NESTING - 1 of them, plus `:not`.
+    let column = 11 + "html(".len() + (MAX_NESTING - 1) * 5 + 4 + 1;
+    let e = refused_at(
+        &panel(&format!("expect = [\"{css}\"]")),
+        8,
+        column,
+        &format!("the limit is {MAX_NESTING}"),
+    );
+    assert_eq!(e.probe.as_deref(), Some("p"));
+    let path = format!("${}{} exists", "[?@".repeat(5000), "]".repeat(5000));
+    // `warn = ["` is 9 chars, then `$` and MAX_NESTING filters before the one refused.
+    let column = 9 + 1 + MAX_NESTING * "[?@".len() + 1;
+    refused_at(
+        &panel(&format!("warn = [\"{path}\"]")),
+        8,
+        column,
+        &format!("the limit is {MAX_NESTING}"),
+    );
+}
+
+#[test]
+fn set_leaves_every_position_on_the_file_on_disk() {
+    let typo = panel("expct = [\"status == 200\"]");
+    let sets = ["panel.timeout=1s", "internal.socket_dir=/tmp/s"];
+    for sets in [&[][..], &sets[..]] {
+        let e = load_with(&typo, sets).unwrap_err();
+        assert_eq!((e.line, e.column), (8, 1), "with {sets:?}: {e}");
+        assert!(e.message.contains("did you mean `expect`"), "{e}");
+    }
+    let syntax = "[panel]\nname = \"demo\"\n\n[[probe]]\nname = \n";
+    let without = load_with(syntax, &[]).unwrap_err();
+    let with = load_with(syntax, &sets).unwrap_err();
+    assert!(
+        with.line >= 5,
+        "a syntax error keeps its line with --set: {with}"
+    );
+    assert_eq!((with.line, with.column), (without.line, without.column));
+    // A bad value given by --set is said to come from it.
+    let e = load_with(&panel(""), &["panel.every=5 parsecs"]).unwrap_err();
+    assert_eq!(e.line, 0, "{e}");
+    assert!(
+        e.to_string().contains("--set `panel.every=5 parsecs`: ")
+            && e.message.contains("unknown unit"),
+        "{e}"
+    );
+    let e = load_with(&panel(""), &["panel.evry=5m"]).unwrap_err();
+    assert!(
+        e.message.contains("--set `panel.evry=5m`") && e.message.contains("every"),
+        "{e}"
+    );
+    // And the overlay still sets what it names.
+    let p = load_with(&panel(""), &["panel.every=15m", "defaults.retries=0"]).unwrap();
+    assert_eq!(p.every, Duration::from_secs(900));
+    assert_eq!(p.probes[0].retries, 0);
+}
+
+#[test]
+fn a_panel_file_is_a_regular_file_of_at_most_one_mebibyte() {
+    let opts = LoadOptions::default();
+    let dir = tempfile::tempdir().unwrap();
+    // A FIFO with no writer would block a plain read forever: run the load where a hang shows.
+    let fifo = dir.path().join("panel.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (f, o) = (fifo.clone(), opts.clone());
+    std::thread::spawn(move || tx.send(load(&f, &o)).unwrap());
+    let e = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("a FIFO is refused, not waited on")
+        .unwrap_err();
+    assert!(e.message.contains("not a regular file"), "{e}");
+    let e = load(Path::new("/dev/zero"), &opts).unwrap_err();
+    assert!(e.message.contains("not a regular file"), "{e}");
+    let big = dir.path().join("big.toml");
+    let mut text = panel("");
+    text.push_str(&"# padding\n".repeat(120_000));
+    std::fs::write(&big, &text).unwrap();
+    let e = load(&big, &opts).unwrap_err();
+    assert!(e.message.contains("larger than 1MiB"), "{e}");
+    let ok = dir.path().join("ok.toml");
+    std::fs::write(&ok, panel("")).unwrap();
+    assert!(load(&ok, &opts).is_ok());
+}
