@@ -46,3 +46,32 @@ impl Sink for Command {
             .map(|_| ())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::incident::{EventKind, Incident};
+    use crate::panel::Severity;
+
+    #[tokio::test]
+    async fn a_command_that_prints_70_kb_is_delivered() {
+        let at = jiff::Timestamp::now();
+        let incident = Incident {
+            id: "i-1".into(),
+            opened_at: at,
+            cause: None,
+            detail: "down".into(),
+            severity: Severity::Critical,
+            last_told: at,
+        };
+        let event = Event::about(EventKind::Firing, ("p", "internal"), "biz", &incident, at);
+        let sink = Command {
+            name: "cmd".into(),
+            argv: vec!["sh".into(), "-c".into(), "head -c 70000 /dev/zero".into()],
+            timeout: std::time::Duration::from_secs(30),
+        };
+        sink.deliver(&event, &mut BTreeMap::new())
+            .await
+            .expect("not blocked on a full pipe");
+    }
+}
