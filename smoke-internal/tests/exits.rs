@@ -42,7 +42,12 @@ async fn usage_errors_exit_3_and_help_and_version_exit_0() {
     }
     for args in [vec!["--help"], vec!["--version"], vec!["run", "--help"]] {
         let out = smoke(&args).await;
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
     }
     let help = text(&smoke(&["run", "--help"]).await.stdout);
     for format in ["human", "json", "prometheus", "nagios", "junit"] {
@@ -53,7 +58,14 @@ async fn usage_errors_exit_3_and_help_and_version_exit_0() {
 #[tokio::test]
 async fn only_with_no_match_exits_3_and_says_so_in_one_line() {
     let panel = herodemo_panel();
-    let out = smoke(&["run", "--panel", panel.to_str().unwrap(), "--only", "nosuch"]).await;
+    let out = smoke(&[
+        "run",
+        "--panel",
+        panel.to_str().unwrap(),
+        "--only",
+        "nosuch",
+    ])
+    .await;
     assert_eq!(out.status.code(), Some(3));
     let err = text(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -124,12 +136,19 @@ async fn an_unusable_state_folder_still_prints_the_report() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stdout}{stderr}");
     assert!(stdout.contains("ok   biz-persons"), "{stdout}");
-    assert!(stderr.contains("cannot create the state folder"), "{stderr}");
+    assert!(
+        stderr.contains("cannot create the state folder"),
+        "{stderr}"
+    );
 
     sim.set(Fault::UiSocketMissing);
     let out = run_with(&sim, &state, None).await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(2), "a failed probe is still the news");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a failed probe is still the news"
+    );
     assert!(stdout.contains("FAIL os-ui"), "{stdout}");
 }
 
@@ -167,11 +186,21 @@ async fn a_full_disk_still_prints_the_report_and_leaves_no_partial_line() {
         "all passed but nothing could be saved: {}",
         text(&out.stderr)
     );
-    assert!(text(&out.stderr).contains("cannot save"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot save"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(text(&out.stdout).contains("ok   biz-persons"));
     let temps = std::fs::read_dir(state.path())
         .unwrap()
-        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp"))
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".tmp")
+        })
         .count();
     assert_eq!(temps, 0, "a failed save leaves no temp file");
 }

@@ -451,7 +451,10 @@ async fn idle_connections_past_the_limit_neither_starve_the_ticks_nor_healthz() 
         closed_at_once += usize::from(closed);
         flood.push(s);
     }
-    assert!(closed_at_once >= 100, "{closed_at_once} of 200 closed at once");
+    assert!(
+        closed_at_once >= 100,
+        "{closed_at_once} of 200 closed at once"
+    );
     // Once the held ones are closed too, the loop answers, and its ticks never stopped
     // (`ok` means a tick within 3 periods).
     until(w.port, "/healthz", Duration::from_secs(60), |b| {

@@ -194,7 +194,11 @@ async fn run_once(panel: &Panel, side: &dyn Side, mode: Mode, run: &RunArgs) -> 
         Err(e) => {
             eprintln!("smoke: {e}");
             // A failed probe is still the news (2); anything else is a broken run (3).
-            Ok(if report.outcome == Outcome::Fail { 2 } else { 3 })
+            Ok(if report.outcome == Outcome::Fail {
+                2
+            } else {
+                3
+            })
         }
     }
 }

@@ -72,13 +72,13 @@ fn connection_limit() -> usize {
     quarter.clamp(1, MAX_CONNECTIONS)
 }
 
-fn open_files_limit() -> Option<u64> {
+fn open_files_limit() -> Option<libc::rlim_t> {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
     // SAFETY: getrlimit only writes the struct it is given.
-    (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0).then_some(lim.rlim_cur as u64)
+    (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0).then_some(lim.rlim_cur)
 }
 
 /// Raises the soft open-files limit to the hard one: a loop keeps sockets to every service,
