@@ -75,18 +75,22 @@ async fn start(sim: &Deployment, panel: &Path) -> Loop {
     start_with_open_files(sim, panel, None).await
 }
 
-/// A loop whose open-files limit (soft and hard, so it cannot raise it) is `open_files`.
-async fn start_with_open_files(sim: &Deployment, panel: &Path, open_files: Option<u64>) -> Loop {
+/// A loop started with the open-files limit `(soft, hard)`.
+async fn start_with_open_files(
+    sim: &Deployment,
+    panel: &Path,
+    open_files: Option<(u64, u64)>,
+) -> Loop {
     let state = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"));
-    if let Some(n) = open_files {
+    if let Some((soft, hard)) = open_files {
         // SAFETY: setrlimit is async-signal-safe, as pre_exec requires.
         unsafe {
             cmd.pre_exec(move || {
                 let lim = libc::rlimit {
-                    rlim_cur: n,
-                    rlim_max: n,
+                    rlim_cur: soft,
+                    rlim_max: hard,
                 };
                 if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
                     return Err(std::io::Error::last_os_error());
@@ -414,8 +418,9 @@ async fn silent_half_sent_and_idle_connections_are_closed_by_the_listener() {
 async fn idle_connections_past_the_limit_neither_starve_the_ticks_nor_healthz() {
     let sim = Deployment::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    // As with `ulimit -n 128`: 200 idle connections would take every descriptor.
-    let mut w = start_with_open_files(&sim, &copy_panel(dir.path()), Some(128)).await;
+    // As with `ulimit -n 128` (hard too, so it cannot be raised): 200 idle connections would
+    // take every descriptor.
+    let mut w = start_with_open_files(&sim, &copy_panel(dir.path()), Some((128, 128))).await;
     let mut stderr = w.child.stderr.take().unwrap();
     let said = tokio::spawn(async move {
         let mut err = String::new();
@@ -467,4 +472,30 @@ async fn idle_connections_past_the_limit_neither_starve_the_ticks_nor_healthz() 
     let err = said.await.unwrap();
     assert!(!err.contains("tick failed"), "{err}");
     assert!(!err.contains("Too many open files"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_soft_open_files_limit_is_raised_to_the_hard_one() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct it is given.
+    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) }, 0);
+    let hard = lim.rlim_max.min(65_536);
+    let sim = Deployment::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let w = start_with_open_files(&sim, &copy_panel(dir.path()), Some((64, hard))).await;
+    until(w.port, "/healthz", Duration::from_secs(15), |b| {
+        b.starts_with("ok")
+    })
+    .await;
+    let limits =
+        std::fs::read_to_string(format!("/proc/{}/limits", w.child.id().unwrap())).unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap();
+    let soft: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
+    assert_eq!(soft, [hard.to_string(), hard.to_string()], "{line}");
 }

@@ -154,7 +154,9 @@ async fn run_once(panel: &Panel, side: &dyn Side, mode: Mode, run: &RunArgs) -> 
             None,
         )
     } else {
-        match tick_in(panel, side, mode, run).await {
+        // A sink that cannot be set up (a missing secret) is a broken panel: 3 before any probe.
+        let notifier = Notifier::from_panel(panel, mode)?;
+        match tick_in(panel, side, mode, run, &notifier).await {
             Ok((report, state)) => (report, Some(state), None),
             // The probes are run and reported whatever became of the state: a broken state
             // folder or a full disk must not hide what is down.
@@ -209,10 +211,10 @@ async fn tick_in(
     side: &dyn Side,
     mode: Mode,
     run: &RunArgs,
+    notifier: &Notifier,
 ) -> Result<(RunReport, crate::incident::State), TickError> {
-    let notifier = Notifier::from_panel(panel, mode)?;
     let dir = StateDir::open(&state_dir(panel, mode, run.state_dir.as_deref()))?;
-    tick_with_state(panel, side, &tick_options(run), &notifier, &dir).await
+    tick_with_state(panel, side, &tick_options(run), notifier, &dir).await
 }
 
 /// The tick's metrics for node_exporter's textfile collector, replaced atomically so it never

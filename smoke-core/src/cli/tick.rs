@@ -45,6 +45,7 @@ impl std::fmt::Display for TickError {
     }
 }
 
+/// An error met once the probes have run keeps their report.
 fn after(report: &RunReport) -> impl FnOnce(String) -> TickError + '_ {
     |error| TickError {
         report: Some(report.clone()),
