@@ -90,7 +90,9 @@ impl History {
     pub fn load(dir: &Path, window: usize) -> History {
         let mut history = History::new(window);
         for file in log_files(dir) {
-            let Ok(f) = std::fs::File::open(&file) else {
+            let Ok(f) =
+                crate::incident::open_in_state(&file, std::fs::OpenOptions::new().read(true))
+            else {
                 continue;
             };
             let mut reader = std::io::BufReader::new(f);

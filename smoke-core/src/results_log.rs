@@ -5,7 +5,7 @@
 use crate::outcome::RunReport;
 use std::fs::OpenOptions;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 pub const FILE: &str = "results.jsonl";
@@ -31,14 +31,32 @@ pub fn append(dir: &Path, report: &RunReport, max_bytes: u64) -> Result<(), Stri
         serde_json::to_writer(&mut lines, &v).expect("a value serializes");
         lines.push(b'\n');
     }
-    // One write of whole lines, so a kill leaves at most a cut last line, never a mixed one.
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(&path)
-        .and_then(|mut f| f.write_all(&lines))
-        .map_err(|e| format!("cannot append to {}: {e}", path.display()))
+    write_lines(&path, &lines).map_err(|e| format!("cannot append to {}: {e}", path.display()))
+}
+
+/// Appends whole lines or nothing: one write, so a kill leaves at most a cut last line, never a
+/// mixed one; a write cut short (a full disk, a file size limit) is taken back; and a cut line
+/// a kill left is ended first, so the next line is not glued to it (readers skip it).
+fn write_lines(path: &Path, lines: &[u8]) -> std::io::Result<()> {
+    let mut file = crate::incident::open_in_state(
+        path,
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .read(true)
+            .mode(0o600),
+    )?;
+    let before = file.metadata()?.len();
+    let mut last = [0u8];
+    let cut = before > 0 && file.read_at(&mut last, before - 1)? == 1 && last[0] != b'\n';
+    let whole = if cut {
+        [b"\n".as_slice(), lines].concat()
+    } else {
+        lines.to_vec()
+    };
+    file.write_all(&whole).inspect_err(|_| {
+        let _ = file.set_len(before);
+    })
 }
 
 fn rotated(dir: &Path, n: usize) -> PathBuf {
@@ -90,5 +108,36 @@ mod tests {
         }
         assert!(rotated(dir.path(), 1).exists() && rotated(dir.path(), KEEP).exists());
         assert!(!rotated(dir.path(), KEEP + 1).exists());
+    }
+
+    #[test]
+    fn a_line_cut_by_a_kill_is_ended_so_the_next_tick_reads_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        append(dir.path(), &tick(), 1 << 20).unwrap();
+        let path = dir.path().join(FILE);
+        let mut log = std::fs::read(&path).unwrap();
+        log.truncate(log.len() - 10);
+        std::fs::write(&path, &log).unwrap();
+        append(dir.path(), &tick(), 1 << 20).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let parsed: Vec<bool> = text
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
+            .collect();
+        assert_eq!(parsed, [true, false, true, true], "{text}");
+        let history = crate::history::History::load(dir.path(), 10);
+        assert_eq!(history.entries("a").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_symlinked_log_is_not_written_through() {
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("target");
+        std::fs::write(&victim, "precious").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(&victim, dir.path().join(FILE)).unwrap();
+        let e = append(dir.path(), &tick(), 1 << 20).unwrap_err();
+        assert!(e.contains("symbolic link"), "{e}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
     }
 }

@@ -72,9 +72,34 @@ struct Loop {
 }
 
 async fn start(sim: &Deployment, panel: &Path) -> Loop {
+    start_with_open_files(sim, panel, None).await
+}
+
+/// A loop started with the open-files limit `(soft, hard)`.
+async fn start_with_open_files(
+    sim: &Deployment,
+    panel: &Path,
+    open_files: Option<(u64, u64)>,
+) -> Loop {
     let state = tempfile::tempdir().unwrap();
     let port = free_port();
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"))
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"));
+    if let Some((soft, hard)) = open_files {
+        // SAFETY: setrlimit is async-signal-safe, as pre_exec requires.
+        unsafe {
+            cmd.pre_exec(move || {
+                let lim = libc::rlimit {
+                    rlim_cur: soft,
+                    rlim_max: hard,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    let child = cmd
         .args(["watch", "--panel"])
         .arg(panel)
         .arg("--state-dir")
@@ -385,4 +410,141 @@ async fn the_status_page_renders_in_a_real_browser_with_each_probe_and_its_state
         "a screenshot for a person: {}",
         shot.display()
     );
+}
+
+/// Reads until the peer closes (or resets) the connection, up to `within`; what came, or
+/// None if it was still open.
+async fn read_until_closed(s: &mut tokio::net::TcpStream, within: Duration) -> Option<String> {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    tokio::time::timeout(within, async {
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await
+    .ok()?;
+    Some(String::from_utf8_lossy(&got).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_half_sent_and_idle_connections_are_closed_by_the_listener() {
+    use tokio::io::AsyncWriteExt;
+    let sim = Deployment::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let w = start(&sim, &copy_panel(dir.path())).await;
+    until(w.port, "/healthz", Duration::from_secs(15), |b| {
+        b.starts_with("ok")
+    })
+    .await;
+    let connect = || tokio::net::TcpStream::connect(("127.0.0.1", w.port));
+    let mut silent = connect().await.unwrap();
+    let mut half = connect().await.unwrap();
+    half.write_all(b"GET /status HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut idle = connect().await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    // The header timeout is 10 s; a minute is the wide margin.
+    let within = Duration::from_secs(60);
+    let (silent, half, idle) = tokio::join!(
+        read_until_closed(&mut silent, within),
+        read_until_closed(&mut half, within),
+        read_until_closed(&mut idle, within),
+    );
+    assert!(silent.is_some(), "a silent connection is closed");
+    assert!(half.is_some(), "a half-sent request is closed");
+    let idle = idle.expect("an idle keep-alive connection is closed");
+    assert!(idle.starts_with("HTTP/1.1 200"), "served first: {idle}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_past_the_limit_neither_starve_the_ticks_nor_healthz() {
+    let sim = Deployment::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // As with `ulimit -n 128` (hard too, so it cannot be raised): 200 idle connections would
+    // take every descriptor.
+    let mut w = start_with_open_files(&sim, &copy_panel(dir.path()), Some((128, 128))).await;
+    let mut stderr = w.child.stderr.take().unwrap();
+    let said = tokio::spawn(async move {
+        let mut err = String::new();
+        let _ = stderr.read_to_string(&mut err).await;
+        err
+    });
+    until(w.port, "/healthz", Duration::from_secs(15), |b| {
+        b.starts_with("ok")
+    })
+    .await;
+    let mut flood = Vec::new();
+    for _ in 0..200 {
+        flood.push(
+            tokio::net::TcpStream::connect(("127.0.0.1", w.port))
+                .await
+                .unwrap(),
+        );
+    }
+    // Those past the limit are closed at once, well before the 10 s header timeout.
+    let waits: Vec<_> = flood
+        .into_iter()
+        .map(|mut s| {
+            tokio::spawn(async move {
+                let closed = read_until_closed(&mut s, Duration::from_secs(5)).await;
+                (s, closed.is_some())
+            })
+        })
+        .collect();
+    let mut flood = Vec::new();
+    let mut closed_at_once = 0;
+    for wait in waits {
+        let (s, closed) = wait.await.unwrap();
+        closed_at_once += usize::from(closed);
+        flood.push(s);
+    }
+    assert!(
+        closed_at_once >= 100,
+        "{closed_at_once} of 200 closed at once"
+    );
+    // Once the held ones are closed too, the loop answers, and its ticks never stopped
+    // (`ok` means a tick within 3 periods).
+    until(w.port, "/healthz", Duration::from_secs(60), |b| {
+        b.starts_with("ok")
+    })
+    .await;
+    drop(flood);
+    signal(&w.child, "-TERM");
+    w.child.wait().await.unwrap();
+    let err = said.await.unwrap();
+    assert!(!err.contains("tick failed"), "{err}");
+    assert!(!err.contains("Too many open files"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_soft_open_files_limit_is_raised_to_the_hard_one() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct it is given.
+    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) }, 0);
+    let hard = lim.rlim_max.min(65_536);
+    let sim = Deployment::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let w = start_with_open_files(&sim, &copy_panel(dir.path()), Some((64, hard))).await;
+    until(w.port, "/healthz", Duration::from_secs(15), |b| {
+        b.starts_with("ok")
+    })
+    .await;
+    let limits =
+        std::fs::read_to_string(format!("/proc/{}/limits", w.child.id().unwrap())).unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap();
+    let soft: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
+    assert_eq!(soft, [hard.to_string(), hard.to_string()], "{line}");
 }

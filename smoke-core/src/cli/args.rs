@@ -106,8 +106,8 @@ pub struct PanelArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub panel: PanelArgs,
-    /// Output: human or json.
-    #[arg(long, default_value = "human", value_parser = parse_format)]
+    /// How the report is printed.
+    #[arg(long, default_value = "human", value_parser = format_parser())]
     pub format: Format,
     /// How many probes run at once.
     #[arg(long, default_value_t = crate::runner::DEFAULT_CONCURRENCY)]
@@ -127,6 +127,10 @@ pub struct RunArgs {
     pub metrics_file: Option<PathBuf>,
 }
 
-fn parse_format(s: &str) -> Result<Format, String> {
-    s.parse()
+/// `--format`, with every name listed in `--help` and in the error for a wrong one.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Format::ALL.map(|(name, _)| name))
+        // Only a listed name gets here.
+        .map(|name| name.parse().unwrap_or(Format::Human))
 }

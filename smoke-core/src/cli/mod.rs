@@ -8,7 +8,7 @@ mod tick;
 mod watch;
 
 pub use args::{Cli, Command, MuteArgs, PanelArgs, RunArgs, UnmuteArgs, WatchArgs};
-pub use tick::{tick_with_state, TickOptions};
+pub use tick::{tick_with_state, TickError, TickOptions};
 
 use crate::incident::{default_state_dir, StateDir};
 use crate::notify::Notifier;
@@ -26,7 +26,12 @@ pub type MakeSide = fn(&Panel) -> Result<Arc<dyn Side>, String>;
 
 /// The whole program of a smoke binary.
 pub fn main(mode: Mode, make: MakeSide) -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage(&e),
+    };
+    serve::raise_open_files_limit();
+    ignore_file_size_signal();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
         .enable_all()
@@ -49,7 +54,7 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
         Err(e) => return broken(e),
     };
     let result = match command {
-        Command::Check(_) => check(&panel, mode),
+        Command::Check(args) => check(&panel, mode, &args.only),
         Command::Mute(m) => quiet::mute(&panel, mode, &m),
         Command::Unmute(u) => quiet::unmute(&panel, mode, &u),
         command => {
@@ -59,8 +64,14 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
             };
             match command {
                 Command::List(args) => list(&panel, side.as_ref(), &args).await,
-                Command::Run(run) => run_once(&panel, side.as_ref(), mode, &run).await,
-                Command::Watch(w) => watch::watch(panel, side, mode, make, w).await,
+                Command::Run(run) => match nothing_to_run(&panel, mode, &run.panel.only) {
+                    Some(why) => Err(why),
+                    None => run_once(&panel, side.as_ref(), mode, &run).await,
+                },
+                Command::Watch(w) => match nothing_to_run(&panel, mode, &w.run.panel.only) {
+                    Some(why) => Err(why),
+                    None => watch::watch(panel, side, mode, make, w).await,
+                },
                 Command::Check(_) | Command::Mute(_) | Command::Unmute(_) => unreachable!(),
             }
         }
@@ -73,7 +84,33 @@ fn broken(e: String) -> u8 {
     3
 }
 
-fn check(panel: &Panel, mode: Mode) -> Result<u8, String> {
+/// Why a run of the panel on this side would check nothing, if it would. A run that checks
+/// nothing is no pass, so `check`, `run` and `watch` refuse it alike, saying why.
+fn nothing_to_run(panel: &Panel, mode: Mode, only: &[String]) -> Option<String> {
+    let here: Vec<_> = panel.probes.iter().filter(|p| p.runs_in(mode)).collect();
+    if here.is_empty() {
+        return Some(format!(
+            "{}: panel \"{}\" has no probe for the {} side: nothing to check",
+            panel.source.display(),
+            panel.name,
+            mode.as_str()
+        ));
+    }
+    if !here.iter().any(|p| p.selected_by(only)) {
+        return Some(format!(
+            "--only {}: no probe of panel \"{}\" on the {} side has this name or tag",
+            only.join(" --only "),
+            panel.name,
+            mode.as_str()
+        ));
+    }
+    None
+}
+
+fn check(panel: &Panel, mode: Mode, only: &[String]) -> Result<u8, String> {
+    if let Some(why) = nothing_to_run(panel, mode, only) {
+        return Err(why);
+    }
     let n = panel.probes.iter().filter(|p| p.runs_in(mode)).count();
     println!(
         "{}: panel \"{}\" is valid: {} probes ({} in {} mode)",
@@ -116,29 +153,75 @@ fn tick_options(run: &RunArgs) -> TickOptions<'_> {
 }
 
 async fn run_once(panel: &Panel, side: &dyn Side, mode: Mode, run: &RunArgs) -> Result<u8, String> {
-    let (report, state) = if run.no_notify {
+    let (report, state, broken_state) = if run.no_notify {
         // A look only: no incident moves, so the next real run tells what it finds.
         (
             run_panel(panel, side, &run.panel.only, run.concurrency).await,
             None,
+            None,
         )
     } else {
+        // A sink that cannot be set up (a missing secret) is a broken panel: 3 before any probe.
         let notifier = Notifier::from_panel(panel, mode)?;
-        let dir = StateDir::open(&state_dir(panel, mode, run.state_dir.as_deref()))?;
-        let (report, state) =
-            tick_with_state(panel, side, &tick_options(run), &notifier, &dir).await?;
-        (report, Some(state))
+        match tick_in(panel, side, mode, run, &notifier).await {
+            Ok((report, state)) => (report, Some(state), None),
+            // The probes are run and reported whatever became of the state: a broken state
+            // folder or a full disk must not hide what is down.
+            Err(TickError {
+                report: Some(report),
+                error,
+            }) => (report, None, Some(error)),
+            Err(TickError {
+                report: None,
+                error,
+            }) => (
+                run_panel(panel, side, &run.panel.only, run.concurrency).await,
+                None,
+                Some(error),
+            ),
+        }
     };
-    if let Some(file) = &run.metrics_file {
-        write_metrics(file, &report, state.as_ref())?;
+    if report.probes.is_empty() {
+        eprintln!(
+            "smoke: no probe of panel \"{}\" resolved on the {} side: nothing was checked",
+            panel.name,
+            mode.as_str()
+        );
     }
+    let metrics = match &run.metrics_file {
+        Some(file) => write_metrics(file, &report, state.as_ref()),
+        None => Ok(()),
+    };
     let style = HumanStyle {
         colour: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(render(&report, run.format, style).as_bytes());
     let _ = out.flush();
-    Ok(report.outcome.exit_code() as u8)
+    match broken_state.map_or(metrics, Err) {
+        Ok(()) => Ok(report.outcome.exit_code() as u8),
+        Err(e) => {
+            eprintln!("smoke: {e}");
+            // A failed probe is still the news (2); anything else is a broken run (3).
+            Ok(if report.outcome == Outcome::Fail {
+                2
+            } else {
+                3
+            })
+        }
+    }
+}
+
+/// A tick with its state folder: incidents, the outbox, the results log.
+async fn tick_in(
+    panel: &Panel,
+    side: &dyn Side,
+    mode: Mode,
+    run: &RunArgs,
+    notifier: &Notifier,
+) -> Result<(RunReport, crate::incident::State), TickError> {
+    let dir = StateDir::open(&state_dir(panel, mode, run.state_dir.as_deref()))?;
+    tick_with_state(panel, side, &tick_options(run), notifier, &dir).await
 }
 
 /// The tick's metrics for node_exporter's textfile collector, replaced atomically so it never
@@ -196,6 +279,22 @@ fn load(args: &PanelArgs) -> Result<Panel, String> {
         "no panel: give --panel FILE or set SMOKE_PANEL (the herodemo panel is probes/herodemo.toml)",
     )?;
     panel::load(path, &LoadOptions::from_env(args.set.clone())).map_err(|e| e.to_string())
+}
+
+/// A file past the size limit is then a write error, said and survived like a full disk,
+/// instead of SIGXFSZ killing the process before it prints its report.
+fn ignore_file_size_signal() {
+    // SAFETY: setting a signal to be ignored touches no memory of ours.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
+/// A usage error exits 3 like any broken invocation (2 is "a probe failed", which monitoring
+/// reads as CRITICAL); `--help` and `--version` are no error and exit 0.
+fn usage(e: &clap::Error) -> ExitCode {
+    let _ = e.print();
+    ExitCode::from(if e.use_stderr() { 3 } else { 0 })
 }
 
 fn fatal(message: String) -> ExitCode {

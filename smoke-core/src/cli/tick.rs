@@ -22,6 +22,37 @@ pub struct TickOptions<'a> {
     pub hold_remedy: Option<String>,
 }
 
+/// A tick that could not read or save its state, with its report when the probes had run:
+/// what they found is still worth printing.
+#[derive(Debug)]
+pub struct TickError {
+    pub report: Option<RunReport>,
+    pub error: String,
+}
+
+impl From<String> for TickError {
+    fn from(error: String) -> Self {
+        TickError {
+            report: None,
+            error,
+        }
+    }
+}
+
+impl std::fmt::Display for TickError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.error)
+    }
+}
+
+/// An error met once the probes have run keeps their report.
+fn after(report: &RunReport) -> impl FnOnce(String) -> TickError + '_ {
+    |error| TickError {
+        report: Some(report.clone()),
+        error,
+    }
+}
+
 /// One tick; returns its report and the state after it.
 pub async fn tick_with_state(
     panel: &Panel,
@@ -29,7 +60,7 @@ pub async fn tick_with_state(
     opts: &TickOptions<'_>,
     notifier: &Notifier,
     dir: &StateDir,
-) -> Result<(RunReport, State), String> {
+) -> Result<(RunReport, State), TickError> {
     let mut state = dir.load()?;
     let quiet = Quiet::at(
         jiff::Timestamp::now(),
@@ -72,13 +103,15 @@ pub async fn tick_with_state(
         // What the tick found is owed before anything is restarted: a crash mid-restart
         // loses no word of it.
         notifier.enqueue(&mut state, &hush(&report, std::mem::take(&mut events)));
-        dir.save(&state)?;
-        events = repair(panel, side, opts, dir, &mut state, &decisions).await?;
+        dir.save(&state).map_err(after(&report))?;
+        events = repair(panel, side, opts, dir, &mut state, &decisions)
+            .await
+            .map_err(after(&report))?;
     }
     notifier.enqueue(&mut state, &hush(&report, events));
     // Saved before anything is sent: a kill from here on loses no event, and the next run
     // delivers what this one could not.
-    dir.save(&state)?;
+    dir.save(&state).map_err(after(&report))?;
     for e in notifier.flush(dir, &mut state).await {
         crate::say!("{e}");
     }

@@ -3,8 +3,8 @@
 //! broken file keeps the old one and says why); SIGTERM or SIGINT stop within 5 s with the state
 //! saved. The state folder stays locked for the loop's life, so a second loop is refused.
 
-use super::serve::{router, Live, SharedLive};
-use super::{load, state_dir, tick_options, tick_with_state, MakeSide, WatchArgs};
+use super::serve::{router, serve, Live, SharedLive};
+use super::{load, state_dir, tick_options, tick_with_state, MakeSide, TickError, WatchArgs};
 use crate::history::History;
 use crate::incident::{State, StateDir};
 use crate::notify::Notifier;
@@ -46,12 +46,8 @@ pub async fn watch(
             .await
             .map_err(|e| format!("--listen {addr}: {e}"))?;
         eprintln!("smoke: serving /metrics, /status, /status.json and /healthz on http://{addr}");
-        let app = router(live.clone());
-        tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                eprintln!("smoke: the status server stopped: {e}");
-            }
-        });
+        // Its own task, never awaited by a tick: whatever a client does to it, the loop goes on.
+        tokio::spawn(serve(listener, router(live.clone())));
     }
     let mut hup = signal(SignalKind::hangup()).map_err(|e| format!("SIGHUP: {e}"))?;
     let mut term = signal(SignalKind::terminate()).map_err(|e| format!("SIGTERM: {e}"))?;
@@ -72,7 +68,7 @@ pub async fn watch(
                     if args.run.no_notify {
                         // A look only, as with run: no incident moves, nothing is owed.
                         let r = super::run_panel(&panel, side.as_ref(), opts.only, opts.concurrency).await;
-                        dir.load().map(|s| (r, s))
+                        dir.load().map(|s| (r, s)).map_err(TickError::from)
                     } else {
                         tick_with_state(&panel, side.as_ref(), &opts, &notifier, &dir).await
                     }
@@ -80,7 +76,9 @@ pub async fn watch(
                 // A panic in a tick is a bug, but it must not silence the monitor: the tick
                 // counts as failed and the loop goes on.
                 let tick = std::panic::AssertUnwindSafe(tick).catch_unwind().map(|r| {
-                    r.unwrap_or_else(|p| Err(format!("the tick panicked ({})", panic_message(&*p))))
+                    r.unwrap_or_else(|p| {
+                        Err(TickError::from(format!("the tick panicked ({})", panic_message(&*p))))
+                    })
                 });
                 tokio::pin!(tick);
                 let done = tokio::select! {

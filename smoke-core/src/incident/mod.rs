@@ -14,5 +14,6 @@ pub use event::{Event, EventKind};
 pub use lifecycle::advance;
 pub use quiet::{Mute, Mutes, Quiet};
 pub use state::{
-    default_state_dir, write_atomic, Delivery, Incident, ProbeState, State, StateDir, STATE_VERSION,
+    create_folder, default_state_dir, open_in_state, read_in_state, write_atomic, Delivery,
+    Incident, ProbeState, State, StateDir, STALE_TEMP_AGE, STATE_VERSION,
 };

@@ -28,7 +28,7 @@ impl Mutes {
     /// The mutes of a state folder; none when there is no file.
     pub fn load(dir: &Path) -> Result<Mutes, String> {
         let path = dir.join(MUTES_FILE);
-        match std::fs::read_to_string(&path) {
+        match super::state::read_in_state(&path) {
             Ok(text) => serde_json::from_str(&text)
                 .map_err(|e| format!("the mutes file {} is unreadable: {e}", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Mutes::default()),
@@ -39,14 +39,13 @@ impl Mutes {
     /// Changes the mutes under their own lock (a watch loop may hold the state's), dropping the
     /// expired ones, and writes them atomically.
     pub fn update(dir: &Path, change: impl FnOnce(&mut Mutes)) -> Result<Mutes, String> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create the state folder {}: {e}", dir.display()))?;
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(MUTES_LOCK))
-            .map_err(|e| format!("cannot open the mutes lock: {e}"))?;
+        super::state::create_folder(dir)?;
+        let lock_path = dir.join(MUTES_LOCK);
+        let lock = super::state::open_in_state(
+            &lock_path,
+            OpenOptions::new().create(true).truncate(false).write(true),
+        )
+        .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
         lock.lock()
             .map_err(|e| format!("cannot lock the mutes: {e}"))?;
         let mut mutes = Mutes::load(dir)?;

@@ -59,10 +59,46 @@ fn fill_one(arg: &str, values: &[(&str, String)]) -> String {
     out
 }
 
+#[async_trait::async_trait]
+impl Sink for Command {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn deliver(&self, event: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), String> {
+        crate::process::run(&fill(&self.argv, event), self.timeout)
+            .await
+            .map(|_| ())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::incident::{EventKind, Incident};
+    use crate::panel::Severity;
+
+    #[tokio::test]
+    async fn a_command_that_prints_70_kb_is_delivered() {
+        let at = jiff::Timestamp::now();
+        let incident = Incident {
+            id: "i-1".into(),
+            opened_at: at,
+            cause: None,
+            detail: "down".into(),
+            severity: Severity::Critical,
+            last_told: at,
+        };
+        let event = Event::about(EventKind::Firing, ("p", "internal"), "biz", &incident, at);
+        let sink = Command {
+            name: "cmd".into(),
+            argv: vec!["sh".into(), "-c".into(), "head -c 70000 /dev/zero".into()],
+            timeout: std::time::Duration::from_secs(30),
+        };
+        sink.deliver(&event, &mut BTreeMap::new())
+            .await
+            .expect("not blocked on a full pipe");
+    }
 
     #[test]
     fn a_detail_is_one_line_and_its_braces_are_never_filled_in() {
@@ -87,18 +123,5 @@ mod tests {
             fill(&argv, &e),
             ["notify", "biz: boom\\n{probe} {severity}\\u{1b}[2J {x}"]
         );
-    }
-}
-
-#[async_trait::async_trait]
-impl Sink for Command {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    async fn deliver(&self, event: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), String> {
-        crate::process::run(&fill(&self.argv, event), self.timeout)
-            .await
-            .map(|_| ())
     }
 }

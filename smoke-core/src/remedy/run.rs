@@ -152,4 +152,12 @@ mod tests {
         );
         assert!(said.is_empty() || said.contains("started"), "{said}");
     }
+
+    #[tokio::test]
+    async fn a_restart_that_prints_70_kb_and_exits_0_is_a_success() {
+        let argv = vec!["sh".into(), "-c".into(), "head -c 70000 /dev/zero".into()];
+        restart(&Remedy::Argv(argv), "x", Duration::from_secs(30), None)
+            .await
+            .expect("judged by its exit, not blocked on a full pipe");
+    }
 }

@@ -26,19 +26,28 @@ pub enum Format {
     Junit,
 }
 
+impl Format {
+    /// Every format, by the name `--format` takes.
+    pub const ALL: [(&'static str, Format); 5] = [
+        ("human", Format::Human),
+        ("json", Format::Json),
+        ("prometheus", Format::Prometheus),
+        ("nagios", Format::Nagios),
+        ("junit", Format::Junit),
+    ];
+}
+
 impl std::str::FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "human" => Ok(Format::Human),
-            "json" => Ok(Format::Json),
-            "prometheus" => Ok(Format::Prometheus),
-            "nagios" => Ok(Format::Nagios),
-            "junit" => Ok(Format::Junit),
-            other => Err(format!(
-                "unknown format `{other}`: human, json, prometheus, nagios or junit"
-            )),
-        }
+        Format::ALL
+            .iter()
+            .find(|(name, _)| *name == s)
+            .map(|(_, f)| *f)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Format::ALL.iter().map(|(n, _)| *n).collect();
+                format!("unknown format `{s}`: {}", names.join(", "))
+            })
     }
 }
 

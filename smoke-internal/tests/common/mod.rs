@@ -76,3 +76,13 @@ pub fn assert_only_fails(
 pub fn describe(report: &RunReport) -> String {
     smoke_core::report::human(report, Default::default())
 }
+
+/// The `smoke-internal` binary with no panel, state folder or sockets from the environment.
+pub fn smoke_command() -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"));
+    cmd.env_remove("SMOKE_PANEL")
+        .env_remove("SMOKE_STATE_DIR")
+        .env_remove("PATH_SOCKET")
+        .env_remove("HERO_SOCKET_DIR");
+    cmd
+}
