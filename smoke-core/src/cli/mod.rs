@@ -170,7 +170,7 @@ async fn run_once(panel: &Panel, side: &dyn Side, mode: Mode, run: &RunArgs) -> 
             Err(TickError {
                 report: Some(report),
                 error,
-            }) => (report, None, Some(error)),
+            }) => (*report, None, Some(error)),
             Err(TickError {
                 report: None,
                 error,

@@ -26,7 +26,8 @@ pub struct TickOptions<'a> {
 /// what they found is still worth printing.
 #[derive(Debug)]
 pub struct TickError {
-    pub report: Option<RunReport>,
+    /// Boxed: a report is large, and most errors have none.
+    pub report: Option<Box<RunReport>>,
     pub error: String,
 }
 
@@ -48,7 +49,7 @@ impl std::fmt::Display for TickError {
 /// An error met once the probes have run keeps their report.
 fn after(report: &RunReport) -> impl FnOnce(String) -> TickError + '_ {
     |error| TickError {
-        report: Some(report.clone()),
+        report: Some(Box::new(report.clone())),
         error,
     }
 }
