@@ -27,7 +27,9 @@
 //! durations (`800ms`), sizes (`1KiB`), `null`, `true`, `false`, `[lists]` and `{JSON objects}`.
 
 mod ast;
+mod bounds;
 mod eval;
+mod html;
 mod lex;
 mod literal;
 mod parse;
@@ -41,6 +43,8 @@ mod tests;
 use std::fmt;
 
 use crate::observation::Observation;
+
+pub use bounds::{Evaluation, Limit, MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, MAX_QUERY_NODES};
 
 /// A parsed, checked condition.
 #[derive(Debug, Clone)]
@@ -84,9 +88,23 @@ impl Condition {
         &self.text
     }
 
-    /// Judges the observation. Never panics.
+    /// Judges the observation, without a deadline; a bound it runs into fails the condition
+    /// and is named in `got`. Never panics.
     pub fn evaluate(&self, obs: &Observation) -> Judgement {
-        let (passed, got) = eval::judge(&self.ast, obs);
+        self.judge(&Evaluation::new(obs)).unwrap_or_else(|limit| {
+            let got = value::cut(&format!("nothing ({limit})"));
+            self.judgement(false, got)
+        })
+    }
+
+    /// Judges within the bounds of `ev`, sharing its parsed body with the other conditions
+    /// judged in it. Never panics.
+    pub fn judge(&self, ev: &Evaluation<'_>) -> Result<Judgement, Limit> {
+        let (passed, got) = eval::judge(&self.ast, ev)?;
+        Ok(self.judgement(passed, got))
+    }
+
+    fn judgement(&self, passed: bool, got: String) -> Judgement {
         let message = format!("expected {}, got {got}", self.ast);
         Judgement {
             passed,

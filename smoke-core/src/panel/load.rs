@@ -49,9 +49,25 @@ pub fn load_str(text: &str, source: &Path, opts: &LoadOptions) -> Result<Panel, 
     };
     let raw: RawFile = toml::from_str(&text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
-        at.error(span, with_hint(e.message()))
+        let message = with_key(with_hint(e.message()), &text, &span);
+        at.error(span, message)
     })?;
     build(raw, &at, opts)
+}
+
+/// The TOML parser says "duplicate key" and points at it; the message names it too, so it
+/// reads on its own (a log line, a one-line summary).
+fn with_key(message: String, text: &str, span: &Range<usize>) -> String {
+    const SHOWN: usize = 60;
+    let key = text.get(span.clone()).unwrap_or_default().trim();
+    if message != "duplicate key" || key.is_empty() || key.contains(char::is_control) {
+        return message;
+    }
+    let mut shown: String = key.chars().take(SHOWN).collect();
+    if key.chars().nth(SHOWN).is_some() {
+        shown.push('…');
+    }
+    format!("duplicate key `{shown}`")
 }
 
 /// `--set a.b=value` on the document, keeping its layout so positions still match the file.
