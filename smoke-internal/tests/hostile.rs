@@ -354,3 +354,92 @@ async fn a_regular_file_named_rpc_sock_is_not_a_socket() {
     failed_with(p, Cause::Connect, &["not a socket", "plain/rpc.sock", "regular file"]);
     assert!(!p.detail.as_deref().unwrap().contains("stale"));
 }
+
+/// `GET path` on the loop's listener: the status, or `None` when nothing answered in time.
+async fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let ask = async {
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok()?;
+        let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        s.write_all(request.as_bytes()).await.ok()?;
+        let mut buf = Vec::new();
+        s.read_to_end(&mut buf).await.ok()?;
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        let status = text.split_whitespace().nth(1)?.parse().ok()?;
+        let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string());
+        Some((status, body.unwrap_or_default()))
+    };
+    tokio::time::timeout(Duration::from_secs(3), ask).await.ok()?
+}
+
+/// `watch --listen` while every tick judges four 4 MB bodies made to hang an HTML parser: the
+/// loop keeps answering `/healthz`, records the failures, and stops on SIGTERM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_loop_keeps_answering_while_it_judges_hostile_html() {
+    let s = Hostile::new();
+    let body = nested_divs(370_000);
+    let mut probes = String::new();
+    for i in 0..4 {
+        s.serve(&format!("deep{i}"), http("200 OK", "text/html", &body));
+        probes.push_str(&probe(&format!("deep-{i}"), &format!("deep{i}"), "html(p) >= 1"));
+    }
+    let state = tempfile::tempdir().unwrap();
+    let panel = state.path().join("hostile.toml");
+    let text = s.panel("3s", &probes).replace("[panel]\n", "[panel]\nevery = \"1s\"\n");
+    std::fs::write(&panel, text).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"))
+        .args(["watch", "--panel"])
+        .arg(&panel)
+        .arg("--state-dir")
+        .arg(state.path())
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+
+    // Every probe failed for its body, while /healthz answered each time it was asked.
+    let started = Instant::now();
+    let mut judged = false;
+    while !judged {
+        assert!(started.elapsed() < HUNG, "no tick was recorded");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let Some((200, _)) = get(port, "/healthz").await else {
+            assert!(started.elapsed() < Duration::from_secs(5), "/healthz stopped answering");
+            continue;
+        };
+        let Some((200, status)) = get(port, "/status.json").await else {
+            continue;
+        };
+        let v: serde_json::Value = serde_json::from_str(&status).unwrap_or_default();
+        let probes = v["probes"].as_array().cloned().unwrap_or_default();
+        judged = probes.len() == 4 && probes.iter().all(|p| p["outcome"] == "fail");
+        if judged {
+            for p in &probes {
+                assert!(p["cause"] == "protocol" || p["cause"] == "timeout", "{p}");
+            }
+        }
+    }
+    for _ in 0..8 {
+        let answered = get(port, "/healthz").await;
+        assert!(matches!(answered, Some((200, _))), "/healthz: {answered:?}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+
+    let pid = child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let exit = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("stops on SIGTERM")
+        .unwrap();
+    assert!(exit.success(), "{exit:?}");
+}
