@@ -196,7 +196,11 @@ mod tests {
         assert!(JsonError::TooDeep
             .to_string()
             .contains(&format!("nested deeper than {MAX_JSON_DEPTH}")));
-        let at_limit = format!("{}{}", "[".repeat(MAX_JSON_DEPTH), "]".repeat(MAX_JSON_DEPTH));
+        let at_limit = format!(
+            "{}{}",
+            "[".repeat(MAX_JSON_DEPTH),
+            "]".repeat(MAX_JSON_DEPTH)
+        );
         assert!(body(&at_limit).json_doc().is_ok());
     }
 

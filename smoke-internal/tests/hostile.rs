@@ -144,9 +144,14 @@ async fn deeply_nested_html_is_a_protocol_failure_naming_the_depth_limit() {
     let s = Hostile::new();
     s.serve("deep", http("200 OK", "text/html", &nested_divs(80_000)));
     let started = Instant::now();
-    let report = s.run("2s", &probe("deep-html", "deep", "html(p) >= 1")).await;
+    let report = s
+        .run("2s", &probe("deep-html", "deep", "html(p) >= 1"))
+        .await;
     assert!(started.elapsed() < HUNG, "took {:?}", started.elapsed());
-    let limit = format!("nested deeper than {}", smoke_core::condition::MAX_HTML_DEPTH);
+    let limit = format!(
+        "nested deeper than {}",
+        smoke_core::condition::MAX_HTML_DEPTH
+    );
     failed_with(only(&report), Cause::Protocol, &[&limit]);
 }
 
@@ -156,7 +161,9 @@ async fn html_with_too_many_elements_is_a_protocol_failure_naming_the_count() {
     // Each <p> closes the one before: flat, but more elements than any page has.
     let body = "<p>x".repeat(smoke_core::condition::MAX_HTML_ELEMENTS + 50_000);
     s.serve("wide", http("200 OK", "text/html", body.as_bytes()));
-    let report = s.run("5s", &probe("wide-html", "wide", "html(p) >= 1")).await;
+    let report = s
+        .run("5s", &probe("wide-html", "wide", "html(p) >= 1"))
+        .await;
     let limit = format!(
         "more than {} HTML elements",
         smoke_core::condition::MAX_HTML_ELEMENTS
@@ -170,9 +177,8 @@ async fn an_ordinary_page_still_passes_and_each_html_condition_is_judged() {
     let page = b"<html><body><nav id=hero-nav><a href=/>home</a><a href=/x>x</a></nav><p>hi</p></body></html>";
     s.serve("page", http("200 OK", "text/html", page));
     let expect = r#"expect = ["html(nav#hero-nav a) == 2", "html(p) >= 1", "html(table) == 0"]"#;
-    let probes = format!(
-        "[[probe]]\nname = \"page\"\ntarget = \"page/rpc\"\nget = \"/\"\n{expect}\n"
-    );
+    let probes =
+        format!("[[probe]]\nname = \"page\"\ntarget = \"page/rpc\"\nget = \"/\"\n{expect}\n");
     let report = s.run("2s", &probes).await;
     let p = only(&report);
     assert_eq!(p.outcome, Outcome::Ok, "{:?}", p);
@@ -189,7 +195,11 @@ async fn judging_hostile_html_leaves_the_runtime_free() {
     let mut probes = String::new();
     for i in 0..4 {
         s.serve(&format!("deep{i}"), http("200 OK", "text/html", &body));
-        probes.push_str(&probe(&format!("deep-{i}"), &format!("deep{i}"), "html(p) >= 1"));
+        probes.push_str(&probe(
+            &format!("deep-{i}"),
+            &format!("deep{i}"),
+            "html(p) >= 1",
+        ));
     }
     let worst_ms = Arc::new(AtomicU64::new(0));
     let ticker = tokio::spawn({
@@ -209,7 +219,10 @@ async fn judging_hostile_html_leaves_the_runtime_free() {
     ticker.abort();
     let worst = Duration::from_millis(worst_ms.load(Ordering::Relaxed));
     // A 20 ms timer; a parse on the worker would hold it for the whole parse.
-    assert!(worst < Duration::from_secs(2), "the timer stalled for {worst:?}");
+    assert!(
+        worst < Duration::from_secs(2),
+        "the timer stalled for {worst:?}"
+    );
     assert!(took < HUNG, "the tick took {took:?}");
     for p in &report.probes {
         assert!(
@@ -230,7 +243,10 @@ async fn html_that_is_slow_within_the_limits_times_out_at_the_deadline() {
     let depth = smoke_core::condition::MAX_HTML_DEPTH - 12;
     let block = format!("{}{}", "<div>".repeat(depth), "</div>".repeat(depth));
     let blocks = smoke_core::condition::MAX_HTML_ELEMENTS / depth - 1;
-    s.serve("slow", http("200 OK", "text/html", block.repeat(blocks).as_bytes()));
+    s.serve(
+        "slow",
+        http("200 OK", "text/html", block.repeat(blocks).as_bytes()),
+    );
     let started = Instant::now();
     let expect = "html(div div div div div div p) >= 1";
     let report = s.run("300ms", &probe("slow-html", "slow", expect)).await;
@@ -243,8 +259,13 @@ async fn html_that_is_slow_within_the_limits_times_out_at_the_deadline() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_nested_past_the_limit_is_named_not_called_not_json() {
     let s = Hostile::new();
-    s.serve("deep", http("200 OK", "application/json", "[".repeat(100_000).as_bytes()));
-    let report = s.run("2s", &probe("deep-json", "deep", "json.x exists")).await;
+    s.serve(
+        "deep",
+        http("200 OK", "application/json", "[".repeat(100_000).as_bytes()),
+    );
+    let report = s
+        .run("2s", &probe("deep-json", "deep", "json.x exists"))
+        .await;
     let limit = format!(
         "nested deeper than {}",
         smoke_core::observation::MAX_JSON_DEPTH
@@ -262,7 +283,9 @@ async fn a_recursive_query_on_deep_json_is_refused_for_its_depth() {
     let body = format!("[{}]", vec![one; 16_528].join(","));
     s.serve("deep", http("200 OK", "application/json", body.as_bytes()));
     let started = Instant::now();
-    let report = s.run("3s", &probe("recursive", "deep", "$..* exists")).await;
+    let report = s
+        .run("3s", &probe("recursive", "deep", "$..* exists"))
+        .await;
     assert!(started.elapsed() < HUNG, "took {:?}", started.elapsed());
     let limit = format!(
         "nested deeper than {}",
@@ -281,7 +304,10 @@ async fn a_query_yielding_too_many_nodes_is_a_protocol_failure_naming_the_cap() 
     // Few nodes, each holding a big list: copying them all is what the cap counts.
     let big = format!("[{}]", vec!["1"; cap / 2].join(","));
     let heavy = format!(r#"{{"a": {big}, "b": {big}, "c": {big}}}"#);
-    s.serve("heavy", http("200 OK", "application/json", heavy.as_bytes()));
+    s.serve(
+        "heavy",
+        http("200 OK", "application/json", heavy.as_bytes()),
+    );
     let probes = format!(
         "{}{}",
         probe("wide", "wide", "$..* exists"),
@@ -307,7 +333,10 @@ fn record(p: &ProbeReport) -> serde_json::Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_keep_the_status_and_timings_that_arrived() {
     let s = Hostile::new();
-    s.serve("err", http("500 Internal Server Error", "text/plain", b"boom"));
+    s.serve(
+        "err",
+        http("500 Internal Server Error", "text/plain", b"boom"),
+    );
     s.serve("moved", http("302 Found", "text/plain", b""));
     let rpc_error = br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32603,"message":"locked"}}"#;
     s.serve("rpcerr", http("200 OK", "application/json", rpc_error));
@@ -351,14 +380,20 @@ async fn a_regular_file_named_rpc_sock_is_not_a_socket() {
     std::fs::write(folder.join("rpc.sock"), b"not a socket").unwrap();
     let report = s.run("1s", &probe("plain", "plain", "status == 200")).await;
     let p = only(&report);
-    failed_with(p, Cause::Connect, &["not a socket", "plain/rpc.sock", "regular file"]);
+    failed_with(
+        p,
+        Cause::Connect,
+        &["not a socket", "plain/rpc.sock", "regular file"],
+    );
     assert!(!p.detail.as_deref().unwrap().contains("stale"));
 }
 
 /// `GET path` on the loop's listener: the status, or `None` when nothing answered in time.
 async fn get(port: u16, path: &str) -> Option<(u16, String)> {
     let ask = async {
-        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok()?;
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .ok()?;
         let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         s.write_all(request.as_bytes()).await.ok()?;
         let mut buf = Vec::new();
@@ -368,7 +403,9 @@ async fn get(port: u16, path: &str) -> Option<(u16, String)> {
         let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string());
         Some((status, body.unwrap_or_default()))
     };
-    tokio::time::timeout(Duration::from_secs(3), ask).await.ok()?
+    tokio::time::timeout(Duration::from_secs(3), ask)
+        .await
+        .ok()?
 }
 
 /// `watch --listen` while every tick judges four 4 MB bodies made to hang an HTML parser: the
@@ -380,11 +417,17 @@ async fn the_loop_keeps_answering_while_it_judges_hostile_html() {
     let mut probes = String::new();
     for i in 0..4 {
         s.serve(&format!("deep{i}"), http("200 OK", "text/html", &body));
-        probes.push_str(&probe(&format!("deep-{i}"), &format!("deep{i}"), "html(p) >= 1"));
+        probes.push_str(&probe(
+            &format!("deep-{i}"),
+            &format!("deep{i}"),
+            "html(p) >= 1",
+        ));
     }
     let state = tempfile::tempdir().unwrap();
     let panel = state.path().join("hostile.toml");
-    let text = s.panel("3s", &probes).replace("[panel]\n", "[panel]\nevery = \"1s\"\n");
+    let text = s
+        .panel("3s", &probes)
+        .replace("[panel]\n", "[panel]\nevery = \"1s\"\n");
     std::fs::write(&panel, text).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -410,7 +453,10 @@ async fn the_loop_keeps_answering_while_it_judges_hostile_html() {
         assert!(started.elapsed() < HUNG, "no tick was recorded");
         tokio::time::sleep(Duration::from_millis(250)).await;
         let Some((200, _)) = get(port, "/healthz").await else {
-            assert!(started.elapsed() < Duration::from_secs(5), "/healthz stopped answering");
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "/healthz stopped answering"
+            );
             continue;
         };
         let Some((200, status)) = get(port, "/status.json").await else {
