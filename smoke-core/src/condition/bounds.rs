@@ -29,10 +29,10 @@ pub enum Limit {
     HtmlDepth,
     #[error("the body has more than {} HTML elements", MAX_HTML_ELEMENTS)]
     HtmlElements,
-    #[error("`{query}` yields more than {max} JSON nodes", max = MAX_QUERY_NODES)]
+    #[error("the query of `{condition}` yields more than {max} JSON nodes", max = MAX_QUERY_NODES)]
     QueryNodes {
-        /// The query, as compiled.
-        query: String,
+        /// The condition as written (the compiled query does not print back as written).
+        condition: String,
     },
     #[error("the conditions were not judged by the probe's deadline")]
     Deadline,

@@ -93,7 +93,7 @@ fn subject_value<'a>(subject: &Subject, ev: &Evaluation<'a>) -> Result<Actual<'a
             };
             let nodes = path.query(doc).all();
             ev.in_time()?;
-            query_result(nodes, || path.to_string())?
+            query_result(nodes)?
         }
         Subject::Len(inner) => length(inner, ev)?,
         Subject::Html(selector) => {
@@ -128,11 +128,11 @@ fn subject_value<'a>(subject: &Subject, ev: &Evaluation<'a>) -> Result<Actual<'a
 
 /// What a query yielded, within [`MAX_QUERY_NODES`]: one node as it is, several copied into
 /// one list, counting what is nested in each since all of it is copied.
-fn query_result<'a>(
-    mut nodes: Vec<&'a Value>,
-    query: impl Fn() -> String,
-) -> Result<Actual<'a>, Limit> {
-    let too_many = || Limit::QueryNodes { query: query() };
+/// The condition is named by the caller, who has its text.
+fn query_result(mut nodes: Vec<&Value>) -> Result<Actual<'_>, Limit> {
+    let too_many = || Limit::QueryNodes {
+        condition: String::new(),
+    };
     match nodes.len() {
         0 => Ok(Actual::Nothing(None)),
         1 => Ok(Actual::Json(Cow::Borrowed(nodes.remove(0)))),

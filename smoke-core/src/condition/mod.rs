@@ -100,7 +100,12 @@ impl Condition {
     /// Judges within the bounds of `ev`, sharing its parsed body with the other conditions
     /// judged in it. Never panics.
     pub fn judge(&self, ev: &Evaluation<'_>) -> Result<Judgement, Limit> {
-        let (passed, got) = eval::judge(&self.ast, ev)?;
+        let (passed, got) = eval::judge(&self.ast, ev).map_err(|limit| match limit {
+            Limit::QueryNodes { .. } => Limit::QueryNodes {
+                condition: self.text.clone(),
+            },
+            other => other,
+        })?;
         Ok(self.judgement(passed, got))
     }
 
