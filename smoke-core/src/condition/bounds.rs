@@ -29,7 +29,10 @@ pub enum Limit {
     HtmlDepth,
     #[error("the body has more than {} HTML elements", MAX_HTML_ELEMENTS)]
     HtmlElements,
-    #[error("the query of `{condition}` yields more than {max} JSON nodes", max = MAX_QUERY_NODES)]
+    #[error(
+        "the query of `{condition}` yields more than {max} JSON nodes: narrow the query",
+        max = MAX_QUERY_NODES
+    )]
     QueryNodes {
         /// The condition as written (the compiled query does not print back as written).
         condition: String,

@@ -12,8 +12,10 @@
 //! A condition is `<subject> <operator> [<value>]`. It is parsed and type-checked once, when
 //! the panel loads, so that every mistake a parser can see (a typo in a subject, `time < 5`
 //! without a unit, a bad regex, JSONPath or CSS selector) stops the panel with a column number
-//! instead of failing quietly on every tick. Evaluation then works on the compiled form only and
-//! cannot fail: anything odd about the observation shows up as the judged value (`nothing`).
+//! instead of failing quietly on every tick. Evaluation then works on the compiled form only:
+//! anything odd about the observation shows up as the judged value (`nothing`), except a body
+//! past one of its limits ([`MAX_HTML_DEPTH`] and the rest) or a judging past its deadline,
+//! which is a [`Limit`].
 //!
 //! Subjects: `status`, `body`, `bytes`, `time`, `time.dns|connect|tls|first_byte`,
 //! `header.<name>`, `json`, `json.<path>`, `$<jsonpath>`, `result`, `result.<path>`,
