@@ -78,7 +78,53 @@ pub struct Observation {
     pub timings: Timings,
     pub cert: Option<CertInfo>,
     pub dns: Option<DnsInfo>,
-    json: OnceLock<Option<serde_json::Value>>,
+    json: OnceLock<Result<serde_json::Value, JsonError>>,
+}
+
+/// How deep a JSON body may nest (arrays and objects). Real APIs stay well under 20; a deeper
+/// body costs memory and time out of all proportion to its size (every JSONPath `..` walks
+/// every level), so it is refused before it is parsed. Under serde_json's own limit of 128.
+pub const MAX_JSON_DEPTH: usize = 64;
+
+/// What a body that should be JSON turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum JsonError {
+    #[error("{}", NOT_JSON)]
+    NotJson,
+    #[error("the body is JSON nested deeper than {} levels", MAX_JSON_DEPTH)]
+    TooDeep,
+}
+
+/// The words for a body that is not JSON at all.
+pub const NOT_JSON: &str = "the body is not JSON";
+
+/// Whether `bytes` opens more than `max` arrays or objects at once, ignoring brackets inside
+/// strings. One linear pass, so a hostile body is refused before any parser recurses into it.
+fn nests_deeper_than(bytes: &[u8], max: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 impl Observation {
@@ -98,7 +144,7 @@ impl Observation {
             body: value.to_string().into_bytes(),
             ..Default::default()
         };
-        let _ = obs.json.set(Some(value));
+        let _ = obs.json.set(Ok(value));
         obs
     }
 
@@ -110,15 +156,58 @@ impl Observation {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The body parsed as JSON, once, on first use; `None` when it is not JSON.
+    /// The body parsed as JSON, once, on first use; `None` when it is not JSON or nests
+    /// deeper than [`MAX_JSON_DEPTH`].
     pub fn json(&self) -> Option<&serde_json::Value> {
+        self.json_doc().ok()
+    }
+
+    /// The body parsed as JSON, once, on first use, or why it could not be.
+    pub fn json_doc(&self) -> Result<&serde_json::Value, JsonError> {
         self.json
-            .get_or_init(|| serde_json::from_slice(&self.body).ok())
+            .get_or_init(|| {
+                if nests_deeper_than(&self.body, MAX_JSON_DEPTH) {
+                    return Err(JsonError::TooDeep);
+                }
+                serde_json::from_slice(&self.body).map_err(|_| JsonError::NotJson)
+            })
             .as_ref()
+            .map_err(|e| *e)
     }
 
     /// The body as text, lossily.
     pub fn text(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(text: &str) -> Observation {
+        Observation::http(200, Vec::new(), text.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn a_body_nested_past_the_limit_is_refused_by_name() {
+        let deep = "[".repeat(100_000);
+        assert_eq!(body(&deep).json_doc(), Err(JsonError::TooDeep));
+        assert!(JsonError::TooDeep
+            .to_string()
+            .contains(&format!("nested deeper than {MAX_JSON_DEPTH}")));
+        let at_limit = format!(
+            "{}{}",
+            "[".repeat(MAX_JSON_DEPTH),
+            "]".repeat(MAX_JSON_DEPTH)
+        );
+        assert!(body(&at_limit).json_doc().is_ok());
+    }
+
+    #[test]
+    fn brackets_inside_strings_do_not_count() {
+        let text = format!(r#"{{"a": "{}\"{}"}}"#, "[".repeat(500), "{".repeat(500));
+        assert!(body(&text).json_doc().is_ok(), "{text}");
+        assert_eq!(body("not json").json_doc(), Err(JsonError::NotJson));
     }
 }

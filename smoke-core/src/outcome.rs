@@ -117,6 +117,10 @@ pub struct Failure {
     pub cause: Cause,
     pub phase: Option<Phase>,
     pub detail: String,
+    /// The status line, when one arrived before the failure (a 500, a 302, a cut body).
+    pub status: Option<u16>,
+    /// The phases timed before the failure.
+    pub timings: Timings,
 }
 
 impl Failure {
@@ -125,14 +129,25 @@ impl Failure {
             cause,
             phase: None,
             detail: detail.into(),
+            status: None,
+            timings: Timings::default(),
         }
     }
 
     pub fn at(cause: Cause, phase: Phase, detail: impl Into<String>) -> Self {
         Failure {
-            cause,
             phase: Some(phase),
-            detail: detail.into(),
+            ..Failure::new(cause, detail)
+        }
+    }
+
+    /// The failure with what was observed before it, so its record keeps the status and
+    /// timings that did arrive.
+    pub fn seen(self, status: Option<u16>, timings: &Timings) -> Self {
+        Failure {
+            status,
+            timings: timings.clone(),
+            ..self
         }
     }
 
@@ -242,6 +257,13 @@ impl ProbeReport {
         self.cause = Some(failure.cause);
         self.phase = failure.phase;
         self.detail = Some(crate::condition::cut_to(&failure.detail, DETAIL_LIMIT));
+        // What was observed stays: a failure that saw nothing does not erase what judging saw.
+        if failure.status.is_some() {
+            self.status = failure.status;
+        }
+        if failure.timings != Timings::default() {
+            self.timings = failure.timings;
+        }
     }
 
     /// The failure this report carries, if any.
@@ -250,6 +272,8 @@ impl ProbeReport {
             cause,
             phase: self.phase,
             detail: self.detail.clone().unwrap_or_default(),
+            status: self.status,
+            timings: self.timings.clone(),
         })
     }
 }

@@ -4,11 +4,13 @@
 //! service implements it for an in-process check and hands it to the same runner, so its
 //! report reads exactly like the panel's.
 
-use crate::condition::Condition;
+use crate::condition::{Condition, Evaluation, Limit};
 use crate::observation::Observation;
 use crate::outcome::{Cause, ConditionResult, Failure, Outcome, ProbeReport};
 use crate::panel::{defaults, Severity};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// What the runner needs to know of a probe besides how to attempt it.
 #[derive(Debug, Clone)]
@@ -79,12 +81,89 @@ pub trait Probe: Send + Sync {
 /// Judges an observation: every `expect` must hold (else the probe fails with cause
 /// `assertion`), every `warn` should (else it is degraded). Fills status, timings and
 /// conditions of the report.
+///
+/// Judging runs on the calling thread without a deadline: an in-process probe judges what it
+/// made itself. A body from a service is judged with [`judge_off_runtime`].
 pub fn judge(
     report: &mut ProbeReport,
     obs: &Observation,
     expect: &[Condition],
     warn: &[Condition],
 ) {
+    if let Err(limit) = judge_in(report, &Evaluation::new(obs), expect, warn) {
+        report.fail(Failure::new(limit.cause(), limit.to_string()));
+    }
+}
+
+/// A probe's conditions, shared with the thread that judges them.
+#[derive(Debug, Clone, Default)]
+pub struct Checks {
+    pub expect: Vec<Condition>,
+    pub warn: Vec<Condition>,
+}
+
+/// How long past the deadline the runtime waits for a judging that has not noticed it (one
+/// slice of a parse, one query) before it reports the timeout without it.
+const JUDGING_GRACE: Duration = Duration::from_millis(100);
+
+/// Judges a service's answer on a blocking thread, so that a body made to be slow to parse or
+/// query never stalls the runtime's workers (and with them every other probe, the `/healthz`
+/// answer and the signal handling), and gives up at `deadline` with a `timeout` that names
+/// the probe's `timeout`.
+pub async fn judge_off_runtime(
+    name: &str,
+    obs: Arc<Observation>,
+    checks: Arc<Checks>,
+    deadline: Instant,
+    timeout: Duration,
+) -> ProbeReport {
+    let seen = (obs.status, obs.timings.clone());
+    let work = {
+        let name = name.to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut report = ProbeReport::new(name);
+            let ev = Evaluation::until(&obs, deadline.into_std());
+            let judged = judge_in(&mut report, &ev, &checks.expect, &checks.warn);
+            (report, judged)
+        })
+    };
+    let late = || {
+        Failure::new(
+            Cause::Timeout,
+            format!(
+                "conditions not judged within the {} timeout",
+                crate::units::format_duration(timeout)
+            ),
+        )
+    };
+    let failure = match tokio::time::timeout_at(deadline + JUDGING_GRACE, work).await {
+        Ok(Ok((report, Ok(())))) => return report,
+        Ok(Ok((mut report, Err(limit)))) => {
+            report.fail(match limit {
+                Limit::Deadline => late(),
+                _ => Failure::new(limit.cause(), limit.to_string()),
+            });
+            return report;
+        }
+        // A panic while judging is the checker's own fault, reported as such.
+        Ok(Err(e)) => Failure::new(Cause::Checker, format!("judging the answer failed: {e}")),
+        // The blocking thread finishes its slice and is dropped; its answer no longer counts.
+        Err(_) => late(),
+    };
+    let mut report = ProbeReport::new(name);
+    report.fail(failure.seen(seen.0, &seen.1));
+    report
+}
+
+/// [`judge`] within the bounds of `ev`: a bound it runs into fails the probe with its cause
+/// (`protocol` for the answer's size or shape, `timeout` for the deadline) and names it.
+fn judge_in(
+    report: &mut ProbeReport,
+    ev: &Evaluation<'_>,
+    expect: &[Condition],
+    warn: &[Condition],
+) -> Result<(), Limit> {
+    let obs = ev.observation();
     report.status = obs.status;
     report.timings = obs.timings.clone();
     report.cert = obs.cert.clone();
@@ -95,7 +174,7 @@ pub fn judge(
         .map(|c| (c, false))
         .chain(warn.iter().map(|c| (c, true)))
     {
-        let j = cond.evaluate(obs);
+        let j = cond.judge(ev)?;
         if !j.passed {
             let slot = if soft {
                 &mut first_soft
@@ -120,4 +199,5 @@ pub fn judge(
             report.detail = Some(message);
         }
     }
+    Ok(())
 }

@@ -119,6 +119,23 @@ impl Connector for UnixConnector {
     }
 }
 
+/// What the file at `path` is when it is there but is not a socket ("a regular file").
+fn not_a_socket(path: &Path) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = std::fs::metadata(path).ok()?.file_type();
+    Some(if kind.is_socket() {
+        return None;
+    } else if kind.is_file() {
+        "a regular file"
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a named pipe"
+    } else {
+        "a device"
+    })
+}
+
 fn connect_failure(path: &Path, e: &std::io::Error) -> Failure {
     let shown = path.display();
     let detail = match e.kind() {
@@ -128,9 +145,11 @@ fn connect_failure(path: &Path, e: &std::io::Error) -> Failure {
             }
             _ => format!("socket missing: {shown}"),
         },
-        ErrorKind::ConnectionRefused => {
-            format!("connection refused: {shown} is a stale socket, nobody listens on it")
-        }
+        // Connecting to a file that is not a socket is refused too; only a socket is stale.
+        ErrorKind::ConnectionRefused => match not_a_socket(path) {
+            Some(kind) => format!("not a socket: {shown} is {kind}"),
+            None => format!("connection refused: {shown} is a stale socket, nobody listens on it"),
+        },
         ErrorKind::PermissionDenied => format!("permission denied on {shown}"),
         _ => format!("cannot connect to {shown}: {e}"),
     };

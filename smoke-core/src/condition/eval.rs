@@ -10,14 +10,20 @@ use std::cmp::Ordering;
 use serde_json::Value;
 
 use super::ast::{Ast, CertField, DnsField, Literal, Op, Operand, Phase, Subject};
+use super::bounds::{Evaluation, Limit, MAX_QUERY_NODES};
 use super::value::{Actual, Num};
-use crate::observation::Observation;
+use crate::observation::{JsonError, NOT_JSON};
 
-/// Whether the condition holds, and the actual value rendered for a person.
-pub(crate) fn judge(ast: &Ast, obs: &Observation) -> (bool, String) {
-    let actual = subject_value(&ast.subject, obs);
+/// Elements matched against a selector between two looks at the clock.
+const CLOCK_EVERY: usize = 1024;
+
+/// Whether the condition holds, and the actual value rendered for a person; or the bound that
+/// judging it ran into.
+pub(crate) fn judge(ast: &Ast, ev: &Evaluation<'_>) -> Result<(bool, String), Limit> {
+    ev.in_time()?;
+    let actual = subject_value(&ast.subject, ev)?;
     let passed = apply(ast.op, &ast.operand, &actual);
-    (passed, actual.render())
+    Ok((passed, actual.render()))
 }
 
 fn apply(op: Op, operand: &Operand, actual: &Actual<'_>) -> bool {
@@ -56,11 +62,10 @@ fn apply_literal(op: Op, lit: &Literal, actual: &Actual<'_>) -> bool {
     }
 }
 
-const NOT_JSON: &str = "the body is not JSON";
-
-fn subject_value<'a>(subject: &Subject, obs: &'a Observation) -> Actual<'a> {
+fn subject_value<'a>(subject: &Subject, ev: &Evaluation<'a>) -> Result<Actual<'a>, Limit> {
+    let obs = ev.obs;
     let nothing = Actual::Nothing(None);
-    match subject {
+    Ok(match subject {
         Subject::Status => obs
             .status
             .map_or(nothing, |s| Actual::Number(Num::Int(s.into()))),
@@ -81,23 +86,28 @@ fn subject_value<'a>(subject: &Subject, obs: &'a Observation) -> Actual<'a> {
             .header(name)
             .map_or(nothing, |v| Actual::Text(Cow::Borrowed(v))),
         Subject::Json(path) => {
-            let Some(doc) = obs.json() else {
-                return Actual::Nothing(Some(NOT_JSON));
+            let doc = match obs.json_doc() {
+                Ok(doc) => doc,
+                Err(JsonError::NotJson) => return Ok(Actual::Nothing(Some(NOT_JSON))),
+                Err(e) => return Err(Limit::Json(e)),
             };
-            let mut nodes = path.query(doc).all();
-            match nodes.len() {
-                0 => nothing,
-                1 => Actual::Json(Cow::Borrowed(nodes.remove(0))),
-                _ => Actual::Json(Cow::Owned(Value::Array(
-                    nodes.into_iter().cloned().collect(),
-                ))),
-            }
+            let nodes = path.query(doc).all();
+            ev.in_time()?;
+            query_result(nodes)?
         }
-        Subject::Len(inner) => length(inner, obs),
+        Subject::Len(inner) => length(inner, ev)?,
         Subject::Html(selector) => {
-            let doc = scraper::Html::parse_document(&obs.text());
-            let count = doc.select(selector).count();
-            Actual::Number(Num::Int(count as i128))
+            let doc = ev.html()?;
+            let mut count = 0;
+            for (i, node) in doc.tree.nodes().enumerate() {
+                if i % CLOCK_EVERY == 0 {
+                    ev.in_time()?;
+                }
+                if scraper::ElementRef::wrap(node).is_some_and(|el| selector.matches(&el)) {
+                    count += 1;
+                }
+            }
+            Actual::Number(Num::Int(count))
         }
         Subject::Cert(field) => obs.cert.as_ref().map_or(nothing, |c| match field {
             CertField::DaysLeft => Actual::Number(Num::Int(c.days_left.into())),
@@ -113,24 +123,65 @@ fn subject_value<'a>(subject: &Subject, obs: &'a Observation) -> Actual<'a> {
             let list = d.addresses.iter().cloned().map(Value::String).collect();
             Actual::Json(Cow::Owned(Value::Array(list)))
         }),
+    })
+}
+
+/// What a query yielded, within [`MAX_QUERY_NODES`]: one node as it is, several copied into
+/// one list, counting what is nested in each since all of it is copied.
+/// The condition is named by the caller, who has its text.
+fn query_result(mut nodes: Vec<&Value>) -> Result<Actual<'_>, Limit> {
+    let too_many = || Limit::QueryNodes {
+        condition: String::new(),
+    };
+    match nodes.len() {
+        0 => Ok(Actual::Nothing(None)),
+        1 => Ok(Actual::Json(Cow::Borrowed(nodes.remove(0)))),
+        n if n > MAX_QUERY_NODES => Err(too_many()),
+        _ => {
+            let mut budget = MAX_QUERY_NODES;
+            if !nodes.iter().all(|node| within(node, &mut budget)) {
+                return Err(too_many());
+            }
+            Ok(Actual::Json(Cow::Owned(Value::Array(
+                nodes.into_iter().cloned().collect(),
+            ))))
+        }
     }
 }
 
-/// `len(...)`: the body counts bytes (what a size limit cares about); other text counts chars.
-fn length<'a>(inner: &Subject, obs: &'a Observation) -> Actual<'a> {
-    if let Subject::Body = inner {
-        return Actual::Number(Num::Int(obs.body.len() as i128));
+/// Takes the values of `v` (itself and all nested) from `budget`; false once it runs out.
+fn within(v: &Value, budget: &mut usize) -> bool {
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        let Some(left) = budget.checked_sub(1) else {
+            return false;
+        };
+        *budget = left;
+        match v {
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => stack.extend(map.values()),
+            _ => {}
+        }
     }
-    let count = match subject_value(inner, obs) {
-        Actual::Nothing(why) => return Actual::Nothing(why),
+    true
+}
+
+/// `len(...)`: the body counts bytes (what a size limit cares about); other text counts chars.
+fn length<'a>(inner: &Subject, ev: &Evaluation<'a>) -> Result<Actual<'a>, Limit> {
+    if let Subject::Body = inner {
+        return Ok(Actual::Number(Num::Int(ev.obs.body.len() as i128)));
+    }
+    let not_measurable = Actual::Nothing(Some("not a string, list or object"));
+    let count = match subject_value(inner, ev)? {
+        Actual::Nothing(why) => return Ok(Actual::Nothing(why)),
         Actual::Text(s) => s.chars().count(),
         Actual::Json(v) => match v.as_ref() {
             Value::String(s) => s.chars().count(),
             Value::Array(items) => items.len(),
             Value::Object(map) => map.len(),
-            _ => return Actual::Nothing(Some("not a string, list or object")),
+            _ => return Ok(not_measurable),
         },
-        _ => return Actual::Nothing(Some("not a string, list or object")),
+        _ => return Ok(not_measurable),
     };
-    Actual::Number(Num::Int(count as i128))
+    Ok(Actual::Number(Num::Int(count as i128)))
 }

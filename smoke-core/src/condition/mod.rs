@@ -12,8 +12,10 @@
 //! A condition is `<subject> <operator> [<value>]`. It is parsed and type-checked once, when
 //! the panel loads, so that every mistake a parser can see (a typo in a subject, `time < 5`
 //! without a unit, a bad regex, JSONPath or CSS selector) stops the panel with a column number
-//! instead of failing quietly on every tick. Evaluation then works on the compiled form only and
-//! cannot fail: anything odd about the observation shows up as the judged value (`nothing`).
+//! instead of failing quietly on every tick. Evaluation then works on the compiled form only:
+//! anything odd about the observation shows up as the judged value (`nothing`), except a body
+//! past one of its limits ([`MAX_HTML_DEPTH`] and the rest) or a judging past its deadline,
+//! which is a [`Limit`].
 //!
 //! Subjects: `status`, `body`, `bytes`, `time`, `time.dns|connect|tls|first_byte`,
 //! `header.<name>`, `json`, `json.<path>`, `$<jsonpath>`, `result`, `result.<path>`,
@@ -27,7 +29,9 @@
 //! durations (`800ms`), sizes (`1KiB`), `null`, `true`, `false`, `[lists]` and `{JSON objects}`.
 
 mod ast;
+mod bounds;
 mod eval;
+mod html;
 mod lex;
 mod literal;
 mod parse;
@@ -52,6 +56,8 @@ pub const MAX_SUBJECT_CHARS: usize = 512;
 /// recurse once per level (thousands overflow the stack) and nested JSONPath filters double
 /// the parse time per level; eight levels is more than any real path needs.
 pub const MAX_NESTING: usize = 8;
+
+pub use bounds::{Evaluation, Limit, MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, MAX_QUERY_NODES};
 
 /// A parsed, checked condition.
 #[derive(Debug, Clone)]
@@ -95,9 +101,28 @@ impl Condition {
         &self.text
     }
 
-    /// Judges the observation. Never panics.
+    /// Judges the observation, without a deadline; a bound it runs into fails the condition
+    /// and is named in `got`. Never panics.
     pub fn evaluate(&self, obs: &Observation) -> Judgement {
-        let (passed, got) = eval::judge(&self.ast, obs);
+        self.judge(&Evaluation::new(obs)).unwrap_or_else(|limit| {
+            let got = value::cut(&format!("nothing ({limit})"));
+            self.judgement(false, got)
+        })
+    }
+
+    /// Judges within the bounds of `ev`, sharing its parsed body with the other conditions
+    /// judged in it. Never panics.
+    pub fn judge(&self, ev: &Evaluation<'_>) -> Result<Judgement, Limit> {
+        let (passed, got) = eval::judge(&self.ast, ev).map_err(|limit| match limit {
+            Limit::QueryNodes { .. } => Limit::QueryNodes {
+                condition: self.text.clone(),
+            },
+            other => other,
+        })?;
+        Ok(self.judgement(passed, got))
+    }
+
+    fn judgement(&self, passed: bool, got: String) -> Judgement {
         let message = format!("expected {}, got {got}", self.ast);
         Judgement {
             passed,

@@ -1,7 +1,7 @@
 //! One request, one response, over a stream the connector made.
 
 use super::Connection;
-use crate::observation::Observation;
+use crate::observation::{Observation, Timings};
 use crate::outcome::{Cause, Failure, Phase};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -42,36 +42,53 @@ pub async fn exchange(
         cert,
     } = conn;
     let sent = Instant::now();
+    // A failure keeps what was observed up to it, its total time included.
+    let seen = |f: Failure, status: Option<u16>, timings: &Timings| {
+        let mut timings = timings.clone();
+        timings.total = Some(limits.started.elapsed());
+        f.seen(status, &timings)
+    };
     let headers_timeout = || Failure::timeout(Phase::Headers, limits.timeout);
-    let (mut sender, driver) = timeout_at(
+    let handshake = timeout_at(
         limits.deadline,
         hyper::client::conn::http1::handshake(TokioIo::new(stream)),
     )
     .await
-    .map_err(|_| headers_timeout())?
-    .map_err(|e| {
-        Failure::at(
-            Cause::Protocol,
-            Phase::Headers,
-            format!("HTTP handshake: {e}"),
-        )
-    })?;
+    .map_err(|_| headers_timeout())
+    .and_then(|r| {
+        r.map_err(|e| {
+            Failure::at(
+                Cause::Protocol,
+                Phase::Headers,
+                format!("HTTP handshake: {e}"),
+            )
+        })
+    });
+    let (mut sender, driver) = handshake.map_err(|f| seen(f, None, &timings))?;
     let _driver = AbortOnDrop(tokio::spawn(driver).abort_handle());
 
     let response = timeout_at(limits.deadline, sender.send_request(request))
         .await
-        .map_err(|_| headers_timeout())?
-        .map_err(|e| head_error(&e))?;
+        .map_err(|_| headers_timeout())
+        .and_then(|r| r.map_err(|e| head_error(&e)))
+        .map_err(|f| seen(f, None, &timings))?;
     timings.first_byte = Some(sent.elapsed());
 
     let (parts, mut body) = response.into_parts();
+    let status = Some(parts.status.as_u16());
     let mut data: Vec<u8> = Vec::new();
     let mut truncated = false;
     loop {
         let frame = match timeout_at(limits.deadline, body.frame()).await {
-            Err(_) => return Err(Failure::timeout(Phase::Body, limits.timeout)),
+            Err(_) => {
+                let f = Failure::timeout(Phase::Body, limits.timeout);
+                return Err(seen(f, status, &timings));
+            }
             Ok(None) => break,
-            Ok(Some(Err(e))) => return Err(body_error(&e, data.len(), &parts.headers)),
+            Ok(Some(Err(e))) => {
+                let f = body_error(&e, data.len(), &parts.headers);
+                return Err(seen(f, status, &timings));
+            }
             Ok(Some(Ok(frame))) => frame,
         };
         if let Ok(chunk) = frame.into_data() {
@@ -100,14 +117,15 @@ pub async fn exchange(
     obs.timings = timings;
     obs.cert = cert;
     if truncated {
-        return Err(Failure::at(
+        let f = Failure::at(
             Cause::Protocol,
             Phase::Body,
             format!(
                 "body over the cap of {}: cut there (raise max_body if this is expected)",
                 crate::units::format_size(limits.max_body)
             ),
-        ));
+        );
+        return Err(f.seen(obs.status, &obs.timings));
     }
     Ok(obs)
 }

@@ -8,8 +8,9 @@ use crate::observation::Observation;
 use crate::outcome::{Cause, Failure, ProbeReport};
 use crate::panel::{HttpSpec, ProbeSpec};
 use crate::plan::info_of;
-use crate::probe::{judge, Probe, ProbeInfo};
+use crate::probe::{judge_off_runtime, Checks, Probe, ProbeInfo};
 use std::sync::Arc;
+use tokio::time::Instant;
 
 pub struct HttpProbe {
     info: ProbeInfo,
@@ -19,6 +20,8 @@ pub struct HttpProbe {
     connector: Arc<dyn Connector>,
     /// The probe's own `status` conditions: a status they accept is not an `http` failure.
     status_checks: Vec<Condition>,
+    /// Its `expect` and `warn`, handed to the thread that judges each answer.
+    checks: Arc<Checks>,
 }
 
 impl HttpProbe {
@@ -34,8 +37,13 @@ impl HttpProbe {
             .filter(|c| c.text().trim_start().starts_with("status "))
             .cloned()
             .collect();
+        let checks = Arc::new(Checks {
+            expect: spec.expect.clone(),
+            warn: spec.warn.clone(),
+        });
         HttpProbe {
             info,
+            checks,
             spec,
             http,
             endpoint,
@@ -62,24 +70,28 @@ impl HttpProbe {
         let accepted = !self.status_checks.is_empty()
             && self.status_checks.iter().all(|c| c.evaluate(&obs).passed);
         if !(200..300).contains(&status) && !accepted {
-            return Err(status_failure(status));
+            return Err(status_failure(status).seen(obs.status, &obs.timings));
         }
         Ok(obs)
     }
 
-    fn judged(&self, obs: &Observation) -> ProbeReport {
-        let mut report = ProbeReport::new(&self.spec.name);
-        judge(&mut report, obs, &self.spec.expect, &self.spec.warn);
-        report
+    /// Judges `obs` off the runtime, by the attempt's `deadline`.
+    async fn judged(&self, obs: Arc<Observation>, deadline: Instant) -> ProbeReport {
+        let checks = self.checks.clone();
+        judge_off_runtime(&self.spec.name, obs, checks, deadline, self.spec.timeout).await
     }
 }
 
 /// What two contexts are compared on: the JSON-RPC `result`, else the JSON body, else the bytes.
-fn answer(obs: &Observation) -> serde_json::Value {
-    match obs.json() {
+/// Parsing the body is left to a blocking thread, like judging it.
+async fn answer(obs: Arc<Observation>) -> serde_json::Value {
+    let read = move || match obs.json() {
         Some(v) => v.get("result").cloned().unwrap_or_else(|| v.clone()),
         None => serde_json::Value::String(obs.text().into_owned()),
-    }
+    };
+    tokio::task::spawn_blocking(read)
+        .await
+        .unwrap_or(serde_json::Value::Null)
 }
 
 #[async_trait::async_trait]
@@ -89,9 +101,11 @@ impl Probe for HttpProbe {
     }
 
     async fn attempt(&self) -> ProbeReport {
+        // The same instant fetch bounds the exchange by, give or take the call.
+        let deadline = Instant::now() + self.spec.timeout;
         let Some(contexts) = &self.http.contexts else {
             return match self.observe(self.http.context.as_deref()).await {
-                Ok(obs) => self.judged(&obs),
+                Ok(obs) => self.judged(Arc::new(obs), deadline).await,
                 Err(f) => {
                     let mut r = ProbeReport::new(&self.spec.name);
                     r.fail(f);
@@ -120,7 +134,8 @@ impl Probe for HttpProbe {
                     return report;
                 }
             };
-            let judged = self.judged(&obs);
+            let obs = Arc::new(obs);
+            let judged = self.judged(obs.clone(), deadline).await;
             if i == 0 || report.outcome < judged.outcome {
                 let mut judged = judged;
                 if let Some(d) = judged.detail.as_mut() {
@@ -128,7 +143,7 @@ impl Probe for HttpProbe {
                 }
                 report = judged;
             }
-            let this = answer(&obs);
+            let this = answer(obs).await;
             match (&reference, contexts.distinct_from.is_some() && i == 0) {
                 (_, true) => reference = Some(this),
                 (Some(r), false) if *r == this => {

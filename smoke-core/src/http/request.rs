@@ -2,7 +2,7 @@
 //! answer sorted into an observation or a failure (transport, HTTP status, JSON-RPC error).
 
 use super::{exchange, Connector, Endpoint, Limits, CONTEXT_HEADER, USER_AGENT};
-use crate::observation::Observation;
+use crate::observation::{JsonError, Observation};
 use crate::outcome::{Cause, Failure};
 use crate::panel::{Body, HttpSpec, Request};
 use bytes::Bytes;
@@ -40,10 +40,10 @@ pub async fn fetch(
     let obs = exchange(conn, build(endpoint, spec, how.context)?, limits).await?;
     let status = obs.status.unwrap_or(0);
     if !how.any_status && !(200..300).contains(&status) {
-        return Err(status_failure(status));
+        return Err(status_failure(status).seen(obs.status, &obs.timings));
     }
     if matches!(spec.request, Request::Rpc { .. }) && (200..300).contains(&status) {
-        rpc_failure(&obs)?;
+        rpc_failure(&obs).map_err(|f| f.seen(obs.status, &obs.timings))?;
     }
     Ok(obs)
 }
@@ -129,13 +129,22 @@ fn build(
 
 /// A JSON-RPC reply carries its failure in an `error` member, with HTTP 200.
 fn rpc_failure(obs: &Observation) -> Result<(), Failure> {
-    let Some(reply) = obs.json() else {
-        let text = obs.text();
-        let snippet: String = text.chars().take(80).collect();
-        return Err(Failure::new(
-            Cause::Protocol,
-            format!("reply is not JSON-RPC: {snippet:?}"),
-        ));
+    let reply = match obs.json_doc() {
+        Ok(reply) => reply,
+        Err(JsonError::NotJson) => {
+            let text = obs.text();
+            let snippet: String = text.chars().take(80).collect();
+            return Err(Failure::new(
+                Cause::Protocol,
+                format!("reply is not JSON-RPC: {snippet:?}"),
+            ));
+        }
+        Err(too_deep) => {
+            return Err(Failure::new(
+                Cause::Protocol,
+                format!("reply is not JSON-RPC: {too_deep}"),
+            ))
+        }
     };
     if let Some(err) = reply.get("error").filter(|e| !e.is_null()) {
         let code = err.get("code").map(|c| c.to_string()).unwrap_or_default();

@@ -92,12 +92,31 @@ pub fn load_str(text: &str, source: &Path, opts: &LoadOptions) -> Result<Panel, 
         sets: &opts.sets,
         outline: toml::from_str::<ProbeOutline>(text).ok(),
     };
-    let syntax = |e: toml::de::Error| at.error(e.span().unwrap_or(0..0), with_hint(e.message()));
+    let syntax = |e: toml::de::Error| {
+        let span = e.span().unwrap_or(0..0);
+        let message = with_key(with_hint(e.message()), text, &span);
+        at.error(span, message)
+    };
     let mut doc = toml::de::DeTable::parse(text).map_err(syntax)?;
     overlay_sets(&mut doc, text.len(), &opts.sets)
         .map_err(|m| PanelError::whole_file(source, m))?;
     let raw = RawFile::deserialize(toml::de::Deserializer::from(doc)).map_err(syntax)?;
     build(raw, &at, opts)
+}
+
+/// The TOML parser says "duplicate key" and points at it; the message names it too, so it
+/// reads on its own (a log line, a one-line summary).
+fn with_key(message: String, text: &str, span: &Range<usize>) -> String {
+    const SHOWN: usize = 60;
+    let key = text.get(span.clone()).unwrap_or_default().trim();
+    if message != "duplicate key" || key.is_empty() || key.contains(char::is_control) {
+        return message;
+    }
+    let mut shown: String = key.chars().take(SHOWN).collect();
+    if key.chars().nth(SHOWN).is_some() {
+        shown.push('…');
+    }
+    format!("duplicate key `{shown}`")
 }
 
 /// Puts `--set a.b=value` on the parsed file, never on its text, so every position in an error

@@ -1,0 +1,106 @@
+//! What a hostile body or panel costs: each bound is met with its cause and its limit named.
+
+use smoke_core::condition::{Condition, Evaluation, Limit, MAX_HTML_DEPTH};
+use smoke_core::observation::{Observation, MAX_JSON_DEPTH};
+use smoke_core::outcome::{Cause, Outcome};
+use smoke_core::panel::{load_str, LoadOptions};
+use smoke_core::probe::{judge_off_runtime, Checks};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[test]
+fn a_duplicate_key_is_named() {
+    let text = "[panel]\nname = \"demo\"\n\n[[probe]]\nname = \"a\"\ntarget = \"x/rpc\"\nget = \"/\"\nget = \"/other\"\n";
+    let err = load_str(text, Path::new("dup.toml"), &LoadOptions::default()).unwrap_err();
+    let shown = err.to_string();
+    assert!(shown.contains("duplicate key `get`"), "{shown}");
+    assert_eq!((err.line, err.column), (8, 1), "{shown}");
+}
+
+fn conditions(texts: &[&str]) -> Vec<Condition> {
+    texts.iter().map(|t| Condition::parse(t).unwrap()).collect()
+}
+
+fn html(body: &str) -> Observation {
+    Observation::http(200, vec![], body.as_bytes().to_vec())
+}
+
+#[test]
+fn a_limit_fails_the_condition_and_is_named_in_what_was_got() {
+    let deep = "<div>".repeat(MAX_HTML_DEPTH + 10);
+    let j = Condition::parse("html(p) >= 1")
+        .unwrap()
+        .evaluate(&html(&deep));
+    assert!(!j.passed);
+    let limit = format!("nested deeper than {MAX_HTML_DEPTH}");
+    assert!(j.got.contains(&limit), "{}", j.got);
+
+    let deep = "{\"a\":".repeat(MAX_JSON_DEPTH + 1);
+    let j = Condition::parse("json.a exists")
+        .unwrap()
+        .evaluate(&html(&deep));
+    assert!(!j.passed);
+    let limit = format!("nested deeper than {MAX_JSON_DEPTH}");
+    assert!(j.got.contains(&limit), "{}", j.got);
+}
+
+#[test]
+fn conditions_judged_together_share_one_parse_and_each_gets_its_answer() {
+    let obs = html("<nav><a>1</a><a>2</a></nav><p>x</p>");
+    let ev = Evaluation::new(&obs);
+    let got: Vec<bool> = conditions(&["html(nav a) == 2", "html(p) == 1", "html(table) >= 1"])
+        .iter()
+        .map(|c| c.judge(&ev).unwrap().passed)
+        .collect();
+    assert_eq!(got, [true, true, false]);
+}
+
+#[test]
+fn judging_past_its_deadline_stops_with_the_deadline() {
+    let obs = html("<p>x</p>");
+    let ev = Evaluation::until(&obs, std::time::Instant::now());
+    let c = Condition::parse("html(p) == 1").unwrap();
+    assert_eq!(c.judge(&ev), Err(Limit::Deadline));
+    assert_eq!(Limit::Deadline.cause(), Cause::Timeout);
+    assert_eq!(Limit::HtmlDepth.cause(), Cause::Protocol);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn judging_off_the_runtime_reports_a_passed_deadline_as_a_timeout_and_keeps_the_status() {
+    let mut obs = html("<p>x</p>");
+    obs.timings.total = Some(Duration::from_millis(3));
+    let checks = Arc::new(Checks {
+        expect: conditions(&["html(p) == 1"]),
+        warn: vec![],
+    });
+    let now = tokio::time::Instant::now();
+    let report = judge_off_runtime(
+        "late",
+        Arc::new(obs),
+        checks.clone(),
+        now,
+        Duration::from_secs(2),
+    )
+    .await;
+    assert_eq!(report.outcome, Outcome::Fail);
+    assert_eq!(report.cause, Some(Cause::Timeout));
+    assert_eq!(
+        report.detail.as_deref(),
+        Some("conditions not judged within the 2s timeout")
+    );
+    assert_eq!(report.status, Some(200));
+    assert_eq!(report.timings.total, Some(Duration::from_millis(3)));
+
+    let in_time = now + Duration::from_secs(60);
+    let report = judge_off_runtime(
+        "fine",
+        Arc::new(html("<p>x</p>")),
+        checks,
+        in_time,
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(report.outcome, Outcome::Ok, "{:?}", report.detail);
+    assert_eq!(report.conditions.len(), 1);
+}
