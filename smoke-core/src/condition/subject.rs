@@ -251,6 +251,15 @@ fn bracketed(name: &str) -> String {
 /// Compiles a JSONPath query; its errors are reported at the condition char the failing part
 /// of the query came from.
 fn compile_path(query: &str, origin: &[usize], end: usize) -> Result<Subject, ConditionError> {
+    if let Some(idx) = second_descent(query) {
+        let column = origin.get(idx).copied().unwrap_or(end);
+        return Err(err_at(
+            column,
+            format!(
+                "a second `..` in one path: a query may descend at most {MAX_DESCENTS} time, since each `..` multiplies what it yields by the body's depth"
+            ),
+        ));
+    }
     JsonPath::parse(query).map(Subject::Json).map_err(|e| {
         // serde_json_path reports a byte offset into the query.
         let byte = e.position().min(query.len());
@@ -258,4 +267,35 @@ fn compile_path(query: &str, origin: &[usize], end: usize) -> Result<Subject, Co
         let column = origin.get(idx).copied().unwrap_or(end);
         err_at(column, format!("bad JSONPath `{query}`: {}", e.message()))
     })
+}
+
+/// Descendant segments (`..`) one JSONPath may hold. One yields each node of the body once; two
+/// yield each node once per ancestor, which a deep body turns into hundreds of millions of
+/// nodes before any cap on the result can apply.
+pub const MAX_DESCENTS: usize = 1;
+
+/// The char index in `query` of the first `..` past [`MAX_DESCENTS`], outside string literals.
+fn second_descent(query: &str) -> Option<usize> {
+    let chars: Vec<char> = query.chars().collect();
+    let mut quote = None;
+    let mut seen = 0;
+    let mut i = 0;
+    while i < chars.len() {
+        match (quote, chars[i]) {
+            (Some(_), '\\') => i += 1,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, c @ ('\'' | '"')) => quote = Some(c),
+            (None, '.') if chars.get(i + 1) == Some(&'.') => {
+                seen += 1;
+                if seen > MAX_DESCENTS {
+                    return Some(i);
+                }
+                i += 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }

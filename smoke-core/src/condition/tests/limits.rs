@@ -51,3 +51,12 @@ fn a_subject_longer_than_the_limit_is_refused_at_its_start() {
     let fits = format!("html({}) >= 1", "a ".repeat(MAX_SUBJECT_CHARS / 2 - 10));
     assert!(Condition::parse(&fits).is_ok());
 }
+
+#[test]
+fn a_path_descends_at_most_once() {
+    assert!(Condition::parse("$..* exists").is_ok());
+    assert!(Condition::parse("$..name contains a").is_ok());
+    assert!(Condition::parse("$.a[?@.b == '..x..'] exists").is_ok());
+    rejects("$..*..* exists", 5, "a second `..`");
+    rejects("$..a[?@..b] exists", 8, "at most 1 time");
+}
