@@ -4,10 +4,13 @@
 //! every subject. The case counts are bounded so CI stays quick.
 
 use proptest::prelude::*;
-use smoke_core::condition::Condition;
+use smoke_core::condition::{Condition, Evaluation};
 use smoke_core::observation::Observation;
+use smoke_core::outcome::{Cause, Outcome, ProbeReport};
 use smoke_core::panel::{load_str, LoadOptions};
+use smoke_core::probe::judge;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 const HERODEMO: &str = include_str!("../../probes/herodemo.toml");
 
@@ -27,6 +30,7 @@ const CONDITIONS: &[&str] = &[
     "len(json) > 0",
     "$..* exists",
     "$..name contains a",
+    "json.a[0][0][0].b exists",
     "$.result[?@.n > 1] exists",
     "result exists",
     "len(result) > 0",
@@ -86,11 +90,28 @@ proptest! {
         body in bodies(),
     ) {
         let obs = Observation::http(status, headers, body);
-        for text in CONDITIONS {
-            let condition = Condition::parse(text).expect("the listed conditions parse");
-            let judgement = condition.evaluate(&obs);
-            prop_assert!(judgement.message.starts_with("expected "), "{}", judgement.message);
-            prop_assert!(judgement.got.chars().count() <= 120, "{}", judgement.got);
+        let conditions: Vec<Condition> = CONDITIONS
+            .iter()
+            .map(|text| Condition::parse(text).expect("the listed conditions parse"))
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for condition in &conditions {
+            // Each alone: a judgement, or a named limit of the body.
+            match condition.judge(&Evaluation::until(&obs, deadline)) {
+                Ok(j) => {
+                    prop_assert!(j.message.starts_with("expected "), "{}", j.message);
+                    prop_assert!(j.got.chars().count() <= 120, "{}", j.got);
+                }
+                Err(limit) => prop_assert_eq!(limit.cause(), Cause::Protocol, "{}", limit),
+            }
+        }
+        // All together, as a probe is judged: an outcome, and a cause with every failure.
+        let mut report = ProbeReport::new("random");
+        judge(&mut report, &obs, &conditions, &[]);
+        match report.outcome {
+            Outcome::Ok | Outcome::Degraded => prop_assert!(report.cause.is_none()),
+            Outcome::Fail => prop_assert!(report.cause.is_some() && report.detail.is_some()),
+            Outcome::Error => prop_assert!(false, "a body is never smoke's own error: {:?}", report.detail),
         }
     }
 
