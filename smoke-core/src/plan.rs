@@ -2,7 +2,7 @@
 //! `list` says of it. A binary is one [`Side`]: the inside (Unix sockets) or the outside (public
 //! URL, DNS, TLS).
 
-use crate::outcome::{Failure, ProbeReport};
+use crate::outcome::{Failure, Outcome, ProbeReport, RunReport};
 use crate::panel::{Mode, Panel, ProbeSpec};
 use crate::probe::{Probe, ProbeInfo};
 use std::sync::Arc;
@@ -76,4 +76,32 @@ pub fn info_of(spec: &ProbeSpec, target: impl Into<String>) -> ProbeInfo {
         failure_threshold: spec.failure_threshold,
         success_threshold: spec.success_threshold,
     }
+}
+
+/// One tick of `panel` from this side.
+pub async fn run_panel(
+    panel: &Panel,
+    side: &dyn Side,
+    only: &[String],
+    concurrency: usize,
+) -> RunReport {
+    let planned = side.plan(panel, only).await;
+    run_planned(panel, side, planned, concurrency).await
+}
+
+/// Runs probes already planned.
+pub async fn run_planned(
+    panel: &Panel,
+    side: &dyn Side,
+    planned: Vec<Planned>,
+    concurrency: usize,
+) -> RunReport {
+    let mode = side.mode();
+    let probes = planned.into_iter().map(|p| p.probe).collect();
+    let mut report = crate::runner::run_tick(&panel.name, mode.as_str(), probes, concurrency).await;
+    if report.probes.is_empty() {
+        // A run that checked nothing is not a pass.
+        report.outcome = Outcome::Error;
+    }
+    report
 }

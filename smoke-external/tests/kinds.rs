@@ -3,9 +3,9 @@
 mod common;
 
 use common::{deployment, describe, probe};
-use smoke_core::cli::run_panel;
 use smoke_core::outcome::{Cause, Outcome};
 use smoke_core::panel::{load_str, LoadOptions};
+use smoke_core::plan::run_panel;
 use smoke_sim::{Deployment, Fault};
 use std::path::Path;
 

@@ -3,5 +3,5 @@
 use smoke_core::panel::Mode;
 
 fn main() -> std::process::ExitCode {
-    smoke_core::cli::main(Mode::Internal, |panel| Ok(smoke_internal::side(panel)))
+    smoke_loop::cli::main(Mode::Internal, |panel| Ok(smoke_internal::side(panel)))
 }

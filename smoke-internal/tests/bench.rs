@@ -46,7 +46,7 @@ async fn the_soak_samples_a_loop_over_a_long_history_and_its_page_stays_capped()
     for s in &samples {
         assert!(s.rss_kib > 0 && s.status_bytes > 0, "{s:?}");
         // 600 ticks of history: the strip shows the latest 288.
-        assert_eq!(s.cells, smoke_core::report::STRIP_CELLS, "{s:?}");
+        assert_eq!(s.cells, smoke_loop::status::STRIP_CELLS, "{s:?}");
     }
     let table = smoke_sim::soak::render(&samples);
     assert_eq!(table.lines().count(), samples.len() + 1, "{table}");

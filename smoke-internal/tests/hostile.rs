@@ -2,9 +2,9 @@
 //! that arrive after a status line. Each ends in a bounded outcome whose cause and words name
 //! what was wrong, by the probe's deadline, with the runtime free to do everything else.
 
-use smoke_core::cli::run_panel;
 use smoke_core::outcome::{Cause, Outcome, ProbeReport, RunReport};
 use smoke_core::panel::{load_str, LoadOptions};
+use smoke_core::plan::run_panel;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

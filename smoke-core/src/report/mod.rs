@@ -5,14 +5,12 @@ mod json;
 mod junit;
 mod nagios;
 mod prometheus;
-mod status;
 
 pub use human::{human, HumanStyle};
 pub use json::json;
 pub use junit::junit;
 pub use nagios::nagios;
 pub use prometheus::{prometheus, CONTENT_TYPE as PROMETHEUS_CONTENT_TYPE};
-pub use status::{status_html, status_json, STRIP_CELLS};
 
 use crate::outcome::RunReport;
 
@@ -66,7 +64,7 @@ pub fn render(report: &RunReport, format: Format, style: HumanStyle) -> String {
 /// Escapes text for XML and HTML, in content and in quoted attributes alike. Characters that
 /// XML 1.0 cannot carry at all (most C0 controls, which a cut response body may hold) become
 /// U+FFFD, so the document stays well-formed whatever a service answered.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -87,9 +85,9 @@ fn escape(text: &str) -> String {
 }
 
 /// A report with one probe of each outcome, timings and a certificate: what every format's
-/// tests render.
-#[cfg(test)]
-pub(crate) mod fixture {
+/// tests render, here and in the crates that render reports of their own (the status page).
+#[doc(hidden)]
+pub mod fixture {
     use crate::observation::CertInfo;
     use crate::outcome::{Cause, ConditionResult, Failure, Outcome, Phase, ProbeReport, RunReport};
     use std::time::Duration;
@@ -186,19 +184,10 @@ mod tests {
             Format::Nagios,
             Format::Junit,
         ];
-        let mut outputs: Vec<(String, String)> = formats
+        let outputs: Vec<(String, String)> = formats
             .iter()
             .map(|f| (format!("{f:?}"), render(&report, *f, HumanStyle::default())))
             .collect();
-        let history = crate::history::History::new(10);
-        outputs.push((
-            "status".into(),
-            status_html(Some(&report), &history, None, &|_| None),
-        ));
-        outputs.push((
-            "status.json".into(),
-            status_json(Some(&report), &history, None).to_string(),
-        ));
         for (name, text) in outputs {
             for raw in ['\u{1b}', '\u{7}'] {
                 assert!(!text.contains(raw), "{name} passes {raw:?} raw:\n{text}");

@@ -1,9 +1,9 @@
 //! The herodemo panel pointed at a simulated deployment's gateway, DNS server and test CA.
 #![allow(dead_code)]
 
-use smoke_core::cli::run_panel;
 use smoke_core::outcome::{Outcome, ProbeReport, RunReport};
 use smoke_core::panel::{load, LoadOptions, Panel};
+use smoke_core::plan::run_panel;
 use smoke_sim::{Deployment, Options};
 use std::path::{Path, PathBuf};
 

@@ -1,9 +1,9 @@
 //! What the scenario tests share: the herodemo panel pointed at a simulated deployment.
 #![allow(dead_code)]
 
-use smoke_core::cli::run_panel;
 use smoke_core::outcome::{Cause, Outcome, Phase, RunReport};
 use smoke_core::panel::{load, LoadOptions, Panel};
+use smoke_core::plan::run_panel;
 use smoke_sim::Deployment;
 use std::path::{Path, PathBuf};
 

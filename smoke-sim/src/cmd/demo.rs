@@ -3,9 +3,9 @@
 //! reached users before any tool saw it, then with the failures only the outside can see.
 
 use anyhow::Context as _;
-use smoke_core::cli::run_panel;
 use smoke_core::outcome::{Outcome, ProbeReport, RunReport};
 use smoke_core::panel::{load_str, LoadOptions, Panel};
+use smoke_core::plan::run_panel;
 use smoke_core::plan::Side;
 use smoke_core::units::format_duration;
 use smoke_sim::{Deployment, Fault, Options};

@@ -4,9 +4,9 @@
 
 use super::http::send;
 use super::{OpenIncident, Sink};
-use crate::incident::{Event, EventKind};
-use crate::text::{fenced, Escaped};
 use serde_json::json;
+use smoke_core::incident::{Event, EventKind};
+use smoke_core::text::{fenced, Escaped};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tokio::sync::Mutex;
 
@@ -418,7 +418,7 @@ mod tests {
             at,
             opened_at: at,
             duration_s: None,
-            cause: Some(crate::outcome::Cause::Assertion),
+            cause: Some(smoke_core::outcome::Cause::Assertion),
             phase: None,
             detail: String::new(),
             previous_cause: None,
@@ -428,7 +428,7 @@ mod tests {
             timings: serde_json::Value::Null,
         };
         e.detail = format!("``` done\n{forged}\n```");
-        e.conditions.push(crate::outcome::ConditionResult {
+        e.conditions.push(smoke_core::outcome::ConditionResult {
             text: "len(result) > 0".into(),
             passed: false,
             got: format!("\n{forged}"),

@@ -46,7 +46,7 @@ pub async fn run(argv: &[String], timeout: Duration) -> Result<String, String> {
             let _ = child.kill().await;
             return Err(format!(
                 "{program} did not finish within {}",
-                crate::units::format_duration(timeout)
+                smoke_core::units::format_duration(timeout)
             ));
         }
     };

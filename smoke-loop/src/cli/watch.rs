@@ -6,12 +6,13 @@
 use super::serve::{router, serve, Live, SharedLive};
 use super::{load, state_dir, tick_options, tick_with_state, MakeSide, TickError, WatchArgs};
 use crate::history::History;
-use crate::incident::{State, StateDir};
 use crate::notify::Notifier;
-use crate::panel::{Mode, NotifyKind, Panel};
-use crate::plan::Side;
-use crate::report::{render, HumanStyle};
+use crate::state_dir::StateDir;
 use futures_util::FutureExt;
+use smoke_core::incident::State;
+use smoke_core::panel::{Mode, NotifyKind, Panel};
+use smoke_core::plan::Side;
+use smoke_core::report::{render, HumanStyle};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, RwLock};
@@ -58,7 +59,7 @@ pub async fn watch(
         "smoke: watching panel \"{}\" ({} side) every {}",
         panel.name,
         mode.as_str(),
-        crate::units::format_duration(panel.every)
+        smoke_core::units::format_duration(panel.every)
     );
     loop {
         tokio::select! {
@@ -67,7 +68,7 @@ pub async fn watch(
                 let tick = async {
                     if args.run.no_notify {
                         // A look only, as with run: no incident moves, nothing is owed.
-                        let r = super::run_panel(&panel, side.as_ref(), opts.only, opts.concurrency).await;
+                        let r = smoke_core::plan::run_panel(&panel, side.as_ref(), opts.only, opts.concurrency).await;
                         dir.load().map(|s| (r, s)).map_err(TickError::from)
                     } else {
                         tick_with_state(&panel, side.as_ref(), &opts, &notifier, &dir).await
@@ -93,7 +94,7 @@ pub async fn watch(
                 };
                 match result {
                     Ok((report, state)) => publish(&live, &panel, &args, report, state),
-                    Err(e) => crate::say!("tick failed: {e}"),
+                    Err(e) => smoke_core::say!("tick failed: {e}"),
                 }
                 next = schedule(next, panel.every, &mut seed);
             }
@@ -167,7 +168,7 @@ fn publish(
     live: &SharedLive,
     panel: &Panel,
     args: &WatchArgs,
-    report: crate::outcome::RunReport,
+    report: smoke_core::outcome::RunReport,
     state: State,
 ) {
     let mut out = std::io::stdout().lock();

@@ -2,7 +2,7 @@
 //! without a shell, so nothing in an event can become a command.
 
 use super::Sink;
-use crate::incident::Event;
+use smoke_core::incident::Event;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -27,7 +27,7 @@ pub fn fill(argv: &[String], e: &Event) -> Vec<String> {
         // One line: the command may log it, and a service's words must not forge lines there.
         (
             "{detail}",
-            crate::text::escape_controls(&e.detail).into_owned(),
+            smoke_core::text::escape_controls(&e.detail).into_owned(),
         ),
         ("{since}", since),
         ("{duration}", e.duration_text().unwrap_or_default()),
@@ -75,8 +75,8 @@ impl Sink for Command {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::incident::{EventKind, Incident};
-    use crate::panel::Severity;
+    use smoke_core::incident::{EventKind, Incident};
+    use smoke_core::panel::Severity;
 
     #[tokio::test]
     async fn a_command_that_prints_70_kb_is_delivered() {

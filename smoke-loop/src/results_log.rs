@@ -2,7 +2,7 @@
 //! `--format json` plus the tick's panel, mode and start), rotated by size so it never fills
 //! the disk.
 
-use crate::outcome::RunReport;
+use smoke_core::outcome::RunReport;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
@@ -38,7 +38,7 @@ pub fn append(dir: &Path, report: &RunReport, max_bytes: u64) -> Result<(), Stri
 /// mixed one; a write cut short (a full disk, a file size limit) is taken back; and a cut line
 /// a kill left is ended first, so the next line is not glued to it (readers skip it).
 fn write_lines(path: &Path, lines: &[u8]) -> std::io::Result<()> {
-    let mut file = crate::incident::open_in_state(
+    let mut file = crate::state_dir::open_in_state(
         path,
         OpenOptions::new()
             .create(true)
@@ -77,7 +77,7 @@ fn rotate(dir: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::{Outcome, ProbeReport};
+    use smoke_core::outcome::{Outcome, ProbeReport};
 
     fn tick() -> RunReport {
         RunReport {

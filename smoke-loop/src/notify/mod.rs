@@ -14,7 +14,7 @@ mod webhook;
 
 pub use deliver::Notifier;
 
-use crate::incident::{Event, EventKind};
+use smoke_core::incident::{Event, EventKind};
 use std::collections::BTreeMap;
 
 /// An open incident as a sink's reconciliation sees it.

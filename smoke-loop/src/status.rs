@@ -4,12 +4,12 @@
 //! The page is one self-contained document (inline CSS, no script, no external asset) so it
 //! loads from a loop on a box with no internet, and reads on a phone.
 
-use super::escape;
 use crate::history::{run_began, Entry, History};
-use crate::incident::{Incident, State};
-use crate::outcome::{Outcome, RunReport};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
+use smoke_core::incident::{Incident, State};
+use smoke_core::outcome::{Outcome, RunReport};
+use smoke_core::report::escape;
 use std::fmt::Write;
 
 /// How far back the strip of ticks reaches.
@@ -293,9 +293,9 @@ pub fn status_json(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::incident::ProbeState;
-    use crate::outcome::Cause;
-    use crate::report::fixture;
+    use smoke_core::incident::ProbeState;
+    use smoke_core::outcome::Cause;
+    use smoke_core::report::fixture;
 
     const ID: &str = "herodemo/internal/biz-persons/1";
 
@@ -329,7 +329,7 @@ mod tests {
             tick.started_at = Timestamp::from_second(fixture::STARTED - i * 300).unwrap();
             for p in &mut tick.probes {
                 if !(p.name == "biz-persons" && i <= 2) {
-                    *p = crate::outcome::ProbeReport::new(p.name.clone());
+                    *p = smoke_core::outcome::ProbeReport::new(p.name.clone());
                 }
             }
             h.push(&tick);
@@ -446,5 +446,33 @@ mod tests {
             json!([{"probe": "biz-persons", "id": ID, "opened_at": "2025-06-15T14:56:40Z",
                      "cause": "assertion", "detail": "no persons"}])
         );
+    }
+
+    /// The page and its JSON twin, fed what a hostile service says, show it without one raw
+    /// control character.
+    #[test]
+    fn no_control_character_of_a_service_reaches_the_page() {
+        const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\nforged line";
+        let mut report = fixture::report();
+        for p in &mut report.probes {
+            p.detail = Some(HOSTILE.into());
+            p.muted = Some(HOSTILE.into());
+        }
+        let history = History::new(10);
+        for (name, text) in [
+            (
+                "status",
+                status_html(Some(&report), &history, None, &|_| None),
+            ),
+            (
+                "status.json",
+                status_json(Some(&report), &history, None).to_string(),
+            ),
+        ] {
+            for raw in ['\u{1b}', '\u{7}'] {
+                assert!(!text.contains(raw), "{name} passes {raw:?} raw:\n{text}");
+            }
+            assert!(!text.contains("\nforged line"), "{name}:\n{text}");
+        }
     }
 }

@@ -6,14 +6,15 @@
 //! always keep file descriptors of their own.
 
 use crate::history::History;
-use crate::incident::State;
-use crate::outcome::RunReport;
-use crate::report::{prometheus, status_html, status_json, PROMETHEUS_CONTENT_TYPE};
+use crate::status::{status_html, status_json};
 use axum::extract::State as Shared;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use smoke_core::incident::State;
+use smoke_core::outcome::RunReport;
+use smoke_core::report::{prometheus, PROMETHEUS_CONTENT_TYPE};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -168,7 +169,7 @@ async fn healthz(Shared(live): Shared<SharedLive>) -> Response {
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
                 "no tick for {}\n",
-                crate::units::format_duration(t.elapsed())
+                smoke_core::units::format_duration(t.elapsed())
             ),
         )
             .into_response(),
@@ -179,7 +180,7 @@ async fn healthz(Shared(live): Shared<SharedLive>) -> Response {
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
                 "no tick since the start, {} ago\n",
-                crate::units::format_duration(live.started.elapsed())
+                smoke_core::units::format_duration(live.started.elapsed())
             ),
         )
             .into_response(),

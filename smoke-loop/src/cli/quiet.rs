@@ -2,8 +2,8 @@
 //! reads every tick.
 
 use super::{state_dir, MuteArgs, UnmuteArgs};
-use crate::incident::{Mute, Mutes};
-use crate::panel::{Mode, Panel};
+use crate::quiet::{Mute, Mutes};
+use smoke_core::panel::{Mode, Panel};
 
 pub fn mute(panel: &Panel, mode: Mode, args: &MuteArgs) -> Result<u8, String> {
     known(panel, &args.target)?;
@@ -13,7 +13,7 @@ pub fn mute(panel: &Panel, mode: Mode, args: &MuteArgs) -> Result<u8, String> {
         .ok_or_else(|| {
             format!(
                 "--for {}: the end of the mute is past the last time smoke can write",
-                crate::units::format_duration(args.duration)
+                smoke_core::units::format_duration(args.duration)
             )
         })?;
     let dir = state_dir(panel, mode, args.state_dir.as_deref());
@@ -57,7 +57,7 @@ fn known(panel: &Panel, target: &str) -> Result<(), String> {
             || p.name == target
             || (p.for_each_service
                 && p.name
-                    .split_once(crate::panel::SERVICE_PLACEHOLDER)
+                    .split_once(smoke_core::panel::SERVICE_PLACEHOLDER)
                     .is_some_and(|(pre, post)| target.starts_with(pre) && target.ends_with(post)))
     });
     if matches || ["public-dns", "public-tls", "builtin"].contains(&target) {

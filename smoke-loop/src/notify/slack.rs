@@ -3,9 +3,9 @@
 
 use super::http::send;
 use super::Sink;
-use crate::incident::{Event, EventKind};
-use crate::text::escape_controls;
 use serde_json::json;
+use smoke_core::incident::{Event, EventKind};
+use smoke_core::text::escape_controls;
 use std::collections::BTreeMap;
 
 pub struct Slack {

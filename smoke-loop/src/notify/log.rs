@@ -1,7 +1,7 @@
 //! The log sink, always on: one line per event on stderr (the journal, or cron's mail).
 
 use super::Sink;
-use crate::incident::Event;
+use smoke_core::incident::Event;
 use std::collections::BTreeMap;
 
 pub struct Log;
@@ -13,7 +13,7 @@ impl Sink for Log {
     }
 
     async fn deliver(&self, event: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), String> {
-        crate::say!(
+        smoke_core::say!(
             "{} {} {}: {}",
             event.panel,
             event.mode,

@@ -3,7 +3,7 @@
 
 use super::http::send;
 use super::Sink;
-use crate::incident::Event;
+use smoke_core::incident::Event;
 use std::collections::BTreeMap;
 
 pub struct Webhook {

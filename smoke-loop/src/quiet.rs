@@ -2,8 +2,8 @@
 //! is a `[[maintenance]]` window of the panel; ad-hoc quiet is a mute (`smoke-* mute PROBE|TAG
 //! --for 2h`), kept in `mutes.json` in the state folder, so a running loop sees it next tick.
 
-use crate::panel::Maintenance;
 use serde::{Deserialize, Serialize};
+use smoke_core::panel::Maintenance;
 use std::fs::OpenOptions;
 use std::path::Path;
 
@@ -28,7 +28,7 @@ impl Mutes {
     /// The mutes of a state folder; none when there is no file.
     pub fn load(dir: &Path) -> Result<Mutes, String> {
         let path = dir.join(MUTES_FILE);
-        match super::state::read_in_state(&path) {
+        match crate::state_dir::read_in_state(&path) {
             Ok(text) => serde_json::from_str(&text)
                 .map_err(|e| format!("the mutes file {} is unreadable: {e}", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Mutes::default()),
@@ -39,9 +39,9 @@ impl Mutes {
     /// Changes the mutes under their own lock (a watch loop may hold the state's), dropping the
     /// expired ones, and writes them atomically.
     pub fn update(dir: &Path, change: impl FnOnce(&mut Mutes)) -> Result<Mutes, String> {
-        super::state::create_folder(dir)?;
+        crate::state_dir::create_folder(dir)?;
         let lock_path = dir.join(MUTES_LOCK);
-        let lock = super::state::open_in_state(
+        let lock = crate::state_dir::open_in_state(
             &lock_path,
             OpenOptions::new().create(true).truncate(false).write(true),
         )
@@ -53,7 +53,7 @@ impl Mutes {
         let now = jiff::Timestamp::now();
         mutes.mutes.retain(|m| m.until > now);
         let text = serde_json::to_vec_pretty(&mutes).expect("mutes serialize");
-        super::state::write_atomic(dir, MUTES_FILE, &text)?;
+        crate::state_dir::write_atomic(dir, MUTES_FILE, &text)?;
         Ok(mutes)
     }
 }

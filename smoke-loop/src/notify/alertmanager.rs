@@ -3,8 +3,8 @@
 
 use super::http::send;
 use super::Sink;
-use crate::incident::{Event, EventKind};
 use serde_json::json;
+use smoke_core::incident::{Event, EventKind};
 use std::collections::BTreeMap;
 use std::time::Duration;
 

@@ -2,10 +2,10 @@
 //! per service however many of its probes fail, never inside the cooldown, never past the daily
 //! limit.
 
-use crate::incident::State;
-use crate::outcome::{Outcome, RunReport};
-use crate::panel::Restart;
-use crate::units::format_duration;
+use smoke_core::incident::State;
+use smoke_core::outcome::{Outcome, RunReport};
+use smoke_core::panel::Restart;
+use smoke_core::units::format_duration;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -105,9 +105,9 @@ pub fn record(state: &mut State, service: &str, at: jiff::Timestamp) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::incident::{Incident, ProbeState};
-    use crate::outcome::{Cause, Failure, ProbeReport};
-    use crate::panel::{Remedy, Severity};
+    use smoke_core::incident::{Incident, ProbeState};
+    use smoke_core::outcome::{Cause, Failure, ProbeReport};
+    use smoke_core::panel::{Remedy, Severity};
 
     fn restart() -> Restart {
         Restart {

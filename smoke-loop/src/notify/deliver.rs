@@ -9,8 +9,9 @@ use super::log::Log;
 use super::slack::Slack;
 use super::webhook::Webhook;
 use super::{OpenIncident, Sink};
-use crate::incident::{Delivery, Event, EventKind, State, StateDir};
-use crate::panel::{Mode, NotifyKind, Panel};
+use crate::state_dir::StateDir;
+use smoke_core::incident::{Delivery, Event, EventKind, State};
+use smoke_core::panel::{Mode, NotifyKind, Panel};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -95,19 +96,19 @@ impl Notifier {
     /// Tells the heartbeat service the loop is alive: the URL after a good tick, the URL with
     /// `/fail` after a failed one (the healthchecks.io convention). Its failure is said, never
     /// fatal.
-    pub async fn beat(&self, outcome: crate::outcome::Outcome) {
+    pub async fn beat(&self, outcome: smoke_core::outcome::Outcome) {
         let Some((client, url)) = &self.heartbeat else {
             return;
         };
         let url = match outcome {
-            crate::outcome::Outcome::Fail | crate::outcome::Outcome::Error => {
+            smoke_core::outcome::Outcome::Fail | smoke_core::outcome::Outcome::Error => {
                 format!("{}/fail", url.trim_end_matches('/'))
             }
             _ => url.clone(),
         };
         let body = serde_json::json!({"outcome": outcome.as_str()});
         if let Err(e) = super::http::send("the heartbeat", client.post(&url).json(&body)).await {
-            crate::say!("{e}");
+            smoke_core::say!("{e}");
         }
     }
 

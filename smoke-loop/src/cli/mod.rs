@@ -10,13 +10,13 @@ mod watch;
 pub use args::{Cli, Command, MuteArgs, PanelArgs, RunArgs, UnmuteArgs, WatchArgs};
 pub use tick::{tick_with_state, TickError, TickOptions};
 
-use crate::incident::{default_state_dir, StateDir};
 use crate::notify::Notifier;
-use crate::outcome::{Outcome, RunReport};
-use crate::panel::{self, LoadOptions, Mode, Panel};
-use crate::plan::Side;
-use crate::report::{render, HumanStyle};
+use crate::state_dir::{default_state_dir, StateDir};
 use clap::Parser;
+use smoke_core::outcome::{Outcome, RunReport};
+use smoke_core::panel::{self, LoadOptions, Mode, Panel};
+use smoke_core::plan::{run_panel, Side};
+use smoke_core::report::{render, HumanStyle};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -132,7 +132,7 @@ async fn list(panel: &Panel, side: &dyn Side, args: &PanelArgs) -> Result<u8, St
             "{}\t{}\t{}",
             p.probe.info().name,
             p.what,
-            crate::text::Escaped(&p.place)
+            smoke_core::text::Escaped(&p.place)
         );
     }
     Ok(0)
@@ -219,7 +219,7 @@ async fn tick_in(
     mode: Mode,
     run: &RunArgs,
     notifier: &Notifier,
-) -> Result<(RunReport, crate::incident::State), TickError> {
+) -> Result<(RunReport, smoke_core::incident::State), TickError> {
     let dir = StateDir::open(&state_dir(panel, mode, run.state_dir.as_deref()))?;
     tick_with_state(panel, side, &tick_options(run), notifier, &dir).await
 }
@@ -229,7 +229,7 @@ async fn tick_in(
 fn write_metrics(
     file: &std::path::Path,
     report: &RunReport,
-    state: Option<&crate::incident::State>,
+    state: Option<&smoke_core::incident::State>,
 ) -> Result<(), String> {
     let dir = file
         .parent()
@@ -239,39 +239,11 @@ fn write_metrics(
         .file_name()
         .and_then(|n| n.to_str())
         .ok_or_else(|| format!("--metrics-file {}: not a file name", file.display()))?;
-    crate::incident::write_atomic(
+    crate::state_dir::write_atomic(
         dir,
         name,
-        crate::report::prometheus(report, state).as_bytes(),
+        smoke_core::report::prometheus(report, state).as_bytes(),
     )
-}
-
-/// One tick of `panel` from this side.
-pub async fn run_panel(
-    panel: &Panel,
-    side: &dyn Side,
-    only: &[String],
-    concurrency: usize,
-) -> RunReport {
-    let planned = side.plan(panel, only).await;
-    run_planned(panel, side, planned, concurrency).await
-}
-
-/// Runs probes already planned.
-pub async fn run_planned(
-    panel: &Panel,
-    side: &dyn Side,
-    planned: Vec<crate::plan::Planned>,
-    concurrency: usize,
-) -> RunReport {
-    let mode = side.mode();
-    let probes = planned.into_iter().map(|p| p.probe).collect();
-    let mut report = crate::runner::run_tick(&panel.name, mode.as_str(), probes, concurrency).await;
-    if report.probes.is_empty() {
-        // A run that checked nothing is not a pass.
-        report.outcome = Outcome::Error;
-    }
-    report
 }
 
 fn load(args: &PanelArgs) -> Result<Panel, String> {

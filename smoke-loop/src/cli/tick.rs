@@ -2,14 +2,16 @@
 //! read, the probes run, the results logged, incidents advanced, restarts decided, made and
 //! verified, every event saved into the outbox, then delivered.
 
-use super::run_planned;
-use crate::incident::{advance, Event, EventKind, Mutes, Quiet, State, StateDir};
 use crate::notify::Notifier;
-use crate::outcome::{Outcome, RunReport};
-use crate::panel::{Panel, Restart};
-use crate::plan::Side;
+use crate::quiet::{Mutes, Quiet};
 use crate::remedy::{self, Decision, Verdict};
 use crate::results_log;
+use crate::state_dir::StateDir;
+use smoke_core::incident::{advance, Event, EventKind, State};
+use smoke_core::outcome::{Outcome, RunReport};
+use smoke_core::panel::{Panel, Restart};
+use smoke_core::plan::run_planned;
+use smoke_core::plan::Side;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
@@ -87,7 +89,7 @@ pub async fn tick_with_state(
         && !report
             .probes
             .iter()
-            .any(|p| p.name.contains(crate::http::UNLISTED));
+            .any(|p| p.name.contains(smoke_core::http::UNLISTED));
     let mut events = advance(&mut state, &report, panel.remind_every, complete);
     let mut decisions = remedy::decide(&report, &state, &remedies, opts.hold_remedy.as_deref());
     let quiet_now = muted(&report);
@@ -114,7 +116,7 @@ pub async fn tick_with_state(
     // delivers what this one could not.
     dir.save(&state).map_err(after(&report))?;
     for e in notifier.flush(dir, &mut state).await {
-        crate::say!("{e}");
+        smoke_core::say!("{e}");
     }
     notifier.beat(report.outcome).await;
     Ok((report, state))
@@ -136,7 +138,7 @@ fn hush(report: &RunReport, events: Vec<Event>) -> Vec<Event> {
         .into_iter()
         .filter(|e| match quiet.get(e.probe.as_str()).copied() {
             Some(why) if e.event != EventKind::Firing => {
-                crate::say!("quiet ({why}), not told: {}", e.summary());
+                smoke_core::say!("quiet ({why}), not told: {}", e.summary());
                 false
             }
             Some(_) => false,
@@ -166,7 +168,7 @@ async fn repair(
     let mut started = Vec::new();
     for d in decisions {
         match &d.verdict {
-            Verdict::Skip(why) => crate::say!("restart of {} skipped: {why}", d.service),
+            Verdict::Skip(why) => smoke_core::say!("restart of {} skipped: {why}", d.service),
             Verdict::Go => {
                 // Counted before it runs: the limits hold even if this process dies mid-restart.
                 remedy::record(state, &d.service, jiff::Timestamp::now());
@@ -227,7 +229,7 @@ async fn repair(
                     None => format!(
                         "restarted {}, recovered after {}",
                         d.service,
-                        crate::units::format_duration(restarted_at.elapsed().max(settle))
+                        smoke_core::units::format_duration(restarted_at.elapsed().max(settle))
                     ),
                     Some(p) => format!(
                         "restarted {}, still failing: {}: {}",
@@ -239,7 +241,7 @@ async fn repair(
             }
             (Ok(_), None) => format!("restarted {}", d.service),
         };
-        crate::say!("{detail}");
+        smoke_core::say!("{detail}");
         events.extend(restarted_events(
             state,
             &panel.name,

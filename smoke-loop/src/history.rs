@@ -4,8 +4,8 @@
 //! Memory is bounded whatever the size of the log: each probe keeps a fixed window of its
 //! latest entries, and the log is streamed line by line, never read whole.
 
-use crate::outcome::{Outcome, ProbeReport, RunReport};
 use crate::results_log;
+use smoke_core::outcome::{Outcome, ProbeReport, RunReport};
 use std::collections::{BTreeMap, VecDeque};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -91,7 +91,7 @@ impl History {
         let mut history = History::new(window);
         for file in log_files(dir) {
             let Ok(f) =
-                crate::incident::open_in_state(&file, std::fs::OpenOptions::new().read(true))
+                crate::state_dir::open_in_state(&file, std::fs::OpenOptions::new().read(true))
             else {
                 continue;
             };
@@ -216,7 +216,7 @@ fn log_files(dir: &Path) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::{Cause, Failure};
+    use smoke_core::outcome::{Cause, Failure};
     use std::time::Duration;
 
     fn tick(second: i64, outcomes: &[(&str, Outcome)]) -> RunReport {

@@ -1,6 +1,6 @@
 //! The flags, declared once for both binaries.
 
-use crate::report::Format;
+use smoke_core::report::Format;
 
 /// Where `watch --listen` serves when given no address: loopback, Prometheus's port range.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9464";
@@ -83,7 +83,7 @@ pub struct UnmuteArgs {
 
 /// A mute of no time would quiet nothing and still be written; say so instead.
 fn parse_mute_for(s: &str) -> Result<std::time::Duration, String> {
-    match crate::units::parse_duration(s)? {
+    match smoke_core::units::parse_duration(s)? {
         d if d.is_zero() => Err(format!("`{s}` mutes for no time: give a duration like 2h")),
         d => Ok(d),
     }
@@ -110,7 +110,7 @@ pub struct RunArgs {
     #[arg(long, default_value = "human", value_parser = format_parser())]
     pub format: Format,
     /// How many probes run at once.
-    #[arg(long, default_value_t = crate::runner::DEFAULT_CONCURRENCY)]
+    #[arg(long, default_value_t = smoke_core::runner::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
     /// Where incidents, the outbox and results.jsonl live (default: $XDG_STATE_HOME/smoke/<panel>-<mode>).
     #[arg(long, env = "SMOKE_STATE_DIR", value_name = "DIR")]

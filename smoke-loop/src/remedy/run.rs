@@ -1,8 +1,8 @@
 //! Running a restart: a command as argv (no shell), or the supervisor's JSON-RPC over its socket.
 
-use crate::http::{call_rpc, Connector};
-use crate::panel::{is_service_name, HttpSpec, Remedy, SERVICE_PLACEHOLDER};
-use crate::text::Escaped;
+use smoke_core::http::{call_rpc, Connector};
+use smoke_core::panel::{is_service_name, HttpSpec, Remedy, SERVICE_PLACEHOLDER};
+use smoke_core::text::Escaped;
 use std::time::Duration;
 
 /// Restarts `service`; on success, what the supervisor said (a tail of its output).

@@ -1,0 +1,351 @@
+//! The state folder: `state.json` (counters, open incidents, the outbox), written atomically
+//! (temp file, fsync, rename, fsync of the folder) with mode 0600, and a lock so one process at
+//! a time owns it. The folder must be the running user's and writable by no one else, and no
+//! symbolic link in it is ever followed: smoke may run as root, and a link planted there must
+//! not make it write anywhere else.
+
+use smoke_core::incident::{State, STATE_VERSION};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+const STATE_FILE: &str = "state.json";
+const LOCK_FILE: &str = "lock";
+/// A temp file of [`write_atomic`] older than this was left by a killed writer (a write takes
+/// far less), and is removed.
+pub const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The state folder, locked for this process.
+#[derive(Debug)]
+pub struct StateDir {
+    path: PathBuf,
+    // Held for the life of the process: the lock is the file's, released when it closes.
+    _lock: File,
+}
+
+/// `$XDG_STATE_HOME/smoke/<panel>-<mode>` (or `~/.local/state/...`): one folder per panel and
+/// side, so the inside and outside loops of one host never share counters.
+pub fn default_state_dir(panel: &str, mode: &str) -> PathBuf {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(|| PathBuf::from("/var/lib"));
+    base.join("smoke").join(format!("{panel}-{mode}"))
+}
+
+impl StateDir {
+    /// Creates the folder if needed and takes its lock; a second owner is refused with who
+    /// holds it.
+    pub fn open(path: &Path) -> Result<StateDir, String> {
+        create_folder(path)?;
+        let lock_path = path.join(LOCK_FILE);
+        let mut lock = open_in_state(
+            &lock_path,
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600),
+        )
+        .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
+        if lock.try_lock().is_err() {
+            let mut holder = String::new();
+            let _ = lock.read_to_string(&mut holder);
+            let holder = holder.trim();
+            let who = if holder.is_empty() {
+                "another process".to_string()
+            } else {
+                format!("pid {holder}")
+            };
+            return Err(format!(
+                "the state folder {} is in use by {who} (another smoke run or watch on this panel); give another --state-dir or wait for it",
+                path.display()
+            ));
+        }
+        let _ = lock.set_len(0);
+        let _ = write!(lock, "{}", std::process::id());
+        let _ = lock.sync_all();
+        Ok(StateDir {
+            path: path.to_path_buf(),
+            _lock: lock,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The state as last saved; a fresh one when there is none yet. An unreadable file is an
+    /// error, never a silent reset: it may hold open incidents.
+    pub fn load(&self) -> Result<State, String> {
+        let file = self.path.join(STATE_FILE);
+        let text = match read_in_state(&file) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
+            Err(e) => {
+                return Err(format!(
+                    "cannot read the state file {}: {e}",
+                    file.display()
+                ))
+            }
+        };
+        let state: State = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "the state file {} is unreadable ({e}); move it away to start afresh (its open incidents would be opened again)",
+                file.display()
+            )
+        })?;
+        if state.version != STATE_VERSION {
+            return Err(format!(
+                "the state file {} is version {}, this smoke reads version {STATE_VERSION}",
+                file.display(),
+                state.version
+            ));
+        }
+        Ok(state)
+    }
+
+    /// Writes the state so that a kill at any moment leaves the old file or the new one, whole.
+    pub fn save(&self, state: &State) -> Result<(), String> {
+        let text = serde_json::to_vec_pretty(state).expect("the state always serializes");
+        write_atomic(&self.path, STATE_FILE, &text)
+    }
+}
+
+/// Creates the state folder (0700) if needed, and refuses one that is not the running user's
+/// or that others may write to: whoever can write there can make smoke lose its incidents.
+pub fn create_folder(path: &Path) -> Result<(), String> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .map_err(|e| format!("cannot create the state folder {}: {e}", path.display()))?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read the state folder {}: {e}", path.display()))?;
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if meta.uid() != me {
+        return Err(format!(
+            "refused the state folder {}: it belongs to uid {}, not to this user (uid {me}); chown it or give another --state-dir",
+            path.display(),
+            meta.uid()
+        ));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(format!(
+            "refused the state folder {}: group or others may write to it (mode {:o}); run chmod go-w on it or give another --state-dir",
+            path.display(),
+            meta.mode() & 0o7777
+        ));
+    }
+    Ok(())
+}
+
+/// Opens a file of the state folder without following a symbolic link in its place.
+pub fn open_in_state(path: &Path, options: &mut OpenOptions) -> std::io::Result<File> {
+    options
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                std::io::Error::new(
+                    e.kind(),
+                    "it is a symbolic link, and smoke follows none in its state folder",
+                )
+            } else {
+                e
+            }
+        })
+}
+
+/// The text of a file of the state folder, never through a symbolic link.
+pub fn read_in_state(path: &Path) -> std::io::Result<String> {
+    let mut text = String::new();
+    open_in_state(path, OpenOptions::new().read(true))?.read_to_string(&mut text)?;
+    Ok(text)
+}
+
+/// Temp file, fsync, rename, fsync of the folder: a kill at any moment leaves the old file or
+/// the new one, whole. Mode 0600: these files may name incidents and handles. The temp file
+/// has a fresh random name, created exclusively, so nothing planted in its place is written
+/// through, and a temp file a kill left behind is no obstacle (it is removed once stale).
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
+    let file = dir.join(name);
+    remove_stale_temps(dir, name);
+    let write = || -> std::io::Result<()> {
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&temp_prefix(name))
+            .suffix(TEMP_SUFFIX)
+            .permissions(std::fs::Permissions::from_mode(0o600))
+            .tempfile_in(dir)?;
+        tmp.write_all(bytes)?;
+        tmp.as_file().sync_all()?;
+        // A failed write leaves no temp file: it is removed when `tmp` drops.
+        tmp.persist(&file).map_err(|e| e.error)?;
+        // The rename itself must reach the disk, or a crash could bring the old file back.
+        File::open(dir)?.sync_all()
+    };
+    write().map_err(|e| format!("cannot save {}: {e}", file.display()))
+}
+
+const TEMP_SUFFIX: &str = ".tmp";
+
+fn temp_prefix(name: &str) -> String {
+    format!(".{name}.")
+}
+
+/// Removes the temp files of `name` older than [`STALE_TEMP_AGE`], and the fixed-name one of
+/// older versions (`name.tmp`), which nothing writes any more.
+fn remove_stale_temps(dir: &Path, name: &str) {
+    let _ = std::fs::remove_file(dir.join(format!("{name}{TEMP_SUFFIX}")));
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = temp_prefix(name);
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(n) = file_name.to_str() else {
+            continue;
+        };
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE_TEMP_AGE));
+        if n.starts_with(&prefix) && n.ends_with(TEMP_SUFFIX) && stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_survives_a_round_trip_with_mode_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        let sd = StateDir::open(dir.path()).unwrap();
+        assert_eq!(sd.load().unwrap(), State::default());
+        let mut s = State::default();
+        s.probes.entry("biz".into()).or_default().failures = 3;
+        sd.save(&s).unwrap();
+        assert_eq!(sd.load().unwrap(), s);
+        let mode = std::fs::metadata(dir.path().join(STATE_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_second_owner_is_refused_with_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = StateDir::open(dir.path()).unwrap();
+        let e = StateDir::open(dir.path()).unwrap_err();
+        assert!(e.contains("is in use by pid"), "{e}");
+        assert!(e.contains(&std::process::id().to_string()), "{e}");
+    }
+
+    #[test]
+    fn an_unreadable_or_foreign_state_is_an_error_not_a_reset() {
+        let dir = tempfile::tempdir().unwrap();
+        let sd = StateDir::open(dir.path()).unwrap();
+        std::fs::write(dir.path().join(STATE_FILE), "{\"version\": 1, \"probes\": ").unwrap();
+        assert!(sd.load().unwrap_err().contains("is unreadable"));
+        std::fs::write(dir.path().join(STATE_FILE), "{\"version\": 9}").unwrap();
+        assert!(sd.load().unwrap_err().contains("is version 9"));
+    }
+
+    #[test]
+    fn a_symlinked_lock_is_refused_and_its_target_left_whole() {
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("root-owned");
+        std::fs::write(&victim, "precious").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(&victim, dir.path().join(LOCK_FILE)).unwrap();
+        let e = StateDir::open(dir.path()).unwrap_err();
+        assert!(e.contains("symbolic link"), "{e}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    }
+
+    #[test]
+    fn the_state_is_never_written_or_read_through_a_link() {
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("target");
+        std::fs::write(&victim, "precious").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let sd = StateDir::open(dir.path()).unwrap();
+        let tmp_link = dir.path().join("state.json.tmp");
+        std::os::unix::fs::symlink(&victim, &tmp_link).unwrap();
+        sd.save(&State::default()).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert_eq!(sd.load().unwrap(), State::default());
+
+        // A link in the place of state.json itself is not read through, and a save replaces
+        // the link, not its target.
+        std::fs::remove_file(dir.path().join(STATE_FILE)).unwrap();
+        std::os::unix::fs::symlink(&victim, dir.path().join(STATE_FILE)).unwrap();
+        let e = sd.load().unwrap_err();
+        assert!(e.contains("symbolic link"), "{e}");
+        sd.save(&State::default()).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert!(!std::fs::symlink_metadata(dir.path().join(STATE_FILE))
+            .unwrap()
+            .file_type()
+            .is_symlink());
+    }
+
+    #[test]
+    fn a_temp_file_left_by_a_kill_jams_nothing_and_is_removed_once_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let sd = StateDir::open(dir.path()).unwrap();
+        let left = dir.path().join(".state.json.abc123.tmp");
+        std::fs::write(&left, "half").unwrap();
+        let recent = dir.path().join(".state.json.def456.tmp");
+        std::fs::write(&recent, "in flight").unwrap();
+        let old = std::time::SystemTime::now() - STALE_TEMP_AGE * 2;
+        File::options()
+            .write(true)
+            .open(&left)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        sd.save(&State::default()).unwrap();
+        assert!(!left.exists(), "stale temp file removed");
+        assert!(recent.exists(), "a fresh one may be another writer's");
+        let temps = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                let name = e.as_ref().unwrap().file_name();
+                name.to_string_lossy().ends_with(".tmp")
+            })
+            .count();
+        assert_eq!(temps, 1, "a save leaves no temp file of its own");
+    }
+
+    #[test]
+    fn a_folder_others_may_write_to_or_of_another_user_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let e = StateDir::open(dir.path()).unwrap_err();
+        assert!(
+            e.contains("group or others may write to it (mode 777)") && e.contains("chmod go-w"),
+            "{e}"
+        );
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        StateDir::open(dir.path()).unwrap();
+        // SAFETY: geteuid cannot fail.
+        if unsafe { libc::geteuid() } == 0 {
+            // Only root can give a folder away; CI runs as root.
+            let other = dir.path().join("other");
+            std::fs::create_dir(&other).unwrap();
+            std::os::unix::fs::chown(&other, Some(65534), Some(65534)).unwrap();
+            let e = StateDir::open(&other).unwrap_err();
+            assert!(e.contains("belongs to uid 65534, not to this user"), "{e}");
+        }
+    }
+}
