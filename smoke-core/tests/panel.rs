@@ -279,104 +279,6 @@ fn an_error_after_the_probes_is_not_put_on_the_last_probe() {
 }
 
 #[test]
-fn notify_entries_name_their_secrets_and_refuse_what_is_not_theirs() {
-    use smoke_core::panel::{NotifyKind, Secret, Value};
-    let text = r#"
-[panel]
-name = "x"
-remind_every = "2h"
-
-[[notify]]
-type = "slack"
-webhook_env = "SMOKE_SLACK_WEBHOOK"
-
-[[notify]]
-type = "forge"
-url = "https://forge.ourworld.tf/"
-repo = "lhumina_code/hero_demo"
-token_env = "SMOKE_FORGE_TOKEN"
-assignees = ["mik-tf"]
-
-[[notify]]
-name = "pager"
-type = "webhook"
-url_file = "/etc/smoke/pager-url"
-
-[[notify]]
-type = "command"
-argv = ["logger", "-t", "smoke", "{probe}: {detail}"]
-
-[[notify]]
-type = "alertmanager"
-url = "http://127.0.0.1:9093"
-"#;
-    let panel = load_str(text, Path::new("n.toml"), &opts()).unwrap();
-    assert_eq!(panel.remind_every, Duration::from_secs(7200));
-    let n = &panel.notify;
-    assert_eq!(n.len(), 5);
-    assert_eq!(
-        n[0].kind,
-        NotifyKind::Slack {
-            webhook: Secret::Env("SMOKE_SLACK_WEBHOOK".into())
-        }
-    );
-    match &n[1].kind {
-        NotifyKind::Forge {
-            url,
-            repo,
-            labels,
-            assignees,
-            token,
-        } => {
-            assert_eq!(url, "https://forge.ourworld.tf");
-            assert_eq!(repo, "lhumina_code/hero_demo");
-            assert_eq!(labels, &["smoke"], "one label by default");
-            assert_eq!(assignees, &["mik-tf"]);
-            assert_eq!(token.source(), "$SMOKE_FORGE_TOKEN");
-        }
-        other => panic!("{other:?}"),
-    }
-    assert_eq!(n[2].name, "pager");
-    assert_eq!(
-        n[2].kind,
-        NotifyKind::Webhook {
-            url: Value::Secret(Secret::File("/etc/smoke/pager-url".into()))
-        }
-    );
-    assert!(matches!(&n[3].kind, NotifyKind::Command { argv, .. } if argv[0] == "logger"));
-
-    let head = "[panel]\nname = \"x\"\n[[notify]]\n";
-    for (body, says) in [
-        (
-            "type = \"slack\"\nwebhook = \"https://hooks.slack.com/x\"",
-            "did you mean `webhook_env`",
-        ),
-        ("type = \"slack\"", "needs webhook_env"),
-        (
-            "type = \"forge\"\nurl = \"https://f\"\nrepo = \"justone\"\ntoken_env = \"T\"",
-            "must be owner/name",
-        ),
-        (
-            "type = \"forge\"\nurl = \"f.example\"\nrepo = \"o/n\"\ntoken_env = \"T\"",
-            "must start with http",
-        ),
-        (
-            "type = \"slack\"\nwebhook_env = \"S\"\nrepo = \"o/n\"",
-            "`repo` has no meaning for type = \"slack\"",
-        ),
-        ("type = \"command\"\nargv = []", "needs argv"),
-        ("type = \"pagerduty\"", "unknown type `pagerduty`"),
-        ("type = \"log\"", "always on"),
-    ] {
-        let e = broken(&format!("{head}{body}\n"));
-        assert!(e.message.contains(says), "{body:?}: {e}");
-        assert!(e.line >= 3, "{e}");
-    }
-    let e = broken("[panel]\nname = \"x\"\n[[notify]]\ntype = \"slack\"\nwebhook_env = \"A\"\n[[notify]]\ntype = \"slack\"\nwebhook_env = \"B\"\n");
-    assert!(e.message.contains("give one a `name`"), "{e}");
-}
-
-#[test]
 fn restarts_are_checked_when_the_panel_loads() {
     use smoke_core::panel::Remedy;
     let text = "[panel]\nname = \"x\"\n[defaults]\nrestart = [\"hero_proc\", \"service\", \"restart\", \"{service}\"]\nmax_restarts = 2\n\
@@ -420,6 +322,4 @@ fn names_are_one_word_and_the_loop_period_is_at_least_a_second() {
     assert!(e.message.contains("at least 1s"), "{e}");
     let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"biz persons\"\ntarget = \"a/rpc\"\nget = \"/\"\n");
     assert!(e.message.contains("must be one word"), "{e}");
-    let e = broken("[panel]\nname = \"x\"\n[[notify]]\nname = \"log\"\ntype = \"command\"\nargv = [\"true\"]\n");
-    assert!(e.message.contains("built-in log"), "{e}");
 }

@@ -7,11 +7,14 @@
 //! `smoke-external` share ([`cli`]). Data flows one way: nothing in smoke-core knows this crate.
 
 pub mod cli;
+pub mod config;
 pub mod history;
+pub mod maintenance;
 pub mod notify;
 pub mod process;
 pub mod quiet;
 pub mod remedy;
 pub mod results_log;
+pub mod secret;
 pub mod state_dir;
 pub mod status;

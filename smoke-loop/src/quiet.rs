@@ -2,8 +2,8 @@
 //! is a `[[maintenance]]` window of the panel; ad-hoc quiet is a mute (`smoke-* mute PROBE|TAG
 //! --for 2h`), kept in `mutes.json` in the state folder, so a running loop sees it next tick.
 
+use crate::maintenance::Maintenance;
 use serde::{Deserialize, Serialize};
-use smoke_core::panel::Maintenance;
 use std::fs::OpenOptions;
 use std::path::Path;
 

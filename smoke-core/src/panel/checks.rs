@@ -47,21 +47,6 @@ pub(super) fn header_text(what: &str, text: &str) -> Result<(), String> {
     }
 }
 
-/// An `http://` or `https://` URL with a host.
-pub(super) fn http_url(what: &str, text: &str) -> Result<(), String> {
-    match url::Url::parse(text) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
-        Ok(_) => Err(format!(
-            "{what} \"{}\" must be an http:// or https:// URL",
-            escape(text)
-        )),
-        Err(e) => Err(format!(
-            "{what} \"{}\" is not a URL ({e}): write it like https://hc-ping.com/<uuid>",
-            escape(text)
-        )),
-    }
-}
-
 /// The pause between tries: retries belong to one tick, so a long one would stall the loop.
 pub(super) fn retry_delay(delay: Duration) -> Result<(), String> {
     if delay > MAX_RETRY_DELAY {

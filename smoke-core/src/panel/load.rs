@@ -6,7 +6,6 @@ use super::error::{line_col, with_hint};
 use super::raw::{ProbeOutline, RawFile};
 use super::spec::build_probe;
 use super::*;
-use serde::Deserialize;
 use std::ops::Range;
 use std::path::Path;
 use toml::Spanned;
@@ -92,16 +91,55 @@ pub fn load_str(text: &str, source: &Path, opts: &LoadOptions) -> Result<Panel, 
         sets: &opts.sets,
         outline: toml::from_str::<ProbeOutline>(text).ok(),
     };
-    let syntax = |e: toml::de::Error| {
-        let span = e.span().unwrap_or(0..0);
-        let message = with_key(with_hint(e.message()), text, &span);
-        at.error(span, message)
-    };
-    let mut doc = toml::de::DeTable::parse(text).map_err(syntax)?;
-    overlay_sets(&mut doc, text.len(), &opts.sets)
-        .map_err(|m| PanelError::whole_file(source, m))?;
-    let raw = RawFile::deserialize(toml::de::Deserializer::from(doc)).map_err(syntax)?;
+    let raw: RawFile = at.read()?;
     build(raw, &at, opts)
+}
+
+/// A panel's text with its `--set` overrides: what the loop (smoke-loop) reads its own tables
+/// from (`[[notify]]`, `[[maintenance]]`, its keys of `[panel]`), into its own types, with its
+/// errors placed at the file, line and column as this crate places its own. This crate only
+/// names those tables; it never reads them.
+#[derive(Debug, Clone)]
+pub struct PanelText {
+    text: std::sync::Arc<str>,
+    source: PathBuf,
+    sets: Vec<String>,
+}
+
+impl PanelText {
+    /// The panel, `--set` laid over it, as `T`: a type that reads the tables it knows and
+    /// ignores the rest (this crate has refused unknown keys already).
+    pub fn read<T: serde::de::DeserializeOwned>(&self) -> Result<T, PanelError> {
+        self.locator().read()
+    }
+
+    /// An error at `span` of the panel, with its line and column (a value given by `--set`
+    /// has none and is named instead).
+    pub fn error(&self, span: Range<usize>, message: impl Into<String>) -> PanelError {
+        PanelError {
+            probe: None,
+            ..self.locator().error(span, message)
+        }
+    }
+
+    /// An error about the panel as a whole.
+    pub fn whole(&self, message: impl Into<String>) -> PanelError {
+        PanelError::whole_file(&self.source, message)
+    }
+
+    /// The 1-based line of `offset`.
+    pub fn line(&self, offset: usize) -> usize {
+        line_col(&self.text, offset).0
+    }
+
+    fn locator(&self) -> Locator<'_> {
+        Locator {
+            text: &self.text,
+            source: &self.source,
+            sets: &self.sets,
+            outline: None,
+        }
+    }
 }
 
 /// The TOML parser says "duplicate key" and points at it; the message names it too, so it
@@ -203,6 +241,19 @@ pub(super) struct Locator<'a> {
 }
 
 impl Locator<'_> {
+    /// Parses the text, lays `--set` over it, and reads it as `T`, every error placed.
+    fn read<T: serde::de::DeserializeOwned>(&self) -> Result<T, PanelError> {
+        let syntax = |e: toml::de::Error| {
+            let span = e.span().unwrap_or(0..0);
+            let message = with_key(with_hint(e.message()), self.text, &span);
+            self.error(span, message)
+        };
+        let mut doc = toml::de::DeTable::parse(self.text).map_err(syntax)?;
+        overlay_sets(&mut doc, self.text.len(), self.sets)
+            .map_err(|m| PanelError::whole_file(self.source, m))?;
+        T::deserialize(toml::de::Deserializer::from(doc)).map_err(syntax)
+    }
+
     pub(super) fn error(&self, span: Range<usize>, message: impl Into<String>) -> PanelError {
         if span.start > self.text.len() {
             // Past the text: a value from `--set` (see `overlay_sets`), which has no line.
@@ -358,39 +409,6 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         }
         probes.push(probe);
     }
-    let heartbeat_url = match (raw.panel.heartbeat_url, raw.panel.heartbeat_url_env) {
-        (Some(u), None) if !u.get_ref().is_empty() => {
-            checks::http_url("heartbeat_url", u.get_ref()).map_err(placed(u.span(), "panel"))?;
-            Some(Value::Plain(u.into_inner()))
-        }
-        (None, Some(v)) if !v.is_empty() => Some(Value::Secret(Secret::Env(v))),
-        (None, None) => None,
-        _ => {
-            return Err(PanelError::whole_file(
-                at.source,
-                "[panel] give heartbeat_url or heartbeat_url_env, not both",
-            ))
-        }
-    };
-    let maintenance = raw
-        .maintenance
-        .into_iter()
-        .map(|m| super::quiet::build(m, at))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut notify = Vec::with_capacity(raw.notify.len());
-    for n in raw.notify {
-        let n = super::notify::build(n, at)?;
-        if notify.iter().any(|o: &Notify| o.name == n.name) {
-            return Err(PanelError::whole_file(
-                at.source,
-                format!(
-                    "two [[notify]] entries are named \"{}\": give one a `name`",
-                    n.name
-                ),
-            ));
-        }
-        notify.push(n);
-    }
     let name = &raw.panel.name;
     checks::name("name", name.get_ref()).map_err(placed(name.span(), "panel"))?;
     let every = raw
@@ -404,28 +422,19 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
             "every must be at least 1s".to_string(),
         ));
     }
-    let remind_every = match &raw.panel.remind_every {
-        None => defaults::REMIND_EVERY,
-        Some(r) if r.get_ref().0.is_zero() => {
-            return Err(placed(r.span(), "panel")(
-                "remind_every must be more than 0: it spaces the reminders of an open incident"
-                    .to_string(),
-            ))
-        }
-        Some(r) => r.get_ref().0,
-    };
     Ok(Panel {
         name: raw.panel.name.into_inner(),
         source: at.source.to_path_buf(),
         every,
-        remind_every,
-        heartbeat_url,
-        maintenance,
         internal: Internal { socket_dir },
         external,
         defaults,
         probes,
-        notify,
+        text: PanelText {
+            text: at.text.into(),
+            source: at.source.to_path_buf(),
+            sets: at.sets.to_vec(),
+        },
     })
 }
 

@@ -6,16 +6,12 @@
 mod checks;
 mod error;
 mod load;
-mod notify;
-mod quiet;
 mod raw;
 mod spec;
 mod target;
 
-pub use error::PanelError;
-pub use load::{load, load_str, LoadOptions};
-pub use notify::{Notify, NotifyKind, Secret, Value, COMMAND_PLACEHOLDERS};
-pub use quiet::{Maintenance, Window};
+pub use error::{with_hint, PanelError};
+pub use load::{load, load_str, LoadOptions, PanelText};
 pub use target::{is_service_name, Target, SERVICE_NAME_RULE, SERVICE_PLACEHOLDER};
 
 use crate::condition::Condition;
@@ -26,7 +22,6 @@ use std::time::Duration;
 pub mod defaults {
     use std::time::Duration;
     pub const EVERY: Duration = Duration::from_secs(600);
-    pub const REMIND_EVERY: Duration = Duration::from_secs(6 * 3600);
     pub const TIMEOUT: Duration = Duration::from_secs(5);
     pub const RETRIES: u32 = 1;
     pub const RETRY_DELAY: Duration = Duration::from_secs(2);
@@ -90,17 +85,14 @@ pub struct Panel {
     /// The file it came from (for messages).
     pub source: PathBuf,
     pub every: Duration,
-    /// How often an open incident is told again.
-    pub remind_every: Duration,
-    /// Called after every tick, so a dead loop is noticed (healthchecks-style).
-    pub heartbeat_url: Option<Value>,
-    pub maintenance: Vec<Maintenance>,
     pub internal: Internal,
     pub external: External,
     /// What a probe gets for what it leaves unsaid; built-in checks are made with these.
     pub defaults: ProbeDefaults,
     pub probes: Vec<ProbeSpec>,
-    pub notify: Vec<Notify>,
+    /// The text it was read from, for the tables this crate leaves to the loop (`[[notify]]`,
+    /// `[[maintenance]]`, the loop's keys of `[panel]`).
+    pub text: PanelText,
 }
 
 /// `[defaults]` over `[panel]` over smoke's own defaults.

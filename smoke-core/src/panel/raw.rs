@@ -2,6 +2,7 @@
 //! its position, never a silently ignored setting.
 
 use crate::units::{PanelDuration, PanelSize};
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -18,10 +19,11 @@ pub struct RawFile {
     pub defaults: RawDefaults,
     #[serde(default)]
     pub probe: Vec<Spanned<RawProbe>>,
-    #[serde(default)]
-    pub notify: Vec<Spanned<super::notify::RawNotify>>,
-    #[serde(default)]
-    pub maintenance: Vec<Spanned<super::quiet::RawMaintenance>>,
+    /// The loop's tables: read by smoke-loop through [`super::PanelText`], checked there.
+    #[serde(rename = "notify")]
+    _notify: Option<IgnoredAny>,
+    #[serde(rename = "maintenance")]
+    _maintenance: Option<IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -30,9 +32,13 @@ pub struct RawPanel {
     pub name: Spanned<String>,
     pub every: Option<Spanned<PanelDuration>>,
     pub timeout: Option<PanelDuration>,
-    pub remind_every: Option<Spanned<PanelDuration>>,
-    pub heartbeat_url: Option<Spanned<String>>,
-    pub heartbeat_url_env: Option<String>,
+    // The loop's keys: named here so a typo of them is still an unknown key, read by smoke-loop.
+    #[serde(rename = "remind_every")]
+    _remind_every: Option<IgnoredAny>,
+    #[serde(rename = "heartbeat_url")]
+    _heartbeat_url: Option<IgnoredAny>,
+    #[serde(rename = "heartbeat_url_env")]
+    _heartbeat_url_env: Option<IgnoredAny>,
 }
 
 #[derive(Debug, Default, Deserialize)]

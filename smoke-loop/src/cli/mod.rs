@@ -10,6 +10,7 @@ mod watch;
 pub use args::{Cli, Command, MuteArgs, PanelArgs, RunArgs, UnmuteArgs, WatchArgs};
 pub use tick::{tick_with_state, TickError, TickOptions};
 
+use crate::config::LoopConfig;
 use crate::notify::Notifier;
 use crate::state_dir::{default_state_dir, StateDir};
 use clap::Parser;
@@ -49,7 +50,7 @@ pub fn main(mode: Mode, make: MakeSide) -> ExitCode {
 /// Runs one command and returns its exit status (0/1/2 by outcome, 3 when the panel or the
 /// checker is broken).
 pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
-    let panel = match load(command.panel_args()) {
+    let (panel, config) = match load(command.panel_args()) {
         Ok(p) => p,
         Err(e) => return broken(e),
     };
@@ -66,11 +67,11 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
                 Command::List(args) => list(&panel, side.as_ref(), &args).await,
                 Command::Run(run) => match nothing_to_run(&panel, mode, &run.panel.only) {
                     Some(why) => Err(why),
-                    None => run_once(&panel, side.as_ref(), mode, &run).await,
+                    None => run_once(&panel, &config, side.as_ref(), mode, &run).await,
                 },
                 Command::Watch(w) => match nothing_to_run(&panel, mode, &w.run.panel.only) {
                     Some(why) => Err(why),
-                    None => watch::watch(panel, side, mode, make, w).await,
+                    None => watch::watch(panel, config, side, mode, make, w).await,
                 },
                 Command::Check(_) | Command::Mute(_) | Command::Unmute(_) => unreachable!(),
             }
@@ -152,7 +153,13 @@ fn tick_options(run: &RunArgs) -> TickOptions<'_> {
     }
 }
 
-async fn run_once(panel: &Panel, side: &dyn Side, mode: Mode, run: &RunArgs) -> Result<u8, String> {
+async fn run_once(
+    panel: &Panel,
+    config: &LoopConfig,
+    side: &dyn Side,
+    mode: Mode,
+    run: &RunArgs,
+) -> Result<u8, String> {
     let (report, state, broken_state) = if run.no_notify {
         // A look only: no incident moves, so the next real run tells what it finds.
         (
@@ -162,8 +169,8 @@ async fn run_once(panel: &Panel, side: &dyn Side, mode: Mode, run: &RunArgs) -> 
         )
     } else {
         // A sink that cannot be set up (a missing secret) is a broken panel: 3 before any probe.
-        let notifier = Notifier::from_panel(panel, mode)?;
-        match tick_in(panel, side, mode, run, &notifier).await {
+        let notifier = Notifier::from_config(panel, config, mode)?;
+        match tick_in(panel, config, side, mode, run, &notifier).await {
             Ok((report, state)) => (report, Some(state), None),
             // The probes are run and reported whatever became of the state: a broken state
             // folder or a full disk must not hide what is down.
@@ -215,13 +222,14 @@ async fn run_once(panel: &Panel, side: &dyn Side, mode: Mode, run: &RunArgs) -> 
 /// A tick with its state folder: incidents, the outbox, the results log.
 async fn tick_in(
     panel: &Panel,
+    config: &LoopConfig,
     side: &dyn Side,
     mode: Mode,
     run: &RunArgs,
     notifier: &Notifier,
 ) -> Result<(RunReport, smoke_core::incident::State), TickError> {
     let dir = StateDir::open(&state_dir(panel, mode, run.state_dir.as_deref()))?;
-    tick_with_state(panel, side, &tick_options(run), notifier, &dir).await
+    tick_with_state(panel, config, side, &tick_options(run), notifier, &dir).await
 }
 
 /// The tick's metrics for node_exporter's textfile collector, replaced atomically so it never
@@ -246,11 +254,15 @@ fn write_metrics(
     )
 }
 
-fn load(args: &PanelArgs) -> Result<Panel, String> {
+/// The panel and the loop's tables of it, each error at its file, line and column.
+fn load(args: &PanelArgs) -> Result<(Panel, LoopConfig), String> {
     let path = args.panel.as_ref().ok_or(
         "no panel: give --panel FILE or set SMOKE_PANEL (the herodemo panel is probes/herodemo.toml)",
     )?;
-    panel::load(path, &LoadOptions::from_env(args.set.clone())).map_err(|e| e.to_string())
+    let panel =
+        panel::load(path, &LoadOptions::from_env(args.set.clone())).map_err(|e| e.to_string())?;
+    let config = LoopConfig::read(&panel).map_err(|e| e.to_string())?;
+    Ok((panel, config))
 }
 
 /// A file past the size limit is then a write error, said and survived like a full disk,

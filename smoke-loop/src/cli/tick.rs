@@ -2,6 +2,7 @@
 //! read, the probes run, the results logged, incidents advanced, restarts decided, made and
 //! verified, every event saved into the outbox, then delivered.
 
+use crate::config::LoopConfig;
 use crate::notify::Notifier;
 use crate::quiet::{Mutes, Quiet};
 use crate::remedy::{self, Decision, Verdict};
@@ -59,6 +60,7 @@ fn after(report: &RunReport) -> impl FnOnce(String) -> TickError + '_ {
 /// One tick; returns its report and the state after it.
 pub async fn tick_with_state(
     panel: &Panel,
+    config: &LoopConfig,
     side: &dyn Side,
     opts: &TickOptions<'_>,
     notifier: &Notifier,
@@ -67,7 +69,7 @@ pub async fn tick_with_state(
     let mut state = dir.load()?;
     let quiet = Quiet::at(
         jiff::Timestamp::now(),
-        &panel.maintenance,
+        &config.maintenance,
         &Mutes::load(dir.path()).unwrap_or_else(|e| {
             eprintln!("smoke: {e}; no mute applies this tick");
             Mutes::default()
@@ -90,7 +92,7 @@ pub async fn tick_with_state(
             .probes
             .iter()
             .any(|p| p.name.contains(smoke_core::http::UNLISTED));
-    let mut events = advance(&mut state, &report, panel.remind_every, complete);
+    let mut events = advance(&mut state, &report, config.remind_every, complete);
     let mut decisions = remedy::decide(&report, &state, &remedies, opts.hold_remedy.as_deref());
     let quiet_now = muted(&report);
     for d in &mut decisions {
@@ -107,7 +109,7 @@ pub async fn tick_with_state(
         // loses no word of it.
         notifier.enqueue(&mut state, &hush(&report, std::mem::take(&mut events)));
         dir.save(&state).map_err(after(&report))?;
-        events = repair(panel, side, opts, dir, &mut state, &decisions)
+        events = repair(panel, config, side, opts, dir, &mut state, &decisions)
             .await
             .map_err(after(&report))?;
     }
@@ -158,6 +160,7 @@ fn log_results(dir: &StateDir, report: &RunReport) {
 /// service's incidents resolve at once.
 async fn repair(
     panel: &Panel,
+    config: &LoopConfig,
     side: &dyn Side,
     opts: &TickOptions<'_>,
     dir: &StateDir,
@@ -255,7 +258,7 @@ async fn repair(
         for p in &mut check.probes {
             p.thresholds.1 = 1;
         }
-        events.extend(advance(state, &check, panel.remind_every, false));
+        events.extend(advance(state, &check, config.remind_every, false));
     }
     Ok(events)
 }

@@ -5,12 +5,13 @@
 
 use super::serve::{router, serve, Live, SharedLive};
 use super::{load, state_dir, tick_options, tick_with_state, MakeSide, TickError, WatchArgs};
+use crate::config::LoopConfig;
 use crate::history::History;
 use crate::notify::Notifier;
 use crate::state_dir::StateDir;
 use futures_util::FutureExt;
 use smoke_core::incident::State;
-use smoke_core::panel::{Mode, NotifyKind, Panel};
+use smoke_core::panel::{Mode, Panel};
 use smoke_core::plan::Side;
 use smoke_core::report::{render, HumanStyle};
 use std::collections::BTreeMap;
@@ -26,13 +27,14 @@ const STOP_WAIT: Duration = Duration::from_secs(4);
 
 pub async fn watch(
     mut panel: Panel,
+    mut config: LoopConfig,
     mut side: Arc<dyn Side>,
     mode: Mode,
     make: MakeSide,
     args: WatchArgs,
 ) -> Result<u8, String> {
     let dir = StateDir::open(&state_dir(&panel, mode, args.run.state_dir.as_deref()))?;
-    let mut notifier = notifier_for(&panel, mode, args.run.no_notify)?;
+    let mut notifier = notifier_for(&panel, &config, mode, args.run.no_notify)?;
     let live: SharedLive = Arc::new(RwLock::new(Live {
         report: None,
         state: dir.load()?,
@@ -71,7 +73,7 @@ pub async fn watch(
                         let r = smoke_core::plan::run_panel(&panel, side.as_ref(), opts.only, opts.concurrency).await;
                         dir.load().map(|s| (r, s)).map_err(TickError::from)
                     } else {
-                        tick_with_state(&panel, side.as_ref(), &opts, &notifier, &dir).await
+                        tick_with_state(&panel, &config, side.as_ref(), &opts, &notifier, &dir).await
                     }
                 };
                 // A panic in a tick is a bug, but it must not silence the monitor: the tick
@@ -93,26 +95,26 @@ pub async fn watch(
                     return Ok(0);
                 };
                 match result {
-                    Ok((report, state)) => publish(&live, &panel, &args, report, state),
+                    Ok((report, state)) => publish(&live, &config, &args, report, state),
                     Err(e) => smoke_core::say!("tick failed: {e}"),
                 }
                 next = schedule(next, panel.every, &mut seed);
             }
             _ = hup.recv() => {
                 let reload = || {
-                    load(&args.run.panel).and_then(|p| {
+                    load(&args.run.panel).and_then(|(p, c)| {
                         let s = make(&p)?;
-                        let n = notifier_for(&p, mode, args.run.no_notify)?;
-                        Ok((p, s, n))
+                        let n = notifier_for(&p, &c, mode, args.run.no_notify)?;
+                        Ok((p, c, s, n))
                     })
                 };
                 // A reload that panics is a reload that failed: the old panel stays.
                 let reloaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(reload))
                     .unwrap_or_else(|p| Err(format!("loading it panicked ({})", panic_message(&*p))));
                 match reloaded {
-                    Ok((p, s, n)) => {
+                    Ok((p, c, s, n)) => {
                         eprintln!("smoke: reloaded {} ({} probes)", p.source.display(), p.probes.len());
-                        (panel, side, notifier) = (p, s, n);
+                        (panel, config, side, notifier) = (p, c, s, n);
                         let mut l = live.write().unwrap_or_else(|e| e.into_inner());
                         l.stale_after = panel.every * 3;
                     }
@@ -134,11 +136,16 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "no message".to_string())
 }
 
-fn notifier_for(panel: &Panel, mode: Mode, quiet: bool) -> Result<Notifier, String> {
+fn notifier_for(
+    panel: &Panel,
+    config: &LoopConfig,
+    mode: Mode,
+    quiet: bool,
+) -> Result<Notifier, String> {
     if quiet {
         Ok(Notifier::log_only())
     } else {
-        Notifier::from_panel(panel, mode)
+        Notifier::from_config(panel, config, mode)
     }
 }
 
@@ -166,7 +173,7 @@ fn schedule(last: Instant, every: Duration, seed: &mut u64) -> Instant {
 
 fn publish(
     live: &SharedLive,
-    panel: &Panel,
+    config: &LoopConfig,
     args: &WatchArgs,
     report: smoke_core::outcome::RunReport,
     state: State,
@@ -174,7 +181,7 @@ fn publish(
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(render(&report, args.run.format, HumanStyle::default()).as_bytes());
     let _ = out.flush();
-    let links = forge_links(panel, &state);
+    let links = links(config, &state);
     let mut l = live.write().unwrap_or_else(|e| e.into_inner());
     l.history.push(&report);
     l.report = Some(report);
@@ -183,13 +190,13 @@ fn publish(
     l.last_tick = Some(std::time::Instant::now());
 }
 
-/// Each open incident's forge issue, for the status page.
-fn forge_links(panel: &Panel, state: &State) -> BTreeMap<String, String> {
+/// Where a person follows each open incident (its forge issue), for the status page.
+fn links(config: &LoopConfig, state: &State) -> BTreeMap<String, String> {
     let mut links = BTreeMap::new();
-    for n in &panel.notify {
-        if let NotifyKind::Forge { url, repo, .. } = &n.kind {
-            for (incident, number) in state.handles.get(&n.name).into_iter().flatten() {
-                links.insert(incident.clone(), format!("{url}/{repo}/issues/{number}"));
+    for n in &config.notify {
+        for (incident, handle) in state.handles.get(&n.name).into_iter().flatten() {
+            if let Some(link) = n.config.link(*handle) {
+                links.insert(incident.clone(), link);
             }
         }
     }

@@ -1,11 +1,13 @@
 //! Alertmanager API v2: teams that already route alerts keep their routing. A firing alert is
 //! sent every tick (Alertmanager forgets an alert nobody repeats), a resolved one with `endsAt`.
 
+use super::entry::{base_url, keys_as, need, Setup, SinkConfig, SinkType};
 use super::http::send;
 use super::Sink;
 use serde_json::json;
 use smoke_core::incident::{Event, EventKind};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub struct Alertmanager {
@@ -67,5 +69,41 @@ impl Sink for Alertmanager {
         send(&format!("Alertmanager at {}", self.url), req)
             .await
             .map(|_| ())
+    }
+}
+
+pub(super) const TYPE: SinkType = SinkType {
+    name: "alertmanager",
+    keys: &["url"],
+    read,
+};
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Keys {
+    url: Option<String>,
+}
+
+/// `type = "alertmanager"`: its base URL.
+#[derive(Debug)]
+pub struct Config {
+    pub url: String,
+}
+
+fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, String> {
+    let k: Keys = keys_as(table)?;
+    Ok(Box::new(Config {
+        url: base_url(need(k.url, "alertmanager", "url")?)?,
+    }))
+}
+
+impl SinkConfig for Config {
+    fn sink(&self, name: &str, setup: &Setup) -> Result<Arc<dyn Sink>, String> {
+        Ok(Arc::new(Alertmanager {
+            name: name.to_string(),
+            client: setup.client(),
+            url: self.url.clone(),
+            every: setup.every,
+        }))
     }
 }

@@ -1,9 +1,12 @@
 //! A command per event: argv with placeholders (`{probe}`, `{cause}`, `{event}` ...), run
 //! without a shell, so nothing in an event can become a command.
 
+use super::entry::{keys_as, Setup, SinkConfig, SinkType};
 use super::Sink;
 use smoke_core::incident::Event;
+use smoke_core::units::PanelDuration;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub struct Command {
@@ -69,6 +72,54 @@ impl Sink for Command {
         crate::process::run(&fill(&self.argv, event), self.timeout)
             .await
             .map(|_| ())
+    }
+}
+
+pub(super) const TYPE: SinkType = SinkType {
+    name: "command",
+    keys: &["argv", "timeout"],
+    read,
+};
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Keys {
+    argv: Option<Vec<String>>,
+    timeout: Option<PanelDuration>,
+}
+
+/// `type = "command"`: argv with placeholders, and how long a run may take.
+#[derive(Debug)]
+pub struct Config {
+    pub argv: Vec<String>,
+    pub timeout: Duration,
+}
+
+fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, String> {
+    let k: Keys = keys_as(table)?;
+    let argv = k.argv.unwrap_or_default();
+    if argv.first().is_none_or(String::is_empty) {
+        return Err("type = \"command\" needs argv = [\"program\", \"arg\", ...]".into());
+    }
+    Ok(Box::new(Config {
+        argv,
+        timeout: k.timeout.map_or(DEFAULT_TIMEOUT, |t| t.0),
+    }))
+}
+
+impl SinkConfig for Config {
+    fn sink(&self, name: &str, _: &Setup) -> Result<Arc<dyn Sink>, String> {
+        Ok(Arc::new(Command {
+            name: name.to_string(),
+            argv: self.argv.clone(),
+            timeout: self.timeout,
+        }))
+    }
+
+    fn uses_http(&self) -> bool {
+        false
     }
 }
 

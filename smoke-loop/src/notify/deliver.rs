@@ -2,16 +2,12 @@
 //! served side by side, each in order; a failure is retried within the tick with growing pauses,
 //! then kept, and the next tick starts again from it: nothing after it goes first.
 
-use super::alertmanager::Alertmanager;
-use super::command::Command;
-use super::forge::Forge;
 use super::log::Log;
-use super::slack::Slack;
-use super::webhook::Webhook;
-use super::{OpenIncident, Sink};
+use super::{OpenIncident, Setup, Sink};
+use crate::config::LoopConfig;
 use crate::state_dir::StateDir;
 use smoke_core::incident::{Delivery, Event, EventKind, State};
-use smoke_core::panel::{Mode, NotifyKind, Panel};
+use smoke_core::panel::{Mode, Panel};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,64 +26,32 @@ pub struct Notifier {
 impl Notifier {
     /// The panel's sinks, the log always first. Secrets are read here, so a missing one is said
     /// before any probe runs.
-    pub fn from_panel(panel: &Panel, mode: Mode) -> Result<Notifier, String> {
-        let mut sinks: Vec<Arc<dyn Sink>> = vec![Arc::new(Log)];
-        let client = if panel.notify.is_empty() && panel.heartbeat_url.is_none() {
-            None
-        } else {
-            Some(super::http::client()?)
+    pub fn from_config(panel: &Panel, config: &LoopConfig, mode: Mode) -> Result<Notifier, String> {
+        let needs_http =
+            config.heartbeat_url.is_some() || config.notify.iter().any(|n| n.config.uses_http());
+        let setup = Setup {
+            client: if needs_http {
+                Some(super::http::client()?)
+            } else {
+                None
+            },
+            panel: panel.name.clone(),
+            mode,
+            every: panel.every,
         };
-        let heartbeat = match (&panel.heartbeat_url, &client) {
-            (Some(url), Some(c)) => Some((
-                c.clone(),
+        let heartbeat = match &config.heartbeat_url {
+            Some(url) => Some((
+                setup.client(),
                 url.read().map_err(|e| format!("[panel] heartbeat: {e}"))?,
             )),
-            _ => None,
+            None => None,
         };
-        for n in &panel.notify {
-            let client = client.clone().expect("made when there are sinks");
-            let named = |e: String| format!("[[notify]] {} (line {}): {e}", n.name, n.line);
-            let sink: Arc<dyn Sink> = match &n.kind {
-                NotifyKind::Slack { webhook } => Arc::new(Slack {
-                    name: n.name.clone(),
-                    client,
-                    webhook: webhook.read().map_err(named)?,
-                }),
-                NotifyKind::Webhook { url } => Arc::new(Webhook {
-                    name: n.name.clone(),
-                    client,
-                    url: url.read().map_err(named)?,
-                }),
-                NotifyKind::Forge {
-                    url,
-                    repo,
-                    token,
-                    labels,
-                    assignees,
-                } => Arc::new(Forge {
-                    name: n.name.clone(),
-                    client,
-                    url: url.clone(),
-                    repo: repo.clone(),
-                    token: token.read().map_err(named)?,
-                    labels: labels.clone(),
-                    assignees: assignees.clone(),
-                    panel: panel.name.clone(),
-                    mode: mode.as_str().to_string(),
-                    label_ids: Mutex::new(None),
-                }),
-                NotifyKind::Command { argv, timeout } => Arc::new(Command {
-                    name: n.name.clone(),
-                    argv: argv.clone(),
-                    timeout: *timeout,
-                }),
-                NotifyKind::Alertmanager { url } => Arc::new(Alertmanager {
-                    name: n.name.clone(),
-                    client,
-                    url: url.clone(),
-                    every: panel.every,
-                }),
-            };
+        let mut sinks: Vec<Arc<dyn Sink>> = vec![Arc::new(Log)];
+        for n in &config.notify {
+            let sink = n
+                .config
+                .sink(&n.name, &setup)
+                .map_err(|e| format!("[[notify]] {} (line {}): {e}", n.name, n.line))?;
             sinks.push(sink);
         }
         Ok(Notifier { sinks, heartbeat })

@@ -2,12 +2,15 @@
 //! in its body (never by title); reminders and cause changes are comments; resolving comments
 //! with the duration and closes it.
 
+use super::entry::{base_url, keys_as, need, Setup, SinkConfig, SinkType};
 use super::http::send;
 use super::{OpenIncident, Sink};
+use crate::secret::Secret;
 use serde_json::json;
 use smoke_core::incident::{Event, EventKind};
 use smoke_core::text::{fenced, Escaped};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use tokio::sync::Mutex;
 
 pub struct Forge {
@@ -373,6 +376,81 @@ impl Sink for Forge {
             }
             (_, Some(n)) => self.comment(n, &Escaped(&e.summary()).to_string()).await,
         }
+    }
+}
+
+pub(super) const TYPE: SinkType = SinkType {
+    name: "forge",
+    keys: &[
+        "url",
+        "repo",
+        "token_env",
+        "token_file",
+        "labels",
+        "assignees",
+    ],
+    read,
+};
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Keys {
+    url: Option<String>,
+    repo: Option<String>,
+    token_env: Option<String>,
+    token_file: Option<String>,
+    labels: Option<Vec<String>>,
+    assignees: Option<Vec<String>>,
+}
+
+/// `type = "forge"`: a Gitea/Forgejo repository, one issue per incident.
+#[derive(Debug)]
+pub struct Config {
+    /// `https://forge.example`.
+    pub url: String,
+    /// `owner/name`.
+    pub repo: String,
+    pub token: Secret,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+}
+
+fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, String> {
+    let k: Keys = keys_as(table)?;
+    let repo = need(k.repo, "forge", "repo")?;
+    let ok = repo
+        .split_once('/')
+        .is_some_and(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'));
+    if !ok {
+        return Err(format!("repo `{repo}` must be owner/name"));
+    }
+    Ok(Box::new(Config {
+        url: base_url(need(k.url, "forge", "url")?)?,
+        repo,
+        token: Secret::named(&k.token_env, &k.token_file, "token")?,
+        labels: k.labels.unwrap_or_else(|| vec!["smoke".to_string()]),
+        assignees: k.assignees.unwrap_or_default(),
+    }))
+}
+
+impl SinkConfig for Config {
+    fn sink(&self, name: &str, setup: &Setup) -> Result<Arc<dyn Sink>, String> {
+        Ok(Arc::new(Forge {
+            name: name.to_string(),
+            client: setup.client(),
+            url: self.url.clone(),
+            repo: self.repo.clone(),
+            token: self.token.read()?,
+            labels: self.labels.clone(),
+            assignees: self.assignees.clone(),
+            panel: setup.panel.clone(),
+            mode: setup.mode.as_str().to_string(),
+            label_ids: Mutex::new(None),
+        }))
+    }
+
+    fn link(&self, handle: u64) -> Option<String> {
+        Some(format!("{}/{}/issues/{handle}", self.url, self.repo))
     }
 }
 

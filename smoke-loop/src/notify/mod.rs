@@ -6,6 +6,7 @@
 mod alertmanager;
 mod command;
 mod deliver;
+mod entry;
 mod forge;
 mod http;
 mod log;
@@ -13,6 +14,8 @@ mod slack;
 mod webhook;
 
 pub use deliver::Notifier;
+pub(crate) use entry::read_entries;
+pub use entry::{Notify, Setup, SinkConfig, SinkType, SINK_TYPES};
 
 use smoke_core::incident::{Event, EventKind};
 use std::collections::BTreeMap;

@@ -1,12 +1,15 @@
 //! Slack incoming webhook: a red message when an incident opens or lasts, a green one when it
 //! heals.
 
+use super::entry::{keys_as, Setup, SinkConfig, SinkType};
 use super::http::send;
 use super::Sink;
+use crate::secret::Secret;
 use serde_json::json;
 use smoke_core::incident::{Event, EventKind};
 use smoke_core::text::escape_controls;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub struct Slack {
     pub name: String,
@@ -69,6 +72,42 @@ impl Sink for Slack {
     async fn deliver(&self, event: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), String> {
         let req = self.client.post(&self.webhook).json(&message(event));
         send("the Slack webhook", req).await.map(|_| ())
+    }
+}
+
+pub(super) const TYPE: SinkType = SinkType {
+    name: "slack",
+    keys: &["webhook_env", "webhook_file"],
+    read,
+};
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Keys {
+    webhook_env: Option<String>,
+    webhook_file: Option<String>,
+}
+
+/// `type = "slack"`: the incoming webhook's URL is a secret.
+#[derive(Debug)]
+pub struct Config {
+    pub webhook: Secret,
+}
+
+fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, String> {
+    let k: Keys = keys_as(table)?;
+    Ok(Box::new(Config {
+        webhook: Secret::named(&k.webhook_env, &k.webhook_file, "webhook")?,
+    }))
+}
+
+impl SinkConfig for Config {
+    fn sink(&self, name: &str, setup: &Setup) -> Result<Arc<dyn Sink>, String> {
+        Ok(Arc::new(Slack {
+            name: name.to_string(),
+            client: setup.client(),
+            webhook: self.webhook.read()?,
+        }))
     }
 }
 

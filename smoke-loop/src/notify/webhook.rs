@@ -1,10 +1,13 @@
 //! A JSON POST of each event, for anything else (ntfy, a pager, a script behind HTTP). The body
 //! is the [`Event`] itself: its serde field names are the documented schema.
 
+use super::entry::{base_url, keys_as, Setup, SinkConfig, SinkType};
 use super::http::send;
 use super::Sink;
+use crate::secret::{Secret, Value};
 use smoke_core::incident::Event;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub struct Webhook {
     pub name: String,
@@ -26,5 +29,45 @@ impl Sink for Webhook {
         )
         .await
         .map(|_| ())
+    }
+}
+
+pub(super) const TYPE: SinkType = SinkType {
+    name: "webhook",
+    keys: &["url", "url_env", "url_file"],
+    read,
+};
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Keys {
+    url: Option<String>,
+    url_env: Option<String>,
+    url_file: Option<String>,
+}
+
+/// `type = "webhook"`: a URL, written plainly or kept secret (it may carry its own key).
+#[derive(Debug)]
+pub struct Config {
+    pub url: Value,
+}
+
+fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, String> {
+    let k: Keys = keys_as(table)?;
+    let url = match (k.url, k.url_env.is_some() || k.url_file.is_some()) {
+        (Some(u), false) => Value::Plain(base_url(u)?),
+        (None, true) => Value::Secret(Secret::named(&k.url_env, &k.url_file, "url")?),
+        _ => return Err("give one of url, url_env or url_file".into()),
+    };
+    Ok(Box::new(Config { url }))
+}
+
+impl SinkConfig for Config {
+    fn sink(&self, name: &str, setup: &Setup) -> Result<Arc<dyn Sink>, String> {
+        Ok(Arc::new(Webhook {
+            name: name.to_string(),
+            client: setup.client(),
+            url: self.url.read()?,
+        }))
     }
 }

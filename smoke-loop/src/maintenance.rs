@@ -1,15 +1,14 @@
 //! `[[maintenance]]`: planned quiet. A window (one-off, or weekly in a time zone) in which the
 //! probes it names still run and show, but tell no sink and restart nothing.
 
-use super::error::PanelError;
-use super::load::Locator;
-use crate::units::PanelDuration;
 use serde::Deserialize;
+use smoke_core::panel::{PanelError, PanelText};
+use smoke_core::units::PanelDuration;
 use std::time::Duration;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawMaintenance {
+pub(crate) struct RawMaintenance {
     #[serde(default)]
     probes: Vec<String>,
     start: Option<String>,
@@ -93,16 +92,13 @@ impl Maintenance {
     }
 }
 
-pub(super) fn build(
+pub(crate) fn build(
     raw: toml::Spanned<RawMaintenance>,
-    at: &Locator<'_>,
+    at: &PanelText,
 ) -> Result<Maintenance, PanelError> {
     let span = raw.span();
     let r = raw.into_inner();
-    let err = |m: String| PanelError {
-        probe: None,
-        ..at.error(span.clone(), format!("[[maintenance]] {m}"))
-    };
+    let err = |m: String| at.error(span.clone(), format!("[[maintenance]] {m}"));
     let ts = |v: &str, what: &str| {
         v.parse::<jiff::Timestamp>().map_err(|e| {
             err(format!(

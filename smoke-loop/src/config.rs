@@ -1,0 +1,101 @@
+//! The loop's own tables of the panel: `[[notify]]`, `[[maintenance]]`, and `remind_every` and
+//! `heartbeat_url` in `[panel]`. smoke-core names them (a typo of one is still an unknown key)
+//! and hands the text over; they are read and checked here, each error at its file, line and
+//! column.
+
+use crate::maintenance::{self, Maintenance, RawMaintenance};
+use crate::notify::{self, Notify};
+use crate::secret::{Secret, Value};
+use serde::Deserialize;
+use smoke_core::panel::{Panel, PanelError};
+use smoke_core::text::escape_controls;
+use smoke_core::units::PanelDuration;
+use std::time::Duration;
+use toml::Spanned;
+
+/// How often an open incident is told again, unless the panel says.
+pub const REMIND_EVERY: Duration = Duration::from_secs(6 * 3600);
+
+/// What the loop reads of a panel besides its probes.
+#[derive(Debug)]
+pub struct LoopConfig {
+    /// How often an open incident is told again.
+    pub remind_every: Duration,
+    /// Called after every tick, so a dead loop is noticed (healthchecks-style).
+    pub heartbeat_url: Option<Value>,
+    pub maintenance: Vec<Maintenance>,
+    pub notify: Vec<Notify>,
+}
+
+/// The loop's keys, as serde reads them; the rest of the file is smoke-core's, checked there.
+#[derive(Deserialize)]
+struct RawLoop {
+    panel: RawPanel,
+    #[serde(default)]
+    notify: Vec<Spanned<toml::Table>>,
+    #[serde(default)]
+    maintenance: Vec<Spanned<RawMaintenance>>,
+}
+
+#[derive(Deserialize)]
+struct RawPanel {
+    remind_every: Option<Spanned<PanelDuration>>,
+    heartbeat_url: Option<Spanned<String>>,
+    heartbeat_url_env: Option<String>,
+}
+
+impl LoopConfig {
+    /// Reads the loop's tables of `panel`.
+    pub fn read(panel: &Panel) -> Result<LoopConfig, PanelError> {
+        let at = &panel.text;
+        let raw: RawLoop = at.read()?;
+        let placed = |span: std::ops::Range<usize>| {
+            move |m: String| at.error(span.clone(), format!("[panel] {m}"))
+        };
+        let heartbeat_url = match (raw.panel.heartbeat_url, raw.panel.heartbeat_url_env) {
+            (Some(u), None) if !u.get_ref().is_empty() => {
+                http_url("heartbeat_url", u.get_ref()).map_err(placed(u.span()))?;
+                Some(Value::Plain(u.into_inner()))
+            }
+            (None, Some(v)) if !v.is_empty() => Some(Value::Secret(Secret::Env(v))),
+            (None, None) => None,
+            _ => return Err(at.whole("[panel] give heartbeat_url or heartbeat_url_env, not both")),
+        };
+        let remind_every =
+            match &raw.panel.remind_every {
+                None => REMIND_EVERY,
+                Some(r) if r.get_ref().0.is_zero() => return Err(placed(r.span())(
+                    "remind_every must be more than 0: it spaces the reminders of an open incident"
+                        .to_string(),
+                )),
+                Some(r) => r.get_ref().0,
+            };
+        let maintenance = raw
+            .maintenance
+            .into_iter()
+            .map(|m| maintenance::build(m, at))
+            .collect::<Result<Vec<_>, _>>()?;
+        let notify = notify::read_entries(raw.notify, at)?;
+        Ok(LoopConfig {
+            remind_every,
+            heartbeat_url,
+            maintenance,
+            notify,
+        })
+    }
+}
+
+/// An `http://` or `https://` URL with a host.
+pub(crate) fn http_url(what: &str, text: &str) -> Result<(), String> {
+    match url::Url::parse(text) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+        Ok(_) => Err(format!(
+            "{what} \"{}\" must be an http:// or https:// URL",
+            escape_controls(text)
+        )),
+        Err(e) => Err(format!(
+            "{what} \"{}\" is not a URL ({e}): write it like https://hc-ping.com/<uuid>",
+            escape_controls(text)
+        )),
+    }
+}

@@ -1,0 +1,158 @@
+//! `[[notify]]`: one entry a sink, read by its `type` into that sink's own configuration. Each
+//! sink's file holds its keys, its checks, its delivery and its link; [`SINK_TYPES`] is the one
+//! list that names them, so a new sink is a file and a line.
+
+use super::{alertmanager, command, forge, slack, webhook, Sink};
+use smoke_core::panel::{with_hint, Mode, PanelError, PanelText};
+use std::sync::Arc;
+use std::time::Duration;
+use toml::Spanned;
+
+/// Every sink smoke has, by its `type =` name.
+pub const SINK_TYPES: &[SinkType] = &[
+    slack::TYPE,
+    forge::TYPE,
+    webhook::TYPE,
+    command::TYPE,
+    alertmanager::TYPE,
+];
+
+/// What a sink gives the registry.
+pub struct SinkType {
+    /// Its `type = "..."`.
+    pub name: &'static str,
+    /// The keys its entry takes besides `type` and `name`: a key of another sink is then said
+    /// to mean nothing here, rather than to be unknown.
+    pub keys: &'static [&'static str],
+    /// Reads and checks an entry's keys (secrets are named, not read yet).
+    pub read: fn(toml::Table) -> Result<Box<dyn SinkConfig>, String>,
+}
+
+/// A sink's checked configuration.
+pub trait SinkConfig: std::fmt::Debug + Send + Sync {
+    /// The sink, its secrets read now: a missing one is said before any probe runs.
+    fn sink(&self, name: &str, setup: &Setup) -> Result<Arc<dyn Sink>, String>;
+
+    /// Whether it needs the shared HTTP client.
+    fn uses_http(&self) -> bool {
+        true
+    }
+
+    /// Where a person finds this sink's handle of an incident (a forge issue), if anywhere.
+    fn link(&self, _handle: u64) -> Option<String> {
+        None
+    }
+}
+
+/// What a sink is made with besides its configuration.
+pub struct Setup {
+    /// The sinks' HTTP client, made when some sink or the heartbeat needs it.
+    pub client: Option<reqwest::Client>,
+    pub panel: String,
+    pub mode: Mode,
+    /// The loop period.
+    pub every: Duration,
+}
+
+impl Setup {
+    pub fn client(&self) -> reqwest::Client {
+        self.client
+            .clone()
+            .expect("made whenever a sink uses HTTP (SinkConfig::uses_http)")
+    }
+}
+
+/// One `[[notify]]` entry, read and checked.
+#[derive(Debug)]
+pub struct Notify {
+    /// Names it in the state and in messages; the type unless given.
+    pub name: String,
+    /// Its `type`.
+    pub kind: &'static str,
+    pub config: Box<dyn SinkConfig>,
+    /// Its line in the panel file.
+    pub line: usize,
+}
+
+/// Reads the `[[notify]]` entries, each error at its entry's line.
+pub(crate) fn read_entries(
+    entries: Vec<Spanned<toml::Table>>,
+    at: &PanelText,
+) -> Result<Vec<Notify>, PanelError> {
+    let mut notify: Vec<Notify> = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let span = entry.span();
+        let err = |m: String| at.error(span.clone(), format!("[[notify]] {m}"));
+        let n = read_entry(entry.into_inner(), at.line(span.start)).map_err(err)?;
+        if notify.iter().any(|o| o.name == n.name) {
+            return Err(at.whole(format!(
+                "two [[notify]] entries are named \"{}\": give one a `name`",
+                n.name
+            )));
+        }
+        notify.push(n);
+    }
+    Ok(notify)
+}
+
+fn read_entry(mut table: toml::Table, line: usize) -> Result<Notify, String> {
+    let kind = match table.remove("type") {
+        Some(toml::Value::String(s)) => s,
+        Some(_) => return Err("`type` is the sink's name, a string".into()),
+        None => return Err(format!("needs a type: {}", type_names())),
+    };
+    let name = match table.remove("name") {
+        Some(toml::Value::String(s)) => Some(s),
+        Some(_) => return Err("`name` is a string".into()),
+        None => None,
+    };
+    if kind == "log" {
+        return Err("type = \"log\": the log is always on, it needs no entry".into());
+    }
+    let sink = SINK_TYPES
+        .iter()
+        .find(|t| t.name == kind)
+        .ok_or_else(|| format!("unknown type `{kind}`: {}", type_names()))?;
+    let foreign = table.keys().find(|k| {
+        !sink.keys.contains(&k.as_str()) && SINK_TYPES.iter().any(|t| t.keys.contains(&k.as_str()))
+    });
+    if let Some(key) = foreign {
+        return Err(format!("`{key}` has no meaning for type = \"{kind}\""));
+    }
+    let config = (sink.read)(table)?;
+    let name = name.unwrap_or_else(|| kind.clone());
+    if name == "log" {
+        return Err("the name \"log\" is the built-in log's: choose another".into());
+    }
+    Ok(Notify {
+        name,
+        kind: sink.name,
+        config,
+        line,
+    })
+}
+
+fn type_names() -> String {
+    let names: Vec<&str> = SINK_TYPES.iter().map(|t| t.name).collect();
+    names.join(", ")
+}
+
+/// An entry's keys as a sink's own config type: unknown keys are refused with a hint.
+pub(crate) fn keys_as<T: serde::de::DeserializeOwned>(table: toml::Table) -> Result<T, String> {
+    table.try_into().map_err(|e| with_hint(e.message()))
+}
+
+/// A sink's base URL: http(s), without a trailing slash.
+pub(crate) fn base_url(u: String) -> Result<String, String> {
+    if u.starts_with("http://") || u.starts_with("https://") {
+        Ok(u.trim_end_matches('/').to_string())
+    } else {
+        Err(format!("url `{u}` must start with http:// or https://"))
+    }
+}
+
+/// A required key.
+pub(crate) fn need(v: Option<String>, kind: &str, key: &str) -> Result<String, String> {
+    v.filter(|s| !s.is_empty())
+        .ok_or_else(|| format!("type = \"{kind}\" needs `{key}`"))
+}
