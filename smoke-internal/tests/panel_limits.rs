@@ -72,7 +72,7 @@ async fn mute_for_is_more_than_nothing_and_at_most_ten_years() {
     let out = smoke(&["mute", "--panel", panel, "biz-persons", "--for", "3650d"]).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     let until_year = jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::UTC)
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .year()
         + 9;
     let said = text(&out.stdout);

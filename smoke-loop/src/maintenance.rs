@@ -54,7 +54,7 @@ impl Maintenance {
                 zone,
                 duration,
             } => {
-                let local = now.to_zoned(zone.clone());
+                let local = now.to_zoned_datetime(zone.clone());
                 // The window that began most recently: this week's, or last week's when this
                 // week's has not begun yet (a window may run over midnight or the weekend).
                 for back in 0..8 {
@@ -64,7 +64,7 @@ impl Maintenance {
                     if day.weekday() != *weekday {
                         continue;
                     }
-                    let Ok(start) = day.to_datetime(*time).to_zoned(zone.clone()) else {
+                    let Ok(start) = day.to_datetime(*time).to_zoned_datetime(zone.clone()) else {
                         continue;
                     };
                     let start = start.timestamp();
@@ -213,7 +213,10 @@ mod tests {
             *duration = Duration::from_secs(u64::MAX / 4);
         }
         let late = "9999-12-27T00:00:01Z".parse::<jiff::Timestamp>().unwrap();
-        assert!(late.to_zoned(jiff::tz::TimeZone::UTC).weekday() == jiff::civil::Weekday::Monday);
+        assert!(
+            late.to_zoned_datetime(jiff::tz::TimeZone::UTC).weekday()
+                == jiff::civil::Weekday::Monday
+        );
         assert!(w.active(late));
     }
 

@@ -149,7 +149,7 @@ fn function(
 
 /// scraper's message for errors it did not expect asks the reader to report a bug and spans
 /// lines; the kind alone says enough.
-fn selector_error(e: &scraper::error::SelectorErrorKind<'_>) -> String {
+fn selector_error(e: &scraper::error::SelectorErrorKind) -> String {
     match e {
         scraper::error::SelectorErrorKind::UnexpectedSelectorParseError(kind) => {
             format!("invalid selector ({kind:?})")

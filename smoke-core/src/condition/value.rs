@@ -106,7 +106,7 @@ pub(crate) fn parse_timestamp(text: &str) -> Option<jiff::Timestamp> {
         return Some(ts);
     }
     let date: jiff::civil::Date = t.parse().ok()?;
-    date.to_zoned(jiff::tz::TimeZone::UTC)
+    date.to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .ok()
         .map(|z| z.timestamp())
 }

@@ -84,8 +84,7 @@ impl Event {
             severity: incident.severity,
             at,
             opened_at: incident.opened_at,
-            duration_s: (kind == EventKind::Resolved)
-                .then(|| (at - incident.opened_at).get_seconds()),
+            duration_s: (kind == EventKind::Resolved).then(|| (at - incident.opened_at).as_secs()),
             cause: incident.cause,
             phase: None,
             detail: incident.detail.clone(),
