@@ -3,7 +3,16 @@
 //! Data flows one way: a panel file is loaded into a validated [`panel::Panel`]; the runner asks
 //! each [`probe::Probe`] for one attempt; conditions turn what it observed into an
 //! [`outcome::Outcome`]; reports render the tick.
+//!
+//! Another service checks itself in-process with the [`prelude`]: it implements [`Probe`] to say
+//! what one attempt saw, wraps it in a [`Check`] with its conditions, and hands it to
+//! [`run_tick`], which names, times, retries and judges it as it does the panel's probes.
+//!
+//! [`Probe`]: probe::Probe
+//! [`Check`]: check::Check
+//! [`run_tick`]: runner::run_tick
 
+pub mod check;
 pub mod condition;
 pub mod history;
 pub mod incident;
@@ -28,3 +37,16 @@ pub mod http;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+
+/// What a probe author needs, in one `use smoke_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::check::{Check, CheckError};
+    pub use crate::observation::{Observation, Timings};
+    pub use crate::outcome::{Cause, Failure, Outcome, ProbeReport, RunReport};
+    pub use crate::panel::Severity;
+    pub use crate::probe::{Attempt, Probe};
+    pub use crate::report::{human, json, HumanStyle};
+    pub use crate::runner::run_tick;
+    /// `#[async_trait]` on an `impl Probe`.
+    pub use async_trait::async_trait;
+}
