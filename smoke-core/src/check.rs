@@ -33,7 +33,11 @@ impl Check {
     /// A check of `probe` named `name`, with the panel's defaults (5s timeout, one retry after
     /// 2s, critical) and no conditions yet.
     pub fn new(name: impl Into<String>, probe: impl Probe + 'static) -> Self {
-        Check::of(ProbeInfo::new(name, IN_PROCESS), Checks::default(), Arc::new(probe))
+        Check::of(
+            ProbeInfo::new(name, IN_PROCESS),
+            Checks::default(),
+            Arc::new(probe),
+        )
     }
 
     /// A check with its settings and conditions already made, as the panel's are.
@@ -135,6 +139,9 @@ mod tests {
             .expect("a condition without a value is refused");
         assert_eq!(e.text, "json.ok ==");
         assert!(e.error.column >= 1, "{e}");
-        assert!(e.to_string().starts_with("condition `json.ok ==`: column "), "{e}");
+        assert!(
+            e.to_string().starts_with("condition `json.ok ==`: column "),
+            "{e}"
+        );
     }
 }

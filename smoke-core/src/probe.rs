@@ -129,11 +129,19 @@ impl Attempt {
     /// Judges an observation by the check's conditions, off the runtime and by the deadline. An
     /// observation that timed no `total` gets the time since the try began.
     pub async fn judge(&self, obs: impl Into<Arc<Observation>>) -> Verdict {
+        self.judge_by(obs, self.checks.clone()).await
+    }
+
+    /// [`Attempt::judge`] by other conditions than the check's: a step's own, in a probe of
+    /// several steps.
+    pub async fn judge_by(&self, obs: impl Into<Arc<Observation>>, checks: Arc<Checks>) -> Verdict {
         let mut obs = obs.into();
         if let Some(o) = Arc::get_mut(&mut obs) {
-            o.timings.total.get_or_insert_with(|| self.started.elapsed());
+            o.timings
+                .total
+                .get_or_insert_with(|| self.started.elapsed());
         }
-        judged(obs, self.checks.clone(), self.deadline(), self.timeout).await
+        judged(obs, checks, self.deadline(), self.timeout).await
     }
 }
 

@@ -58,7 +58,9 @@ async fn a_panicking_probe_is_an_error_under_its_own_name_and_the_others_still_r
     let (fine, _) = scripted(ok_json);
     let checks = vec![
         Check::new("queue", Panics),
-        Check::new("fine", fine).expect_that("json.ok == true").unwrap(),
+        Check::new("fine", fine)
+            .expect_that("json.ok == true")
+            .unwrap(),
     ];
     let report = run_tick("svc", "in-process", checks, 2).await;
     let queue = &report.probes[0];
@@ -131,7 +133,11 @@ async fn conditions_are_judged_by_the_runner_hard_and_soft() {
     assert_eq!(p.outcome, Outcome::Degraded);
     assert_eq!(p.cause, Some(Cause::Assertion));
     assert_eq!(p.detail.as_deref(), Some("expected json.depth < 5, got 7"));
-    assert!(p.conditions[2].passed, "time is the runner's: {:?}", p.conditions);
+    assert!(
+        p.conditions[2].passed,
+        "time is the runner's: {:?}",
+        p.conditions
+    );
 }
 
 #[tokio::test]
@@ -148,4 +154,54 @@ async fn a_probe_that_ignores_its_deadline_times_out_by_name() {
     let p = &report.probes[0];
     assert_eq!((p.outcome, p.cause), (Outcome::Fail, Some(Cause::Timeout)));
     assert_eq!(p.detail.as_deref(), Some("no result within 50ms"));
+}
+
+/// Two requests, each judged by its own conditions, as a flow of steps is.
+struct TwoSteps;
+
+#[async_trait]
+impl Probe for TwoSteps {
+    async fn attempt(&self, _cx: &Attempt) -> Result<Observation, Failure> {
+        Ok(Observation::http(200, Vec::new(), b"[1]".to_vec()))
+    }
+
+    async fn verdict(&self, cx: &Attempt) -> smoke_core::outcome::Verdict {
+        use smoke_core::condition::Condition;
+        use smoke_core::outcome::Step;
+        use smoke_core::probe::Checks;
+        let mut steps = Vec::new();
+        let mut last = None;
+        for (request, status) in [("GET /list", 200), ("GET /item/1", 404)] {
+            let checks = Checks {
+                expect: vec![Condition::parse("status == 200").unwrap()],
+                warn: Vec::new(),
+            };
+            let obs = Observation::http(status, Vec::new(), Vec::new());
+            let v = cx.judge_by(obs, Arc::new(checks)).await;
+            steps.push(Step {
+                request: request.to_string(),
+                status: v.status,
+                timings: v.timings.clone(),
+                conditions: v.conditions.clone(),
+            });
+            last = Some(v);
+        }
+        let mut verdict = last.unwrap();
+        verdict.steps = steps;
+        verdict
+    }
+}
+
+#[tokio::test]
+async fn a_probe_of_several_steps_reports_each_request_in_its_json() {
+    let check = Check::new("flow", TwoSteps).retries(0, Duration::ZERO);
+    let report = run_tick("svc", "in-process", vec![check], 1).await;
+    assert_eq!(report.probes[0].outcome, Outcome::Fail);
+    let doc: serde_json::Value = serde_json::from_str(&json(&report)).unwrap();
+    let steps = doc["probes"][0]["steps"].as_array().expect("a steps list");
+    assert_eq!(steps.len(), 2, "{doc}");
+    assert_eq!(steps[1]["request"], "GET /item/1");
+    assert_eq!(steps[1]["status"], 404);
+    assert_eq!(steps[1]["conditions"][0]["passed"], false);
+    assert!(steps[0]["timings"]["total_ms"].is_number(), "{doc}");
 }

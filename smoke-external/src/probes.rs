@@ -104,7 +104,14 @@ impl TlsProbe {
 impl Probe for TlsProbe {
     async fn attempt(&self, cx: &Attempt) -> Result<Observation, Failure> {
         let peer = &self.peer;
-        let conn = dial(&self.dns, Some(&self.tls), &peer.host, peer.port, cx.deadline()).await?;
+        let conn = dial(
+            &self.dns,
+            Some(&self.tls),
+            &peer.host,
+            peer.port,
+            cx.deadline(),
+        )
+        .await?;
         let mut obs = Observation::default();
         obs.timings = conn.timings;
         obs.cert = conn.cert;
