@@ -163,7 +163,8 @@ pub(crate) mod fixture {
     }
 }
 
-#[cfg(test)]
+// They name every format, Prometheus included.
+#[cfg(all(test, feature = "prometheus"))]
 mod tests {
     use super::*;
 
