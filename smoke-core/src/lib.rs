@@ -5,7 +5,16 @@
 //! [`outcome::Outcome`]; [`incident::advance`] turns outcomes into incident events; reports
 //! render the tick. What keeps all this between runs (the state folder, the sinks, restarts,
 //! the `watch` loop and the command line) is the smoke-loop crate, which this one never names.
+//!
+//! Another service checks itself in-process with the [`prelude`]: it implements [`Probe`] to say
+//! what one attempt saw, wraps it in a [`Check`] with its conditions, and hands it to
+//! [`run_tick`], which names, times, retries and judges it as it does the panel's probes.
+//!
+//! [`Probe`]: probe::Probe
+//! [`Check`]: check::Check
+//! [`run_tick`]: runner::run_tick
 
+pub mod check;
 pub mod condition;
 pub mod incident;
 pub mod observation;
@@ -20,3 +29,16 @@ pub mod units;
 
 #[cfg(feature = "http")]
 pub mod http;
+
+/// What a probe author needs, in one `use smoke_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::check::{Check, CheckError};
+    pub use crate::observation::{Observation, Timings};
+    pub use crate::outcome::{Cause, Failure, Outcome, ProbeReport, RunReport};
+    pub use crate::panel::Severity;
+    pub use crate::probe::{Attempt, Probe};
+    pub use crate::report::{human, json, HumanStyle};
+    pub use crate::runner::run_tick;
+    /// `#[async_trait]` on an `impl Probe`.
+    pub use async_trait::async_trait;
+}

@@ -55,6 +55,9 @@ pub enum Cause {
     Http,
     Rpc,
     Assertion,
+    /// An in-process check found its own service broken (its storage unreachable, say): the
+    /// service's fault, so the probe fails (exit 2), unlike `checker`.
+    Service,
     /// The checker itself could not do its work (outcome `error`).
     Checker,
 }
@@ -70,6 +73,7 @@ impl Cause {
             Cause::Http => "http",
             Cause::Rpc => "rpc",
             Cause::Assertion => "assertion",
+            Cause::Service => "service",
             Cause::Checker => "checker",
         }
     }
@@ -202,6 +206,9 @@ pub struct ProbeReport {
     pub conditions: Vec<ConditionResult>,
     /// The peer certificate; null where no TLS was spoken.
     pub cert: Option<CertInfo>,
+    /// The requests of a probe of several steps, in order; absent for a probe of one request.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<Step>,
     /// Why it is quiet (a maintenance window, a mute): it ran, but told no one. Absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub muted: Option<String>,
@@ -238,6 +245,7 @@ impl ProbeReport {
             status: None,
             conditions: Vec::new(),
             cert: None,
+            steps: Vec::new(),
             muted: None,
             attempts: 1,
             severity: Default::default(),
@@ -248,6 +256,102 @@ impl ProbeReport {
     }
 
     /// Marks the report failed (or `error` for the checker's own fault) with this failure.
+    pub fn fail(&mut self, failure: Failure) {
+        let mut verdict = self.take_verdict();
+        verdict.fail(failure);
+        self.set_verdict(verdict);
+    }
+
+    /// What the report says of the attempt it ends with, moved out of it.
+    fn take_verdict(&mut self) -> Verdict {
+        Verdict {
+            outcome: self.outcome,
+            cause: self.cause.take(),
+            phase: self.phase.take(),
+            detail: self.detail.take(),
+            status: self.status.take(),
+            timings: std::mem::take(&mut self.timings),
+            cert: self.cert.take(),
+            conditions: std::mem::take(&mut self.conditions),
+            steps: std::mem::take(&mut self.steps),
+        }
+    }
+
+    /// Takes what an attempt was judged to be; the runner adds the rest.
+    pub fn set_verdict(&mut self, v: Verdict) {
+        self.outcome = v.outcome;
+        self.cause = v.cause;
+        self.phase = v.phase;
+        self.detail = v.detail;
+        self.status = v.status;
+        self.timings = v.timings;
+        self.cert = v.cert;
+        self.conditions = v.conditions;
+        self.steps = v.steps;
+    }
+
+    /// The failure this report carries, if any.
+    pub fn failure(&self) -> Option<Failure> {
+        self.cause.map(|cause| Failure {
+            cause,
+            phase: self.phase,
+            detail: self.detail.clone().unwrap_or_default(),
+            status: self.status,
+            timings: self.timings.clone(),
+        })
+    }
+}
+
+/// One request of a probe of several steps, as it went.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Step {
+    /// The request in a few words, as `list` shows it: `GET /health`, `rpc files.list`.
+    pub request: String,
+    pub status: Option<u16>,
+    pub timings: Timings,
+    pub conditions: Vec<ConditionResult>,
+}
+
+/// What one attempt was judged to be: its outcome and what that rests on. The runner adds the
+/// probe's name, the attempts made and the time they took, and makes it a [`ProbeReport`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    pub cause: Option<Cause>,
+    pub phase: Option<Phase>,
+    pub detail: Option<String>,
+    pub status: Option<u16>,
+    pub timings: Timings,
+    pub cert: Option<CertInfo>,
+    pub conditions: Vec<ConditionResult>,
+    pub steps: Vec<Step>,
+}
+
+impl Default for Verdict {
+    fn default() -> Self {
+        Verdict {
+            outcome: Outcome::Ok,
+            cause: None,
+            phase: None,
+            detail: None,
+            status: None,
+            timings: Timings::default(),
+            cert: None,
+            conditions: Vec::new(),
+            steps: Vec::new(),
+        }
+    }
+}
+
+impl Verdict {
+    /// An attempt that failed before anything could be judged.
+    pub fn failed(failure: Failure) -> Self {
+        let mut v = Verdict::default();
+        v.fail(failure);
+        v
+    }
+
+    /// Fails the attempt (`error` for the checker's own fault), keeping what was observed.
     pub fn fail(&mut self, failure: Failure) {
         self.outcome = if failure.cause == Cause::Checker {
             Outcome::Error
@@ -266,15 +370,13 @@ impl ProbeReport {
         }
     }
 
-    /// The failure this report carries, if any.
-    pub fn failure(&self) -> Option<Failure> {
-        self.cause.map(|cause| Failure {
-            cause,
-            phase: self.phase,
-            detail: self.detail.clone().unwrap_or_default(),
-            status: self.status,
-            timings: self.timings.clone(),
-        })
+    /// Degrades a passing attempt; a worse outcome stays as it is.
+    pub fn degrade(&mut self, cause: Cause, detail: impl Into<String>) {
+        if self.outcome == Outcome::Ok {
+            self.outcome = Outcome::Degraded;
+            self.cause = Some(cause);
+            self.detail = Some(crate::condition::cut_to(&detail.into(), DETAIL_LIMIT));
+        }
     }
 }
 

@@ -2,14 +2,16 @@
 //! `list` says of it. A binary is one [`Side`]: the inside (Unix sockets) or the outside (public
 //! URL, DNS, TLS).
 
-use crate::outcome::{Failure, Outcome, ProbeReport, RunReport};
+use crate::check::Check;
+use crate::observation::Observation;
+use crate::outcome::{Failure, Outcome, RunReport};
 use crate::panel::{Mode, Panel, ProbeSpec};
-use crate::probe::{Probe, ProbeInfo};
+use crate::probe::{Attempt, Checks, Probe, ProbeInfo};
 use std::sync::Arc;
 
 /// One probe ready to run.
 pub struct Planned {
-    pub probe: Arc<dyn Probe>,
+    pub probe: Arc<Check>,
     /// The question in a few words: `GET /health`, `rpc business.persons.list`, `dns A name`.
     pub what: String,
     /// Where it goes: a socket path, a URL, `host:port`; or why it goes nowhere.
@@ -36,35 +38,38 @@ pub trait Side: Send + Sync {
 /// A probe that could not be placed (no service found for a `for_each`, a target this side can't
 /// reach): every attempt reports why, so it shows as a failure and never as a silent pass.
 pub struct Unplaced {
-    info: ProbeInfo,
     failure: Failure,
 }
 
 impl Unplaced {
-    pub fn new(spec: &ProbeSpec, failure: Failure) -> Self {
+    /// The check of `spec` that fails with `failure`, once, without judging anything.
+    pub fn check(spec: &ProbeSpec, failure: Failure) -> Check {
         let mut info = ProbeInfo::new(&spec.name, "");
         info.tags = spec.tags.clone();
         info.severity = spec.severity;
         info.retries = 0;
-        Unplaced { info, failure }
+        Check::of(info, Checks::default(), Arc::new(Unplaced { failure }))
     }
 }
 
 #[async_trait::async_trait]
 impl Probe for Unplaced {
-    fn info(&self) -> &ProbeInfo {
-        &self.info
-    }
-
-    async fn attempt(&self) -> ProbeReport {
-        let mut r = ProbeReport::new(&self.info.name);
-        r.fail(self.failure.clone());
-        r
+    async fn attempt(&self, _cx: &Attempt) -> Result<Observation, Failure> {
+        Err(self.failure.clone())
     }
 }
 
+/// The check of a panel probe: its settings and conditions, `probe` to attempt it.
+pub fn check_of(spec: &ProbeSpec, target: impl Into<String>, probe: impl Probe + 'static) -> Check {
+    let checks = Checks {
+        expect: spec.expect.clone(),
+        warn: spec.warn.clone(),
+    };
+    Check::of(info_of(spec, target), checks, Arc::new(probe))
+}
+
 /// The info the runner needs, from a panel probe.
-pub fn info_of(spec: &ProbeSpec, target: impl Into<String>) -> ProbeInfo {
+fn info_of(spec: &ProbeSpec, target: impl Into<String>) -> ProbeInfo {
     ProbeInfo {
         name: spec.name.clone(),
         target: target.into(),

@@ -1,12 +1,13 @@
-//! The [`Probe`] trait: one thing to check, one attempt at a time.
+//! The [`Probe`] trait: one thing to check, one attempt at a time, and the judging of what an
+//! attempt saw.
 //!
 //! Panel probes (HTTP over a socket or a URL) implement it in [`crate::http`]; another hero
-//! service implements it for an in-process check and hands it to the same runner, so its
-//! report reads exactly like the panel's.
+//! service implements it for an in-process check, wraps it in a [`Check`](crate::check::Check)
+//! and hands it to the same runner, so its report reads exactly like the panel's.
 
 use crate::condition::{Condition, Evaluation, Limit};
 use crate::observation::Observation;
-use crate::outcome::{Cause, ConditionResult, Failure, Outcome, ProbeReport};
+use crate::outcome::{Cause, ConditionResult, Failure, ProbeReport, Verdict};
 use crate::panel::{defaults, Severity};
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,52 +48,120 @@ impl ProbeInfo {
     }
 }
 
-/// One check. `attempt` is called once per try; the runner owns retries, deadlines and
-/// concurrency, so an implementation only says what it saw.
+/// One thing to check, one attempt at a time: it says what it saw, or why it saw nothing. The
+/// runner names it, times it, retries it and judges what it saw by the conditions of its
+/// [`Check`](crate::check::Check).
 ///
 /// ```
-/// use smoke_core::probe::{Probe, ProbeInfo, judge};
-/// use smoke_core::outcome::ProbeReport;
-/// use smoke_core::observation::Observation;
-/// use smoke_core::condition::Condition;
+/// use smoke_core::prelude::*;
 ///
-/// struct QueueDepth { info: ProbeInfo, expect: Vec<Condition> }
+/// struct QueueDepth;
 ///
-/// #[async_trait::async_trait]
+/// #[async_trait]
 /// impl Probe for QueueDepth {
-///     fn info(&self) -> &ProbeInfo { &self.info }
-///     async fn attempt(&self) -> ProbeReport {
-///         let obs = Observation::from_json(serde_json::json!({"queue_depth": 3}));
-///         let mut report = ProbeReport::new(&self.info.name);
-///         judge(&mut report, &obs, &self.expect, &[]);
-///         report
+///     async fn attempt(&self, _cx: &Attempt) -> Result<Observation, Failure> {
+///         Ok(Observation::from_json(serde_json::json!({"queue_depth": 3})))
 ///     }
 /// }
+///
+/// # fn main() -> Result<(), CheckError> {
+/// let check = Check::new("queue", QueueDepth).expect_that("json.queue_depth < 100")?;
+/// # Ok(()) }
 /// ```
 #[async_trait::async_trait]
 pub trait Probe: Send + Sync {
-    fn info(&self) -> &ProbeInfo;
+    /// One try, bounded by `cx.deadline()`. A failure is returned, never a panic (a panic is
+    /// reported as the checker's own `error`).
+    async fn attempt(&self, cx: &Attempt) -> Result<Observation, Failure>;
 
-    /// One try. A failure is reported in the returned report (see [`ProbeReport::fail`]), never
-    /// as a panic.
-    async fn attempt(&self) -> ProbeReport;
+    /// The verdict on one try: by default, what [`Probe::attempt`] saw judged by the check's
+    /// conditions. A probe that judges more than one answer (several contexts, the steps of a
+    /// flow) or adds a verdict of its own (a certificate's days left) overrides it, and judges
+    /// with [`Attempt::judge`].
+    async fn verdict(&self, cx: &Attempt) -> Verdict {
+        cx.verdict(self.attempt(cx).await).await
+    }
+}
+
+/// One try of a check, as the runner hands it to the probe.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    number: u32,
+    started: Instant,
+    timeout: Duration,
+    checks: Arc<Checks>,
+}
+
+impl Attempt {
+    /// Attempt `number` (1 for the first try) of a check bounded by `timeout`, starting now.
+    pub fn new(number: u32, timeout: Duration, checks: Arc<Checks>) -> Self {
+        Attempt {
+            number,
+            started: Instant::now(),
+            timeout,
+            checks,
+        }
+    }
+
+    /// 1 for the first try, 2 for the first retry, and so on.
+    pub fn number(&self) -> u32 {
+        self.number
+    }
+
+    /// When this try must be over, every phase of it included.
+    pub fn deadline(&self) -> Instant {
+        self.started + self.timeout
+    }
+
+    /// The probe's timeout, which the deadline is the start of the try plus.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Judges an attempt's result: a failure as it is, an observation by the check's conditions.
+    pub async fn verdict(&self, attempt: Result<Observation, Failure>) -> Verdict {
+        match attempt {
+            Ok(obs) => self.judge(obs).await,
+            Err(failure) => Verdict::failed(failure),
+        }
+    }
+
+    /// Judges an observation by the check's conditions, off the runtime and by the deadline. An
+    /// observation that timed no `total` gets the time since the try began.
+    pub async fn judge(&self, obs: impl Into<Arc<Observation>>) -> Verdict {
+        self.judge_by(obs, self.checks.clone()).await
+    }
+
+    /// [`Attempt::judge`] by other conditions than the check's: a step's own, in a probe of
+    /// several steps.
+    pub async fn judge_by(&self, obs: impl Into<Arc<Observation>>, checks: Arc<Checks>) -> Verdict {
+        let mut obs = obs.into();
+        if let Some(o) = Arc::get_mut(&mut obs) {
+            o.timings
+                .total
+                .get_or_insert_with(|| self.started.elapsed());
+        }
+        judged(obs, checks, self.deadline(), self.timeout).await
+    }
 }
 
 /// Judges an observation: every `expect` must hold (else the probe fails with cause
 /// `assertion`), every `warn` should (else it is degraded). Fills status, timings and
 /// conditions of the report.
 ///
-/// Judging runs on the calling thread without a deadline: an in-process probe judges what it
-/// made itself. A body from a service is judged with [`judge_off_runtime`].
+/// Judging runs on the calling thread without a deadline. A body from a service is judged with
+/// [`judge_off_runtime`], as the runner does.
 pub fn judge(
     report: &mut ProbeReport,
     obs: &Observation,
     expect: &[Condition],
     warn: &[Condition],
 ) {
-    if let Err(limit) = judge_in(report, &Evaluation::new(obs), expect, warn) {
-        report.fail(Failure::new(limit.cause(), limit.to_string()));
+    let mut verdict = Verdict::default();
+    if let Err(limit) = judge_in(&mut verdict, &Evaluation::new(obs), expect, warn) {
+        verdict.fail(Failure::new(limit.cause(), limit.to_string()));
     }
+    report.set_verdict(verdict);
 }
 
 /// A probe's conditions, shared with the thread that judges them.
@@ -117,16 +186,24 @@ pub async fn judge_off_runtime(
     deadline: Instant,
     timeout: Duration,
 ) -> ProbeReport {
+    let mut report = ProbeReport::new(name);
+    report.set_verdict(judged(obs, checks, deadline, timeout).await);
+    report
+}
+
+async fn judged(
+    obs: Arc<Observation>,
+    checks: Arc<Checks>,
+    deadline: Instant,
+    timeout: Duration,
+) -> Verdict {
     let seen = (obs.status, obs.timings.clone());
-    let work = {
-        let name = name.to_string();
-        tokio::task::spawn_blocking(move || {
-            let mut report = ProbeReport::new(name);
-            let ev = Evaluation::until(&obs, deadline.into_std());
-            let judged = judge_in(&mut report, &ev, &checks.expect, &checks.warn);
-            (report, judged)
-        })
-    };
+    let work = tokio::task::spawn_blocking(move || {
+        let mut verdict = Verdict::default();
+        let ev = Evaluation::until(&obs, deadline.into_std());
+        let judged = judge_in(&mut verdict, &ev, &checks.expect, &checks.warn);
+        (verdict, judged)
+    });
     let late = || {
         Failure::new(
             Cause::Timeout,
@@ -137,28 +214,26 @@ pub async fn judge_off_runtime(
         )
     };
     let failure = match tokio::time::timeout_at(deadline + JUDGING_GRACE, work).await {
-        Ok(Ok((report, Ok(())))) => return report,
-        Ok(Ok((mut report, Err(limit)))) => {
-            report.fail(match limit {
+        Ok(Ok((verdict, Ok(())))) => return verdict,
+        Ok(Ok((mut verdict, Err(limit)))) => {
+            verdict.fail(match limit {
                 Limit::Deadline => late(),
                 _ => Failure::new(limit.cause(), limit.to_string()),
             });
-            return report;
+            return verdict;
         }
         // A panic while judging is the checker's own fault, reported as such.
         Ok(Err(e)) => Failure::new(Cause::Checker, format!("judging the answer failed: {e}")),
         // The blocking thread finishes its slice and is dropped; its answer no longer counts.
         Err(_) => late(),
     };
-    let mut report = ProbeReport::new(name);
-    report.fail(failure.seen(seen.0, &seen.1));
-    report
+    Verdict::failed(failure.seen(seen.0, &seen.1))
 }
 
 /// [`judge`] within the bounds of `ev`: a bound it runs into fails the probe with its cause
 /// (`protocol` for the answer's size or shape, `timeout` for the deadline) and names it.
 fn judge_in(
-    report: &mut ProbeReport,
+    report: &mut Verdict,
     ev: &Evaluation<'_>,
     expect: &[Condition],
     warn: &[Condition],
@@ -193,11 +268,7 @@ fn judge_in(
     if let Some(message) = first_hard {
         report.fail(Failure::new(Cause::Assertion, message));
     } else if let Some(message) = first_soft {
-        if report.outcome == Outcome::Ok {
-            report.outcome = Outcome::Degraded;
-            report.cause = Some(Cause::Assertion);
-            report.detail = Some(message);
-        }
+        report.degrade(Cause::Assertion, message);
     }
     Ok(())
 }

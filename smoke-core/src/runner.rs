@@ -1,8 +1,9 @@
-//! Runs one tick: every probe concurrently within a bound, each attempt under its deadline,
-//! failed attempts retried after their delay.
+//! Runs one tick: every check concurrently within a bound, each attempt under its deadline,
+//! failed attempts retried after their delay, a panicking probe reported under its own name.
 
-use crate::outcome::{Failure, Outcome, Phase, ProbeReport, RunReport};
-use crate::probe::Probe;
+use crate::check::Check;
+use crate::outcome::{Cause, Failure, Outcome, Phase, ProbeReport, RunReport, Verdict};
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -14,30 +15,36 @@ pub const DEFAULT_CONCURRENCY: usize = 32;
 /// honour its deadline (an in-process probe stuck on a lock, say).
 const DEADLINE_GRACE: Duration = Duration::from_millis(250);
 
-/// Runs the probes, at most `concurrency` at a time, and returns their reports in the order given.
-pub async fn run_probes(probes: Vec<Arc<dyn Probe>>, concurrency: usize) -> Vec<ProbeReport> {
+/// Runs the checks, at most `concurrency` at a time, and returns their reports in the order given.
+pub async fn run_probes(
+    checks: Vec<impl Into<Arc<Check>>>,
+    concurrency: usize,
+) -> Vec<ProbeReport> {
     let gate = Arc::new(Semaphore::new(concurrency.max(1)));
-    let tasks: Vec<_> = probes
+    let tasks: Vec<_> = checks
         .into_iter()
-        .map(|probe| {
+        .map(|check| {
+            let check: Arc<Check> = check.into();
             let gate = gate.clone();
-            tokio::spawn(async move {
+            let name = check.info().name.clone();
+            let task = tokio::spawn(async move {
                 let _permit = gate
                     .acquire_owned()
                     .await
                     .expect("the gate is never closed");
-                run_one(probe.as_ref()).await
-            })
+                run_one(&check).await
+            });
+            (name, task)
         })
         .collect();
     let mut reports = Vec::with_capacity(tasks.len());
-    for task in tasks {
+    for (name, task) in tasks {
         reports.push(match task.await {
             Ok(report) => report,
             Err(e) => {
-                let mut r = ProbeReport::new("?");
+                let mut r = ProbeReport::new(name);
                 r.fail(Failure::new(
-                    crate::outcome::Cause::Checker,
+                    Cause::Checker,
                     format!("the probe task died: {e}"),
                 ));
                 r
@@ -47,20 +54,21 @@ pub async fn run_probes(probes: Vec<Arc<dyn Probe>>, concurrency: usize) -> Vec<
     reports
 }
 
-/// One probe with its retries.
-pub async fn run_one(probe: &dyn Probe) -> ProbeReport {
-    let info = probe.info();
+/// One check with its retries.
+pub async fn run_one(check: &Check) -> ProbeReport {
+    let info = check.info();
     let started = Instant::now();
     let mut attempts = 0;
-    let mut report = loop {
+    let verdict = loop {
         attempts += 1;
-        let report = attempt(probe).await;
-        if report.outcome != Outcome::Fail || attempts > info.retries {
-            break report;
+        let verdict = attempt(check, attempts).await;
+        if verdict.outcome != Outcome::Fail || attempts > info.retries {
+            break verdict;
         }
         tokio::time::sleep(info.retry_delay).await;
     };
-    report.name = info.name.clone();
+    let mut report = ProbeReport::new(&info.name);
+    report.set_verdict(verdict);
     report.attempts = attempts;
     report.severity = info.severity;
     report.tags = info.tags.clone();
@@ -70,33 +78,49 @@ pub async fn run_one(probe: &dyn Probe) -> ProbeReport {
     report
 }
 
-async fn attempt(probe: &dyn Probe) -> ProbeReport {
-    let info = probe.info();
-    match tokio::time::timeout(info.timeout + DEADLINE_GRACE, probe.attempt()).await {
-        Ok(report) => report,
+async fn attempt(check: &Check, number: u32) -> Verdict {
+    let info = check.info();
+    let cx = check.context(number);
+    // A panic in a probe is the checker's own fault, not the service's, and must not take the
+    // tick (or the watch loop) down with it.
+    let verdict = CatchUnwind(Box::pin(check.probe().verdict(&cx)));
+    match tokio::time::timeout_at(cx.deadline() + DEADLINE_GRACE, verdict).await {
+        Ok(Ok(verdict)) => verdict,
+        Ok(Err(panic)) => Verdict::failed(Failure::new(
+            Cause::Checker,
+            format!("the probe panicked: {}", panic_message(panic.as_ref())),
+        )),
         Err(_) => {
-            let mut r = ProbeReport::new(&info.name);
-            r.fail(Failure::timeout(Phase::Headers, info.timeout));
-            r.detail = Some(format!(
+            let mut v = Verdict::failed(Failure::timeout(Phase::Headers, info.timeout));
+            v.detail = Some(format!(
                 "no result within {}",
                 crate::units::format_duration(info.timeout)
             ));
-            r.phase = None;
-            r
+            v.phase = None;
+            v
         }
     }
 }
 
-/// One tick of a panel: the probes' reports and the worst outcome.
+/// The words a panic was raised with, when they are words.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
+}
+
+/// One tick of a panel: the checks' reports and the worst outcome.
 pub async fn run_tick(
     panel: &str,
     mode: &str,
-    probes: Vec<Arc<dyn Probe>>,
+    checks: Vec<impl Into<Arc<Check>>>,
     concurrency: usize,
 ) -> RunReport {
     let started_at = jiff::Timestamp::now();
     let started = Instant::now();
-    let probes = run_probes(probes, concurrency).await;
+    let probes = run_probes(checks, concurrency).await;
     RunReport {
         panel: panel.to_string(),
         mode: mode.to_string(),
@@ -108,5 +132,24 @@ pub async fn run_tick(
             .max()
             .unwrap_or(Outcome::Ok),
         probes,
+    }
+}
+
+/// A future whose panic comes back as an `Err`, as `std::panic::catch_unwind` does for a closure.
+struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
+
+impl<F: std::future::Future> std::future::Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+            Err(panic) => std::task::Poll::Ready(Err(panic)),
+        }
     }
 }

@@ -107,7 +107,7 @@ impl ExternalSide {
             restart: None,
             what: format!("dns {}", question.record.as_str()),
             place: question.name.clone(),
-            probe: Arc::new(DnsProbe::new(spec, question, self.dns.clone())),
+            probe: Arc::new(DnsProbe::check(spec, question, self.dns.clone())),
         }
     }
 
@@ -116,7 +116,7 @@ impl ExternalSide {
             restart: None,
             what: "tls".to_string(),
             place: format!("{}:{}", peer.host, peer.port),
-            probe: Arc::new(TlsProbe::new(
+            probe: Arc::new(TlsProbe::check(
                 spec,
                 peer,
                 self.dns.clone(),

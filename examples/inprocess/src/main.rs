@@ -1,82 +1,69 @@
-//! A hero service checking its own storage with smoke, in-process: it implements `Probe`,
-//! hands it to the same runner the panel uses, and prints the same report.
+//! A hero service checking its own storage with smoke, in-process: it says what one attempt
+//! saw, and the runner the panel uses names, times, retries and judges it, and prints the same
+//! report.
 //!
-//! `cargo run -p smoke-example-inprocess [-- --break]`
+//! `cargo run -p smoke-example-inprocess [-- --break | --down]`: `--break` makes the storage
+//! drop writes (a wrong answer: an assertion fails), `--down` makes it unreachable (the service
+//! is broken: cause `service`). Either exits 2.
 
-use smoke_core::condition::Condition;
-use smoke_core::observation::{Observation, Timings};
-use smoke_core::outcome::{Cause, Failure, ProbeReport};
-use smoke_core::probe::{judge, Probe, ProbeInfo};
-use smoke_core::report::{human, HumanStyle};
-use smoke_core::runner::run_tick;
+use smoke_core::prelude::*;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// Writes a record to the storage folder, reads it back, and reports what it saw as JSON for the
-/// conditions to judge.
+/// Writes a record to the storage folder and reads it back.
 struct StorageRoundTrip {
-    info: ProbeInfo,
     dir: PathBuf,
-    /// Simulates storage that silently drops writes, to show a failure.
-    broken: bool,
-    expect: Vec<Condition>,
-    warn: Vec<Condition>,
+    /// Simulates storage that silently drops writes.
+    drops_writes: bool,
 }
 
-#[async_trait::async_trait]
+#[async_trait]
 impl Probe for StorageRoundTrip {
-    fn info(&self) -> &ProbeInfo {
-        &self.info
-    }
-
-    async fn attempt(&self) -> ProbeReport {
-        let mut report = ProbeReport::new(&self.info.name);
-        let started = Instant::now();
+    async fn attempt(&self, _cx: &Attempt) -> Result<Observation, Failure> {
         let path = self.dir.join("smoke-roundtrip.json");
+        // Storage that cannot be reached is this service broken, not smoke: cause `service`.
+        let down = |e: std::io::Error| {
+            Failure::new(Cause::Service, format!("storage {}: {e}", path.display()))
+        };
         let record = serde_json::json!({"id": 42, "payload": "hero"});
-        if let Err(e) = tokio::fs::write(&path, record.to_string()).await {
-            report.fail(Failure::new(
-                Cause::Checker,
-                format!("cannot write {}: {e}", path.display()),
-            ));
-            return report;
+        tokio::fs::write(&path, record.to_string())
+            .await
+            .map_err(down)?;
+        if self.drops_writes {
+            tokio::fs::write(&path, b"{}").await.map_err(down)?;
         }
-        if self.broken {
-            let _ = tokio::fs::write(&path, b"{}").await;
-        }
-        let read = tokio::fs::read(&path).await.unwrap_or_default();
+        let read = tokio::fs::read(&path).await.map_err(down)?;
         let back: serde_json::Value = serde_json::from_slice(&read).unwrap_or_default();
-        let mut obs = Observation::from_json(serde_json::json!({
+        Ok(Observation::from_json(serde_json::json!({
             "matches": back == record,
             "bytes": read.len(),
-        }));
-        obs.timings = Timings {
-            total: Some(started.elapsed()),
-            ..Timings::default()
-        };
-        judge(&mut report, &obs, &self.expect, &self.warn);
-        report
+        })))
     }
 }
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> std::process::ExitCode {
-    let dir = tempfile::tempdir().expect("a temp folder");
-    let mut info = ProbeInfo::new("storage-roundtrip", dir.path().display().to_string());
-    info.timeout = Duration::from_secs(2);
-    info.retries = 0;
-    let probe = StorageRoundTrip {
-        info,
-        dir: dir.path().to_path_buf(),
-        broken: std::env::args().any(|a| a == "--break"),
-        expect: vec![
-            "json.matches == true".parse().expect("a valid condition"),
-            "json.bytes > 0".parse().expect("a valid condition"),
-        ],
-        warn: vec!["time < 500ms".parse().expect("a valid condition")],
+async fn main() -> Result<std::process::ExitCode, CheckError> {
+    let args: Vec<String> = std::env::args().collect();
+    let folder = tempfile::tempdir().expect("a temp folder");
+    let dir = if args.iter().any(|a| a == "--down") {
+        folder.path().join("unmounted")
+    } else {
+        folder.path().to_path_buf()
     };
-    let report = run_tick("my-service", "in-process", vec![Arc::new(probe)], 1).await;
+    let probe = StorageRoundTrip {
+        dir: dir.clone(),
+        drops_writes: args.iter().any(|a| a == "--break"),
+    };
+    let check = Check::new("storage-roundtrip", probe)
+        .target(dir.display().to_string())
+        .timeout(Duration::from_secs(2))
+        .retries(0, Duration::ZERO)
+        .expect_that("json.matches == true")?
+        .expect_that("json.bytes > 0")?
+        .warn_that("time < 500ms")?;
+    let report = run_tick("my-service", "in-process", vec![check], 1).await;
     print!("{}", human(&report, HumanStyle::default()));
-    std::process::ExitCode::from(report.outcome.exit_code() as u8)
+    Ok(std::process::ExitCode::from(
+        report.outcome.exit_code() as u8
+    ))
 }

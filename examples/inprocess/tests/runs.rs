@@ -23,3 +23,17 @@ fn a_healthy_store_passes_and_a_broken_one_fails_with_the_condition() {
         "{stdout}"
     );
 }
+
+#[test]
+fn unreachable_storage_is_the_service_broken_not_smoke() {
+    let exe = env!("CARGO_BIN_EXE_smoke-example-inprocess");
+    let down = Command::new(exe).arg("--down").output().unwrap();
+    let stdout = String::from_utf8_lossy(&down.stdout);
+    // 2 as any failure of the service; 3 would say smoke itself is broken.
+    assert_eq!(down.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("FAIL storage-roundtrip") && stdout.contains("service: storage "),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("assertion"), "{stdout}");
+}

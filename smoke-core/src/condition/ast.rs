@@ -5,10 +5,16 @@ use std::fmt;
 use std::time::Duration;
 
 use regex::Regex;
+#[cfg(feature = "html")]
 use scraper::Selector;
 use serde_json_path::JsonPath;
 
 use super::value::Num;
+
+/// Without the `html` feature no CSS selector is ever compiled, so no `html()` subject exists.
+#[cfg(not(feature = "html"))]
+#[derive(Debug, Clone)]
+pub(crate) enum Selector {}
 
 /// One parsed condition: `<subject> <op> [<operand>]`.
 #[derive(Debug, Clone)]
@@ -42,6 +48,7 @@ pub(crate) enum Subject {
     /// `json...`, `result...` and `$...` all end up as one compiled query.
     Json(JsonPath),
     Len(Box<Subject>),
+    #[cfg_attr(not(feature = "html"), allow(dead_code))]
     Html(Box<Selector>),
     Cert(CertField),
     Dns(DnsField),

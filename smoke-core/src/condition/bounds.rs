@@ -2,6 +2,7 @@
 //! and query on it is bounded by a named limit or by the probe's deadline, and hitting one is a
 //! failure of the answer (`protocol`) or of the time (`timeout`), never a hang.
 
+#[cfg(feature = "html")]
 use std::cell::OnceCell;
 use std::time::Instant;
 
@@ -58,6 +59,7 @@ impl Limit {
 pub struct Evaluation<'a> {
     pub(crate) obs: &'a Observation,
     deadline: Option<Instant>,
+    #[cfg(feature = "html")]
     html: OnceCell<Result<scraper::Html, Limit>>,
 }
 
@@ -67,6 +69,7 @@ impl<'a> Evaluation<'a> {
         Evaluation {
             obs,
             deadline: None,
+            #[cfg(feature = "html")]
             html: OnceCell::new(),
         }
     }
@@ -93,6 +96,7 @@ impl<'a> Evaluation<'a> {
     }
 
     /// The body as an HTML document, parsed once within the limits.
+    #[cfg(feature = "html")]
     pub(crate) fn html(&self) -> Result<&scraper::Html, Limit> {
         self.html
             .get_or_init(|| super::html::parse(&self.obs.text(), self))

@@ -31,6 +31,7 @@
 mod ast;
 mod bounds;
 mod eval;
+#[cfg(feature = "html")]
 mod html;
 mod lex;
 mod literal;

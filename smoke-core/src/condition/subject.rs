@@ -4,6 +4,7 @@
 //! compiled by serde_json_path, so there is one JSONPath implementation; the translation keeps
 //! a map back to the original chars so its errors still point at the author's text.
 
+#[cfg(feature = "html")]
 use scraper::Selector;
 use serde_json_path::JsonPath;
 
@@ -114,6 +115,11 @@ fn function(
     }
     let inner_start = skip_ws(chars, open + 1);
     let inner_end = trim_end(chars, inner_start, close);
+    #[cfg(not(feature = "html"))]
+    if name == "html" {
+        return Err(err_at(open - name.len(), HTML_OFF));
+    }
+    #[cfg(feature = "html")]
     if name == "html" {
         if inner_start == inner_end {
             return Err(err_at(
@@ -147,8 +153,14 @@ fn function(
     }
 }
 
+/// Why an `html()` condition cannot be used by a smoke built without HTML.
+#[cfg(not(feature = "html"))]
+pub(crate) const HTML_OFF: &str =
+    "html() conditions need smoke-core's `html` feature, which this build was made without";
+
 /// scraper's message for errors it did not expect asks the reader to report a bug and spans
 /// lines; the kind alone says enough.
+#[cfg(feature = "html")]
 fn selector_error(e: &scraper::error::SelectorErrorKind) -> String {
     match e {
         scraper::error::SelectorErrorKind::UnexpectedSelectorParseError(kind) => {

@@ -99,13 +99,13 @@ fn place(spec: ProbeSpec, connector: &Arc<dyn Connector>) -> Planned {
             what,
             restart,
             place: endpoint.display.clone(),
-            probe: Arc::new(HttpProbe::new(spec, endpoint, connector.clone())),
+            probe: Arc::new(HttpProbe::check(spec, endpoint, connector.clone())),
         },
         Err(e) => Planned {
             what,
             restart: None,
             place: format!("(nowhere: {e})"),
-            probe: Arc::new(Unplaced::new(&spec, Failure::new(Cause::Checker, e))),
+            probe: Arc::new(Unplaced::check(&spec, Failure::new(Cause::Checker, e))),
         },
     }
 }
@@ -122,7 +122,7 @@ fn unplaced(spec: &ProbeSpec, why: Failure) -> Planned {
             .unwrap_or_default(),
         place: format!("(nowhere: {})", why.detail),
         restart: None,
-        probe: Arc::new(Unplaced::new(&spec, why)),
+        probe: Arc::new(Unplaced::check(&spec, why)),
     }
 }
 

@@ -3,30 +3,27 @@
 
 use super::request::{fetch, status_failure, Fetch};
 use super::{Connector, Endpoint};
+use crate::check::Check;
 use crate::condition::Condition;
 use crate::observation::Observation;
-use crate::outcome::{Cause, Failure, ProbeReport};
+use crate::outcome::{Cause, Failure, Verdict};
 use crate::panel::{HttpSpec, ProbeSpec};
-use crate::plan::info_of;
-use crate::probe::{judge_off_runtime, Checks, Probe, ProbeInfo};
+use crate::plan::check_of;
+use crate::probe::{Attempt, Probe};
 use std::sync::Arc;
-use tokio::time::Instant;
 
 pub struct HttpProbe {
-    info: ProbeInfo,
-    spec: ProbeSpec,
     http: HttpSpec,
     endpoint: Endpoint,
     connector: Arc<dyn Connector>,
     /// The probe's own `status` conditions: a status they accept is not an `http` failure.
     status_checks: Vec<Condition>,
-    /// Its `expect` and `warn`, handed to the thread that judges each answer.
-    checks: Arc<Checks>,
 }
 
 impl HttpProbe {
-    pub fn new(spec: ProbeSpec, endpoint: Endpoint, connector: Arc<dyn Connector>) -> Self {
-        let info = info_of(&spec, endpoint.display.clone());
+    /// The check of an HTTP probe of the panel, sent to `endpoint` through `connector`.
+    pub fn check(spec: ProbeSpec, endpoint: Endpoint, connector: Arc<dyn Connector>) -> Check {
+        let target = endpoint.display.clone();
         let http = spec
             .http()
             .cloned()
@@ -37,31 +34,22 @@ impl HttpProbe {
             .filter(|c| c.text().trim_start().starts_with("status "))
             .cloned()
             .collect();
-        let checks = Arc::new(Checks {
-            expect: spec.expect.clone(),
-            warn: spec.warn.clone(),
-        });
-        HttpProbe {
-            info,
-            checks,
-            spec,
+        let probe = HttpProbe {
             http,
             endpoint,
             connector,
             status_checks,
-        }
-    }
-
-    pub fn spec(&self) -> &ProbeSpec {
-        &self.spec
+        };
+        check_of(&spec, target, probe)
     }
 
     /// One exchange, with the transport, HTTP and JSON-RPC failures sorted out. A status outside
     /// 2xx is an `http` failure unless the probe's own `status` conditions accept it (a probe
     /// may expect a 404); a 2xx they reject is left to them, as an assertion.
-    async fn observe(&self, context: Option<&str>) -> Result<Observation, Failure> {
+    async fn observe(&self, cx: &Attempt, context: Option<&str>) -> Result<Observation, Failure> {
         let how = Fetch {
-            timeout: self.spec.timeout,
+            timeout: cx.timeout(),
+            deadline: cx.deadline(),
             context,
             any_status: true,
         };
@@ -73,12 +61,6 @@ impl HttpProbe {
             return Err(status_failure(status).seen(obs.status, &obs.timings));
         }
         Ok(obs)
-    }
-
-    /// Judges `obs` off the runtime, by the attempt's `deadline`.
-    async fn judged(&self, obs: Arc<Observation>, deadline: Instant) -> ProbeReport {
-        let checks = self.checks.clone();
-        judge_off_runtime(&self.spec.name, obs, checks, deadline, self.spec.timeout).await
     }
 }
 
@@ -96,25 +78,18 @@ async fn answer(obs: Arc<Observation>) -> serde_json::Value {
 
 #[async_trait::async_trait]
 impl Probe for HttpProbe {
-    fn info(&self) -> &ProbeInfo {
-        &self.info
+    async fn attempt(&self, cx: &Attempt) -> Result<Observation, Failure> {
+        self.observe(cx, self.http.context.as_deref()).await
     }
 
-    async fn attempt(&self) -> ProbeReport {
-        // The same instant fetch bounds the exchange by, give or take the call.
-        let deadline = Instant::now() + self.spec.timeout;
+    /// With `contexts`, one exchange per context, each judged, the worst reported; and a context
+    /// that answers what its reference did has fallen back to it.
+    async fn verdict(&self, cx: &Attempt) -> Verdict {
         let Some(contexts) = &self.http.contexts else {
-            return match self.observe(self.http.context.as_deref()).await {
-                Ok(obs) => self.judged(Arc::new(obs), deadline).await,
-                Err(f) => {
-                    let mut r = ProbeReport::new(&self.spec.name);
-                    r.fail(f);
-                    r
-                }
-            };
+            return cx.verdict(self.attempt(cx).await).await;
         };
         // The reference first in the list, then each context; all at once, each on its own
-        // connection and deadline.
+        // connection, all by the attempt's deadline.
         let names: Vec<&str> = contexts
             .distinct_from
             .as_deref()
@@ -122,43 +97,44 @@ impl Probe for HttpProbe {
             .chain(contexts.contexts.iter().map(String::as_str))
             .collect();
         let observed =
-            futures_util::future::join_all(names.iter().map(|ctx| self.observe(Some(ctx)))).await;
-        let mut report = ProbeReport::new(&self.spec.name);
+            futures_util::future::join_all(names.iter().map(|ctx| self.observe(cx, Some(ctx))))
+                .await;
+        let mut verdict = Verdict::default();
         let mut reference: Option<serde_json::Value> = None;
         for (i, (ctx, result)) in names.iter().zip(observed).enumerate() {
             let obs = match result {
                 Ok(obs) => obs,
                 Err(mut f) => {
                     f.detail = format!("context {ctx}: {}", f.detail);
-                    report.fail(f);
-                    return report;
+                    verdict.fail(f);
+                    return verdict;
                 }
             };
             let obs = Arc::new(obs);
-            let judged = self.judged(obs.clone(), deadline).await;
-            if i == 0 || report.outcome < judged.outcome {
+            let judged = cx.judge(obs.clone()).await;
+            if i == 0 || verdict.outcome < judged.outcome {
                 let mut judged = judged;
                 if let Some(d) = judged.detail.as_mut() {
                     *d = format!("context {ctx}: {d}");
                 }
-                report = judged;
+                verdict = judged;
             }
             let this = answer(obs).await;
             match (&reference, contexts.distinct_from.is_some() && i == 0) {
                 (_, true) => reference = Some(this),
                 (Some(r), false) if *r == this => {
                     let root = contexts.distinct_from.as_deref().unwrap_or_default();
-                    report.fail(Failure::new(
+                    verdict.fail(Failure::new(
                         Cause::Assertion,
                         format!(
                             "context {ctx} answered the same result as {root}: the context fell back to {root}"
                         ),
                     ));
-                    return report;
+                    return verdict;
                 }
                 _ => {}
             }
         }
-        report
+        verdict
     }
 }

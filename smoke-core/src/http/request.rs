@@ -13,8 +13,10 @@ use tokio::time::Instant;
 /// How one fetch is bounded and judged.
 #[derive(Debug, Clone, Copy)]
 pub struct Fetch<'a> {
-    /// Bounds the whole attempt, every phase included.
+    /// Bounds the whole attempt, every phase included: words for its failures.
     pub timeout: Duration,
+    /// When the attempt must be over.
+    pub deadline: Instant,
     /// Sent as `X-Hero-Context`.
     pub context: Option<&'a str>,
     /// The caller judges the status itself; otherwise anything but 2xx fails with `http`.
@@ -29,7 +31,7 @@ pub async fn fetch(
     how: Fetch<'_>,
 ) -> Result<Observation, Failure> {
     let started = Instant::now();
-    let deadline = started + how.timeout;
+    let deadline = how.deadline;
     let conn = connector.connect(endpoint, deadline).await?;
     let limits = Limits {
         deadline,
@@ -70,6 +72,7 @@ pub async fn call_rpc(
 ) -> Result<serde_json::Value, Failure> {
     let how = Fetch {
         timeout,
+        deadline: Instant::now() + timeout,
         context: None,
         any_status: false,
     };

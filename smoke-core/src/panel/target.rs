@@ -23,6 +23,7 @@ pub fn is_service_name(name: &str) -> bool {
 
 /// What a URL path segment may hold as it is; the rest is percent-encoded. Service names are
 /// already only these, so encoding them is a second guard, not a change.
+#[cfg(feature = "http")]
 const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'.')
@@ -77,6 +78,7 @@ impl Target {
 
     /// `/<service>/<socket>`: the gateway prefix that reaches this socket, each part
     /// percent-encoded.
+    #[cfg(feature = "http")]
     pub fn gateway_prefix(&self) -> String {
         let segment = |s: &str| percent_encoding::utf8_percent_encode(s, PATH_SEGMENT).to_string();
         format!("/{}/{}", segment(&self.service), segment(&self.socket))
@@ -100,6 +102,7 @@ mod tests {
             t.socket_path(Path::new("/s")),
             PathBuf::from("/s/hero_osis_business/rpc.sock")
         );
+        #[cfg(feature = "http")]
         assert_eq!(t.gateway_prefix(), "/hero_osis_business/rpc");
         assert_eq!(Target::parse("hero_os/ui.sock").unwrap().socket, "ui");
     }
@@ -134,6 +137,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "http")]
     fn a_gateway_prefix_is_percent_encoded() {
         let t = Target {
             service: "a#frag".into(),

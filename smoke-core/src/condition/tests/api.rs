@@ -46,6 +46,8 @@ fn conditions_are_shareable_and_comparable() {
     assert_ne!(a, Condition::parse("status == 201").unwrap());
 }
 
+// It uses html(), which needs the `html` feature.
+#[cfg(feature = "html")]
 #[test]
 fn evaluation_survives_odd_observations() {
     let mut odd = Observation::default();

@@ -137,6 +137,8 @@ fn bad_jsonpath_points_into_the_path() {
     assert!((11..=15).contains(&e.column), "{e}");
 }
 
+// It uses html(), which needs the `html` feature.
+#[cfg(feature = "html")]
 #[test]
 fn bad_css_selectors_point_at_the_selector() {
     rejects("html(nav#) > 0", 6, "bad CSS selector `nav#`");
@@ -163,6 +165,8 @@ fn bad_regexes_point_into_the_pattern() {
     );
 }
 
+// It uses html(), which needs the `html` feature.
+#[cfg(feature = "html")]
 #[test]
 fn exists_takes_no_value_and_needs_a_subject_that_can_be_missing() {
     rejects("json.a exists 1", 15, "`exists` takes no value");
@@ -186,6 +190,8 @@ fn in_needs_a_list_of_fitting_values() {
     rejects("dns.addresses in [a, b]", 15, "use contains");
 }
 
+// It uses html(), which needs the `html` feature.
+#[cfg(feature = "html")]
 #[test]
 fn typed_subjects_refuse_values_of_the_wrong_type() {
     rejects("time < 5", 8, "time compares with a duration, like 800ms");
@@ -231,6 +237,8 @@ fn typed_subjects_refuse_values_of_the_wrong_type() {
     rejects("header.x >= true", 13, "not true");
 }
 
+// It uses html(), which needs the `html` feature.
+#[cfg(feature = "html")]
 #[test]
 fn operators_that_do_not_apply_to_the_subject_type() {
     rejects(

@@ -2,9 +2,12 @@
 //! load error at a column naming the limit, never a stack overflow or a stall.
 
 use super::*;
-use crate::condition::{MAX_NESTING, MAX_SUBJECT_CHARS};
+use crate::condition::MAX_NESTING;
+#[cfg(feature = "html")]
+use crate::condition::MAX_SUBJECT_CHARS;
 
 /// `html(` then `depth` times `:not(`, an `a`, and every paren closed.
+#[cfg(feature = "html")]
 fn nested_not(depth: usize) -> String {
     format!("html({}a{}) >= 1", ":not(".repeat(depth), ")".repeat(depth))
 }
@@ -14,6 +17,8 @@ fn nested_filters(depth: usize) -> String {
     format!("${}{} exists", "[?@".repeat(depth), "]".repeat(depth))
 }
 
+// It uses html(), which needs the `html` feature.
+#[cfg(feature = "html")]
 #[test]
 fn thousands_of_nested_selectors_are_refused_at_the_level_past_the_limit() {
     // `html(` is the first level; the first `:not(` past the limit opens at this column.
@@ -42,6 +47,8 @@ fn nested_filters_past_the_limit_are_refused_in_the_dotted_form_and_in_values() 
     rejects(&list, 11 + MAX_NESTING, &limit);
 }
 
+// It uses html(), which needs the `html` feature.
+#[cfg(feature = "html")]
 #[test]
 fn a_subject_longer_than_the_limit_is_refused_at_its_start() {
     let long = format!("html({}) >= 1", "a ".repeat(MAX_SUBJECT_CHARS));

@@ -170,6 +170,8 @@ fn len_measures_strings_lists_objects_and_body_bytes() {
     passes("len(  body  ) == 6", &text);
 }
 
+// It uses html(), which needs the `html` feature.
+#[cfg(feature = "html")]
 #[test]
 fn html_counts_elements_matching_a_selector() {
     let obs = full();
