@@ -170,7 +170,8 @@ async fn run_once(
         .env_remove("PATH_SOCKET")
         .env_remove("HERO_SOCKET_DIR")
         .stdout(out.reopen()?)
-        .stderr(std::process::Stdio::inherit());
+        // The report says what failed; thousands of incident lines would drown the table.
+        .stderr(std::process::Stdio::null());
     // wait4 blocks: keep it off the runtime that serves the simulated sockets.
     let sample = tokio::task::spawn_blocking(move || measure(cmd))
         .await
