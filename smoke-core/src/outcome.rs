@@ -215,16 +215,6 @@ pub struct ProbeReport {
     /// Attempts made in this tick (1 + retries used).
     #[serde(skip)]
     pub attempts: u32,
-    #[serde(skip)]
-    pub severity: crate::panel::Severity,
-    #[serde(skip)]
-    pub tags: Vec<String>,
-    /// Where the probe went (a socket path, a URL), for incidents.
-    #[serde(skip)]
-    pub target: String,
-    /// (failure, success) thresholds of the probe, for incidents.
-    #[serde(skip)]
-    pub thresholds: (u32, u32),
 }
 
 fn ser_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -248,10 +238,6 @@ impl ProbeReport {
             steps: Vec::new(),
             muted: None,
             attempts: 1,
-            severity: Default::default(),
-            tags: Vec::new(),
-            target: String::new(),
-            thresholds: (1, 1),
         }
     }
 

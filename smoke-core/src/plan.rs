@@ -18,6 +18,9 @@ pub struct Planned {
     pub place: String,
     /// The service behind it and how that service is restarted, when the panel says so.
     pub restart: Option<(String, crate::panel::Restart)>,
+    /// It stands in for probes that could not be planned (the services of a `for_each` could
+    /// not be listed): a tick with it has not seen every probe of the side.
+    pub stand_in: bool,
 }
 
 /// One side of the watch.
@@ -27,6 +30,12 @@ pub trait Side: Send + Sync {
 
     /// The panel's probes this side runs, `--only` applied, in panel order.
     async fn plan(&self, panel: &Panel, only: &[String]) -> Vec<Planned>;
+
+    /// The names and tags of the checks this side adds of its own, beyond the panel's probes
+    /// (the outside view's public DNS and TLS checks): what a mute may name besides the panel.
+    fn own_checks(&self, _panel: &Panel) -> Vec<String> {
+        Vec::new()
+    }
 
     /// The side's way to the services, for the supervisor's RPC of a restart.
     #[cfg(feature = "http")]

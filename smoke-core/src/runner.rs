@@ -70,10 +70,6 @@ pub async fn run_one(check: &Check) -> ProbeReport {
     let mut report = ProbeReport::new(&info.name);
     report.set_verdict(verdict);
     report.attempts = attempts;
-    report.severity = info.severity;
-    report.tags = info.tags.clone();
-    report.target = info.target.clone();
-    report.thresholds = (info.failure_threshold, info.success_threshold);
     report.duration_ms = started.elapsed();
     report
 }

@@ -105,6 +105,7 @@ impl ExternalSide {
     fn dns_probe(&self, spec: ProbeSpec, question: DnsSpec) -> Planned {
         Planned {
             restart: None,
+            stand_in: false,
             what: format!("dns {}", question.record.as_str()),
             place: question.name.clone(),
             probe: Arc::new(DnsProbe::check(spec, question, self.dns.clone())),
@@ -114,6 +115,7 @@ impl ExternalSide {
     fn tls_probe(&self, spec: ProbeSpec, peer: TlsSpec, thresholds: (i64, i64)) -> Planned {
         Planned {
             restart: None,
+            stand_in: false,
             what: "tls".to_string(),
             place: format!("{}:{}", peer.host, peer.port),
             probe: Arc::new(TlsProbe::check(
@@ -129,6 +131,16 @@ impl ExternalSide {
 
 #[async_trait::async_trait]
 impl Side for ExternalSide {
+    fn own_checks(&self, panel: &Panel) -> Vec<String> {
+        let mut names = Vec::new();
+        for p in self.builtin(panel) {
+            let info = p.probe.info();
+            names.push(info.name.clone());
+            names.extend(info.tags.iter().cloned());
+        }
+        names
+    }
+
     fn mode(&self) -> Mode {
         Mode::External
     }

@@ -152,3 +152,31 @@ async fn no_base_url_for_http_probes_exits_3_and_says_how_to_give_one() {
         text(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_outside_checks_of_its_own_can_be_muted_and_a_name_it_lacks_cannot() {
+    let sim = deployment().await;
+    let panel = herodemo_panel();
+    let p = panel.to_str().unwrap();
+    for target in ["public-dns", "public-tls", "builtin"] {
+        let out = smoke(&["mute", target, "--for", "1h", "--panel", p], &sets(&sim)).await;
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{target}: {}",
+            text(&out.stderr)
+        );
+        assert!(text(&out.stdout).starts_with(&format!("muted {target} until")));
+    }
+    let out = smoke(
+        &["mute", "public-dsn", "--for", "1h", "--panel", p],
+        &sets(&sim),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("no probe or tag `public-dsn`"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -100,12 +100,14 @@ fn place(spec: ProbeSpec, connector: &Arc<dyn Connector>) -> Planned {
             restart,
             place: endpoint.display.clone(),
             probe: Arc::new(HttpProbe::check(spec, endpoint, connector.clone())),
+            stand_in: false,
         },
         Err(e) => Planned {
             what,
             restart: None,
             place: format!("(nowhere: {e})"),
             probe: Arc::new(Unplaced::check(&spec, Failure::new(Cause::Checker, e))),
+            stand_in: false,
         },
     }
 }
@@ -123,6 +125,7 @@ fn unplaced(spec: &ProbeSpec, why: Failure) -> Planned {
         place: format!("(nowhere: {})", why.detail),
         restart: None,
         probe: Arc::new(Unplaced::check(&spec, why)),
+        stand_in: true,
     }
 }
 

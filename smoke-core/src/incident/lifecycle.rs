@@ -3,23 +3,56 @@
 use super::event::{Event, EventKind};
 use super::state::{Incident, State};
 use crate::outcome::{Outcome, ProbeReport, RunReport};
-use std::collections::HashSet;
+use crate::probe::ProbeInfo;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-/// Counts the tick into the state and says what happened. Each probe's report carries its
-/// thresholds; `remind_every` spaces the reminders of an open incident; `complete`
-/// says the report holds every probe of the side (no `--only`), so an incident whose probe is no
-/// longer in it can be resolved rather than left open for ever.
-pub fn advance(
-    state: &mut State,
-    report: &RunReport,
-    remind_every: Duration,
-    complete: bool,
-) -> Vec<Event> {
+/// Which probes of the side a report holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// Every probe of the side: an incident whose probe is not in it (the probe left the panel,
+    /// its service is gone) is resolved rather than left open for ever.
+    Everything,
+    /// Some (`--only`, services that could not be listed, a re-check after a restart): the
+    /// incidents of the others are left as they are.
+    Some,
+}
+
+/// When a passing probe's incident resolves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolve {
+    /// After the probe's `success_threshold` of passing ticks.
+    AfterThreshold,
+    /// At once: the probe passed the check that follows a restart of its service.
+    Now,
+}
+
+/// What incident handling is told besides the results: reports carry what was observed, never
+/// the settings of the probes that observed it.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy<'a> {
+    /// Each probe's settings (thresholds, severity, target), by name.
+    pub probes: &'a HashMap<String, ProbeInfo>,
+    /// Spaces the reminders of an open incident.
+    pub remind_every: Duration,
+    pub seen: Seen,
+    pub resolve: Resolve,
+}
+
+/// Counts the tick into the state and says what happened.
+pub fn advance(state: &mut State, report: &RunReport, policy: &Policy<'_>) -> Vec<Event> {
+    let remind_every = policy.remind_every;
     let now = report.started_at;
     let mut events = Vec::new();
+    let unknown = ProbeInfo::new("", "");
     for p in &report.probes {
-        let (failure_threshold, success_threshold) = p.thresholds;
+        // A probe the policy does not know (it was never planned) counts with the defaults.
+        let info = policy.probes.get(&p.name).unwrap_or(&unknown);
+        let failure_threshold = info.failure_threshold;
+        let success_threshold = match policy.resolve {
+            Resolve::AfterThreshold => info.success_threshold,
+            Resolve::Now => 1,
+        };
         let ps = state.probes.entry(p.name.clone()).or_default();
         let failing = matches!(p.outcome, Outcome::Fail | Outcome::Error);
         if failing {
@@ -36,7 +69,7 @@ pub fn advance(
             previous_cause: previous,
             status: p.status,
             conditions: p.conditions.iter().filter(|c| !c.passed).cloned().collect(),
-            target: p.target.clone(),
+            target: info.target.clone(),
             timings: serde_json::to_value(&p.timings).unwrap_or_default(),
             ..Event::about(kind, (&report.panel, &report.mode), &p.name, incident, now)
         };
@@ -53,7 +86,7 @@ pub fn advance(
                     opened_at: now,
                     cause: p.cause,
                     detail: p.detail.clone().unwrap_or_default(),
-                    severity: p.severity,
+                    severity: info.severity,
                     last_told: now,
                 };
                 events.push(event(EventKind::Opened, &incident, None));
@@ -82,7 +115,7 @@ pub fn advance(
             _ => {}
         }
     }
-    if complete {
+    if policy.seen == Seen::Everything {
         let seen: HashSet<&str> = report.probes.iter().map(|p| p.name.as_str()).collect();
         for (name, ps) in state.probes.iter_mut() {
             if seen.contains(name.as_str()) {
@@ -158,17 +191,39 @@ mod tests {
             .collect()
     }
 
+    /// A policy for probes that open and resolve after `threshold` ticks.
+    fn probes(threshold: u32) -> HashMap<String, ProbeInfo> {
+        ["biz", "ui"]
+            .into_iter()
+            .map(|n| {
+                let mut info = ProbeInfo::new(n, format!("{n}/rpc"));
+                info.failure_threshold = threshold;
+                info.success_threshold = threshold;
+                (n.to_string(), info)
+            })
+            .collect()
+    }
+
+    fn policy(probes: &HashMap<String, ProbeInfo>, remind_every: Duration) -> Policy<'_> {
+        Policy {
+            probes,
+            remind_every,
+            seen: Seen::Everything,
+            resolve: Resolve::AfterThreshold,
+        }
+    }
+
     #[test]
     fn a_fault_held_for_five_ticks_opens_once_reminds_on_schedule_and_resolves_with_its_duration() {
         let mut s = State::default();
-        let remind = Duration::from_secs(1200);
+        let infos = probes(1);
+        let p = policy(&infos, Duration::from_secs(1200));
         let mut all = Vec::new();
         for tick in 0..5 {
             all.push(kinds(&advance(
                 &mut s,
                 &report(tick * 600, vec![failed("biz", Cause::Rpc)]),
-                remind,
-                true,
+                &p,
             )));
         }
         use EventKind::*;
@@ -176,68 +231,62 @@ mod tests {
             all,
             vec![vec![Opened], vec![], vec![Reminder], vec![], vec![Reminder]]
         );
-        let healed = advance(&mut s, &report(3000, vec![ok("biz")]), remind, true);
+        let healed = advance(&mut s, &report(3000, vec![ok("biz")]), &p);
         assert_eq!(kinds(&healed), [Resolved]);
         assert_eq!(healed[0].duration_s, Some(3000));
         assert_eq!(healed[0].duration_text().as_deref(), Some("50m 0s"));
+        assert_eq!(
+            healed[0].target, "biz/rpc",
+            "the target comes from the probe's settings"
+        );
         assert!(s.probes["biz"].incident.is_none());
     }
 
     #[test]
-    fn thresholds_hold_back_opening_and_resolving() {
+    fn thresholds_hold_back_opening_and_resolving_unless_told_to_resolve_now() {
         let mut s = State::default();
-        let two = |mut r: ProbeReport| {
-            r.thresholds = (2, 2);
-            r
+        let infos = probes(2);
+        let p = policy(&infos, Duration::from_secs(3600));
+        let tick = |s: &mut State, at, r: ProbeReport, p: &Policy<'_>| {
+            kinds(&advance(s, &report(at, vec![r]), p))
         };
-        let d = Duration::from_secs(3600);
-        assert!(kinds(&advance(
-            &mut s,
-            &report(0, vec![two(failed("biz", Cause::Http))]),
-            d,
-            true
-        ))
-        .is_empty());
+        assert!(tick(&mut s, 0, failed("biz", Cause::Http), &p).is_empty());
         assert_eq!(
-            kinds(&advance(
-                &mut s,
-                &report(1, vec![two(failed("biz", Cause::Http))]),
-                d,
-                true
-            )),
+            tick(&mut s, 1, failed("biz", Cause::Http), &p),
             [EventKind::Opened]
         );
-        assert!(kinds(&advance(&mut s, &report(2, vec![two(ok("biz"))]), d, true)).is_empty());
-        assert_eq!(
-            kinds(&advance(&mut s, &report(3, vec![two(ok("biz"))]), d, true)),
-            [EventKind::Resolved]
-        );
+        assert!(tick(&mut s, 2, ok("biz"), &p).is_empty());
+        assert_eq!(tick(&mut s, 3, ok("biz"), &p), [EventKind::Resolved]);
+        // Open again, then a passing re-check after a restart resolves at once.
+        tick(&mut s, 4, failed("biz", Cause::Http), &p);
+        tick(&mut s, 5, failed("biz", Cause::Http), &p);
+        let now = Policy {
+            resolve: Resolve::Now,
+            seen: Seen::Some,
+            ..p
+        };
+        assert_eq!(tick(&mut s, 6, ok("biz"), &now), [EventKind::Resolved]);
     }
 
     #[test]
     fn a_new_cause_is_told_and_a_vanished_probe_resolves() {
         let mut s = State::default();
-        let d = Duration::from_secs(3600);
-        advance(
-            &mut s,
-            &report(0, vec![failed("ui", Cause::Connect)]),
-            d,
-            true,
-        );
-        let e = advance(
-            &mut s,
-            &report(1, vec![failed("ui", Cause::Timeout)]),
-            d,
-            true,
-        );
+        let infos = probes(1);
+        let p = policy(&infos, Duration::from_secs(3600));
+        advance(&mut s, &report(0, vec![failed("ui", Cause::Connect)]), &p);
+        let e = advance(&mut s, &report(1, vec![failed("ui", Cause::Timeout)]), &p);
         assert_eq!(kinds(&e), [EventKind::CauseChanged]);
         assert_eq!(e[0].previous_cause.as_deref(), Some("connect"));
-        let partial = advance(&mut s, &report(2, vec![]), d, false);
+        let some = Policy {
+            seen: Seen::Some,
+            ..p
+        };
+        let partial = advance(&mut s, &report(2, vec![]), &some);
         assert!(
             partial.is_empty(),
             "--only runs leave other incidents alone"
         );
-        let gone = advance(&mut s, &report(3, vec![]), d, true);
+        let gone = advance(&mut s, &report(3, vec![]), &p);
         assert_eq!(kinds(&gone), [EventKind::Resolved]);
         assert!(gone[0].detail.contains("no longer probed"));
     }

@@ -10,5 +10,5 @@ mod lifecycle;
 mod state;
 
 pub use event::{Event, EventKind};
-pub use lifecycle::advance;
+pub use lifecycle::{advance, Policy, Resolve, Seen};
 pub use state::{Delivery, Incident, ProbeState, State, STATE_VERSION};

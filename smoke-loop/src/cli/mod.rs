@@ -56,7 +56,6 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
     };
     let result = match command {
         Command::Check(args) => check(&panel, mode, &args.only),
-        Command::Mute(m) => quiet::mute(&panel, mode, &m),
         Command::Unmute(u) => quiet::unmute(&panel, mode, &u),
         command => {
             let side = match make(&panel) {
@@ -65,6 +64,7 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
             };
             match command {
                 Command::List(args) => list(&panel, side.as_ref(), &args).await,
+                Command::Mute(m) => quiet::mute(&panel, side.as_ref(), mode, &m),
                 Command::Run(run) => match nothing_to_run(&panel, mode, &run.panel.only) {
                     Some(why) => Err(why),
                     None => run_once(&panel, &config, side.as_ref(), mode, &run).await,
@@ -73,7 +73,7 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
                     Some(why) => Err(why),
                     None => watch::watch(panel, config, side, mode, make, w).await,
                 },
-                Command::Check(_) | Command::Mute(_) | Command::Unmute(_) => unreachable!(),
+                Command::Check(_) | Command::Unmute(_) => unreachable!(),
             }
         }
     };

@@ -4,9 +4,10 @@
 use super::{state_dir, MuteArgs, UnmuteArgs};
 use crate::quiet::{Mute, Mutes};
 use smoke_core::panel::{Mode, Panel};
+use smoke_core::plan::Side;
 
-pub fn mute(panel: &Panel, mode: Mode, args: &MuteArgs) -> Result<u8, String> {
-    known(panel, &args.target)?;
+pub fn mute(panel: &Panel, side: &dyn Side, mode: Mode, args: &MuteArgs) -> Result<u8, String> {
+    known(panel, side, &args.target)?;
     let until = jiff::SignedDuration::try_from(args.duration)
         .ok()
         .and_then(|d| jiff::Timestamp::now().checked_add(d).ok())
@@ -51,7 +52,7 @@ pub fn unmute(panel: &Panel, mode: Mode, args: &UnmuteArgs) -> Result<u8, String
 }
 
 /// A mute of a name no probe has and no tag names would quiet nothing: say so instead.
-fn known(panel: &Panel, target: &str) -> Result<(), String> {
+fn known(panel: &Panel, side: &dyn Side, target: &str) -> Result<(), String> {
     let matches = panel.probes.iter().any(|p| {
         p.tags.iter().any(|t| t == target)
             || p.name == target
@@ -60,7 +61,7 @@ fn known(panel: &Panel, target: &str) -> Result<(), String> {
                     .split_once(smoke_core::panel::SERVICE_PLACEHOLDER)
                     .is_some_and(|(pre, post)| target.starts_with(pre) && target.ends_with(post)))
     });
-    if matches || ["public-dns", "public-tls", "builtin"].contains(&target) {
+    if matches || side.own_checks(panel).iter().any(|n| n == target) {
         Ok(())
     } else {
         Err(format!(

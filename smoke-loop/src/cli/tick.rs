@@ -8,11 +8,12 @@ use crate::quiet::{Mutes, Quiet};
 use crate::remedy::{self, Decision, Verdict};
 use crate::results_log;
 use crate::state_dir::StateDir;
-use smoke_core::incident::{advance, Event, EventKind, State};
+use smoke_core::incident::{advance, Event, EventKind, Policy, Resolve, Seen, State};
 use smoke_core::outcome::{Outcome, RunReport};
 use smoke_core::panel::{Panel, Restart};
 use smoke_core::plan::run_planned;
 use smoke_core::plan::Side;
+use smoke_core::probe::ProbeInfo;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
@@ -80,19 +81,31 @@ pub async fn tick_with_state(
         .iter()
         .filter_map(|p| Some((p.probe.info().name.clone(), p.restart.clone()?)))
         .collect();
-    let mut report = run_planned(panel, side, planned, opts.concurrency).await;
-    for p in &mut report.probes {
-        p.muted = quiet.reason(&p.name, &p.tags).map(str::to_string);
-    }
-    log_results(dir, &report);
+    // The probes' settings, for incidents and quiet: reports carry results only.
+    let infos: HashMap<String, ProbeInfo> = planned
+        .iter()
+        .map(|p| (p.probe.info().name.clone(), p.probe.info().clone()))
+        .collect();
     // Only a tick that saw every probe may resolve the incidents of probes it did not see: not
     // with --only, and not when the services could not be listed this time.
-    let complete = opts.only.is_empty()
-        && !report
-            .probes
-            .iter()
-            .any(|p| p.name.contains(smoke_core::http::UNLISTED));
-    let mut events = advance(&mut state, &report, config.remind_every, complete);
+    let seen = if opts.only.is_empty() && !planned.iter().any(|p| p.stand_in) {
+        Seen::Everything
+    } else {
+        Seen::Some
+    };
+    let mut report = run_planned(panel, side, planned, opts.concurrency).await;
+    for p in &mut report.probes {
+        let tags = infos.get(&p.name).map_or(&[][..], |i| &i.tags[..]);
+        p.muted = quiet.reason(&p.name, tags).map(str::to_string);
+    }
+    log_results(dir, &report);
+    let policy = Policy {
+        probes: &infos,
+        remind_every: config.remind_every,
+        seen,
+        resolve: Resolve::AfterThreshold,
+    };
+    let mut events = advance(&mut state, &report, &policy);
     let mut decisions = remedy::decide(&report, &state, &remedies, opts.hold_remedy.as_deref());
     let quiet_now = muted(&report);
     for d in &mut decisions {
@@ -109,7 +122,7 @@ pub async fn tick_with_state(
         // loses no word of it.
         notifier.enqueue(&mut state, &hush(&report, std::mem::take(&mut events)));
         dir.save(&state).map_err(after(&report))?;
-        events = repair(panel, config, side, opts, dir, &mut state, &decisions)
+        events = repair(panel, &policy, side, opts, dir, &mut state, &decisions)
             .await
             .map_err(after(&report))?;
     }
@@ -160,7 +173,7 @@ fn log_results(dir: &StateDir, report: &RunReport) {
 /// service's incidents resolve at once.
 async fn repair(
     panel: &Panel,
-    config: &LoopConfig,
+    policy: &Policy<'_>,
     side: &dyn Side,
     opts: &TickOptions<'_>,
     dir: &StateDir,
@@ -253,12 +266,14 @@ async fn repair(
             &detail,
         ));
     }
-    if let Some(mut check) = check {
+    if let Some(check) = check {
         // A recovered service resolves at once, whatever the probe's success threshold.
-        for p in &mut check.probes {
-            p.thresholds.1 = 1;
-        }
-        events.extend(advance(state, &check, config.remind_every, false));
+        let now = Policy {
+            seen: Seen::Some,
+            resolve: Resolve::Now,
+            ..*policy
+        };
+        events.extend(advance(state, &check, &now));
     }
     Ok(events)
 }
