@@ -198,37 +198,54 @@ async fn judged(
     timeout: Duration,
 ) -> Verdict {
     let seen = (obs.status, obs.timings.clone());
-    let work = tokio::task::spawn_blocking(move || {
+    let small = obs.body.len() <= JUDGE_IN_PLACE_BYTES;
+    let judge = move || {
         let mut verdict = Verdict::default();
         let ev = Evaluation::until(&obs, deadline.into_std());
         let judged = judge_in(&mut verdict, &ev, &checks.expect, &checks.warn);
         (verdict, judged)
-    });
-    let late = || {
-        Failure::new(
-            Cause::Timeout,
-            format!(
-                "conditions not judged within the {} timeout",
-                crate::units::format_duration(timeout)
-            ),
-        )
+    };
+    // A small body costs less to judge than a hop to a blocking thread, and no more than one
+    // slice of a large one: it is judged in place.
+    let work = if small {
+        let (verdict, judged) = judge();
+        return settle(verdict, judged, timeout);
+    } else {
+        tokio::task::spawn_blocking(judge)
     };
     let failure = match tokio::time::timeout_at(deadline + JUDGING_GRACE, work).await {
-        Ok(Ok((verdict, Ok(())))) => return verdict,
-        Ok(Ok((mut verdict, Err(limit)))) => {
-            verdict.fail(match limit {
-                Limit::Deadline => late(),
-                _ => Failure::new(limit.cause(), limit.to_string()),
-            });
-            return verdict;
-        }
+        Ok(Ok((verdict, judged))) => return settle(verdict, judged, timeout),
         // A panic while judging is the checker's own fault, reported as such.
         Ok(Err(e)) => Failure::new(Cause::Checker, format!("judging the answer failed: {e}")),
         // The blocking thread finishes its slice and is dropped; its answer no longer counts.
-        Err(_) => late(),
+        Err(_) => late(timeout),
     };
     Verdict::failed(failure.seen(seen.0, &seen.1))
 }
+
+/// The verdict of a judging that ran to its end, or to a limit.
+fn settle(mut verdict: Verdict, judged: Result<(), Limit>, timeout: Duration) -> Verdict {
+    if let Err(limit) = judged {
+        verdict.fail(match limit {
+            Limit::Deadline => late(timeout),
+            _ => Failure::new(limit.cause(), limit.to_string()),
+        });
+    }
+    verdict
+}
+
+fn late(timeout: Duration) -> Failure {
+    Failure::new(
+        Cause::Timeout,
+        format!(
+            "conditions not judged within the {} timeout",
+            crate::units::format_duration(timeout)
+        ),
+    )
+}
+
+/// Bodies up to this size are judged in place, on the runtime: one slice of an HTML parse.
+pub const JUDGE_IN_PLACE_BYTES: usize = 16 * 1024;
 
 /// [`judge`] within the bounds of `ev`: a bound it runs into fails the probe with its cause
 /// (`protocol` for the answer's size or shape, `timeout` for the deadline) and names it.
