@@ -65,7 +65,8 @@ impl Check {
 
     /// Bounds each attempt, every phase of it included.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.info.timeout = timeout;
+        // Bounded like a panel's durations, so a deadline can always be computed.
+        self.info.timeout = timeout.min(crate::units::MAX_DURATION);
         self
     }
 

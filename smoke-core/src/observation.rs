@@ -166,7 +166,14 @@ impl Observation {
     pub fn json_doc(&self) -> Result<&serde_json::Value, JsonError> {
         self.json
             .get_or_init(|| {
-                if nests_deeper_than(&self.body, MAX_JSON_DEPTH) {
+                // Only a body that opens like JSON can be JSON nested too deep; other text
+                // with brackets in it is simply not JSON.
+                let opens_like_json = self
+                    .body
+                    .iter()
+                    .find(|b| !b.is_ascii_whitespace())
+                    .is_some_and(|b| matches!(b, b'[' | b'{'));
+                if opens_like_json && nests_deeper_than(&self.body, MAX_JSON_DEPTH) {
                     return Err(JsonError::TooDeep);
                 }
                 serde_json::from_slice(&self.body).map_err(|_| JsonError::NotJson)
@@ -187,6 +194,16 @@ mod tests {
 
     fn body(text: &str) -> Observation {
         Observation::http(200, Vec::new(), text.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn text_with_many_brackets_is_not_json_rather_than_json_too_deep() {
+        let text = format!("log: {}", "[".repeat(100));
+        assert_eq!(body(&text).json_doc(), Err(JsonError::NotJson));
+        assert_eq!(
+            body(&format!("  {}", "{".repeat(100))).json_doc(),
+            Err(JsonError::TooDeep)
+        );
     }
 
     #[test]

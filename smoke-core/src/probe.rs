@@ -110,7 +110,10 @@ impl Attempt {
 
     /// When this try must be over, every phase of it included.
     pub fn deadline(&self) -> Instant {
-        self.started + self.timeout
+        // Saturating: a deadline past what the clock can hold is as good as none.
+        self.started
+            .checked_add(self.timeout)
+            .unwrap_or_else(|| self.started + crate::units::MAX_DURATION)
     }
 
     /// The probe's timeout, which the deadline is the start of the try plus.

@@ -84,7 +84,10 @@ async fn attempt(check: &Check, number: u32) -> Verdict {
         Ok(Ok(verdict)) => verdict,
         Ok(Err(panic)) => Verdict::failed(Failure::new(
             Cause::Checker,
-            format!("the probe panicked: {}", panic_message(panic.as_ref())),
+            format!(
+                "the probe panicked: {}",
+                crate::text::panic_message(panic.as_ref())
+            ),
         )),
         Err(_) => {
             let mut v = Verdict::failed(Failure::timeout(Phase::Headers, info.timeout));
@@ -96,15 +99,6 @@ async fn attempt(check: &Check, number: u32) -> Verdict {
             v
         }
     }
-}
-
-/// The words a panic was raised with, when they are words.
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
-    panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("(no message)")
 }
 
 /// One tick of a panel: the checks' reports and the worst outcome.

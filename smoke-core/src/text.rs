@@ -68,6 +68,15 @@ pub fn fenced(text: &str) -> String {
     format!("{fence}\n{}\n{fence}", escape_controls(text))
 }
 
+/// The words a panic was raised with, when they are words: for the one line that reports it.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

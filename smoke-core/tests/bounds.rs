@@ -4,7 +4,7 @@ use smoke_core::condition::{Condition, Evaluation, Limit, MAX_HTML_DEPTH};
 use smoke_core::observation::{Observation, MAX_JSON_DEPTH};
 use smoke_core::outcome::{Cause, Outcome};
 use smoke_core::panel::{load_str, LoadOptions};
-use smoke_core::probe::{judge_off_runtime, Checks};
+use smoke_core::probe::{judge_off_runtime, Checks, JUDGE_IN_PLACE_BYTES};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,40 +67,46 @@ fn judging_past_its_deadline_stops_with_the_deadline() {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn judging_off_the_runtime_reports_a_passed_deadline_as_a_timeout_and_keeps_the_status() {
-    let mut obs = html("<p>x</p>");
-    obs.timings.total = Some(Duration::from_millis(3));
-    let checks = Arc::new(Checks {
-        expect: conditions(&["html(p) == 1"]),
-        warn: vec![],
-    });
-    let now = tokio::time::Instant::now();
-    let report = judge_off_runtime(
-        "late",
-        Arc::new(obs),
-        checks.clone(),
-        now,
-        Duration::from_secs(2),
-    )
-    .await;
-    assert_eq!(report.outcome, Outcome::Fail);
-    assert_eq!(report.cause, Some(Cause::Timeout));
-    assert_eq!(
-        report.detail.as_deref(),
-        Some("conditions not judged within the 2s timeout")
-    );
-    assert_eq!(report.status, Some(200));
-    assert_eq!(report.timings.total, Some(Duration::from_millis(3)));
+async fn judging_off_the_runtime_or_in_place_reports_a_passed_deadline_as_a_timeout_and_keeps_the_status(
+) {
+    // One body judged in place (small), one on a blocking thread (past JUDGE_IN_PLACE_BYTES):
+    // both say the same.
+    let large = format!("<p>x</p>{}", " ".repeat(JUDGE_IN_PLACE_BYTES));
+    for body in ["<p>x</p>".to_string(), large] {
+        let mut obs = html(&body);
+        obs.timings.total = Some(Duration::from_millis(3));
+        let checks = Arc::new(Checks {
+            expect: conditions(&["html(p) == 1"]),
+            warn: vec![],
+        });
+        let now = tokio::time::Instant::now();
+        let report = judge_off_runtime(
+            "late",
+            Arc::new(obs),
+            checks.clone(),
+            now,
+            Duration::from_secs(2),
+        )
+        .await;
+        assert_eq!(report.outcome, Outcome::Fail, "{} bytes", body.len());
+        assert_eq!(report.cause, Some(Cause::Timeout));
+        assert_eq!(
+            report.detail.as_deref(),
+            Some("conditions not judged within the 2s timeout")
+        );
+        assert_eq!(report.status, Some(200));
+        assert_eq!(report.timings.total, Some(Duration::from_millis(3)));
 
-    let in_time = now + Duration::from_secs(60);
-    let report = judge_off_runtime(
-        "fine",
-        Arc::new(html("<p>x</p>")),
-        checks,
-        in_time,
-        Duration::from_secs(60),
-    )
-    .await;
-    assert_eq!(report.outcome, Outcome::Ok, "{:?}", report.detail);
-    assert_eq!(report.conditions.len(), 1);
+        let in_time = now + Duration::from_secs(60);
+        let report = judge_off_runtime(
+            "fine",
+            Arc::new(html(&body)),
+            checks,
+            in_time,
+            Duration::from_secs(60),
+        )
+        .await;
+        assert_eq!(report.outcome, Outcome::Ok, "{:?}", report.detail);
+        assert_eq!(report.conditions.len(), 1);
+    }
 }

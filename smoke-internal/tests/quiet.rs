@@ -205,3 +205,28 @@ async fn a_one_shot_run_writes_its_metrics_for_the_textfile_collector() {
         "{metrics}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mute_of_a_name_this_side_lacks_is_refused_with_why() {
+    let s = Setup::new().await;
+    let panel = s.panel("");
+    // The outside view's own checks are not the inside's: muting them here would quiet nothing.
+    for target in ["public-dns", "nosuch"] {
+        let out = s
+            .smoke(&[
+                "mute",
+                "--panel",
+                panel.to_str().unwrap(),
+                target,
+                "--for",
+                "1h",
+            ])
+            .await;
+        assert_eq!(out.status.code(), Some(3), "{target}");
+        assert!(
+            text(&out.stderr).contains(&format!("no probe or tag `{target}`")),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}

@@ -123,8 +123,16 @@ pub fn create_folder(path: &Path) -> Result<(), String> {
         .mode(0o700)
         .create(path)
         .map_err(|e| format!("cannot create the state folder {}: {e}", path.display()))?;
-    let meta = std::fs::metadata(path)
+    // Not through a link: one planted in a writable parent could point a root smoke at any
+    // folder root owns, which the owner check below would then pass.
+    let meta = std::fs::symlink_metadata(path)
         .map_err(|e| format!("cannot read the state folder {}: {e}", path.display()))?;
+    if meta.file_type().is_symlink() {
+        return Err(format!(
+            "refused the state folder {}: it is a symbolic link; give the folder's own path",
+            path.display()
+        ));
+    }
     use std::os::unix::fs::MetadataExt;
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
@@ -224,6 +232,18 @@ fn remove_stale_temps(dir: &Path, name: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_state_folder_that_is_a_link_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let e = StateDir::open(&link).unwrap_err();
+        assert!(e.contains("is a symbolic link"), "{e}");
+        assert!(StateDir::open(&real).is_ok());
+    }
 
     #[test]
     fn state_survives_a_round_trip_with_mode_0600() {

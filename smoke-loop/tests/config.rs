@@ -189,3 +189,73 @@ fn set_reaches_the_loops_keys_and_names_itself_in_errors() {
     .unwrap_err();
     assert_eq!(e.line, 3, "an entry's error is placed at its table: {e}");
 }
+
+/// A panel with every table the loop reads, for the property test to mutate.
+const LOOP_PANEL: &str = r#"[panel]
+name = "demo"
+remind_every = "2h"
+heartbeat_url = "https://hc-ping.com/0f3c"
+
+[[probe]]
+name = "p"
+target = "svc/rpc"
+get = "/health"
+
+[[notify]]
+type = "forge"
+url = "https://forge.example"
+repo = "o/n"
+token_env = "T"
+
+[[notify]]
+type = "command"
+argv = ["logger", "{probe}"]
+timeout = "5s"
+
+[[maintenance]]
+every = "sunday 02:00"
+duration = "2h"
+timezone = "Europe/Brussels"
+
+[[maintenance]]
+start = "2026-12-01T02:00:00Z"
+end = "2026-12-01T03:00:00Z"
+"#;
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, failure_persistence: None, ..Default::default() })]
+
+    /// Whatever is done to the loop's tables, they load or are refused with a position: never a
+    /// panic (a window too long for the calendar once panicked the tick).
+    #[test]
+    fn a_mutated_panel_gives_the_loop_its_tables_or_a_placed_error(
+        edits in proptest::collection::vec(
+            (proptest::prelude::any::<proptest::sample::Index>(), 0usize..24, "[\\x00-\\x1f\\[\\]{}=\"'#.,a-z0-9 :\n]{0,12}"),
+            1..6,
+        ),
+    ) {
+        let mut text = LOOP_PANEL.to_string();
+        for (at, cut, insert) in &edits {
+            let mut start = at.index(text.len() + 1);
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            let mut end = (start + cut).min(text.len());
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            text.replace_range(start..end, insert);
+        }
+        if let Err(e) = read(&text) {
+            let message = e.to_string();
+            proptest::prop_assert!(message.starts_with("probes/bad.toml"), "{message}");
+        }
+    }
+}
+
+#[test]
+fn the_unmutated_loop_panel_loads_every_table() {
+    let c = read(LOOP_PANEL).unwrap();
+    assert_eq!((c.notify.len(), c.maintenance.len()), (2, 2));
+    assert!(c.heartbeat_url.is_some());
+}

@@ -263,14 +263,22 @@ fn bracketed(name: &str) -> String {
 /// Compiles a JSONPath query; its errors are reported at the condition char the failing part
 /// of the query came from.
 fn compile_path(query: &str, origin: &[usize], end: usize) -> Result<Subject, ConditionError> {
-    if let Some(idx) = second_descent(query) {
-        let column = origin.get(idx).copied().unwrap_or(end);
-        return Err(err_at(
-            column,
+    let refused = match costly(query) {
+        Some(Costly::SecondDescent(idx)) => Some((
+            idx,
             format!(
                 "a second `..` in one path: a query may descend at most {MAX_DESCENTS} time, since each `..` multiplies what it yields by the body's depth"
             ),
-        ));
+        )),
+        Some(Costly::RootInFilter(idx)) => Some((
+            idx,
+            "`$` inside a filter: the filter would read the whole body again for every node it tries; use `@` (the node itself)".to_string(),
+        )),
+        None => None,
+    };
+    if let Some((idx, message)) = refused {
+        let column = origin.get(idx).copied().unwrap_or(end);
+        return Err(err_at(column, message));
     }
     JsonPath::parse(query).map(Subject::Json).map_err(|e| {
         // serde_json_path reports a byte offset into the query.
@@ -286,11 +294,21 @@ fn compile_path(query: &str, origin: &[usize], end: usize) -> Result<Subject, Co
 /// nodes before any cap on the result can apply.
 pub const MAX_DESCENTS: usize = 1;
 
-/// The char index in `query` of the first `..` past [`MAX_DESCENTS`], outside string literals.
-fn second_descent(query: &str) -> Option<usize> {
+/// A JSONPath whose cost a body could make quadratic or worse, refused when the panel loads.
+enum Costly {
+    /// A `..` past [`MAX_DESCENTS`], at this char.
+    SecondDescent(usize),
+    /// `$` inside a filter: the whole body is read again for every node the filter tries.
+    RootInFilter(usize),
+}
+
+/// The first costly shape in `query`, outside string literals.
+fn costly(query: &str) -> Option<Costly> {
     let chars: Vec<char> = query.chars().collect();
     let mut quote = None;
-    let mut seen = 0;
+    let mut descents = 0;
+    // One entry per open bracket: whether it is a filter (`[?`).
+    let mut brackets: Vec<bool> = Vec::new();
     let mut i = 0;
     while i < chars.len() {
         match (quote, chars[i]) {
@@ -298,10 +316,18 @@ fn second_descent(query: &str) -> Option<usize> {
             (Some(q), c) if c == q => quote = None,
             (Some(_), _) => {}
             (None, c @ ('\'' | '"')) => quote = Some(c),
+            (None, '[') => {
+                let next = chars[i + 1..].iter().find(|c| !c.is_whitespace());
+                brackets.push(next == Some(&'?'));
+            }
+            (None, ']') => {
+                brackets.pop();
+            }
+            (None, '$') if brackets.contains(&true) => return Some(Costly::RootInFilter(i)),
             (None, '.') if chars.get(i + 1) == Some(&'.') => {
-                seen += 1;
-                if seen > MAX_DESCENTS {
-                    return Some(i);
+                descents += 1;
+                if descents > MAX_DESCENTS {
+                    return Some(Costly::SecondDescent(i));
                 }
                 i += 1;
             }

@@ -22,6 +22,8 @@ fn service_names(found: Vec<String>) -> Vec<String> {
             if crate::panel::is_service_name(name) {
                 return true;
             }
+            // Cut before it is kept or said: a supervisor's name can be megabytes.
+            let name = crate::condition::cut_to(name, crate::panel::limits::MAX_NAME_CHARS + 1);
             let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
             if said.len() >= SKIPPED_REMEMBERED {
                 said.clear();

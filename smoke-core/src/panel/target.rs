@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 pub const SERVICE_PLACEHOLDER: &str = "{service}";
 
 /// The hero naming of a service, in words, for the operator told a name was skipped.
-pub const SERVICE_NAME_RULE: &str = "[A-Za-z0-9][A-Za-z0-9_.-]* without `..`";
+pub const SERVICE_NAME_RULE: &str = "[A-Za-z0-9][A-Za-z0-9_.-]*, at most 128 chars, without `..`";
 
 /// Whether `name` is a service name by the hero naming ([`SERVICE_NAME_RULE`]). Names found at
 /// run time (a socket folder, the supervisor's `service.list`) are held to it before they are
@@ -16,7 +16,8 @@ pub const SERVICE_NAME_RULE: &str = "[A-Za-z0-9][A-Za-z0-9_.-]* without `..`";
 /// (`--help`), a shell word, a path, a URL part or a terminal escape.
 pub fn is_service_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+    name.len() <= super::limits::MAX_NAME_CHARS
+        && chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
         && !name.contains("..")
 }
@@ -134,6 +135,11 @@ mod tests {
         ] {
             assert!(!is_service_name(bad), "{bad:?}");
         }
+        assert!(is_service_name(&"a".repeat(128)));
+        assert!(
+            !is_service_name(&"a".repeat(129)),
+            "a name is at most 128 chars"
+        );
     }
 
     #[test]

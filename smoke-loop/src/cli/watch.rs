@@ -80,7 +80,7 @@ pub async fn watch(
                 // counts as failed and the loop goes on.
                 let tick = std::panic::AssertUnwindSafe(tick).catch_unwind().map(|r| {
                     r.unwrap_or_else(|p| {
-                        Err(TickError::from(format!("the tick panicked ({})", panic_message(&*p))))
+                        Err(TickError::from(format!("the tick panicked ({})", smoke_core::text::panic_message(&*p))))
                     })
                 });
                 tokio::pin!(tick);
@@ -110,7 +110,7 @@ pub async fn watch(
                 };
                 // A reload that panics is a reload that failed: the old panel stays.
                 let reloaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(reload))
-                    .unwrap_or_else(|p| Err(format!("loading it panicked ({})", panic_message(&*p))));
+                    .unwrap_or_else(|p| Err(format!("loading it panicked ({})", smoke_core::text::panic_message(&*p))));
                 match reloaded {
                     Ok((p, c, s, n)) => {
                         eprintln!("smoke: reloaded {} ({} probes)", p.source.display(), p.probes.len());
@@ -125,15 +125,6 @@ pub async fn watch(
             _ = int.recv() => { eprintln!("smoke: stopped"); return Ok(0); }
         }
     }
-}
-
-/// What a caught panic said, for the one line that reports it.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "no message".to_string())
 }
 
 fn notifier_for(

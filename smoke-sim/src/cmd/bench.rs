@@ -28,15 +28,7 @@ pub struct Args {
 }
 
 pub async fn main(args: Args) -> anyhow::Result<()> {
-    let exe = match args.exe {
-        Some(exe) => exe,
-        None => std::env::current_exe()?.with_file_name("smoke-internal"),
-    };
-    anyhow::ensure!(
-        exe.exists(),
-        "no smoke-internal at {}: build it first (cargo build --release -p smoke-internal -p smoke-sim) or give --exe",
-        exe.display()
-    );
+    let exe = super::smoke_internal_exe(args.exe)?;
     let opts = BenchOptions {
         exe,
         herodemo: args.panel,

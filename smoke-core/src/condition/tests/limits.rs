@@ -67,3 +67,11 @@ fn a_path_descends_at_most_once() {
     rejects("$..*..* exists", 5, "a second `..`");
     rejects("$..a[?@..b] exists", 8, "at most 1 time");
 }
+
+#[test]
+fn a_filter_reads_its_node_not_the_whole_body() {
+    assert!(Condition::parse("$.items[?@.n > 1] exists").is_ok());
+    assert!(Condition::parse("$.items[?@.name == '$x'] exists").is_ok());
+    rejects("$[?count($[*]) > 0] exists", 10, "`$` inside a filter");
+    rejects("json.items[?@.n == $.max] exists", 20, "use `@`");
+}
