@@ -3,7 +3,7 @@
 //! [`Check::new`].
 
 use crate::condition::{Condition, ConditionError};
-use crate::panel::Severity;
+use crate::outcome::Severity;
 use crate::probe::{Attempt, Checks, Probe, ProbeInfo};
 use std::sync::Arc;
 use std::time::Duration;

@@ -34,8 +34,8 @@ pub mod http;
 pub mod prelude {
     pub use crate::check::{Check, CheckError};
     pub use crate::observation::{Observation, Timings};
+    pub use crate::outcome::Severity;
     pub use crate::outcome::{Cause, Failure, Outcome, ProbeReport, RunReport};
-    pub use crate::panel::Severity;
     pub use crate::probe::{Attempt, Probe};
     pub use crate::report::{human, json, HumanStyle};
     pub use crate::runner::run_tick;

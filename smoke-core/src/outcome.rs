@@ -187,6 +187,15 @@ pub struct ConditionResult {
     pub soft: bool,
 }
 
+/// How loud a failure of this probe is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    #[default]
+    Critical,
+    Warning,
+}
+
 /// The most chars a failure's detail keeps in a report. A service's error message can be
 /// megabytes, and the detail is kept in the state, the history, the results log and every sink.
 pub const DETAIL_LIMIT: usize = 1024;

@@ -7,13 +7,34 @@
 
 use crate::condition::{Condition, Evaluation, Limit};
 use crate::observation::Observation;
-use crate::outcome::{Cause, ConditionResult, Failure, ProbeReport, Verdict};
-use crate::panel::{defaults, Severity};
+use crate::outcome::{Cause, ConditionResult, Failure, ProbeReport, Severity, Verdict};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
 /// What the runner needs to know of a probe besides how to attempt it.
+/// What a probe gets for what it leaves unsaid, in a panel or in a [`crate::check::Check`].
+pub mod defaults {
+    use std::time::Duration;
+    pub const TIMEOUT: Duration = Duration::from_secs(5);
+    pub const RETRIES: u32 = 1;
+    pub const RETRY_DELAY: Duration = Duration::from_secs(2);
+    pub const FAILURE_THRESHOLD: u32 = 1;
+    pub const SUCCESS_THRESHOLD: u32 = 1;
+}
+
+/// Names and tags that pick probes (`--only`, a mute, a maintenance window): none picks every
+/// probe, else a probe is picked by its name or by one of its tags. The one place that rule is.
+#[derive(Debug, Clone, Copy)]
+pub struct Selector<'a>(pub &'a [String]);
+
+impl Selector<'_> {
+    /// Whether it picks the probe `name` with `tags`.
+    pub fn picks(&self, name: &str, tags: &[String]) -> bool {
+        self.0.is_empty() || self.0.iter().any(|s| s == name || tags.contains(s))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ProbeInfo {
     pub name: String,

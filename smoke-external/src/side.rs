@@ -154,10 +154,7 @@ impl Side for ExternalSide {
             .builtin(panel)
             .into_iter()
             .filter(|p| {
-                only.is_empty()
-                    || only
-                        .iter()
-                        .any(|o| *o == p.probe.info().name || p.probe.info().tags.contains(o))
+                smoke_core::probe::Selector(only).picks(&p.probe.info().name, &p.probe.info().tags)
             })
             .collect();
         if let Some(connector) = &self.connector {

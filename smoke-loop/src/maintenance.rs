@@ -88,7 +88,7 @@ impl Maintenance {
 
     /// Whether it covers the probe `name` with `tags`.
     pub fn covers(&self, name: &str, tags: &[String]) -> bool {
-        self.probes.is_empty() || self.probes.iter().any(|p| p == name || tags.contains(p))
+        smoke_core::probe::Selector(&self.probes).picks(name, tags)
     }
 }
 

@@ -4,6 +4,7 @@
 
 use crate::maintenance::Maintenance;
 use serde::{Deserialize, Serialize};
+use smoke_core::probe::Selector;
 use std::fs::OpenOptions;
 use std::path::Path;
 
@@ -89,7 +90,7 @@ impl Quiet {
     pub fn reason(&self, name: &str, tags: &[String]) -> Option<&str> {
         self.rules
             .iter()
-            .find(|(sel, _)| sel.is_empty() || sel.iter().any(|s| s == name || tags.contains(s)))
+            .find(|(sel, _)| Selector(sel).picks(name, tags))
             .map(|(_, why)| why.as_str())
     }
 

@@ -1,7 +1,7 @@
 //! What sinks are told.
 
+use crate::outcome::Severity;
 use crate::outcome::{Cause, ConditionResult, Phase};
-use crate::panel::Severity;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 
 use super::event::Event;
 use crate::outcome::Cause;
-use crate::panel::Severity;
+use crate::outcome::Severity;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

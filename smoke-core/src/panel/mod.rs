@@ -20,13 +20,9 @@ use std::time::Duration;
 
 /// Defaults, each in one place.
 pub mod defaults {
+    pub use crate::probe::defaults::*;
     use std::time::Duration;
     pub const EVERY: Duration = Duration::from_secs(600);
-    pub const TIMEOUT: Duration = Duration::from_secs(5);
-    pub const RETRIES: u32 = 1;
-    pub const RETRY_DELAY: Duration = Duration::from_secs(2);
-    pub const FAILURE_THRESHOLD: u32 = 1;
-    pub const SUCCESS_THRESHOLD: u32 = 1;
     pub const MAX_BODY: u64 = 4 * 1024 * 1024;
     pub const SOCKET_DIR: &str = "~/hero/var/sockets";
     pub const RESTART_COOLDOWN: Duration = Duration::from_secs(30 * 60);
@@ -50,14 +46,8 @@ pub mod limits {
     pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(5 * 60);
 }
 
-/// How loud a failure of this probe is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    #[default]
-    Critical,
-    Warning,
-}
+/// How loud a failure of a probe is: part of the model, named here as the panel writes it.
+pub use crate::outcome::Severity;
 
 /// Which side a probe runs from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
@@ -303,10 +293,7 @@ impl ProbeSpec {
 
     /// Whether `--only` selects it: by name or by tag.
     pub fn selected_by(&self, only: &[String]) -> bool {
-        only.is_empty()
-            || only
-                .iter()
-                .any(|o| *o == self.name || self.tags.iter().any(|t| t == o))
+        crate::probe::Selector(only).picks(&self.name, &self.tags)
     }
 
     /// The request, for an HTTP probe.

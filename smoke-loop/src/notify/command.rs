@@ -127,7 +127,7 @@ impl SinkConfig for Config {
 mod tests {
     use super::*;
     use smoke_core::incident::{EventKind, Incident};
-    use smoke_core::panel::Severity;
+    use smoke_core::outcome::Severity;
 
     #[tokio::test]
     async fn a_command_that_prints_70_kb_is_delivered() {

@@ -106,8 +106,9 @@ pub fn record(state: &mut State, service: &str, at: jiff::Timestamp) {
 mod tests {
     use super::*;
     use smoke_core::incident::{Incident, ProbeState};
+    use smoke_core::outcome::Severity;
     use smoke_core::outcome::{Cause, Failure, ProbeReport};
-    use smoke_core::panel::{Remedy, Severity};
+    use smoke_core::panel::Remedy;
 
     fn restart() -> Restart {
         Restart {
