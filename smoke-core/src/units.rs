@@ -7,17 +7,34 @@ use std::time::Duration;
 /// it a window, a mute or a delay is a typo, and time arithmetic on it could overflow.
 pub const MAX_DURATION: Duration = Duration::from_secs(10 * 365 * 86_400);
 
+/// Why a duration or a size could not be read; its words say how to write one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnitError {
+    #[error("`{0}` has no unit: write it as 800ms, 5s, 10m, 2h or 1d")]
+    NoUnit(String),
+    #[error("`{0}` is not a duration: write it as 800ms, 5s, 10m, 2h or 1d")]
+    NotADuration(String),
+    #[error("`{text}` has an unknown unit `{unit}`: use us, ms, s, m, h or d")]
+    UnknownDurationUnit { text: String, unit: String },
+    #[error("`{0}` is too long: durations are at most {max}d (ten years)", max = MAX_DURATION.as_secs() / 86_400)]
+    TooLong(String),
+    #[error("`{0}` is not a size: write it as 512B, 64KiB or 4MiB")]
+    NotASize(String),
+    #[error("`{text}` has an unknown unit `{unit}`: use B, KiB, MiB, GiB, KB, MB or GB")]
+    UnknownSizeUnit { text: String, unit: String },
+}
+
 /// Parses `800ms`, `1.5s`, `10m`, `2h`, `1d`, `250us`; a bare number is refused because its unit
 /// would be a guess.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, UnitError> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .ok_or_else(|| format!("`{t}` has no unit: write it as 800ms, 5s, 10m, 2h or 1d"))?;
+        .ok_or_else(|| UnitError::NoUnit(t.to_string()))?;
     let (num, unit) = t.split_at(split);
     let value: f64 = num
         .parse()
-        .map_err(|_| format!("`{t}` is not a duration: write it as 800ms, 5s, 10m, 2h or 1d"))?;
+        .map_err(|_| UnitError::NotADuration(t.to_string()))?;
     let secs = match unit.trim() {
         "us" | "µs" => value / 1e6,
         "ms" => value / 1e3,
@@ -26,17 +43,15 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "h" => value * 3600.0,
         "d" => value * 86400.0,
         other => {
-            return Err(format!(
-                "`{t}` has an unknown unit `{other}`: use us, ms, s, m, h or d"
-            ))
+            return Err(UnitError::UnknownDurationUnit {
+                text: t.to_string(),
+                unit: other.to_string(),
+            })
         }
     };
     match Duration::try_from_secs_f64(secs) {
         Ok(d) if d <= MAX_DURATION => Ok(d),
-        _ => Err(format!(
-            "`{t}` is too long: durations are at most {}d (ten years)",
-            MAX_DURATION.as_secs() / 86_400
-        )),
+        _ => Err(UnitError::TooLong(t.to_string())),
     }
 }
 
@@ -64,7 +79,7 @@ pub fn format_duration(d: Duration) -> String {
 }
 
 /// Parses `512`, `512B`, `1KiB`, `4MiB`, `1GiB`, `10KB` (decimal) into bytes.
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub fn parse_size(text: &str) -> Result<u64, UnitError> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -72,7 +87,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     let (num, unit) = t.split_at(split);
     let value: f64 = num
         .parse()
-        .map_err(|_| format!("`{t}` is not a size: write it as 512B, 64KiB or 4MiB"))?;
+        .map_err(|_| UnitError::NotASize(t.to_string()))?;
     let factor: f64 = match unit.trim() {
         "" | "B" => 1.0,
         "KiB" => 1024.0,
@@ -82,9 +97,10 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "MB" => 1e6,
         "GB" => 1e9,
         other => {
-            return Err(format!(
-                "`{t}` has an unknown unit `{other}`: use B, KiB, MiB, GiB, KB, MB or GB"
-            ))
+            return Err(UnitError::UnknownSizeUnit {
+                text: t.to_string(),
+                unit: other.to_string(),
+            })
         }
     };
     Ok((value * factor).round() as u64)
@@ -151,16 +167,22 @@ mod tests {
         assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
         assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
         assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
-        assert!(parse_duration("5").unwrap_err().contains("no unit"));
+        assert!(parse_duration("5")
+            .unwrap_err()
+            .to_string()
+            .contains("no unit"));
         assert!(parse_duration("3650d").is_ok());
         assert!(parse_duration("3651d")
             .unwrap_err()
+            .to_string()
             .contains("at most 3650d"));
         assert!(parse_duration("9999999999999999999999999d")
             .unwrap_err()
+            .to_string()
             .contains("at most 3650d"));
         assert!(parse_duration("5 parsecs")
             .unwrap_err()
+            .to_string()
             .contains("unknown unit"));
         assert_eq!(format_duration(Duration::from_millis(850)), "850ms");
         assert_eq!(format_duration(Duration::from_secs(5)), "5s");

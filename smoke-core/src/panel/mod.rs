@@ -12,7 +12,7 @@ mod target;
 
 pub use error::{with_hint, PanelError};
 pub use load::{load, load_str, LoadOptions, PanelText};
-pub use target::{is_service_name, Target, SERVICE_NAME_RULE, SERVICE_PLACEHOLDER};
+pub use target::{is_service_name, Target, TargetError, SERVICE_NAME_RULE, SERVICE_PLACEHOLDER};
 
 use crate::condition::Condition;
 use std::path::PathBuf;

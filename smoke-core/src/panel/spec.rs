@@ -184,7 +184,8 @@ fn http_kind(
     let target_raw = p.target.take().ok_or_else(|| {
         at.here("missing `target`: say which socket it probes, like target = \"hero_osis_business/rpc\"")
     })?;
-    let target = Target::parse(target_raw.get_ref()).map_err(|m| at.err(target_raw.span(), m))?;
+    let target = Target::parse(target_raw.get_ref())
+        .map_err(|m| at.err(target_raw.span(), m.to_string()))?;
     if p.params.is_some() && p.rpc.is_none() {
         return Err(at.here("`params` goes with `rpc`"));
     }

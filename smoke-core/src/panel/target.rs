@@ -38,23 +38,45 @@ pub struct Target {
     pub socket: String,
 }
 
+/// Why a target is not `<service>/<socket>`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    #[error("target `{0}` must be <service>/<socket>, like hero_osis_business/rpc")]
+    NoSocket(String),
+    #[error("target `{target}` has an empty {what}")]
+    Empty { target: String, what: &'static str },
+    #[error(
+        "target `{target}`: the {what} `{part}` must be a plain name (no `/`, `..` or spaces)"
+    )]
+    NotPlain {
+        target: String,
+        what: &'static str,
+        part: String,
+    },
+}
+
 impl Target {
-    pub fn parse(text: &str) -> Result<Target, String> {
-        let (service, socket) = text.split_once('/').ok_or_else(|| {
-            format!("target `{text}` must be <service>/<socket>, like hero_osis_business/rpc")
-        })?;
+    pub fn parse(text: &str) -> Result<Target, TargetError> {
+        let (service, socket) = text
+            .split_once('/')
+            .ok_or_else(|| TargetError::NoSocket(text.to_string()))?;
         for (what, part) in [("service", service), ("socket", socket)] {
             if part.is_empty() {
-                return Err(format!("target `{text}` has an empty {what}"));
+                return Err(TargetError::Empty {
+                    target: text.to_string(),
+                    what,
+                });
             }
             if part == ".."
                 || part == "."
                 || part.contains(['/', '\\'])
                 || part.chars().any(char::is_whitespace)
             {
-                return Err(format!(
-                    "target `{text}`: the {what} `{part}` must be a plain name (no `/`, `..` or spaces)"
-                ));
+                return Err(TargetError::NotPlain {
+                    target: text.to_string(),
+                    what,
+                    part: part.to_string(),
+                });
             }
         }
         Ok(Target {

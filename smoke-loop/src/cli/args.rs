@@ -83,7 +83,7 @@ pub struct UnmuteArgs {
 
 /// A mute of no time would quiet nothing and still be written; say so instead.
 fn parse_mute_for(s: &str) -> Result<std::time::Duration, String> {
-    match smoke_core::units::parse_duration(s)? {
+    match smoke_core::units::parse_duration(s).map_err(|e| e.to_string())? {
         d if d.is_zero() => Err(format!("`{s}` mutes for no time: give a duration like 2h")),
         d => Ok(d),
     }
