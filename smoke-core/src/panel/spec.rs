@@ -390,7 +390,7 @@ fn external_only(p: &RawProbe, kind: &str, at: &At<'_>) -> Result<Option<Mode>, 
 }
 
 /// `host:port`, or `host` alone for 443; `[v6]:port` too.
-pub fn parse_host_port(text: &str) -> Result<TlsSpec, String> {
+fn parse_host_port(text: &str) -> Result<TlsSpec, String> {
     let bad = || format!("tls = \"{text}\" must be host:port, like herodemo.gent01.grid.tf:443");
     let (host, port) = if let Some(rest) = text.strip_prefix('[') {
         let (host, after) = rest.split_once(']').ok_or_else(bad)?;
