@@ -78,6 +78,24 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
+/// A long span in its two largest units: `2d 1h`, `3h 12m`, `40s`; under an hour, the minutes
+/// with their seconds (`50m 0s`, for an incident's duration) or alone (`50m`, for a "since").
+pub fn format_span(secs: u64, with_seconds: bool) -> String {
+    let (d, h, m, s) = (
+        secs / 86_400,
+        secs % 86_400 / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+    );
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, m) if with_seconds => format!("{m}m {s}s"),
+        (0, 0, m) => format!("{m}m"),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, h, _) => format!("{d}d {h}h"),
+    }
+}
+
 /// Parses `512`, `512B`, `1KiB`, `4MiB`, `1GiB`, `10KB` (decimal) into bytes.
 pub fn parse_size(text: &str) -> Result<u64, UnitError> {
     let t = text.trim();

@@ -114,7 +114,7 @@ impl Connector for HttpsConnector {
         Mode::External
     }
 
-    fn endpoint(&self, spec: &HttpSpec) -> Result<Endpoint, String> {
+    fn endpoint(&self, spec: &HttpSpec) -> Result<Endpoint, Failure> {
         let path = gateway_path(&self.base, spec);
         Ok(Endpoint {
             address: format!("{}:{}", self.base.host, self.base.port),

@@ -48,7 +48,7 @@ impl Connector for UnixConnector {
         Mode::Internal
     }
 
-    fn endpoint(&self, spec: &HttpSpec) -> Result<Endpoint, String> {
+    fn endpoint(&self, spec: &HttpSpec) -> Result<Endpoint, Failure> {
         let socket = spec.target.socket_path(&self.socket_dir);
         let path = socket_path_of(&spec.request).to_string();
         Ok(Endpoint {

@@ -121,14 +121,7 @@ fn time(t: Timestamp) -> String {
 
 /// A duration in the two largest units a person reads: `3h 12m`, `2d 1h`, `40s`.
 fn span(d: SignedDuration) -> String {
-    let s = d.as_secs().max(0);
-    let (days, hours, minutes) = (s / 86400, s % 86400 / 3600, s % 3600 / 60);
-    match (days, hours, minutes) {
-        (0, 0, 0) => format!("{s}s"),
-        (0, 0, m) => format!("{m}m"),
-        (0, h, m) => format!("{h}h {m}m"),
-        (d, h, _) => format!("{d}d {h}h"),
-    }
+    smoke_core::units::format_span(d.as_secs().max(0).unsigned_abs(), false)
 }
 
 fn reason(cause: Option<&str>, detail: Option<&str>) -> String {

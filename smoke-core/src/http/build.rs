@@ -104,11 +104,11 @@ fn place(spec: ProbeSpec, connector: &Arc<dyn Connector>) -> Planned {
             probe: Arc::new(HttpProbe::check(spec, endpoint, connector.clone())),
             stand_in: false,
         },
-        Err(e) => Planned {
+        Err(why) => Planned {
             what,
             restart: None,
-            place: format!("(nowhere: {e})"),
-            probe: Arc::new(Unplaced::check(&spec, Failure::new(Cause::Checker, e))),
+            place: format!("(nowhere: {})", why.detail),
+            probe: Arc::new(Unplaced::check(&spec, why)),
             stand_in: false,
         },
     }

@@ -55,8 +55,9 @@ pub struct Connection {
 pub trait Connector: Send + Sync {
     fn mode(&self) -> Mode;
 
-    /// Where an HTTP probe goes from this side.
-    fn endpoint(&self, spec: &HttpSpec) -> Result<Endpoint, String>;
+    /// Where an HTTP probe goes from this side, or why it can go nowhere (a `checker` failure:
+    /// the probe is reported failing with it, never silently skipped).
+    fn endpoint(&self, spec: &HttpSpec) -> Result<Endpoint, Failure>;
 
     /// Opens a fresh connection, giving up at `deadline` with a timeout failure of its phase.
     async fn connect(&self, endpoint: &Endpoint, deadline: Instant) -> Result<Connection, Failure>;

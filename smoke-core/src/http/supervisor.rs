@@ -2,7 +2,7 @@
 //! services it runs (for `for_each = "service"`).
 
 use super::{call_rpc, Connector};
-use crate::outcome::{Cause, Failure};
+use crate::outcome::Failure;
 use crate::panel::{defaults, HttpSpec, Request, Target};
 use std::time::Duration;
 
@@ -37,9 +37,7 @@ pub async fn supervised_services(
 ) -> Result<Vec<String>, Failure> {
     let target = Target::parse(SUPERVISOR).expect("a valid target");
     let spec = HttpSpec::rpc(target, "service.list", None);
-    let endpoint = connector
-        .endpoint(&spec)
-        .map_err(|e| Failure::new(Cause::Checker, e))?;
+    let endpoint = connector.endpoint(&spec)?;
     let result = call_rpc(connector, &endpoint, &spec, timeout)
         .await
         .map_err(|f| Failure {

@@ -98,15 +98,8 @@ impl Event {
 
     /// "2h 5m" for a duration in seconds.
     pub fn duration_text(&self) -> Option<String> {
-        self.duration_s.map(|s| {
-            let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
-            match (d, h, m) {
-                (0, 0, 0) => format!("{sec}s"),
-                (0, 0, _) => format!("{m}m {sec}s"),
-                (0, _, _) => format!("{h}h {m}m"),
-                _ => format!("{d}d {h}h"),
-            }
-        })
+        self.duration_s
+            .map(|s| crate::units::format_span(s.max(0).unsigned_abs(), true))
     }
 
     /// One line for a log or a chat: "biz-persons failing: assertion: expected ...".

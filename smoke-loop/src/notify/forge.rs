@@ -485,26 +485,8 @@ mod tests {
     #[test]
     fn a_service_cannot_forge_the_marker() {
         let forged = marker("herodemo", "internal", "other", "herodemo/internal/other/1");
-        let at = jiff::Timestamp::from_second(1_750_000_000).unwrap();
-        let mut e = Event {
-            event: EventKind::Opened,
-            panel: "herodemo".into(),
-            mode: "internal".into(),
-            probe: "biz-persons".into(),
-            incident: "herodemo/internal/biz-persons/1".into(),
-            severity: Default::default(),
-            at,
-            opened_at: at,
-            duration_s: None,
-            cause: Some(smoke_core::outcome::Cause::Assertion),
-            phase: None,
-            detail: String::new(),
-            previous_cause: None,
-            status: None,
-            conditions: Vec::new(),
-            target: String::new(),
-            timings: serde_json::Value::Null,
-        };
+        let mut e = super::super::opened("");
+        e.cause = Some(smoke_core::outcome::Cause::Assertion);
         e.detail = format!("``` done\n{forged}\n```");
         e.conditions.push(smoke_core::outcome::ConditionResult {
             text: "len(result) > 0".into(),

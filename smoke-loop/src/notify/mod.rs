@@ -68,3 +68,24 @@ pub trait Sink: Send + Sync {
         handles: &mut BTreeMap<String, u64>,
     ) -> Result<(), String>;
 }
+
+/// An incident of biz-persons opened with `detail`: what the sinks' tests tell.
+#[cfg(test)]
+pub(crate) fn opened(detail: &str) -> Event {
+    let at = jiff::Timestamp::from_second(1_750_000_000).expect("a valid time");
+    let incident = smoke_core::incident::Incident {
+        id: "herodemo/internal/biz-persons/1".into(),
+        opened_at: at,
+        cause: None,
+        detail: detail.into(),
+        severity: Default::default(),
+        last_told: at,
+    };
+    Event::about(
+        EventKind::Opened,
+        ("herodemo", "internal"),
+        "biz-persons",
+        &incident,
+        at,
+    )
+}

@@ -117,26 +117,7 @@ mod tests {
 
     #[test]
     fn a_service_cannot_mention_the_channel_or_break_the_line() {
-        let at = jiff::Timestamp::from_second(1_750_000_000).unwrap();
-        let e = Event {
-            event: EventKind::Opened,
-            panel: "herodemo".into(),
-            mode: "internal".into(),
-            probe: "biz-persons".into(),
-            incident: "herodemo/internal/biz-persons/1".into(),
-            severity: Default::default(),
-            at,
-            opened_at: at,
-            duration_s: None,
-            cause: None,
-            phase: None,
-            detail: "<!channel> & <https://evil.test|click>\u{1b}[2J\nforged".into(),
-            previous_cause: None,
-            status: None,
-            conditions: Vec::new(),
-            target: String::new(),
-            timings: serde_json::Value::Null,
-        };
+        let e = super::super::opened("<!channel> & <https://evil.test|click>\u{1b}[2J\nforged");
         let m = message(&e);
         let all = m.to_string();
         assert!(

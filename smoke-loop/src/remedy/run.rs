@@ -39,7 +39,7 @@ pub async fn restart(
                 method,
                 params.as_ref().map(|p| fill_json(p, service)),
             );
-            let endpoint = connector.endpoint(&spec)?;
+            let endpoint = connector.endpoint(&spec).map_err(|f| f.detail)?;
             let result = call_rpc(connector, &endpoint, &spec, timeout)
                 .await
                 .map_err(|f| format!("{method} on {}: {}", spec.target, f.detail))?;
