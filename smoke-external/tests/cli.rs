@@ -180,3 +180,15 @@ async fn the_outside_checks_of_its_own_can_be_muted_and_a_name_it_lacks_cannot()
         text(&out.stderr)
     );
 }
+
+#[test]
+fn the_binary_names_itself_in_its_version() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smoke-external"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("smoke-external {}", env!("CARGO_PKG_VERSION"))
+    );
+}

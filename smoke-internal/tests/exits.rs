@@ -204,3 +204,15 @@ async fn a_full_disk_still_prints_the_report_and_leaves_no_partial_line() {
         .count();
     assert_eq!(temps, 0, "a failed save leaves no temp file");
 }
+
+#[test]
+fn the_binary_names_itself_in_its_version() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("smoke-internal {}", env!("CARGO_PKG_VERSION"))
+    );
+}

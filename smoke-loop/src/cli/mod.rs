@@ -13,7 +13,6 @@ pub use tick::{tick_with_state, TickError, TickOptions};
 use crate::config::LoopConfig;
 use crate::notify::Notifier;
 use crate::state_dir::{default_state_dir, StateDir};
-use clap::Parser;
 use smoke_core::outcome::{Outcome, RunReport};
 use smoke_core::panel::{self, LoadOptions, Mode, Panel};
 use smoke_core::plan::{run_panel, Side};
@@ -27,7 +26,7 @@ pub type MakeSide = fn(&Panel) -> Result<Arc<dyn Side>, String>;
 
 /// The whole program of a smoke binary.
 pub fn main(mode: Mode, make: MakeSide) -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match parse(mode) {
         Ok(cli) => cli,
         Err(e) => return usage(&e),
     };
@@ -276,6 +275,17 @@ fn ignore_file_size_signal() {
 
 /// A usage error exits 3 like any broken invocation (2 is "a probe failed", which monitoring
 /// reads as CRITICAL); `--help` and `--version` are no error and exit 0.
+/// The command line, the program named after its side (`--version`, `--help`, usage errors).
+fn parse(mode: Mode) -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let name = match mode {
+        Mode::Internal => "smoke-internal",
+        Mode::External => "smoke-external",
+    };
+    let matches = Cli::command().name(name).bin_name(name).try_get_matches()?;
+    Cli::from_arg_matches(&matches)
+}
+
 fn usage(e: &clap::Error) -> ExitCode {
     let _ = e.print();
     ExitCode::from(if e.use_stderr() { 3 } else { 0 })
