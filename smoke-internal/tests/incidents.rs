@@ -107,6 +107,7 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+#[ignore = "needs prometheus-alertmanager (apt-get install prometheus-alertmanager)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fault_held_for_five_ticks_is_one_issue_one_message_one_alert_and_healing_closes_it() {
     let w = World::new(true).await;

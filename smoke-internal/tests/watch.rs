@@ -327,6 +327,7 @@ async fn a_second_loop_on_the_same_state_is_refused() {
     assert!(err.contains("is in use by pid"), "{err}");
 }
 
+#[ignore = "needs prometheus (apt-get install prometheus)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_prometheus_scrapes_one_success_series_per_probe() {
     let sim = Deployment::start().await.unwrap();
@@ -368,6 +369,7 @@ async fn a_real_prometheus_scrapes_one_success_series_per_probe() {
     assert!(series.iter().all(|s| s["value"][1] == "1"), "{series:?}");
 }
 
+#[ignore = "needs chromium (apt-get install chromium)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_status_page_renders_in_a_real_browser_with_each_probe_and_its_state() {
     let sim = Deployment::start().await.unwrap();

@@ -86,6 +86,7 @@ async fn answer(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Inf
         .unwrap())
 }
 
+#[ignore = "needs prometheus (apt-get install prometheus)"]
 #[tokio::test]
 async fn prometheus_scrapes_the_target() {
     let (addr, server) = serve().await;
@@ -151,6 +152,7 @@ async fn prometheus_scrapes_the_target() {
     server.abort();
 }
 
+#[ignore = "needs chromium (apt-get install chromium)"]
 #[tokio::test]
 async fn chromium_renders_the_page() {
     let (addr, server) = serve().await;
