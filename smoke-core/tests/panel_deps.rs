@@ -79,7 +79,11 @@ fn service_in_the_defaults_is_each_probes_own_and_never_itself() {
 
     let health = p.probes.iter().find(|p| p.name == "health-{service}");
     let api = p.probes.iter().find(|p| p.name == "api-{service}");
-    assert!(health.unwrap().for_service("hero_foundry").depends_on.is_empty());
+    assert!(health
+        .unwrap()
+        .for_service("hero_foundry")
+        .depends_on
+        .is_empty());
     assert_eq!(
         api.unwrap().for_service("hero_foundry").depends_on,
         ["health-hero_foundry"]

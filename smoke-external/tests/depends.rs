@@ -36,7 +36,12 @@ async fn every_probe_through_the_gateway_depends_on_the_public_checks() {
     assert!(through_gateway.len() >= 6, "{}", through_gateway.len());
     for p in through_gateway {
         let info = p.probe.info();
-        assert_eq!(info.depends_on.first().map(String::as_str), Some("public-tls"), "{}", info.name);
+        assert_eq!(
+            info.depends_on.first().map(String::as_str),
+            Some("public-tls"),
+            "{}",
+            info.name
+        );
     }
     // herodemo's `[defaults]` line, `{service}` filled in; a health probe not on itself.
     assert_eq!(
@@ -58,10 +63,7 @@ async fn every_probe_through_the_gateway_depends_on_the_public_checks() {
     .expect("the herodemo panel loads");
     let planned = plan(&panel).await;
     assert!(planned.iter().all(|p| p.probe.info().name != "public-tls"));
-    assert_eq!(
-        deps(&planned, "os-ui"),
-        ["public-dns", "health-hero_os"]
-    );
+    assert_eq!(deps(&planned, "os-ui"), ["public-dns", "health-hero_os"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
