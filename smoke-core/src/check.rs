@@ -93,6 +93,19 @@ impl Check {
         self
     }
 
+    /// The checks it depends on, by name, in the order a cause is looked for (a name given
+    /// twice counts once).
+    pub fn depends_on(mut self, names: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.info.depends_on.clear();
+        for name in names {
+            let name = name.into();
+            if !self.info.depends_on.contains(&name) {
+                self.info.depends_on.push(name);
+            }
+        }
+        self
+    }
+
     /// Its name and settings.
     pub fn info(&self) -> &ProbeInfo {
         &self.info

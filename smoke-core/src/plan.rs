@@ -57,6 +57,7 @@ impl Unplaced {
         info.tags = spec.tags.clone();
         info.severity = spec.severity;
         info.retries = 0;
+        info.depends_on = spec.depends_on.clone();
         Check::of(info, Checks::default(), Arc::new(Unplaced { failure }))
     }
 }
@@ -89,6 +90,7 @@ fn info_of(spec: &ProbeSpec, target: impl Into<String>) -> ProbeInfo {
         retry_delay: spec.retry_delay,
         failure_threshold: spec.failure_threshold,
         success_threshold: spec.success_threshold,
+        depends_on: spec.depends_on.clone(),
     }
 }
 

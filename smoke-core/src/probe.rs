@@ -50,6 +50,9 @@ pub struct ProbeInfo {
     pub failure_threshold: u32,
     /// Passing ticks in a row that resolve it.
     pub success_threshold: u32,
+    /// The checks it depends on, by name: the panel's `depends_on` and a side's built-in ones.
+    /// A name that does not run in this tick is ignored.
+    pub depends_on: Vec<String>,
 }
 
 impl ProbeInfo {
@@ -65,6 +68,7 @@ impl ProbeInfo {
             retry_delay: defaults::RETRY_DELAY,
             failure_threshold: defaults::FAILURE_THRESHOLD,
             success_threshold: defaults::SUCCESS_THRESHOLD,
+            depends_on: Vec::new(),
         }
     }
 }

@@ -8,8 +8,7 @@ use smoke_core::plan::{Planned, Side};
 use std::sync::Arc;
 
 /// The names of the built-in checks; `--only builtin` selects both.
-pub const PUBLIC_DNS: &str = "public-dns";
-pub const PUBLIC_TLS: &str = "public-tls";
+pub use smoke_core::panel::{PUBLIC_DNS, PUBLIC_TLS};
 
 pub struct ExternalSide {
     base: Option<BaseUrl>,
@@ -97,9 +96,26 @@ impl ExternalSide {
             let mut spec =
                 ProbeSpec::with_defaults(PUBLIC_TLS, ProbeKind::Tls(peer.clone()), &panel.defaults);
             spec.tags = tags;
+            // No certificate is shown by a host whose name does not resolve.
+            if ext.check_dns && !is_ip {
+                spec.depends_on.push(PUBLIC_DNS.to_string());
+            }
             out.push(self.tls_probe(spec, peer, Self::thresholds(panel)));
         }
         out
+    }
+
+    /// What every probe through `base_url` depends on: the certificate check, or the name's
+    /// when the certificate is not checked; nothing when neither is.
+    fn base_dependency(builtin: &[Planned]) -> Option<String> {
+        let names: Vec<&str> = builtin
+            .iter()
+            .map(|p| p.probe.info().name.as_str())
+            .collect();
+        [PUBLIC_TLS, PUBLIC_DNS]
+            .into_iter()
+            .find(|n| names.contains(n))
+            .map(str::to_string)
     }
 
     fn dns_probe(&self, spec: ProbeSpec, question: DnsSpec) -> Planned {
@@ -150,15 +166,28 @@ impl Side for ExternalSide {
     }
 
     async fn plan(&self, panel: &Panel, only: &[String]) -> Vec<Planned> {
-        let mut out: Vec<Planned> = self
-            .builtin(panel)
+        let builtin = self.builtin(panel);
+        // Decided before `--only`: a dependency that does not run is kept, and ignored.
+        let base_dependency = Self::base_dependency(&builtin);
+        let mut out: Vec<Planned> = builtin
             .into_iter()
             .filter(|p| {
                 smoke_core::probe::Selector(only).picks(&p.probe.info().name, &p.probe.info().tags)
             })
             .collect();
         if let Some(connector) = &self.connector {
-            out.extend(plan_http(panel, connector, only).await);
+            let mut http = plan_http(panel, connector, only).await;
+            if let Some(on) = &base_dependency {
+                for p in &mut http {
+                    let check = Arc::make_mut(&mut p.probe);
+                    // The built-in one first: it is the furthest cause of the chain.
+                    let deps = std::iter::once(on.clone())
+                        .chain(check.info().depends_on.iter().cloned())
+                        .collect::<Vec<_>>();
+                    *check = check.clone().depends_on(deps);
+                }
+            }
+            out.extend(http);
         }
         for spec in panel
             .probes

@@ -395,8 +395,10 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
     };
     let mut probes = Vec::with_capacity(raw.probe.len());
     let mut names = std::collections::HashSet::new();
-    for spanned in raw.probe {
+    let mut declared = Vec::with_capacity(raw.probe.len());
+    for mut spanned in raw.probe {
         let span = spanned.span();
+        let own = std::mem::take(&mut spanned.get_mut().depends_on);
         let probe = build_probe(spanned.into_inner(), span.clone(), &defaults, at)?;
         if !names.insert(probe.name.clone()) {
             return Err(at.error(
@@ -408,7 +410,9 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
             ));
         }
         probes.push(probe);
+        declared.push(super::deps::Declared { header: span, own });
     }
+    super::deps::resolve(&mut probes, &d.depends_on, declared, at)?;
     let name = &raw.panel.name;
     checks::name("name", name.get_ref()).map_err(placed(name.span(), "panel"))?;
     let every = raw

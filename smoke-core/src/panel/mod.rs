@@ -4,6 +4,7 @@
 //! probe. After loading nothing is parsed again: conditions are ASTs, durations are durations.
 
 mod checks;
+mod deps;
 mod error;
 mod load;
 mod raw;
@@ -48,6 +49,11 @@ pub mod limits {
 
 /// How loud a failure of a probe is: part of the model, named here as the panel writes it.
 pub use crate::outcome::Severity;
+
+/// The outside view's own checks of the public host (smoke-external makes them): a
+/// `depends_on` may name them though no `[[probe]]` does.
+pub const PUBLIC_DNS: &str = "public-dns";
+pub const PUBLIC_TLS: &str = "public-tls";
 
 /// Which side a probe runs from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
@@ -172,6 +178,10 @@ pub struct ProbeSpec {
     pub warn: Vec<Condition>,
     /// How its service is restarted when it fails (an open incident), if at all.
     pub restart: Option<Restart>,
+    /// The probes it depends on, `[defaults]` first, checked when the panel loads: names of
+    /// probes of either mode or expansions of a `for_each` probe. In a template `{service}`
+    /// is still there, filled in by [`ProbeSpec::for_service`]; never its own name.
+    pub depends_on: Vec<String>,
     /// Line of the probe in the panel file.
     pub line: usize,
 }
@@ -282,6 +292,7 @@ impl ProbeSpec {
             expect: Vec::new(),
             warn: Vec::new(),
             restart: None,
+            depends_on: Vec::new(),
             line: 0,
         }
     }
@@ -317,6 +328,12 @@ impl ProbeSpec {
                 Request::Rpc { path, .. } => *path = path.as_deref().map(fill),
             }
         }
+        p.depends_on = self
+            .depends_on
+            .iter()
+            .map(|d| fill(d))
+            .filter(|d| *d != p.name)
+            .collect();
         p.for_each_service = false;
         p
     }

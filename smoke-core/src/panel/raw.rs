@@ -79,6 +79,9 @@ pub struct RawDefaults {
     pub max_restarts: Option<u32>,
     pub restart_settle: Option<PanelDuration>,
     pub restart_timeout: Option<PanelDuration>,
+    /// Every probe's dependencies, before its own; `{service}` is the probe's own service.
+    #[serde(default)]
+    pub depends_on: Vec<Spanned<String>>,
 }
 
 /// `restart = ["hero_proc", "service", "restart", "{service}"]` or
@@ -138,6 +141,8 @@ pub struct RawProbe {
     pub max_restarts: Option<u32>,
     pub restart_settle: Option<PanelDuration>,
     pub restart_timeout: Option<PanelDuration>,
+    #[serde(default)]
+    pub depends_on: Vec<Spanned<String>>,
 }
 
 /// Only the probe names and where each probe stands: readable even when the strict shape is not,

@@ -170,6 +170,8 @@ pub(super) fn build_probe(
         expect,
         warn,
         restart,
+        // Filled in once every probe is known (see `deps::resolve`).
+        depends_on: Vec::new(),
         line: super::error::line_col(locator.text, span.start).0,
         name,
     })
