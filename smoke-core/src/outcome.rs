@@ -218,6 +218,9 @@ pub struct ProbeReport {
     /// The requests of a probe of several steps, in order; absent for a probe of one request.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
+    /// The failing dependency this failure is a symptom of (the highest failing ancestor): it
+    /// opens no incident of its own. Null otherwise.
+    pub caused_by: Option<String>,
     /// Why it is quiet (a maintenance window, a mute): it ran, but told no one. Absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub muted: Option<String>,
@@ -245,6 +248,7 @@ impl ProbeReport {
             conditions: Vec::new(),
             cert: None,
             steps: Vec::new(),
+            caused_by: None,
             muted: None,
             attempts: 1,
         }

@@ -113,11 +113,21 @@ pub async fn run_planned(
     concurrency: usize,
 ) -> RunReport {
     let mode = side.mode();
+    let depends_on: std::collections::HashMap<String, Vec<String>> = planned
+        .iter()
+        .map(|p| {
+            (
+                p.probe.info().name.clone(),
+                p.probe.info().depends_on.clone(),
+            )
+        })
+        .collect();
     let probes = planned.into_iter().map(|p| p.probe).collect();
     let mut report = crate::runner::run_tick(&panel.name, mode.as_str(), probes, concurrency).await;
     if report.probes.is_empty() {
         // A run that checked nothing is not a pass.
         report.outcome = Outcome::Error;
     }
+    crate::incident::attribute(&mut report, &depends_on);
     report
 }

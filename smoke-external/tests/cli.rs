@@ -192,3 +192,25 @@ fn the_binary_names_itself_in_its_version() {
         format!("smoke-external {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dns_outage_opens_one_incident_and_every_probe_behind_it_says_caused_by_public_dns() {
+    let sim = deployment().await;
+    sim.set(Fault::DnsNxdomain);
+    let panel = herodemo_panel();
+    let out = smoke(&["run", "--panel", panel.to_str().unwrap()], &sets(&sim)).await;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    // Every probe still shows failing: only the alarm is one.
+    let failing: Vec<&str> = stdout.lines().filter(|l| l.starts_with("FAIL")).collect();
+    assert!(failing.len() >= 3, "{stdout}");
+    for line in &failing {
+        assert!(
+            line.contains("public-dns") || line.ends_with("(caused by public-dns)"),
+            "{line}"
+        );
+    }
+    let opened: Vec<&str> = stderr.lines().filter(|l| l.contains(" opened: ")).collect();
+    assert_eq!(opened.len(), 1, "{stderr}");
+    assert!(opened[0].contains("opened: public-dns"), "{stderr}");
+}

@@ -230,6 +230,7 @@ async fn json_output_has_exactly_the_documented_fields() {
             keys(p),
             [
                 "cause",
+                "caused_by",
                 "cert",
                 "conditions",
                 "detail",

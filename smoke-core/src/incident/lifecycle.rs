@@ -74,7 +74,8 @@ pub fn advance(state: &mut State, report: &RunReport, policy: &Policy<'_>) -> Ve
             ..Event::about(kind, (&report.panel, &report.mode), &p.name, incident, now)
         };
         match (&mut ps.incident, failing) {
-            (None, true) if ps.failures >= failure_threshold => {
+            // A symptom of a failing dependency opens nothing: its root's incident tells it.
+            (None, true) if ps.failures >= failure_threshold && p.caused_by.is_none() => {
                 let incident = Incident {
                     id: format!(
                         "{}/{}/{}/{}",
@@ -289,5 +290,29 @@ mod tests {
         let gone = advance(&mut s, &report(3, vec![]), &p);
         assert_eq!(kinds(&gone), [EventKind::Resolved]);
         assert!(gone[0].detail.contains("no longer probed"));
+    }
+
+    #[test]
+    fn a_symptom_opens_nothing_until_its_root_heals_while_it_still_fails() {
+        let mut s = State::default();
+        let infos = probes(1);
+        let p = policy(&infos, Duration::from_secs(3600));
+        let mut child = failed("biz", Cause::Dns);
+        child.caused_by = Some("ui".into());
+        let e = advance(
+            &mut s,
+            &report(0, vec![failed("ui", Cause::Dns), child]),
+            &p,
+        );
+        assert_eq!(kinds(&e), [EventKind::Opened]);
+        assert_eq!(e[0].probe, "ui", "the root alone opens an incident");
+        // The root heals; the child still fails and is now its own cause.
+        let e = advance(
+            &mut s,
+            &report(1, vec![ok("ui"), failed("biz", Cause::Http)]),
+            &p,
+        );
+        assert_eq!(kinds(&e), [EventKind::Resolved, EventKind::Opened]);
+        assert_eq!(e[1].probe, "biz");
     }
 }

@@ -5,10 +5,12 @@
 //! folder); [`advance`] turns a tick's report into [`Event`]s; each event waits in the state's
 //! outbox until every sink has taken it.
 
+mod causes;
 mod event;
 mod lifecycle;
 mod state;
 
+pub use causes::attribute;
 pub use event::{Event, EventKind};
 pub use lifecycle::{advance, Policy, Resolve, Seen};
 pub use state::{Delivery, Incident, ProbeState, State, STATE_VERSION};

@@ -66,6 +66,9 @@ fn line(p: &ProbeReport, width: usize, style: HumanStyle) -> String {
             let _ = write!(text, " ({} attempts)", p.attempts);
         }
     }
+    if let Some(root) = &p.caused_by {
+        let _ = write!(text, "  (caused by {})", Escaped(root));
+    }
     if let Some(why) = &p.muted {
         let _ = write!(text, "  [quiet: {}]", Escaped(why));
     }

@@ -38,7 +38,8 @@ pub fn decide(
 ) -> Vec<Decision> {
     let mut by_service: BTreeMap<&str, (Vec<String>, &Restart)> = BTreeMap::new();
     for p in &report.probes {
-        let failing = matches!(p.outcome, Outcome::Fail | Outcome::Error);
+        // A symptom restarts nothing: its root is what is broken.
+        let failing = matches!(p.outcome, Outcome::Fail | Outcome::Error) && p.caused_by.is_none();
         let open = state
             .probes
             .get(&p.name)
