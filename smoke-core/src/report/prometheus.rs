@@ -88,7 +88,14 @@ pub fn prometheus(report: &RunReport, state: Option<&State>) -> String {
     let mut duration = Gauges::default();
     let mut cert = Gauges::default();
     let mut incident = Gauges::default();
+    let mut caused_by = Gauges::default();
     for p in &report.probes {
+        // Only symptoms have a series: an alert rule can leave them out with `unless`.
+        if let Some(root) = &p.caused_by {
+            let mut labels = probe(&p.name);
+            labels.push(("root", root.clone()));
+            caused_by.add(labels, 1.0);
+        }
         let passed = matches!(p.outcome, Outcome::Ok | Outcome::Degraded);
         success.add(probe(&p.name), if passed { 1.0 } else { 0.0 });
         // Every outcome is written, 0 for the others, so a query can select on the label
@@ -153,6 +160,11 @@ pub fn prometheus(report: &RunReport, state: Option<&State>) -> String {
         "smoke_incident_open",
         "Whether the probe has an open incident",
         incident,
+    );
+    registry.register(
+        "smoke_probe_caused_by",
+        "1 for a failing probe whose failure is a symptom of its failing dependency `root`",
+        caused_by,
     );
     registry.register(
         "smoke_tick_duration_seconds",
@@ -301,7 +313,32 @@ mod tests {
         let text = prometheus(&report, None);
         assert!(!text.contains("smoke_incident_open"), "{text}");
         assert!(!text.contains("smoke_cert_expiry"), "{text}");
+        assert!(
+            !text.contains("smoke_probe_caused_by"),
+            "no symptom, no series: {text}"
+        );
         assert!(text.contains(r#"panel="a \"quoted\" panel""#), "{text}");
         samples(&text);
+    }
+
+    #[test]
+    fn a_symptom_names_its_root() {
+        let mut report = fixture::report();
+        report.probes[3].caused_by = Some("biz-persons".into());
+        let text = prometheus(&report, None);
+        let got = samples(&text);
+        assert_eq!(
+            got.get(&format!(
+                "smoke_probe_caused_by{{{P},probe=\"photos\",root=\"biz-persons\"}}"
+            )),
+            Some(&1.0),
+            "{text}"
+        );
+        assert_eq!(
+            got.keys()
+                .filter(|k| k.starts_with("smoke_probe_caused_by"))
+                .count(),
+            1
+        );
     }
 }
