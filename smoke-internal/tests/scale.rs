@@ -54,11 +54,49 @@ fn failed(out: &Output) -> usize {
         .count()
 }
 
+/// A panel of `n` probes over the simulated deployment's generic services, each expecting an
+/// answer it does not get: `n` wrong answers, which are never grouped, so `n` incidents.
+fn wrong_answers(dir: &Path, socket_dir: &Path, n: usize, notify: &str) -> std::path::PathBuf {
+    let mut text = format!(
+        "[panel]\nname = \"scale\"\nevery = \"10m\"\ntimeout = \"5s\"\n\
+         [internal]\nsocket_dir = \"{}\"\n[defaults]\nretries = 0\n{notify}",
+        socket_dir.display()
+    );
+    for i in 0..n {
+        text.push_str(&format!(
+            "\n[[probe]]\nname = \"p{i:05}\"\ntarget = \"svc_{:03}/rpc\"\nget = \"/health\"\n\
+             expect = [\"json.status == broken\"]\n",
+            i % SERVICES
+        ));
+    }
+    let path = dir.join("panel.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const SERVICES: usize = 50;
+
+async fn generic_services() -> smoke_sim::Deployment {
+    smoke_sim::Deployment::start_with(smoke_sim::Options {
+        extra_services: SERVICES,
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn open_incidents(state: &Path) -> serde_json::Value {
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state.join("state.json")).unwrap()).unwrap();
+    assert_eq!(saved["outbox"].as_array().unwrap().len(), 0, "all told");
+    saved["incidents"].clone()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ten_thousand_failing_probes_open_ten_thousand_incidents_in_one_run_well_inside_30s() {
+async fn five_thousand_wrong_answers_open_five_thousand_incidents_in_one_run_well_inside_30s() {
+    let sim = generic_services().await;
     let dir = tempfile::tempdir().unwrap();
-    stale_sockets(&dir.path().join("sockets"), 10_000).unwrap();
-    let panel = panel(dir.path(), "");
+    let panel = wrong_answers(dir.path(), sim.socket_dir(), 5_000, "");
     let state = tempfile::tempdir().unwrap();
     for tick in ["opens", "keeps"] {
         let (out, took) = run(&panel, state.path(), &[]).await;
@@ -69,34 +107,63 @@ async fn ten_thousand_failing_probes_open_ten_thousand_incidents_in_one_run_well
             "{}",
             &stderr[..stderr.len().min(2000)]
         );
-        assert_eq!(failed(&out), 10_000);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let wrong = report["probes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["cause"] == "assertion")
+            .count();
+        assert_eq!(wrong, 5_000);
         assert!(
             took < Duration::from_secs(30),
-            "the tick that {tick} 10,000 incidents took {took:?}"
+            "the tick that {tick} 5,000 incidents took {took:?}"
         );
         if tick == "opens" {
-            assert_eq!(stderr.matches(" opened: health-svc").count(), 10_000);
+            assert_eq!(stderr.matches(" opened: p").count(), 5_000);
         }
     }
-    let saved: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(state.path().join("state.json")).unwrap()).unwrap();
-    let open = saved["probes"]
-        .as_object()
-        .unwrap()
-        .values()
-        .filter(|p| !p["incident"].is_null())
-        .count();
-    assert_eq!(open, 10_000);
-    assert_eq!(saved["outbox"].as_array().unwrap().len(), 0, "all told");
+    assert_eq!(
+        open_incidents(state.path()).as_object().unwrap().len(),
+        5_000
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_stale_sockets_are_one_grouped_incident_in_one_run_well_inside_30s() {
+    let dir = tempfile::tempdir().unwrap();
+    stale_sockets(&dir.path().join("sockets"), 10_000).unwrap();
+    let panel = panel(dir.path(), "");
+    let state = tempfile::tempdir().unwrap();
+    for tick in ["opens", "keeps"] {
+        let (out, took) = run(&panel, state.path(), &[]).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(failed(&out), 10_000);
+        assert!(took < Duration::from_secs(30), "{tick}: {took:?}");
+        let opened = stderr.matches(" opened: ").count();
+        assert_eq!(opened, usize::from(tick == "opens"), "{tick}");
+    }
+    let incidents = open_incidents(state.path());
+    let incidents = incidents.as_object().unwrap();
+    assert_eq!(incidents.len(), 1, "one signature, one incident");
+    let group = incidents.values().next().unwrap();
+    assert_eq!(group["members"].as_array().unwrap().len(), 10_000);
+    assert_eq!(
+        group["group"],
+        "connect: connection refused: … is a stale socket, nobody listens on it"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_incidents_reach_a_webhook_once_each_in_order() {
+    let sim = generic_services().await;
     let dir = tempfile::tempdir().unwrap();
-    stale_sockets(&dir.path().join("sockets"), 1_000).unwrap();
     let hook = FakeHook::start().await.unwrap();
-    let panel = panel(
+    let panel = wrong_answers(
         dir.path(),
+        sim.socket_dir(),
+        1_000,
         &format!(
             "[[notify]]\ntype = \"webhook\"\nurl = \"{}/events\"\n",
             hook.url()
@@ -111,7 +178,7 @@ async fn a_thousand_incidents_reach_a_webhook_once_each_in_order() {
         .iter()
         .map(|e| e["probe"].as_str().unwrap_or_default().to_string())
         .collect();
-    let want: Vec<String> = (0..1_000).map(|i| format!("health-svc{i:05}")).collect();
+    let want: Vec<String> = (0..1_000).map(|i| format!("p{i:05}")).collect();
     assert_eq!(
         names, want,
         "each incident told once, in the order of the panel"

@@ -4,7 +4,7 @@
 //! symbolic link in it is ever followed: smoke may run as root, and a link planted there must
 //! not make it write anywhere else.
 
-use smoke_core::incident::{State, STATE_VERSION};
+use smoke_core::incident::State;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -92,19 +92,17 @@ impl StateDir {
                 ))
             }
         };
-        let state: State = serde_json::from_str(&text).map_err(|e| {
-            format!(
-                "the state file {} is unreadable ({e}); move it away to start afresh (its open incidents would be opened again)",
-                file.display()
-            )
+        // A file of version 1 is carried on: its open incidents stay open.
+        let state = State::from_json(&text).map_err(|e| {
+            if e.starts_with("version ") {
+                format!("the state file {} is {e}", file.display())
+            } else {
+                format!(
+                    "the state file {} is unreadable ({e}); move it away to start afresh (its open incidents would be opened again)",
+                    file.display()
+                )
+            }
         })?;
-        if state.version != STATE_VERSION {
-            return Err(format!(
-                "the state file {} is version {}, this smoke reads version {STATE_VERSION}",
-                file.display(),
-                state.version
-            ));
-        }
         Ok(state)
     }
 

@@ -7,9 +7,10 @@
 use crate::history::{run_began, Entry, History};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
-use smoke_core::incident::{Incident, State};
+use smoke_core::incident::{group_headline, name_list, Incident, State};
 use smoke_core::outcome::{Outcome, RunReport};
 use smoke_core::report::escape;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
 /// How far back the strip of ticks reaches.
@@ -34,6 +35,8 @@ struct Row {
     cause: Option<String>,
     detail: Option<String>,
     since: Option<Timestamp>,
+    /// The failing probe this one's failure is a symptom of, this tick.
+    caused_by: Option<String>,
     /// The ticks of the strip, oldest first.
     ticks: Vec<Entry>,
 }
@@ -70,6 +73,14 @@ fn page<'a>(report: Option<&RunReport>, history: &History, state: Option<&'a Sta
             .map(|e| e.at)
             .max()
     });
+    let causes: HashMap<&str, &str> = report
+        .map(|r| {
+            r.probes
+                .iter()
+                .filter_map(|p| Some((p.name.as_str(), p.caused_by.as_deref()?)))
+                .collect()
+        })
+        .unwrap_or_default();
     let rows: Vec<Row> = probes
         .into_iter()
         .map(|(name, mut ticks)| {
@@ -82,6 +93,7 @@ fn page<'a>(report: Option<&RunReport>, history: &History, state: Option<&'a Sta
             let over = ticks.len().saturating_sub(STRIP_CELLS);
             ticks.drain(..over);
             Row {
+                caused_by: causes.get(name.as_str()).map(|r| r.to_string()),
                 name,
                 outcome: latest.outcome,
                 cause: latest.cause,
@@ -91,6 +103,7 @@ fn page<'a>(report: Option<&RunReport>, history: &History, state: Option<&'a Sta
             }
         })
         .collect();
+    let rows = under_roots(rows);
     let source = history.source();
     Page {
         panel: report
@@ -105,14 +118,29 @@ fn page<'a>(report: Option<&RunReport>, history: &History, state: Option<&'a Sta
             .or_else(|| rows.iter().map(|r| r.outcome).max()),
         rows,
         incidents: state
-            .map(|s| {
-                s.probes
-                    .iter()
-                    .filter_map(|(probe, ps)| Some((probe.as_str(), ps.incident.as_ref()?)))
-                    .collect()
-            })
+            .map(|s| s.incidents.iter().map(|(k, i)| (k.as_str(), i)).collect())
             .unwrap_or_default(),
     }
+}
+
+/// Each caused-by row right after its root's, so a page of one outage reads as one block.
+fn under_roots(rows: Vec<Row>) -> Vec<Row> {
+    let names: HashSet<String> = rows.iter().map(|r| r.name.clone()).collect();
+    let (children, roots): (Vec<Row>, Vec<Row>) = rows
+        .into_iter()
+        .partition(|r| r.caused_by.as_ref().is_some_and(|c| names.contains(c)));
+    let mut by_root: HashMap<String, Vec<Row>> = HashMap::new();
+    for c in children {
+        let root = c.caused_by.clone().unwrap_or_default();
+        by_root.entry(root).or_default().push(c);
+    }
+    let mut out = Vec::with_capacity(names.len());
+    for r in roots {
+        let mine = by_root.remove(&r.name).unwrap_or_default();
+        out.push(r);
+        out.extend(mine);
+    }
+    out
 }
 
 fn time(t: Timestamp) -> String {
@@ -141,7 +169,7 @@ header.fail{background:#c62828}header.error{background:#6a1b9a}\
 h1{font-size:1.3em;margin:0}h2{font-size:1.1em;margin:1.2em 0 .4em}\
 main{padding:0 1em 1em}table{border-collapse:collapse;width:100%}\
 th,td{text-align:left;padding:.35em .5em;border-bottom:1px solid #ddd;vertical-align:top}\
-td.detail{word-break:break-word}\
+td.detail{word-break:break-word}tr.caused td:first-child{padding-left:1.6em;color:#555}\
 .badge{display:inline-block;padding:0 .4em;border-radius:3px;color:#fff;font-size:.85em}\
 .ok{background:#2e7d32}.degraded{background:#e0a000}.fail{background:#c62828}.error{background:#6a1b9a}\
 .strip{display:flex;justify-content:flex-end;overflow:hidden;height:1.2em;min-width:8em}\
@@ -192,11 +220,19 @@ pub fn status_html(
     out.push_str("</p></header>\n<main>\n<h2>Probes</h2>\n<table>\n<thead><tr><th>probe</th><th>state</th><th>cause</th><th>since</th><th>recent ticks</th></tr></thead>\n<tbody>\n");
     for r in &page.rows {
         let state = r.outcome.as_str();
+        let mut why = reason(r.cause.as_deref(), r.detail.as_deref());
+        let class = match &r.caused_by {
+            Some(root) => {
+                why = format!("(caused by {root}) {why}");
+                " class=\"caused\""
+            }
+            None => "",
+        };
         let _ = write!(
             out,
-            "<tr data-probe=\"{name}\" data-state=\"{state}\"><td>{name}</td>\
+            "<tr data-probe=\"{name}\" data-state=\"{state}\"{class}><td>{name}</td>\
              <td><span class=\"badge {state}\">{state}</span></td><td class=\"detail\">{}</td><td>",
-            escape(&reason(r.cause.as_deref(), r.detail.as_deref())),
+            escape(&why),
             name = escape(&r.name),
         );
         if let (Some(since), Some(now)) = (r.since, page.last_tick) {
@@ -221,17 +257,18 @@ pub fn status_html(
     if page.incidents.is_empty() {
         out.push_str("<p>None.</p>\n");
     } else {
-        out.push_str("<table>\n<thead><tr><th>probe</th><th>opened</th><th>cause</th><th>issue</th></tr></thead>\n<tbody>\n");
-        for (probe, i) in &page.incidents {
+        out.push_str("<table>\n<thead><tr><th>incident</th><th>opened</th><th>cause</th><th>probes</th><th>issue</th></tr></thead>\n<tbody>\n");
+        for (key, i) in &page.incidents {
             let cause = i.cause.map(|c| c.as_str());
             let detail = (!i.detail.is_empty()).then_some(i.detail.as_str());
             let _ = write!(
                 out,
-                "<tr data-incident=\"{}\"><td>{}</td><td>{}</td><td class=\"detail\">{}</td><td>",
+                "<tr data-incident=\"{}\"><td>{}</td><td>{}</td><td class=\"detail\">{}</td><td>{}</td><td>",
                 escape(&i.id),
-                escape(probe),
+                escape(&headline(key, i)),
                 time(i.opened_at),
-                escape(&reason(cause, detail))
+                escape(&reason(cause, detail)),
+                escape(&name_list(i.members.iter().chain(&i.affected), 20)),
             );
             // Only web links: a `javascript:` URL from a misconfigured sink must not become
             // a clickable script.
@@ -247,6 +284,14 @@ pub fn status_html(
     }
     out.push_str("</main>\n</body>\n</html>\n");
     out
+}
+
+/// "biz-persons", or a group's "6 probes fail with HTTP 502 Bad Gateway".
+fn headline(key: &str, i: &Incident) -> String {
+    match &i.group {
+        Some(g) => group_headline(g, i.cause, i.members.len() + i.affected.len()),
+        None => key.to_string(),
+    }
 }
 
 /// The same as [`status_html`], for scripts and other pages.
@@ -268,13 +313,18 @@ pub fn status_json(
             "cause": r.cause,
             "detail": r.detail,
             "since": ts(r.since),
+            "caused_by": r.caused_by,
             "history": r.ticks.iter().map(|e| json!({
                 "at": e.at.to_string(),
                 "outcome": e.outcome.as_str(),
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
-        "incidents": page.incidents.iter().map(|(probe, i)| json!({
-            "probe": probe,
+        "incidents": page.incidents.iter().map(|(key, i)| json!({
+            "probe": key,
+            "title": headline(key, i),
+            "group": i.group,
+            "members": i.members,
+            "affected": i.affected,
             "id": i.id,
             "opened_at": i.opened_at.to_string(),
             "cause": i.cause.map(|c| c.as_str()),
@@ -299,16 +349,17 @@ mod tests {
             ProbeState {
                 failures: 2,
                 successes: 0,
-                incident: Some(Incident {
-                    id: ID.into(),
-                    opened_at: Timestamp::from_second(fixture::STARTED - 600).unwrap(),
-                    cause: Some(Cause::Assertion),
-                    detail: "no persons".into(),
-                    severity: Default::default(),
-                    last_told: Timestamp::from_second(fixture::STARTED).unwrap(),
-                }),
             },
         );
+        let mut incident = Incident::new(
+            ID.into(),
+            Timestamp::from_second(fixture::STARTED - 600).unwrap(),
+            Default::default(),
+            vec!["biz-persons".into()],
+        );
+        incident.cause = Some(Cause::Assertion);
+        incident.detail = "no persons".into();
+        s.incidents.insert("biz-persons".into(), incident);
         s.probes.insert("os-ui".into(), ProbeState::default());
         s
     }
@@ -393,7 +444,7 @@ mod tests {
         assert!(!html.contains("<script>"));
         assert!(html.contains("assertion: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"));
         assert!(html.contains(
-            "<tr data-incident=\"herodemo/internal/biz-persons/1\"><td>biz-persons</td><td>2025-06-15 14:56:40 UTC</td><td class=\"detail\">assertion: no persons</td><td><a href=\"https://forge.test/ops/smoke/issues/7\">issue</a></td></tr>"
+            "<tr data-incident=\"herodemo/internal/biz-persons/1\"><td>biz-persons</td><td>2025-06-15 14:56:40 UTC</td><td class=\"detail\">assertion: no persons</td><td>biz-persons</td><td><a href=\"https://forge.test/ops/smoke/issues/7\">issue</a></td></tr>"
         ), "{html}");
         // No URL, or not a web one: no link.
         let html = status_html(Some(&report), &History::new(10), Some(&state()), &|_| {
@@ -436,7 +487,9 @@ mod tests {
         assert_eq!(probes[0]["cause"], serde_json::Value::Null);
         assert_eq!(
             v["incidents"],
-            json!([{"probe": "biz-persons", "id": ID, "opened_at": "2025-06-15T14:56:40Z",
+            json!([{"probe": "biz-persons", "title": "biz-persons", "group": null,
+                     "members": ["biz-persons"], "affected": [], "id": ID,
+                     "opened_at": "2025-06-15T14:56:40Z",
                      "cause": "assertion", "detail": "no persons"}])
         );
     }
@@ -467,5 +520,30 @@ mod tests {
             }
             assert!(!text.contains("\nforged line"), "{name}:\n{text}");
         }
+    }
+
+    #[test]
+    fn a_symptom_is_shown_under_its_root() {
+        let mut report = fixture::report();
+        let child = report.probes[3].name.clone();
+        report.probes.swap(0, 3);
+        report.probes[0].caused_by = Some("biz-persons".into());
+        let html = status_html(Some(&report), &History::new(10), None, &|_| None);
+        let order: Vec<&str> = html
+            .split("<tr data-probe=\"")
+            .skip(1)
+            .map(|r| r.split('"').next().unwrap())
+            .collect();
+        let root = order.iter().position(|n| *n == "biz-persons").unwrap();
+        assert_eq!(order[root + 1], child, "{order:?}");
+        assert!(html.contains(&format!(
+            "<tr data-probe=\"{child}\" data-state=\"{}\" class=\"caused\">",
+            report.probes[0].outcome.as_str()
+        )));
+        assert!(html.contains("(caused by biz-persons)"));
+        let json = status_json(Some(&report), &History::new(10), None);
+        let probes = json["probes"].as_array().unwrap();
+        assert_eq!(probes[root + 1]["caused_by"], "biz-persons");
+        assert_eq!(probes[root]["caused_by"], serde_json::Value::Null);
     }
 }

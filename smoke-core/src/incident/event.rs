@@ -19,6 +19,9 @@ pub enum EventKind {
     Resolved,
     /// Its service was restarted; `detail` says whether that helped.
     Restarted,
+    /// Still failing, and the probes it covers changed: a group member joined or left, or a
+    /// probe began or ceased to fail because of it (the forge edits the issue's list).
+    Affected,
 }
 
 impl EventKind {
@@ -30,6 +33,7 @@ impl EventKind {
             EventKind::Firing => "firing",
             EventKind::Resolved => "resolved",
             EventKind::Restarted => "restarted",
+            EventKind::Affected => "affected",
         }
     }
 }
@@ -41,6 +45,7 @@ pub struct Event {
     pub event: EventKind,
     pub panel: String,
     pub mode: String,
+    /// What the incident is about: the failing probe, or `group:<signature>` for a group.
     pub probe: String,
     /// `<panel>/<mode>/<probe>/<opened at, unix milliseconds>`: one incident, whatever the retries.
     pub incident: String,
@@ -63,6 +68,15 @@ pub struct Event {
     /// The phase timings of the failing attempt, in milliseconds.
     #[serde(default)]
     pub timings: serde_json::Value,
+    /// A group's signature ("HTTP 502 Bad Gateway"); null for one probe's incident.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// The probes the incident is about: the one probe, or the group's failing members.
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// The failing probes caused by a member (`caused_by`), told here rather than on their own.
+    #[serde(default)]
+    pub affected: Vec<String>,
 }
 
 impl Event {
@@ -93,7 +107,40 @@ impl Event {
             conditions: Vec::new(),
             target: String::new(),
             timings: serde_json::Value::Null,
+            group: incident.group.clone(),
+            members: incident.members.clone(),
+            affected: incident.affected.clone(),
         }
+    }
+
+    /// Every probe the incident covers, members first.
+    pub fn all_affected(&self) -> impl Iterator<Item = &String> {
+        self.members.iter().chain(&self.affected)
+    }
+
+    /// What the incident is, in a few words: "public-dns" or "6 probes fail with HTTP 502 Bad
+    /// Gateway". A title for issues and chats.
+    pub fn headline(&self) -> String {
+        match &self.group {
+            Some(signature) => super::group_headline(
+                signature,
+                self.cause,
+                self.members.len() + self.affected.len(),
+            ),
+            None => self.probe.clone(),
+        }
+    }
+
+    /// "; 7 probes affected: a, b, c and 4 more" for an incident that covers other probes.
+    fn affected_text(&self) -> String {
+        let n = self.members.len() + self.affected.len();
+        if n < 2 {
+            return String::new();
+        }
+        format!(
+            "; {n} probes affected: {}",
+            name_list(self.all_affected(), 8)
+        )
     }
 
     /// "2h 5m" for a duration in seconds.
@@ -105,23 +152,48 @@ impl Event {
     /// One line for a log or a chat: "biz-persons failing: assertion: expected ...".
     pub fn summary(&self) -> String {
         let cause = self.cause.map(|c| c.as_str()).unwrap_or("");
+        let what = self.headline();
+        let affected = self.affected_text();
+        if self.group.is_some() {
+            return match self.event {
+                EventKind::Opened | EventKind::Affected => {
+                    format!("{what}: {}", name_list(self.members.iter(), 8))
+                }
+                EventKind::Reminder | EventKind::Firing | EventKind::CauseChanged => {
+                    format!("still: {what}: {}", name_list(self.members.iter(), 8))
+                }
+                EventKind::Resolved => format!(
+                    "recovered after {}: {what}",
+                    self.duration_text().unwrap_or_default()
+                ),
+                EventKind::Restarted => format!("{what}: {}", self.detail),
+            };
+        }
         match self.event {
-            EventKind::Opened => format!("{} failing: {cause}: {}", self.probe, self.detail),
-            EventKind::Reminder | EventKind::Firing => {
-                format!("{} still failing: {cause}: {}", self.probe, self.detail)
+            EventKind::Opened => format!("{what} failing: {cause}: {}{affected}", self.detail),
+            EventKind::Reminder | EventKind::Firing | EventKind::Affected => {
+                format!("{what} still failing: {cause}: {}{affected}", self.detail)
             }
             EventKind::CauseChanged => format!(
-                "{} failing for another reason: {cause}: {} (was {})",
-                self.probe,
+                "{what} failing for another reason: {cause}: {} (was {}){affected}",
                 self.detail,
                 self.previous_cause.as_deref().unwrap_or("?")
             ),
             EventKind::Resolved => format!(
-                "{} recovered after {}",
-                self.probe,
+                "{what} recovered after {}",
                 self.duration_text().unwrap_or_default()
             ),
-            EventKind::Restarted => format!("{}: {}", self.probe, self.detail),
+            EventKind::Restarted => format!("{what}: {}", self.detail),
         }
+    }
+}
+
+/// "a, b, c and 4 more": at most `max` names, so a group of thousands stays one line.
+pub fn name_list<'a>(names: impl Iterator<Item = &'a String>, max: usize) -> String {
+    let names: Vec<&String> = names.collect();
+    let shown: Vec<&str> = names.iter().take(max).map(|s| s.as_str()).collect();
+    match names.len().saturating_sub(max) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
     }
 }

@@ -1,10 +1,12 @@
-//! From a tick's report to events: thresholds, reminders, cause changes, recoveries.
+//! From a tick's report to events: thresholds, reminders, cause changes, recoveries, and which
+//! incident each failure belongs to (its own, its root's, or its group's).
 
 use super::event::{Event, EventKind};
-use super::state::{Incident, State};
-use crate::outcome::{Outcome, ProbeReport, RunReport};
+use super::signature::{signature, Signature};
+use super::state::{Incident, PastIncident, State, LOG_MAX};
+use crate::outcome::{Outcome, ProbeReport, RunReport, Severity};
 use crate::probe::ProbeInfo;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 /// Which probes of the side a report holds.
@@ -39,109 +41,349 @@ pub struct Policy<'a> {
     pub resolve: Resolve,
 }
 
-/// Counts the tick into the state and says what happened.
+/// Counts the tick into the state and says what happened: incidents resolved (a member left
+/// when it passed), then each incident still open or newly opened, in key order.
 pub fn advance(state: &mut State, report: &RunReport, policy: &Policy<'_>) -> Vec<Event> {
-    let remind_every = policy.remind_every;
-    let now = report.started_at;
-    let mut events = Vec::new();
-    let unknown = ProbeInfo::new("", "");
+    let tick = Tick::new(report, policy);
     for p in &report.probes {
-        // A probe the policy does not know (it was never planned) counts with the defaults.
-        let info = policy.probes.get(&p.name).unwrap_or(&unknown);
-        let failure_threshold = info.failure_threshold;
-        let success_threshold = match policy.resolve {
-            Resolve::AfterThreshold => info.success_threshold,
-            Resolve::Now => 1,
-        };
         let ps = state.probes.entry(p.name.clone()).or_default();
-        let failing = matches!(p.outcome, Outcome::Fail | Outcome::Error);
-        if failing {
+        if failing(p) {
             ps.failures = ps.failures.saturating_add(1);
             ps.successes = 0;
         } else {
             ps.successes = ps.successes.saturating_add(1);
             ps.failures = 0;
         }
-        let event = |kind, incident: &Incident, previous: Option<String>| Event {
-            cause: p.cause,
-            phase: p.phase,
-            detail: p.detail.clone().unwrap_or_default(),
-            previous_cause: previous,
-            status: p.status,
-            conditions: p.conditions.iter().filter(|c| !c.passed).cloned().collect(),
-            target: info.target.clone(),
-            timings: serde_json::to_value(&p.timings).unwrap_or_default(),
-            ..Event::about(kind, (&report.panel, &report.mode), &p.name, incident, now)
-        };
-        match (&mut ps.incident, failing) {
-            // A symptom of a failing dependency opens nothing: its root's incident tells it.
-            (None, true) if ps.failures >= failure_threshold && p.caused_by.is_none() => {
-                let incident = Incident {
-                    id: format!(
-                        "{}/{}/{}/{}",
-                        report.panel,
-                        report.mode,
-                        p.name,
-                        now.as_millisecond()
-                    ),
-                    opened_at: now,
-                    cause: p.cause,
-                    detail: p.detail.clone().unwrap_or_default(),
-                    severity: info.severity,
-                    last_told: now,
-                };
-                events.push(event(EventKind::Opened, &incident, None));
-                ps.incident = Some(incident);
-            }
-            (Some(incident), true) => {
-                if incident.cause != p.cause {
-                    let previous = incident.cause.map(|c| c.as_str().to_string());
-                    incident.cause = p.cause;
-                    incident.detail = p.detail.clone().unwrap_or_default();
-                    incident.last_told = now;
-                    events.push(event(EventKind::CauseChanged, incident, previous));
-                } else if elapsed(incident.last_told, now) >= remind_every {
-                    incident.detail = p.detail.clone().unwrap_or_default();
-                    incident.last_told = now;
-                    events.push(event(EventKind::Reminder, incident, None));
-                }
-                events.push(event(EventKind::Firing, incident, None));
-            }
-            (Some(incident), false) if ps.successes >= success_threshold => {
-                let mut resolved = event(EventKind::Resolved, incident, None);
-                resolved.detail = resolved_detail(p);
-                events.push(resolved);
-                ps.incident = None;
-            }
-            _ => {}
+    }
+    let before: HashMap<String, (Vec<String>, Vec<String>)> = state
+        .incidents
+        .iter()
+        .map(|(k, i)| (k.clone(), (i.members.clone(), i.affected.clone())))
+        .collect();
+    let mut events = tick.leave_and_resolve(state);
+    let opened = tick.open_new(state);
+    let keys: Vec<String> = state.incidents.keys().cloned().collect();
+    for key in keys {
+        let incident = state.incidents.get_mut(&key).expect("a key just listed");
+        if tick.sees_everything || opened.contains(&key) {
+            incident.affected = tick.caused_by(&incident.members);
+        }
+        match before.get(&key) {
+            None => events.push(tick.event(EventKind::Opened, &key, incident, None)),
+            Some(was) => events.extend(tick.still_open(&key, incident, was)),
         }
     }
-    if policy.seen == Seen::Everything {
-        let seen: HashSet<&str> = report.probes.iter().map(|p| p.name.as_str()).collect();
-        for (name, ps) in state.probes.iter_mut() {
-            if seen.contains(name.as_str()) {
-                continue;
-            }
-            if let Some(incident) = ps.incident.take() {
-                events.push(Event {
-                    cause: None,
-                    detail: "no longer probed: the probe left the panel or its service is gone"
-                        .to_string(),
-                    ..Event::about(
-                        EventKind::Resolved,
-                        (&report.panel, &report.mode),
-                        name,
-                        &incident,
-                        now,
-                    )
-                });
-            }
-        }
+    if tick.sees_everything {
+        let seen = &tick.by_name;
         state
             .probes
-            .retain(|name, ps| ps.incident.is_some() || seen.contains(name.as_str()));
+            .retain(|name, _| seen.contains_key(name.as_str()));
     }
     events
+}
+
+fn failing(p: &ProbeReport) -> bool {
+    matches!(p.outcome, Outcome::Fail | Outcome::Error)
+}
+
+/// One tick's view: the report by name, the settings, the time.
+struct Tick<'a> {
+    report: &'a RunReport,
+    policy: &'a Policy<'a>,
+    by_name: HashMap<&'a str, &'a ProbeReport>,
+    /// Failing probes by the root they are caused by, in report order.
+    children: HashMap<&'a str, Vec<&'a str>>,
+    sees_everything: bool,
+    now: jiff::Timestamp,
+    unknown: ProbeInfo,
+}
+
+impl<'a> Tick<'a> {
+    fn new(report: &'a RunReport, policy: &'a Policy<'a>) -> Self {
+        let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+        for p in report.probes.iter().filter(|p| failing(p)) {
+            if let Some(root) = &p.caused_by {
+                children.entry(root.as_str()).or_default().push(&p.name);
+            }
+        }
+        Tick {
+            report,
+            policy,
+            by_name: report.probes.iter().map(|p| (p.name.as_str(), p)).collect(),
+            children,
+            sees_everything: policy.seen == Seen::Everything,
+            now: report.started_at,
+            unknown: ProbeInfo::new("", ""),
+        }
+    }
+
+    /// A probe the policy does not know (it was never planned) counts with the defaults.
+    fn info(&self, name: &str) -> &ProbeInfo {
+        self.policy.probes.get(name).unwrap_or(&self.unknown)
+    }
+
+    fn success_threshold(&self, name: &str) -> u32 {
+        match self.policy.resolve {
+            Resolve::AfterThreshold => self.info(name).success_threshold,
+            Resolve::Now => 1,
+        }
+    }
+
+    /// Whether `member` leaves its incident: it passed long enough, or it is no longer probed.
+    fn leaves(&self, state: &State, member: &str) -> bool {
+        match self.by_name.get(member) {
+            Some(p) if failing(p) => false,
+            Some(_) => state
+                .probes
+                .get(member)
+                .is_some_and(|ps| ps.successes >= self.success_threshold(member)),
+            None => self.sees_everything,
+        }
+    }
+
+    /// Members that passed (or are gone) leave; an incident left with none resolves, into the
+    /// log.
+    fn leave_and_resolve(&self, state: &mut State) -> Vec<Event> {
+        let mut events = Vec::new();
+        let mut resolved = Vec::new();
+        for (key, incident) in &state.incidents {
+            let staying = incident
+                .members
+                .iter()
+                .filter(|m| !self.leaves(state, m))
+                .count();
+            if staying == 0 {
+                resolved.push(key.clone());
+            }
+        }
+        for key in resolved {
+            let incident = state.incidents.remove(&key).expect("a key just listed");
+            let lead = incident
+                .members
+                .iter()
+                .find_map(|m| self.by_name.get(m.as_str()).copied());
+            let mut event = self.event(EventKind::Resolved, &key, &incident, None);
+            event.cause = lead.and_then(|p| p.cause);
+            event.detail = match (lead, &incident.group) {
+                (None, _) => {
+                    "no longer probed: the probe left the panel or its service is gone".to_string()
+                }
+                (Some(p), None) => resolved_detail(p),
+                (Some(_), Some(_)) => "every probe of the group passes again".to_string(),
+            };
+            events.push(event);
+            state.log.push(PastIncident {
+                id: incident.id.clone(),
+                key,
+                group: incident.group.clone(),
+                cause: incident.cause,
+                detail: incident.detail.clone(),
+                severity: incident.severity,
+                opened_at: incident.opened_at,
+                resolved_at: self.now,
+                probes: incident
+                    .members
+                    .iter()
+                    .chain(&incident.affected)
+                    .cloned()
+                    .collect(),
+            });
+        }
+        let excess = state.log.len().saturating_sub(LOG_MAX);
+        state.log.drain(..excess);
+        let staying: Vec<(String, Vec<String>)> = state
+            .incidents
+            .iter()
+            .map(|(k, i)| {
+                let kept = i.members.iter().filter(|m| !self.leaves(state, m)).cloned();
+                (k.clone(), kept.collect())
+            })
+            .collect();
+        for (key, members) in staying {
+            if let Some(incident) = state.incidents.get_mut(&key) {
+                incident.members = members;
+            }
+        }
+        events
+    }
+
+    /// New failures past their threshold that no incident covers and that no other failure
+    /// causes: each joins the open group of its signature, or makes a group with the others of
+    /// its signature on two or more targets, or opens an incident of its own. Returns the keys
+    /// of the incidents opened.
+    fn open_new(&self, state: &mut State) -> HashSet<String> {
+        let covered: HashSet<&str> = state
+            .incidents
+            .values()
+            .flat_map(|i| i.members.iter().map(String::as_str))
+            .collect();
+        let new: Vec<&ProbeReport> = self
+            .report
+            .probes
+            .iter()
+            .filter(|p| failing(p) && p.caused_by.is_none() && !covered.contains(p.name.as_str()))
+            .filter(|p| {
+                state.probes.get(&p.name).map_or(0, |ps| ps.failures)
+                    >= self.info(&p.name).failure_threshold
+            })
+            .collect();
+        let mut alone: Vec<&ProbeReport> = Vec::new();
+        let mut by_signature: BTreeMap<String, (Signature, Vec<&ProbeReport>)> = BTreeMap::new();
+        let mut joined = HashSet::new();
+        for p in new {
+            match signature(p) {
+                Some(s)
+                    if state
+                        .incidents
+                        .get(&s.key)
+                        .is_some_and(|i| i.group.is_some()) =>
+                {
+                    let group = state.incidents.get_mut(&s.key).expect("just found");
+                    group.members.push(p.name.clone());
+                    joined.insert(s.key);
+                }
+                Some(s) => by_signature
+                    .entry(s.key.clone())
+                    .or_insert_with(|| (s, Vec::new()))
+                    .1
+                    .push(p),
+                None => alone.push(p),
+            }
+        }
+        for key in joined {
+            if let Some(group) = state.incidents.get_mut(&key) {
+                group.members.sort();
+            }
+        }
+        let mut opened = HashSet::new();
+        for (key, (s, members)) in by_signature {
+            let targets: HashSet<&str> = members
+                .iter()
+                .map(|p| self.info(&p.name).target.as_str())
+                .collect();
+            if targets.len() < 2 || state.incidents.contains_key(&key) {
+                alone.extend(members);
+                continue;
+            }
+            let names: Vec<String> = members.iter().map(|p| p.name.clone()).collect();
+            // As loud as its loudest member.
+            let severity = members
+                .iter()
+                .map(|p| self.info(&p.name).severity)
+                .find(|s| *s == Severity::Critical)
+                .unwrap_or(Severity::Warning);
+            let mut incident = Incident::new(self.id(&key), self.now, severity, names);
+            incident.members.sort();
+            incident.group = Some(s.text);
+            incident.cause = members[0].cause;
+            incident.detail = members[0].detail.clone().unwrap_or_default();
+            state.incidents.insert(key.clone(), incident);
+            opened.insert(key);
+        }
+        for p in alone {
+            let mut incident = Incident::new(
+                self.id(&p.name),
+                self.now,
+                self.info(&p.name).severity,
+                vec![p.name.clone()],
+            );
+            incident.cause = p.cause;
+            incident.detail = p.detail.clone().unwrap_or_default();
+            state.incidents.insert(p.name.clone(), incident);
+            opened.insert(p.name.clone());
+        }
+        opened
+    }
+
+    fn id(&self, key: &str) -> String {
+        let r = self.report;
+        format!("{}/{}/{key}/{}", r.panel, r.mode, self.now.as_millisecond())
+    }
+
+    /// Failing probes of this tick caused by one of `members`, sorted.
+    fn caused_by(&self, members: &[String]) -> Vec<String> {
+        let own: HashSet<&str> = members.iter().map(String::as_str).collect();
+        let mut out: Vec<String> = members
+            .iter()
+            .flat_map(|m| self.children.get(m.as_str()).into_iter().flatten())
+            .filter(|c| !own.contains(*c))
+            .map(|c| c.to_string())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The words for an incident still open: a new cause, a reminder, what it covers now, and
+    /// the per-tick `firing`.
+    fn still_open(
+        &self,
+        key: &str,
+        incident: &mut Incident,
+        (members, affected): &(Vec<String>, Vec<String>),
+    ) -> Vec<Event> {
+        let mut events = Vec::new();
+        let lead = incident
+            .members
+            .iter()
+            .filter_map(|m| self.by_name.get(m.as_str()).copied())
+            .find(|p| failing(p));
+        let Some(lead) = lead else {
+            return events;
+        };
+        if incident.group.is_none() && incident.cause != lead.cause {
+            let previous = incident.cause.map(|c| c.as_str().to_string());
+            incident.cause = lead.cause;
+            incident.detail = lead.detail.clone().unwrap_or_default();
+            incident.last_told = self.now;
+            events.push(self.event(EventKind::CauseChanged, key, incident, Some(lead)));
+            events.last_mut().expect("just pushed").previous_cause = previous;
+        } else if elapsed(incident.last_told, self.now) >= self.policy.remind_every {
+            if incident.group.is_none() {
+                incident.detail = lead.detail.clone().unwrap_or_default();
+            }
+            incident.last_told = self.now;
+            events.push(self.event(EventKind::Reminder, key, incident, Some(lead)));
+        }
+        if &incident.members != members || &incident.affected != affected {
+            events.push(self.event(EventKind::Affected, key, incident, Some(lead)));
+        }
+        events.push(self.event(EventKind::Firing, key, incident, Some(lead)));
+        events
+    }
+
+    /// An event about `incident`, with what `lead` (the failing member that speaks for it this
+    /// tick) saw; a new incident's first member speaks for it.
+    fn event(
+        &self,
+        kind: EventKind,
+        key: &str,
+        incident: &Incident,
+        lead: Option<&ProbeReport>,
+    ) -> Event {
+        let r = self.report;
+        let mut event = Event::about(kind, (&r.panel, &r.mode), key, incident, self.now);
+        let lead = lead.or_else(|| {
+            (kind == EventKind::Opened)
+                .then(|| {
+                    incident
+                        .members
+                        .iter()
+                        .find_map(|m| self.by_name.get(m.as_str()).copied())
+                })
+                .flatten()
+        });
+        if let Some(p) = lead.filter(|p| failing(p)) {
+            event.phase = p.phase;
+            event.status = p.status;
+            event.conditions = p.conditions.iter().filter(|c| !c.passed).cloned().collect();
+            event.timings = serde_json::to_value(&p.timings).unwrap_or_default();
+        }
+        if incident.group.is_none() {
+            event.target = self.info(key).target.clone();
+        }
+        event
+    }
 }
 
 fn elapsed(from: jiff::Timestamp, to: jiff::Timestamp) -> Duration {
@@ -240,7 +482,9 @@ mod tests {
             healed[0].target, "biz/rpc",
             "the target comes from the probe's settings"
         );
-        assert!(s.probes["biz"].incident.is_none());
+        assert!(s.incidents.is_empty());
+        assert_eq!(s.log.len(), 1, "a resolved incident goes to the log");
+        assert_eq!(s.log[0].key, "biz");
     }
 
     #[test]
@@ -314,5 +558,137 @@ mod tests {
         );
         assert_eq!(kinds(&e), [EventKind::Resolved, EventKind::Opened]);
         assert_eq!(e[1].probe, "biz");
+    }
+
+    /// Probes on targets of their own: `a`..`f` each on `a/rpc`..
+    fn six() -> HashMap<String, ProbeInfo> {
+        ["a", "b", "c", "d", "e", "f"]
+            .into_iter()
+            .map(|n| (n.to_string(), ProbeInfo::new(n, format!("{n}/rpc"))))
+            .collect()
+    }
+
+    fn bad_gateway(name: &str) -> ProbeReport {
+        let mut r = failed(name, Cause::Http);
+        r.detail = Some("HTTP 502 Bad Gateway".into());
+        r.status = Some(502);
+        r
+    }
+
+    fn all(events: &[Event]) -> Vec<(EventKind, String)> {
+        events
+            .iter()
+            .filter(|e| e.event != EventKind::Firing)
+            .map(|e| (e.event, e.probe.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn one_signature_on_several_targets_is_one_group_that_members_join_and_leave() {
+        let mut s = State::default();
+        let infos = six();
+        let p = policy(&infos, Duration::from_secs(3600));
+        let e = advance(
+            &mut s,
+            &report(0, vec![bad_gateway("a"), bad_gateway("b"), ok("c")]),
+            &p,
+        );
+        assert_eq!(all(&e), [(EventKind::Opened, "group:http-502".into())]);
+        assert_eq!(e[0].members, ["a", "b"]);
+        assert_eq!(e[0].headline(), "2 probes fail with HTTP 502 Bad Gateway");
+        assert_eq!(e[0].severity, Severity::Critical);
+        // c joins the open group; a heals and leaves it.
+        let e = advance(
+            &mut s,
+            &report(1, vec![ok("a"), bad_gateway("b"), bad_gateway("c")]),
+            &p,
+        );
+        assert_eq!(all(&e), [(EventKind::Affected, "group:http-502".into())]);
+        assert_eq!(e[0].members, ["b", "c"]);
+        // Every member passes: one resolution, for the group.
+        let e = advance(&mut s, &report(2, vec![ok("a"), ok("b"), ok("c")]), &p);
+        assert_eq!(all(&e), [(EventKind::Resolved, "group:http-502".into())]);
+        assert_eq!(e[0].detail, "every probe of the group passes again");
+        assert!(s.incidents.is_empty());
+    }
+
+    #[test]
+    fn wrong_answers_and_one_target_are_never_grouped() {
+        let mut s = State::default();
+        let mut infos = six();
+        infos.get_mut("b").unwrap().target = "a/rpc".into();
+        let p = policy(&infos, Duration::from_secs(3600));
+        let e = advance(
+            &mut s,
+            &report(
+                0,
+                vec![
+                    bad_gateway("a"),
+                    bad_gateway("b"),
+                    failed("c", Cause::Assertion),
+                    failed("d", Cause::Assertion),
+                ],
+            ),
+            &p,
+        );
+        let opened: Vec<String> = all(&e).into_iter().map(|(_, p)| p).collect();
+        assert_eq!(opened, ["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn a_root_lists_what_it_causes_and_tells_when_that_changes() {
+        let mut s = State::default();
+        let infos = six();
+        let p = policy(&infos, Duration::from_secs(3600));
+        let child = |name: &str| {
+            let mut r = failed(name, Cause::Dns);
+            r.caused_by = Some("a".into());
+            r
+        };
+        let e = advance(
+            &mut s,
+            &report(0, vec![failed("a", Cause::Dns), child("b"), child("c")]),
+            &p,
+        );
+        assert_eq!(all(&e), [(EventKind::Opened, "a".into())]);
+        assert_eq!(e[0].affected, ["b", "c"]);
+        assert!(
+            e[0].summary().ends_with("; 3 probes affected: a, b, c"),
+            "{}",
+            e[0].summary()
+        );
+        let e = advance(
+            &mut s,
+            &report(1, vec![failed("a", Cause::Dns), child("b"), ok("c")]),
+            &p,
+        );
+        assert_eq!(all(&e), [(EventKind::Affected, "a".into())]);
+        assert_eq!(e[0].affected, ["b"]);
+        // A re-check of some probes leaves the list as it was.
+        let some = Policy {
+            seen: Seen::Some,
+            ..p
+        };
+        let e = advance(&mut s, &report(2, vec![failed("a", Cause::Dns)]), &some);
+        assert!(all(&e).is_empty());
+        assert_eq!(s.incidents["a"].affected, ["b"]);
+    }
+
+    #[test]
+    fn an_incident_open_before_its_ancestor_failed_stays_as_it_is() {
+        let mut s = State::default();
+        let infos = six();
+        let p = policy(&infos, Duration::from_secs(3600));
+        advance(
+            &mut s,
+            &report(0, vec![ok("a"), failed("b", Cause::Rpc)]),
+            &p,
+        );
+        let mut b = failed("b", Cause::Rpc);
+        b.caused_by = Some("a".into());
+        let e = advance(&mut s, &report(1, vec![failed("a", Cause::Dns), b]), &p);
+        assert_eq!(all(&e), [(EventKind::Opened, "a".into())]);
+        assert!(s.incidents.contains_key("b"), "b's incident stays open");
+        assert_eq!(s.incidents["a"].affected, ["b"]);
     }
 }

@@ -8,9 +8,11 @@
 mod causes;
 mod event;
 mod lifecycle;
+mod signature;
 mod state;
 
 pub use causes::attribute;
-pub use event::{Event, EventKind};
+pub use event::{name_list, Event, EventKind};
 pub use lifecycle::{advance, Policy, Resolve, Seen};
-pub use state::{Delivery, Incident, ProbeState, State, STATE_VERSION};
+pub use signature::{group_headline, signature, Signature};
+pub use state::{Delivery, Incident, PastIncident, ProbeState, State, LOG_MAX, STATE_VERSION};

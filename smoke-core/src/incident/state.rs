@@ -7,16 +7,27 @@ use crate::outcome::Severity;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The format of `state.json`; a file of another version is refused, never guessed at.
-pub const STATE_VERSION: u32 = 1;
+/// The format of `state.json`. Version 1 (incidents per probe) is read and carried on; a file of
+/// any other version is refused, never guessed at.
+pub const STATE_VERSION: u32 = 2;
+
+/// Resolved incidents kept in the state's log, newest last.
+pub const LOG_MAX: usize = 200;
 
 /// Everything that must survive the process.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct State {
     pub version: u32,
-    /// Per probe name.
+    /// Per probe name: its counters.
     #[serde(default)]
     pub probes: BTreeMap<String, ProbeState>,
+    /// Open incidents by what they are about: a probe's name, or `group:<signature>`.
+    #[serde(default)]
+    pub incidents: BTreeMap<String, Incident>,
+    /// The last [`LOG_MAX`] resolved incidents, oldest first: what a status page shows of the
+    /// past.
+    #[serde(default)]
+    pub log: Vec<PastIncident>,
     /// Events not yet taken by every sink, in order.
     #[serde(default)]
     pub outbox: Vec<Delivery>,
@@ -33,11 +44,70 @@ impl Default for State {
         State {
             version: STATE_VERSION,
             probes: BTreeMap::new(),
+            incidents: BTreeMap::new(),
+            log: Vec::new(),
             outbox: Vec::new(),
             handles: BTreeMap::new(),
             restarts: BTreeMap::new(),
         }
     }
+}
+
+impl State {
+    /// Reads `state.json` of this version or of version 1, whose per-probe incidents become
+    /// incidents of one member each, open as they were.
+    pub fn from_json(text: &str) -> Result<State, String> {
+        let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        match value.get("version").and_then(|v| v.as_u64()) {
+            Some(1) => from_version_1(&mut value),
+            Some(v) if v == u64::from(STATE_VERSION) => {}
+            Some(v) => {
+                return Err(format!(
+                    "version {v}, this smoke reads versions 1 and {STATE_VERSION}"
+                ))
+            }
+            None => return Err("no version".to_string()),
+        }
+        serde_json::from_value(value).map_err(|e| e.to_string())
+    }
+
+    /// Every probe that is a member of an open incident: one set, so a tick of thousands asks
+    /// in constant time.
+    pub fn covered(&self) -> std::collections::HashSet<&str> {
+        self.incidents
+            .values()
+            .flat_map(|i| i.members.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// The open incident that `probe` is a member of, with its key.
+    pub fn incident_of(&self, probe: &str) -> Option<(&String, &Incident)> {
+        self.incidents
+            .get_key_value(probe)
+            .filter(|(_, i)| i.members.iter().any(|m| m == probe))
+            .or_else(|| {
+                self.incidents
+                    .iter()
+                    .find(|(_, i)| i.members.iter().any(|m| m == probe))
+            })
+    }
+}
+
+fn from_version_1(value: &mut serde_json::Value) {
+    let mut incidents = serde_json::Map::new();
+    if let Some(probes) = value.get_mut("probes").and_then(|p| p.as_object_mut()) {
+        for (name, probe) in probes.iter_mut() {
+            let Some(incident) = probe.as_object_mut().and_then(|p| p.remove("incident")) else {
+                continue;
+            };
+            if let serde_json::Value::Object(mut incident) = incident {
+                incident.insert("members".into(), serde_json::json!([name]));
+                incidents.insert(name.clone(), serde_json::Value::Object(incident));
+            }
+        }
+    }
+    value["incidents"] = serde_json::Value::Object(incidents);
+    value["version"] = serde_json::json!(STATE_VERSION);
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -46,7 +116,6 @@ pub struct ProbeState {
     pub failures: u32,
     /// Passing ticks in a row.
     pub successes: u32,
-    pub incident: Option<Incident>,
 }
 
 /// An open incident.
@@ -59,6 +128,48 @@ pub struct Incident {
     pub severity: Severity,
     /// When the sinks were last told of it (opened, reminder, cause changed).
     pub last_told: jiff::Timestamp,
+    /// A group's signature; `None` for one probe's incident.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// The probes it is about: its one probe, or the group's failing members, sorted.
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// Failing probes caused by a member, as the last tick that saw every probe found them.
+    #[serde(default)]
+    pub affected: Vec<String>,
+}
+
+impl Incident {
+    /// A new incident about `members`, told now.
+    pub fn new(id: String, at: jiff::Timestamp, severity: Severity, members: Vec<String>) -> Self {
+        Incident {
+            id,
+            opened_at: at,
+            cause: None,
+            detail: String::new(),
+            severity,
+            last_told: at,
+            group: None,
+            members,
+            affected: Vec::new(),
+        }
+    }
+}
+
+/// A resolved incident, as the log keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PastIncident {
+    pub id: String,
+    /// What it was about: a probe's name, or `group:<signature>`.
+    pub key: String,
+    pub group: Option<String>,
+    pub cause: Option<Cause>,
+    pub detail: String,
+    pub severity: Severity,
+    pub opened_at: jiff::Timestamp,
+    pub resolved_at: jiff::Timestamp,
+    /// Every probe it covered when it resolved or last before, members first.
+    pub probes: Vec<String>,
 }
 
 /// One event owed to one sink.
@@ -72,4 +183,35 @@ pub struct Delivery {
     /// Why the last try failed (no secrets: sinks say what failed, not with what).
     #[serde(default)]
     pub last_error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_file_is_carried_on_with_its_incidents_open() {
+        let v1 = r#"{"version": 1,
+            "probes": {
+                "biz": {"failures": 3, "successes": 0, "incident": {
+                    "id": "p/internal/biz/1", "opened_at": "2026-11-01T00:00:00Z",
+                    "cause": "rpc", "detail": "boom", "severity": "critical",
+                    "last_told": "2026-11-01T00:10:00Z"}},
+                "ui": {"failures": 0, "successes": 4, "incident": null}},
+            "outbox": [], "handles": {"forge": {"p/internal/biz/1": 7}}, "restarts": {}}"#;
+        let s = State::from_json(v1).unwrap();
+        assert_eq!(s.version, STATE_VERSION);
+        assert_eq!(s.probes["biz"].failures, 3);
+        assert_eq!(s.incidents["biz"].members, ["biz"]);
+        assert_eq!(s.incidents["biz"].detail, "boom");
+        assert_eq!(s.incident_of("biz").unwrap().0, "biz");
+        assert_eq!(s.handles["forge"]["p/internal/biz/1"], 7);
+        assert!(s.incident_of("ui").is_none());
+        // Saved again, it is a file of this version that reads back the same.
+        let again = State::from_json(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(again, s);
+        assert!(State::from_json(r#"{"version": 9}"#)
+            .unwrap_err()
+            .contains("version 9"));
+    }
 }

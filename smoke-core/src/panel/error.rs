@@ -39,6 +39,25 @@ impl PanelError {
     }
 }
 
+/// Where each line starts, so the line of every probe of a panel of thousands is found without
+/// reading the text again for each.
+pub struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    pub fn new(text: &str) -> Self {
+        LineStarts(
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
+        )
+    }
+
+    /// The 1-based line of a byte offset.
+    pub fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|&start| start <= offset).max(1)
+    }
+}
+
 /// 1-based line and column (in chars) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
@@ -78,6 +97,14 @@ mod tests {
         assert_eq!(line_col("ab\ncd", 0), (1, 1));
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
         assert_eq!(line_col("é\nx", 3), (2, 1));
+        let starts = LineStarts::new("ab\ncd\n\nx");
+        for offset in 0..=8 {
+            assert_eq!(
+                starts.line(offset),
+                line_col("ab\ncd\n\nx", offset).0,
+                "{offset}"
+            );
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! make, each error placed at its file, line and column.
 
 use super::checks;
-use super::error::{line_col, with_hint};
+use super::error::{line_col, with_hint, LineStarts};
 use super::raw::{ProbeOutline, RawFile};
 use super::spec::build_probe;
 use super::*;
@@ -90,6 +90,7 @@ pub fn load_str(text: &str, source: &Path, opts: &LoadOptions) -> Result<Panel, 
         source,
         sets: &opts.sets,
         outline: toml::from_str::<ProbeOutline>(text).ok(),
+        lines: LineStarts::new(text),
     };
     let raw: RawFile = at.read()?;
     build(raw, &at, opts)
@@ -138,6 +139,7 @@ impl PanelText {
             source: &self.source,
             sets: &self.sets,
             outline: None,
+            lines: LineStarts::new(&self.text),
         }
     }
 }
@@ -238,6 +240,7 @@ pub(super) struct Locator<'a> {
     pub(super) source: &'a Path,
     sets: &'a [String],
     outline: Option<ProbeOutline>,
+    pub(super) lines: LineStarts,
 }
 
 impl Locator<'_> {

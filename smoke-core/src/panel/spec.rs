@@ -172,7 +172,7 @@ pub(super) fn build_probe(
         restart,
         // Filled in once every probe is known (see `deps::resolve`).
         depends_on: Vec::new(),
-        line: super::error::line_col(locator.text, span.start).0,
+        line: locator.lines.line(span.start),
         name,
     })
 }

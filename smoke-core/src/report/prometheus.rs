@@ -71,6 +71,7 @@ fn timestamp(t: jiff::Timestamp) -> f64 {
 /// The tick as Prometheus text. `state` adds `smoke_incident_open`; without it that family is
 /// left out rather than reported as all closed.
 pub fn prometheus(report: &RunReport, state: Option<&State>) -> String {
+    let covered = state.map(State::covered).unwrap_or_default();
     let tick = || -> Labels {
         vec![
             ("panel", report.panel.clone()),
@@ -122,11 +123,8 @@ pub fn prometheus(report: &RunReport, state: Option<&State>) -> String {
         if let Some(c) = &p.cert {
             cert.add(probe(&p.name), c.not_after.as_second() as f64);
         }
-        if let Some(state) = state {
-            let open = state
-                .probes
-                .get(&p.name)
-                .is_some_and(|ps| ps.incident.is_some());
+        if state.is_some() {
+            let open = covered.contains(p.name.as_str());
             incident.add(probe(&p.name), if open { 1.0 } else { 0.0 });
         }
     }
@@ -223,15 +221,16 @@ mod tests {
             ProbeState {
                 failures: 1,
                 successes: 0,
-                incident: Some(Incident {
-                    id: "herodemo/internal/biz-persons/1".into(),
-                    opened_at: jiff::Timestamp::from_second(fixture::STARTED).unwrap(),
-                    cause: None,
-                    detail: String::new(),
-                    severity: Default::default(),
-                    last_told: jiff::Timestamp::from_second(fixture::STARTED).unwrap(),
-                }),
             },
+        );
+        state.incidents.insert(
+            "biz-persons".into(),
+            Incident::new(
+                "herodemo/internal/biz-persons/1".into(),
+                jiff::Timestamp::from_second(fixture::STARTED).unwrap(),
+                Default::default(),
+                vec!["biz-persons".into()],
+            ),
         );
         let text = prometheus(&fixture::report(), Some(&state));
         let s = samples(&text);

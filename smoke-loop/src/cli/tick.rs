@@ -146,12 +146,21 @@ fn muted(report: &RunReport) -> HashMap<&str, &str> {
         .collect()
 }
 
-/// The events of quiet probes are said on stderr and told to no sink.
+/// The events of quiet probes are said on stderr and told to no sink; a group's, when every
+/// member is quiet.
 fn hush(report: &RunReport, events: Vec<Event>) -> Vec<Event> {
     let quiet = muted(report);
+    let why = |e: &Event| -> Option<&str> {
+        if e.members.is_empty() {
+            return quiet.get(e.probe.as_str()).copied();
+        }
+        let mut reasons = e.members.iter().map(|m| quiet.get(m.as_str()).copied());
+        let first = reasons.next().flatten()?;
+        reasons.all(|r| r.is_some()).then_some(first)
+    };
     events
         .into_iter()
-        .filter(|e| match quiet.get(e.probe.as_str()).copied() {
+        .filter(|e| match why(e) {
             Some(why) if e.event != EventKind::Firing => {
                 smoke_core::say!("quiet ({why}), not told: {}", e.summary());
                 false
@@ -278,7 +287,8 @@ async fn repair(
     Ok(events)
 }
 
-/// A `restarted` event for each open incident of the restarted service's failing probes.
+/// A `restarted` event for each open incident of the restarted service's failing probes: one
+/// per incident, however many of its members the service has.
 fn restarted_events(
     state: &State,
     panel: &str,
@@ -286,16 +296,17 @@ fn restarted_events(
     probes: &[String],
     detail: &str,
 ) -> Vec<Event> {
+    let mut told = std::collections::HashSet::new();
     probes
         .iter()
         .filter_map(|name| {
-            let incident = state.probes.get(name)?.incident.as_ref()?;
-            Some(Event {
+            let (key, incident) = state.incident_of(name)?;
+            told.insert(key.as_str()).then(|| Event {
                 detail: detail.to_string(),
                 ..Event::about(
                     EventKind::Restarted,
                     (panel, mode),
-                    name,
+                    key,
                     incident,
                     jiff::Timestamp::now(),
                 )

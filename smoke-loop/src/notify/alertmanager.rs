@@ -42,6 +42,8 @@ pub fn alert(e: &Event, every: Duration) -> serde_json::Value {
             "summary": e.summary(),
             "cause": e.cause.map(|c| c.as_str()).unwrap_or(""),
             "detail": e.detail,
+            // Every probe the incident covers: its causes' children get no alert of their own.
+            "affected": smoke_core::incident::name_list(e.all_affected(), 100),
         },
         "startsAt": e.opened_at.to_string(),
         "endsAt": ends.to_string(),

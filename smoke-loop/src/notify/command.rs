@@ -35,6 +35,12 @@ pub fn fill(argv: &[String], e: &Event) -> Vec<String> {
         ("{since}", since),
         ("{duration}", e.duration_text().unwrap_or_default()),
         ("{severity}", format!("{:?}", e.severity).to_lowercase()),
+        ("{title}", e.headline()),
+        // Bounded: one argument may not pass 128 KiB, and a group may hold thousands.
+        (
+            "{affected}",
+            smoke_core::incident::name_list(e.all_affected(), 100),
+        ),
     ];
     argv.iter().map(|arg| fill_one(arg, &values)).collect()
 }
@@ -132,14 +138,8 @@ mod tests {
     #[tokio::test]
     async fn a_command_that_prints_70_kb_is_delivered() {
         let at = jiff::Timestamp::now();
-        let incident = Incident {
-            id: "i-1".into(),
-            opened_at: at,
-            cause: None,
-            detail: "down".into(),
-            severity: Severity::Critical,
-            last_told: at,
-        };
+        let mut incident = Incident::new("i-1".into(), at, Severity::Critical, vec!["biz".into()]);
+        incident.detail = "down".into();
         let event = Event::about(EventKind::Firing, ("p", "internal"), "biz", &incident, at);
         let sink = Command {
             name: "cmd".into(),
@@ -153,14 +153,12 @@ mod tests {
 
     #[test]
     fn a_detail_is_one_line_and_its_braces_are_never_filled_in() {
-        let incident = Incident {
-            id: "p/internal/biz/1".into(),
-            opened_at: jiff::Timestamp::UNIX_EPOCH,
-            cause: None,
-            detail: String::new(),
-            severity: Default::default(),
-            last_told: jiff::Timestamp::UNIX_EPOCH,
-        };
+        let incident = Incident::new(
+            "p/internal/biz/1".into(),
+            jiff::Timestamp::UNIX_EPOCH,
+            Default::default(),
+            vec!["biz".into()],
+        );
         let mut e = Event::about(
             EventKind::Opened,
             ("p", "internal"),

@@ -156,18 +156,16 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<&mut State>) -> O
     let (open, pending, mut handles) = {
         let state = shared.lock().await;
         let open: Vec<OpenIncident> = state
-            .probes
+            .incidents
             .iter()
-            .filter_map(|(probe, ps)| {
-                ps.incident.as_ref().map(|i| OpenIncident {
-                    probe: probe.clone(),
-                    id: i.id.clone(),
-                    summary: format!(
-                        "{}: {}",
-                        i.cause.map(|c| c.as_str()).unwrap_or("?"),
-                        i.detail
-                    ),
-                })
+            .map(|(key, i)| OpenIncident {
+                probe: key.clone(),
+                id: i.id.clone(),
+                summary: format!(
+                    "{}: {}",
+                    i.cause.map(|c| c.as_str()).unwrap_or("?"),
+                    i.detail
+                ),
             })
             .collect();
         let pending: Vec<String> = state

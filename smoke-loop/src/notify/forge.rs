@@ -54,11 +54,20 @@ fn read_marker(body: &str, panel: &str, mode: &str) -> Option<(String, String)> 
     Some((field("probe")?, field("incident")?))
 }
 
+/// The issue's body; written when it opens and again when the probes it covers change.
 fn opened_body(e: &Event) -> String {
-    let mut b = format!(
-        "**{}** is failing on the {} side of the panel **{}**.\n\n",
-        e.probe, e.mode, e.panel
-    );
+    let mut b = match &e.group {
+        Some(_) => format!(
+            "**{}** on the {} side of the panel **{}**.\n\n",
+            Escaped(&e.headline()),
+            e.mode,
+            e.panel
+        ),
+        None => format!(
+            "**{}** is failing on the {} side of the panel **{}**.\n\n",
+            e.probe, e.mode, e.panel
+        ),
+    };
     b.push_str(&format!(
         "- cause: `{}`\n",
         e.cause.map(|c| c.as_str()).unwrap_or("?")
@@ -82,9 +91,43 @@ fn opened_body(e: &Event) -> String {
     for c in &e.conditions {
         b.push_str(&format!("\n`{}` got:\n\n{}\n", c.text, fenced(&c.got)));
     }
+    b.push_str(&affected_list(e));
     b.push_str("\nsmoke comments here while it lasts and closes this issue when it heals.\n\n");
     b.push_str(&marker(&e.panel, &e.mode, &e.probe, &e.incident));
     b.push('\n');
+    b
+}
+
+/// The probes the incident covers, as a list: the members, then those failing because of them.
+/// At most [`LISTED`]: a group of thousands keeps a readable issue.
+fn affected_list(e: &Event) -> String {
+    const LISTED: usize = 50;
+    if e.members.len() + e.affected.len() < 2 {
+        return String::new();
+    }
+    let mut b = format!(
+        "\n**{} probes affected** (this list is kept up to date):\n\n",
+        e.members.len() + e.affected.len()
+    );
+    let lines = e
+        .members
+        .iter()
+        .map(|m| format!("- `{m}`\n"))
+        .chain(e.affected.iter().map(|a| {
+            let root = if e.group.is_none() {
+                &e.probe
+            } else {
+                "a member"
+            };
+            format!("- `{a}` (caused by {root})\n")
+        }));
+    for line in lines.take(LISTED) {
+        b.push_str(&line);
+    }
+    let more = (e.members.len() + e.affected.len()).saturating_sub(LISTED);
+    if more > 0 {
+        b.push_str(&format!("- and {more} more\n"));
+    }
     b
 }
 
@@ -226,13 +269,16 @@ impl Forge {
         e: &Event,
         handles: &mut BTreeMap<String, u64>,
     ) -> Result<u64, String> {
-        let title = format!(
-            "[smoke] {} failing on {} ({}): {}",
-            e.probe,
-            e.panel,
-            e.mode,
-            e.cause.map(|c| c.as_str()).unwrap_or("?")
-        );
+        let title = match &e.group {
+            Some(_) => format!("[smoke] {} on {} ({})", e.headline(), e.panel, e.mode),
+            None => format!(
+                "[smoke] {} failing on {} ({}): {}",
+                e.probe,
+                e.panel,
+                e.mode,
+                e.cause.map(|c| c.as_str()).unwrap_or("?")
+            ),
+        };
         let mut body =
             json!({"title": title, "body": opened_body(e), "labels": self.label_ids().await?});
         if !self.assignees.is_empty() {
@@ -249,6 +295,18 @@ impl Forge {
             .ok_or("the forge made an issue without a number")?;
         handles.insert(e.incident.clone(), n);
         Ok(n)
+    }
+
+    /// Writes the issue's body anew: the probes it covers changed.
+    async fn edit_body(&self, number: u64, e: &Event) -> Result<(), String> {
+        let req = self.auth(
+            self.client
+                .patch(self.api(&format!("/issues/{number}")))
+                .json(&json!({"body": opened_body(e)})),
+        );
+        send(&format!("editing forge issue #{number}"), req)
+            .await
+            .map(|_| ())
     }
 
     async fn set_state(&self, number: u64, state: &str) -> Result<(), String> {
@@ -374,6 +432,7 @@ impl Sink for Forge {
                 handles.remove(&e.incident);
                 Ok(())
             }
+            (EventKind::Affected, Some(n)) => self.edit_body(n, e).await,
             (_, Some(n)) => self.comment(n, &Escaped(&e.summary()).to_string()).await,
         }
     }

@@ -73,14 +73,13 @@ pub trait Sink: Send + Sync {
 #[cfg(test)]
 pub(crate) fn opened(detail: &str) -> Event {
     let at = jiff::Timestamp::from_second(1_750_000_000).expect("a valid time");
-    let incident = smoke_core::incident::Incident {
-        id: "herodemo/internal/biz-persons/1".into(),
-        opened_at: at,
-        cause: None,
-        detail: detail.into(),
-        severity: Default::default(),
-        last_told: at,
-    };
+    let mut incident = smoke_core::incident::Incident::new(
+        "herodemo/internal/biz-persons/1".into(),
+        at,
+        Default::default(),
+        vec!["biz-persons".into()],
+    );
+    incident.detail = detail.into();
     Event::about(
         EventKind::Opened,
         ("herodemo", "internal"),

@@ -29,7 +29,7 @@ fn slack_text(text: &str) -> String {
 
 /// The message: a line of text (for notifications) and blocks with the facts.
 pub fn message(e: &Event) -> serde_json::Value {
-    let probe = slack_text(&e.probe);
+    let probe = slack_text(&e.headline());
     let detail = slack_text(&e.detail);
     let (colour, title) = match e.event {
         EventKind::Resolved => ("#2eb67d", format!(":white_check_mark: *{probe}* recovered")),
@@ -50,6 +50,11 @@ pub fn message(e: &Event) -> serde_json::Value {
     if let Some(d) = e.duration_text() {
         fields.push(json!({"type": "mrkdwn", "text": format!("*lasted*\n{d}")}));
     }
+    if e.members.len() + e.affected.len() > 1 {
+        let names = smoke_core::incident::name_list(e.all_affected(), 12);
+        fields
+            .push(json!({"type": "mrkdwn", "text": format!("*affected*\n{}", slack_text(&names))}));
+    }
     json!({
         "text": format!("smoke: {}", slack_text(&e.summary())),
         "attachments": [{
@@ -67,6 +72,12 @@ pub fn message(e: &Event) -> serde_json::Value {
 impl Sink for Slack {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    /// One message per event of an incident: not the per-tick word, nor a change of the probes
+    /// it covers (the next message lists them).
+    fn wants(&self, kind: EventKind) -> bool {
+        !matches!(kind, EventKind::Firing | EventKind::Affected)
     }
 
     async fn deliver(&self, event: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), String> {

@@ -37,13 +37,11 @@ pub fn decide(
     hold: Option<&str>,
 ) -> Vec<Decision> {
     let mut by_service: BTreeMap<&str, (Vec<String>, &Restart)> = BTreeMap::new();
+    let covered = state.covered();
     for p in &report.probes {
         // A symptom restarts nothing: its root is what is broken.
         let failing = matches!(p.outcome, Outcome::Fail | Outcome::Error) && p.caused_by.is_none();
-        let open = state
-            .probes
-            .get(&p.name)
-            .is_some_and(|ps| ps.incident.is_some());
+        let open = covered.contains(p.name.as_str());
         if let (true, true, Some((service, restart))) = (failing, open, remedies.get(&p.name)) {
             by_service
                 .entry(service)
@@ -137,16 +135,16 @@ mod tests {
                 ProbeState {
                     failures: 1,
                     successes: 0,
-                    incident: Some(Incident {
-                        id: format!("i-{name}"),
-                        opened_at: at(0),
-                        cause: Some(Cause::Timeout),
-                        detail: "hung".into(),
-                        severity: Severity::Critical,
-                        last_told: at(0),
-                    }),
                 },
             );
+            let mut incident = Incident::new(
+                format!("i-{name}"),
+                at(0),
+                Severity::Critical,
+                vec![name.to_string()],
+            );
+            incident.cause = Some(Cause::Timeout);
+            state.incidents.insert(name.to_string(), incident);
         }
         let report = RunReport {
             panel: "p".into(),
@@ -210,7 +208,7 @@ mod tests {
     #[test]
     fn no_restart_without_an_open_incident() {
         let (report, mut state, remedies) = setup(&["photos"]);
-        state.probes.get_mut("photos").unwrap().incident = None;
+        state.incidents.remove("photos");
         assert!(decide(&report, &state, &remedies, None).is_empty());
     }
 }
