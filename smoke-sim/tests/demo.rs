@@ -64,12 +64,21 @@ fn the_demo_catches_every_failure_from_the_side_that_must_see_it() {
             .find(|l| l.contains(seen) && l.contains("caught"))
             .unwrap_or_else(|| panic!("no summary line for {seen}: {stdout}"));
         assert!(
-            line.contains(&format!("caught {side} by {probe} ({cause})")),
+            line.contains(&format!("caught {side} by {probe} ({cause}); 1 incident: ")),
             "{line}"
         );
     }
+    assert!(
+        stdout.contains("1 incident: 6 probes fail with HTTP 502 Bad Gateway"),
+        "{stdout}"
+    );
     assert!(stdout.contains("probe") && stdout.contains("inside") && stdout.contains("outside"));
-    assert!(stdout.trim_end().ends_with("8 of 8 caught"), "{stdout}");
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with("8 of 8 caught; 8 of them opened exactly one incident on that side"),
+        "{stdout}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

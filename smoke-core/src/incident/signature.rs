@@ -28,12 +28,12 @@ pub fn signature(p: &ProbeReport) -> Option<Signature> {
     let text = match cause {
         Cause::Http => {
             let status = p.status.filter(|s| *s >= 500)?;
-            // The status says it all: the detail is "HTTP 502 Bad Gateway" or the like.
-            let shown = normalise(detail, &p.name);
-            if shown.is_empty() {
-                format!("HTTP {status}")
-            } else {
-                shown
+            // The status says it all; the detail may say where first ("context root: HTTP 502
+            // Bad Gateway"), which is per probe.
+            let code = format!("HTTP {status}");
+            match detail.find(&code) {
+                Some(at) => normalise(&detail[at..], &p.name),
+                None => code,
             }
         }
         Cause::Dns | Cause::Connect | Cause::Tls | Cause::Timeout | Cause::Protocol => {
@@ -147,6 +147,8 @@ mod tests {
     fn a_5xx_status_is_its_own_signature_and_wrong_answers_have_none() {
         let bad = failed("photos", Cause::Http, "HTTP 502 Bad Gateway", Some(502));
         let s = signature(&bad).unwrap();
+        let placed = failed("ctx", Cause::Http, "context root: HTTP 502 Bad Gateway", Some(502));
+        assert_eq!(signature(&placed), Some(s.clone()));
         assert_eq!(
             (s.key.as_str(), s.text.as_str()),
             ("group:http-502", "HTTP 502 Bad Gateway")

@@ -3,10 +3,12 @@
 //! reached users before any tool saw it, then with the failures only the outside can see.
 
 use anyhow::Context as _;
+use smoke_core::incident::{advance, EventKind, Policy, Resolve, Seen as Saw, State};
 use smoke_core::outcome::{Outcome, ProbeReport, RunReport};
 use smoke_core::panel::{load_str, LoadOptions, Panel};
-use smoke_core::plan::run_panel;
-use smoke_core::plan::Side;
+use smoke_core::plan::{run_planned, Side};
+use smoke_core::probe::ProbeInfo;
+use std::collections::HashMap;
 use smoke_core::units::format_duration;
 use smoke_sim::{Deployment, Fault, Options};
 use std::fmt::Write as _;
@@ -122,7 +124,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     println!("(timeout 1s and no retries, so each fault shows at once)");
 
-    let (i, o) = tick(&panel, &inside, &outside).await;
+    let ((i, _), (o, _)) = tick(&panel, &inside, &outside).await;
     println!("\n== healthy");
     print!("{}", table(&i, &o, colour));
     let mut missed = Vec::new();
@@ -130,26 +132,35 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         missed.push("the healthy deployment did not pass".to_string());
     }
     let mut caught = Vec::new();
+    let mut single = 0;
     for story in stories() {
         sim.set(story.fault.clone());
-        let (i, o) = tick(&panel, &inside, &outside).await;
+        let ((i, inside_infos), (o, outside_infos)) = tick(&panel, &inside, &outside).await;
         sim.clear(&story.fault);
         println!("\n== break: \"{}\"  (fault {})", story.seen, story.fault);
         print!("{}", table(&i, &o, colour));
-        let (report, side) = match story.by {
-            Seen::Inside => (&i, "inside"),
-            Seen::Outside => (&o, "outside"),
+        let (report, infos, side) = match story.by {
+            Seen::Inside => (&i, &inside_infos, "inside"),
+            Seen::Outside => (&o, &outside_infos, "outside"),
         };
+        let opened = incidents(report, infos);
+        if opened.len() == 1 {
+            single += 1;
+        }
         let hit = report
             .probes
             .iter()
             .find(|p| p.name == story.probe && p.outcome == Outcome::Fail);
         match hit {
             Some(p) => caught.push(format!(
-                "  {:<50} caught {side:<7} by {} ({})",
+                "  {:<50} caught {side:<7} by {} ({}); {}",
                 story.seen,
                 p.name,
-                p.cause.map_or("", |c| c.as_str())
+                p.cause.map_or("", |c| c.as_str()),
+                match opened.as_slice() {
+                    [one] => format!("1 incident: {one}"),
+                    more => format!("{} incidents: {}", more.len(), more.join(", ")),
+                }
             )),
             None => missed.push(format!("{} was not caught by {}", story.seen, story.probe)),
         }
@@ -162,7 +173,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         println!("{line}");
     }
     if missed.is_empty() {
-        println!("{} of {} caught", caught.len(), stories().len());
+        println!(
+            "{} of {} caught; {single} of them opened exactly one incident on that side",
+            caught.len(),
+            stories().len()
+        );
         Ok(())
     } else {
         anyhow::bail!("{}", missed.join("; "))
@@ -195,17 +210,41 @@ fn demo_panel(args: &Args, sim: &Deployment) -> anyhow::Result<Panel> {
     Ok(load_str(&text, &source, &opts)?)
 }
 
-/// One tick from each side, at the same time.
+type Infos = HashMap<String, ProbeInfo>;
+
+/// One tick from each side, at the same time, with the settings of the probes that ran.
 async fn tick(
     panel: &Panel,
     inside: &Arc<dyn Side>,
     outside: &Arc<dyn Side>,
-) -> (RunReport, RunReport) {
+) -> ((RunReport, Infos), (RunReport, Infos)) {
+    tokio::join!(one_side(panel, inside), one_side(panel, outside))
+}
+
+async fn one_side(panel: &Panel, side: &Arc<dyn Side>) -> (RunReport, Infos) {
+    let planned = side.plan(panel, &[]).await;
+    let infos = planned
+        .iter()
+        .map(|p| (p.probe.info().name.clone(), p.probe.info().clone()))
+        .collect();
     let n = smoke_core::runner::DEFAULT_CONCURRENCY;
-    tokio::join!(
-        run_panel(panel, inside.as_ref(), &[], n),
-        run_panel(panel, outside.as_ref(), &[], n)
-    )
+    (run_planned(panel, side.as_ref(), planned, n).await, infos)
+}
+
+/// The incidents this tick opens from a fresh state, by what they are about: what a forge or a
+/// Slack channel would get. The goal is one per fault.
+fn incidents(report: &RunReport, infos: &Infos) -> Vec<String> {
+    let policy = Policy {
+        probes: infos,
+        remind_every: std::time::Duration::from_secs(3600),
+        seen: Saw::Everything,
+        resolve: Resolve::AfterThreshold,
+    };
+    advance(&mut State::default(), report, &policy)
+        .into_iter()
+        .filter(|e| e.event == EventKind::Opened)
+        .map(|e| e.headline())
+        .collect()
 }
 
 /// The two reports side by side, a row per probe (outside-only probes first).
