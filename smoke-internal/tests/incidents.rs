@@ -69,14 +69,19 @@ impl World {
     }
 
     fn command(&self, extra: &[&str]) -> tokio::process::Command {
+        let mut cmd = self.every_probe(extra);
+        cmd.args(["--only", "biz-persons"]);
+        cmd
+    }
+
+    /// A run of the whole panel.
+    fn every_probe(&self, extra: &[&str]) -> tokio::process::Command {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"));
         cmd.arg("run")
             .arg("--panel")
             .arg(&self.panel)
             .arg("--state-dir")
             .arg(self.state.path())
-            .arg("--only")
-            .arg("biz-persons")
             .args([
                 "--set",
                 &format!("internal.socket_dir={}", self.sim.socket_dir().display()),
@@ -462,5 +467,134 @@ async fn an_incident_that_opened_while_quiet_gets_its_issue_when_it_is_next_told
         w.state_json()["outbox"].as_array().unwrap().len(),
         0,
         "nothing stuck in the outbox"
+    );
+}
+
+/// The state as smoke before grouping wrote it (version 1): each probe's incident inside its
+/// counters.
+fn as_version_1(state: &serde_json::Value) -> serde_json::Value {
+    let mut old = state.clone();
+    let incidents = old["incidents"].take();
+    for (name, incident) in incidents.as_object().unwrap() {
+        let mut incident = incident.clone();
+        let fields = incident.as_object_mut().unwrap();
+        for new in ["group", "members", "affected"] {
+            fields.remove(new);
+        }
+        old["probes"][name]["incident"] = incident;
+    }
+    let fields = old.as_object_mut().unwrap();
+    fields.remove("incidents");
+    fields.remove("log");
+    fields.insert("version".into(), 1.into());
+    old
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_folder_of_version_1_is_carried_on_with_its_incident_and_its_issue() {
+    let w = World::new(false).await;
+    w.sim.set(Fault::BizEmpty);
+    w.tick(&[]).await;
+    let id = w.state_json()["incidents"]["biz-persons"]["id"].clone();
+    let old = as_version_1(&w.state_json());
+    assert!(old["probes"]["biz-persons"]["incident"]["id"] == id);
+    std::fs::write(
+        w.state.path().join("state.json"),
+        serde_json::to_vec_pretty(&old).unwrap(),
+    )
+    .unwrap();
+    let out = w.tick(&[]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let state = w.state_json();
+    assert_eq!(state["version"], 2, "saved in the new format");
+    assert_eq!(
+        state["incidents"]["biz-persons"]["id"], id,
+        "the same incident, still open"
+    );
+    assert_eq!(w.forge.issues().len(), 1, "no second issue");
+    assert_eq!(w.slack.received().len(), 1, "no second 'opened'");
+    w.sim.clear(&Fault::BizEmpty);
+    w.tick(&[]).await;
+    let issues = w.forge.issues();
+    assert_eq!((issues.len(), issues[0].state.as_str()), (1, "closed"));
+    assert_eq!(
+        w.state_json()["log"][0]["id"],
+        id,
+        "and logged once resolved"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_is_one_issue_whose_list_is_edited_as_services_join_it() {
+    let w = World::new(false).await;
+    let gone = |s: &str| Fault::SocketMissing(s.to_string());
+    let tick = || async {
+        let out = w.every_probe(&[]).output().await.unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        out
+    };
+    w.sim.set(gone("hero_embedder"));
+    w.sim.set(gone("hero_foundry"));
+    let out = tick().await;
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("(caused by health-hero_foundry)"),
+        "{stdout}"
+    );
+    let issues = w.forge.issues();
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert!(
+        issues[0]
+            .title
+            .contains("4 probes fail: connect: supervised by hero_proc but no socket: …"),
+        "{}",
+        issues[0].title
+    );
+    for probe in [
+        "health-hero_embedder",
+        "health-hero_foundry",
+        "embedder-queue",
+        "photos-download",
+    ] {
+        assert!(
+            issues[0].body.contains(&format!("`{probe}`")),
+            "{}",
+            issues[0].body
+        );
+    }
+    assert!(!issues[0].body.contains("biz-persons"));
+    // A third service goes the same way: it joins the group, whose list is edited in place.
+    w.sim.set(gone("hero_osis_business"));
+    tick().await;
+    let issues = w.forge.issues();
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert!(
+        issues[0]
+            .body
+            .contains("`biz-persons` (caused by a member)"),
+        "{}",
+        issues[0].body
+    );
+    assert!(issues[0].body.contains("`health-hero_osis_business`"));
+    assert!(issues[0].comments.is_empty(), "{:?}", issues[0].comments);
+    assert_eq!(w.slack.received().len(), 1, "a list edit is no message");
+    let state = w.state_json();
+    let incidents = state["incidents"].as_object().unwrap();
+    assert_eq!(incidents.len(), 1, "{state}");
+    let (key, group) = incidents.iter().next().unwrap();
+    assert!(key.starts_with("group:connect-"), "{key}");
+    assert_eq!(group["members"].as_array().unwrap().len(), 3, "{state}");
+    for s in ["hero_embedder", "hero_foundry", "hero_osis_business"] {
+        w.sim.clear(&gone(s));
+    }
+    let out = w.every_probe(&[]).output().await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let issues = w.forge.issues();
+    assert_eq!((issues.len(), issues[0].state.as_str()), (1, "closed"));
+    assert_eq!(w.slack.received().len(), 2, "opened, resolved");
+    assert!(
+        w.forge.violations().is_empty(),
+        "{:?}",
+        w.forge.violations()
     );
 }

@@ -147,7 +147,12 @@ mod tests {
     fn a_5xx_status_is_its_own_signature_and_wrong_answers_have_none() {
         let bad = failed("photos", Cause::Http, "HTTP 502 Bad Gateway", Some(502));
         let s = signature(&bad).unwrap();
-        let placed = failed("ctx", Cause::Http, "context root: HTTP 502 Bad Gateway", Some(502));
+        let placed = failed(
+            "ctx",
+            Cause::Http,
+            "context root: HTTP 502 Bad Gateway",
+            Some(502),
+        );
         assert_eq!(signature(&placed), Some(s.clone()));
         assert_eq!(
             (s.key.as_str(), s.text.as_str()),
