@@ -309,6 +309,9 @@ pub struct Step {
     pub status: Option<u16>,
     pub timings: Timings,
     pub conditions: Vec<ConditionResult>,
+    /// The values it captured for the steps after it, by name.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub captures: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// What one attempt was judged to be: its outcome and what that rests on. The runner adds the

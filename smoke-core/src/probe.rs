@@ -106,6 +106,12 @@ pub trait Probe: Send + Sync {
     async fn verdict(&self, cx: &Attempt) -> Verdict {
         cx.verdict(self.attempt(cx).await).await
     }
+
+    /// How long past its deadline a try may still run on purpose (a flow's cleanup steps): the
+    /// runner waits this much longer before it gives up on it.
+    fn grace(&self) -> Duration {
+        Duration::ZERO
+    }
 }
 
 /// One try of a check, as the runner hands it to the probe.
@@ -163,13 +169,23 @@ impl Attempt {
     /// [`Attempt::judge`] by other conditions than the check's: a step's own, in a probe of
     /// several steps.
     pub async fn judge_by(&self, obs: impl Into<Arc<Observation>>, checks: Arc<Checks>) -> Verdict {
+        self.judge_until(obs, checks, self.deadline()).await
+    }
+
+    /// [`Attempt::judge_by`] by another deadline: a cleanup step's, which may pass the try's.
+    pub async fn judge_until(
+        &self,
+        obs: impl Into<Arc<Observation>>,
+        checks: Arc<Checks>,
+        deadline: Instant,
+    ) -> Verdict {
         let mut obs = obs.into();
         if let Some(o) = Arc::get_mut(&mut obs) {
             o.timings
                 .total
                 .get_or_insert_with(|| self.started.elapsed());
         }
-        judged(obs, checks, self.deadline(), self.timeout).await
+        judged(obs, checks, deadline, self.timeout).await
     }
 }
 

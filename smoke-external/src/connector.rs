@@ -223,6 +223,7 @@ mod tests {
             contexts: None,
             external_path: external_path.map(str::to_string),
             max_body: 1,
+            steps: Vec::new(),
         }
     }
 

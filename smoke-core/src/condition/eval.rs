@@ -27,6 +27,20 @@ pub(crate) fn judge(ast: &Ast, ev: &Evaluation<'_>) -> Result<(bool, String), Li
     Ok((passed, actual.render()))
 }
 
+/// The value `subject` finds in the observation, as JSON; `None` for nothing.
+pub(crate) fn capture(subject: &Subject, ev: &Evaluation<'_>) -> Result<Option<Value>, Limit> {
+    ev.in_time()?;
+    Ok(match subject_value(subject, ev)? {
+        Actual::Nothing(_) => None,
+        Actual::Number(n) => Some(
+            serde_json::from_str(&n.to_string()).unwrap_or(Value::String(n.to_string())),
+        ),
+        Actual::Text(t) => Some(Value::String(t.into_owned())),
+        Actual::Json(v) => Some(v.into_owned()),
+        other => other.match_text().map(|t| Value::String(t.into_owned())),
+    })
+}
+
 fn apply(op: Op, operand: &Operand, actual: &Actual<'_>) -> bool {
     match (op, operand) {
         (Op::Exists, _) => !actual.is_nothing(),

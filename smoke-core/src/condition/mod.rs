@@ -133,6 +133,34 @@ impl Condition {
     }
 }
 
+/// A subject alone (`json.items[0].id`, `header.location`, `$.result[0].name`): the value a
+/// step of a flow takes from its answer for the steps after it.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    text: String,
+    subject: ast::Subject,
+}
+
+impl Capture {
+    /// Parses a subject, with the limits of a condition's subject. Errors carry a 1-based column.
+    pub fn parse(text: &str) -> Result<Capture, ConditionError> {
+        Ok(Capture {
+            text: text.trim().to_string(),
+            subject: parse::parse_subject(text)?,
+        })
+    }
+
+    /// The subject as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// What the subject finds in the observation (a JSON string for text), `None` for nothing.
+    pub fn take(&self, ev: &Evaluation<'_>) -> Result<Option<serde_json::Value>, Limit> {
+        eval::capture(&self.subject, ev)
+    }
+}
+
 /// Two conditions are the same when they were written the same: the compiled parts (regexes,
 /// selectors) have no equality of their own.
 impl PartialEq for Condition {

@@ -19,18 +19,7 @@ pub(crate) fn parse(text: &str) -> Result<Ast, ConditionError> {
         return Err(err_at(0, "empty condition: write one like `status == 200`"));
     }
     let subject_end = scan_balanced(&chars, start, end, char::is_whitespace)?;
-    if subject_end - start > MAX_SUBJECT_CHARS {
-        return Err(err_at(
-            start,
-            format!(
-                "the subject is {} chars long; the limit is {MAX_SUBJECT_CHARS}",
-                subject_end - start
-            ),
-        ));
-    }
-    check_spacing(&chars, start, subject_end)?;
-    let subject = subject::parse(&chars, start, subject_end)?;
-    let subject_text = collect(&chars, start, subject_end);
+    let (subject, subject_text) = subject_in(&chars, start, subject_end)?;
 
     let op_start = skip_ws(&chars, subject_end);
     if op_start >= end {
@@ -58,6 +47,43 @@ pub(crate) fn parse(text: &str) -> Result<Ast, ConditionError> {
         op,
         operand,
     })
+}
+
+/// The subject in `chars[start..end]`, within the limits of any subject.
+fn subject_in(
+    chars: &[char],
+    start: usize,
+    end: usize,
+) -> Result<(Subject, String), ConditionError> {
+    if end - start > MAX_SUBJECT_CHARS {
+        return Err(err_at(
+            start,
+            format!(
+                "the subject is {} chars long; the limit is {MAX_SUBJECT_CHARS}",
+                end - start
+            ),
+        ));
+    }
+    check_spacing(chars, start, end)?;
+    Ok((subject::parse(chars, start, end)?, collect(chars, start, end)))
+}
+
+/// A subject alone (a flow step's capture): all of `text`, nothing after it.
+pub(crate) fn parse_subject(text: &str) -> Result<Subject, ConditionError> {
+    let chars: Vec<char> = text.chars().collect();
+    let start = skip_ws(&chars, 0);
+    let end = trim_end(&chars, start, chars.len());
+    if start == end {
+        return Err(err_at(0, "empty subject: write one like `json.items[0].id`"));
+    }
+    let subject_end = scan_balanced(&chars, start, end, char::is_whitespace)?;
+    if subject_end < end {
+        return Err(err_at(
+            subject_end,
+            "a capture is a subject alone, like `json.items[0].id`: no operator or value",
+        ));
+    }
+    Ok(subject_in(&chars, start, end)?.0)
 }
 
 /// Where the operator and value sit in the condition.

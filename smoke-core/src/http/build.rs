@@ -1,7 +1,7 @@
 //! From a panel to runnable HTTP probes for one connector: `for_each` expanded over the services
 //! found, each probe given its endpoint.
 
-use super::{Connector, HttpProbe};
+use super::{Connector, FlowProbe, HttpProbe};
 use crate::outcome::{Cause, Failure};
 use crate::panel::{Panel, ProbeSpec, Request};
 use crate::plan::{Planned, Side, Unplaced};
@@ -91,12 +91,19 @@ pub async fn plan_http(
 
 fn place(spec: ProbeSpec, connector: &Arc<dyn Connector>) -> Planned {
     let http = spec.http().expect("only HTTP probes are placed here");
-    let what = describe(&http.request);
+    let what = describe_http(http);
     let restart = spec
         .restart
         .clone()
         .map(|r| (http.target.service.clone(), r));
     match connector.endpoint(http) {
+        Ok(endpoint) if !http.steps.is_empty() => Planned {
+            what,
+            restart,
+            place: endpoint.display.clone(),
+            probe: Arc::new(FlowProbe::check(spec, endpoint.display, connector.clone())),
+            stand_in: false,
+        },
         Ok(endpoint) => Planned {
             what,
             restart,
@@ -120,15 +127,21 @@ pub const UNLISTED: &str = "*";
 fn unplaced(spec: &ProbeSpec, why: Failure) -> Planned {
     let spec = spec.for_service(UNLISTED);
     Planned {
-        what: spec
-            .http()
-            .map(|h| describe(&h.request))
-            .unwrap_or_default(),
+        what: spec.http().map(describe_http).unwrap_or_default(),
         place: format!("(nowhere: {})", why.detail),
         restart: None,
         probe: Arc::new(Unplaced::check(&spec, why)),
         stand_in: true,
     }
+}
+
+/// A probe's request in a few words, or its steps': `GET /a, then GET /b/{photo}`.
+fn describe_http(http: &crate::panel::HttpSpec) -> String {
+    if http.steps.is_empty() {
+        return describe(&http.request);
+    }
+    let steps: Vec<String> = http.steps.iter().map(|s| describe(&s.http.request)).collect();
+    steps.join(", then ")
 }
 
 /// The request in a few words, for `list`.

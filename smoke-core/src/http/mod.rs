@@ -5,12 +5,14 @@
 
 mod build;
 mod exchange;
+mod flow;
 mod probe;
 mod request;
 mod supervisor;
 
 pub use build::{describe, plan_http, HttpSide, UNLISTED};
 pub use exchange::{exchange, Limits};
+pub use flow::{FlowProbe, FINALLY_GRACE, MAX_CAPTURE_BYTES};
 pub use probe::HttpProbe;
 pub use request::{call_rpc, fetch, Fetch};
 pub use supervisor::{supervised_services, SUPERVISOR};

@@ -25,6 +25,7 @@ impl HttpSpec {
             contexts: None,
             external_path: None,
             max_body: defaults::MAX_BODY,
+            steps: Vec::new(),
         }
     }
 }

@@ -6,16 +6,18 @@
 mod checks;
 mod deps;
 mod error;
+mod flow;
 mod load;
 mod raw;
 mod spec;
 mod target;
 
 pub use error::{with_hint, PanelError};
+pub use flow::{is_capture_name, names_in, MAX_STEPS};
 pub use load::{load, load_str, LoadOptions, PanelText};
 pub use target::{is_service_name, Target, TargetError, SERVICE_NAME_RULE, SERVICE_PLACEHOLDER};
 
-use crate::condition::Condition;
+use crate::condition::{Capture, Condition};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -235,6 +237,21 @@ pub struct HttpSpec {
     /// Where the probe goes through the gateway when it does not follow the routing rule.
     pub external_path: Option<String>,
     pub max_body: u64,
+    /// A flow's requests, in order; empty for a probe of one request (this spec's own). In a
+    /// flow, `request` is the first step's, for describing it.
+    pub steps: Vec<StepSpec>,
+}
+
+/// One request of a flow: its own target, request, conditions, and the values it captures for
+/// the steps after it (`{name}` in their path, params, headers and body).
+#[derive(Debug, Clone)]
+pub struct StepSpec {
+    pub http: HttpSpec,
+    pub expect: Vec<Condition>,
+    pub warn: Vec<Condition>,
+    pub captures: Vec<(String, Capture)>,
+    /// Runs even after an earlier step failed or the deadline passed (cleanup), with a grace.
+    pub finally: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -321,11 +338,9 @@ impl ProbeSpec {
         let mut p = self.clone();
         p.name = fill(&self.name);
         if let ProbeKind::Http(h) = &mut p.kind {
-            h.target = h.target.for_service(service);
-            h.external_path = h.external_path.as_deref().map(fill);
-            match &mut h.request {
-                Request::Get { path } | Request::Post { path, .. } => *path = fill(path),
-                Request::Rpc { path, .. } => *path = path.as_deref().map(fill),
+            h.fill_service(service);
+            for step in &mut h.steps {
+                step.http.fill_service(service);
             }
         }
         p.depends_on = self
@@ -336,6 +351,19 @@ impl ProbeSpec {
             .collect();
         p.for_each_service = false;
         p
+    }
+}
+
+impl HttpSpec {
+    /// Puts `service` where `{service}` is written: target, path, external path.
+    fn fill_service(&mut self, service: &str) {
+        let fill = |s: &str| s.replace(SERVICE_PLACEHOLDER, service);
+        self.target = self.target.for_service(service);
+        self.external_path = self.external_path.as_deref().map(fill);
+        match &mut self.request {
+            Request::Get { path } | Request::Post { path, .. } => *path = fill(path),
+            Request::Rpc { path, .. } => *path = path.as_deref().map(fill),
+        }
     }
 }
 

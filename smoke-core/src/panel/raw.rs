@@ -101,7 +101,7 @@ pub struct RawRpcRemedy {
     pub params: Option<toml::Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawProbe {
     pub name: Option<Spanned<String>>,
@@ -143,6 +143,34 @@ pub struct RawProbe {
     pub restart_timeout: Option<PanelDuration>,
     #[serde(default)]
     pub depends_on: Vec<Spanned<String>>,
+    /// `[[probe.step]]`: a flow of requests instead of one.
+    #[serde(default)]
+    pub step: Vec<Spanned<RawStep>>,
+}
+
+/// One `[[probe.step]]`: the request keys of a probe, its own conditions, what it captures.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub target: Option<Spanned<String>>,
+    pub get: Option<Spanned<String>>,
+    pub post: Option<Spanned<String>>,
+    pub rpc: Option<String>,
+    pub params: Option<Spanned<toml::Value>>,
+    pub json: Option<toml::Value>,
+    pub body: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    pub context: Option<Spanned<String>>,
+    pub external_path: Option<Spanned<String>>,
+    #[serde(default)]
+    pub expect: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub warn: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub capture: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    pub finally: bool,
 }
 
 /// Only the probe names and where each probe stands: readable even when the strict shape is not,

@@ -8,14 +8,14 @@ use std::ops::Range;
 use toml::Spanned;
 
 /// Builds errors that name this probe.
-struct At<'a> {
-    at: &'a Locator<'a>,
-    span: Range<usize>,
-    name: &'a str,
+pub(super) struct At<'a> {
+    pub(super) at: &'a Locator<'a>,
+    pub(super) span: Range<usize>,
+    pub(super) name: &'a str,
 }
 
 impl At<'_> {
-    fn err(&self, span: Range<usize>, message: impl Into<String>) -> PanelError {
+    pub(super) fn err(&self, span: Range<usize>, message: impl Into<String>) -> PanelError {
         PanelError {
             probe: Some(self.name.to_string()),
             ..self.at.error(span, message)
@@ -23,7 +23,7 @@ impl At<'_> {
     }
 
     /// An error about the probe as a whole, placed at its header.
-    fn here(&self, message: impl Into<String>) -> PanelError {
+    pub(super) fn here(&self, message: impl Into<String>) -> PanelError {
         self.err(self.span.clone(), message)
     }
 }
@@ -77,6 +77,15 @@ pub(super) fn build_probe(
         super::checks::retry_delay(r.get_ref().0).map_err(|e| at.err(r.span(), e))?;
     }
     let (kind, mode) = match (p.dns.take(), p.tls.take()) {
+        (None, None) if !p.step.is_empty() => (
+            ProbeKind::Http(Box::new(super::flow::flow_kind(
+                &mut p,
+                max_body,
+                for_each_service,
+                &at,
+            )?)),
+            p.mode,
+        ),
         (None, None) => (
             ProbeKind::Http(Box::new(http_kind(
                 &mut p,
@@ -112,22 +121,8 @@ pub(super) fn build_probe(
         return Err(at.here("`record` goes with `dns`"));
     }
 
-    let conditions = |list: Vec<Spanned<String>>| -> Result<Vec<Condition>, PanelError> {
-        list.into_iter()
-            .map(|c| {
-                Condition::parse(c.get_ref()).map_err(|e| {
-                    // Point into the string: past its opening quote, to the column the parser names.
-                    let start = c.span().start + e.column;
-                    at.err(
-                        start..start,
-                        format!("condition `{}`: {}", c.get_ref(), e.message),
-                    )
-                })
-            })
-            .collect()
-    };
-    let expect = conditions(p.expect)?;
-    let warn = conditions(p.warn)?;
+    let expect = conditions(p.expect, &at)?;
+    let warn = conditions(p.warn, &at)?;
     let timeout = p.timeout.map_or(d.timeout, |t| t.0);
     if timeout.is_zero() {
         return Err(at.here("timeout must be more than 0"));
@@ -177,7 +172,26 @@ pub(super) fn build_probe(
     })
 }
 
-fn http_kind(
+/// Conditions as written, each error placed at its column in the file.
+pub(super) fn conditions(
+    list: Vec<Spanned<String>>,
+    at: &At<'_>,
+) -> Result<Vec<Condition>, PanelError> {
+    list.into_iter()
+        .map(|c| {
+            Condition::parse(c.get_ref()).map_err(|e| {
+                // Point into the string: past its opening quote, to the column the parser names.
+                let start = c.span().start + e.column;
+                at.err(
+                    start..start,
+                    format!("condition `{}`: {}", c.get_ref(), e.message),
+                )
+            })
+        })
+        .collect()
+}
+
+pub(super) fn http_kind(
     p: &mut RawProbe,
     max_body: u64,
     for_each_service: bool,
@@ -295,6 +309,7 @@ fn http_kind(
         contexts,
         external_path: p.external_path.take().map(path).transpose()?,
         max_body,
+        steps: Vec::new(),
     })
 }
 

@@ -1,0 +1,202 @@
+//! `[[probe.step]]`: a probe of several requests, as a user makes them (open the folder, then
+//! a photo in it). Each step is read like a probe's request, with its own conditions and the
+//! values it captures; `{name}` in a later step must name a capture of an earlier one.
+
+use super::raw::{RawProbe, RawStep};
+use super::spec::{conditions, http_kind, At};
+use super::*;
+use std::ops::Range;
+use toml::Spanned;
+
+/// The most steps in one flow: each is a request within the probe's one deadline.
+pub const MAX_STEPS: usize = 16;
+
+pub(super) fn flow_kind(
+    p: &mut RawProbe,
+    max_body: u64,
+    for_each_service: bool,
+    at: &At<'_>,
+) -> Result<HttpSpec, PanelError> {
+    // What a flow says in its steps, it may not say for the whole probe as well.
+    let in_steps = [
+        ("get", p.get.is_some()),
+        ("post", p.post.is_some()),
+        ("rpc", p.rpc.is_some()),
+        ("params", p.params.is_some()),
+        ("json", p.json.is_some()),
+        ("body", p.body.is_some()),
+        ("contexts", p.contexts.is_some()),
+        ("distinct_from", p.distinct_from.is_some()),
+        ("external_path", p.external_path.is_some()),
+        ("expect", !p.expect.is_empty()),
+        ("warn", !p.warn.is_empty()),
+    ];
+    if let Some((field, _)) = in_steps.iter().find(|(_, on)| *on) {
+        return Err(at.here(format!(
+            "`{field}` goes in the steps of a probe with [[probe.step]], each step its own"
+        )));
+    }
+    if let Some(extra) = p.step.get(MAX_STEPS) {
+        return Err(at.err(
+            extra.span(),
+            format!(
+                "a flow has at most {MAX_STEPS} steps; this one has {}",
+                p.step.len()
+            ),
+        ));
+    }
+    let raw_steps = std::mem::take(&mut p.step);
+    let n = raw_steps.len();
+    let mut captured: Vec<String> = Vec::new();
+    let mut steps = Vec::with_capacity(n);
+    for (i, raw) in raw_steps.into_iter().enumerate() {
+        let span = raw.span();
+        let raw = raw.into_inner();
+        let here = At {
+            at: at.at,
+            span: span.clone(),
+            name: at.name,
+        };
+        let placed = |e: PanelError| PanelError {
+            message: format!("step {} of {n}: {}", i + 1, e.message),
+            ..e
+        };
+        placeholders(&raw, &captured, &here).map_err(placed)?;
+        let mut headers = p.headers.clone();
+        headers.extend(raw.headers);
+        let mut request = RawProbe {
+            target: raw.target.or_else(|| p.target.clone()),
+            get: raw.get,
+            post: raw.post,
+            rpc: raw.rpc,
+            params: raw.params,
+            json: raw.json,
+            body: raw.body,
+            headers,
+            context: raw.context.or_else(|| p.context.clone()),
+            external_path: raw.external_path,
+            ..RawProbe::default()
+        };
+        let http = http_kind(&mut request, max_body, for_each_service, &here).map_err(placed)?;
+        let mut captures = Vec::with_capacity(raw.capture.len());
+        for (name, subject) in raw.capture {
+            capture_name(&name, &captured, &captures).map_err(|m| placed(here.here(m)))?;
+            let capture = Capture::parse(subject.get_ref()).map_err(|e| {
+                let start = subject.span().start + e.column;
+                placed(here.err(
+                    start..start,
+                    format!("capture {name} = `{}`: {}", subject.get_ref(), e.message),
+                ))
+            })?;
+            captures.push((name, capture));
+        }
+        captured.extend(captures.iter().map(|(name, _)| name.clone()));
+        steps.push(StepSpec {
+            http,
+            expect: conditions(raw.expect, &here).map_err(placed)?,
+            warn: conditions(raw.warn, &here).map_err(placed)?,
+            captures,
+            finally: raw.finally,
+        });
+    }
+    let first = steps[0].http.clone();
+    Ok(HttpSpec {
+        // The probe's service is its own target's, else the first step's.
+        target: match p.target.take() {
+            Some(t) => Target::parse(t.get_ref()).map_err(|m| at.err(t.span(), m.to_string()))?,
+            None => first.target.clone(),
+        },
+        steps,
+        ..first
+    })
+}
+
+fn capture_name(
+    name: &str,
+    earlier: &[String],
+    here: &[(String, Capture)],
+) -> Result<(), String> {
+    if !is_capture_name(name) {
+        return Err(format!(
+            "capture name `{name}`: use letters, digits and _, starting with a letter or _"
+        ));
+    }
+    if name == "service" || name == "random" {
+        return Err(format!(
+            "capture name `{name}` is taken: {{service}} is the probe's service, {{random}} a fresh word per try"
+        ));
+    }
+    if earlier.iter().any(|n| n == name) || here.iter().any(|(n, _)| n == name) {
+        return Err(format!("capture `{name}` is taken twice in this flow"));
+    }
+    Ok(())
+}
+
+/// A capture's name: letters, digits and `_`, not starting with a digit, at most 64 chars.
+pub fn is_capture_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 64
+}
+
+/// Every `{name}` written in the step (path, params, headers, body, context) names a capture of
+/// an earlier step, or `{service}`.
+fn placeholders(step: &RawStep, captured: &[String], at: &At<'_>) -> Result<(), PanelError> {
+    let spanned = |s: &Option<Spanned<String>>| {
+        s.as_ref()
+            .map(|v| (v.get_ref().clone(), Some(v.span())))
+            .into_iter()
+            .collect::<Vec<_>>()
+    };
+    let mut texts: Vec<(String, Option<Range<usize>>)> = Vec::new();
+    texts.extend(spanned(&step.get));
+    texts.extend(spanned(&step.post));
+    texts.extend(spanned(&step.external_path));
+    texts.extend(spanned(&step.context));
+    texts.extend(step.body.iter().map(|b| (b.clone(), None)));
+    texts.extend(step.headers.values().map(|v| (v.clone(), None)));
+    if let Some(params) = &step.params {
+        strings_in(params.get_ref(), &mut |s| {
+            texts.push((s.to_string(), Some(params.span())))
+        });
+    }
+    if let Some(json) = &step.json {
+        strings_in(json, &mut |s| texts.push((s.to_string(), None)));
+    }
+    for (text, span) in texts {
+        for name in names_in(&text) {
+            if name == "service" || name == "random" || captured.iter().any(|c| c == name) {
+                continue;
+            }
+            let message = format!(
+                "`{{{name}}}` is not captured by an earlier step: add capture = {{ {name} = \"json.…\" }} to a step before this one"
+            );
+            return Err(match span {
+                Some(span) => at.err(span, message),
+                None => at.here(message),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn strings_in(v: &toml::Value, each: &mut dyn FnMut(&str)) {
+    match v {
+        toml::Value::String(s) => each(s),
+        toml::Value::Array(items) => items.iter().for_each(|i| strings_in(i, each)),
+        toml::Value::Table(t) => t.values().for_each(|i| strings_in(i, each)),
+        _ => {}
+    }
+}
+
+/// The names of the `{name}` placeholders in `text`; braces around anything else (a JSON body)
+/// are text.
+pub fn names_in(text: &str) -> impl Iterator<Item = &str> {
+    text.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .filter(|name| is_capture_name(name))
+}
