@@ -163,7 +163,11 @@ impl<'a> Tick<'a> {
                 .iter()
                 .find_map(|m| self.by_name.get(m.as_str()).copied());
             let mut event = self.event(EventKind::Resolved, &key, &incident, None);
-            event.cause = lead.and_then(|p| p.cause);
+            // A group's headline is said with its cause ("with HTTP 502"): it keeps the one it
+            // opened with, so the resolution names the same group.
+            if incident.group.is_none() {
+                event.cause = lead.and_then(|p| p.cause);
+            }
             event.detail = match (lead, &incident.group) {
                 (None, _) => {
                     "no longer probed: the probe left the panel or its service is gone".to_string()
@@ -609,6 +613,11 @@ mod tests {
         let e = advance(&mut s, &report(2, vec![ok("a"), ok("b"), ok("c")]), &p);
         assert_eq!(all(&e), [(EventKind::Resolved, "group:http-502".into())]);
         assert_eq!(e[0].detail, "every probe of the group passes again");
+        assert_eq!(
+            e[0].headline(),
+            "2 probes fail with HTTP 502 Bad Gateway",
+            "the resolution names the group as its opening did"
+        );
         assert!(s.incidents.is_empty());
     }
 
