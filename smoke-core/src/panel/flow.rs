@@ -3,7 +3,7 @@
 //! values it captures; `{name}` in a later step must name a capture of an earlier one.
 
 use super::raw::{RawProbe, RawStep};
-use super::spec::{conditions, http_kind, At};
+use super::spec::{conditions, first_set, http_kind, At};
 use super::*;
 use std::ops::Range;
 use toml::Spanned;
@@ -19,19 +19,19 @@ pub(super) fn flow_kind(
 ) -> Result<HttpSpec, PanelError> {
     // What a flow says in its steps, it may not say for the whole probe as well.
     let in_steps = [
-        ("get", p.get.is_some()),
-        ("post", p.post.is_some()),
-        ("rpc", p.rpc.is_some()),
-        ("params", p.params.is_some()),
-        ("json", p.json.is_some()),
-        ("body", p.body.is_some()),
-        ("contexts", p.contexts.is_some()),
-        ("distinct_from", p.distinct_from.is_some()),
-        ("external_path", p.external_path.is_some()),
-        ("expect", !p.expect.is_empty()),
-        ("warn", !p.warn.is_empty()),
+        "get",
+        "post",
+        "rpc",
+        "params",
+        "json",
+        "body",
+        "contexts",
+        "distinct_from",
+        "external_path",
+        "expect",
+        "warn",
     ];
-    if let Some((field, _)) = in_steps.iter().find(|(_, on)| *on) {
+    if let Some(field) = first_set(p, &in_steps) {
         return Err(at.here(format!(
             "`{field}` goes in the steps of a probe with [[probe.step]], each step its own"
         )));

@@ -376,24 +376,46 @@ pub(super) fn restart(
 
 /// A DNS or TLS probe asks no HTTP question: HTTP fields on it are a mistake, not ignored.
 fn no_http_fields(p: &RawProbe, kind: &str, at: &At<'_>) -> Result<(), PanelError> {
-    let set = [
-        ("target", p.target.is_some()),
-        ("get", p.get.is_some()),
-        ("post", p.post.is_some()),
-        ("rpc", p.rpc.is_some()),
-        ("params", p.params.is_some()),
-        ("json", p.json.is_some()),
-        ("body", p.body.is_some()),
-        ("headers", !p.headers.is_empty()),
-        ("context", p.context.is_some()),
-        ("contexts", p.contexts.is_some()),
-        ("external_path", p.external_path.is_some()),
-        ("for_each", p.for_each.is_some()),
+    let http = [
+        "target",
+        "get",
+        "post",
+        "rpc",
+        "params",
+        "json",
+        "body",
+        "headers",
+        "context",
+        "contexts",
+        "external_path",
+        "for_each",
     ];
-    match set.iter().find(|(_, on)| *on) {
-        Some((field, _)) => Err(at.here(format!("`{field}` has no meaning on a {kind} probe"))),
+    match first_set(p, &http) {
+        Some(field) => Err(at.here(format!("`{field}` has no meaning on a {kind} probe"))),
         None => Ok(()),
     }
+}
+
+/// The first of `fields` that the probe's table sets.
+pub(super) fn first_set(p: &RawProbe, fields: &[&'static str]) -> Option<&'static str> {
+    fields.iter().copied().find(|field| match *field {
+        "target" => p.target.is_some(),
+        "get" => p.get.is_some(),
+        "post" => p.post.is_some(),
+        "rpc" => p.rpc.is_some(),
+        "params" => p.params.is_some(),
+        "json" => p.json.is_some(),
+        "body" => p.body.is_some(),
+        "headers" => !p.headers.is_empty(),
+        "context" => p.context.is_some(),
+        "contexts" => p.contexts.is_some(),
+        "distinct_from" => p.distinct_from.is_some(),
+        "external_path" => p.external_path.is_some(),
+        "for_each" => p.for_each.is_some(),
+        "expect" => !p.expect.is_empty(),
+        "warn" => !p.warn.is_empty(),
+        _ => false,
+    })
 }
 
 /// DNS and TLS questions are asked from outside; inside the VM there is no public name.
