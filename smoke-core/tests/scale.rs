@@ -71,7 +71,7 @@ fn ten_thousand_incidents_and_a_group_of_ten_thousand_advance_in_linear_time() {
         n + 1
     );
     assert_eq!(state.incidents.len(), n + 1);
-    assert_eq!(state.incidents["root00042"].affected, ["child00042"]);
+    assert_eq!(state.incidents["root00042"].covers.affected, ["child00042"]);
     assert!(kept.iter().all(|e| e.event.as_str() == "firing"));
     assert!(took < Duration::from_secs(20), "two ticks took {took:?}");
     eprintln!("two ticks of {} probes: {took:?}", 3 * n);

@@ -268,7 +268,7 @@ pub fn status_html(
                 escape(&headline(key, i)),
                 time(i.opened_at),
                 escape(&reason(cause, detail)),
-                escape(&name_list(i.members.iter().chain(&i.affected), 20)),
+                escape(&name_list(i.covers.members.iter().chain(&i.covers.affected), 20)),
             );
             // Only web links: a `javascript:` URL from a misconfigured sink must not become
             // a clickable script.
@@ -288,8 +288,8 @@ pub fn status_html(
 
 /// "biz-persons", or a group's "6 probes fail with HTTP 502 Bad Gateway".
 fn headline(key: &str, i: &Incident) -> String {
-    match &i.group {
-        Some(g) => group_headline(g, i.cause, i.members.len() + i.affected.len()),
+    match &i.covers.group {
+        Some(g) => group_headline(g, i.cause, i.covers.members.len() + i.covers.affected.len()),
         None => key.to_string(),
     }
 }
@@ -322,9 +322,9 @@ pub fn status_json(
         "incidents": page.incidents.iter().map(|(key, i)| json!({
             "probe": key,
             "title": headline(key, i),
-            "group": i.group,
-            "members": i.members,
-            "affected": i.affected,
+            "group": i.covers.group,
+            "members": i.covers.members,
+            "affected": i.covers.affected,
             "id": i.id,
             "opened_at": i.opened_at.to_string(),
             "cause": i.cause.map(|c| c.as_str()),

@@ -199,7 +199,9 @@ async fn capture(
             let what = format!("capture {name}: `{}`", capture.text());
             let value = match capture.take(&ev) {
                 Ok(Some(v)) => v,
-                Ok(None) => return Err(Failure::new(Cause::Assertion, format!("{what} is missing"))),
+                Ok(None) => {
+                    return Err(Failure::new(Cause::Assertion, format!("{what} is missing")))
+                }
                 Err(limit) => return Err(Failure::new(limit.cause(), format!("{what}: {limit}"))),
             };
             let size = text_of(&value).len();
@@ -417,7 +419,8 @@ mod tests {
             replace("/Photos/{photo}", &values(), percent_encode).unwrap(),
             "/Photos/a%20b%2F..%2Fc.jpg"
         );
-        let mut params = json!({"id": "{id}", "note": "made by {id}", "raw": "{x", "svc": "{service}"});
+        let mut params =
+            json!({"id": "{id}", "note": "made by {id}", "raw": "{x", "svc": "{service}"});
         fill_json(&mut params, &values()).unwrap();
         assert_eq!(
             params,

@@ -68,15 +68,8 @@ pub struct Event {
     /// The phase timings of the failing attempt, in milliseconds.
     #[serde(default)]
     pub timings: serde_json::Value,
-    /// A group's signature ("HTTP 502 Bad Gateway"); null for one probe's incident.
-    #[serde(default)]
-    pub group: Option<String>,
-    /// The probes the incident is about: the one probe, or the group's failing members.
-    #[serde(default)]
-    pub members: Vec<String>,
-    /// The failing probes caused by a member (`caused_by`), told here rather than on their own.
-    #[serde(default)]
-    pub affected: Vec<String>,
+    #[serde(flatten)]
+    pub covers: super::Covers,
 }
 
 impl Event {
@@ -107,25 +100,23 @@ impl Event {
             conditions: Vec::new(),
             target: String::new(),
             timings: serde_json::Value::Null,
-            group: incident.group.clone(),
-            members: incident.members.clone(),
-            affected: incident.affected.clone(),
+            covers: incident.covers.clone(),
         }
     }
 
     /// Every probe the incident covers, members first.
     pub fn all_affected(&self) -> impl Iterator<Item = &String> {
-        self.members.iter().chain(&self.affected)
+        self.covers.members.iter().chain(&self.covers.affected)
     }
 
     /// What the incident is, in a few words: "public-dns" or "6 probes fail with HTTP 502 Bad
     /// Gateway". A title for issues and chats.
     pub fn headline(&self) -> String {
-        match &self.group {
+        match &self.covers.group {
             Some(signature) => super::group_headline(
                 signature,
                 self.cause,
-                self.members.len() + self.affected.len(),
+                self.covers.members.len() + self.covers.affected.len(),
             ),
             None => self.probe.clone(),
         }
@@ -133,7 +124,7 @@ impl Event {
 
     /// "; 7 probes affected: a, b, c and 4 more" for an incident that covers other probes.
     fn affected_text(&self) -> String {
-        let n = self.members.len() + self.affected.len();
+        let n = self.covers.members.len() + self.covers.affected.len();
         if n < 2 {
             return String::new();
         }
@@ -154,13 +145,16 @@ impl Event {
         let cause = self.cause.map(|c| c.as_str()).unwrap_or("");
         let what = self.headline();
         let affected = self.affected_text();
-        if self.group.is_some() {
+        if self.covers.group.is_some() {
             return match self.event {
                 EventKind::Opened | EventKind::Affected => {
-                    format!("{what}: {}", name_list(self.members.iter(), 8))
+                    format!("{what}: {}", name_list(self.covers.members.iter(), 8))
                 }
                 EventKind::Reminder | EventKind::Firing | EventKind::CauseChanged => {
-                    format!("still: {what}: {}", name_list(self.members.iter(), 8))
+                    format!(
+                        "still: {what}: {}",
+                        name_list(self.covers.members.iter(), 8)
+                    )
                 }
                 EventKind::Resolved => format!(
                     "recovered after {}: {what}",

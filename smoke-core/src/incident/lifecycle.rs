@@ -58,7 +58,12 @@ pub fn advance(state: &mut State, report: &RunReport, policy: &Policy<'_>) -> Ve
     let before: HashMap<String, (Vec<String>, Vec<String>)> = state
         .incidents
         .iter()
-        .map(|(k, i)| (k.clone(), (i.members.clone(), i.affected.clone())))
+        .map(|(k, i)| {
+            (
+                k.clone(),
+                (i.covers.members.clone(), i.covers.affected.clone()),
+            )
+        })
         .collect();
     let mut events = tick.leave_and_resolve(state);
     let opened = tick.open_new(state);
@@ -66,7 +71,7 @@ pub fn advance(state: &mut State, report: &RunReport, policy: &Policy<'_>) -> Ve
     for key in keys {
         let incident = state.incidents.get_mut(&key).expect("a key just listed");
         if tick.sees_everything || opened.contains(&key) {
-            incident.affected = tick.caused_by(&incident.members);
+            incident.covers.affected = tick.caused_by(&incident.covers.members);
         }
         match before.get(&key) {
             None => events.push(tick.event(EventKind::Opened, &key, incident, None)),
@@ -148,6 +153,7 @@ impl<'a> Tick<'a> {
         let mut resolved = Vec::new();
         for (key, incident) in &state.incidents {
             let staying = incident
+                .covers
                 .members
                 .iter()
                 .filter(|m| !self.leaves(state, m))
@@ -159,16 +165,17 @@ impl<'a> Tick<'a> {
         for key in resolved {
             let incident = state.incidents.remove(&key).expect("a key just listed");
             let lead = incident
+                .covers
                 .members
                 .iter()
                 .find_map(|m| self.by_name.get(m.as_str()).copied());
             let mut event = self.event(EventKind::Resolved, &key, &incident, None);
             // A group's headline is said with its cause ("with HTTP 502"): it keeps the one it
             // opened with, so the resolution names the same group.
-            if incident.group.is_none() {
+            if incident.covers.group.is_none() {
                 event.cause = lead.and_then(|p| p.cause);
             }
-            event.detail = match (lead, &incident.group) {
+            event.detail = match (lead, &incident.covers.group) {
                 (None, _) => {
                     "no longer probed: the probe left the panel or its service is gone".to_string()
                 }
@@ -179,16 +186,17 @@ impl<'a> Tick<'a> {
             state.log.push(PastIncident {
                 id: incident.id.clone(),
                 key,
-                group: incident.group.clone(),
+                group: incident.covers.group.clone(),
                 cause: incident.cause,
                 detail: incident.detail.clone(),
                 severity: incident.severity,
                 opened_at: incident.opened_at,
                 resolved_at: self.now,
                 probes: incident
+                    .covers
                     .members
                     .iter()
-                    .chain(&incident.affected)
+                    .chain(&incident.covers.affected)
                     .cloned()
                     .collect(),
             });
@@ -199,13 +207,18 @@ impl<'a> Tick<'a> {
             .incidents
             .iter()
             .map(|(k, i)| {
-                let kept = i.members.iter().filter(|m| !self.leaves(state, m)).cloned();
+                let kept = i
+                    .covers
+                    .members
+                    .iter()
+                    .filter(|m| !self.leaves(state, m))
+                    .cloned();
                 (k.clone(), kept.collect())
             })
             .collect();
         for (key, members) in staying {
             if let Some(incident) = state.incidents.get_mut(&key) {
-                incident.members = members;
+                incident.covers.members = members;
             }
         }
         events
@@ -219,7 +232,7 @@ impl<'a> Tick<'a> {
         let covered: HashSet<&str> = state
             .incidents
             .values()
-            .flat_map(|i| i.members.iter().map(String::as_str))
+            .flat_map(|i| i.covers.members.iter().map(String::as_str))
             .collect();
         let new: Vec<&ProbeReport> = self
             .report
@@ -240,10 +253,10 @@ impl<'a> Tick<'a> {
                     if state
                         .incidents
                         .get(&s.key)
-                        .is_some_and(|i| i.group.is_some()) =>
+                        .is_some_and(|i| i.covers.group.is_some()) =>
                 {
                     let group = state.incidents.get_mut(&s.key).expect("just found");
-                    group.members.push(p.name.clone());
+                    group.covers.members.push(p.name.clone());
                     joined.insert(s.key);
                 }
                 Some(s) => by_signature
@@ -256,7 +269,7 @@ impl<'a> Tick<'a> {
         }
         for key in joined {
             if let Some(group) = state.incidents.get_mut(&key) {
-                group.members.sort();
+                group.covers.members.sort();
             }
         }
         let mut opened = HashSet::new();
@@ -277,8 +290,8 @@ impl<'a> Tick<'a> {
                 .find(|s| *s == Severity::Critical)
                 .unwrap_or(Severity::Warning);
             let mut incident = Incident::new(self.id(&key), self.now, severity, names);
-            incident.members.sort();
-            incident.group = Some(s.text);
+            incident.covers.members.sort();
+            incident.covers.group = Some(s.text);
             incident.cause = members[0].cause;
             incident.detail = members[0].detail.clone().unwrap_or_default();
             state.incidents.insert(key.clone(), incident);
@@ -328,6 +341,7 @@ impl<'a> Tick<'a> {
     ) -> Vec<Event> {
         let mut events = Vec::new();
         let lead = incident
+            .covers
             .members
             .iter()
             .filter_map(|m| self.by_name.get(m.as_str()).copied())
@@ -335,7 +349,7 @@ impl<'a> Tick<'a> {
         let Some(lead) = lead else {
             return events;
         };
-        if incident.group.is_none() && incident.cause != lead.cause {
+        if incident.covers.group.is_none() && incident.cause != lead.cause {
             let previous = incident.cause.map(|c| c.as_str().to_string());
             incident.cause = lead.cause;
             incident.detail = lead.detail.clone().unwrap_or_default();
@@ -343,13 +357,13 @@ impl<'a> Tick<'a> {
             events.push(self.event(EventKind::CauseChanged, key, incident, Some(lead)));
             events.last_mut().expect("just pushed").previous_cause = previous;
         } else if elapsed(incident.last_told, self.now) >= self.policy.remind_every {
-            if incident.group.is_none() {
+            if incident.covers.group.is_none() {
                 incident.detail = lead.detail.clone().unwrap_or_default();
             }
             incident.last_told = self.now;
             events.push(self.event(EventKind::Reminder, key, incident, Some(lead)));
         }
-        if &incident.members != members || &incident.affected != affected {
+        if &incident.covers.members != members || &incident.covers.affected != affected {
             events.push(self.event(EventKind::Affected, key, incident, Some(lead)));
         }
         events.push(self.event(EventKind::Firing, key, incident, Some(lead)));
@@ -371,6 +385,7 @@ impl<'a> Tick<'a> {
             (kind == EventKind::Opened)
                 .then(|| {
                     incident
+                        .covers
                         .members
                         .iter()
                         .find_map(|m| self.by_name.get(m.as_str()).copied())
@@ -383,7 +398,7 @@ impl<'a> Tick<'a> {
             event.conditions = p.conditions.iter().filter(|c| !c.passed).cloned().collect();
             event.timings = serde_json::to_value(&p.timings).unwrap_or_default();
         }
-        if incident.group.is_none() {
+        if incident.covers.group.is_none() {
             event.target = self.info(key).target.clone();
         }
         event
@@ -598,7 +613,7 @@ mod tests {
             &p,
         );
         assert_eq!(all(&e), [(EventKind::Opened, "group:http-502".into())]);
-        assert_eq!(e[0].members, ["a", "b"]);
+        assert_eq!(e[0].covers.members, ["a", "b"]);
         assert_eq!(e[0].headline(), "2 probes fail with HTTP 502 Bad Gateway");
         assert_eq!(e[0].severity, Severity::Critical);
         // c joins the open group; a heals and leaves it.
@@ -608,7 +623,7 @@ mod tests {
             &p,
         );
         assert_eq!(all(&e), [(EventKind::Affected, "group:http-502".into())]);
-        assert_eq!(e[0].members, ["b", "c"]);
+        assert_eq!(e[0].covers.members, ["b", "c"]);
         // Every member passes: one resolution, for the group.
         let e = advance(&mut s, &report(2, vec![ok("a"), ok("b"), ok("c")]), &p);
         assert_eq!(all(&e), [(EventKind::Resolved, "group:http-502".into())]);
@@ -660,7 +675,7 @@ mod tests {
             &p,
         );
         assert_eq!(all(&e), [(EventKind::Opened, "a".into())]);
-        assert_eq!(e[0].affected, ["b", "c"]);
+        assert_eq!(e[0].covers.affected, ["b", "c"]);
         assert!(
             e[0].summary().ends_with("; 3 probes affected: a, b, c"),
             "{}",
@@ -672,7 +687,7 @@ mod tests {
             &p,
         );
         assert_eq!(all(&e), [(EventKind::Affected, "a".into())]);
-        assert_eq!(e[0].affected, ["b"]);
+        assert_eq!(e[0].covers.affected, ["b"]);
         // A re-check of some probes leaves the list as it was.
         let some = Policy {
             seen: Seen::Some,
@@ -680,7 +695,7 @@ mod tests {
         };
         let e = advance(&mut s, &report(2, vec![failed("a", Cause::Dns)]), &some);
         assert!(all(&e).is_empty());
-        assert_eq!(s.incidents["a"].affected, ["b"]);
+        assert_eq!(s.incidents["a"].covers.affected, ["b"]);
     }
 
     #[test]
@@ -698,6 +713,6 @@ mod tests {
         let e = advance(&mut s, &report(1, vec![failed("a", Cause::Dns), b]), &p);
         assert_eq!(all(&e), [(EventKind::Opened, "a".into())]);
         assert!(s.incidents.contains_key("b"), "b's incident stays open");
-        assert_eq!(s.incidents["a"].affected, ["b"]);
+        assert_eq!(s.incidents["a"].covers.affected, ["b"]);
     }
 }

@@ -15,4 +15,6 @@ pub use causes::attribute;
 pub use event::{name_list, Event, EventKind};
 pub use lifecycle::{advance, Policy, Resolve, Seen};
 pub use signature::{group_headline, signature, Signature};
-pub use state::{Delivery, Incident, PastIncident, ProbeState, State, LOG_MAX, STATE_VERSION};
+pub use state::{
+    Covers, Delivery, Incident, PastIncident, ProbeState, State, LOG_MAX, STATE_VERSION,
+};

@@ -76,7 +76,7 @@ impl State {
     pub fn covered(&self) -> std::collections::HashSet<&str> {
         self.incidents
             .values()
-            .flat_map(|i| i.members.iter().map(String::as_str))
+            .flat_map(|i| i.covers.members.iter().map(String::as_str))
             .collect()
     }
 
@@ -84,11 +84,11 @@ impl State {
     pub fn incident_of(&self, probe: &str) -> Option<(&String, &Incident)> {
         self.incidents
             .get_key_value(probe)
-            .filter(|(_, i)| i.members.iter().any(|m| m == probe))
+            .filter(|(_, i)| i.covers.members.iter().any(|m| m == probe))
             .or_else(|| {
                 self.incidents
                     .iter()
-                    .find(|(_, i)| i.members.iter().any(|m| m == probe))
+                    .find(|(_, i)| i.covers.members.iter().any(|m| m == probe))
             })
     }
 }
@@ -128,13 +128,21 @@ pub struct Incident {
     pub severity: Severity,
     /// When the sinks were last told of it (opened, reminder, cause changed).
     pub last_told: jiff::Timestamp,
-    /// A group's signature; `None` for one probe's incident.
+    #[serde(flatten)]
+    pub covers: Covers,
+}
+
+/// The probes an incident covers: an incident and each event of it say the same.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Covers {
+    /// A group's signature ("HTTP 502 Bad Gateway"); null for one probe's incident.
     #[serde(default)]
     pub group: Option<String>,
     /// The probes it is about: its one probe, or the group's failing members, sorted.
     #[serde(default)]
     pub members: Vec<String>,
-    /// Failing probes caused by a member, as the last tick that saw every probe found them.
+    /// The failing probes caused by a member (`caused_by`), told here rather than on their own,
+    /// as the last tick that saw every probe found them.
     #[serde(default)]
     pub affected: Vec<String>,
 }
@@ -149,9 +157,10 @@ impl Incident {
             detail: String::new(),
             severity,
             last_told: at,
-            group: None,
-            members,
-            affected: Vec::new(),
+            covers: Covers {
+                members,
+                ..Covers::default()
+            },
         }
     }
 }
@@ -202,7 +211,7 @@ mod tests {
         let s = State::from_json(v1).unwrap();
         assert_eq!(s.version, STATE_VERSION);
         assert_eq!(s.probes["biz"].failures, 3);
-        assert_eq!(s.incidents["biz"].members, ["biz"]);
+        assert_eq!(s.incidents["biz"].covers.members, ["biz"]);
         assert_eq!(s.incidents["biz"].detail, "boom");
         assert_eq!(s.incident_of("biz").unwrap().0, "biz");
         assert_eq!(s.handles["forge"]["p/internal/biz/1"], 7);

@@ -151,10 +151,14 @@ fn muted(report: &RunReport) -> HashMap<&str, &str> {
 fn hush(report: &RunReport, events: Vec<Event>) -> Vec<Event> {
     let quiet = muted(report);
     let why = |e: &Event| -> Option<&str> {
-        if e.members.is_empty() {
+        if e.covers.members.is_empty() {
             return quiet.get(e.probe.as_str()).copied();
         }
-        let mut reasons = e.members.iter().map(|m| quiet.get(m.as_str()).copied());
+        let mut reasons = e
+            .covers
+            .members
+            .iter()
+            .map(|m| quiet.get(m.as_str()).copied());
         let first = reasons.next().flatten()?;
         reasons.all(|r| r.is_some()).then_some(first)
     };

@@ -56,7 +56,7 @@ fn read_marker(body: &str, panel: &str, mode: &str) -> Option<(String, String)> 
 
 /// The issue's body; written when it opens and again when the probes it covers change.
 fn opened_body(e: &Event) -> String {
-    let mut b = match &e.group {
+    let mut b = match &e.covers.group {
         Some(_) => format!(
             "**{}** on the {} side of the panel **{}**.\n\n",
             Escaped(&e.headline()),
@@ -102,29 +102,30 @@ fn opened_body(e: &Event) -> String {
 /// At most [`LISTED`]: a group of thousands keeps a readable issue.
 fn affected_list(e: &Event) -> String {
     const LISTED: usize = 50;
-    if e.members.len() + e.affected.len() < 2 {
+    if e.covers.members.len() + e.covers.affected.len() < 2 {
         return String::new();
     }
     let mut b = format!(
         "\n**{} probes affected** (this list is kept up to date):\n\n",
-        e.members.len() + e.affected.len()
+        e.covers.members.len() + e.covers.affected.len()
     );
-    let lines = e
-        .members
-        .iter()
-        .map(|m| format!("- `{m}`\n"))
-        .chain(e.affected.iter().map(|a| {
-            let root = if e.group.is_none() {
-                &e.probe
-            } else {
-                "a member"
-            };
-            format!("- `{a}` (caused by {root})\n")
-        }));
+    let lines =
+        e.covers
+            .members
+            .iter()
+            .map(|m| format!("- `{m}`\n"))
+            .chain(e.covers.affected.iter().map(|a| {
+                let root = if e.covers.group.is_none() {
+                    &e.probe
+                } else {
+                    "a member"
+                };
+                format!("- `{a}` (caused by {root})\n")
+            }));
     for line in lines.take(LISTED) {
         b.push_str(&line);
     }
-    let more = (e.members.len() + e.affected.len()).saturating_sub(LISTED);
+    let more = (e.covers.members.len() + e.covers.affected.len()).saturating_sub(LISTED);
     if more > 0 {
         b.push_str(&format!("- and {more} more\n"));
     }
@@ -269,7 +270,7 @@ impl Forge {
         e: &Event,
         handles: &mut BTreeMap<String, u64>,
     ) -> Result<u64, String> {
-        let title = match &e.group {
+        let title = match &e.covers.group {
             Some(_) => format!("[smoke] {} on {} ({})", e.headline(), e.panel, e.mode),
             None => format!(
                 "[smoke] {} failing on {} ({}): {}",

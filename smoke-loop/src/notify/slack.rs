@@ -50,7 +50,7 @@ pub fn message(e: &Event) -> serde_json::Value {
     if let Some(d) = e.duration_text() {
         fields.push(json!({"type": "mrkdwn", "text": format!("*lasted*\n{d}")}));
     }
-    if e.members.len() + e.affected.len() > 1 {
+    if e.covers.members.len() + e.covers.affected.len() > 1 {
         let names = smoke_core::incident::name_list(e.all_affected(), 12);
         fields
             .push(json!({"type": "mrkdwn", "text": format!("*affected*\n{}", slack_text(&names))}));
