@@ -23,7 +23,7 @@ async fn world(restart: bool) -> World {
     .await
 }
 
-/// The Slack messages that announce an incident (red, not a reminder or a recovery).
+/// The text of every Slack message, in order.
 fn slack_texts(w: &World) -> Vec<String> {
     w.slack
         .received()
@@ -74,6 +74,7 @@ async fn two_independent_failures_in_one_tick_are_two_incidents() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(w.forge.issues().iter().all(|i| i.state == "closed"));
     assert_eq!(told(&w, "resolved").len(), 2, "{:?}", w.events());
+    assert_eq!(slack_texts(&w).len(), 4, "{:?}", slack_texts(&w));
     assert_clean(&w);
 }
 
@@ -105,12 +106,20 @@ async fn two_missing_sockets_are_one_grouped_incident_and_each_service_is_restar
     ] {
         assert!(issue.body.contains(listed), "{listed}: {}", issue.body);
     }
-    assert!(issue.body.contains("**4 probes affected**"), "{}", issue.body);
+    assert!(
+        issue.body.contains("**4 probes affected**"),
+        "{}",
+        issue.body
+    );
     let group = told(&w, "opened");
     assert_eq!(group.len(), 1, "{:?}", w.events());
     assert!(group[0].starts_with("group:"), "{group:?}");
     let slack = slack_texts(&w);
-    assert_eq!(slack.len(), 3, "opened, then a restart per service: {slack:?}");
+    assert_eq!(
+        slack.len(),
+        3,
+        "opened, then a restart per service: {slack:?}"
+    );
 
     // One restart per service of the group, each told to the group's incident.
     let mut restarted = w.sim.restarts();
@@ -180,7 +189,10 @@ async fn two_hung_services_are_one_group_each_restarted_and_it_resolves_when_bot
     assert_eq!(kinds[0].0, "opened");
     let mut restarts: Vec<&str> = kinds[1..3].iter().map(|k| k.1.as_str()).collect();
     restarts.sort();
-    assert_eq!(restarts, ["restarted hero_embedder", "restarted hero_foundry"]);
+    assert_eq!(
+        restarts,
+        ["restarted hero_embedder", "restarted hero_foundry"]
+    );
     assert!(
         w.events()[1..3]
             .iter()
@@ -188,7 +200,11 @@ async fn two_hung_services_are_one_group_each_restarted_and_it_resolves_when_bot
         "{:?}",
         w.events()
     );
-    assert_eq!(w.events()[3].0, "resolved", "both recovered: the group resolves");
+    assert_eq!(
+        w.events()[3].0,
+        "resolved",
+        "both recovered: the group resolves"
+    );
     assert_eq!(w.events()[3].1, opened[0]);
     let issues = w.forge.issues();
     assert_eq!(issues.len(), 1, "{issues:?}");
@@ -229,7 +245,10 @@ async fn a_root_that_heals_while_its_child_fails_resolves_and_the_child_opens_in
     assert_eq!(
         this_tick,
         [
-            ("resolved".to_string(), "health-hero_osis_business".to_string()),
+            (
+                "resolved".to_string(),
+                "health-hero_osis_business".to_string()
+            ),
             ("opened".to_string(), "biz-persons".to_string()),
         ],
         "the root resolves and the child opens, in one tick"
@@ -238,12 +257,18 @@ async fn a_root_that_heals_while_its_child_fails_resolves_and_the_child_opens_in
     assert_eq!(issues.len(), 2, "{issues:?}");
     assert_eq!(issues[0].state, "closed");
     assert_eq!(issues[1].state, "open");
-    assert!(issues[1].title.contains("biz-persons"), "{}", issues[1].title);
+    assert!(
+        issues[1].title.contains("biz-persons"),
+        "{}",
+        issues[1].title
+    );
 
     w.sim.clear(&Fault::BizEmpty);
     let out = w.tick(&[]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(w.forge.issues().iter().all(|i| i.state == "closed"));
+    let slack = slack_texts(&w);
+    assert_eq!(slack.len(), 4, "opened and resolved, twice: {slack:?}");
     assert_clean(&w);
 }
 
@@ -309,10 +334,9 @@ async fn fifty_kills_with_roots_children_and_a_group_leave_a_whole_state_and_one
             w.state_json(); // whole after every kill
         }
     }
-    eprintln!("{killed} runs killed, {finished} finished, waits under {run_ms} ms");
     assert!(
         killed >= 5 && finished >= 5,
-        "{killed} runs killed, {finished} finished"
+        "{killed} runs killed, {finished} finished, waits under {run_ms} ms"
     );
     w.sim.clear_all();
     w.forge.set_latency(Duration::ZERO);
@@ -331,7 +355,8 @@ async fn fifty_kills_with_roots_children_and_a_group_leave_a_whole_state_and_one
         "a group was opened along the way: {m:?}"
     );
     assert!(
-        m.iter().any(|m| m.contains("probe=health-hero_osis_business ")),
+        m.iter()
+            .any(|m| m.contains("probe=health-hero_osis_business ")),
         "a root was opened along the way: {m:?}"
     );
     assert!(issues.iter().all(|i| i.state == "closed"), "{issues:?}");

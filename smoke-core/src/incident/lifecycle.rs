@@ -629,7 +629,10 @@ mod tests {
         let e = advance(&mut s, &report(0, vec![gone("a"), gone("b")]), &p);
         assert_eq!(e[0].detail, "socket missing: /run/a/rpc.sock");
         let e = advance(&mut s, &report(1, vec![ok("a"), gone("b")]), &p);
-        assert_eq!(all(&e), [(EventKind::Affected, "group:connect-socket-missing".into())]);
+        assert_eq!(
+            all(&e),
+            [(EventKind::Affected, "group:connect-socket-missing".into())]
+        );
         assert_eq!(e[0].members, ["b"]);
         assert_eq!(e[0].detail, "socket missing: /run/b/rpc.sock");
     }
