@@ -4,113 +4,9 @@
 
 mod common;
 
-use smoke_sim::fakes::{Alertmanager, FakeForge, FakeHook};
-use smoke_sim::{Deployment, Fault};
-use std::path::PathBuf;
-use std::process::Output;
+use common::world::{markers, text, Setup, World, FORGE_TOKEN};
+use smoke_sim::Fault;
 use std::time::Duration;
-
-const FORGE_TOKEN: &str = "sekret-forge-token-7c1e";
-const SLACK_PATH: &str = "/services/T000/B000/sekret-slack-path-93af";
-
-struct World {
-    sim: Deployment,
-    forge: FakeForge,
-    slack: FakeHook,
-    hook: FakeHook,
-    alerts: Option<Alertmanager>,
-    state: tempfile::TempDir,
-    panel: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl World {
-    async fn new(with_alertmanager: bool) -> World {
-        let sim = Deployment::start().await.unwrap();
-        let forge = FakeForge::start(FORGE_TOKEN, "hero/demo").await.unwrap();
-        let slack = FakeHook::start().await.unwrap();
-        let hook = FakeHook::start().await.unwrap();
-        let alerts = if with_alertmanager {
-            Some(
-                Alertmanager::start()
-                    .await
-                    .expect("Alertmanager runs (apt-get install prometheus-alertmanager)"),
-            )
-        } else {
-            None
-        };
-        let dir = tempfile::tempdir().unwrap();
-        let mut text = std::fs::read_to_string(common::herodemo_panel()).unwrap();
-        text.push_str(&format!(
-            "\n[[notify]]\ntype = \"slack\"\nwebhook_env = \"SMOKE_TEST_SLACK\"\n\
-             \n[[notify]]\ntype = \"forge\"\nurl = \"{}\"\nrepo = \"hero/demo\"\ntoken_env = \"SMOKE_TEST_FORGE\"\nlabels = [\"smoke\", \"incident\"]\n\
-             \n[[notify]]\ntype = \"webhook\"\nurl = \"{}/events\"\n",
-            forge.url(),
-            hook.url()
-        ));
-        if let Some(am) = &alerts {
-            text.push_str(&format!(
-                "\n[[notify]]\ntype = \"alertmanager\"\nurl = \"{}\"\n",
-                am.url()
-            ));
-        }
-        let panel = dir.path().join("panel.toml");
-        std::fs::write(&panel, text).unwrap();
-        World {
-            sim,
-            forge,
-            slack,
-            hook,
-            alerts,
-            state: tempfile::tempdir().unwrap(),
-            panel,
-            _dir: dir,
-        }
-    }
-
-    fn command(&self, extra: &[&str]) -> tokio::process::Command {
-        let mut cmd = self.every_probe(extra);
-        cmd.args(["--only", "biz-persons"]);
-        cmd
-    }
-
-    /// A run of the whole panel.
-    fn every_probe(&self, extra: &[&str]) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"));
-        cmd.arg("run")
-            .arg("--panel")
-            .arg(&self.panel)
-            .arg("--state-dir")
-            .arg(self.state.path())
-            .args([
-                "--set",
-                &format!("internal.socket_dir={}", self.sim.socket_dir().display()),
-            ])
-            .args(["--set", "panel.timeout=1s", "--set", "defaults.retries=0"])
-            .args(extra)
-            .env(
-                "SMOKE_TEST_SLACK",
-                format!("{}{SLACK_PATH}", self.slack.url()),
-            )
-            .env("SMOKE_TEST_FORGE", FORGE_TOKEN)
-            .env_remove("SMOKE_STATE_DIR")
-            .kill_on_drop(true);
-        cmd
-    }
-
-    async fn tick(&self, extra: &[&str]) -> Output {
-        self.command(extra).output().await.unwrap()
-    }
-
-    fn state_json(&self) -> serde_json::Value {
-        let text = std::fs::read_to_string(self.state.path().join("state.json")).unwrap();
-        serde_json::from_str(&text).expect("the state file is whole")
-    }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 #[ignore = "needs prometheus-alertmanager (apt-get install prometheus-alertmanager)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -356,18 +252,6 @@ fn lcg(seed: &mut u64) -> u64 {
     *seed >> 33
 }
 
-fn markers(issues: &[smoke_sim::fakes::FakeIssue]) -> Vec<String> {
-    issues
-        .iter()
-        .filter_map(|i| {
-            i.body
-                .lines()
-                .find(|l| l.contains("smoke-incident"))
-                .map(str::to_string)
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_kills_at_random_points_leave_a_whole_state_and_one_issue_per_incident() {
     let w = World::new(false).await;
@@ -526,10 +410,10 @@ async fn a_state_folder_of_version_1_is_carried_on_with_its_incident_and_its_iss
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_is_one_issue_whose_list_is_edited_as_services_join_it() {
-    let w = World::new(false).await;
+    let w = World::start(Setup::default()).await;
     let gone = |s: &str| Fault::SocketMissing(s.to_string());
     let tick = || async {
-        let out = w.every_probe(&[]).output().await.unwrap();
+        let out = w.tick(&[]).await;
         assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
         out
     };
@@ -587,7 +471,7 @@ async fn a_group_is_one_issue_whose_list_is_edited_as_services_join_it() {
     for s in ["hero_embedder", "hero_foundry", "hero_osis_business"] {
         w.sim.clear(&gone(s));
     }
-    let out = w.every_probe(&[]).output().await.unwrap();
+    let out = w.tick(&[]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let issues = w.forge.issues();
     assert_eq!((issues.len(), issues[0].state.as_str()), (1, "closed"));

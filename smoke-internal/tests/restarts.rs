@@ -3,11 +3,10 @@
 
 mod common;
 
+use common::world::RPC_RESTART;
 use smoke_sim::{Deployment, Fault};
 use std::path::{Path, PathBuf};
 use std::process::Output;
-
-const RPC_RESTART: &str = r#"restart = { rpc = "hero_proc/rpc", method = "service.restart", params = { name = "{service}" } }"#;
 
 struct Setup {
     sim: Deployment,

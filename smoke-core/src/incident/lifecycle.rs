@@ -349,6 +349,10 @@ impl<'a> Tick<'a> {
         let Some(lead) = lead else {
             return events;
         };
+        // A group quotes a member still in it: the one it quoted may just have left.
+        if incident.covers.group.is_some() && &incident.covers.members != members {
+            incident.detail = lead.detail.clone().unwrap_or_default();
+        }
         if incident.covers.group.is_none() && incident.cause != lead.cause {
             let previous = incident.cause.map(|c| c.as_str().to_string());
             incident.cause = lead.cause;
@@ -634,6 +638,27 @@ mod tests {
             "the resolution names the group as its opening did"
         );
         assert!(s.incidents.is_empty());
+    }
+
+    #[test]
+    fn a_group_whose_quoted_member_leaves_quotes_one_still_in_it() {
+        let mut s = State::default();
+        let infos = six();
+        let p = policy(&infos, Duration::from_secs(3600));
+        let gone = |name: &str| {
+            let mut r = failed(name, Cause::Connect);
+            r.detail = Some(format!("socket missing: /run/{name}/rpc.sock"));
+            r
+        };
+        let e = advance(&mut s, &report(0, vec![gone("a"), gone("b")]), &p);
+        assert_eq!(e[0].detail, "socket missing: /run/a/rpc.sock");
+        let e = advance(&mut s, &report(1, vec![ok("a"), gone("b")]), &p);
+        assert_eq!(
+            all(&e),
+            [(EventKind::Affected, "group:connect-socket-missing".into())]
+        );
+        assert_eq!(e[0].covers.members, ["b"]);
+        assert_eq!(e[0].detail, "socket missing: /run/b/rpc.sock");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! What the scenario tests share: the herodemo panel pointed at a simulated deployment.
 #![allow(dead_code)]
 
+pub mod world;
+
 use smoke_core::outcome::{Cause, Outcome, Phase, RunReport};
 use smoke_core::panel::{load, LoadOptions, Panel};
 use smoke_core::plan::run_panel;

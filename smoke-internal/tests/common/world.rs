@@ -1,0 +1,162 @@
+//! The simulated deployment told to a fake Slack, a fake forge (held to the Forgejo API spec), a
+//! fake webhook and, when asked, a real Alertmanager: what the incident tests look at.
+
+use smoke_sim::fakes::{Alertmanager, FakeForge, FakeHook, FakeIssue};
+use smoke_sim::Deployment;
+use std::path::PathBuf;
+use std::process::Output;
+
+pub const FORGE_TOKEN: &str = "sekret-forge-token-7c1e";
+pub const SLACK_PATH: &str = "/services/T000/B000/sekret-slack-path-93af";
+
+/// A restart through the simulated hero_proc, as a `[defaults]` line.
+pub const RPC_RESTART: &str = r#"restart = { rpc = "hero_proc/rpc", method = "service.restart", params = { name = "{service}" } }"#;
+
+/// How a [`World`] is set up.
+#[derive(Debug, Clone, Default)]
+pub struct Setup {
+    /// A real Alertmanager as a sink too.
+    pub alertmanager: bool,
+    /// Lines added at the top of `[defaults]` (a restart, its limits).
+    pub defaults: String,
+    /// `--only` for every run; `None` runs every probe.
+    pub only: Option<&'static str>,
+}
+
+pub struct World {
+    pub sim: Deployment,
+    pub forge: FakeForge,
+    pub slack: FakeHook,
+    pub hook: FakeHook,
+    pub alerts: Option<Alertmanager>,
+    pub state: tempfile::TempDir,
+    pub panel: PathBuf,
+    only: Option<&'static str>,
+    _dir: tempfile::TempDir,
+}
+
+impl World {
+    /// The herodemo panel run `--only biz-persons`.
+    pub async fn new(with_alertmanager: bool) -> World {
+        World::start(Setup {
+            alertmanager: with_alertmanager,
+            only: Some("biz-persons"),
+            ..Setup::default()
+        })
+        .await
+    }
+
+    pub async fn start(setup: Setup) -> World {
+        let sim = Deployment::start().await.unwrap();
+        let forge = FakeForge::start(FORGE_TOKEN, "hero/demo").await.unwrap();
+        let slack = FakeHook::start().await.unwrap();
+        let hook = FakeHook::start().await.unwrap();
+        let alerts = if setup.alertmanager {
+            Some(
+                Alertmanager::start()
+                    .await
+                    .expect("Alertmanager runs (apt-get install prometheus-alertmanager)"),
+            )
+        } else {
+            None
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = std::fs::read_to_string(super::herodemo_panel()).unwrap();
+        if !setup.defaults.is_empty() {
+            text = text.replacen(
+                "[defaults]\n",
+                &format!("[defaults]\n{}\n", setup.defaults),
+                1,
+            );
+        }
+        text.push_str(&format!(
+            "\n[[notify]]\ntype = \"slack\"\nwebhook_env = \"SMOKE_TEST_SLACK\"\n\
+             \n[[notify]]\ntype = \"forge\"\nurl = \"{}\"\nrepo = \"hero/demo\"\ntoken_env = \"SMOKE_TEST_FORGE\"\nlabels = [\"smoke\", \"incident\"]\n\
+             \n[[notify]]\ntype = \"webhook\"\nurl = \"{}/events\"\n",
+            forge.url(),
+            hook.url()
+        ));
+        if let Some(am) = &alerts {
+            text.push_str(&format!(
+                "\n[[notify]]\ntype = \"alertmanager\"\nurl = \"{}\"\n",
+                am.url()
+            ));
+        }
+        let panel = dir.path().join("panel.toml");
+        std::fs::write(&panel, text).unwrap();
+        World {
+            sim,
+            forge,
+            slack,
+            hook,
+            alerts,
+            state: tempfile::tempdir().unwrap(),
+            panel,
+            only: setup.only,
+            _dir: dir,
+        }
+    }
+
+    pub fn command(&self, extra: &[&str]) -> tokio::process::Command {
+        let mut cmd = super::smoke_command();
+        cmd.arg("run")
+            .arg("--panel")
+            .arg(&self.panel)
+            .arg("--state-dir")
+            .arg(self.state.path());
+        if let Some(only) = self.only {
+            cmd.args(["--only", only]);
+        }
+        cmd.args([
+            "--set",
+            &format!("internal.socket_dir={}", self.sim.socket_dir().display()),
+        ])
+        .args(["--set", "panel.timeout=1s", "--set", "defaults.retries=0"])
+        .args(extra)
+        .env(
+            "SMOKE_TEST_SLACK",
+            format!("{}{SLACK_PATH}", self.slack.url()),
+        )
+        .env("SMOKE_TEST_FORGE", FORGE_TOKEN)
+        .kill_on_drop(true);
+        cmd
+    }
+
+    pub async fn tick(&self, extra: &[&str]) -> Output {
+        self.command(extra).output().await.unwrap()
+    }
+
+    pub fn state_json(&self) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.state.path().join("state.json")).unwrap();
+        serde_json::from_str(&text).expect("the state file is whole")
+    }
+
+    /// What the webhook heard, in order: (event, probe or group key, detail).
+    pub fn events(&self) -> Vec<(String, String, String)> {
+        self.hook
+            .received()
+            .iter()
+            .map(|e| {
+                let field = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+                (field("event"), field("probe"), field("detail"))
+            })
+            .collect()
+    }
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The hidden marker line of each issue: one per incident.
+pub fn markers(issues: &[FakeIssue]) -> Vec<String> {
+    issues
+        .iter()
+        .filter_map(|i| {
+            i.body
+                .lines()
+                .find(|l| l.contains("smoke-incident"))
+                .map(str::to_string)
+        })
+        .collect()
+}
