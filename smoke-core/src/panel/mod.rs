@@ -4,6 +4,7 @@
 //! probe. After loading nothing is parsed again: conditions are ASTs, durations are durations.
 
 mod checks;
+mod coverage;
 mod deps;
 mod error;
 mod load;
@@ -11,6 +12,7 @@ mod raw;
 mod spec;
 mod target;
 
+pub use coverage::{Coverage, IgnoredFault};
 pub use error::{with_hint, PanelError};
 pub use load::{load, load_str, LoadOptions, PanelText};
 pub use target::{is_service_name, Target, TargetError, SERVICE_NAME_RULE, SERVICE_PLACEHOLDER};
@@ -45,6 +47,8 @@ pub mod limits {
     pub const MAX_NAME_CHARS: usize = 128;
     /// The longest pause between the tries of one probe: retries belong to one tick.
     pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(5 * 60);
+    /// The longest `why` of a `[coverage] ignore`: one line of the coverage matrix.
+    pub const MAX_IGNORE_WHY_CHARS: usize = 300;
 }
 
 /// How loud a failure of a probe is: part of the model, named here as the panel writes it.
@@ -86,6 +90,8 @@ pub struct Panel {
     /// What a probe gets for what it leaves unsaid; built-in checks are made with these.
     pub defaults: ProbeDefaults,
     pub probes: Vec<ProbeSpec>,
+    /// `[coverage]`: the faults it knowingly does not catch.
+    pub coverage: Coverage,
     /// The text it was read from, for the tables this crate leaves to the loop (`[[notify]]`,
     /// `[[maintenance]]`, the loop's keys of `[panel]`).
     pub text: PanelText,
