@@ -48,7 +48,10 @@ fn ignored_faults_load_with_their_reasons_and_lines() {
 #[test]
 fn an_ignore_without_a_reason_or_with_an_unknown_key_is_placed() {
     let e = load("[coverage]\nignore = [{ fault = \"hang\" }]\n").unwrap_err();
-    assert_eq!((e.line, e.file.as_path()), (TAIL_LINE + 1, Path::new("probes/p.toml")));
+    assert_eq!(
+        (e.line, e.file.as_path()),
+        (TAIL_LINE + 1, Path::new("probes/p.toml"))
+    );
     assert!(e.message.contains("why"), "{e}");
 
     let e = load("[coverage]\nignore = [{ fault = \"hang\", why = \"   \" }]\n").unwrap_err();
@@ -89,5 +92,8 @@ fn a_fault_must_be_one_word_once_and_a_reason_one_short_line() {
     )
     .unwrap_err();
     assert_eq!(e.line, TAIL_LINE + 3, "{e}");
-    assert!(e.message.contains("ignored twice (first on line 11)"), "{e}");
+    assert!(
+        e.message.contains("ignored twice (first on line 11)"),
+        "{e}"
+    );
 }

@@ -114,7 +114,10 @@ impl Fault {
     pub fn every(services: &[String]) -> Vec<Fault> {
         let mut all = Vec::new();
         for known in KNOWN {
-            match known.strip_suffix(":SERVICE").and_then(Fault::takes_service) {
+            match known
+                .strip_suffix(":SERVICE")
+                .and_then(Fault::takes_service)
+            {
                 Some(make) => all.extend(services.iter().map(|s| make(s.clone()))),
                 None => all.extend(Fault::fixed(known)),
             }
