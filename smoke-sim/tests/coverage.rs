@@ -80,7 +80,10 @@ fn herodemo_catches_or_knowingly_ignores_every_fault() {
         .lines()
         .find(|l| l.contains(" failures caught"))
         .unwrap_or_else(|| panic!("no count line: {stdout}"));
-    assert!(last.contains(&format!(" of {total} failures caught")), "{last}");
+    assert!(
+        last.contains(&format!(" of {total} failures caught")),
+        "{last}"
+    );
     let row = |fault: &str| {
         stdout
             .lines()
@@ -92,9 +95,15 @@ fn herodemo_catches_or_knowingly_ignores_every_fault() {
         row("biz-empty").contains("biz-persons (inside: assertion, outside: assertion)"),
         "{stdout}"
     );
-    assert!(stdout.contains("= \"Biz dashboard shows 0 records\""), "{stdout}");
+    assert!(
+        stdout.contains("= \"Biz dashboard shows 0 records\""),
+        "{stdout}"
+    );
     assert!(row("hang:hero_foundry").contains("timeout"), "{stdout}");
-    assert!(row("cert-expired").contains("public-tls (outside: tls)"), "{stdout}");
+    assert!(
+        row("cert-expired").contains("public-tls (outside: tls)"),
+        "{stdout}"
+    );
     assert!(row("rpc-error:hero_os").contains("ignored: "), "{stdout}");
     // Hangs cost the short timeout, not the panel's: the whole run stays within minutes.
     assert!(elapsed < Duration::from_secs(240), "{elapsed:?}");
@@ -143,11 +152,14 @@ fn json_lists_each_fault_with_its_catchers_the_ignored_and_the_blind_spots() {
     assert_eq!(biz["historical"], "Biz dashboard shows 0 records");
     for mode in ["internal", "external"] {
         assert!(
-            biz["caught_by"].as_array().unwrap().iter().any(|c| c["probe"]
-                == "biz-persons"
-                && c["mode"] == mode
-                && c["outcome"] == "fail"
-                && c["cause"] == "assertion"),
+            biz["caught_by"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["probe"] == "biz-persons"
+                    && c["mode"] == mode
+                    && c["outcome"] == "fail"
+                    && c["cause"] == "assertion"),
             "{biz:#}"
         );
     }
@@ -155,13 +167,19 @@ fn json_lists_each_fault_with_its_catchers_the_ignored_and_the_blind_spots() {
         v["ignored"],
         serde_json::json!([{"fault": "health-500:hero_osis_business", "why": "no health probe here", "caught": false}])
     );
-    assert_eq!(fault("health-500:hero_osis_business")["ignored"], "no health probe here");
+    assert_eq!(
+        fault("health-500:hero_osis_business")["ignored"],
+        "no health probe here"
+    );
     let blind = v["blind_spots"].as_array().unwrap();
     assert!(
         blind.contains(&serde_json::json!({"fault": "photos-broken", "historical": "Photos render alt-text only"})),
         "{blind:?}"
     );
-    assert!(!blind.iter().any(|b| b["fault"] == "biz-empty"), "{blind:?}");
+    assert!(
+        !blind.iter().any(|b| b["fault"] == "biz-empty"),
+        "{blind:?}"
+    );
     let caught = faults.iter().filter(|f| f["caught"] == true).count();
     assert_eq!(v["caught"], caught);
     assert_eq!(caught + blind.len() + 1, total, "{v:#}");
@@ -177,7 +195,10 @@ fn a_broken_or_unhealthy_panel_or_an_unknown_ignore_is_exit_3() {
         ),
         (
             BIZ_ONLY.replace("len(result) > 0", "len(result) > 1000"),
-            vec!["healthy", "biz-persons inside fail (assertion: expected len(result) > 1000"],
+            vec![
+                "healthy",
+                "biz-persons inside fail (assertion: expected len(result) > 1000",
+            ],
         ),
         (
             format!("{BIZ_ONLY}[coverage]\nignore = [{{ fault = \"melt\", why = \"x\" }}]\n"),
