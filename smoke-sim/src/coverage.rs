@@ -47,8 +47,12 @@ pub fn overrides(sim: &Deployment) -> Vec<String> {
 pub enum CoverageError {
     #[error("the panel does not pass on the healthy simulated deployment, so no fault can be judged: {0}")]
     Unhealthy(String),
-    #[error("[coverage] ignore on line {line}: {message}")]
-    UnknownIgnore { line: usize, message: String },
+    #[error("{}:{line}: [coverage] ignore: {message}", file.display())]
+    UnknownIgnore {
+        file: std::path::PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("the outside view cannot run this panel: {0}")]
     Outside(String),
 }
@@ -220,6 +224,7 @@ fn ignores(
     let mut ignored = HashMap::new();
     for entry in &panel.coverage.ignore {
         let wrong = |message: String| CoverageError::UnknownIgnore {
+            file: panel.source.clone(),
             line: entry.line,
             message,
         };

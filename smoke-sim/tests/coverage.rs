@@ -53,7 +53,8 @@ fn without_probe(text: &str, name: &str) -> String {
     out
 }
 
-/// Biz persons alone: per-service faults run on hero_osis_business only.
+/// Biz persons alone: per-service faults run on hero_osis_business only. Its own long timeout
+/// must not make each hang cost a minute.
 const BIZ_ONLY: &str = r#"[panel]
 name = "biz-only"
 
@@ -62,6 +63,7 @@ name = "biz-persons"
 target = "hero_osis_business/rpc"
 rpc = "business.persons.list"
 expect = ["len(result) > 0"]
+timeout = "60s"
 "#;
 
 #[test]
@@ -138,9 +140,15 @@ fn json_lists_each_fault_with_its_catchers_the_ignored_and_the_blind_spots() {
         "{BIZ_ONLY}\n[coverage]\nignore = [{{ fault = \"health-500\", why = \"no health probe here\" }}]\n"
     );
     let (_dir, path) = panel_file(&panel);
+    let started = Instant::now();
     let out = coverage(&path, true);
+    let elapsed = started.elapsed();
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        elapsed < Duration::from_secs(45),
+        "a hang waited out 60s: {elapsed:?}"
+    );
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let total = 14 + 8;
     assert_eq!(v["total"], total, "{v:#}");
@@ -171,6 +179,8 @@ fn json_lists_each_fault_with_its_catchers_the_ignored_and_the_blind_spots() {
         fault("health-500:hero_osis_business")["ignored"],
         "no health probe here"
     );
+    let hang = &fault("hang:hero_osis_business")["caught_by"][0];
+    assert_eq!(hang["cause"], "timeout", "{hang:#}");
     let blind = v["blind_spots"].as_array().unwrap();
     assert!(
         blind.contains(&serde_json::json!({"fault": "photos-broken", "historical": "Photos render alt-text only"})),
@@ -191,7 +201,7 @@ fn a_broken_or_unhealthy_panel_or_an_unknown_ignore_is_exit_3() {
     let cases = [
         (
             format!("{BIZ_ONLY}expct = [\"status == 200\"]\n"),
-            vec!["p.toml:9:1", "unknown key `expct`"],
+            vec!["p.toml:10:1", "unknown key `expct`"],
         ),
         (
             BIZ_ONLY.replace("len(result) > 0", "len(result) > 1000"),
@@ -202,14 +212,14 @@ fn a_broken_or_unhealthy_panel_or_an_unknown_ignore_is_exit_3() {
         ),
         (
             format!("{BIZ_ONLY}[coverage]\nignore = [{{ fault = \"melt\", why = \"x\" }}]\n"),
-            vec!["line 10", "unknown fault \"melt\""],
+            vec!["p.toml:11: [coverage] ignore: ", "unknown fault \"melt\""],
         ),
         (
             format!(
                 "{BIZ_ONLY}[coverage]\nignore = [{{ fault = \"hang:hero_os\", why = \"x\" }}]\n"
             ),
             vec![
-                "line 10",
+                "p.toml:11: [coverage] ignore: ",
                 "\"hang:hero_os\" names no fault this run switches on",
                 "hero_osis_business",
             ],
