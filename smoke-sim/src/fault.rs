@@ -109,6 +109,22 @@ impl Fault {
         ]
     }
 
+    /// Every fault the simulation knows, those that take a service once for each of
+    /// `services`, in the order of the `--fault` help: what a coverage run switches on.
+    pub fn every(services: &[String]) -> Vec<Fault> {
+        let mut all = Vec::new();
+        for known in KNOWN {
+            match known
+                .strip_suffix(":SERVICE")
+                .and_then(Fault::takes_service)
+            {
+                Some(make) => all.extend(services.iter().map(|s| make(s.clone()))),
+                None => all.extend(Fault::fixed(known)),
+            }
+        }
+        all
+    }
+
     /// The fault's name without its service, as written on the command line.
     pub fn name(&self) -> &'static str {
         match self {

@@ -22,6 +22,9 @@ enum Command {
     /// Run the herodemo panel against a simulated deployment, then break each failure that
     /// reached users and show smoke naming it.
     Demo(cmd::demo::Args),
+    /// Prove a panel against every fault the simulation knows: which probes catch each, and
+    /// the blind spots. Exit 0 all caught or ignored, 1 blind spots, 3 broken or unhealthy panel.
+    Coverage(cmd::coverage::Args),
     /// Measure a panel run: wall time, CPU time and peak memory of smoke-internal.
     Bench(cmd::bench::Args),
     /// Measure the loop over a long run: its memory and status page, from a prefilled history.
@@ -40,6 +43,12 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => cmd::serve::run(args).await,
         Command::Demo(args) => cmd::demo::run(args).await,
+        Command::Coverage(args) => {
+            // The code comes back once the deployment is dropped: exiting skips destructors,
+            // and its socket folder must not outlive the run.
+            let code = cmd::coverage::run(args).await;
+            std::process::exit(code)
+        }
         Command::Bench(args) => cmd::bench::main(args).await,
         Command::Soak(args) => cmd::soak::main(args).await,
         Command::Proc(args) => cmd::proc::run(args).await,

@@ -416,6 +416,7 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         declared.push(super::deps::Declared { header: span, own });
     }
     super::deps::resolve(&mut probes, &d.depends_on, declared, at)?;
+    let coverage = super::coverage::build(raw.coverage, at)?;
     let name = &raw.panel.name;
     checks::name("name", name.get_ref()).map_err(placed(name.span(), "panel"))?;
     let every = raw
@@ -437,6 +438,7 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         external,
         defaults,
         probes,
+        coverage,
         text: PanelText {
             text: at.text.into(),
             source: at.source.to_path_buf(),

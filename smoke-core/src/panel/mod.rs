@@ -4,6 +4,7 @@
 //! probe. After loading nothing is parsed again: conditions are ASTs, durations are durations.
 
 mod checks;
+mod coverage;
 mod deps;
 mod error;
 mod flow;
@@ -12,6 +13,7 @@ mod raw;
 mod spec;
 mod target;
 
+pub use coverage::{Coverage, IgnoredFault};
 pub use error::{with_hint, PanelError};
 pub use flow::{is_capture_name, names_in, MAX_STEPS};
 pub use load::{load, load_str, LoadOptions, PanelText};
@@ -47,6 +49,8 @@ pub mod limits {
     pub const MAX_NAME_CHARS: usize = 128;
     /// The longest pause between the tries of one probe: retries belong to one tick.
     pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(5 * 60);
+    /// The longest `why` of a `[coverage] ignore`: one line of the coverage matrix.
+    pub const MAX_IGNORE_WHY_CHARS: usize = 300;
 }
 
 /// How loud a failure of a probe is: part of the model, named here as the panel writes it.
@@ -88,6 +92,8 @@ pub struct Panel {
     /// What a probe gets for what it leaves unsaid; built-in checks are made with these.
     pub defaults: ProbeDefaults,
     pub probes: Vec<ProbeSpec>,
+    /// `[coverage]`: the faults it knowingly does not catch.
+    pub coverage: Coverage,
     /// The text it was read from, for the tables this crate leaves to the loop (`[[notify]]`,
     /// `[[maintenance]]`, the loop's keys of `[panel]`).
     pub text: PanelText,

@@ -19,6 +19,8 @@ pub struct RawFile {
     pub defaults: RawDefaults,
     #[serde(default)]
     pub probe: Vec<Spanned<RawProbe>>,
+    #[serde(default)]
+    pub coverage: RawCoverage,
     /// The loop's tables: read by smoke-loop through [`super::PanelText`], checked there.
     #[serde(rename = "notify")]
     _notify: Option<IgnoredAny>,
@@ -59,6 +61,22 @@ pub struct RawExternal {
     pub check_tls: Option<bool>,
     #[serde(default)]
     pub expect_addresses: Vec<String>,
+}
+
+/// `[coverage]`: what `smoke-sim coverage` is told about this panel.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCoverage {
+    #[serde(default)]
+    pub ignore: Vec<Spanned<RawIgnore>>,
+}
+
+/// `{ fault = "rpc-error:hero_os", why = "…" }`: a known gap, and the reason it is one.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIgnore {
+    pub fault: Spanned<String>,
+    pub why: Spanned<String>,
 }
 
 /// Panel-wide values for the per-probe settings.

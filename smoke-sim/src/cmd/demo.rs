@@ -9,6 +9,7 @@ use smoke_core::panel::{load_str, LoadOptions, Panel};
 use smoke_core::plan::{run_planned, Side};
 use smoke_core::probe::ProbeInfo;
 use smoke_core::units::format_duration;
+use smoke_sim::history::history;
 use smoke_sim::{Deployment, Fault, Options};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -42,63 +43,34 @@ struct Story {
     by: Seen,
 }
 
+/// The failures of [`history`], each with the probe and side that must catch it.
 fn stories() -> Vec<Story> {
-    let story = |seen, fault, probe, by| Story {
-        seen,
-        fault,
-        probe,
-        by,
-    };
-    vec![
-        story(
-            "Contexts island shows Root x 5",
-            Fault::ContextFallback,
-            "contexts-distinct",
-            Seen::Inside,
-        ),
-        story(
-            "Photos render alt-text only",
-            Fault::PhotosBroken,
-            "photos-download",
-            Seen::Inside,
-        ),
-        story(
-            "Biz dashboard shows 0 records",
-            Fault::BizEmpty,
-            "biz-persons",
-            Seen::Inside,
-        ),
-        story(
-            "hero_os UI banner: Socket 'ui.sock' not found",
-            Fault::UiSocketMissing,
-            "os-ui",
-            Seen::Inside,
-        ),
-        story(
-            "hero_foundry rpc.sock accepts but doesn't respond",
-            Fault::Hang("hero_foundry".into()),
-            "photos-download",
-            Seen::Inside,
-        ),
-        story(
-            "the public certificate has expired",
-            Fault::CertExpired,
-            "public-tls",
-            Seen::Outside,
-        ),
-        story(
-            "the public name does not resolve",
-            Fault::DnsNxdomain,
-            "public-dns",
-            Seen::Outside,
-        ),
-        story(
-            "the gateway answers 502 for everything",
-            Fault::Gateway502,
-            "biz-persons",
-            Seen::Outside,
-        ),
-    ]
+    history()
+        .into_iter()
+        .filter_map(|h| {
+            let (probe, by) = catcher(&h.fault)?;
+            Some(Story {
+                seen: h.seen,
+                fault: h.fault,
+                probe,
+                by,
+            })
+        })
+        .collect()
+}
+
+fn catcher(fault: &Fault) -> Option<(&'static str, Seen)> {
+    Some(match fault {
+        Fault::ContextFallback => ("contexts-distinct", Seen::Inside),
+        Fault::PhotosBroken => ("photos-download", Seen::Inside),
+        Fault::Hang(s) if s == "hero_foundry" => ("photos-download", Seen::Inside),
+        Fault::BizEmpty => ("biz-persons", Seen::Inside),
+        Fault::UiSocketMissing => ("os-ui", Seen::Inside),
+        Fault::CertExpired => ("public-tls", Seen::Outside),
+        Fault::DnsNxdomain => ("public-dns", Seen::Outside),
+        Fault::Gateway502 => ("biz-persons", Seen::Outside),
+        _ => return None,
+    })
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -122,7 +94,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         sim.public_url().unwrap_or_default(),
         sim.dns_addr().map(|a| a.to_string()).unwrap_or_default()
     );
-    println!("(timeout 1s and no retries, so each fault shows at once)");
+    println!(
+        "(timeout {} and no retries, so each fault shows at once)",
+        format_duration(smoke_sim::coverage::TIMEOUT)
+    );
 
     let ((i, _), (o, _)) = tick(&panel, &inside, &outside).await;
     println!("\n== healthy");
@@ -193,18 +168,8 @@ fn demo_panel(args: &Args, sim: &Deployment) -> anyhow::Result<Panel> {
         ),
         None => (HERODEMO.to_string(), PathBuf::from("probes/herodemo.toml")),
     };
-    let mut sets = vec![
-        format!("internal.socket_dir={}", sim.socket_dir().display()),
-        "panel.timeout=1s".to_string(),
-        "defaults.retries=0".to_string(),
-    ];
-    if let (Some(url), Some(dns), Some(ca)) = (sim.public_url(), sim.dns_addr(), sim.ca_file()) {
-        sets.push(format!("external.base_url={url}"));
-        sets.push(format!("external.resolvers=[\"{dns}\"]"));
-        sets.push(format!("external.ca_file={}", ca.display()));
-    }
     let opts = LoadOptions {
-        sets,
+        sets: smoke_sim::coverage::overrides(sim),
         ..LoadOptions::default()
     };
     Ok(load_str(&text, &source, &opts)?)

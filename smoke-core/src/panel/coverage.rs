@@ -1,0 +1,102 @@
+//! `[coverage]`: the faults of the simulated deployment a panel knowingly does not catch. Only
+//! `smoke-sim coverage` reads it, and it alone knows the fault names; here each entry is held to
+//! its shape (a fault written as one word, a reason of one line) so the matrix can print it.
+
+use super::error::PanelError;
+use super::limits::{MAX_IGNORE_WHY_CHARS, MAX_NAME_CHARS};
+use super::load::Locator;
+use super::raw::RawCoverage;
+
+/// `[coverage]` of a panel.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// Faults the panel knowingly does not catch, in panel order.
+    pub ignore: Vec<IgnoredFault>,
+}
+
+/// `{ fault = "rpc-error:hero_os", why = "…" }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredFault {
+    /// As written on smoke-sim's command line: `hang:hero_foundry` for one service, `hang`
+    /// for all of them, `biz-empty` for a fault of a fixed service.
+    pub fault: String,
+    /// Why the gap is accepted: shown beside the fault in every coverage run.
+    pub why: String,
+    /// Line of the entry in the panel file.
+    pub line: usize,
+}
+
+/// A fault name and a service name with a `:` between them.
+const MAX_FAULT_CHARS: usize = 2 * MAX_NAME_CHARS + 1;
+
+pub(super) fn build(raw: RawCoverage, at: &Locator<'_>) -> Result<Coverage, PanelError> {
+    let mut ignore: Vec<IgnoredFault> = Vec::with_capacity(raw.ignore.len());
+    for entry in raw.ignore {
+        let line = at.lines.line(entry.span().start);
+        let entry = entry.into_inner();
+        let placed = |span: std::ops::Range<usize>, m: String| PanelError {
+            probe: None,
+            ..at.error(span, format!("[coverage] ignore: {m}"))
+        };
+        let fault = entry.fault.get_ref().trim();
+        if let Err(m) = fault_name(fault) {
+            return Err(placed(entry.fault.span(), m));
+        }
+        if let Some(first) = ignore.iter().find(|i| i.fault == fault) {
+            let m = format!(
+                "fault \"{fault}\" is ignored twice (first on line {})",
+                first.line
+            );
+            return Err(placed(entry.fault.span(), m));
+        }
+        let why = entry.why.get_ref().trim();
+        if let Err(m) = reason(why) {
+            return Err(placed(entry.why.span(), m));
+        }
+        ignore.push(IgnoredFault {
+            fault: fault.to_string(),
+            why: why.to_string(),
+            line,
+        });
+    }
+    Ok(Coverage { ignore })
+}
+
+fn fault_name(fault: &str) -> Result<(), String> {
+    if fault.is_empty() {
+        return Err("fault is empty: name one, like \"rpc-error:hero_os\"".to_string());
+    }
+    if fault.chars().count() > MAX_FAULT_CHARS {
+        return Err(format!(
+            "fault is {} chars long; a fault and its service are at most {MAX_FAULT_CHARS}",
+            fault.chars().count()
+        ));
+    }
+    if let Some(c) = fault.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "fault \"{}\" must be one word, as smoke-sim --fault takes it (found {:?})",
+            crate::text::escape_controls(fault),
+            c
+        ));
+    }
+    Ok(())
+}
+
+fn reason(why: &str) -> Result<(), String> {
+    if why.is_empty() {
+        return Err("why is empty: say why this fault needs no probe".to_string());
+    }
+    if why.chars().count() > MAX_IGNORE_WHY_CHARS {
+        return Err(format!(
+            "why is {} chars long; the limit is {MAX_IGNORE_WHY_CHARS} (one line of the matrix)",
+            why.chars().count()
+        ));
+    }
+    if let Some(c) = why.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "why must be one line of text (found {})",
+            c.escape_default()
+        ));
+    }
+    Ok(())
+}

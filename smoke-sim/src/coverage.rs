@@ -1,0 +1,320 @@
+//! Coverage: does a panel still catch every failure the simulation can make? The panel runs
+//! against the healthy deployment (it must pass), then once with each known fault switched on,
+//! from inside and outside at once. A fault is caught when any probe is not `ok` on either side.
+//!
+//! Every probe's timeout is cut to [`TIMEOUT`] and its retries to none, so a hung service costs
+//! one second per fault and a whole run of herodemo stays well under a minute.
+
+mod report;
+
+pub use report::{human, json};
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use smoke_core::outcome::{Cause, Outcome, RunReport};
+use smoke_core::panel::{Mode, Panel};
+use smoke_core::plan::{run_panel, Side};
+use smoke_core::text::Escaped;
+use smoke_core::units::format_duration;
+
+use crate::deployment::Deployment;
+use crate::fault::{Fault, ParseFaultError};
+
+/// How long any phase of a probe may take against the simulation: it answers in milliseconds,
+/// so only a fault makes a probe wait this long.
+pub const TIMEOUT: Duration = Duration::from_secs(1);
+
+/// `--set` overrides that point a panel at `sim` (its sockets, and its gateway, DNS server and
+/// CA when it has an outside), with [`TIMEOUT`] and no retries: a fault shows on the first try.
+pub fn overrides(sim: &Deployment) -> Vec<String> {
+    let mut sets = vec![
+        format!("internal.socket_dir={}", sim.socket_dir().display()),
+        format!("panel.timeout={}", format_duration(TIMEOUT)),
+        "defaults.retries=0".to_string(),
+    ];
+    if let (Some(url), Some(dns), Some(ca)) = (sim.public_url(), sim.dns_addr(), sim.ca_file()) {
+        sets.push(format!("external.base_url={url}"));
+        sets.push(format!("external.resolvers=[\"{dns}\"]"));
+        sets.push(format!("external.ca_file={}", ca.display()));
+    }
+    sets
+}
+
+/// Why a coverage run could not judge the panel (the command's exit 3).
+#[derive(Debug, thiserror::Error)]
+pub enum CoverageError {
+    #[error("the panel does not pass on the healthy simulated deployment, so no fault can be judged: {0}")]
+    Unhealthy(String),
+    #[error("{}:{line}: [coverage] ignore: {message}", file.display())]
+    UnknownIgnore {
+        file: std::path::PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("the outside view cannot run this panel: {0}")]
+    Outside(String),
+}
+
+/// One probe that was not `ok` while a fault was on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catch {
+    pub probe: String,
+    pub mode: Mode,
+    pub outcome: Outcome,
+    pub cause: Option<Cause>,
+    /// What it saw, as the service said it (capped at [`DETAIL_CHARS`]; not escaped).
+    pub detail: Option<String>,
+    /// The failing probe it is a symptom of, when it is one.
+    pub caused_by: Option<String>,
+}
+
+/// The most of a probe's detail a [`Catch`] keeps: enough to read the cause, never a whole body.
+pub const DETAIL_CHARS: usize = 200;
+
+/// One fault and what saw it.
+#[derive(Debug, Clone)]
+pub struct FaultResult {
+    pub fault: Fault,
+    /// What people saw when it happened for real ([`crate::history`]).
+    pub seen: Option<&'static str>,
+    /// Every probe not `ok` with the fault on: the probes that fail for its own sake first.
+    pub caught_by: Vec<Catch>,
+    /// Why the panel accepts not catching it (`[coverage] ignore`).
+    pub ignored: Option<String>,
+}
+
+impl FaultResult {
+    pub fn caught(&self) -> bool {
+        !self.caught_by.is_empty()
+    }
+}
+
+/// A whole coverage run.
+#[derive(Debug, Clone)]
+pub struct Coverage {
+    pub panel: String,
+    /// The services the per-service faults were switched on for.
+    pub services: Vec<String>,
+    pub faults: Vec<FaultResult>,
+    pub elapsed: Duration,
+}
+
+impl Coverage {
+    pub fn caught(&self) -> usize {
+        self.faults.iter().filter(|f| f.caught()).count()
+    }
+
+    pub fn total(&self) -> usize {
+        self.faults.len()
+    }
+
+    /// The faults no probe caught and no `ignore` accepts.
+    pub fn blind_spots(&self) -> impl Iterator<Item = &FaultResult> {
+        self.faults
+            .iter()
+            .filter(|f| !f.caught() && f.ignored.is_none())
+    }
+
+    /// Whether every fault is caught or knowingly ignored.
+    pub fn complete(&self) -> bool {
+        self.blind_spots().next().is_none()
+    }
+}
+
+/// Runs the coverage of `panel` (already pointed at `sim` by [`overrides`]) over every fault
+/// the simulation knows, the per-service ones for each service the panel reaches.
+pub async fn run(panel: &Panel, sim: &Deployment) -> Result<Coverage, CoverageError> {
+    let started = Instant::now();
+    let panel = bounded(panel);
+    let services = targeted(&panel, &sim.services());
+    let faults = Fault::every(&services);
+    let ignored = ignores(&panel, &faults, &services)?;
+    let inside = smoke_internal::side(&panel);
+    let outside: Arc<dyn Side> = smoke_external::side(&panel).map_err(CoverageError::Outside)?;
+
+    sim.clear_all();
+    let healthy = caught(&tick(&panel, &inside, &outside).await);
+    if !healthy.is_empty() {
+        return Err(CoverageError::Unhealthy(unhealthy(&healthy)));
+    }
+    let mut results = Vec::with_capacity(faults.len());
+    for fault in faults {
+        sim.set(fault.clone());
+        let reports = tick(&panel, &inside, &outside).await;
+        sim.clear(&fault);
+        results.push(FaultResult {
+            seen: crate::history::seen(&fault),
+            caught_by: caught(&reports),
+            ignored: ignored.get(&fault).cloned(),
+            fault,
+        });
+    }
+    Ok(Coverage {
+        panel: panel.name.clone(),
+        services,
+        faults: results,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// The panel with every probe held to [`TIMEOUT`] and no retries, whatever it says: a probe's
+/// own `timeout = "30s"` would otherwise make each hang fault cost thirty seconds.
+fn bounded(panel: &Panel) -> Panel {
+    let mut panel = panel.clone();
+    panel.defaults.timeout = panel.defaults.timeout.min(TIMEOUT);
+    panel.defaults.retries = 0;
+    for probe in &mut panel.probes {
+        probe.timeout = probe.timeout.min(TIMEOUT);
+        probe.retries = 0;
+    }
+    panel
+}
+
+/// The services a per-service fault is switched on for: all of the simulation's when a probe
+/// runs for each service (it reaches every one), else those the probes' targets name.
+fn targeted(panel: &Panel, running: &[String]) -> Vec<String> {
+    if panel.probes.iter().any(|p| p.for_each_service) {
+        return running.to_vec();
+    }
+    running
+        .iter()
+        .filter(|s| {
+            panel
+                .probes
+                .iter()
+                .filter_map(|p| p.http())
+                .any(|h| &h.target.service == *s)
+        })
+        .cloned()
+        .collect()
+}
+
+/// What a `[coverage] ignore` entry names: one fault, or a fault on every service.
+enum Pattern {
+    One(Fault),
+    Everywhere(String),
+}
+
+impl Pattern {
+    fn parse(text: &str) -> Result<Pattern, ParseFaultError> {
+        match text.parse::<Fault>() {
+            Ok(fault) => Ok(Pattern::One(fault)),
+            Err(ParseFaultError::MissingService(name)) => Ok(Pattern::Everywhere(name)),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn matches(&self, fault: &Fault) -> bool {
+        match self {
+            Pattern::One(f) => f == fault,
+            Pattern::Everywhere(name) => fault.name() == name,
+        }
+    }
+}
+
+/// Each fault of the run an `ignore` names, with its reason; an entry that names none of them
+/// is an error, so a typo never hides a gap.
+fn ignores(
+    panel: &Panel,
+    faults: &[Fault],
+    services: &[String],
+) -> Result<HashMap<Fault, String>, CoverageError> {
+    let mut ignored = HashMap::new();
+    for entry in &panel.coverage.ignore {
+        let wrong = |message: String| CoverageError::UnknownIgnore {
+            file: panel.source.clone(),
+            line: entry.line,
+            message,
+        };
+        let pattern = Pattern::parse(&entry.fault).map_err(|e| wrong(e.to_string()))?;
+        let hits: Vec<&Fault> = faults.iter().filter(|f| pattern.matches(f)).collect();
+        if hits.is_empty() {
+            return Err(wrong(format!(
+                "\"{}\" names no fault this run switches on (per-service faults run on: {})",
+                Escaped(&entry.fault),
+                if services.is_empty() {
+                    "none".to_string()
+                } else {
+                    services.join(", ")
+                }
+            )));
+        }
+        for fault in hits {
+            ignored
+                .entry(fault.clone())
+                .or_insert_with(|| entry.why.clone());
+        }
+    }
+    Ok(ignored)
+}
+
+/// One tick from each side at the same time.
+async fn tick(panel: &Panel, inside: &Arc<dyn Side>, outside: &Arc<dyn Side>) -> [RunReport; 2] {
+    let n = smoke_core::runner::DEFAULT_CONCURRENCY;
+    let (i, o) = tokio::join!(
+        run_panel(panel, inside.as_ref(), &[], n),
+        run_panel(panel, outside.as_ref(), &[], n)
+    );
+    [i, o]
+}
+
+/// Every probe not `ok` on either side, the probes that fail for their own sake first.
+fn caught(reports: &[RunReport; 2]) -> Vec<Catch> {
+    let mut catches: Vec<Catch> = reports
+        .iter()
+        .zip([Mode::Internal, Mode::External])
+        .flat_map(|(report, mode)| {
+            report
+                .probes
+                .iter()
+                .filter(|p| p.outcome != Outcome::Ok)
+                .map(move |p| Catch {
+                    probe: p.name.clone(),
+                    mode,
+                    outcome: p.outcome,
+                    cause: p.cause,
+                    detail: p
+                        .detail
+                        .as_ref()
+                        .map(|d| d.chars().take(DETAIL_CHARS).collect()),
+                    caused_by: p.caused_by.clone(),
+                })
+        })
+        .collect();
+    catches.sort_by_key(|c| c.caused_by.is_some());
+    catches
+}
+
+/// The probes that fail on the healthy deployment, with their causes, for one line.
+fn unhealthy(catches: &[Catch]) -> String {
+    const SHOWN: usize = 5;
+    let mut parts: Vec<String> = catches
+        .iter()
+        .take(SHOWN)
+        .map(|c| {
+            let mut part = format!("{} {} {}", Escaped(&c.probe), side(c.mode), c.outcome);
+            if let Some(cause) = c.cause {
+                part.push_str(&format!(" ({cause}"));
+                if let Some(detail) = &c.detail {
+                    part.push_str(&format!(": {}", Escaped(detail)));
+                }
+                part.push(')');
+            }
+            part
+        })
+        .collect();
+    if catches.len() > SHOWN {
+        parts.push(format!("and {} more", catches.len() - SHOWN));
+    }
+    parts.join(", ")
+}
+
+/// How the matrix names a side: the words the demo and the reports use.
+fn side(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Internal => "inside",
+        Mode::External => "outside",
+    }
+}
