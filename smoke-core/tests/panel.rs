@@ -322,4 +322,12 @@ fn names_are_one_word_and_the_loop_period_is_at_least_a_second() {
     assert!(e.message.contains("at least 1s"), "{e}");
     let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"biz persons\"\ntarget = \"a/rpc\"\nget = \"/\"\n");
     assert!(e.message.contains("must be one word"), "{e}");
+    // A group of failures is kept under `group:…`: no probe may take such a name.
+    let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"group:http-502\"\ntarget = \"a/rpc\"\nget = \"/\"\n");
+    assert!(e.message.contains("names a group of failures"), "{e}");
+    assert_eq!((e.line, e.column), (4, 8), "{e}");
+    let e = broken(
+        "[panel]\nname = \"x\"\n[[probe]]\nname = \"a`b\"\ntarget = \"a/rpc\"\nget = \"/\"\n",
+    );
+    assert!(e.message.contains("without backticks"), "{e}");
 }

@@ -4,7 +4,7 @@ use crate::outcome::Severity;
 use crate::outcome::{Cause, ConditionResult, Phase};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// The probe failed `failure_threshold` ticks in a row.
@@ -122,16 +122,16 @@ impl Event {
         }
     }
 
-    /// "; 7 probes affected: a, b, c and 4 more" for an incident that covers other probes.
+    /// "; 7 probes affected: a, b, c and 4 more": the probes a root's failure breaks.
     fn affected_text(&self) -> String {
-        let n = self.covers.members.len() + self.covers.affected.len();
-        if n < 2 {
-            return String::new();
+        match self.covers.affected.len() {
+            0 => String::new(),
+            1 => format!("; 1 probe affected: {}", self.covers.affected[0]),
+            n => format!(
+                "; {n} probes affected: {}",
+                name_list(self.covers.affected.iter(), 8)
+            ),
         }
-        format!(
-            "; {n} probes affected: {}",
-            name_list(self.all_affected(), 8)
-        )
     }
 
     /// "2h 5m" for a duration in seconds.

@@ -14,7 +14,7 @@ mod state;
 pub use causes::attribute;
 pub use event::{name_list, Event, EventKind};
 pub use lifecycle::{advance, Policy, Resolve, Seen};
-pub use signature::{group_headline, signature, Signature};
+pub use signature::{group_headline, signature, Signature, GROUP_PREFIX};
 pub use state::{
     Covers, Delivery, Incident, PastIncident, ProbeState, State, LOG_MAX, STATE_VERSION,
 };

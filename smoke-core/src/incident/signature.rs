@@ -5,6 +5,9 @@
 
 use crate::outcome::{Cause, Outcome, ProbeReport};
 
+/// The start of a group's key in the state and in issue markers; no probe name has it.
+pub const GROUP_PREFIX: &str = "group:";
+
 /// The longest signature kept: a service's words may be huge, a title may not.
 const MAX_CHARS: usize = 160;
 
@@ -42,17 +45,21 @@ pub fn signature(p: &ProbeReport) -> Option<Signature> {
         _ => return None,
     };
     let key = match (cause, p.status) {
-        (Cause::Http, Some(status)) => format!("group:http-{status}"),
-        _ => format!("group:{}", slug(&text)),
+        (Cause::Http, Some(status)) => format!("{GROUP_PREFIX}http-{status}"),
+        _ => format!("{GROUP_PREFIX}{}", slug(&text)),
     };
     Some(Signature { key, text })
 }
 
 /// The title of a group's incident: "6 probes fail with HTTP 502 Bad Gateway".
 pub fn group_headline(signature: &str, cause: Option<Cause>, probes: usize) -> String {
+    let what = match probes {
+        1 => "1 probe fails".to_string(),
+        n => format!("{n} probes fail"),
+    };
     match cause {
-        Some(Cause::Http) => format!("{probes} probes fail with {signature}"),
-        _ => format!("{probes} probes fail: {signature}"),
+        Some(Cause::Http) => format!("{what} with {signature}"),
+        _ => format!("{what}: {signature}"),
     }
 }
 

@@ -14,6 +14,9 @@ pub const STATE_VERSION: u32 = 2;
 /// Resolved incidents kept in the state's log, newest last.
 pub const LOG_MAX: usize = 200;
 
+/// Probes named per resolved incident in the log: a group of thousands is a count, not a list.
+pub const LOG_PROBES: usize = 100;
+
 /// Everything that must survive the process.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct State {
@@ -177,8 +180,12 @@ pub struct PastIncident {
     pub severity: Severity,
     pub opened_at: jiff::Timestamp,
     pub resolved_at: jiff::Timestamp,
-    /// Every probe it covered when it resolved or last before, members first.
+    /// The probes it covered when it resolved or last before, members first: the first
+    /// [`LOG_PROBES`] of them.
     pub probes: Vec<String>,
+    /// How many probes it covered, all told.
+    #[serde(default)]
+    pub covered: usize,
 }
 
 /// One event owed to one sink.

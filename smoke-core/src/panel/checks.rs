@@ -6,7 +6,8 @@ use crate::units::format_duration;
 use std::time::Duration;
 
 /// A probe or panel name: one safe path component (it names the state folder and metric
-/// labels), so never `/`, `\`, `.`, `..`, whitespace or a control character.
+/// labels), so never `/`, `\`, `.`, `..`, whitespace, a backtick (it is quoted in forge issues)
+/// or a control character, and never a group's key.
 pub(super) fn name(what: &str, name: &str) -> Result<(), String> {
     let why = "it names the state folder, issue markers and metrics";
     if name.is_empty() || name == "." || name == ".." {
@@ -18,15 +19,23 @@ pub(super) fn name(what: &str, name: &str) -> Result<(), String> {
             name.chars().count()
         ));
     }
+    if name.starts_with(crate::incident::GROUP_PREFIX) {
+        return Err(format!(
+            "{what} \"{}\" starts with `{}`, which names a group of failures",
+            escape(name),
+            crate::incident::GROUP_PREFIX
+        ));
+    }
     if let Some(c) = name
         .chars()
-        .find(|&c| c.is_whitespace() || c.is_control() || c == '/' || c == '\\')
+        .find(|&c| c.is_whitespace() || c.is_control() || c == '/' || c == '\\' || c == '`')
     {
         return Err(format!(
             "{what} \"{}\" must be one word without {}: {why}",
             escape(name),
             match c {
                 '/' | '\\' => format!("`{c}`"),
+                '`' => "backticks".to_string(),
                 c if c.is_whitespace() && !c.is_control() => "spaces".to_string(),
                 c => format!("control characters ({})", c.escape_default()),
             }

@@ -17,6 +17,9 @@ use tokio::sync::Mutex;
 const TRIES_PER_TICK: u32 = 3;
 const RETRY_PAUSE: Duration = Duration::from_millis(300);
 
+/// Kinds of event of which only the latest per incident is worth sending.
+const LATEST_ONLY: [EventKind; 2] = [EventKind::Firing, EventKind::Affected];
+
 pub struct Notifier {
     sinks: Vec<Arc<dyn Sink>>,
     /// Called after every tick so a dead loop is noticed; the URL may hold a key.
@@ -84,33 +87,38 @@ impl Notifier {
         }
     }
 
-    /// Owes each event to every sink that wants it. A `firing` word replaces one not yet sent
-    /// for the same incident: only the latest matters. One pass over the outbox, however many
-    /// events: a tick of thousands of failing probes stays linear.
+    /// Owes each event to every sink that wants it. A `firing` word, or an `affected` list,
+    /// replaces one of its kind not yet sent for the same incident: only the latest matters, so
+    /// a sink that is down for days owes one of each, not one a tick. One pass over the outbox,
+    /// however many events: a tick of thousands of failing probes stays linear.
     pub fn enqueue(&self, state: &mut State, events: &[Event]) {
-        // The last firing word per incident in this batch is the one kept.
-        let last_firing: HashMap<&str, usize> = events
+        // The last word of each such kind per incident in this batch is the one kept.
+        let last: HashMap<(EventKind, &str), usize> = events
             .iter()
             .enumerate()
-            .filter(|(_, e)| e.event == EventKind::Firing)
-            .map(|(i, e)| (e.incident.as_str(), i))
+            .filter(|(_, e)| LATEST_ONLY.contains(&e.event))
+            .map(|(i, e)| ((e.event, e.incident.as_str()), i))
             .collect();
-        if !last_firing.is_empty() {
-            let replaces: HashSet<&str> = self
+        if !last.is_empty() {
+            let replaces: HashSet<(EventKind, &str)> = self
                 .sinks
                 .iter()
-                .filter(|s| s.wants(EventKind::Firing))
-                .map(|s| s.name())
+                .flat_map(|s| {
+                    LATEST_ONLY
+                        .iter()
+                        .filter(|k| s.wants(**k))
+                        .map(|k| (*k, s.name()))
+                })
                 .collect();
             state.outbox.retain(|d| {
-                !(d.event.event == EventKind::Firing
-                    && replaces.contains(d.sink.as_str())
-                    && last_firing.contains_key(d.event.incident.as_str()))
+                let kind = d.event.event;
+                !(replaces.contains(&(kind, d.sink.as_str()))
+                    && last.contains_key(&(kind, d.event.incident.as_str())))
             });
         }
         for (i, event) in events.iter().enumerate() {
-            if event.event == EventKind::Firing
-                && last_firing.get(event.incident.as_str()) != Some(&i)
+            if LATEST_ONLY.contains(&event.event)
+                && last.get(&(event.event, event.incident.as_str())) != Some(&i)
             {
                 continue;
             }

@@ -271,7 +271,12 @@ impl Forge {
         handles: &mut BTreeMap<String, u64>,
     ) -> Result<u64, String> {
         let title = match &e.covers.group {
-            Some(_) => format!("[smoke] {} on {} ({})", e.headline(), e.panel, e.mode),
+            Some(_) => format!(
+                "[smoke] {} on {} ({})",
+                Escaped(&e.headline()),
+                e.panel,
+                e.mode
+            ),
             None => format!(
                 "[smoke] {} failing on {} ({}): {}",
                 e.probe,

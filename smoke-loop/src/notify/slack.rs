@@ -31,10 +31,17 @@ fn slack_text(text: &str) -> String {
 pub fn message(e: &Event) -> serde_json::Value {
     let probe = slack_text(&e.headline());
     let detail = slack_text(&e.detail);
+    // A group's headline says it fails already: "6 probes fail with HTTP 502 Bad Gateway".
+    let failing = if e.covers.group.is_some() {
+        ""
+    } else {
+        " is failing"
+    };
     let (colour, title) = match e.event {
         EventKind::Resolved => ("#2eb67d", format!(":white_check_mark: *{probe}* recovered")),
-        EventKind::Opened => ("#e01e5a", format!(":red_circle: *{probe}* is failing")),
+        EventKind::Opened => ("#e01e5a", format!(":red_circle: *{probe}*{failing}")),
         EventKind::Restarted => ("#ecb22e", format!(":recycle: *{probe}*: {detail}")),
+        _ if e.covers.group.is_some() => ("#e01e5a", format!(":red_circle: still: *{probe}*")),
         _ => (
             "#e01e5a",
             format!(":red_circle: *{probe}* is still failing"),

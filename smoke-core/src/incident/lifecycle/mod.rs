@@ -3,7 +3,7 @@
 
 use super::event::{Event, EventKind};
 use super::signature::{signature, Signature};
-use super::state::{Incident, PastIncident, State, LOG_MAX};
+use super::state::{Incident, PastIncident, State, LOG_MAX, LOG_PROBES};
 use crate::outcome::{Outcome, ProbeReport, RunReport, Severity};
 use crate::probe::ProbeInfo;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -67,13 +67,17 @@ pub fn advance(state: &mut State, report: &RunReport, policy: &Policy<'_>) -> Ve
         .collect();
     let mut events = tick.leave_and_resolve(state);
     let opened = tick.open_new(state);
+    // A probe is covered by one incident: one with its own is not listed on its root's too.
+    let covered: HashSet<String> = state.covered().into_iter().map(str::to_string).collect();
     let keys: Vec<String> = state.incidents.keys().cloned().collect();
     for key in keys {
         let incident = state.incidents.get_mut(&key).expect("a key just listed");
         if tick.sees_everything || opened.contains(&key) {
-            incident.covers.affected = tick.caused_by(&incident.covers.members);
+            incident.covers.affected = tick.caused_by(&incident.covers.members, &covered);
         }
-        match before.get(&key) {
+        // A key resolved and opened again in one tick (a group whose members all left, and
+        // others of its signature failed) is a new incident: it opens.
+        match before.get(&key).filter(|_| !opened.contains(&key)) {
             None => events.push(tick.event(EventKind::Opened, &key, incident, None)),
             Some(was) => events.extend(tick.still_open(&key, incident, was)),
         }
@@ -197,8 +201,10 @@ impl<'a> Tick<'a> {
                     .members
                     .iter()
                     .chain(&incident.covers.affected)
+                    .take(LOG_PROBES)
                     .cloned()
                     .collect(),
+                covered: incident.covers.members.len() + incident.covers.affected.len(),
             });
         }
         let excess = state.log.len().saturating_sub(LOG_MAX);
@@ -292,12 +298,21 @@ impl<'a> Tick<'a> {
             let mut incident = Incident::new(self.id(&key), self.now, severity, names);
             incident.covers.members.sort();
             incident.covers.group = Some(s.text);
-            incident.cause = members[0].cause;
-            incident.detail = members[0].detail.clone().unwrap_or_default();
+            // The first member by name speaks for it, in its events too.
+            let first = members
+                .iter()
+                .min_by(|a, b| a.name.cmp(&b.name))
+                .expect("a group has members");
+            incident.cause = first.cause;
+            incident.detail = first.detail.clone().unwrap_or_default();
             state.incidents.insert(key.clone(), incident);
             opened.insert(key);
         }
         for p in alone {
+            // A probe's own key is its name; the panel refuses names that look like a group's.
+            if state.incidents.contains_key(&p.name) {
+                continue;
+            }
             let mut incident = Incident::new(
                 self.id(&p.name),
                 self.now,
@@ -317,13 +332,13 @@ impl<'a> Tick<'a> {
         format!("{}/{}/{key}/{}", r.panel, r.mode, self.now.as_millisecond())
     }
 
-    /// Failing probes of this tick caused by one of `members`, sorted.
-    fn caused_by(&self, members: &[String]) -> Vec<String> {
-        let own: HashSet<&str> = members.iter().map(String::as_str).collect();
+    /// Failing probes of this tick caused by one of `members`, sorted, but for those that are
+    /// members of an incident (`covered`).
+    fn caused_by(&self, members: &[String], covered: &HashSet<String>) -> Vec<String> {
         let mut out: Vec<String> = members
             .iter()
             .flat_map(|m| self.children.get(m.as_str()).into_iter().flatten())
-            .filter(|c| !own.contains(*c))
+            .filter(|c| !covered.contains(**c))
             .map(|c| c.to_string())
             .collect();
         out.sort();
@@ -340,6 +355,7 @@ impl<'a> Tick<'a> {
         (members, affected): &(Vec<String>, Vec<String>),
     ) -> Vec<Event> {
         let mut events = Vec::new();
+        let changed = &incident.covers.members != members || &incident.covers.affected != affected;
         let lead = incident
             .covers
             .members
@@ -347,6 +363,11 @@ impl<'a> Tick<'a> {
             .filter_map(|m| self.by_name.get(m.as_str()).copied())
             .find(|p| failing(p));
         let Some(lead) = lead else {
+            // No member failing this tick (passing below its threshold, or not re-checked):
+            // nothing to tell but a change of the probes it covers.
+            if changed {
+                events.push(self.event(EventKind::Affected, key, incident, None));
+            }
             return events;
         };
         // A group quotes a member still in it: the one it quoted may just have left.
@@ -367,7 +388,7 @@ impl<'a> Tick<'a> {
             incident.last_told = self.now;
             events.push(self.event(EventKind::Reminder, key, incident, Some(lead)));
         }
-        if &incident.covers.members != members || &incident.covers.affected != affected {
+        if changed {
             events.push(self.event(EventKind::Affected, key, incident, Some(lead)));
         }
         events.push(self.event(EventKind::Firing, key, incident, Some(lead)));
@@ -401,6 +422,11 @@ impl<'a> Tick<'a> {
             event.status = p.status;
             event.conditions = p.conditions.iter().filter(|c| !c.passed).cloned().collect();
             event.timings = serde_json::to_value(&p.timings).unwrap_or_default();
+            // One probe's incident says what it says this tick; a group keeps the words it
+            // was opened with, of a member still in it.
+            if incident.covers.group.is_none() {
+                event.detail = p.detail.clone().unwrap_or_default();
+            }
         }
         if incident.covers.group.is_none() {
             event.target = self.info(key).target.clone();

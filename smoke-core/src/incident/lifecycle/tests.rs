@@ -277,7 +277,7 @@ fn a_root_lists_what_it_causes_and_tells_when_that_changes() {
     assert_eq!(all(&e), [(EventKind::Opened, "a".into())]);
     assert_eq!(e[0].covers.affected, ["b", "c"]);
     assert!(
-        e[0].summary().ends_with("; 3 probes affected: a, b, c"),
+        e[0].summary().ends_with("; 2 probes affected: b, c"),
         "{}",
         e[0].summary()
     );
@@ -313,5 +313,56 @@ fn an_incident_open_before_its_ancestor_failed_stays_as_it_is() {
     let e = advance(&mut s, &report(1, vec![failed("a", Cause::Dns), b]), &p);
     assert_eq!(all(&e), [(EventKind::Opened, "a".into())]);
     assert!(s.incidents.contains_key("b"), "b's incident stays open");
-    assert_eq!(s.incidents["a"].covers.affected, ["b"]);
+    assert!(
+        s.incidents["a"].covers.affected.is_empty(),
+        "and b is covered by it alone, not listed on a's too"
+    );
+}
+
+#[test]
+fn a_group_whose_members_all_left_while_others_of_its_signature_fail_opens_anew() {
+    let mut s = State::default();
+    let infos = six();
+    let p = policy(&infos, Duration::from_secs(3600));
+    advance(
+        &mut s,
+        &report(0, vec![bad_gateway("a"), bad_gateway("b")]),
+        &p,
+    );
+    let first = s.incidents["group:http-502"].id.clone();
+    let e = advance(
+        &mut s,
+        &report(
+            1,
+            vec![ok("a"), ok("b"), bad_gateway("c"), bad_gateway("d")],
+        ),
+        &p,
+    );
+    assert_eq!(
+        all(&e),
+        [
+            (EventKind::Resolved, "group:http-502".into()),
+            (EventKind::Opened, "group:http-502".into())
+        ]
+    );
+    assert_ne!(e[1].incident, first, "a new incident, told as one");
+    assert_eq!(e[1].covers.members, ["c", "d"]);
+}
+
+#[test]
+fn a_member_leaving_while_none_fails_this_tick_still_updates_the_list() {
+    let mut s = State::default();
+    let mut infos = six();
+    infos.get_mut("b").unwrap().success_threshold = 2;
+    let p = policy(&infos, Duration::from_secs(3600));
+    advance(
+        &mut s,
+        &report(0, vec![bad_gateway("a"), bad_gateway("b")]),
+        &p,
+    );
+    // a passes and leaves; b passes once, below its threshold: no member fails.
+    let e = advance(&mut s, &report(1, vec![ok("a"), ok("b")]), &p);
+    assert_eq!(all(&e), [(EventKind::Affected, "group:http-502".into())]);
+    assert_eq!(e[0].covers.members, ["b"]);
+    assert_eq!(e[0].headline(), "1 probe fails with HTTP 502 Bad Gateway");
 }
