@@ -13,7 +13,10 @@ pub const PHOTO_NAMES: [&str; 2] = ["harbour.jpg", "sunrise.jpg"];
 /// The same photos after [`crate::Deployment::rename_photos`], in the same order: names a
 /// probe can't hard-code, with spaces, `#` and a non-ASCII letter that only arrive intact
 /// percent-encoded.
-pub const RENAMED_PHOTO_NAMES: [&str; 2] = ["2026-06 Haven bij nacht #1.jpg", "2026-06 Zonsopgang café.jpg"];
+pub const RENAMED_PHOTO_NAMES: [&str; 2] = [
+    "2026-06 Haven bij nacht #1.jpg",
+    "2026-06 Zonsopgang café.jpg",
+];
 
 /// The names the Photos folder holds, as renamed or not.
 pub fn photo_names(renamed: bool) -> [&'static str; 2] {
@@ -80,9 +83,15 @@ mod tests {
                 "{name} ends with EOI"
             );
         }
-        assert_ne!(photos.find("sunrise.jpg", false), photos.find("harbour.jpg", false));
+        assert_ne!(
+            photos.find("sunrise.jpg", false),
+            photos.find("harbour.jpg", false)
+        );
         assert!(photos.find("nope.jpg", false).is_none());
-        assert_eq!(photos.find(RENAMED_PHOTO_NAMES[1], true), photos.find("sunrise.jpg", false));
+        assert_eq!(
+            photos.find(RENAMED_PHOTO_NAMES[1], true),
+            photos.find("sunrise.jpg", false)
+        );
         assert!(photos.find("sunrise.jpg", true).is_none());
     }
 }

@@ -32,9 +32,9 @@ pub(crate) fn capture(subject: &Subject, ev: &Evaluation<'_>) -> Result<Option<V
     ev.in_time()?;
     Ok(match subject_value(subject, ev)? {
         Actual::Nothing(_) => None,
-        Actual::Number(n) => Some(
-            serde_json::from_str(&n.to_string()).unwrap_or(Value::String(n.to_string())),
-        ),
+        Actual::Number(n) => {
+            Some(serde_json::from_str(&n.to_string()).unwrap_or(Value::String(n.to_string())))
+        }
         Actual::Text(t) => Some(Value::String(t.into_owned())),
         Actual::Json(v) => Some(v.into_owned()),
         other => other.match_text().map(|t| Value::String(t.into_owned())),

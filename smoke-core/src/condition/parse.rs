@@ -65,7 +65,10 @@ fn subject_in(
         ));
     }
     check_spacing(chars, start, end)?;
-    Ok((subject::parse(chars, start, end)?, collect(chars, start, end)))
+    Ok((
+        subject::parse(chars, start, end)?,
+        collect(chars, start, end),
+    ))
 }
 
 /// A subject alone (a flow step's capture): all of `text`, nothing after it.
@@ -74,7 +77,10 @@ pub(crate) fn parse_subject(text: &str) -> Result<Subject, ConditionError> {
     let start = skip_ws(&chars, 0);
     let end = trim_end(&chars, start, chars.len());
     if start == end {
-        return Err(err_at(0, "empty subject: write one like `json.items[0].id`"));
+        return Err(err_at(
+            0,
+            "empty subject: write one like `json.items[0].id`",
+        ));
     }
     let subject_end = scan_balanced(&chars, start, end, char::is_whitespace)?;
     if subject_end < end {

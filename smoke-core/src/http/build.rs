@@ -140,7 +140,11 @@ fn describe_http(http: &crate::panel::HttpSpec) -> String {
     if http.steps.is_empty() {
         return describe(&http.request);
     }
-    let steps: Vec<String> = http.steps.iter().map(|s| describe(&s.http.request)).collect();
+    let steps: Vec<String> = http
+        .steps
+        .iter()
+        .map(|s| describe(&s.http.request))
+        .collect();
     steps.join(", then ")
 }
 

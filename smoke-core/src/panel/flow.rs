@@ -111,11 +111,7 @@ pub(super) fn flow_kind(
     })
 }
 
-fn capture_name(
-    name: &str,
-    earlier: &[String],
-    here: &[(String, Capture)],
-) -> Result<(), String> {
+fn capture_name(name: &str, earlier: &[String], here: &[(String, Capture)]) -> Result<(), String> {
     if !is_capture_name(name) {
         return Err(format!(
             "capture name `{name}`: use letters, digits and _, starting with a letter or _"

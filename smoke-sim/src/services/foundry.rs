@@ -97,7 +97,9 @@ impl Service for Foundry {
         }
         let name = match name {
             // The folder itself, with or without its trailing slash.
-            None | Some("") => return Some(json_response(StatusCode::OK, &json!(photos(ctx.world)))),
+            None | Some("") => {
+                return Some(json_response(StatusCode::OK, &json!(photos(ctx.world))))
+            }
             Some(name) => name,
         };
         let world = ctx.world;
@@ -107,9 +109,11 @@ impl Service for Foundry {
             .filter(|_| !world.has(&Fault::PhotosEmpty) && !world.has(&Fault::PhotoMissing))
             .and_then(|name| world.photos().find(&name, world.photos_renamed()));
         Some(match found {
-            Some(_) if world.has(&Fault::PhotoNotImage) => {
-                typed(StatusCode::OK, "text/html; charset=utf-8", Bytes::from_static(NOT_AN_IMAGE.as_bytes()))
-            }
+            Some(_) if world.has(&Fault::PhotoNotImage) => typed(
+                StatusCode::OK,
+                "text/html; charset=utf-8",
+                Bytes::from_static(NOT_AN_IMAGE.as_bytes()),
+            ),
             Some(bytes) => typed(StatusCode::OK, "image/jpeg", bytes),
             None => not_found(path),
         })
