@@ -183,6 +183,7 @@ impl Probe for TwoSteps {
                 status: v.status,
                 timings: v.timings.clone(),
                 conditions: v.conditions.clone(),
+                captures: Default::default(),
             });
             last = Some(v);
         }
