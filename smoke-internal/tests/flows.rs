@@ -275,6 +275,49 @@ async fn with_the_read_broken_the_write_flow_fails_at_step_2_and_still_deletes()
     assert_eq!(sim.persons_written("geomind"), 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cleanup_step_still_runs_after_a_step_that_hangs_past_the_deadline() {
+    let sim = Deployment::start().await.unwrap();
+    // The second step asks another service, which accepts and never answers.
+    sim.set(Fault::Hang("hero_foundry".into()));
+    let flow = r#"[[probe]]
+name = "biz-write"
+target = "hero_osis_business/rpc"
+context = "geomind"
+timeout = "1s"
+
+[[probe.step]]
+rpc = "business.persons.set"
+params = { name = "smoke-probe-{random}" }
+capture = { id = "result" }
+
+[[probe.step]]
+target = "hero_foundry/rpc"
+get = "/health"
+
+[[probe.step]]
+rpc = "business.persons.delete"
+params = { id = "{id}" }
+finally = true
+"#;
+    let started = std::time::Instant::now();
+    let report = run(&small_panel(&sim, flow)).await;
+    let p = &report.probes[0];
+    assert_eq!(p.cause, Some(Cause::Timeout), "{}", describe(&report));
+    assert!(
+        p.detail
+            .as_deref()
+            .unwrap()
+            .starts_with("step 2 of 3 (GET /health): "),
+        "{}",
+        describe(&report)
+    );
+    assert_eq!(p.steps.last().unwrap().status, Some(200), "{p:?}");
+    assert_eq!(sim.persons_written("geomind"), 0, "the cleanup ran");
+    // The deadline, then at most the cleanup's grace: wide margins, never a hang.
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
 /// The probe lines of a human report: one per probe, then the summary lines.
 fn lines(out: &Output) -> Vec<String> {
     String::from_utf8_lossy(&out.stdout)
