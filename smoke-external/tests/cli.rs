@@ -116,7 +116,8 @@ async fn list_shows_the_urls_the_probes_go_to() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     let url = sim.public_url().unwrap();
-    assert!(stdout.contains(&format!("photos-download\tGET /api/files/geomind/Photos/sunrise.jpg\t{url}/hero_foundry/rpc/api/files/geomind/Photos/sunrise.jpg")), "{stdout}");
+    // A flow is listed by its steps and goes where its first step goes.
+    assert!(stdout.contains(&format!("photos-download\tGET /api/files/geomind/Photos/, then GET /api/files/geomind/Photos/{{photo}}\t{url}/hero_foundry/rpc/api/files/geomind/Photos/\n")), "{stdout}");
     assert!(
         stdout.contains(&format!(
             "embedder-queue\tGET /health\t{url}/hero_embedder/health"

@@ -260,6 +260,22 @@ impl Deployment {
         self.world.also_list(names);
     }
 
+    /// Renames every photo of hero_foundry (to [`crate::RENAMED_PHOTO_NAMES`]) or back: the
+    /// content a probe must find by listing the folder, not by a name written in the panel.
+    pub fn rename_photos(&self, renamed: bool) {
+        self.world.rename_photos(renamed);
+    }
+
+    /// How many persons written through `business.persons.set` are still stored in `context`
+    /// (the seed data not counted): what a flow that cleans up after itself leaves, zero.
+    pub fn persons_written(&self, context: &str) -> usize {
+        self.world
+            .persons()
+            .iter()
+            .filter(|p| p["context"] == context)
+            .count()
+    }
+
     /// Every service's name, sorted.
     pub fn services(&self) -> Vec<String> {
         self.world.services().to_vec()

@@ -15,6 +15,14 @@ pub enum Fault {
     PhotosBroken,
     /// hero_osis_business: `business.persons.list` returns `[]`.
     BizEmpty,
+    /// hero_foundry: the Photos folder of every context lists nothing.
+    PhotosEmpty,
+    /// hero_foundry: the folder still lists its photos, but each one answers 404.
+    PhotoMissing,
+    /// hero_foundry: each photo answers 200 with an HTML error page instead of the image.
+    PhotoNotImage,
+    /// hero_osis_business: `business.persons.get` finds no person, even one just written.
+    BizGetBroken,
     /// hero_os: the UI socket file is removed and its listener is gone.
     UiSocketMissing,
     /// Accepts connections, reads the request, never answers.
@@ -72,10 +80,14 @@ pub enum ParseFaultError {
     UnexpectedService(String),
 }
 
-const KNOWN: [&str; 22] = [
+const KNOWN: [&str; 26] = [
     "context-fallback",
     "photos-broken",
     "biz-empty",
+    "photos-empty",
+    "photo-missing",
+    "photo-not-image",
+    "biz-get-broken",
     "ui-socket-missing",
     "queue-backlog",
     "cert-expiring-10d",
@@ -131,6 +143,10 @@ impl Fault {
             Fault::ContextFallback => "context-fallback",
             Fault::PhotosBroken => "photos-broken",
             Fault::BizEmpty => "biz-empty",
+            Fault::PhotosEmpty => "photos-empty",
+            Fault::PhotoMissing => "photo-missing",
+            Fault::PhotoNotImage => "photo-not-image",
+            Fault::BizGetBroken => "biz-get-broken",
             Fault::UiSocketMissing => "ui-socket-missing",
             Fault::QueueBacklog => "queue-backlog",
             Fault::CertExpiring10d => "cert-expiring-10d",
@@ -158,8 +174,11 @@ impl Fault {
     pub fn service(&self) -> &str {
         match self {
             Fault::ContextFallback => "hero_osis_base",
-            Fault::PhotosBroken => "hero_foundry",
-            Fault::BizEmpty => "hero_osis_business",
+            Fault::PhotosBroken
+            | Fault::PhotosEmpty
+            | Fault::PhotoMissing
+            | Fault::PhotoNotImage => "hero_foundry",
+            Fault::BizEmpty | Fault::BizGetBroken => "hero_osis_business",
             Fault::UiSocketMissing => "hero_os",
             Fault::QueueBacklog => "hero_embedder",
             Fault::CertExpiring10d
@@ -215,6 +234,10 @@ impl Fault {
             "context-fallback" => Fault::ContextFallback,
             "photos-broken" => Fault::PhotosBroken,
             "biz-empty" => Fault::BizEmpty,
+            "photos-empty" => Fault::PhotosEmpty,
+            "photo-missing" => Fault::PhotoMissing,
+            "photo-not-image" => Fault::PhotoNotImage,
+            "biz-get-broken" => Fault::BizGetBroken,
             "ui-socket-missing" => Fault::UiSocketMissing,
             "queue-backlog" => Fault::QueueBacklog,
             "cert-expiring-10d" => Fault::CertExpiring10d,

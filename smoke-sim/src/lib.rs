@@ -35,4 +35,4 @@ pub use certs::PUBLIC_HOST;
 pub use deployment::{Deployment, Options, UiSocket};
 pub use fault::{Fault, ParseFaultError};
 pub use gateway::{DEFAULT_TIMEOUT as DEFAULT_GATEWAY_TIMEOUT, SLOW_DELAY as GATEWAY_SLOW_DELAY};
-pub use photo::PHOTO_NAMES;
+pub use photo::{PHOTO_NAMES, RENAMED_PHOTO_NAMES};

@@ -10,6 +10,23 @@ const HEIGHT: u16 = 48;
 /// The names every context's `Photos` folder holds, sorted.
 pub const PHOTO_NAMES: [&str; 2] = ["harbour.jpg", "sunrise.jpg"];
 
+/// The same photos after [`crate::Deployment::rename_photos`], in the same order: names a
+/// probe can't hard-code, with spaces, `#` and a non-ASCII letter that only arrive intact
+/// percent-encoded.
+pub const RENAMED_PHOTO_NAMES: [&str; 2] = [
+    "2026-06 Haven bij nacht #1.jpg",
+    "2026-06 Zonsopgang café.jpg",
+];
+
+/// The names the Photos folder holds, as renamed or not.
+pub fn photo_names(renamed: bool) -> [&'static str; 2] {
+    if renamed {
+        RENAMED_PHOTO_NAMES
+    } else {
+        PHOTO_NAMES
+    }
+}
+
 /// The encoded photos, cheap to clone into each response.
 #[derive(Debug, Clone)]
 pub struct Photos {
@@ -27,11 +44,11 @@ impl Photos {
         })
     }
 
-    pub fn get(&self, name: &str) -> Option<Bytes> {
-        match name {
-            "sunrise.jpg" => Some(self.sunrise.clone()),
-            "harbour.jpg" => Some(self.harbour.clone()),
-            _ => None,
+    /// The photo called `name` in the folder as renamed or not.
+    pub fn find(&self, name: &str, renamed: bool) -> Option<Bytes> {
+        match photo_names(renamed).iter().position(|n| *n == name)? {
+            0 => Some(self.harbour.clone()),
+            _ => Some(self.sunrise.clone()),
         }
     }
 }
@@ -58,7 +75,7 @@ mod tests {
     fn photos_are_jpeg_files() {
         let photos = Photos::generate().unwrap();
         for name in PHOTO_NAMES {
-            let bytes = photos.get(name).unwrap();
+            let bytes = photos.find(name, false).unwrap();
             assert_eq!(&bytes[..3], &[0xFF, 0xD8, 0xFF], "{name} starts with SOI");
             assert_eq!(
                 &bytes[bytes.len() - 2..],
@@ -66,7 +83,15 @@ mod tests {
                 "{name} ends with EOI"
             );
         }
-        assert_ne!(photos.get("sunrise.jpg"), photos.get("harbour.jpg"));
-        assert!(photos.get("nope.jpg").is_none());
+        assert_ne!(
+            photos.find("sunrise.jpg", false),
+            photos.find("harbour.jpg", false)
+        );
+        assert!(photos.find("nope.jpg", false).is_none());
+        assert_eq!(
+            photos.find(RENAMED_PHOTO_NAMES[1], true),
+            photos.find("sunrise.jpg", false)
+        );
+        assert!(photos.find("sunrise.jpg", true).is_none());
     }
 }

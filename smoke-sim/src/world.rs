@@ -21,6 +21,12 @@ pub struct World {
     /// what a confused or hostile supervisor may say.
     also_listed: Mutex<Vec<String>>,
     photos: Photos,
+    /// Whether every photo has been renamed (see [`crate::Deployment::rename_photos`]).
+    photos_renamed: AtomicBool,
+    /// The persons written through `business.persons.set`, each with its `context`.
+    persons: Mutex<Vec<serde_json::Value>>,
+    /// The last number given to a written person's id.
+    person_ids: AtomicU64,
 }
 
 impl World {
@@ -34,6 +40,9 @@ impl World {
             services,
             also_listed: Mutex::new(Vec::new()),
             photos,
+            photos_renamed: AtomicBool::new(false),
+            persons: Mutex::new(Vec::new()),
+            person_ids: AtomicU64::new(0),
         }
     }
 
@@ -138,6 +147,25 @@ impl World {
 
     pub fn photos(&self) -> &Photos {
         &self.photos
+    }
+
+    pub fn photos_renamed(&self) -> bool {
+        self.photos_renamed.load(Ordering::SeqCst)
+    }
+
+    pub fn rename_photos(&self, renamed: bool) {
+        self.photos_renamed.store(renamed, Ordering::SeqCst);
+    }
+
+    /// The persons written through hero_osis_business, in every context.
+    pub fn persons(&self) -> MutexGuard<'_, Vec<serde_json::Value>> {
+        // Each change is one push, one field update or one removal: never half-done.
+        self.persons.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A number no written person had before.
+    pub fn next_person_id(&self) -> u64 {
+        self.person_ids.fetch_add(1, Ordering::Relaxed) + 1
     }
 
     /// What hero_proc reports for a service: it sees a process whose socket is gone as

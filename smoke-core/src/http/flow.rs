@@ -157,7 +157,7 @@ impl Probe for FlowProbe {
             values.extend(taken);
             let named = |v: &mut Verdict| {
                 let detail = v.detail.take().unwrap_or_default();
-                v.detail = Some(format!("step {} of {n} ({what}): {detail}", i + 1));
+                v.detail = Some(step_detail(i, n, &what, &detail));
             };
             match verdict.outcome {
                 Outcome::Fail | Outcome::Error => {
@@ -177,8 +177,21 @@ impl Probe for FlowProbe {
         let mut verdict = failed.or(degraded).unwrap_or(last);
         verdict.timings.total = Some(started.elapsed());
         verdict.conditions = conditions;
-        verdict.steps = steps;
+        // One step is one request: reported as the same probe written without steps.
+        if n > 1 {
+            verdict.steps = steps;
+        }
         verdict
+    }
+}
+
+/// The detail of a failed or degraded step, naming it (`step 2 of 3 (GET /x): …`) when the flow
+/// has more than one.
+fn step_detail(i: usize, n: usize, what: &str, detail: &str) -> String {
+    if n > 1 {
+        format!("step {} of {n} ({what}): {detail}", i + 1)
+    } else {
+        detail.to_string()
     }
 }
 
@@ -430,6 +443,18 @@ mod tests {
             replace("/{missing}", &values(), percent_encode),
             Err(Unfilled::Missing(n)) if n == "missing"
         ));
+    }
+
+    #[test]
+    fn a_failed_step_is_named_only_in_a_flow_of_several() {
+        assert_eq!(
+            step_detail(1, 3, "GET /x", "HTTP 404 Not Found"),
+            "step 2 of 3 (GET /x): HTTP 404 Not Found"
+        );
+        assert_eq!(
+            step_detail(0, 1, "GET /x", "HTTP 404 Not Found"),
+            "HTTP 404 Not Found"
+        );
     }
 
     #[test]

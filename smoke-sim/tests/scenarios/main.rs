@@ -3,5 +3,6 @@
 
 mod client;
 mod faults;
+mod flows;
 mod services;
 mod sockets;
