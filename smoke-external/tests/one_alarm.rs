@@ -91,7 +91,10 @@ impl World {
         self.slack_titles()
             .iter()
             .map(|title| {
-                if title.ends_with(" is failing") {
+                // One probe's title says "is failing"; a group's headline says it already.
+                if title.ends_with(" is failing")
+                    || (title.starts_with(":red_circle: *") && !title.contains("still"))
+                {
                     "opened"
                 } else if title.ends_with(" recovered") {
                     "resolved"
