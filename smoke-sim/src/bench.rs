@@ -20,7 +20,8 @@ pub struct BenchOptions {
     pub probes: usize,
     /// Sockets (services) the generated panel spreads over.
     pub sockets: usize,
-    /// Stale sockets for the failing scenario, one failing probe and one incident each (0: none).
+    /// Stale sockets for the failing scenario, one failing probe each, all of one signature: one
+    /// grouped incident of them all (0: none).
     pub failing: usize,
 }
 
@@ -69,9 +70,9 @@ pub async fn run(opts: &BenchOptions) -> io::Result<Vec<Scenario>> {
     Ok(scenarios)
 }
 
-/// Every probe fails at connect and opens an incident that the log sink tells: the cost of a
-/// bad day, when the loop must stay fast. Each run starts from an empty state folder, so each
-/// opens them all.
+/// Every probe fails at connect, all with one signature, so they open one grouped incident of
+/// thousands of members that the log sink tells: the cost of a bad day, when the loop must stay
+/// fast. Each run starts from an empty state folder, so each opens it.
 async fn failing(opts: &BenchOptions, work: &Path) -> io::Result<Scenario> {
     let sockets = work.join("stale");
     stale_sockets(&sockets, opts.failing)?;
