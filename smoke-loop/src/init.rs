@@ -99,10 +99,14 @@ pub async fn init(args: &InitArgs, mode: Mode, make: MakeSide) -> Result<u8, Str
     // The seed: the health probe alone, the socket folder left to `--set`, the environment or
     // the default, and the side made from it as for a run.
     let seed = load(&render(&found), path, &args.set).map_err(|e| with_name_hint(path, e))?;
+    // A `--set external.base_url` wins over `--base-url`, as in a run: write what was asked.
+    found.base_url = seed.external.base_url.clone();
+    // Absolute, so a run from another folder (a systemd unit) looks at the same place.
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     found.reach = Some(Reach {
-        socket_dir: seed.internal.socket_dir.clone(),
+        socket_dir: absolute(&seed.internal.socket_dir),
         resolvers: seed.external.resolvers.clone(),
-        ca_file: seed.external.ca_file.clone(),
+        ca_file: seed.external.ca_file.as_deref().map(absolute),
     });
     let side = make(&seed)?;
     let connector = side
@@ -140,12 +144,16 @@ fn refuse_existing(path: &Path, force: bool) -> Result<(), String> {
             path.display(),
             path.display()
         )),
-        Ok(_) if !force => Err(format!(
-            "{} already exists: init never overwrites a file; give --force to replace it",
-            path.display()
-        )),
+        Ok(_) if !force => Err(already_exists(path)),
         _ => Ok(()),
     }
+}
+
+fn already_exists(path: &Path) -> String {
+    format!(
+        "{} already exists: init never overwrites a file; give --force to replace it",
+        path.display()
+    )
 }
 
 fn load(text: &str, path: &Path, sets: &[String]) -> Result<Panel, panel::PanelError> {
@@ -442,10 +450,7 @@ fn write(path: &Path, bytes: &[u8], force: bool) -> Result<(), String> {
         tmp.persist_noclobber(path)
     };
     persisted.map_err(|e| match e.error.kind() {
-        std::io::ErrorKind::AlreadyExists => format!(
-            "{} already exists: init never overwrites a file; give --force to replace it",
-            path.display()
-        ),
+        std::io::ErrorKind::AlreadyExists => already_exists(path),
         _ => cannot(e.error),
     })?;
     std::fs::File::open(dir)
