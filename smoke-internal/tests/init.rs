@@ -205,3 +205,92 @@ async fn init_with_no_service_found_writes_nothing_and_says_where_it_looked() {
     );
     assert!(!path.exists());
 }
+
+/// A service of our own on `<socket_dir>/evil_svc/rpc.sock` that answers every request (its
+/// `/health`, its `rpc.discover`) with an OpenRPC document whose names try to break out of the
+/// panel init writes.
+async fn serve_hostile(socket: std::path::PathBuf) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    std::fs::create_dir_all(socket.parent().unwrap()).unwrap();
+    let listener = tokio::net::UnixListener::bind(&socket).unwrap();
+    let long = format!("{}.list", "a".repeat(10_000));
+    let doc = serde_json::json!({"jsonrpc": "2.0", "id": 1, "result": {"methods": [
+        {"name": "x.list\"\n[panel]\nname = \"pwned"},
+        {"name": "title.list\u{1b}]0;pwned\u{7}"},
+        {"name": "spaced.list # pwned"},
+        {"name": long},
+        {"name": "param.list", "params": [{"name": "p\"]\n[pwned", "required": true}]},
+        {"name": "evil.items.list", "summary": "\u{1b}[2J pwned\n[panel]"},
+    ]}});
+    let body = doc.to_string();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !complete(&request) {
+                    match s.read(&mut chunk).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = s.write_all(answer.as_bytes()).await;
+                let _ = s.shutdown().await;
+            });
+        }
+    });
+}
+
+/// Whether the head and the body its content-length announces have arrived.
+fn complete(request: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(request);
+    let Some(end) = text.find("\r\n\r\n") else {
+        return false;
+    };
+    let length = text[..end]
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    request.len() >= end + 4 + length
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_names_from_the_deployment_never_reach_the_panel_as_written() {
+    let sim = Deployment::start().await.unwrap();
+    serve_hostile(sim.socket_dir().join("evil_svc").join("rpc.sock")).await;
+    // A folder that is no service name: skipped, as a run skips it.
+    let odd = sim.socket_dir().join("--help");
+    std::fs::create_dir(&odd).unwrap();
+    std::fs::write(odd.join("rpc.sock"), b"").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.toml");
+    let out = init(&sim, &path, &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let panel = std::fs::read_to_string(&path).unwrap();
+    assert!(panel.contains("# rpc = \"evil.items.list\""), "{panel}");
+    assert!(!panel.contains("pwned"), "{panel}");
+    assert!(!panel.contains("--help"), "{panel}");
+    assert!(
+        !panel.chars().any(|c| c.is_control() && c != '\n'),
+        "{panel}"
+    );
+    assert!(
+        panel.contains("# Left out as no service name: 1 of the names the deployment gave."),
+        "{panel}"
+    );
+    // Only the one clean list call of evil_svc is suggested.
+    assert_eq!(
+        panel.matches("target = \"evil_svc/rpc\"").count(),
+        1,
+        "{panel}"
+    );
+    let out = smoke(&["check", "--panel", path.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+}

@@ -419,7 +419,7 @@ fn render_suggestions(found: &Found) -> String {
     }
     if found.skipped > 0 {
         out.push_str(&format!(
-            "\n# {} names the deployment gave are no service name and were left out.\n",
+            "\n# Left out as no service name: {} of the names the deployment gave.\n",
             found.skipped
         ));
     }
