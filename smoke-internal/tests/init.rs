@@ -294,3 +294,30 @@ async fn hostile_names_from_the_deployment_never_reach_the_panel_as_written() {
     let out = smoke(&["check", "--panel", path.to_str().unwrap()]).await;
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_deployment_is_asked_up_to_the_cap_and_all_of_it_gets_the_health_probe() {
+    let sim = Deployment::start_with(smoke_sim::Options {
+        extra_services: 120,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.toml");
+    let out = init(&sim, &path, &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert!(
+        text(&out.stdout).contains("a health probe over 126 services"),
+        "{}",
+        said(&out)
+    );
+    let panel = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        panel.contains("# 26 more services were not asked for list calls (init asks at most 100)"),
+        "{panel}"
+    );
+    let out = smoke(&["list", "--panel", path.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert_eq!(text(&out.stdout).lines().count(), 126, "{}", said(&out));
+}

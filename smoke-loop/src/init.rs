@@ -194,7 +194,7 @@ async fn discover(found: &mut Found, connector: Arc<dyn Connector>) -> Result<()
         return Err(match found.mode {
             Mode::Internal => format!(
                 "found no service in {}: is it the socket folder? give --set internal.socket_dir=DIR",
-                found.reach.as_ref().map_or(Path::new("?"), |r| r.socket_dir.as_path()).display()
+                found.reach.as_ref().map_or(Path::new(""), |r| &r.socket_dir).display()
             ),
             Mode::External => "hero_proc listed no service through the gateway: nothing to write a panel for".to_string(),
         });
@@ -241,15 +241,19 @@ async fn ask(connector: &dyn Connector, service: &str, timeout: Duration) -> Dis
 }
 
 /// The list calls of an OpenRPC document: methods named `<words>.list`, those that need no
-/// parameter first, at most [`MAX_SUGGESTIONS_PER_SERVICE`].
+/// parameter first, at most [`MAX_SUGGESTIONS_PER_SERVICE`]. A document may list thousands of
+/// methods: each kind stops growing at the cap, so the cost stays one pass.
 fn list_calls(doc: &serde_json::Value) -> Vec<(String, Vec<String>)> {
     let methods = doc.get("methods").and_then(|m| m.as_array());
-    let mut calls: Vec<(String, Vec<String>)> = Vec::new();
+    let (mut plain, mut with_params): (Vec<(String, Vec<String>)>, Vec<_>) = Default::default();
     for m in methods.into_iter().flatten() {
+        if plain.len() == MAX_SUGGESTIONS_PER_SERVICE {
+            break;
+        }
         let Some(name) = m.get("name").and_then(|n| n.as_str()) else {
             continue;
         };
-        if !is_list_method(name) || calls.iter().any(|(n, _)| n == name) {
+        if !is_list_method(name) {
             continue;
         }
         let required: Option<Vec<String>> = m
@@ -266,13 +270,21 @@ fn list_calls(doc: &serde_json::Value) -> Vec<(String, Vec<String>)> {
             })
             .collect();
         // A required parameter whose name can't be written is a call init can't suggest.
-        if let Some(required) = required {
-            calls.push((name.to_string(), required));
+        let Some(required) = required else {
+            continue;
+        };
+        let kind = if required.is_empty() {
+            &mut plain
+        } else {
+            &mut with_params
+        };
+        if kind.len() < MAX_SUGGESTIONS_PER_SERVICE && !kind.iter().any(|(n, _)| n == name) {
+            kind.push((name.to_string(), required));
         }
     }
-    calls.sort_by_key(|(_, params)| !params.is_empty());
-    calls.truncate(MAX_SUGGESTIONS_PER_SERVICE);
-    calls
+    plain.extend(with_params);
+    plain.truncate(MAX_SUGGESTIONS_PER_SERVICE);
+    plain
 }
 
 /// `word(.word)*.list`, ASCII, at most [`MAX_METHOD_CHARS`]: anything else (quotes, newlines,
@@ -500,6 +512,12 @@ mod tests {
             MAX_SUGGESTIONS_PER_SERVICE
         );
         assert!(list_calls(&json!("not a document")).is_empty());
+        // The same name twice with and without parameters is still one suggestion per kind.
+        let twice = json!({"methods": [
+            {"name": "a.list", "params": [{"name": "x", "required": true}]},
+            {"name": "a.list", "params": [{"name": "x", "required": true}]},
+        ]});
+        assert_eq!(list_calls(&twice).len(), 1);
     }
 
     #[test]
