@@ -63,7 +63,7 @@ struct Reach {
 /// `smoke-<side> init`: exit 0 with the panel written, or one line saying why not (exit 3).
 pub async fn init(args: &InitArgs, mode: Mode, make: MakeSide) -> Result<u8, String> {
     let path = &args.path;
-    refuse_existing(path, args.force)?;
+    check_path(path, args.force)?;
     let name = match &args.name {
         Some(n) => n.clone(),
         None => path
@@ -98,7 +98,8 @@ pub async fn init(args: &InitArgs, mode: Mode, make: MakeSide) -> Result<u8, Str
     };
     // The seed: the health probe alone, the socket folder left to `--set`, the environment or
     // the default, and the side made from it as for a run.
-    let seed = load(&render(&found), path, &args.set).map_err(|e| with_name_hint(path, e))?;
+    check_name(path, &found.name)?;
+    let seed = load(&render(&found), path, &args.set).map_err(|e| e.to_string())?;
     // A `--set external.base_url` wins over `--base-url`, as in a run: write what was asked.
     found.base_url = seed.external.base_url.clone();
     // Absolute, so a run from another folder (a systemd unit) looks at the same place.
@@ -136,8 +137,17 @@ pub async fn init(args: &InitArgs, mode: Mode, make: MakeSide) -> Result<u8, Str
     Ok(0)
 }
 
-/// Refuses a file that is there (whatever it is) unless `--force`; a folder always.
-fn refuse_existing(path: &Path, force: bool) -> Result<(), String> {
+/// Refuses a file that is there (whatever it is) unless `--force`, a folder always, and a path
+/// whose folder is missing: before the deployment is asked, not after.
+fn check_path(path: &Path, force: bool) -> Result<(), String> {
+    let dir = folder_of(path);
+    if !dir.is_dir() {
+        return Err(format!(
+            "cannot write {}: no folder {}",
+            path.display(),
+            dir.display()
+        ));
+    }
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.is_dir() => Err(format!(
             "{} is a folder: give a file name like {}/mine.toml",
@@ -160,13 +170,13 @@ fn load(text: &str, path: &Path, sets: &[String]) -> Result<Panel, panel::PanelE
     panel::load_str(text, path, &LoadOptions::from_env(sets.to_vec()))
 }
 
-fn with_name_hint(path: &Path, e: panel::PanelError) -> String {
-    let hint = if e.message.contains("panel name") {
-        "; give --name NAME"
-    } else {
-        ""
-    };
-    format!("{}: {}{hint}", path.display(), e.message)
+/// A name the loader refuses, said with what to do: the name comes from the file name unless
+/// `--name` gave it.
+fn check_name(path: &Path, name: &str) -> Result<(), String> {
+    let alone = format!("[panel]\nname = {}\n", toml_string(name));
+    panel::load_str(&alone, path, &LoadOptions::default())
+        .map(drop)
+        .map_err(|e| format!("{}: {}; give --name NAME", path.display(), e.message))
 }
 
 /// Lists the services and asks each for its OpenRPC document, every question bounded.
@@ -438,14 +448,24 @@ fn render_suggestions(found: &Found) -> String {
     out
 }
 
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
 /// Temp file beside `path`, fsync, then a rename (with `--force`) or a link that fails if the
 /// file appeared meanwhile: a reader sees the old file or the new one, never half of one.
 fn write(path: &Path, bytes: &[u8], force: bool) -> Result<(), String> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let cannot = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    let dir = folder_of(path);
+    let cannot = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => format!(
+            "cannot write {}: no folder {}",
+            path.display(),
+            dir.display()
+        ),
+        _ => format!("cannot write {}: {e}", path.display()),
+    };
     let mut tmp = tempfile::Builder::new()
         .prefix(".smoke-init.")
         .suffix(".tmp")
