@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod config;
 pub mod history;
+pub mod init;
 pub mod maintenance;
 pub mod notify;
 pub mod process;

@@ -31,16 +31,21 @@ pub enum Command {
     Mute(MuteArgs),
     /// End a mute.
     Unmute(UnmuteArgs),
+    /// Write a starting panel at PATH from what the running deployment shows (its services,
+    /// their health, their list calls); never over a file unless --force.
+    Init(InitArgs),
 }
 
 impl Command {
-    pub fn panel_args(&self) -> &PanelArgs {
+    /// The panel a command reads; `None` for `init`, which writes one.
+    pub fn panel_args(&self) -> Option<&PanelArgs> {
         match self {
-            Command::Run(r) => &r.panel,
-            Command::Watch(w) => &w.run.panel,
-            Command::Mute(m) => &m.panel,
-            Command::Unmute(u) => &u.panel,
-            Command::Check(p) | Command::List(p) => p,
+            Command::Run(r) => Some(&r.panel),
+            Command::Watch(w) => Some(&w.run.panel),
+            Command::Mute(m) => Some(&m.panel),
+            Command::Unmute(u) => Some(&u.panel),
+            Command::Check(p) | Command::List(p) => Some(p),
+            Command::Init(_) => None,
         }
     }
 }
@@ -53,6 +58,27 @@ pub struct WatchArgs {
     /// 127.0.0.1:9464 (keep it on loopback, or behind a proxy).
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = DEFAULT_LISTEN)]
     pub listen: Option<std::net::SocketAddr>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct InitArgs {
+    /// Where to write the panel, like probes/mine.toml.
+    pub path: PathBuf,
+    /// The panel's name (default: the file name without .toml).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The public URL the gateway answers on (smoke-external only).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// How to reach the deployment, like internal.socket_dir=DIR or external.ca_file=FILE.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// The bound on each question to the deployment, and the panel's timeout.
+    #[arg(long, default_value = "5s", value_parser = parse_positive)]
+    pub timeout: std::time::Duration,
+    /// Replace the file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -85,6 +111,14 @@ pub struct UnmuteArgs {
 fn parse_mute_for(s: &str) -> Result<std::time::Duration, String> {
     match smoke_core::units::parse_duration(s).map_err(|e| e.to_string())? {
         d if d.is_zero() => Err(format!("`{s}` mutes for no time: give a duration like 2h")),
+        d => Ok(d),
+    }
+}
+
+/// A timeout of no time would fail every question before it is asked.
+fn parse_positive(s: &str) -> Result<std::time::Duration, String> {
+    match smoke_core::units::parse_duration(s).map_err(|e| e.to_string())? {
+        d if d.is_zero() => Err(format!("`{s}` is no time: give a duration like 5s")),
         d => Ok(d),
     }
 }

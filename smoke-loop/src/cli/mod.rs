@@ -7,7 +7,7 @@ mod serve;
 mod tick;
 mod watch;
 
-pub use args::{Cli, Command, MuteArgs, PanelArgs, RunArgs, UnmuteArgs, WatchArgs};
+pub use args::{Cli, Command, InitArgs, MuteArgs, PanelArgs, RunArgs, UnmuteArgs, WatchArgs};
 pub use tick::{tick_with_state, TickError, TickOptions};
 
 use crate::config::LoopConfig;
@@ -49,7 +49,15 @@ pub fn main(mode: Mode, make: MakeSide) -> ExitCode {
 /// Runs one command and returns its exit status (0/1/2 by outcome, 3 when the panel or the
 /// checker is broken).
 pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
-    let (panel, config) = match load(command.panel_args()) {
+    let Some(panel_args) = command.panel_args() else {
+        let Command::Init(args) = command else {
+            unreachable!("only init reads no panel")
+        };
+        return crate::init::init(&args, mode, make)
+            .await
+            .unwrap_or_else(broken);
+    };
+    let (panel, config) = match load(panel_args) {
         Ok(p) => p,
         Err(e) => return broken(e),
     };
@@ -72,7 +80,7 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
                     Some(why) => Err(why),
                     None => watch::watch(panel, config, side, mode, make, w).await,
                 },
-                Command::Check(_) | Command::Unmute(_) => unreachable!(),
+                Command::Check(_) | Command::Unmute(_) | Command::Init(_) => unreachable!(),
             }
         }
     };
@@ -282,7 +290,10 @@ fn parse(mode: Mode) -> Result<Cli, clap::Error> {
         Mode::Internal => "smoke-internal",
         Mode::External => "smoke-external",
     };
-    let matches = Cli::command().name(name).bin_name(name).try_get_matches()?;
+    let matches = crate::init::for_side(Cli::command(), mode)
+        .name(name)
+        .bin_name(name)
+        .try_get_matches()?;
     Cli::from_arg_matches(&matches)
 }
 

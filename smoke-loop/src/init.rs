@@ -1,0 +1,554 @@
+//! `init PATH`: a starting panel written from what the running deployment shows. The services
+//! are found the way a run finds them (the side's connector: the socket folder and hero_proc
+//! inside, hero_proc's `service.list` through the gateway outside); each one is asked for its
+//! OpenRPC document (`rpc.discover`), and a list call it offers is suggested, commented out.
+//!
+//! Everything the deployment says is hostile text on its way into a TOML file: service names
+//! are held to the hero naming, method and parameter names to a stricter pattern, and nothing
+//! else it says (summaries, descriptions, error messages) is written at all.
+
+use crate::cli::{InitArgs, MakeSide};
+use futures_util::stream::{self, StreamExt};
+use smoke_core::http::{call_rpc, Connector};
+use smoke_core::panel::{self, is_service_name, HttpSpec, LoadOptions, Mode, Panel, Target};
+use smoke_core::text::Escaped;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Services asked for their OpenRPC document at once.
+pub const DISCOVER_AT_ONCE: usize = 16;
+/// Services asked for their OpenRPC document at most; the health probe still covers the rest.
+pub const MAX_DISCOVERED_SERVICES: usize = 100;
+/// List calls suggested per service at most.
+pub const MAX_SUGGESTIONS_PER_SERVICE: usize = 3;
+/// The longest method name suggested; a real one is a few words.
+pub const MAX_METHOD_CHARS: usize = 64;
+/// The largest OpenRPC document read; a real one is tens of KiB.
+pub const MAX_DISCOVER_BYTES: u64 = 1024 * 1024;
+
+/// What a service's `rpc.discover` gave init.
+#[derive(Debug, Clone, PartialEq)]
+enum Discovered {
+    /// The list calls to suggest, each with the names of its required parameters.
+    Lists(Vec<(String, Vec<String>)>),
+    /// No answer, by this cause (`timeout`, `connect`, ...): smoke's word, not the service's.
+    NoAnswer(&'static str),
+}
+
+/// What init found, ready to be written.
+struct Found {
+    mode: Mode,
+    name: String,
+    timeout: Duration,
+    base_url: Option<String>,
+    /// How the deployment was reached, as the loader resolved it; `None` in the seed.
+    reach: Option<Reach>,
+    services: Vec<(String, Discovered)>,
+    /// Names the deployment gave that are no service name: not probed, only counted.
+    skipped: usize,
+    /// Services past [`MAX_DISCOVERED_SERVICES`], not asked.
+    not_asked: usize,
+}
+
+/// The socket folder (inside) or the resolvers and CA (outside) init looked through, written
+/// into the panel so a run looks at the same deployment.
+struct Reach {
+    socket_dir: std::path::PathBuf,
+    resolvers: Vec<String>,
+    ca_file: Option<std::path::PathBuf>,
+}
+
+/// `smoke-<side> init`: exit 0 with the panel written, or one line saying why not (exit 3).
+pub async fn init(args: &InitArgs, mode: Mode, make: MakeSide) -> Result<u8, String> {
+    let path = &args.path;
+    check_path(path, args.force)?;
+    let name = match &args.name {
+        Some(n) => n.clone(),
+        None => path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .map(str::to_string)
+            .ok_or_else(|| format!("{}: no panel name in it: give --name NAME", path.display()))?,
+    };
+    let base_url = match (mode, &args.base_url) {
+        (Mode::External, None) => {
+            return Err(
+                "smoke-external init needs --base-url URL, the public URL of the deployment".into(),
+            )
+        }
+        (Mode::Internal, Some(_)) => {
+            return Err(
+                "--base-url is for smoke-external init; smoke-internal looks at the socket folder"
+                    .into(),
+            )
+        }
+        (_, url) => url.clone(),
+    };
+    let mut found = Found {
+        mode,
+        name,
+        timeout: args.timeout,
+        base_url,
+        reach: None,
+        services: Vec::new(),
+        skipped: 0,
+        not_asked: 0,
+    };
+    // The seed: the health probe alone, the socket folder left to `--set`, the environment or
+    // the default, and the side made from it as for a run.
+    check_name(path, &found.name)?;
+    let seed = load(&render(&found), path, &args.set).map_err(|e| e.to_string())?;
+    // A `--set external.base_url` wins over `--base-url`, as in a run: write what was asked.
+    found.base_url = seed.external.base_url.clone();
+    // Absolute, so a run from another folder (a systemd unit) looks at the same place.
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    found.reach = Some(Reach {
+        socket_dir: absolute(&seed.internal.socket_dir),
+        resolvers: seed.external.resolvers.clone(),
+        ca_file: seed.external.ca_file.as_deref().map(absolute),
+    });
+    let side = make(&seed)?;
+    let connector = side
+        .connector()
+        .ok_or("this side has no way to the services")?;
+    discover(&mut found, connector).await?;
+    let text = render(&found);
+    // What is written must load as it is, without the --set values init was given.
+    load(&text, path, &[])
+        .map_err(|e| format!("init wrote a panel it cannot load ({e}): a bug"))?;
+    write(path, text.as_bytes(), args.force)?;
+    let suggested: usize = found
+        .services
+        .iter()
+        .map(|(_, d)| match d {
+            Discovered::Lists(l) => l.len(),
+            Discovered::NoAnswer(_) => 0,
+        })
+        .sum();
+    let side_name = format!("smoke-{}", mode.as_str());
+    println!(
+        "wrote {}: panel \"{}\", a health probe over {} services, {suggested} list calls suggested (commented out); next: {side_name} check --panel {0}, then {side_name} run --panel {0}",
+        path.display(),
+        found.name,
+        found.services.len() + found.not_asked,
+    );
+    Ok(0)
+}
+
+/// Refuses a file that is there (whatever it is) unless `--force`, a folder always, and a path
+/// whose folder is missing: before the deployment is asked, not after.
+fn check_path(path: &Path, force: bool) -> Result<(), String> {
+    let dir = folder_of(path);
+    if !dir.is_dir() {
+        return Err(format!(
+            "cannot write {}: no folder {}",
+            path.display(),
+            dir.display()
+        ));
+    }
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => Err(format!(
+            "{} is a folder: give a file name like {}/mine.toml",
+            path.display(),
+            path.display()
+        )),
+        Ok(_) if !force => Err(already_exists(path)),
+        _ => Ok(()),
+    }
+}
+
+fn already_exists(path: &Path) -> String {
+    format!(
+        "{} already exists: init never overwrites a file; give --force to replace it",
+        path.display()
+    )
+}
+
+fn load(text: &str, path: &Path, sets: &[String]) -> Result<Panel, panel::PanelError> {
+    panel::load_str(text, path, &LoadOptions::from_env(sets.to_vec()))
+}
+
+/// A name the loader refuses, said with what to do: the name comes from the file name unless
+/// `--name` gave it.
+fn check_name(path: &Path, name: &str) -> Result<(), String> {
+    let alone = format!("[panel]\nname = {}\n", toml_string(name));
+    panel::load_str(&alone, path, &LoadOptions::default())
+        .map(drop)
+        .map_err(|e| format!("{}: {}; give --name NAME", path.display(), e.message))
+}
+
+/// Lists the services and asks each for its OpenRPC document, every question bounded.
+async fn discover(found: &mut Found, connector: Arc<dyn Connector>) -> Result<(), String> {
+    let timeout = found.timeout;
+    let listed = guard(timeout, connector.services(timeout))
+        .await
+        .ok_or_else(|| {
+            format!(
+                "listing the services took longer than {}",
+                smoke_core::units::format_duration(timeout)
+            )
+        })?
+        .map_err(|f| {
+            format!(
+                "cannot list the services of the deployment: {}",
+                Escaped(&f.detail)
+            )
+        })?;
+    let (mut names, odd): (Vec<String>, Vec<String>) =
+        listed.into_iter().partition(|s| is_service_name(s));
+    names.dedup();
+    found.skipped = odd.len();
+    if names.is_empty() {
+        return Err(match found.mode {
+            Mode::Internal => format!(
+                "found no service in {}: is it the socket folder? give --set internal.socket_dir=DIR",
+                found.reach.as_ref().map_or(Path::new(""), |r| &r.socket_dir).display()
+            ),
+            Mode::External => "hero_proc listed no service through the gateway: nothing to write a panel for".to_string(),
+        });
+    }
+    found.not_asked = names.len().saturating_sub(MAX_DISCOVERED_SERVICES);
+    names.truncate(MAX_DISCOVERED_SERVICES);
+    found.services = stream::iter(names)
+        .map(|service| {
+            let connector = connector.clone();
+            async move {
+                let d = ask(connector.as_ref(), &service, timeout).await;
+                (service, d)
+            }
+        })
+        .buffered(DISCOVER_AT_ONCE)
+        .collect()
+        .await;
+    Ok(())
+}
+
+/// A second bound around a question already bounded by its deadline: whatever a connector does,
+/// init ends.
+async fn guard<T>(timeout: Duration, f: impl std::future::Future<Output = T>) -> Option<T> {
+    tokio::time::timeout(timeout + Duration::from_secs(1), f)
+        .await
+        .ok()
+}
+
+async fn ask(connector: &dyn Connector, service: &str, timeout: Duration) -> Discovered {
+    let Ok(target) = Target::parse(&format!("{service}/rpc")) else {
+        return Discovered::NoAnswer("checker");
+    };
+    let mut spec = HttpSpec::rpc(target, "rpc.discover", None);
+    spec.max_body = MAX_DISCOVER_BYTES;
+    let endpoint = match connector.endpoint(&spec) {
+        Ok(e) => e,
+        Err(f) => return Discovered::NoAnswer(f.cause.as_str()),
+    };
+    match guard(timeout, call_rpc(connector, &endpoint, &spec, timeout)).await {
+        None => Discovered::NoAnswer("timeout"),
+        Some(Err(f)) => Discovered::NoAnswer(f.cause.as_str()),
+        Some(Ok(doc)) => Discovered::Lists(list_calls(&doc)),
+    }
+}
+
+/// The list calls of an OpenRPC document: methods named `<words>.list`, those that need no
+/// parameter first, at most [`MAX_SUGGESTIONS_PER_SERVICE`]. A document may list thousands of
+/// methods: each kind stops growing at the cap, so the cost stays one pass.
+fn list_calls(doc: &serde_json::Value) -> Vec<(String, Vec<String>)> {
+    let methods = doc.get("methods").and_then(|m| m.as_array());
+    let (mut plain, mut with_params): (Vec<(String, Vec<String>)>, Vec<_>) = Default::default();
+    for m in methods.into_iter().flatten() {
+        if plain.len() == MAX_SUGGESTIONS_PER_SERVICE {
+            break;
+        }
+        let Some(name) = m.get("name").and_then(|n| n.as_str()) else {
+            continue;
+        };
+        if !is_list_method(name) {
+            continue;
+        }
+        let required: Option<Vec<String>> = m
+            .get("params")
+            .and_then(|p| p.as_array())
+            .into_iter()
+            .flatten()
+            .filter(|p| p.get("required").and_then(|r| r.as_bool()) == Some(true))
+            .map(|p| {
+                p.get("name")
+                    .and_then(|n| n.as_str())
+                    .filter(|n| is_word(n) && n.len() <= MAX_METHOD_CHARS)
+                    .map(str::to_string)
+            })
+            .collect();
+        // A required parameter whose name can't be written is a call init can't suggest.
+        let Some(required) = required else {
+            continue;
+        };
+        let kind = if required.is_empty() {
+            &mut plain
+        } else {
+            &mut with_params
+        };
+        if kind.len() < MAX_SUGGESTIONS_PER_SERVICE && !kind.iter().any(|(n, _)| n == name) {
+            kind.push((name.to_string(), required));
+        }
+    }
+    plain.extend(with_params);
+    plain.truncate(MAX_SUGGESTIONS_PER_SERVICE);
+    plain
+}
+
+/// `word(.word)*.list`, ASCII, at most [`MAX_METHOD_CHARS`]: anything else (quotes, newlines,
+/// spaces, `#`) could break out of the comment or the string it is written in.
+fn is_list_method(name: &str) -> bool {
+    name.len() <= MAX_METHOD_CHARS
+        && name.split('.').count() >= 2
+        && name.split('.').all(is_word)
+        && name.ends_with(".list")
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+}
+
+fn is_word(w: &str) -> bool {
+    !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `text` as a TOML basic string: quotes, backslashes and every control or layout character
+/// escaped, so a path or URL can neither end the string nor hide in an editor.
+fn toml_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if matches!(
+                smoke_core::text::escape_controls(c.encode_utf8(&mut [0; 4])),
+                std::borrow::Cow::Owned(_)
+            ) =>
+            {
+                out.push_str(&format!("\\u{:04X}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn render(found: &Found) -> String {
+    let mut out = render_tables(found);
+    out.push_str(&render_suggestions(found));
+    out
+}
+
+/// Header, tables and the health probe.
+fn render_tables(found: &Found) -> String {
+    let side = format!("smoke-{}", found.mode.as_str());
+    let mut out = format!(
+        "# A starting panel, written by `{side} init` from the running deployment. Check it, then run it:\n\
+         #   {side} check --panel <this file>\n\
+         #   {side} run --panel <this file>\n\
+         # Each list call below is a suggestion: uncomment it where an empty list is a broken user path.\n\
+         # How to read and extend a panel: docs/ops/SMOKE_LOOP.md.\n\n\
+         [panel]\n\
+         name = {}\n\
+         every = \"10m\"      # the loop period\n\
+         timeout = {}      # every phase of every probe is bounded by it\n\n",
+        toml_string(&found.name),
+        toml_string(&smoke_core::units::format_duration(found.timeout)),
+    );
+    match found.mode {
+        Mode::Internal => {
+            out.push_str("[internal]\n");
+            if let Some(reach) = &found.reach {
+                match reach.socket_dir.to_str() {
+                    Some(dir) => out.push_str(&format!(
+                        "socket_dir = {}   # PATH_SOCKET, then HERO_SOCKET_DIR, override it\n",
+                        toml_string(dir)
+                    )),
+                    None => out.push_str("# socket_dir: the folder init looked at is no UTF-8 path; PATH_SOCKET or HERO_SOCKET_DIR give it\n"),
+                }
+            }
+        }
+        Mode::External => {
+            out.push_str("[external]\n");
+            if let Some(url) = &found.base_url {
+                out.push_str(&format!("base_url = {}\n", toml_string(url)));
+            }
+            if let Some(reach) = &found.reach {
+                let resolvers: Vec<String> =
+                    reach.resolvers.iter().map(|r| toml_string(r)).collect();
+                out.push_str(&format!("resolvers = [{}]\n", resolvers.join(", ")));
+                if let Some(ca) = reach.ca_file.as_ref().and_then(|c| c.to_str()) {
+                    out.push_str(&format!("ca_file = {}\n", toml_string(ca)));
+                }
+            }
+        }
+    }
+    out.push_str(
+        "\n# Every service found at run time (the socket folder and hero_proc's service.list; from outside,\n\
+         # service.list through the gateway) answers /health with 200.\n\
+         [[probe]]\n\
+         name = \"health-{service}\"\n\
+         for_each = \"service\"\n\
+         target = \"{service}/rpc\"\n\
+         get = \"/health\"\n\
+         expect = [\"status == 200\"]\n\
+         tags = [\"health\"]\n",
+    );
+    out
+}
+
+/// One commented probe per list call; only names held to the hero naming and
+/// [`is_list_method`] reach this text.
+fn render_suggestions(found: &Found) -> String {
+    let mut out = String::new();
+    for (service, discovered) in &found.services {
+        out.push('\n');
+        match discovered {
+            Discovered::NoAnswer(cause) => out.push_str(&format!(
+                "# {service}: no OpenRPC document (rpc.discover: {cause}), so no list call to suggest\n"
+            )),
+            Discovered::Lists(calls) if calls.is_empty() => out.push_str(&format!(
+                "# {service}: rpc.discover lists no call named <...>.list\n"
+            )),
+            Discovered::Lists(calls) => {
+                out.push_str(&format!("# {service}: a list call from its rpc.discover\n"));
+                for (i, (method, params)) in calls.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str("#\n");
+                    }
+                    let mut probe = format!("{service}-{}", method.replace('.', "-"));
+                    if probe.len() > panel::limits::MAX_NAME_CHARS {
+                        probe = method.replace('.', "-");
+                    }
+                    out.push_str(&format!(
+                        "# [[probe]]\n# name = \"{probe}\"\n# target = \"{service}/rpc\"\n# rpc = \"{method}\"\n"
+                    ));
+                    if !params.is_empty() {
+                        let fill: Vec<String> = params.iter().map(|p| format!("{p} = \"\"")).collect();
+                        out.push_str(&format!("# params = {{ {} }}   # fill in\n", fill.join(", ")));
+                    }
+                    out.push_str("# expect = [\"len(result) > 0\"]\n");
+                }
+            }
+        }
+    }
+    if found.not_asked > 0 {
+        out.push_str(&format!(
+            "\n# {} more services were not asked for list calls (init asks at most {MAX_DISCOVERED_SERVICES}); the health probe covers them.\n",
+            found.not_asked
+        ));
+    }
+    if found.skipped > 0 {
+        out.push_str(&format!(
+            "\n# Left out as no service name: {} of the names the deployment gave.\n",
+            found.skipped
+        ));
+    }
+    out
+}
+
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Temp file beside `path`, fsync, then a rename (with `--force`) or a link that fails if the
+/// file appeared meanwhile: a reader sees the old file or the new one, never half of one.
+fn write(path: &Path, bytes: &[u8], force: bool) -> Result<(), String> {
+    let dir = folder_of(path);
+    let cannot = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => format!(
+            "cannot write {}: no folder {}",
+            path.display(),
+            dir.display()
+        ),
+        _ => format!("cannot write {}: {e}", path.display()),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".smoke-init.")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(cannot)?;
+    tmp.write_all(bytes).map_err(cannot)?;
+    tmp.as_file().sync_all().map_err(cannot)?;
+    // A panel is read by whoever runs the loop; it holds no secret (those come from files).
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).map_err(cannot)?;
+    let persisted = if force {
+        tmp.persist(path)
+    } else {
+        tmp.persist_noclobber(path)
+    };
+    persisted.map_err(|e| match e.error.kind() {
+        std::io::ErrorKind::AlreadyExists => already_exists(path),
+        _ => cannot(e.error),
+    })?;
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(cannot)
+}
+
+/// smoke-external's `init` needs `--base-url`; smoke-internal's has none to show.
+pub fn for_side(cli: clap::Command, mode: Mode) -> clap::Command {
+    cli.mut_subcommand("init", |init| match mode {
+        Mode::External => init.mut_arg("base_url", |a| a.required(true)),
+        Mode::Internal => init.mut_arg("base_url", |a| a.hide(true)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_plain_list_methods_are_suggested_plain_ones_first() {
+        let doc = json!({"methods": [
+            {"name": "rpc.discover"},
+            {"name": "files.list", "params": [{"name": "path", "required": true}]},
+            {"name": "business.persons.list", "params": []},
+            {"name": "x.list\"\n[panel]", "params": []},
+            {"name": "a b.list"},
+            {"name": ".list"},
+            {"name": "evil.list", "params": [{"name": "p\"=1", "required": true}]},
+            {"name": format!("{}.list", "a".repeat(80))},
+            {"name": "business.persons.list"},
+            {"name": 7},
+        ]});
+        assert_eq!(
+            list_calls(&doc),
+            vec![
+                ("business.persons.list".to_string(), vec![]),
+                ("files.list".to_string(), vec!["path".to_string()]),
+            ]
+        );
+        let many: Vec<_> = (0..50)
+            .map(|i| json!({"name": format!("m{i}.list")}))
+            .collect();
+        assert_eq!(
+            list_calls(&json!({ "methods": many })).len(),
+            MAX_SUGGESTIONS_PER_SERVICE
+        );
+        assert!(list_calls(&json!("not a document")).is_empty());
+        // The same name twice with and without parameters is still one suggestion per kind.
+        let twice = json!({"methods": [
+            {"name": "a.list", "params": [{"name": "x", "required": true}]},
+            {"name": "a.list", "params": [{"name": "x", "required": true}]},
+        ]});
+        assert_eq!(list_calls(&twice).len(), 1);
+    }
+
+    #[test]
+    fn strings_cannot_leave_their_quotes() {
+        assert_eq!(toml_string("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(
+            toml_string("x\ny\u{7f}\u{202e}"),
+            r#""x\u000Ay\u007F\u202E""#
+        );
+        let text = format!("k = {}\n", toml_string("/tmp/\"]\n[panel]\u{1b}"));
+        let v: toml::Table = toml::from_str(&text).unwrap();
+        assert_eq!(v["k"].as_str(), Some("/tmp/\"]\n[panel]\u{1b}"));
+    }
+}
