@@ -211,8 +211,9 @@ fn the_binary_names_itself_in_its_version() {
         .arg("--version")
         .output()
         .unwrap();
+    // Its own name (not smoke-core's), the version and the commit it was built from.
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        format!("smoke-internal {}", env!("CARGO_PKG_VERSION"))
+        smoke_sim::checkout::expected_version_line("smoke-internal")
     );
 }

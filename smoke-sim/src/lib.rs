@@ -11,6 +11,9 @@
 
 pub mod bench;
 mod certs;
+pub mod checkout;
+pub mod cli;
+pub mod cmd;
 mod connection;
 pub mod context;
 pub mod coverage;

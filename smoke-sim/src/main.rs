@@ -1,38 +1,8 @@
 //! `smoke-sim`: run the simulated hero deployment from the command line.
 
-mod cmd;
-
-use clap::{Parser, Subcommand};
-
-#[derive(Parser)]
-#[command(
-    name = "smoke-sim",
-    version,
-    about = "A simulated hero deployment for smoke"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run the herodemo services on Unix sockets until Ctrl-C or SIGTERM.
-    Serve(cmd::serve::Args),
-    /// Run the herodemo panel against a simulated deployment, then break each failure that
-    /// reached users and show smoke naming it.
-    Demo(cmd::demo::Args),
-    /// Prove a panel against every fault the simulation knows: which probes catch each, and
-    /// the blind spots. Exit 0 all caught or ignored, 1 blind spots, 3 broken or unhealthy panel.
-    Coverage(cmd::coverage::Args),
-    /// Measure a panel run: wall time, CPU time and peak memory of smoke-internal.
-    Bench(cmd::bench::Args),
-    /// Measure the loop over a long run: its memory and status page, from a prefilled history.
-    Soak(cmd::soak::Args),
-    /// A stand-in for the hero_proc command: `proc service restart NAME` restarts a simulated
-    /// service (clearing its faults unless restarts are set not to help).
-    Proc(cmd::proc::Args),
-}
+use clap::Parser;
+use smoke_sim::cli::{Cli, Command};
+use smoke_sim::cmd;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

@@ -104,3 +104,16 @@ async fn the_hero_proc_stand_in_restarts_a_service_and_clears_its_faults() {
         "the hang went with the old process"
     );
 }
+
+#[test]
+fn smoke_sim_names_itself_in_its_version() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smoke-sim"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        smoke_sim::checkout::expected_version_line("smoke-sim")
+    );
+}

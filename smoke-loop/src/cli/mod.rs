@@ -284,16 +284,37 @@ fn ignore_file_size_signal() {
 /// A usage error exits 3 like any broken invocation (2 is "a probe failed", which monitoring
 /// reads as CRITICAL); `--help` and `--version` are no error and exit 0.
 /// The command line, the program named after its side (`--version`, `--help`, usage errors).
-fn parse(mode: Mode) -> Result<Cli, clap::Error> {
-    use clap::{CommandFactory, FromArgMatches};
-    let name = match mode {
+/// What `--version` prints after the binary's name: the version and the commit it was built
+/// from ("unknown" when built outside a git checkout).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("SMOKE_COMMIT"),
+    ")"
+);
+
+/// The binary of each side, as installed and as named in its help, man page and completions.
+pub fn binary_name(mode: Mode) -> &'static str {
+    match mode {
         Mode::Internal => "smoke-internal",
         Mode::External => "smoke-external",
-    };
-    let matches = crate::init::for_side(Cli::command(), mode)
+    }
+}
+
+/// The command line of one side's binary: the one it parses, and the one its man page and
+/// shell completions are made from (`init --base-url` only where it means something).
+pub fn command(mode: Mode) -> clap::Command {
+    use clap::CommandFactory;
+    let name = binary_name(mode);
+    crate::init::for_side(Cli::command(), mode)
         .name(name)
         .bin_name(name)
-        .try_get_matches()?;
+        .version(VERSION)
+}
+
+fn parse(mode: Mode) -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches;
+    let matches = command(mode).try_get_matches()?;
     Cli::from_arg_matches(&matches)
 }
 

@@ -1,8 +1,8 @@
 //! `smoke-sim bench`: prints what one `smoke-internal run` costs, for the herodemo panel and for
 //! a generated wide panel, and for a panel whose every probe fails.
 
+use crate::bench::{render, run, BenchOptions};
 use anyhow::Context as _;
-use smoke_sim::bench::{render, run, BenchOptions};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]

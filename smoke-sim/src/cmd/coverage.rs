@@ -1,11 +1,11 @@
 //! `smoke-sim coverage --panel FILE`: the panel against a simulated deployment with each known
 //! fault on in turn; the matrix of what caught what, and the blind spots. The work is in
-//! [`smoke_sim::coverage`].
+//! [`crate::coverage`].
 
+use crate::coverage::{self, CoverageError};
+use crate::{Deployment, Options};
 use smoke_core::panel::{load, LoadOptions};
 use smoke_core::text::escape_controls;
-use smoke_sim::coverage::{self, CoverageError};
-use smoke_sim::{Deployment, Options};
 use std::path::PathBuf;
 
 /// Every fault caught or knowingly ignored.

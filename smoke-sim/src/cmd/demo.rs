@@ -2,6 +2,8 @@
 //! sockets) and outside (TLS gateway, DNS) side by side: healthy, then with each failure that
 //! reached users before any tool saw it, then with the failures only the outside can see.
 
+use crate::history::history;
+use crate::{Deployment, Fault, Options};
 use anyhow::Context as _;
 use smoke_core::incident::{advance, EventKind, Policy, Resolve, Seen as Saw, State};
 use smoke_core::outcome::{Outcome, ProbeReport, RunReport};
@@ -9,8 +11,6 @@ use smoke_core::panel::{load_str, LoadOptions, Panel};
 use smoke_core::plan::{run_planned, Side};
 use smoke_core::probe::ProbeInfo;
 use smoke_core::units::format_duration;
-use smoke_sim::history::history;
-use smoke_sim::{Deployment, Fault, Options};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
@@ -96,7 +96,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     println!(
         "(timeout {} and no retries, so each fault shows at once)",
-        format_duration(smoke_sim::coverage::TIMEOUT)
+        format_duration(crate::coverage::TIMEOUT)
     );
 
     let ((i, _), (o, _)) = tick(&panel, &inside, &outside).await;
@@ -169,7 +169,7 @@ fn demo_panel(args: &Args, sim: &Deployment) -> anyhow::Result<Panel> {
         None => (HERODEMO.to_string(), PathBuf::from("probes/herodemo.toml")),
     };
     let opts = LoadOptions {
-        sets: smoke_sim::coverage::overrides(sim),
+        sets: crate::coverage::overrides(sim),
         ..LoadOptions::default()
     };
     Ok(load_str(&text, &source, &opts)?)

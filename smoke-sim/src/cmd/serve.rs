@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::{Deployment, Fault, Options, UiSocket, PUBLIC_HOST};
 use anyhow::Context as _;
-use smoke_sim::{Deployment, Fault, Options, UiSocket, PUBLIC_HOST};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -1,7 +1,7 @@
 //! `smoke-sim soak`: the loop's memory and status page over a long run, from a prefilled history.
 
+use crate::soak::{render, run, SoakOptions};
 use anyhow::Context as _;
-use smoke_sim::soak::{render, run, SoakOptions};
 use std::path::PathBuf;
 use std::time::Duration;
 
