@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::world::{markers, text, Setup, World, RPC_RESTART};
+use common::world::{lcg, markers, text, Setup, World, RPC_RESTART};
 use smoke_sim::Fault;
 use std::time::Duration;
 
@@ -270,14 +270,6 @@ async fn a_root_that_heals_while_its_child_fails_resolves_and_the_child_opens_in
     let slack = slack_texts(&w);
     assert_eq!(slack.len(), 4, "opened and resolved, twice: {slack:?}");
     assert_clean(&w);
-}
-
-/// A small deterministic generator, so a failing run can be replayed.
-fn lcg(seed: &mut u64) -> u64 {
-    *seed = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    *seed >> 33
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

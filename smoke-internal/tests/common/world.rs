@@ -160,3 +160,11 @@ pub fn markers(issues: &[FakeIssue]) -> Vec<String> {
         })
         .collect()
 }
+
+/// A small deterministic generator, so a failing run can be replayed.
+pub fn lcg(seed: &mut u64) -> u64 {
+    *seed = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    *seed >> 33
+}
