@@ -308,22 +308,10 @@ async fn fifty_kills_with_roots_children_and_a_group_leave_a_whole_state_and_one
             10 => w.sim.clear(&Fault::BizEmpty),
             _ => {}
         }
-        let mut child = w
-            .command(&["--set", "panel.remind_every=1ms"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
         let wait = Duration::from_millis(lcg(&mut seed) % run_ms);
-        if tokio::time::timeout(wait, child.wait()).await.is_err() {
-            let _ = child.start_kill();
-            let _ = child.wait().await;
-            killed += 1;
-        } else {
-            finished += 1;
-        }
-        if w.state.path().join("state.json").exists() {
-            w.state_json(); // whole after every kill
+        match w.run_killed_after(wait).await {
+            true => killed += 1,
+            false => finished += 1,
         }
     }
     assert!(

@@ -268,20 +268,8 @@ async fn fifty_kills_at_random_points_leave_a_whole_state_and_one_issue_per_inci
         } else if i % 6 == 3 {
             w.sim.clear(&Fault::BizEmpty);
         }
-        let mut child = w
-            .command(&["--set", "panel.remind_every=1ms"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let wait = Duration::from_millis(lcg(&mut seed) % run_ms);
-        if tokio::time::timeout(wait, child.wait()).await.is_err() {
-            let _ = child.start_kill();
-            let _ = child.wait().await;
-        }
-        if w.state.path().join("state.json").exists() {
-            w.state_json(); // whole after every kill
-        }
+        w.run_killed_after(Duration::from_millis(lcg(&mut seed) % run_ms))
+            .await;
     }
     // Let it settle: healthy, nothing killed.
     w.sim.clear(&Fault::BizEmpty);

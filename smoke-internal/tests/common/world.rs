@@ -126,6 +126,26 @@ impl World {
         self.command(extra).output().await.unwrap()
     }
 
+    /// A run (reminders due every tick) killed if it is still going after `wait`; the state
+    /// file must be whole whatever moment the kill hit. True when it was killed.
+    pub async fn run_killed_after(&self, wait: std::time::Duration) -> bool {
+        let mut child = self
+            .command(&["--set", "panel.remind_every=1ms"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let killed = tokio::time::timeout(wait, child.wait()).await.is_err();
+        if killed {
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+        }
+        if self.state.path().join("state.json").exists() {
+            self.state_json(); // whole after every kill
+        }
+        killed
+    }
+
     pub fn state_json(&self) -> serde_json::Value {
         let text = std::fs::read_to_string(self.state.path().join("state.json")).unwrap();
         serde_json::from_str(&text).expect("the state file is whole")
