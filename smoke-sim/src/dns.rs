@@ -36,19 +36,31 @@ pub struct Dns {
     _server: Server<Zone>,
 }
 
+/// Ports tried for a UDP and TCP pair before settling for UDP alone.
+const BIND_ATTEMPTS: usize = 16;
+
 impl Dns {
-    /// Binds UDP on an ephemeral loopback port, and TCP on the same port when it is free.
+    /// Binds UDP on an ephemeral loopback port and TCP on the same port. Another process may
+    /// hold the TCP side of the port the kernel picked for UDP: a few other ports are tried
+    /// before the server settles for UDP alone (what clients use first).
     pub async fn start(world: Arc<World>) -> io::Result<Dns> {
+        let mut server = Server::new(Zone::new(world)?);
+        for _ in 0..BIND_ATTEMPTS {
+            let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+            let addr = udp.local_addr()?;
+            if let Ok(tcp) = TcpListener::bind(addr).await {
+                server.register_socket(udp);
+                server.register_listener(tcp, TCP_IDLE, TCP_RESPONSE_BUFFER);
+                return Ok(Dns {
+                    addr,
+                    _server: server,
+                });
+            }
+        }
         let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = udp.local_addr()?;
-        let mut server = Server::new(Zone::new(world)?);
+        tracing::debug!(%addr, "DNS over TCP not available: no free TCP port beside a UDP one");
         server.register_socket(udp);
-        // Another process may hold the TCP side of the port; UDP is what clients use first,
-        // so the server still serves without it.
-        match TcpListener::bind(addr).await {
-            Ok(tcp) => server.register_listener(tcp, TCP_IDLE, TCP_RESPONSE_BUFFER),
-            Err(e) => tracing::debug!(%addr, error = %e, "DNS over TCP not available"),
-        }
         Ok(Dns {
             addr,
             _server: server,
