@@ -25,7 +25,12 @@ target = "hero_proc/rpc"
 get = "/health"
 "#;
 
-fn load(text: &str, sets: &[&str], env: Option<&str>, host: Option<&str>) -> Result<Panel, PanelError> {
+fn load(
+    text: &str,
+    sets: &[&str],
+    env: Option<&str>,
+    host: Option<&str>,
+) -> Result<Panel, PanelError> {
     let opts = LoadOptions {
         sets: sets.iter().map(|s| s.to_string()).collect(),
         vantage_env: env.map(str::to_string),

@@ -56,13 +56,21 @@ fn alerts(hook: &FakeHook) -> Vec<(String, String, String)> {
 async fn every_alert_reaches_each_alertmanager_and_a_retry_only_the_one_that_missed_it() {
     let sim = Deployment::start().await.unwrap();
     sim.set(Fault::BizEmpty);
-    let (a, b) = (FakeHook::start().await.unwrap(), FakeHook::start().await.unwrap());
+    let (a, b) = (
+        FakeHook::start().await.unwrap(),
+        FakeHook::start().await.unwrap(),
+    );
     let dir = tempfile::tempdir().unwrap();
     let state = tempfile::tempdir().unwrap();
     let panel = panel(dir.path(), &a, &b);
 
     let out = tick(&sim, &panel, state.path()).await;
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (got_a, got_b) = (alerts(&a), alerts(&b));
     assert!(!got_a.is_empty(), "a failing probe alerts");
     assert_eq!(got_a, got_b, "both Alertmanagers get every alert");
@@ -77,19 +85,31 @@ async fn every_alert_reaches_each_alertmanager_and_a_retry_only_the_one_that_mis
     let (a_before, b_attempts) = (a.requests().len(), b.attempts());
     let out = tick(&sim, &panel, state.path()).await;
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(b.attempts() >= b_attempts + 2, "the down node is retried: {stderr}");
+    assert!(
+        b.attempts() >= b_attempts + 2,
+        "the down node is retried: {stderr}"
+    );
     assert_eq!(
         a.requests().len(),
         a_before + 1,
         "no repeat to the node that took it: {stderr}"
     );
-    assert!(stderr.contains(&b.url()), "the failure names the node: {stderr}");
-    assert!(!stderr.contains(&format!("Alertmanager at {}", a.url())), "{stderr}");
+    assert!(
+        stderr.contains(&b.url()),
+        "the failure names the node: {stderr}"
+    );
+    assert!(
+        !stderr.contains(&format!("Alertmanager at {}", a.url())),
+        "{stderr}"
+    );
 
     // Back up: the delivery kept in the state reaches it.
     b.set_down(false);
     let b_before = b.requests().len();
     tick(&sim, &panel, state.path()).await;
-    assert!(b.requests().len() > b_before, "the missed alert is delivered");
+    assert!(
+        b.requests().len() > b_before,
+        "the missed alert is delivered"
+    );
     assert!(alerts(&b).iter().all(|(_, _, v)| v == "eu-1"));
 }

@@ -225,7 +225,10 @@ async fn json_output_has_exactly_the_documented_fields() {
     assert_eq!(v["panel"], "herodemo");
     // Nothing names the vantage point: the host name does.
     let host = smoke_core::panel::vantage::host_name().unwrap_or_default();
-    assert_eq!(v["vantage"], smoke_core::panel::vantage::from_host_name(&host));
+    assert_eq!(
+        v["vantage"],
+        smoke_core::panel::vantage::from_host_name(&host)
+    );
     assert_eq!(v["mode"], "internal");
     assert_eq!(v["outcome"], "fail");
     assert!(v["started_at"].as_str().unwrap().ends_with('Z'));
@@ -410,5 +413,8 @@ async fn the_vantage_point_labels_the_json_and_every_metric() {
     for line in series {
         assert!(line.contains(r#"vantage="eu-west-1""#), "{line}");
     }
-    assert!(exposition.contains("smoke_panel_every_seconds{"), "{exposition}");
+    assert!(
+        exposition.contains("smoke_panel_every_seconds{"),
+        "{exposition}"
+    );
 }

@@ -56,7 +56,10 @@ mod tests {
 
     #[test]
     fn a_host_name_is_mended_into_a_label() {
-        assert_eq!(from_host_name("probe-eu-1.example.org"), "probe-eu-1.example.org");
+        assert_eq!(
+            from_host_name("probe-eu-1.example.org"),
+            "probe-eu-1.example.org"
+        );
         assert_eq!(from_host_name("a b\u{1b}[31m/c"), "a-b-[31m-c");
         assert_eq!(from_host_name(""), UNKNOWN_VANTAGE);
         assert_eq!(from_host_name(".."), UNKNOWN_VANTAGE);

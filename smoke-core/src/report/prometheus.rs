@@ -335,7 +335,10 @@ mod tests {
         assert!(text.contains(r#"panel="a \"quoted\" panel""#), "{text}");
         report.every = None;
         let text = prometheus(&report, None);
-        assert!(!text.contains("smoke_panel_every"), "no panel, no period: {text}");
+        assert!(
+            !text.contains("smoke_panel_every"),
+            "no panel, no period: {text}"
+        );
         samples(&text);
     }
 

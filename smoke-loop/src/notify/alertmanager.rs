@@ -97,10 +97,7 @@ impl Sink for Alertmanager {
             .zip(&before)
             .filter(|(_, took)| !**took)
             .map(|(url, _)| {
-                let req = self
-                    .client
-                    .post(format!("{url}/api/v2/alerts"))
-                    .json(&body);
+                let req = self.client.post(format!("{url}/api/v2/alerts")).json(&body);
                 async move { (url, send(&format!("Alertmanager at {url}"), req).await) }
             });
         let results = futures_util::future::join_all(sends).await;
@@ -157,9 +154,7 @@ fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, String> {
             return Err("type = \"alertmanager\" takes `url` or `urls`, not both".to_string())
         }
         (None, None) => {
-            return Err(
-                "type = \"alertmanager\" needs `url`, or `urls` for a cluster".to_string(),
-            )
+            return Err("type = \"alertmanager\" needs `url`, or `urls` for a cluster".to_string())
         }
     };
     if urls.is_empty() || urls.iter().any(String::is_empty) {
@@ -218,14 +213,20 @@ mod tests {
 
     #[test]
     fn one_url_or_a_list() {
-        assert_eq!(read_toml(r#"url = "http://a:9093/""#).unwrap(), ["http://a:9093"]);
+        assert_eq!(
+            read_toml(r#"url = "http://a:9093/""#).unwrap(),
+            ["http://a:9093"]
+        );
         assert_eq!(
             read_toml(r#"urls = ["http://a:9093", "https://b:9093"]"#).unwrap(),
             ["http://a:9093", "https://b:9093"]
         );
         for (bad, says) in [
-            (r#"url = "http://a"
-urls = ["http://b"]"#, "not both"),
+            (
+                r#"url = "http://a"
+urls = ["http://b"]"#,
+                "not both",
+            ),
             ("", "needs `url`"),
             ("urls = []", "non-empty"),
             (r#"urls = ["http://a", "http://a/"]"#, "twice"),
