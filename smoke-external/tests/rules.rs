@@ -183,3 +183,80 @@ fn the_rules_scanner_sees_what_it_should() {
         ["panel", "probe"].map(String::from).into()
     );
 }
+
+fn alertmanager_config() -> PathBuf {
+    examples().join("../alertmanager/alertmanager.yml")
+}
+
+/// The `alert:` names of the shipped rules.
+fn alert_names(rules: &str) -> Vec<String> {
+    code(rules)
+        .iter()
+        .filter_map(|l| l.trim().strip_prefix("- alert:"))
+        .map(|n| n.trim().to_string())
+        .collect()
+}
+
+#[test]
+fn the_shipped_alertmanager_config_routes_every_smoke_alert() {
+    let config = std::fs::read_to_string(alertmanager_config()).unwrap();
+    let names = alert_names(&rules_text());
+    assert_eq!(names.len(), 6, "{names:?}");
+    for name in names
+        .iter()
+        .map(String::as_str)
+        .chain(["SmokeProbeFailing"])
+    {
+        assert!(config.contains(name), "{name} is not routed");
+    }
+    // The relay's path, and the alerts grouped without the vantage point: one notification.
+    assert!(config
+        .lines()
+        .any(|l| l.trim().starts_with("- url:") && l.trim_end().ends_with("/alertmanager")));
+    assert!(config.contains("group_by: [alertname, panel, mode, probe]"));
+}
+
+#[test]
+#[ignore = "needs amtool (apt-get install prometheus-alertmanager)"]
+fn amtool_checks_the_shipped_config_and_its_routes() {
+    let amtool = smoke_sim::fakes::amtool().unwrap();
+    let config = alertmanager_config();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(&amtool)
+            .args(args)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "amtool {}:\n{stdout}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    };
+    run(&["check-config", config.to_str().unwrap()]);
+    let file = format!("--config.file={}", config.display());
+    let routes = |alert: &str| {
+        run(&[
+            "config",
+            "routes",
+            "test",
+            &file,
+            &format!("alertname={alert}"),
+            "panel=herodemo",
+            "mode=external",
+            "probe=biz",
+        ])
+        .trim()
+        .to_string()
+    };
+    assert_eq!(routes("SmokeProbeFailingQuorum"), "relay,slack");
+    for alert in alert_names(&rules_text())
+        .iter()
+        .filter(|a| *a != "SmokeProbeFailingQuorum")
+    {
+        assert_eq!(routes(alert), "slack", "{alert}");
+    }
+    assert_eq!(routes("SmokeProbeFailing"), "slack");
+}

@@ -16,7 +16,7 @@ mod process;
 mod prometheus;
 mod server;
 
-pub use alertmanager::Alertmanager;
+pub use alertmanager::{amtool, Alertmanager};
 pub use forge::{FakeForge, FakeIssue};
 pub use hook::{FakeHook, HookRequest};
 pub use prometheus::{promtool, Prometheus};
