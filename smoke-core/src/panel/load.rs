@@ -465,7 +465,7 @@ fn resolve_vantage(
     opts: &LoadOptions,
 ) -> Result<String, PanelError> {
     let check = |v: &Spanned<String>| {
-        vantage::check("vantage", v.get_ref()).map_err(|m| PanelError {
+        checks::name("vantage", v.get_ref()).map_err(|m| PanelError {
             probe: None,
             ..at.error(v.span(), format!("[panel] {m}"))
         })
@@ -476,7 +476,7 @@ fn resolve_vantage(
         return Ok(v.get_ref().clone());
     }
     if let Some(env) = &opts.vantage_env {
-        vantage::check(vantage::VANTAGE_ENV, env)
+        checks::name(vantage::VANTAGE_ENV, env)
             .map_err(|m| PanelError::whole_file(at.source, m))?;
         return Ok(env.clone());
     }

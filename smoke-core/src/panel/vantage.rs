@@ -45,11 +45,6 @@ pub fn from_host_name(host: &str) -> String {
     }
 }
 
-/// Checks a vantage name given by the operator (panel, `--set` or the environment).
-pub(super) fn check(what: &str, name: &str) -> Result<(), String> {
-    checks::name(what, name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
