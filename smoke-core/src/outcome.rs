@@ -387,6 +387,11 @@ impl Verdict {
 pub struct RunReport {
     pub panel: String,
     pub mode: String,
+    /// The vantage point that ran the tick (the panel's, or empty for a bare `run_tick`).
+    pub vantage: String,
+    /// The loop period, for `smoke_panel_every_seconds`; a panel-less tick has none.
+    #[serde(skip)]
+    pub every: Option<Duration>,
     pub started_at: jiff::Timestamp,
     #[serde(serialize_with = "ser_ms")]
     pub duration_ms: Duration,

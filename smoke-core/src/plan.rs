@@ -124,6 +124,8 @@ pub async fn run_planned(
         .collect();
     let probes = planned.into_iter().map(|p| p.probe).collect();
     let mut report = crate::runner::run_tick(&panel.name, mode.as_str(), probes, concurrency).await;
+    report.vantage = panel.vantage.clone();
+    report.every = Some(panel.every);
     if report.probes.is_empty() {
         // A run that checked nothing is not a pass.
         report.outcome = Outcome::Error;

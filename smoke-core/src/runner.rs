@@ -115,6 +115,8 @@ pub async fn run_tick(
     RunReport {
         panel: panel.to_string(),
         mode: mode.to_string(),
+        vantage: String::new(),
+        every: None,
         started_at,
         duration_ms: started.elapsed(),
         outcome: probes

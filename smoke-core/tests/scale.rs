@@ -13,6 +13,8 @@ fn report(at: i64, probes: Vec<ProbeReport>) -> RunReport {
     RunReport {
         panel: "scale".into(),
         mode: "internal".into(),
+        vantage: String::new(),
+        every: None,
         started_at: jiff::Timestamp::from_second(at).unwrap(),
         duration_ms: Duration::ZERO,
         outcome: Outcome::Fail,

@@ -16,7 +16,8 @@ async fn smoke(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.args(args)
         .env_remove("SMOKE_PANEL")
         .env_remove("PATH_SOCKET")
-        .env_remove("HERO_SOCKET_DIR");
+        .env_remove("HERO_SOCKET_DIR")
+        .env_remove("SMOKE_VANTAGE");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -217,10 +218,17 @@ async fn json_output_has_exactly_the_documented_fields() {
             "outcome",
             "panel",
             "probes",
-            "started_at"
+            "started_at",
+            "vantage"
         ]
     );
     assert_eq!(v["panel"], "herodemo");
+    // Nothing names the vantage point: the host name does.
+    let host = smoke_core::panel::vantage::host_name().unwrap_or_default();
+    assert_eq!(
+        v["vantage"],
+        smoke_core::panel::vantage::from_host_name(&host)
+    );
     assert_eq!(v["mode"], "internal");
     assert_eq!(v["outcome"], "fail");
     assert!(v["started_at"].as_str().unwrap().ends_with('Z'));
@@ -371,4 +379,42 @@ fn the_herodemo_panel_is_valid() {
     assert!(Path::new(&herodemo_panel()).exists());
     let panel = smoke_core::panel::load(&herodemo_panel(), &Default::default()).unwrap();
     assert_eq!(panel.name, "herodemo");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_vantage_point_labels_the_json_and_every_metric() {
+    let sim = Deployment::start().await.unwrap();
+    let panel = herodemo_panel();
+    let panel = panel.to_str().unwrap();
+    let dir = dir_set(&sim);
+    let run = |format: &'static str, set: Option<&'static str>| {
+        let mut args = vec!["run", "--format", format, "--panel", panel, "--set", &dir];
+        if let Some(set) = set {
+            args.extend(["--set", set]);
+        }
+        let args: Vec<String> = args.into_iter().map(str::to_string).collect();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            smoke(&args, &[("SMOKE_VANTAGE", "eu-west-1")]).await
+        }
+    };
+    let out = run("json", None).await;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(v["vantage"], "eu-west-1");
+
+    let out = run("json", Some("panel.vantage=from-set")).await;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(v["vantage"], "from-set", "--set beats the environment");
+
+    let out = run("prometheus", None).await;
+    let exposition = text(&out.stdout);
+    let series: Vec<&str> = exposition.lines().filter(|l| !l.starts_with('#')).collect();
+    assert!(series.len() > 10, "{exposition}");
+    for line in series {
+        assert!(line.contains(r#"vantage="eu-west-1""#), "{line}");
+    }
+    assert!(
+        exposition.contains("smoke_panel_every_seconds{"),
+        "{exposition}"
+    );
 }

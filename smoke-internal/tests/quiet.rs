@@ -55,6 +55,7 @@ impl Setup {
     async fn smoke(&self, args: &[&str]) -> Output {
         tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"))
             .args(args)
+            .env("SMOKE_VANTAGE", "vm")
             .arg("--state-dir")
             .arg(self.state.path())
             .output()
@@ -196,7 +197,7 @@ async fn a_one_shot_run_writes_its_metrics_for_the_textfile_collector() {
     let metrics = std::fs::read_to_string(&file).unwrap();
     assert!(
         metrics.contains(
-            r#"smoke_probe_success{panel="herodemo",mode="internal",probe="biz-persons"} 1"#
+            r#"smoke_probe_success{panel="herodemo",mode="internal",vantage="vm",probe="biz-persons"} 1"#
         ),
         "{metrics}"
     );

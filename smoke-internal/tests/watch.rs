@@ -84,6 +84,7 @@ async fn start_with_open_files(
     let state = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"));
+    cmd.env("SMOKE_VANTAGE", "vm");
     if let Some((soft, hard)) = open_files {
         // SAFETY: setrlimit is async-signal-safe, as pre_exec requires.
         unsafe {
@@ -160,7 +161,7 @@ async fn the_loop_follows_a_fault_on_and_off_in_metrics_and_status() {
     .await;
     assert!(
         metrics.contains(
-            r#"smoke_probe_success{panel="herodemo",mode="internal",probe="biz-persons"} 1"#
+            r#"smoke_probe_success{panel="herodemo",mode="internal",vantage="vm",probe="biz-persons"} 1"#
         ),
         "{metrics}"
     );
@@ -181,9 +182,9 @@ async fn the_loop_follows_a_fault_on_and_off_in_metrics_and_status() {
         "{v}"
     );
     until(w.port, "/metrics", wait, |b| {
-        b.contains(r#"smoke_probe_success{panel="herodemo",mode="internal",probe="biz-persons"} 0"#)
+        b.contains(r#"smoke_probe_success{panel="herodemo",mode="internal",vantage="vm",probe="biz-persons"} 0"#)
             && b.contains(
-                r#"smoke_incident_open{panel="herodemo",mode="internal",probe="biz-persons"} 1"#,
+                r#"smoke_incident_open{panel="herodemo",mode="internal",vantage="vm",probe="biz-persons"} 1"#,
             )
     })
     .await;

@@ -240,6 +240,8 @@ mod tests {
         RunReport {
             panel: "herodemo".into(),
             mode: "internal".into(),
+            vantage: String::new(),
+            every: None,
             started_at: jiff::Timestamp::from_second(second).unwrap(),
             duration_ms: Duration::from_millis(20),
             outcome: Outcome::Ok,

@@ -83,6 +83,8 @@ mod tests {
         RunReport {
             panel: "p".into(),
             mode: "internal".into(),
+            vantage: String::new(),
+            every: None,
             started_at: jiff::Timestamp::from_second(1_000).unwrap(),
             duration_ms: std::time::Duration::ZERO,
             outcome: Outcome::Ok,

@@ -76,6 +76,8 @@ mod tests {
         RunReport {
             panel: "p".into(),
             mode: "external".into(),
+            vantage: String::new(),
+            every: None,
             started_at: jiff::Timestamp::UNIX_EPOCH,
             duration_ms: std::time::Duration::ZERO,
             outcome: Outcome::Fail,

@@ -19,6 +19,11 @@ pub struct LoadOptions {
     pub socket_dir_env: Option<String>,
     /// For `~` in paths.
     pub home: Option<PathBuf>,
+    /// `SMOKE_VANTAGE`: names the vantage point over the panel, under `--set`.
+    pub vantage_env: Option<String>,
+    /// The host name: the vantage point when nothing else names it. Left out (`None`), the
+    /// label is [`vantage::UNKNOWN_VANTAGE`], so a library test does not depend on the host.
+    pub host_name: Option<String>,
 }
 
 impl LoadOptions {
@@ -30,6 +35,10 @@ impl LoadOptions {
                 .iter()
                 .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty())),
             home: std::env::var_os("HOME").map(PathBuf::from),
+            vantage_env: std::env::var(vantage::VANTAGE_ENV)
+                .ok()
+                .filter(|s| !s.is_empty()),
+            host_name: vantage::host_name(),
         }
     }
 }
@@ -430,10 +439,12 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
             "every must be at least 1s".to_string(),
         ));
     }
+    let vantage = resolve_vantage(raw.panel.vantage.as_ref(), at, opts)?;
     Ok(Panel {
         name: raw.panel.name.into_inner(),
         source: at.source.to_path_buf(),
         every,
+        vantage,
         internal: Internal { socket_dir },
         external,
         defaults,
@@ -445,6 +456,38 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
             sets: at.sets.to_vec(),
         },
     })
+}
+
+/// `--set panel.vantage`, then `SMOKE_VANTAGE`, then `[panel] vantage`, then the host name.
+fn resolve_vantage(
+    panel: Option<&Spanned<String>>,
+    at: &Locator<'_>,
+    opts: &LoadOptions,
+) -> Result<String, PanelError> {
+    let check = |v: &Spanned<String>| {
+        checks::name("vantage", v.get_ref()).map_err(|m| PanelError {
+            probe: None,
+            ..at.error(v.span(), format!("[panel] {m}"))
+        })
+    };
+    // A value past the text came from `--set` (see `overlay_sets`): it beats the environment.
+    if let Some(v) = panel.filter(|v| v.span().start > at.text.len()) {
+        check(v)?;
+        return Ok(v.get_ref().clone());
+    }
+    if let Some(env) = &opts.vantage_env {
+        checks::name(vantage::VANTAGE_ENV, env)
+            .map_err(|m| PanelError::whole_file(at.source, m))?;
+        return Ok(env.clone());
+    }
+    if let Some(v) = panel {
+        check(v)?;
+        return Ok(v.get_ref().clone());
+    }
+    Ok(opts.host_name.as_deref().map_or_else(
+        || vantage::UNKNOWN_VANTAGE.to_string(),
+        vantage::from_host_name,
+    ))
 }
 
 fn expand_home(path: &str, home: Option<&Path>) -> PathBuf {

@@ -12,6 +12,7 @@ mod load;
 mod raw;
 mod spec;
 mod target;
+pub mod vantage;
 
 pub use coverage::{Coverage, IgnoredFault};
 pub use error::{with_hint, PanelError};
@@ -87,6 +88,8 @@ pub struct Panel {
     /// The file it came from (for messages).
     pub source: PathBuf,
     pub every: Duration,
+    /// The vantage point that runs it: a label on every metric, alert and JSON report.
+    pub vantage: String,
     pub internal: Internal,
     pub external: External,
     /// What a probe gets for what it leaves unsaid; built-in checks are made with these.

@@ -34,6 +34,7 @@ pub struct RawPanel {
     pub name: Spanned<String>,
     pub every: Option<Spanned<PanelDuration>>,
     pub timeout: Option<PanelDuration>,
+    pub vantage: Option<Spanned<String>>,
     // The loop's keys: named here so a typo of them is still an unknown key, read by smoke-loop.
     #[serde(rename = "remind_every")]
     _remind_every: Option<IgnoredAny>,

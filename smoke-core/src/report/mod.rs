@@ -153,6 +153,8 @@ pub mod fixture {
         RunReport {
             panel: "herodemo".into(),
             mode: "internal".into(),
+            vantage: "probe-1".into(),
+            every: Some(Duration::from_secs(60)),
             started_at: jiff::Timestamp::from_second(STARTED).unwrap(),
             duration_ms: Duration::from_millis(120),
             outcome: Outcome::Error,

@@ -76,6 +76,7 @@ pub fn prometheus(report: &RunReport, state: Option<&State>) -> String {
         vec![
             ("panel", report.panel.clone()),
             ("mode", report.mode.clone()),
+            ("vantage", report.vantage.clone()),
         ]
     };
     let probe = |name: &str| -> Labels {
@@ -132,6 +133,10 @@ pub fn prometheus(report: &RunReport, state: Option<&State>) -> String {
     tick_duration.add(tick(), seconds(report.duration_ms));
     let mut last_tick = Gauges::default();
     last_tick.add(tick(), timestamp(report.started_at));
+    let mut every = Gauges::default();
+    if let Some(e) = report.every {
+        every.add(tick(), seconds(e));
+    }
 
     let mut registry = Registry::default();
     registry.register(
@@ -174,6 +179,12 @@ pub fn prometheus(report: &RunReport, state: Option<&State>) -> String {
         "When the last tick started, in Unix seconds",
         last_tick,
     );
+    // The period, so a rule can say "no tick for three periods" without a constant per panel.
+    registry.register(
+        "smoke_panel_every_seconds",
+        "The panel's loop period (`every`), in seconds",
+        every,
+    );
     let mut text = String::new();
     prometheus_client::encoding::prometheus_text::encode(&mut text, &registry)
         .expect("writing to a String does not fail");
@@ -211,7 +222,7 @@ mod tests {
         out
     }
 
-    const P: &str = r#"panel="herodemo",mode="internal""#;
+    const P: &str = r#"panel="herodemo",mode="internal",vantage="probe-1""#;
 
     #[test]
     fn the_tick_as_series() {
@@ -296,11 +307,16 @@ mod tests {
             get(&format!("smoke_last_tick_timestamp_seconds{{{P}}}")),
             fixture::STARTED as f64
         );
+        assert_eq!(get(&format!("smoke_panel_every_seconds{{{P}}}")), 60.0);
+        // Every series names its vantage point, so Prometheus can count them.
+        for k in s.keys() {
+            assert!(k.contains(r#"vantage="probe-1""#), "{k}");
+        }
         // The series follow the panel's order.
         let ui =
-            text.find(r#"smoke_probe_success{panel="herodemo",mode="internal",probe="os-ui"}"#);
+            text.find(r#"smoke_probe_success{panel="herodemo",mode="internal",vantage="probe-1",probe="os-ui"}"#);
         let photos =
-            text.find(r#"smoke_probe_success{panel="herodemo",mode="internal",probe="photos"}"#);
+            text.find(r#"smoke_probe_success{panel="herodemo",mode="internal",vantage="probe-1",probe="photos"}"#);
         assert!(ui < photos);
     }
 
@@ -317,6 +333,12 @@ mod tests {
             "no symptom, no series: {text}"
         );
         assert!(text.contains(r#"panel="a \"quoted\" panel""#), "{text}");
+        report.every = None;
+        let text = prometheus(&report, None);
+        assert!(
+            !text.contains("smoke_panel_every"),
+            "no panel, no period: {text}"
+        );
         samples(&text);
     }
 

@@ -41,6 +41,7 @@ impl Notifier {
             panel: panel.name.clone(),
             mode,
             every: panel.every,
+            vantage: panel.vantage.clone(),
         };
         let heartbeat = match &config.heartbeat_url {
             Some(url) => Some((

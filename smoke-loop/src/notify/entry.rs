@@ -52,6 +52,8 @@ pub struct Setup {
     pub mode: Mode,
     /// The loop period.
     pub every: Duration,
+    /// The vantage point that runs the panel.
+    pub vantage: String,
 }
 
 impl Setup {

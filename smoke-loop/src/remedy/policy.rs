@@ -149,6 +149,8 @@ mod tests {
         let report = RunReport {
             panel: "p".into(),
             mode: "internal".into(),
+            vantage: String::new(),
+            every: None,
             started_at: at(0),
             duration_ms: Duration::ZERO,
             outcome: Outcome::Fail,

@@ -21,6 +21,19 @@ const ALERTMANAGER: Program = Program {
     log_noise: &[],
 };
 
+const AMTOOL: Program = Program {
+    name: "amtool",
+    debian_binary: "/usr/bin/amtool",
+    names_on_path: &["amtool"],
+    install_hint: "install prometheus-alertmanager (apt-get install prometheus-alertmanager)",
+    log_noise: &[],
+};
+
+/// Alertmanager's `amtool`, which checks a configuration and shows where an alert is routed.
+pub fn amtool() -> io::Result<std::path::PathBuf> {
+    AMTOOL.find()
+}
+
 /// Everything goes to one receiver that does nothing: the tests read alerts back over the
 /// API, they don't want notifications.
 const CONFIG: &str = "route:\n  receiver: \"null\"\nreceivers:\n  - name: \"null\"\n";

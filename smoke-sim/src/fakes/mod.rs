@@ -16,10 +16,10 @@ mod process;
 mod prometheus;
 mod server;
 
-pub use alertmanager::Alertmanager;
+pub use alertmanager::{amtool, Alertmanager};
 pub use forge::{FakeForge, FakeIssue};
 pub use hook::{FakeHook, HookRequest};
-pub use prometheus::Prometheus;
+pub use prometheus::{promtool, Prometheus};
 
 /// Locks a fake's state even after a panic elsewhere poisoned it: the test that panicked has
 /// already failed, and what was recorded is still what the report needs.

@@ -20,6 +20,20 @@ const PROMETHEUS: Program = Program {
     log_noise: &[],
 };
 
+const PROMTOOL: Program = Program {
+    name: "promtool",
+    debian_binary: "/usr/bin/promtool",
+    names_on_path: &["promtool"],
+    install_hint: "install prometheus (apt-get install prometheus)",
+    log_noise: &[],
+};
+
+/// Prometheus's `promtool`, which checks and unit-tests rule files: where the Debian package
+/// puts it, else on `PATH`.
+pub fn promtool() -> io::Result<std::path::PathBuf> {
+    PROMTOOL.find()
+}
+
 /// Prometheus refuses a scrape timeout longer than the interval; its own default is 10 s.
 const MAX_SCRAPE_TIMEOUT: Duration = Duration::from_secs(10);
 

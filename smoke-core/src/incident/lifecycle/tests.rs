@@ -7,6 +7,8 @@ fn report(at: i64, probes: Vec<ProbeReport>) -> RunReport {
     RunReport {
         panel: "p".into(),
         mode: "internal".into(),
+        vantage: String::new(),
+        every: None,
         started_at: jiff::Timestamp::from_second(at).unwrap(),
         duration_ms: Duration::ZERO,
         outcome: Outcome::Ok,
