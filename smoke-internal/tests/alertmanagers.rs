@@ -21,17 +21,8 @@ fn panel(dir: &Path, a: &FakeHook, b: &FakeHook) -> PathBuf {
 }
 
 async fn tick(sim: &Deployment, panel: &Path, state: &Path) -> Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"))
-        .arg("run")
-        .arg("--panel")
-        .arg(panel)
-        .arg("--state-dir")
-        .arg(state)
-        .args([
-            "--set",
-            &format!("internal.socket_dir={}", sim.socket_dir().display()),
-        ])
-        .args(["--set", "panel.timeout=2s", "--set", "defaults.retries=0"])
+    common::run_on(sim, panel, state)
+        .args(["--set", "panel.timeout=2s"])
         .env("SMOKE_VANTAGE", "eu-1")
         .output()
         .await

@@ -39,20 +39,7 @@ fn panel(dir: &Path, restart: &str) -> PathBuf {
 }
 
 async fn run(sim: &Deployment, panel: &Path, state: &Path) -> Output {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"))
-        .arg("run")
-        .arg("--panel")
-        .arg(panel)
-        .arg("--state-dir")
-        .arg(state)
-        .args([
-            "--set",
-            &format!("internal.socket_dir={}", sim.socket_dir().display()),
-        ])
-        .args(["--set", "panel.timeout=1s", "--set", "defaults.retries=0"])
-        .output()
-        .await
-        .unwrap()
+    common::run_on(sim, panel, state).output().await.unwrap()
 }
 
 fn text(b: &[u8]) -> String {

@@ -13,6 +13,24 @@ pub fn herodemo_panel() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../probes/herodemo.toml")
 }
 
+/// `smoke-internal run` of `panel`, its state in `state`, on the simulated sockets, with a
+/// short timeout and no retries; the caller adds what its test needs and runs it.
+pub fn run_on(sim: &Deployment, panel: &Path, state: &Path) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"));
+    cmd.arg("run")
+        .arg("--panel")
+        .arg(panel)
+        .arg("--state-dir")
+        .arg(state)
+        .args([
+            "--set",
+            &format!("internal.socket_dir={}", sim.socket_dir().display()),
+        ])
+        .args(["--set", "panel.timeout=1s", "--set", "defaults.retries=0"])
+        .kill_on_drop(true);
+    cmd
+}
+
 /// The herodemo panel on the simulated sockets, with a short timeout and no retries so a fault
 /// shows within a second.
 pub fn panel_for(sim: &Deployment, extra: &[&str]) -> Panel {
