@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::world::{lcg, markers, text, Setup, World, RPC_RESTART};
+use common::world::{markers, text, KillWaits, Setup, World, RPC_RESTART};
 use smoke_sim::Fault;
 use std::time::Duration;
 
@@ -281,9 +281,9 @@ async fn fifty_kills_with_roots_children_and_a_group_leave_a_whole_state_and_one
         Fault::SocketMissing("hero_foundry".into()),
     ];
     let health = Fault::Health500("hero_osis_business".into());
-    // Kills land anywhere in a run, and some runs end: the waits span one and a half runs of
-    // the longest kind, one that opens or resolves an incident at the slow forge.
-    let mut run_ms = 1;
+    // Kills land anywhere in a run, and some runs end: the waits start from the longest kind
+    // of run, one that opens or resolves an incident at the slow forge.
+    let mut longest = Duration::ZERO;
     for on in [true, false] {
         gone.iter().for_each(|f| match on {
             true => w.sim.set(f.clone()),
@@ -291,9 +291,9 @@ async fn fifty_kills_with_roots_children_and_a_group_leave_a_whole_state_and_one
         });
         let started = std::time::Instant::now();
         w.tick(&[]).await;
-        run_ms = run_ms.max(started.elapsed().as_millis() as u64 * 3 / 2 + 1);
+        longest = longest.max(started.elapsed());
     }
-    let mut seed = 0x5eed_u64;
+    let mut waits = KillWaits::new(longest);
     let (mut killed, mut finished) = (0, 0);
     for i in 0..50 {
         // A group with caused-by children, then a root with a child that outlives it.
@@ -308,15 +308,17 @@ async fn fifty_kills_with_roots_children_and_a_group_leave_a_whole_state_and_one
             10 => w.sim.clear(&Fault::BizEmpty),
             _ => {}
         }
-        let wait = Duration::from_millis(lcg(&mut seed) % run_ms);
-        match w.run_killed_after(wait).await {
+        let was_killed = w.run_killed_after(waits.next()).await;
+        waits.ran(was_killed);
+        match was_killed {
             true => killed += 1,
             false => finished += 1,
         }
     }
     assert!(
         killed >= 5 && finished >= 5,
-        "{killed} runs killed, {finished} finished, waits under {run_ms} ms"
+        "{killed} runs killed, {finished} finished, waits under {} ms",
+        waits.span_ms()
     );
     w.sim.clear_all();
     w.forge.set_latency(Duration::ZERO);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::world::{lcg, markers, text, Setup, World, FORGE_TOKEN};
+use common::world::{markers, text, KillWaits, Setup, World, FORGE_TOKEN};
 use smoke_sim::Fault;
 use std::time::Duration;
 
@@ -248,9 +248,9 @@ async fn no_secret_reaches_any_output_or_file() {
 async fn fifty_kills_at_random_points_leave_a_whole_state_and_one_issue_per_incident() {
     let w = World::new(false).await;
     w.forge.set_latency(Duration::from_millis(15));
-    // Kills land anywhere in a run, and some runs end: the waits span one and a half runs of
-    // the longer kind (opening or resolving at the slow forge), as this machine runs them now.
-    let mut run_ms = 1;
+    // Kills land anywhere in a run, and some runs end: the waits start from the longer kind of
+    // run (opening or resolving at the slow forge) and follow how this machine runs them now.
+    let mut longest = Duration::ZERO;
     for on in [true, false] {
         match on {
             true => w.sim.set(Fault::BizEmpty),
@@ -258,9 +258,9 @@ async fn fifty_kills_at_random_points_leave_a_whole_state_and_one_issue_per_inci
         }
         let started = std::time::Instant::now();
         w.tick(&[]).await;
-        run_ms = run_ms.max(started.elapsed().as_millis() as u64 * 3 / 2 + 1);
+        longest = longest.max(started.elapsed());
     }
-    let mut seed = 0x5eed_u64;
+    let mut waits = KillWaits::new(longest);
     for i in 0..50 {
         // The fault flips every few runs, so incidents open and heal along the way.
         if i % 6 == 0 {
@@ -268,8 +268,8 @@ async fn fifty_kills_at_random_points_leave_a_whole_state_and_one_issue_per_inci
         } else if i % 6 == 3 {
             w.sim.clear(&Fault::BizEmpty);
         }
-        w.run_killed_after(Duration::from_millis(lcg(&mut seed) % run_ms))
-            .await;
+        let killed = w.run_killed_after(waits.next()).await;
+        waits.ran(killed);
     }
     // Let it settle: healthy, nothing killed.
     w.sim.clear(&Fault::BizEmpty);

@@ -182,9 +182,43 @@ pub fn markers(issues: &[FakeIssue]) -> Vec<String> {
 }
 
 /// A small deterministic generator, so a failing run can be replayed.
-pub fn lcg(seed: &mut u64) -> u64 {
+fn lcg(seed: &mut u64) -> u64 {
     *seed = seed
         .wrapping_mul(6364136223846793005)
         .wrapping_add(1442695040888963407);
     *seed >> 33
+}
+
+/// Random waits before a kill, spanning about two runs as this machine runs them now: the span
+/// grows after a kill and shrinks after a run that ended, so kills land anywhere in a run and
+/// about half the runs end, however loaded the machine is.
+pub struct KillWaits {
+    span_ms: u64,
+    seed: u64,
+}
+
+impl KillWaits {
+    /// Starting from one and a half of a `measured` run.
+    pub fn new(measured: std::time::Duration) -> Self {
+        KillWaits {
+            span_ms: measured.as_millis() as u64 * 3 / 2 + 2,
+            seed: 0x5eed,
+        }
+    }
+
+    pub fn next(&mut self) -> std::time::Duration {
+        std::time::Duration::from_millis(lcg(&mut self.seed) % self.span_ms)
+    }
+
+    /// What the last wait led to.
+    pub fn ran(&mut self, killed: bool) {
+        self.span_ms = match killed {
+            true => self.span_ms + self.span_ms / 8 + 1,
+            false => (self.span_ms - self.span_ms / 8).max(2),
+        };
+    }
+
+    pub fn span_ms(&self) -> u64 {
+        self.span_ms
+    }
 }
