@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::world::{markers, text, KillWaits, Setup, World, FORGE_TOKEN};
+use common::world::{one_issue_each, text, KillWaits, Setup, World, FORGE_TOKEN};
 use smoke_sim::Fault;
 use std::time::Duration;
 
@@ -281,13 +281,9 @@ async fn fifty_kills_at_random_points_leave_a_whole_state_and_one_issue_per_inci
     let state = w.state_json();
     assert_eq!(state["outbox"].as_array().unwrap().len(), 0, "{state}");
     let issues = w.forge.issues();
-    let m = markers(&issues);
-    let mut unique = m.clone();
-    unique.sort();
-    unique.dedup();
-    assert_eq!(unique.len(), m.len(), "an incident got two issues: {m:?}");
+    let m = one_issue_each(&issues);
     assert!(
-        unique.len() >= 4,
+        m.len() >= 4,
         "the measuring runs made one incident, the killed runs several more: {m:?}"
     );
     assert!(issues.iter().all(|i| i.state == "closed"), "{issues:?}");

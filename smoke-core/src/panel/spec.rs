@@ -77,24 +77,15 @@ pub(super) fn build_probe(
         super::checks::retry_delay(r.get_ref().0).map_err(|e| at.err(r.span(), e))?;
     }
     let (kind, mode) = match (p.dns.take(), p.tls.take()) {
-        (None, None) if !p.step.is_empty() => (
-            ProbeKind::Http(Box::new(super::flow::flow_kind(
-                &mut p,
-                max_body,
-                for_each_service,
-                &at,
-            )?)),
-            p.mode,
-        ),
-        (None, None) => (
-            ProbeKind::Http(Box::new(http_kind(
-                &mut p,
-                max_body,
-                for_each_service,
-                &at,
-            )?)),
-            p.mode,
-        ),
+        (None, None) => {
+            // One request, or a flow of them: both make the probe's HTTP spec.
+            let build = match p.step.is_empty() {
+                true => http_kind,
+                false => super::flow::flow_kind,
+            };
+            let spec = build(&mut p, max_body, for_each_service, &at)?;
+            (ProbeKind::Http(Box::new(spec)), p.mode)
+        }
         (Some(dns), None) => {
             no_http_fields(&p, "dns", &at)?;
             let name = dns.get_ref().trim_end_matches('.').to_string();

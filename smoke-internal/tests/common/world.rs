@@ -169,6 +169,17 @@ pub fn text(b: &[u8]) -> String {
 }
 
 /// The hidden marker line of each issue: one per incident.
+/// The markers of the forge's issues, each incident's once: a second issue for one incident
+/// fails the test.
+pub fn one_issue_each(issues: &[FakeIssue]) -> Vec<String> {
+    let m = markers(issues);
+    let mut unique = m.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), m.len(), "an incident got two issues: {m:?}");
+    m
+}
+
 pub fn markers(issues: &[FakeIssue]) -> Vec<String> {
     issues
         .iter()
