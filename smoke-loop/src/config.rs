@@ -25,6 +25,20 @@ pub struct LoopConfig {
     pub heartbeat_url: Option<Value>,
     pub maintenance: Vec<Maintenance>,
     pub notify: Vec<Notify>,
+    /// `[relay]`: what `relay` accepts.
+    pub relay: RelayConfig,
+}
+
+/// The alert that `relay` turns into incidents unless `[relay] alertname` says otherwise: the
+/// quorum alert of examples/prometheus/smoke-rules.yml.
+pub const QUORUM_ALERTNAME: &str = "SmokeProbeFailingQuorum";
+
+/// `[relay]`: who may post to the relay, and which alert it listens to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelayConfig {
+    /// The bearer token Alertmanager must send (`http_config.authorization`), if any.
+    pub bearer_token: Option<Secret>,
+    pub alertname: String,
 }
 
 /// The loop's keys, as serde reads them; the rest of the file is smoke-core's, checked there.
@@ -35,6 +49,15 @@ struct RawLoop {
     notify: Vec<Spanned<toml::Table>>,
     #[serde(default)]
     maintenance: Vec<Spanned<RawMaintenance>>,
+    relay: Option<Spanned<RawRelay>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRelay {
+    bearer_token_env: Option<String>,
+    bearer_token_file: Option<String>,
+    alertname: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -76,13 +99,50 @@ impl LoopConfig {
             .map(|m| maintenance::build(m, at))
             .collect::<Result<Vec<_>, _>>()?;
         let notify = notify::read_entries(raw.notify, at)?;
+        let relay = match raw.relay {
+            None => RelayConfig {
+                bearer_token: None,
+                alertname: QUORUM_ALERTNAME.to_string(),
+            },
+            Some(r) => {
+                let span = r.span();
+                read_relay(r.into_inner())
+                    .map_err(|m| at.error(span.clone(), format!("[relay] {m}")))?
+            }
+        };
         Ok(LoopConfig {
             remind_every,
             heartbeat_url,
             maintenance,
             notify,
+            relay,
         })
     }
+}
+
+fn read_relay(r: RawRelay) -> Result<RelayConfig, String> {
+    let bearer_token = match (&r.bearer_token_env, &r.bearer_token_file) {
+        (None, None) => None,
+        _ => Some(Secret::named(
+            &r.bearer_token_env,
+            &r.bearer_token_file,
+            "bearer_token",
+        )?),
+    };
+    let alertname = match r.alertname {
+        None => QUORUM_ALERTNAME.to_string(),
+        Some(a) if a.is_empty() || a.len() > 200 || a.chars().any(char::is_control) => {
+            return Err(format!(
+                "alertname \"{}\" must be an alert's name, like {QUORUM_ALERTNAME}",
+                escape_controls(&a)
+            ))
+        }
+        Some(a) => a,
+    };
+    Ok(RelayConfig {
+        bearer_token,
+        alertname,
+    })
 }
 
 /// An `http://` or `https://` URL with a host.

@@ -14,6 +14,7 @@ pub mod maintenance;
 pub mod notify;
 pub mod process;
 pub mod quiet;
+pub mod relay;
 pub mod remedy;
 pub mod results_log;
 pub mod secret;

@@ -306,3 +306,55 @@ fn a_panel_with_every_loop_table_loads_them_all() {
     assert_eq!((c.notify.len(), c.maintenance.len()), (2, 2));
     assert!(c.heartbeat_url.is_some());
 }
+
+#[test]
+fn the_relay_table_and_relay_sinks_are_read_and_checked() {
+    use smoke_loop::config::{RelayConfig, QUORUM_ALERTNAME};
+    use smoke_loop::secret::Secret;
+    let c = read(PANEL).unwrap();
+    assert_eq!(
+        c.relay,
+        RelayConfig {
+            bearer_token: None,
+            alertname: QUORUM_ALERTNAME.to_string()
+        }
+    );
+    let text = format!(
+        "{PANEL}[relay]\nbearer_token_file = \"/etc/smoke/relay-token\"\nalertname = \"MyQuorum\"\n\n[[notify]]\ntype = \"slack\"\nwebhook_env = \"S\"\nrelay = true\n\n[[notify]]\ntype = \"alertmanager\"\nurl = \"http://am:9093\"\n"
+    );
+    let c = read(&text).unwrap();
+    assert_eq!(
+        c.relay.bearer_token,
+        Some(Secret::File("/etc/smoke/relay-token".into()))
+    );
+    assert_eq!(c.relay.alertname, "MyQuorum");
+    let relayed: Vec<(&str, bool)> = c.notify.iter().map(|n| (n.kind, n.relay)).collect();
+    assert_eq!(relayed, [("slack", true), ("alertmanager", false)]);
+
+    refused_at(
+        &format!("{PANEL}[relay]\nbearer_token = \"plain\"\n"),
+        10,
+        1,
+        "unknown key `bearer_token`; did you mean `bearer_token_env`?",
+    );
+    refused_at(
+        &format!("{PANEL}[relay]\nbearer_token_env = \"A\"\nbearer_token_file = \"/b\"\n"),
+        9,
+        1,
+        "give bearer_token_env or bearer_token_file, not both",
+    );
+    refused_at(
+        &format!("{PANEL}[[notify]]\ntype = \"slack\"\nwebhook_env = \"S\"\nrelay = \"yes\"\n"),
+        9,
+        1,
+        "`relay` is true or false",
+    );
+    refused_at(
+        &format!(
+            "{PANEL}[[notify]]\ntype = \"alertmanager\"\nurl = \"http://am:9093\"\nrelay = true\n"
+        ),
+        9,
+        1,
+        "would send each alert back to it",
+    );
+}

@@ -83,6 +83,31 @@ impl State {
             .collect()
     }
 
+    /// Keeps a resolved incident in the log, the oldest dropped past [`LOG_MAX`].
+    pub fn log_resolved(&mut self, key: String, incident: &Incident, at: jiff::Timestamp) {
+        self.log.push(PastIncident {
+            id: incident.id.clone(),
+            key,
+            group: incident.covers.group.clone(),
+            cause: incident.cause,
+            detail: incident.detail.clone(),
+            severity: incident.severity,
+            opened_at: incident.opened_at,
+            resolved_at: at,
+            probes: incident
+                .covers
+                .members
+                .iter()
+                .chain(&incident.covers.affected)
+                .take(LOG_PROBES)
+                .cloned()
+                .collect(),
+            covered: incident.covers.members.len() + incident.covers.affected.len(),
+        });
+        let excess = self.log.len().saturating_sub(LOG_MAX);
+        self.log.drain(..excess);
+    }
+
     /// The open incident that `probe` is a member of, with its key.
     pub fn incident_of(&self, probe: &str) -> Option<(&String, &Incident)> {
         self.incidents
@@ -148,6 +173,12 @@ pub struct Covers {
     /// as the last tick that saw every probe found them.
     #[serde(default)]
     pub affected: Vec<String>,
+}
+
+/// `<panel>/<mode>/<key>/<opened at, unix milliseconds>`: an incident's id, the same for every
+/// sink and every retry.
+pub fn incident_id(panel: &str, mode: &str, key: &str, opened_at: jiff::Timestamp) -> String {
+    format!("{panel}/{mode}/{key}/{}", opened_at.as_millisecond())
 }
 
 impl Incident {

@@ -439,12 +439,13 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
             "every must be at least 1s".to_string(),
         ));
     }
-    let vantage = resolve_vantage(raw.panel.vantage.as_ref(), at, opts)?;
+    let (vantage, vantage_named) = resolve_vantage(raw.panel.vantage.as_ref(), at, opts)?;
     Ok(Panel {
         name: raw.panel.name.into_inner(),
         source: at.source.to_path_buf(),
         every,
         vantage,
+        vantage_named,
         internal: Internal { socket_dir },
         external,
         defaults,
@@ -458,12 +459,13 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
     })
 }
 
-/// `--set panel.vantage`, then `SMOKE_VANTAGE`, then `[panel] vantage`, then the host name.
+/// `--set panel.vantage`, then `SMOKE_VANTAGE`, then `[panel] vantage`, then the host name; and
+/// whether one of the first three named it.
 fn resolve_vantage(
     panel: Option<&Spanned<String>>,
     at: &Locator<'_>,
     opts: &LoadOptions,
-) -> Result<String, PanelError> {
+) -> Result<(String, bool), PanelError> {
     let check = |v: &Spanned<String>| {
         checks::name("vantage", v.get_ref()).map_err(|m| PanelError {
             probe: None,
@@ -473,21 +475,22 @@ fn resolve_vantage(
     // A value past the text came from `--set` (see `overlay_sets`): it beats the environment.
     if let Some(v) = panel.filter(|v| v.span().start > at.text.len()) {
         check(v)?;
-        return Ok(v.get_ref().clone());
+        return Ok((v.get_ref().clone(), true));
     }
     if let Some(env) = &opts.vantage_env {
         checks::name(vantage::VANTAGE_ENV, env)
             .map_err(|m| PanelError::whole_file(at.source, m))?;
-        return Ok(env.clone());
+        return Ok((env.clone(), true));
     }
     if let Some(v) = panel {
         check(v)?;
-        return Ok(v.get_ref().clone());
+        return Ok((v.get_ref().clone(), true));
     }
-    Ok(opts.host_name.as_deref().map_or_else(
+    let host = opts.host_name.as_deref().map_or_else(
         || vantage::UNKNOWN_VANTAGE.to_string(),
         vantage::from_host_name,
-    ))
+    );
+    Ok((host, false))
 }
 
 fn expand_home(path: &str, home: Option<&Path>) -> PathBuf {

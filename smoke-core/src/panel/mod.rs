@@ -90,6 +90,9 @@ pub struct Panel {
     pub every: Duration,
     /// The vantage point that runs it: a label on every metric, alert and JSON report.
     pub vantage: String,
+    /// Whether `--set`, `SMOKE_VANTAGE` or `[panel] vantage` named it (rather than the host
+    /// name): the mark of a setup with more than one vantage point.
+    pub vantage_named: bool,
     pub internal: Internal,
     pub external: External,
     /// What a probe gets for what it leaves unsaid; built-in checks are made with these.

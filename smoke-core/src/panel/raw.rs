@@ -26,6 +26,8 @@ pub struct RawFile {
     _notify: Option<IgnoredAny>,
     #[serde(rename = "maintenance")]
     _maintenance: Option<IgnoredAny>,
+    #[serde(rename = "relay")]
+    _relay: Option<IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -34,6 +34,9 @@ pub enum Command {
     /// Write a starting panel at PATH from what the running deployment shows (its services,
     /// their health, their list calls); never over a file unless --force.
     Init(InitArgs),
+    /// Serve Alertmanager's webhook: the quorum alert of several vantage points becomes one
+    /// incident, told to the sinks marked relay = true (the forge issue, Slack).
+    Relay(RelayArgs),
 }
 
 impl Command {
@@ -44,6 +47,7 @@ impl Command {
             Command::Watch(w) => Some(&w.run.panel),
             Command::Mute(m) => Some(&m.panel),
             Command::Unmute(u) => Some(&u.panel),
+            Command::Relay(r) => Some(&r.panel),
             Command::Check(p) | Command::List(p) => Some(p),
             Command::Init(_) => None,
         }
@@ -58,6 +62,19 @@ pub struct WatchArgs {
     /// 127.0.0.1:9464 (keep it on loopback, or behind a proxy).
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = DEFAULT_LISTEN)]
     pub listen: Option<std::net::SocketAddr>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct RelayArgs {
+    #[command(flatten)]
+    pub panel: PanelArgs,
+    /// Where Alertmanager posts (path /alertmanager); keep it on loopback or behind a proxy.
+    #[arg(long, value_name = "ADDR", default_value = crate::relay::DEFAULT_LISTEN)]
+    pub listen: std::net::SocketAddr,
+    /// Where the relay's incidents and outbox live (default:
+    /// $XDG_STATE_HOME/smoke/<panel>-<mode>-relay).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -3,11 +3,13 @@
 
 mod args;
 mod quiet;
-mod serve;
+pub(crate) mod serve;
 mod tick;
 mod watch;
 
-pub use args::{Cli, Command, InitArgs, MuteArgs, PanelArgs, RunArgs, UnmuteArgs, WatchArgs};
+pub use args::{
+    Cli, Command, InitArgs, MuteArgs, PanelArgs, RelayArgs, RunArgs, UnmuteArgs, WatchArgs,
+};
 pub use tick::{tick_with_state, TickError, TickOptions};
 
 use crate::config::LoopConfig;
@@ -62,7 +64,11 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
         Err(e) => return broken(e),
     };
     let result = match command {
-        Command::Check(args) => check(&panel, mode, &args.only),
+        Command::Check(args) => check(&panel, &config, mode, &args.only),
+        Command::Relay(r) if !r.panel.only.is_empty() => Err(
+            "relay takes no --only: it relays the alerts of every probe of the panel".to_string(),
+        ),
+        Command::Relay(r) => crate::relay::relay(panel, config, mode, &r).await,
         Command::Unmute(u) => quiet::unmute(&panel, mode, &u),
         command => {
             let side = match make(&panel) {
@@ -80,7 +86,9 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
                     Some(why) => Err(why),
                     None => watch::watch(panel, config, side, mode, make, w).await,
                 },
-                Command::Check(_) | Command::Unmute(_) | Command::Init(_) => unreachable!(),
+                Command::Check(_) | Command::Unmute(_) | Command::Init(_) | Command::Relay(_) => {
+                    unreachable!()
+                }
             }
         }
     };
@@ -115,9 +123,12 @@ fn nothing_to_run(panel: &Panel, mode: Mode, only: &[String]) -> Option<String> 
     None
 }
 
-fn check(panel: &Panel, mode: Mode, only: &[String]) -> Result<u8, String> {
+fn check(panel: &Panel, config: &LoopConfig, mode: Mode, only: &[String]) -> Result<u8, String> {
     if let Some(why) = nothing_to_run(panel, mode, only) {
         return Err(why);
+    }
+    if let Some(warning) = several_forges(panel, config) {
+        eprintln!("smoke: warning: {warning}");
     }
     let n = panel.probes.iter().filter(|p| p.runs_in(mode)).count();
     println!(
@@ -129,6 +140,21 @@ fn check(panel: &Panel, mode: Mode, only: &[String]) -> Result<u8, String> {
         mode.as_str()
     );
     Ok(0)
+}
+
+/// Where a panel names its vantage point (a setup of several hosts) and still has each host
+/// tell the forge itself: every host would open, close and reopen the same issues.
+pub(crate) fn several_forges(panel: &Panel, config: &LoopConfig) -> Option<String> {
+    let forge = config
+        .notify
+        .iter()
+        .find(|n| n.kind == "forge" && !n.relay)?;
+    panel.vantage_named.then(|| {
+        format!(
+            "the panel names its vantage point (\"{}\") and [[notify]] {} (line {}) is a forge sink each host would tell: with several vantage points, mark it relay = true and run `relay`, so one issue is opened per incident",
+            panel.vantage, forge.name, forge.line
+        )
+    })
 }
 
 async fn list(panel: &Panel, side: &dyn Side, args: &PanelArgs) -> Result<u8, String> {

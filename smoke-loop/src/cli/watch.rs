@@ -35,6 +35,9 @@ pub async fn watch(
 ) -> Result<u8, String> {
     let dir = StateDir::open(&state_dir(&panel, mode, args.run.state_dir.as_deref()))?;
     let mut notifier = notifier_for(&panel, &config, mode, args.run.no_notify)?;
+    if let Some(warning) = super::several_forges(&panel, &config) {
+        eprintln!("smoke: warning: {warning}");
+    }
     let live: SharedLive = Arc::new(RwLock::new(Live {
         report: None,
         state: dir.load()?,

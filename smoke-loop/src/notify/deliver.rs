@@ -27,11 +27,28 @@ pub struct Notifier {
 }
 
 impl Notifier {
-    /// The panel's sinks, the log always first. Secrets are read here, so a missing one is said
-    /// before any probe runs.
+    /// The panel's sinks for a host's `run` or `watch` (all but those marked `relay = true`),
+    /// the log always first. Secrets are read here, so a missing one is said before any probe
+    /// runs.
     pub fn from_config(panel: &Panel, config: &LoopConfig, mode: Mode) -> Result<Notifier, String> {
-        let needs_http =
-            config.heartbeat_url.is_some() || config.notify.iter().any(|n| n.config.uses_http());
+        Notifier::build(panel, config, mode, false)
+    }
+
+    /// The sinks marked `relay = true`, for `relay`, the log first; no heartbeat, which is the
+    /// loop's.
+    pub fn for_relay(panel: &Panel, config: &LoopConfig, mode: Mode) -> Result<Notifier, String> {
+        Notifier::build(panel, config, mode, true)
+    }
+
+    fn build(
+        panel: &Panel,
+        config: &LoopConfig,
+        mode: Mode,
+        relay: bool,
+    ) -> Result<Notifier, String> {
+        let entries = || config.notify.iter().filter(move |n| n.relay == relay);
+        let heartbeat_url = config.heartbeat_url.as_ref().filter(|_| !relay);
+        let needs_http = heartbeat_url.is_some() || entries().any(|n| n.config.uses_http());
         let setup = Setup {
             client: if needs_http {
                 Some(super::http::client()?)
@@ -43,7 +60,7 @@ impl Notifier {
             every: panel.every,
             vantage: panel.vantage.clone(),
         };
-        let heartbeat = match &config.heartbeat_url {
+        let heartbeat = match heartbeat_url {
             Some(url) => Some((
                 setup.client(),
                 url.read().map_err(|e| format!("[panel] heartbeat: {e}"))?,
@@ -51,7 +68,7 @@ impl Notifier {
             None => None,
         };
         let mut sinks: Vec<Arc<dyn Sink>> = vec![Arc::new(Log)];
-        for n in &config.notify {
+        for n in entries() {
             let sink = n
                 .config
                 .sink(&n.name, &setup)

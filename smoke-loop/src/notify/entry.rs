@@ -74,6 +74,9 @@ pub struct Notify {
     pub config: Box<dyn SinkConfig>,
     /// Its line in the panel file.
     pub line: usize,
+    /// `relay = true`: told by `relay` from the quorum alert of several vantage points, never by
+    /// a host's own `run` or `watch`.
+    pub relay: bool,
 }
 
 /// Reads the `[[notify]]` entries, each error at its entry's line.
@@ -108,8 +111,20 @@ fn read_entry(mut table: toml::Table, line: usize) -> Result<Notify, String> {
         Some(_) => return Err("`name` is a string".into()),
         None => None,
     };
+    let relay = match table.remove("relay") {
+        Some(toml::Value::Boolean(b)) => b,
+        Some(_) => return Err("`relay` is true or false".into()),
+        None => false,
+    };
     if kind == "log" {
         return Err("type = \"log\": the log is always on, it needs no entry".into());
+    }
+    if relay && kind == "alertmanager" {
+        return Err(
+            "type = \"alertmanager\" cannot be relay = true: the relay is fed by Alertmanager, \
+             it would send each alert back to it"
+                .into(),
+        );
     }
     let sink = SINK_TYPES
         .iter()
@@ -131,6 +146,7 @@ fn read_entry(mut table: toml::Table, line: usize) -> Result<Notify, String> {
         kind: sink.name,
         config,
         line,
+        relay,
     })
 }
 

@@ -3,7 +3,7 @@
 
 use super::event::{Event, EventKind};
 use super::signature::{signature, Signature};
-use super::state::{Incident, PastIncident, State, LOG_MAX, LOG_PROBES};
+use super::state::{Incident, State};
 use crate::outcome::{Outcome, ProbeReport, RunReport, Severity};
 use crate::probe::ProbeInfo;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -187,28 +187,8 @@ impl<'a> Tick<'a> {
                 (Some(_), Some(_)) => "every probe of the group passes again".to_string(),
             };
             events.push(event);
-            state.log.push(PastIncident {
-                id: incident.id.clone(),
-                key,
-                group: incident.covers.group.clone(),
-                cause: incident.cause,
-                detail: incident.detail.clone(),
-                severity: incident.severity,
-                opened_at: incident.opened_at,
-                resolved_at: self.now,
-                probes: incident
-                    .covers
-                    .members
-                    .iter()
-                    .chain(&incident.covers.affected)
-                    .take(LOG_PROBES)
-                    .cloned()
-                    .collect(),
-                covered: incident.covers.members.len() + incident.covers.affected.len(),
-            });
+            state.log_resolved(key, &incident, self.now);
         }
-        let excess = state.log.len().saturating_sub(LOG_MAX);
-        state.log.drain(..excess);
         let staying: Vec<(String, Vec<String>)> = state
             .incidents
             .iter()
@@ -328,8 +308,7 @@ impl<'a> Tick<'a> {
     }
 
     fn id(&self, key: &str) -> String {
-        let r = self.report;
-        format!("{}/{}/{key}/{}", r.panel, r.mode, self.now.as_millisecond())
+        super::state::incident_id(&self.report.panel, &self.report.mode, key, self.now)
     }
 
     /// Failing probes of this tick caused by one of `members`, sorted, but for those that are

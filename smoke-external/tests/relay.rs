@@ -1,0 +1,445 @@
+//! `smoke-external relay` as Alertmanager meets it: a real process on a loopback port, told by
+//! the fake forge (held to the Forgejo API spec) and a fake Slack. The quorum alert opens one
+//! issue however often it is sent (two Alertmanager nodes, the group interval's repeats), its
+//! resolution closes it; malformed, oversized and unauthenticated requests get 4xx and a log
+//! line and change nothing.
+
+mod common;
+
+use common::herodemo_panel;
+use smoke_sim::fakes::{FakeForge, FakeHook};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const FORGE_TOKEN: &str = "sekret-forge-token-77";
+const RELAY_TOKEN: &str = "sekret-relay-token-1c";
+const SLACK_PATH: &str = "/services/T000/B000/sekret-relay-slack";
+/// Generous: the relay answers at once and tells the sinks right after.
+const WITHIN: Duration = Duration::from_secs(20);
+
+struct Relay {
+    forge: FakeForge,
+    slack: FakeHook,
+    addr: String,
+    child: tokio::process::Child,
+    state: tempfile::TempDir,
+    _dir: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Relay {
+    async fn start() -> Relay {
+        let forge = FakeForge::start(FORGE_TOKEN, "hero/demo").await.unwrap();
+        let slack = FakeHook::start().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = std::fs::read_to_string(herodemo_panel()).unwrap();
+        text.push_str(&format!(
+            "\n[relay]\nbearer_token_env = \"SMOKE_TEST_RELAY_TOKEN\"\n\
+             \n[[notify]]\ntype = \"alertmanager\"\nurl = \"http://127.0.0.1:9\"\n\
+             \n[[notify]]\ntype = \"slack\"\nwebhook_env = \"SMOKE_TEST_SLACK\"\nrelay = true\n\
+             \n[[notify]]\ntype = \"forge\"\nurl = \"{}\"\nrepo = \"hero/demo\"\ntoken_env = \"SMOKE_TEST_FORGE\"\nrelay = true\n",
+            forge.url()
+        ));
+        let panel: PathBuf = dir.path().join("panel.toml");
+        std::fs::write(&panel, text).unwrap();
+        let state = tempfile::tempdir().unwrap();
+        let addr = format!("127.0.0.1:{}", free_port());
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-external"))
+            .args(["relay", "--panel"])
+            .arg(&panel)
+            .args(["--listen", &addr, "--state-dir"])
+            .arg(state.path())
+            .env("SMOKE_TEST_RELAY_TOKEN", RELAY_TOKEN)
+            .env("SMOKE_TEST_FORGE", FORGE_TOKEN)
+            .env("SMOKE_TEST_SLACK", format!("{}{SLACK_PATH}", slack.url()))
+            .env_remove("SMOKE_STATE_DIR")
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("smoke-external starts");
+        let relay = Relay {
+            forge,
+            slack,
+            addr,
+            child,
+            state,
+            _dir: dir,
+        };
+        let deadline = tokio::time::Instant::now() + WITHIN;
+        while relay.request("GET", "/healthz", &[], b"").await.0 != 200 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the relay never answered"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        relay
+    }
+
+    /// One HTTP/1.1 request on its own connection: (status, body); status 0 when there was no
+    /// answer.
+    async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> (u16, String) {
+        let Ok(mut stream) = tokio::net::TcpStream::connect(&self.addr).await else {
+            return (0, String::new());
+        };
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        // A refused body may be cut short by the server: what it answers is what counts.
+        let _ = stream.write_all(head.as_bytes()).await;
+        let _ = stream.write_all(body).await;
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(WITHIN, stream.read_to_end(&mut answer)).await;
+        let answer = String::from_utf8_lossy(&answer).into_owned();
+        let status = answer
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = answer
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    async fn post(&self, body: &[u8]) -> (u16, String) {
+        let auth = format!("Bearer {RELAY_TOKEN}");
+        self.request(
+            "POST",
+            "/alertmanager",
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+            ],
+            body,
+        )
+        .await
+    }
+
+    /// Waits until the forge holds `open` open and `closed` closed issues.
+    async fn forge_settles(&self, open: usize, closed: usize) {
+        let deadline = tokio::time::Instant::now() + WITHIN;
+        loop {
+            let issues = self.forge.issues();
+            let o = issues.iter().filter(|i| i.state == "open").count();
+            let c = issues.iter().filter(|i| i.state == "closed").count();
+            if (o, c) == (open, closed) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "wanted {open} open and {closed} closed issues, the forge has {issues:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Stops the relay (SIGTERM) and returns what it logged.
+    async fn stop(mut self) -> String {
+        let pid = self.child.id().expect("still running") as i32;
+        // SAFETY: kill only sends a signal to the child we started.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let status = tokio::time::timeout(WITHIN, self.child.wait())
+            .await
+            .expect("the relay stops on SIGTERM")
+            .unwrap();
+        assert!(status.success(), "{status}");
+        let mut log = String::new();
+        let mut stderr = self.child.stderr.take().unwrap();
+        stderr.read_to_string(&mut log).await.unwrap();
+        log
+    }
+}
+
+fn notification(status: &str, probe: &str, starts_at: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "version": "4",
+        "groupKey": "{}:{alertname=\"SmokeProbeFailingQuorum\"}",
+        "status": status,
+        "receiver": "relay",
+        "groupLabels": {"alertname": "SmokeProbeFailingQuorum"},
+        "commonLabels": {},
+        "commonAnnotations": {},
+        "externalURL": "http://127.0.0.1:9093",
+        "truncatedAlerts": 0,
+        "alerts": [{
+            "status": status,
+            "labels": {
+                "alertname": "SmokeProbeFailingQuorum",
+                "panel": "herodemo",
+                "mode": "external",
+                "probe": probe,
+                "severity": "critical",
+            },
+            "annotations": {"summary": format!("herodemo/{probe} (external) fails from 3 vantage points")},
+            "startsAt": starts_at,
+            "endsAt": if status == "resolved" { "2026-11-30T12:10:00Z" } else { "0001-01-01T00:00:00Z" },
+            "generatorURL": "http://127.0.0.1:9090/graph",
+            "fingerprint": "0123456789abcdef",
+        }],
+    }))
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quorum_alert_is_one_issue_opened_once_and_closed_once() {
+    let relay = Relay::start().await;
+    let firing = notification("firing", "os-ui", "2026-11-30T12:00:00.123Z");
+    // Two nodes of a cluster and a repeat after the group interval: one incident.
+    for _ in 0..3 {
+        let (status, body) = relay.post(&firing).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    relay.forge_settles(1, 0).await;
+    let issue = &relay.forge.issues()[0];
+    assert!(issue.title.contains("os-ui"), "{issue:?}");
+    assert!(
+        issue.body.contains("fails from 3 vantage points"),
+        "{issue:?}"
+    );
+    assert!(
+        issue
+            .body
+            .contains("incident=herodemo/external/os-ui/1796040000123"),
+        "the incident is named by the alert's start: {}",
+        issue.body
+    );
+    let resolved = notification("resolved", "os-ui", "2026-11-30T12:00:00.123Z");
+    for _ in 0..2 {
+        assert_eq!(relay.post(&resolved).await.0, 200);
+    }
+    // A late firing copy of the resolved alert reopens nothing.
+    assert_eq!(relay.post(&firing).await.0, 200);
+    relay.forge_settles(0, 1).await;
+    let deadline = tokio::time::Instant::now() + WITHIN;
+    while relay.slack.received().len() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "Slack was not told");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Give a wrongly repeated word time to show, then count.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(relay.forge.issues().len(), 1, "{:#?}", relay.forge.issues());
+    assert_eq!(
+        relay.slack.received().len(),
+        2,
+        "{:?}",
+        relay.slack.received()
+    );
+    assert!(
+        relay.forge.violations().is_empty(),
+        "{:?}",
+        relay.forge.violations()
+    );
+    let state = std::fs::read_to_string(relay.state.path().join("state.json")).unwrap();
+    let log = relay.stop().await;
+    assert!(
+        log.contains("relaying SmokeProbeFailingQuorum alerts"),
+        "{log}"
+    );
+    let state: serde_json::Value = serde_json::from_str(&state).unwrap();
+    assert_eq!(state["incidents"], serde_json::json!({}), "{state}");
+    assert_eq!(state["log"].as_array().map(Vec::len), Some(1), "{state}");
+}
+
+/// A request the relay must refuse, and what it must answer.
+struct Bad<'a> {
+    what: &'a str,
+    auth: Option<&'a str>,
+    body: Vec<u8>,
+    status: u16,
+    says: &'a str,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_4xx_a_log_line_and_change_nothing() {
+    let relay = Relay::start().await;
+    let firing = notification("firing", "os-ui", "2026-11-30T12:00:00Z");
+    let wrong = format!("Bearer {RELAY_TOKEN}x");
+    let right = format!("Bearer {RELAY_TOKEN}");
+    let cases = [
+        Bad {
+            what: "no token",
+            auth: None,
+            body: firing.clone(),
+            status: 401,
+            says: "no bearer token",
+        },
+        Bad {
+            what: "a wrong token",
+            auth: Some(&wrong),
+            body: firing.clone(),
+            status: 401,
+            says: "wrong bearer token",
+        },
+        Bad {
+            what: "malformed JSON",
+            auth: Some(&right),
+            body: b"{\"alerts\": [{\"status\": \"firing\"".to_vec(),
+            status: 400,
+            says: "not an Alertmanager webhook notification",
+        },
+        Bad {
+            what: "not a notification",
+            auth: Some(&right),
+            body: br#"{"alerts": "\u001b[2Jall of them"}"#.to_vec(),
+            status: 400,
+            says: "not an Alertmanager webhook notification",
+        },
+        Bad {
+            what: "an oversized body",
+            auth: Some(&right),
+            body: vec![b' '; 2 * 1024 * 1024],
+            status: 413,
+            says: "the body is larger than the limit of 1048576 bytes",
+        },
+    ];
+    for c in &cases {
+        let headers: Vec<(&str, &str)> = c.auth.map(|a| ("Authorization", a)).into_iter().collect();
+        let (status, body) = relay
+            .request("POST", "/alertmanager", &headers, &c.body)
+            .await;
+        assert_eq!(status, c.status, "{}: {body}", c.what);
+        assert!(body.contains(c.says), "{}: {body}", c.what);
+    }
+    let many: Vec<serde_json::Value> = (0..1001)
+        .map(|_| serde_json::json!({"status": "firing", "labels": {}, "startsAt": "2026-11-30T12:00:00Z"}))
+        .collect();
+    let (status, body) = relay
+        .post(&serde_json::to_vec(&serde_json::json!({"alerts": many})).unwrap())
+        .await;
+    assert_eq!(status, 413, "{body}");
+    assert!(body.contains("the limit is 1000"), "{body}");
+    // Another panel's alert is taken (Alertmanager must not retry it) and ignored with a line.
+    let other = String::from_utf8(firing.clone())
+        .unwrap()
+        .replace("\"herodemo\"", "\"staging\"");
+    let (status, body) = relay.post(other.as_bytes()).await;
+    assert_eq!(status, 200, "{body}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The forge was read (the start's reconciliation), never written.
+    let writes: Vec<String> = relay
+        .forge
+        .requests()
+        .into_iter()
+        .filter(|r| !r.starts_with("GET "))
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+    assert!(relay.slack.received().is_empty());
+    let log = relay.stop().await;
+    for c in &cases {
+        assert!(
+            log.contains(&format!(
+                "relay: refused a request ({}): {}",
+                c.status, c.says
+            )),
+            "{} is logged: {log}",
+            c.what
+        );
+    }
+    assert!(
+        log.contains("ignored 1 alerts not for this relay: panel \"staging\""),
+        "{log}"
+    );
+    assert!(
+        !log.contains('\u{1b}'),
+        "the log holds no raw escape: {log:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_with_nothing_to_tell_or_without_its_token_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let panel = dir.path().join("panel.toml");
+    let base = std::fs::read_to_string(herodemo_panel()).unwrap();
+    std::fs::write(&panel, &base).unwrap();
+    let run = |env_token: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_smoke-external"));
+        cmd.args(["relay", "--panel"])
+            .arg(&panel)
+            .args(["--listen", "127.0.0.1:0", "--state-dir"])
+            .arg(dir.path().join("state"))
+            .env_remove("SMOKE_TEST_RELAY_TOKEN");
+        if env_token {
+            cmd.env("SMOKE_TEST_RELAY_TOKEN", RELAY_TOKEN);
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(true);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no [[notify]] entry has relay = true"),
+        "{err}"
+    );
+    std::fs::write(
+        &panel,
+        format!("{base}\n[relay]\nbearer_token_env = \"SMOKE_TEST_RELAY_TOKEN\"\n[[notify]]\ntype = \"webhook\"\nurl = \"http://127.0.0.1:9/hook\"\nrelay = true\n"),
+    )
+    .unwrap();
+    let out = run(false);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "[relay] bearer_token: the environment variable SMOKE_TEST_RELAY_TOKEN is not set"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_warns_when_named_vantage_points_would_each_tell_the_forge() {
+    let dir = tempfile::tempdir().unwrap();
+    let panel = dir.path().join("panel.toml");
+    let base = std::fs::read_to_string(herodemo_panel()).unwrap();
+    let forge = "[[notify]]\ntype = \"forge\"\nurl = \"http://127.0.0.1:9\"\nrepo = \"hero/demo\"\ntoken_env = \"T\"\n";
+    let check = |text: String, vantage: Option<&str>| {
+        std::fs::write(&panel, text).unwrap();
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_smoke-external"));
+        cmd.args(["check", "--panel"]).arg(&panel);
+        match vantage {
+            Some(v) => cmd.env("SMOKE_VANTAGE", v),
+            None => cmd.env_remove("SMOKE_VANTAGE"),
+        };
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = check(format!("{base}\n{forge}"), Some("probe-eu-1"));
+    assert!(
+        err.contains(
+            "warning: the panel names its vantage point (\"probe-eu-1\") and [[notify]] forge"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("mark it relay = true"), "{err}");
+    // One host, its vantage its host name: as before, no warning.
+    assert_eq!(check(format!("{base}\n{forge}"), None), "");
+    // The forge is the relay's: the hosts don't tell it.
+    assert_eq!(
+        check(format!("{base}\n{forge}relay = true\n"), Some("probe-eu-1")),
+        ""
+    );
+}

@@ -1,0 +1,388 @@
+//! `relay`: where an Alertmanager cluster sends the quorum alert of several vantage points, and
+//! the one place that tells the sinks marked `relay = true` (the forge, Slack). Each alert is
+//! keyed by (panel, side, probe) and becomes one incident with the marker, reconciliation and
+//! outbox of a host's own loop, so the forge still gets one issue however many hosts see the
+//! failure and however many Alertmanagers repeat it.
+//!
+//! A request is answered once what it changed is in the state folder (the events owed
+//! included); the sinks are told after, from the outbox, retried every [`FLUSH_EVERY`] while
+//! one is down. A request that cannot be saved gets 503, so Alertmanager sends it again.
+
+mod alerts;
+
+pub use alerts::{apply, Alert, AlertStatus, Applied, Notification, Scope, MAX_ALERTS};
+
+use crate::cli::serve;
+use crate::cli::RelayArgs;
+use crate::config::LoopConfig;
+use crate::notify::Notifier;
+use crate::state_dir::{default_state_dir, StateDir};
+use axum::body::Body;
+use axum::extract::{Request, State as Shared};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use smoke_core::incident::State;
+use smoke_core::panel::{Mode, Panel};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::Mutex;
+
+/// The path Alertmanager posts to (examples/alertmanager/alertmanager.yml points here).
+pub const PATH: &str = "/alertmanager";
+/// Where `relay` listens unless told: loopback, next to the shipped Alertmanager config.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9201";
+/// The largest body taken: a notification of one probe's alert is a few KiB; Alertmanager
+/// sends at most `max_alerts` of a group.
+pub const MAX_BODY: usize = 1024 * 1024;
+/// How often the outbox is tried again while a sink is down, and reminders are looked for.
+pub const FLUSH_EVERY: Duration = Duration::from_secs(30);
+/// How long a request waits while the sinks are being told before it is answered 503
+/// (Alertmanager sends again): a slow forge must not hold Alertmanager's connections.
+const STATE_WAIT: Duration = Duration::from_secs(5);
+/// Refusals logged per minute; past it they are counted, and the count said once a minute, so
+/// a flood of bad requests cannot fill the journal.
+const COMPLAINTS_PER_MINUTE: u32 = 20;
+
+/// What every request shares.
+struct Relay {
+    panel: Panel,
+    mode: Mode,
+    alertname: String,
+    token: Option<String>,
+    dir: StateDir,
+    notifier: Notifier,
+    remind_every: Duration,
+    state: Mutex<State>,
+    /// Rings the flusher when events were enqueued.
+    kick: tokio::sync::Notify,
+    complaints: std::sync::Mutex<Complaints>,
+}
+
+/// The relay, until SIGTERM or SIGINT.
+pub async fn relay(
+    panel: Panel,
+    config: LoopConfig,
+    mode: Mode,
+    args: &RelayArgs,
+) -> Result<u8, String> {
+    let notifier = Notifier::for_relay(&panel, &config, mode)?;
+    if !config.notify.iter().any(|n| n.relay) {
+        return Err(format!(
+            "{}: no [[notify]] entry has relay = true: the relay would tell only its log (mark the forge and Slack entries relay = true)",
+            panel.source.display()
+        ));
+    }
+    let token = match &config.relay.bearer_token {
+        Some(secret) => Some(
+            secret
+                .read()
+                .map_err(|e| format!("[relay] bearer_token: {e}"))?,
+        ),
+        None => None,
+    };
+    let path = args
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| default_state_dir(&panel.name, &format!("{}-relay", mode.as_str())));
+    let dir = StateDir::open(&path)?;
+    let state = dir.load()?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("--listen {}: {e}", args.listen))?;
+    eprintln!(
+        "smoke: relaying {} alerts of panel \"{}\" ({} side) from http://{}{PATH}{}",
+        config.relay.alertname,
+        panel.name,
+        mode.as_str(),
+        args.listen,
+        if token.is_some() {
+            " (bearer token required)"
+        } else {
+            ""
+        }
+    );
+    let relay = Arc::new(Relay {
+        alertname: config.relay.alertname.clone(),
+        panel,
+        mode,
+        token,
+        dir,
+        notifier,
+        remind_every: config.remind_every,
+        state: Mutex::new(state),
+        kick: tokio::sync::Notify::new(),
+        complaints: std::sync::Mutex::new(Complaints::default()),
+    });
+    tokio::spawn(serve::serve(listener, router(relay.clone())));
+    let mut term = signal(SignalKind::terminate()).map_err(|e| format!("SIGTERM: {e}"))?;
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| format!("SIGINT: {e}"))?;
+    loop {
+        flush(&relay).await;
+        tokio::select! {
+            _ = relay.kick.notified() => {}
+            _ = tokio::time::sleep(FLUSH_EVERY) => {}
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+        }
+    }
+    eprintln!("smoke: stopped");
+    Ok(0)
+}
+
+/// Owes the reminders that are due, and tells the sinks what is owed.
+async fn flush(relay: &Relay) {
+    let mut state = relay.state.lock().await;
+    let scope = (relay.panel.name.as_str(), relay.mode.as_str());
+    let now = jiff::Timestamp::now();
+    let reminders = alerts::reminders(&mut state, scope, relay.remind_every, now);
+    relay.notifier.enqueue(&mut state, &reminders);
+    for e in relay.notifier.flush(&relay.dir, &mut state).await {
+        smoke_core::say!("relay: {e}");
+    }
+    if let Err(e) = relay.dir.save(&state) {
+        smoke_core::say!("relay: {e}");
+    }
+}
+
+fn router(relay: Arc<Relay>) -> Router {
+    Router::new()
+        .route(PATH, post(receive))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .with_state(relay)
+}
+
+/// One notification: authenticated, bounded, parsed, applied and saved, or refused with 4xx
+/// and a log line, changing nothing.
+async fn receive(Shared(relay): Shared<Arc<Relay>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    if let Err(refusal) = authorize(relay.token.as_deref(), &parts.headers) {
+        return relay.refuse(refusal);
+    }
+    let notification = match read(body).await {
+        Ok(n) => n,
+        Err(refusal) => return relay.refuse(refusal),
+    };
+    let Ok(mut state) = tokio::time::timeout(STATE_WAIT, relay.state.lock()).await else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy telling the sinks; send again\n",
+        )
+            .into_response();
+    };
+    let scope = Scope {
+        panel: &relay.panel,
+        mode: relay.mode,
+        alertname: &relay.alertname,
+    };
+    let (events, applied) = apply(&mut state, &notification, &scope, jiff::Timestamp::now());
+    if !applied.ignored.is_empty() {
+        let skipped = notification.alerts.len()
+            - applied.opened.len()
+            - applied.resolved.len()
+            - applied.repeated;
+        smoke_core::say!(
+            "relay: ignored {skipped} alerts not for this relay: {}",
+            applied.ignored.join("; ")
+        );
+    }
+    if events.is_empty() {
+        return axum::Json(applied).into_response();
+    }
+    relay.notifier.enqueue(&mut state, &events);
+    if let Err(e) = relay.dir.save(&state) {
+        // Kept in memory, saved by the next flush; Alertmanager's resend finds it taken.
+        smoke_core::say!("relay: {e}");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the state could not be saved; send again\n",
+        )
+            .into_response();
+    }
+    drop(state);
+    relay.kick.notify_one();
+    axum::Json(applied).into_response()
+}
+
+/// Why a request was refused, as its answer and its log line say.
+struct Refusal {
+    status: StatusCode,
+    why: String,
+}
+
+impl Relay {
+    fn refuse(&self, r: Refusal) -> Response {
+        if let Some(line) = self
+            .complaints
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .admit(Instant::now())
+        {
+            match line {
+                Admit::Say => smoke_core::say!("relay: refused a request ({}): {}", r.status.as_u16(), r.why),
+                Admit::SayWithCount(n) => smoke_core::say!(
+                    "relay: refused a request ({}): {} ({n} more refused in the last minute, not logged)",
+                    r.status.as_u16(),
+                    r.why
+                ),
+            }
+        }
+        let mut response = (r.status, format!("{}\n", r.why)).into_response();
+        if r.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+/// The token, compared in time that does not depend on where it differs.
+fn authorize(token: Option<&str>, headers: &HeaderMap) -> Result<(), Refusal> {
+    let Some(token) = token else {
+        return Ok(());
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "));
+    let Some(given) = given else {
+        return Err(Refusal {
+            status: StatusCode::UNAUTHORIZED,
+            why: "no bearer token (Authorization: Bearer ...)".to_string(),
+        });
+    };
+    let want = token.as_bytes();
+    let differ = given.len() != want.len()
+        || given
+            .iter()
+            .zip(want)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            != 0;
+    if differ {
+        return Err(Refusal {
+            status: StatusCode::UNAUTHORIZED,
+            why: "wrong bearer token".to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// The body, at most [`MAX_BODY`] bytes, as a notification of at most [`MAX_ALERTS`] alerts.
+async fn read(body: Body) -> Result<Notification, Refusal> {
+    let too_big = || Refusal {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        why: format!("the body is larger than the limit of {MAX_BODY} bytes"),
+    };
+    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(e) if is_length_limit(&e) => return Err(too_big()),
+        Err(e) => {
+            return Err(Refusal {
+                status: StatusCode::BAD_REQUEST,
+                why: format!("the body could not be read: {e}"),
+            })
+        }
+    };
+    let notification: Notification = serde_json::from_slice(&bytes).map_err(|e| Refusal {
+        status: StatusCode::BAD_REQUEST,
+        why: format!("not an Alertmanager webhook notification: {e}"),
+    })?;
+    if notification.alerts.len() > MAX_ALERTS {
+        return Err(Refusal {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            why: format!(
+                "{} alerts in one notification; the limit is {MAX_ALERTS} (group the route by probe)",
+                notification.alerts.len()
+            ),
+        });
+    }
+    Ok(notification)
+}
+
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if s.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// How many refusals were logged in the current minute, and how many were not.
+#[derive(Default)]
+struct Complaints {
+    window: Option<Instant>,
+    said: u32,
+    unsaid: u32,
+}
+
+enum Admit {
+    Say,
+    SayWithCount(u32),
+}
+
+impl Complaints {
+    fn admit(&mut self, now: Instant) -> Option<Admit> {
+        let fresh = self
+            .window
+            .is_none_or(|w| now.duration_since(w) >= Duration::from_secs(60));
+        if fresh {
+            let unsaid = std::mem::take(&mut self.unsaid);
+            self.window = Some(now);
+            self.said = 1;
+            return Some(if unsaid > 0 {
+                Admit::SayWithCount(unsaid)
+            } else {
+                Admit::Say
+            });
+        }
+        if self.said < COMPLAINTS_PER_MINUTE {
+            self.said += 1;
+            return Some(Admit::Say);
+        }
+        self.unsaid += 1;
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_past_the_limit_are_counted_not_logged() {
+        let mut c = Complaints::default();
+        let t0 = Instant::now();
+        let said = (0..100).filter(|_| c.admit(t0).is_some()).count();
+        assert_eq!(said, COMPLAINTS_PER_MINUTE as usize);
+        match c.admit(t0 + Duration::from_secs(61)) {
+            Some(Admit::SayWithCount(n)) => assert_eq!(n, 100 - COMPLAINTS_PER_MINUTE),
+            _ => panic!("the next minute says how many were not logged"),
+        }
+    }
+
+    #[test]
+    fn the_token_must_match_exactly() {
+        let mut h = HeaderMap::new();
+        assert!(authorize(None, &h).is_ok());
+        assert_eq!(
+            authorize(Some("s3cret"), &h).unwrap_err().status,
+            StatusCode::UNAUTHORIZED
+        );
+        for (given, ok) in [
+            ("Bearer s3cret", true),
+            ("Bearer s3cre", false),
+            ("Bearer s3cret2", false),
+            ("bearer s3cret", false),
+            ("Basic s3cret", false),
+        ] {
+            h.insert(header::AUTHORIZATION, given.parse().unwrap());
+            assert_eq!(authorize(Some("s3cret"), &h).is_ok(), ok, "{given}");
+        }
+    }
+}
