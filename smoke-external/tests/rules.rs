@@ -251,7 +251,7 @@ fn amtool_checks_the_shipped_config_and_its_routes() {
         .trim()
         .to_string()
     };
-    assert_eq!(routes("SmokeProbeFailingQuorum"), "relay,slack");
+    assert_eq!(routes("SmokeProbeFailingQuorum"), "relay");
     for alert in alert_names(&rules_text())
         .iter()
         .filter(|a| *a != "SmokeProbeFailingQuorum")
