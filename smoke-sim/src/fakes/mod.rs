@@ -19,7 +19,7 @@ mod server;
 pub use alertmanager::{amtool, Alertmanager};
 pub use forge::{FakeForge, FakeIssue};
 pub use hook::{FakeHook, HookRequest};
-pub use prometheus::{promtool, Prometheus};
+pub use prometheus::{promtool, Prometheus, PrometheusSetup};
 
 /// Locks a fake's state even after a panic elsewhere poisoned it: the test that panicked has
 /// already failed, and what was recorded is still what the report needs.
