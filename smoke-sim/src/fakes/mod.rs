@@ -1,8 +1,10 @@
 //! Stand-ins for the services smoke alerts through, for tests of its alerting: a Forgejo that
 //! holds clients to the published API, a webhook receiver (Slack and generic JSON), and a
-//! real Alertmanager started from its Debian package. Beside them, for tests of what smoke
-//! exposes: a real Prometheus scraping a loopback target, and headless Chromium rendering a
-//! loopback page ([`chromium::render`]), both from their Debian packages too.
+//! real Alertmanager started from its Debian package, alone or as a loopback cluster whose
+//! members a test can kill. Beside them, for tests of what smoke exposes: a real Prometheus
+//! scraping loopback targets (and evaluating rules, sending what fires to Alertmanager), and
+//! headless Chromium rendering a loopback page ([`chromium::render`]), both from their Debian
+//! packages too.
 //!
 //! Each server listens on a loopback port of its own and stops when dropped. The packaged
 //! programs are found, started, watched and stopped the same way ([`process`]).
@@ -19,7 +21,7 @@ mod server;
 pub use alertmanager::{amtool, Alertmanager};
 pub use forge::{FakeForge, FakeIssue};
 pub use hook::{FakeHook, HookRequest};
-pub use prometheus::{promtool, Prometheus};
+pub use prometheus::{promtool, Prometheus, PrometheusSetup};
 
 /// Locks a fake's state even after a panic elsewhere poisoned it: the test that panicked has
 /// already failed, and what was recorded is still what the report needs.

@@ -82,18 +82,19 @@ impl Program {
     /// Starts a server that listens on the loopback port given to `command` and is ready once
     /// `GET /-/ready` answers 200, as the Prometheus family's do, with its output in `log`;
     /// waits up to `ready_within` for that. Returns the running server and its base URL,
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>`. A server that binds further ports picks them in `command`,
+    /// which is called again for each attempt: a port taken, whichever, means a new attempt.
     pub(super) async fn serve(
         &self,
         log: &Path,
         ready_within: Duration,
-        mut command: impl FnMut(u16) -> Command,
+        mut command: impl FnMut(u16) -> io::Result<Command>,
     ) -> io::Result<(Process, String)> {
         let mut last_error = None;
         for _ in 0..PORT_ATTEMPTS {
             let port = free_port()?;
             let url = format!("http://127.0.0.1:{port}");
-            let mut process = Process::spawn(&mut command(port), None, log)?;
+            let mut process = Process::spawn(&mut command(port)?, None, log)?;
             // An error drops the process, which stops it.
             match self
                 .wait_until_ready(&mut process, &url, log, ready_within)
@@ -103,7 +104,10 @@ impl Program {
                 Outcome::PortTaken => {
                     last_error = Some(io::Error::new(
                         io::ErrorKind::AddrInUse,
-                        format!("port {port} was taken before {} could bind it", self.name),
+                        format!(
+                            "port {port} (or another it binds) was taken before {} could bind it",
+                            self.name
+                        ),
                     ));
                 }
             }
@@ -157,7 +161,7 @@ impl Program {
 
 /// A port nobody listened on a moment ago. The servers want a number, not a socket, so the
 /// port is released before they bind it; [`PORT_ATTEMPTS`] covers losing that race.
-fn free_port() -> io::Result<u16> {
+pub(super) fn free_port() -> io::Result<u16> {
     let probe = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
     Ok(probe.local_addr()?.port())
 }
@@ -248,6 +252,12 @@ impl Process {
             }
             std::thread::sleep(POLL_EVERY);
         }
+    }
+
+    /// Kills it now (SIGKILL, to its group if it leads one) and reaps it, for a test that takes
+    /// a server down mid-run; one already gone is fine.
+    pub(super) fn kill(&mut self) -> io::Result<ExitStatus> {
+        self.stop()
     }
 
     /// Whether it has exited, found out without reaping it.

@@ -1,7 +1,9 @@
-//! A real Prometheus server (the Debian package's binary) on a loopback port, scraping one
-//! target, for tests that must see what Prometheus itself makes of the metrics smoke exposes.
+//! A real Prometheus server (the Debian package's binary) on a loopback port, scraping
+//! loopback targets and, when given rules and Alertmanagers, evaluating the rules and sending
+//! what fires: for tests that must see what Prometheus itself makes of what smoke exposes.
 
 use std::io;
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -37,10 +39,44 @@ pub fn promtool() -> io::Result<std::path::PathBuf> {
 /// Prometheus refuses a scrape timeout longer than the interval; its own default is 10 s.
 const MAX_SCRAPE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How soon Prometheus sends a firing alert again (its default is 1 m). Each send also tells
+/// Alertmanager the alert ends in 4 × the longer of this and the evaluation interval unless
+/// sent again, so a second here keeps the alert alive through a few missed evaluations while
+/// a test's resolutions still arrive within seconds.
+const ALERT_RESEND_DELAY: &str = "1s";
+
 const READY_WITHIN: Duration = Duration::from_secs(15);
 /// How often [`Prometheus::wait_for`] asks again: a scrape is a second apart at best.
 const QUERY_EVERY: Duration = Duration::from_millis(200);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What a [`Prometheus`] scrapes, evaluates and alerts to.
+#[derive(Debug, Clone)]
+pub struct PrometheusSetup {
+    /// `"127.0.0.1:PORT"` each, scraped at `/metrics` as job `smoke`.
+    pub targets: Vec<String>,
+    pub scrape_interval: Duration,
+    /// How often the rules are evaluated.
+    pub evaluation_interval: Duration,
+    /// Rule files, loaded as they are (check them with [`promtool`] first for a clear error).
+    pub rule_files: Vec<PathBuf>,
+    /// `"127.0.0.1:PORT"` each: every one is sent every alert (API v2), as Prometheus does for
+    /// an Alertmanager cluster, whose members then agree who notifies.
+    pub alertmanagers: Vec<String>,
+}
+
+impl Default for PrometheusSetup {
+    /// No targets, rules or Alertmanagers; scrape and evaluate every second.
+    fn default() -> PrometheusSetup {
+        PrometheusSetup {
+            targets: Vec::new(),
+            scrape_interval: Duration::from_secs(1),
+            evaluation_interval: Duration::from_secs(1),
+            rule_files: Vec::new(),
+            alertmanagers: Vec::new(),
+        }
+    }
+}
 
 /// A running Prometheus; dropping it kills the process and removes its files.
 pub struct Prometheus {
@@ -51,18 +87,30 @@ pub struct Prometheus {
 }
 
 impl Prometheus {
-    /// Starts Prometheus scraping `target` (`"127.0.0.1:PORT"`) at `/metrics` every
-    /// `scrape_interval`, as job `smoke`, with its database in a temporary folder, and waits
-    /// until it reports ready. The first scrape comes about 5 s after that, not one interval:
-    /// Prometheus hands discovered targets (static ones too) to its scrapers on a 5-second
-    /// tick. Use [`wait_for`](Self::wait_for) rather than sleeping.
+    /// Starts Prometheus scraping `target` (`"127.0.0.1:PORT"`) every `scrape_interval`, with
+    /// no rules and no Alertmanager: [`start_with`](Self::start_with) with just that.
     pub async fn start(target: &str, scrape_interval: Duration) -> io::Result<Prometheus> {
+        Prometheus::start_with(&PrometheusSetup {
+            targets: vec![target.to_owned()],
+            scrape_interval,
+            evaluation_interval: scrape_interval,
+            ..PrometheusSetup::default()
+        })
+        .await
+    }
+
+    /// Starts Prometheus as `setup` says, with its database in a temporary folder, and waits
+    /// until it reports ready. The first scrape comes about 5 s after that, not one interval,
+    /// and so does the first alert sent: Prometheus hands discovered targets and Alertmanagers
+    /// (static ones too) out on a 5-second tick. Use [`wait_for`](Self::wait_for) rather than
+    /// sleeping.
+    pub async fn start_with(setup: &PrometheusSetup) -> io::Result<Prometheus> {
         let binary = PROMETHEUS.find()?;
         let dir = tempfile::Builder::new()
             .prefix("smoke-prometheus-")
             .tempdir()?;
         let config = dir.path().join("prometheus.yml");
-        std::fs::write(&config, config_text(target, scrape_interval)?)?;
+        std::fs::write(&config, config_text(setup)?)?;
         let data = dir.path().join("data");
         let log = dir.path().join("prometheus.log");
 
@@ -77,8 +125,9 @@ impl Prometheus {
                     .arg(format!("--web.external-url=http://127.0.0.1:{port}/"))
                     // A test's database lives for minutes; setting it also spares the log a
                     // note about the 15-day default.
-                    .arg("--storage.tsdb.retention.time=1d");
-                command
+                    .arg("--storage.tsdb.retention.time=1d")
+                    .arg(format!("--rules.alert.resend-delay={ALERT_RESEND_DELAY}"));
+                Ok(command)
             })
             .await?;
         Ok(Prometheus {
@@ -166,6 +215,30 @@ impl Prometheus {
         Ok((kind, answer["data"]["result"].take()))
     }
 
+    /// The alerts its rules hold now, pending or firing (`GET /api/v1/alerts`, `data.alerts`):
+    /// each `{"labels", "annotations", "state", "activeAt", "value"}`. For a test's failure
+    /// message, which then says whether a rule fired at all.
+    pub async fn alerts(&self) -> io::Result<Vec<Value>> {
+        let url = format!("{}/api/v1/alerts", self.url);
+        let (status, body) = client::request(Method::GET, &url, None, REQUEST_TIMEOUT).await?;
+        let mut answer: Value = serde_json::from_slice(&body).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "GET {url}: {status}: {e}: {}",
+                    String::from_utf8_lossy(&body)
+                ),
+            )
+        })?;
+        match answer["data"]["alerts"].take() {
+            Value::Array(alerts) if status == StatusCode::OK => Ok(alerts),
+            _ => Err(io::Error::other(format!(
+                "GET {url}: {status}: {}",
+                String::from_utf8_lossy(&body)
+            ))),
+        }
+    }
+
     /// The state of the scrape targets, for a timeout's message: the usual reason nothing
     /// arrives is a failing scrape, and Prometheus says why here.
     async fn targets(&self) -> String {
@@ -192,30 +265,59 @@ impl Prometheus {
     }
 }
 
-/// One job, `smoke`, scraping `target` and nothing else: no rules, no Alertmanager, no
-/// remote write, so Prometheus talks to no one but the target and the test.
-fn config_text(target: &str, scrape_interval: Duration) -> io::Result<String> {
-    let interval = scrape_interval.as_millis();
-    if interval == 0 {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("scrape interval {scrape_interval:?}: Prometheus counts in milliseconds"),
-        ));
-    }
-    let timeout = scrape_interval.min(MAX_SCRAPE_TIMEOUT).as_millis();
-    // A JSON string is a YAML string, quotes and escapes included.
-    let target = Value::from(target);
-    Ok(format!(
+/// One job, `smoke`, scraping the targets, plus the rule files and Alertmanagers if any: no
+/// remote write, so Prometheus talks to no one but those and the test.
+fn config_text(setup: &PrometheusSetup) -> io::Result<String> {
+    let interval = millis("scrape interval", setup.scrape_interval)?;
+    let evaluation = millis("evaluation interval", setup.evaluation_interval)?;
+    let timeout = setup.scrape_interval.min(MAX_SCRAPE_TIMEOUT).as_millis();
+    let targets = yaml_list(setup.targets.iter().map(String::as_str));
+    let mut text = format!(
         "global:\n  \
            scrape_interval: {interval}ms\n  \
            scrape_timeout: {timeout}ms\n  \
-           evaluation_interval: {interval}ms\n\
+           evaluation_interval: {evaluation}ms\n\
          scrape_configs:\n  \
            - job_name: smoke\n    \
              metrics_path: /metrics\n    \
              static_configs:\n      \
-               - targets: [{target}]\n"
-    ))
+               - targets: {targets}\n"
+    );
+    if !setup.rule_files.is_empty() {
+        let files: Vec<String> = setup
+            .rule_files
+            .iter()
+            .map(|file| file.display().to_string())
+            .collect();
+        let files = yaml_list(files.iter().map(String::as_str));
+        text.push_str(&format!("rule_files: {files}\n"));
+    }
+    if !setup.alertmanagers.is_empty() {
+        let targets = yaml_list(setup.alertmanagers.iter().map(String::as_str));
+        text.push_str(&format!(
+            "alerting:\n  \
+               alertmanagers:\n    \
+                 - api_version: v2\n      \
+                   static_configs:\n        \
+                     - targets: {targets}\n"
+        ));
+    }
+    Ok(text)
+}
+
+fn millis(what: &str, interval: Duration) -> io::Result<u128> {
+    match interval.as_millis() {
+        0 => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{what} {interval:?}: Prometheus counts in milliseconds"),
+        )),
+        millis => Ok(millis),
+    }
+}
+
+/// A flow-style YAML list of strings: a JSON array is one, quotes and escapes included.
+fn yaml_list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    Value::from(items.collect::<Vec<_>>()).to_string()
 }
 
 /// Everything but RFC 3986's unreserved characters, so PromQL's braces, quotes, spaces and
@@ -236,13 +338,56 @@ fn percent_encode(text: &str) -> String {
 mod tests {
     use super::*;
 
+    fn scraping(target: &str, interval: Duration) -> PrometheusSetup {
+        PrometheusSetup {
+            targets: vec![target.to_owned()],
+            scrape_interval: interval,
+            ..PrometheusSetup::default()
+        }
+    }
+
     #[test]
     fn config_quotes_the_target_and_caps_the_timeout() {
-        let text = config_text("127.0.0.1:9100", Duration::from_secs(30)).unwrap();
+        let text = config_text(&scraping("127.0.0.1:9100", Duration::from_secs(30))).unwrap();
         assert!(text.contains("scrape_interval: 30000ms\n"), "{text}");
         assert!(text.contains("scrape_timeout: 10000ms\n"), "{text}");
         assert!(text.contains("- targets: [\"127.0.0.1:9100\"]\n"), "{text}");
-        assert!(config_text("x:1", Duration::from_micros(10)).is_err());
+        assert!(!text.contains("rule_files"), "{text}");
+        assert!(!text.contains("alerting"), "{text}");
+        assert!(config_text(&scraping("x:1", Duration::from_micros(10))).is_err());
+        let setup = PrometheusSetup {
+            evaluation_interval: Duration::ZERO,
+            ..scraping("x:1", Duration::from_secs(1))
+        };
+        assert!(config_text(&setup).is_err());
+    }
+
+    #[test]
+    fn config_lists_rules_and_alertmanagers() {
+        let setup = PrometheusSetup {
+            targets: vec!["127.0.0.1:1".into(), "127.0.0.1:2".into()],
+            evaluation_interval: Duration::from_secs(2),
+            rule_files: vec![PathBuf::from("/tmp/a rules.yml")],
+            alertmanagers: vec!["127.0.0.1:3".into(), "127.0.0.1:4".into()],
+            ..PrometheusSetup::default()
+        };
+        let text = config_text(&setup).unwrap();
+        assert!(text.contains("evaluation_interval: 2000ms\n"), "{text}");
+        assert!(
+            text.contains("- targets: [\"127.0.0.1:1\",\"127.0.0.1:2\"]\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("rule_files: [\"/tmp/a rules.yml\"]\n"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "alerting:\n  alertmanagers:\n    - api_version: v2\n      static_configs:\n        \
+                 - targets: [\"127.0.0.1:3\",\"127.0.0.1:4\"]\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
