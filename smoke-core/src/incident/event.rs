@@ -142,7 +142,11 @@ impl Event {
 
     /// One line for a log or a chat: "biz-persons failing: assertion: expected ...".
     pub fn summary(&self) -> String {
-        let cause = self.cause.map(|c| c.as_str()).unwrap_or("");
+        // "tls: ", or nothing where no cause is known (a relayed quorum alert counts hosts).
+        let cause = self
+            .cause
+            .map(|c| format!("{}: ", c.as_str()))
+            .unwrap_or_default();
         let what = self.headline();
         let affected = self.affected_text();
         if self.covers.group.is_some() {
@@ -164,12 +168,12 @@ impl Event {
             };
         }
         match self.event {
-            EventKind::Opened => format!("{what} failing: {cause}: {}{affected}", self.detail),
+            EventKind::Opened => format!("{what} failing: {cause}{}{affected}", self.detail),
             EventKind::Reminder | EventKind::Firing | EventKind::Affected => {
-                format!("{what} still failing: {cause}: {}{affected}", self.detail)
+                format!("{what} still failing: {cause}{}{affected}", self.detail)
             }
             EventKind::CauseChanged => format!(
-                "{what} failing for another reason: {cause}: {} (was {}){affected}",
+                "{what} failing for another reason: {cause}{} (was {}){affected}",
                 self.detail,
                 self.previous_cause.as_deref().unwrap_or("?")
             ),

@@ -187,11 +187,10 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<&mut State>) -> O
             .map(|(key, i)| OpenIncident {
                 probe: key.clone(),
                 id: i.id.clone(),
-                summary: format!(
-                    "{}: {}",
-                    i.cause.map(|c| c.as_str()).unwrap_or("?"),
-                    i.detail
-                ),
+                summary: match i.cause {
+                    Some(c) => format!("{}: {}", c.as_str(), i.detail),
+                    None => i.detail.clone(),
+                },
             })
             .collect();
         let pending: Vec<String> = state

@@ -68,10 +68,9 @@ fn opened_body(e: &Event) -> String {
             e.probe, e.mode, e.panel
         ),
     };
-    b.push_str(&format!(
-        "- cause: `{}`\n",
-        e.cause.map(|c| c.as_str()).unwrap_or("?")
-    ));
+    if let Some(c) = e.cause {
+        b.push_str(&format!("- cause: `{}`\n", c.as_str()));
+    }
     if !e.target.is_empty() {
         b.push_str(&format!("- target: `{}`\n", e.target));
     }
@@ -278,11 +277,13 @@ impl Forge {
                 e.mode
             ),
             None => format!(
-                "[smoke] {} failing on {} ({}): {}",
+                "[smoke] {} failing on {} ({}){}",
                 e.probe,
                 e.panel,
                 e.mode,
-                e.cause.map(|c| c.as_str()).unwrap_or("?")
+                e.cause
+                    .map(|c| format!(": {}", c.as_str()))
+                    .unwrap_or_default()
             ),
         };
         let mut body =

@@ -5,9 +5,12 @@
 //! a resolution of another incident than the open one is ignored.
 
 use serde::Deserialize;
+use smoke_core::http::UNLISTED;
 use smoke_core::incident::{incident_id, Event, EventKind, Incident, State};
 use smoke_core::outcome::{Severity, DETAIL_LIMIT};
-use smoke_core::panel::{is_service_name, Mode, Panel, ProbeSpec, SERVICE_PLACEHOLDER};
+use smoke_core::panel::{
+    is_service_name, Mode, Panel, ProbeSpec, PUBLIC_DNS, PUBLIC_TLS, SERVICE_PLACEHOLDER,
+};
 use std::collections::BTreeMap;
 
 /// The most alerts one notification may carry: a group of one probe's quorum alert holds one;
@@ -96,7 +99,7 @@ pub fn apply(
         }
         // Only a probe of the panel: its name is already known to be safe in a folder, a
         // marker and a metric.
-        let Some(probe) = probe_named(scope.panel, label("probe")) else {
+        let Some(probe_severity) = severity_of(scope, label("probe")) else {
             applied.ignore(format!("no probe \"{}\" in the panel", cut(label("probe"))));
             continue;
         };
@@ -113,11 +116,11 @@ pub fn apply(
                 }
                 let id = incident_id(panel, mode, &key, alert.starts_at);
                 let mut incident =
-                    Incident::new(id, alert.starts_at, probe.severity, vec![key.clone()]);
+                    Incident::new(id, alert.starts_at, probe_severity, vec![key.clone()]);
                 incident.last_told = now;
                 incident.detail = detail(alert);
                 if let Some(s) = alert.labels.get("severity") {
-                    incident.severity = severity(s, probe.severity);
+                    incident.severity = severity(s, probe_severity);
                 }
                 events.push(Event::about(
                     EventKind::Opened,
@@ -153,8 +156,19 @@ pub fn apply(
     (events, applied)
 }
 
+/// The severity of the probe that runs under `name` on the relay's side, if one does: the
+/// outside's own `public-dns` and `public-tls` (with the panel's default), or a probe of the
+/// panel.
+fn severity_of(scope: &Scope<'_>, name: &str) -> Option<Severity> {
+    let builtin = scope.mode == Mode::External && (name == PUBLIC_DNS || name == PUBLIC_TLS);
+    if builtin {
+        return Some(scope.panel.defaults.severity);
+    }
+    probe_named(scope.panel, name).map(|p| p.severity)
+}
+
 /// The panel's probe that runs under `name`: its own name, or a `for_each = "service"` probe's
-/// name with a service name for `{service}`.
+/// name with a service name (or the stand-in for services not listed) for `{service}`.
 fn probe_named<'p>(panel: &'p Panel, name: &str) -> Option<&'p ProbeSpec> {
     panel.probes.iter().find(|p| {
         if p.name == name {
@@ -167,9 +181,10 @@ fn probe_named<'p>(panel: &'p Panel, name: &str) -> Option<&'p ProbeSpec> {
         else {
             return false;
         };
+        // `*` stands for the services where they could not be listed.
         name.strip_prefix(before)
             .and_then(|rest| rest.strip_suffix(after))
-            .is_some_and(is_service_name)
+            .is_some_and(|s| is_service_name(s) || s == UNLISTED)
     })
 }
 
@@ -376,9 +391,25 @@ get = "/health"
     fn a_probe_for_each_service_matches_its_services_names() {
         let p = panel();
         assert!(probe_named(&p, "health-hero_os").is_some());
+        assert!(probe_named(&p, "health-*").is_some(), "services not listed");
         for not_one in ["health-", "health-../x", "health", "x-hero_os", "nosuch"] {
             assert!(probe_named(&p, not_one).is_none(), "{not_one}");
         }
+    }
+
+    #[test]
+    fn the_outsides_own_probes_are_known_on_the_outside_only() {
+        let p = panel();
+        let mut state = State::default();
+        let n = notification(&[("firing", Q, "public-tls", 1)]);
+        let (events, _) = run(&mut state, &p, &n);
+        assert_eq!(events.len(), 1);
+        let scope = Scope {
+            panel: &p,
+            mode: Mode::Internal,
+            alertname: Q,
+        };
+        assert_eq!(severity_of(&scope, "public-tls"), None);
     }
 
     #[test]
