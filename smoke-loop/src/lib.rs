@@ -16,6 +16,7 @@ pub mod process;
 pub mod quiet;
 pub mod remedy;
 pub mod results_log;
+pub mod rollup;
 pub mod secret;
 pub mod state_dir;
 pub mod status;

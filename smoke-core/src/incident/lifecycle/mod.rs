@@ -205,6 +205,7 @@ impl<'a> Tick<'a> {
                     .cloned()
                     .collect(),
                 covered: incident.covers.members.len() + incident.covers.affected.len(),
+                url: incident.url.clone(),
             });
         }
         let excess = state.log.len().saturating_sub(LOG_MAX);
