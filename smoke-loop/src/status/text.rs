@@ -61,8 +61,7 @@ pub fn status_text(src: &Sources) -> String {
             .next()
             .map_or("-".to_string(), |ms| format!("{ms} ms"));
         let why = reason(r.cause.as_deref(), r.detail.as_deref());
-        let _ = writeln!(
-            out,
+        let line = format!(
             "  {:<8} {:<width$}  {:>7} {:>7}  {:>8}  {}",
             r.outcome.as_str(),
             Escaped(&r.name).to_string(),
@@ -71,6 +70,7 @@ pub fn status_text(src: &Sources) -> String {
             p50,
             Escaped(&why),
         );
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     if !page.resolved.is_empty() {
         let _ = writeln!(out, "\nresolved incidents (latest {}):", RESOLVED_LINES);
