@@ -19,10 +19,10 @@ impl Render for Shown<'_> {
 const STYLE: &str = "\
 :root{--bg:#fafafa;--fg:#1d1d1f;--muted:#5f6368;--line:#dadce0;--card:#fff;\
 --ok:#1e8e3e;--degraded:#e8a100;--fail:#d93025;--error:#8e24aa;--none:#c4c7c5;\
---tip:#202124;--tipfg:#fff;--spark:#1a73e8;color-scheme:light dark}\
+--tip:#202124;--tipfg:#fff;--spark:#1a73e8;--onbadge:#fff;color-scheme:light dark}\
 @media (prefers-color-scheme:dark){:root{--bg:#131314;--fg:#e3e3e3;--muted:#9aa0a6;\
 --line:#3c4043;--card:#1e1f20;--ok:#34a853;--degraded:#fbbc04;--fail:#f28b82;--error:#c58af9;\
---none:#5f6368;--tip:#e3e3e3;--tipfg:#131314;--spark:#8ab4f8}}\
+--none:#5f6368;--tip:#e3e3e3;--tipfg:#131314;--spark:#8ab4f8;--onbadge:#131314}}\
 *{box-sizing:border-box}\
 body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:var(--fg);background:var(--bg)}\
 header{padding:.9em 1em;color:#fff;background:#5f6368}\
@@ -34,7 +34,7 @@ header p{margin:.2em 0 0}.verdict{font-size:1.1em;font-weight:600}\
 main{padding:0 1em 2em;max-width:90em;margin:0 auto}\
 a{color:var(--spark)}\
 .muted{color:var(--muted);font-size:.88em}\
-.badge{display:inline-block;padding:0 .45em;border-radius:4px;color:#fff;font-size:.85em;font-weight:600}\
+.badge{display:inline-block;padding:0 .45em;border-radius:4px;color:var(--onbadge);font-size:.85em;font-weight:600}\
 .badge.ok{background:var(--ok)}.badge.degraded{background:var(--degraded);color:#000}\
 .badge.fail{background:var(--fail)}.badge.error{background:var(--error)}\
 .incident{background:var(--card);border:1px solid var(--line);border-left:5px solid var(--fail);\
@@ -47,9 +47,9 @@ th,td{text-align:left;padding:.4em .5em;border-bottom:1px solid var(--line);vert
 th{font-size:.85em;color:var(--muted);font-weight:600}\
 td.detail{word-break:break-word;max-width:28em}\
 tr.caused td.name{padding-left:1.6em}\
-.name b{word-break:break-all}\
+.name b{overflow-wrap:anywhere}\
 .up{white-space:nowrap}.up b{font-variant-numeric:tabular-nums}\
-.strip{display:flex;gap:1px;height:1.5em;min-width:10em;position:relative}\
+.strip{display:flex;gap:1px;height:1.5em;min-width:14em;position:relative}\
 .cell{flex:1 1 0;min-width:1px;border-radius:1px;background:var(--none)}\
 .cell.ok{background:var(--ok)}.cell.degraded{background:var(--degraded)}\
 .cell.fail{background:var(--fail)}.cell.error{background:var(--error)}\
@@ -57,12 +57,12 @@ tr.caused td.name{padding-left:1.6em}\
 .cell:focus::after{content:attr(title);position:absolute;left:0;right:0;top:1.9em;z-index:2;\
 background:var(--tip);color:var(--tipfg);padding:.35em .55em;border-radius:5px;font-size:.85em;\
 white-space:normal;word-break:break-word}\
-.spark{display:block;width:100%;min-width:8em;height:2em;overflow:visible}\
-.spark path{fill:none;stroke:var(--spark);stroke-width:1.6;stroke-linecap:round;stroke-linejoin:round}\
+td.lat{min-width:11em}.spark{display:block;width:100%;height:2em;overflow:visible}\
+.spark line{stroke:var(--line);stroke-width:1}.spark path{fill:none;stroke:var(--spark);stroke-width:1.6;stroke-linecap:round;stroke-linejoin:round}\
 .week{display:none}\
 @media (min-width:70em){.week{display:block}.day{display:none}}\
 @media (max-width:47em){thead{display:none}tr,td{display:block}\
-td{border:0;padding:.15em .6em}td.detail{max-width:none}\
+td{border:0;padding:.15em .6em}td.detail{max-width:none}.strip{min-width:0}\
 tr{border-bottom:1px solid var(--line);padding:.5em 0}tr.caused td.name{padding-left:1.6em}\
 .spark{height:2.2em}}";
 
@@ -142,7 +142,7 @@ fn open_incidents(page: &Page) -> Markup {
                     p.muted { "affected: " (Shown(&smoke_core::incident::name_list(i.covers.affected.iter(), 20))) }
                 }
                 @if let Some(url) = &o.url {
-                    p { a href=(url) { "issue" } }
+                    p { a href=(Shown(url)) { "issue" } }
                 }
             }
         }
@@ -188,7 +188,7 @@ fn row(page: &Page, r: &Row) -> Markup {
                     span class={ "cell " (e.outcome) } tabindex="0" title=(Shown(&cell_title(e))) {}
                 }
             } }
-            td {
+            td.lat {
                 (sparkline(&r.p50_day, "day", DAY_HOURS))
                 (sparkline(&r.p50_week, "week", WEEK_HOURS))
             }
@@ -239,6 +239,8 @@ fn sparkline(values: &[Option<u32>], class: &str, hours: usize) -> Markup {
         svg class={ "spark " (class) } viewBox={ "0 0 " (W) " " (H) } preserveAspectRatio="none"
             role="img" aria-label=(label) {
             title { (label) }
+            // The whole span's baseline: where the line is missing, there was no tick.
+            line x1="0" y1=(H - 0.5) x2=(W) y2=(H - 0.5) vector-effect="non-scaling-stroke" {}
             path d=(d.trim()) vector-effect="non-scaling-stroke" {}
         }
         span class={ "muted " (class) } { (latest) " ms" }
@@ -260,7 +262,7 @@ fn resolved(page: &Page) -> Markup {
                     @let why = reason(i.cause.map(|c| c.as_str()), (!i.detail.is_empty()).then_some(i.detail.as_str()));
                     @if !why.is_empty() { p.detail { (Shown(&why)) } }
                     @if let Some(url) = i.url.clone().and_then(super::web_link) {
-                        p { a href=(url) { "issue" } }
+                        p { a href=(Shown(&url)) { "issue" } }
                     }
                 }
             }
