@@ -71,7 +71,10 @@ async fn the_status_command_reads_a_day_beside_a_running_loop_and_says_when_it_i
     // The lock a running watch holds: status reads without it.
     let _loop = smoke_loop::state_dir::StateDir::open(&state).unwrap();
     let (summary, _) = status(&state, &[]).await;
-    assert!(summary.starts_with("generated internal: fail\n4 of 8 not ok, last tick "), "{summary}");
+    assert!(
+        summary.starts_with("generated internal: fail\n4 of 8 not ok, last tick "),
+        "{summary}"
+    );
     assert!(!summary.contains("STALE"), "{summary}");
     assert!(summary.contains("open incidents: 2\n"), "{summary}");
     assert!(summary.contains("  biz-persons  since "), "{summary}");
@@ -83,12 +86,18 @@ async fn the_status_command_reads_a_day_beside_a_running_loop_and_says_when_it_i
         .find(|l| l.starts_with("  fail ") && l.contains(" biz-persons "))
         .unwrap_or_else(|| panic!("{summary}"));
     assert!(biz.contains(" 97.15%"), "{biz}");
-    let proc_line = summary.lines().find(|l| l.contains(" health-hero_proc ")).unwrap();
+    let proc_line = summary
+        .lines()
+        .find(|l| l.contains(" health-hero_proc "))
+        .unwrap();
     let figures: Vec<&str> = proc_line.split_whitespace().collect();
     assert_eq!(figures[2..4], ["100%", "100%"], "{proc_line}");
     // The hostile detail is text: escapes written out, nothing raw.
     assert!(!summary.contains('\u{1b}') && !summary.contains('\u{7}'));
-    assert!(summary.contains("<script>alert(1)</script>\\u{1b}]0;pwned\\u{7}"), "{summary}");
+    assert!(
+        summary.contains("<script>alert(1)</script>\\u{1b}]0;pwned\\u{7}"),
+        "{summary}"
+    );
 
     let (json, _) = status(&state, &["--json"]).await;
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -126,7 +135,10 @@ async fn the_status_command_reads_a_day_beside_a_running_loop_and_says_when_it_i
         "{summary}"
     );
     let (json, _) = status(&old, &["--json"]).await;
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&json).unwrap()["stale"], true);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&json).unwrap()["stale"],
+        true
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -141,7 +153,10 @@ async fn a_missing_state_folder_is_one_line_and_exit_3() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let err = text(&out.stderr);
-    assert!(err.starts_with("smoke: no state folder at ") && err.lines().count() == 1, "{err}");
+    assert!(
+        err.starts_with("smoke: no state folder at ") && err.lines().count() == 1,
+        "{err}"
+    );
     let out = smoke_command().arg("status").output().await.unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(text(&out.stderr).contains("give --state-dir DIR"));
@@ -174,7 +189,10 @@ async fn the_forge_issue_a_tick_opened_is_linked_from_the_state() {
     let out = w.tick(&[]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let state = w.state_json();
-    assert_eq!(state["log"].as_array().unwrap().last().unwrap()["url"], url.as_str());
+    assert_eq!(
+        state["log"].as_array().unwrap().last().unwrap()["url"],
+        url.as_str()
+    );
     let (json, _) = status(w.state.path(), &["--json"]).await;
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["resolved_incidents"][0]["url"], url.as_str());
@@ -232,9 +250,18 @@ async fn the_status_page_on_a_phone_and_a_desktop_light_and_dark() {
     // What a person reads: the banner, the stale warning, both open incidents, the figures.
     assert!(dom.contains("<h1>generated internal: fail</h1>"), "{dom}");
     assert!(dom.contains("4 of 8 not ok"));
-    assert!(dom.contains("stale: the last tick is 10m old, more than 2 periods (1m each)"), "{dom}");
-    for incident in ["generated/internal/biz-persons/0", "generated/internal/os-ui/1"] {
-        assert!(dom.contains(&format!("data-incident=\"{incident}\"")), "{incident}");
+    assert!(
+        dom.contains("stale: the last tick is 10m old, more than 2 periods (1m each)"),
+        "{dom}"
+    );
+    for incident in [
+        "generated/internal/biz-persons/0",
+        "generated/internal/os-ui/1",
+    ] {
+        assert!(
+            dom.contains(&format!("data-incident=\"{incident}\"")),
+            "{incident}"
+        );
     }
     assert!(dom.contains("affected: photos-download, contexts-distinct"));
     assert!(dom.contains(&format!("<a href=\"{ISSUE}\">issue</a>")));
@@ -242,7 +269,10 @@ async fn the_status_page_on_a_phone_and_a_desktop_light_and_dark() {
     assert!(dom.contains("7 d <b>97.15%</b>"), "{dom}");
     assert!(dom.contains(r#"data-probe="os-ui" data-state="fail""#));
     // The hostile detail is text in the DOM, not an element.
-    assert!(dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{dom}");
+    assert!(
+        dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{dom}"
+    );
     assert!(!dom.contains("<script>alert(1)"));
     for (name, view) in chromium::VIEWS {
         let shot = shots.join(format!("status-page-{name}.png"));
@@ -257,4 +287,32 @@ async fn the_status_page_on_a_phone_and_a_desktop_light_and_dark() {
         assert_eq!(width, view.size.0, "{name}");
     }
     server.abort();
+}
+
+/// The harness measures a real render from a generated folder (small here; the figures come
+/// from `smoke-sim status-bench`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_bench_renders_a_generated_rollup_and_measures_it() {
+    let b = tokio::task::spawn_blocking(|| {
+        smoke_sim::state_folder::bench(
+            Path::new(env!("CARGO_BIN_EXE_smoke-internal")),
+            30,
+            2,
+            Duration::from_secs(300),
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(b.results, 30 * 2 * 288);
+    assert_eq!(b.sample.exit, 0);
+    assert!(
+        b.sample.max_rss_kib > 0 && b.rollup_bytes > 0 && b.page_bytes > 0,
+        "{b:?}"
+    );
+    let figures = smoke_sim::state_folder::render(&b);
+    assert!(
+        figures.starts_with("30 probes, 17280 results summarised"),
+        "{figures}"
+    );
 }

@@ -390,11 +390,17 @@ mod tests {
     #[test]
     fn a_median_within_an_eighth_and_gaps_are_no_ticks() {
         let mut r = Rollup::default();
-        for (i, ms) in [5u64, 7, 1200, 1300, 1250, 9000, 20].into_iter().enumerate() {
+        for (i, ms) in [5u64, 7, 1200, 1300, 1250, 9000, 20]
+            .into_iter()
+            .enumerate()
+        {
             r.record(&tick(T0 + i as i64, &[("a", Outcome::Ok, ms, false)]), true);
         }
         // Three hours later, one more tick.
-        r.record(&tick(T0 + 3 * HOUR, &[("a", Outcome::Fail, 3, false)]), true);
+        r.record(
+            &tick(T0 + 3 * HOUR, &[("a", Outcome::Fail, 3, false)]),
+            true,
+        );
         let a = &r.probes["a"];
         let end = Timestamp::from_second(T0 + 3 * HOUR).unwrap();
         let series = a.p50_series(end, 5);

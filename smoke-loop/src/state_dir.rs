@@ -6,11 +6,11 @@
 
 use crate::rollup::Rollup;
 use smoke_core::incident::State;
-use std::sync::{Arc, OnceLock, RwLock};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock, RwLock};
 
 const STATE_FILE: &str = "state.json";
 const LOCK_FILE: &str = "lock";

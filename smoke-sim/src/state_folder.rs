@@ -41,7 +41,9 @@ impl Generate {
             .then(|| {
                 self.open
                     .iter()
-                    .find(|(root, affected, _, _)| root == probe || affected.iter().any(|a| a == probe))
+                    .find(|(root, affected, _, _)| {
+                        root == probe || affected.iter().any(|a| a == probe)
+                    })
                     .map(|(_, _, detail, _)| detail.as_str())
             })
             .flatten()
@@ -63,7 +65,11 @@ pub fn write(dir: &Path, g: &Generate) -> io::Result<u64> {
         started_at: g.last_tick,
         duration_ms: Duration::from_millis(40),
         outcome: Outcome::Ok,
-        probes: g.probes.iter().map(|n| ProbeReport::new(n.clone())).collect(),
+        probes: g
+            .probes
+            .iter()
+            .map(|n| ProbeReport::new(n.clone()))
+            .collect(),
     };
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let every = SignedDuration::try_from(g.every).map_err(io::Error::other)?;
@@ -72,13 +78,15 @@ pub fn write(dir: &Path, g: &Generate) -> io::Result<u64> {
         report.started_at = at;
         report.outcome = Outcome::Ok;
         for p in &mut report.probes {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let r = seed >> 33;
             // A latency with a daily swell and some noise.
             let hour = (at.as_second().rem_euclid(86_400) / 3600) as u64;
             p.duration_ms = Duration::from_millis(20 + hour * 3 + r % 25);
             let failing = g.failing(&p.name, at);
-            let fail = failing.is_some() || (g.fail_one_in > 0 && r % g.fail_one_in == 0);
+            let fail = failing.is_some() || (g.fail_one_in > 0 && r.is_multiple_of(g.fail_one_in));
             p.outcome = if fail { Outcome::Fail } else { Outcome::Ok };
             if fail {
                 p.cause = Some(Cause::Http);
@@ -96,7 +104,10 @@ pub fn write(dir: &Path, g: &Generate) -> io::Result<u64> {
         }
     }
     rollup.save(dir).map_err(io::Error::other)?;
-    std::fs::write(dir.join("state.json"), serde_json::to_vec_pretty(&state(g)).map_err(io::Error::other)?)?;
+    std::fs::write(
+        dir.join("state.json"),
+        serde_json::to_vec_pretty(&state(g)).map_err(io::Error::other)?,
+    )?;
     Ok(ticks * g.probes.len() as u64)
 }
 
@@ -157,7 +168,12 @@ pub fn bench(exe: &Path, probes: usize, days: u64, every: Duration) -> io::Resul
         every,
         span: Duration::from_secs(days * 86_400),
         last_tick: Timestamp::now(),
-        open: vec![("p0001".into(), vec!["p0002".into()], "status 502 Bad Gateway".into(), None)],
+        open: vec![(
+            "p0001".into(),
+            vec!["p0002".into()],
+            "status 502 Bad Gateway".into(),
+            None,
+        )],
         failing_for: Duration::from_secs(1800),
     };
     let started = Instant::now();
@@ -165,10 +181,18 @@ pub fn bench(exe: &Path, probes: usize, days: u64, every: Duration) -> io::Resul
     let generate = started.elapsed();
     let page: PathBuf = work.path().join("status.html");
     let mut cmd = std::process::Command::new(exe);
-    cmd.arg("status").arg("--state-dir").arg(&dir).arg("--html").arg(&page);
+    cmd.arg("status")
+        .arg("--state-dir")
+        .arg(&dir)
+        .arg("--html")
+        .arg(&page);
     let sample = measure(cmd)?;
     if sample.exit != 0 {
-        return Err(io::Error::other(format!("{} status exited {}", exe.display(), sample.exit)));
+        return Err(io::Error::other(format!(
+            "{} status exited {}",
+            exe.display(),
+            sample.exit
+        )));
     }
     Ok(StatusBench {
         probes,

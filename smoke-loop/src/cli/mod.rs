@@ -84,10 +84,9 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
                     Some(why) => Err(why),
                     None => watch::watch(panel, config, side, mode, make, w).await,
                 },
-                Command::Check(_)
-                | Command::Unmute(_)
-                | Command::Init(_)
-                | Command::Status(_) => unreachable!(),
+                Command::Check(_) | Command::Unmute(_) | Command::Init(_) | Command::Status(_) => {
+                    unreachable!()
+                }
             }
         }
     };

@@ -249,10 +249,7 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<&mut State>) -> O
             tries,
             error: last.clone(),
         };
-        if let Err(e) = done
-            .commit(shared, dir, sink, &handles, Some(failed))
-            .await
-        {
+        if let Err(e) = done.commit(shared, dir, sink, &handles, Some(failed)).await {
             return Some(e);
         }
         return Some(format!(

@@ -11,9 +11,9 @@
 
 mod html;
 mod json;
-mod text;
 #[cfg(test)]
 mod tests;
+mod text;
 
 pub use html::status_html;
 pub use json::status_json;

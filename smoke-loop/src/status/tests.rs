@@ -100,18 +100,22 @@ fn a_row_per_probe_with_its_state_its_last_ticks_and_since() {
         ("photos", "error"),
     ] {
         assert!(
-            html.contains(&format!("<tr data-probe=\"{probe}\" data-state=\"{state}\">")),
+            html.contains(&format!(
+                "<tr data-probe=\"{probe}\" data-state=\"{state}\">"
+            )),
             "{probe}"
         );
     }
     // biz-persons failed the two ticks before this one too: since 10 minutes.
-    assert!(html.contains("since 2025-06-15 14:56:40 UTC (10m)"), "{html}");
+    assert!(
+        html.contains("since 2025-06-15 14:56:40 UTC (10m)"),
+        "{html}"
+    );
     // The last 90 ticks, each with its time and outcome to hover or tap.
     let os_ui = row(&html, "os-ui");
     assert_eq!(os_ui.matches("<span class=\"cell ").count(), STRIP_CELLS);
-    assert!(os_ui.contains(
-        "<span class=\"cell ok\" tabindex=\"0\" title=\"2025-06-15 15:06:40 UTC ok\">"
-    ));
+    assert!(os_ui
+        .contains("<span class=\"cell ok\" tabindex=\"0\" title=\"2025-06-15 15:06:40 UTC ok\">"));
     let biz = row(&html, "biz-persons");
     assert!(biz.contains("title=\"2025-06-15 15:06:40 UTC fail: assertion: expected"));
     // What is broken comes first.
@@ -179,10 +183,16 @@ fn uptime_and_latency_come_from_the_rollup() {
     // The day is the 24 hours up to the last tick's (the first 53 ticks, one fail
     // of them, fall out): 14 of 1,327.
     let biz = row(&html, "biz-persons");
-    assert!(biz.contains("24 h <b>98.94%</b> · 7 d <b>98.91%</b>"), "{biz}");
+    assert!(
+        biz.contains("24 h <b>98.94%</b> · 7 d <b>98.91%</b>"),
+        "{biz}"
+    );
     assert!(row(&html, "os-ui").contains("24 h <b>100%</b>"));
     // The latency line, for 24 h and for 7 d.
-    assert!(biz.contains("<svg class=\"spark day\" viewBox=\"0 0 100 20\""), "{biz}");
+    assert!(
+        biz.contains("<svg class=\"spark day\" viewBox=\"0 0 100 20\""),
+        "{biz}"
+    );
     assert!(biz.contains("<svg class=\"spark week\""));
     assert!(biz.contains("p50 latency per hour, last 24 h: "));
     let json = status_json(&src);
@@ -201,7 +211,10 @@ fn uptime_and_latency_come_from_the_rollup() {
     assert_eq!(hours.len(), DAY_HOURS);
     let (first, last) = (hours[0].as_u64().unwrap(), hours[23].as_u64().unwrap());
     assert!(first < last, "latency climbed: {hours:?}");
-    assert_eq!(biz["latency_p50_ms_7d"].as_array().unwrap().len(), WEEK_HOURS);
+    assert_eq!(
+        biz["latency_p50_ms_7d"].as_array().unwrap().len(),
+        WEEK_HOURS
+    );
     assert_eq!(json["every_s"], 60);
 }
 
@@ -211,7 +224,10 @@ fn a_last_tick_older_than_two_periods_is_said_to_be_stale() {
     let mut src = sources(None, &history, Some(&state), Some(&rollup));
     src.now = at(fixture::STARTED + 119);
     let html = status_html(&src);
-    assert!(!html.contains("role=\"alert\""), "two periods are no sign yet");
+    assert!(
+        !html.contains("role=\"alert\""),
+        "two periods are no sign yet"
+    );
     assert_eq!(status_json(&src)["stale"], false);
     src.now = at(fixture::STARTED + 25 * 60);
     let html = status_html(&src);
@@ -230,9 +246,10 @@ fn text_and_escape_sequences_of_a_service_show_as_text_and_an_incident_is_linked
     let html = status_html(&sources(Some(&report), &history, Some(&state), None));
     assert!(!html.contains("<script>"));
     assert!(!html.contains('\u{1b}'));
-    assert!(html.contains(
-        "assertion: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;\\u{1b}[2J"
-    ), "{html}");
+    assert!(
+        html.contains("assertion: &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;\\u{1b}[2J"),
+        "{html}"
+    );
     assert!(html.contains(&format!("<a href=\"{ISSUE}\">issue</a>")));
     // A link kept in the state comes first; not a web one, no link.
     let mut with_url = state.clone();
@@ -275,10 +292,16 @@ fn open_incidents_with_their_root_affected_probes_and_since_then_the_resolved() 
     }
     let src = sources(Some(&report), &history, Some(&state), None);
     let html = status_html(&src);
-    let open = html.split("data-incident=\"herodemo/internal/biz-persons/1\"").nth(1).unwrap();
+    let open = html
+        .split("data-incident=\"herodemo/internal/biz-persons/1\"")
+        .nth(1)
+        .unwrap();
     let open = open.split("</div>").next().unwrap();
     assert!(open.contains("<h3>biz-persons</h3>"), "{open}");
-    assert!(open.contains("since 2025-06-15 14:56:40 UTC (10m)"), "{open}");
+    assert!(
+        open.contains("since 2025-06-15 14:56:40 UTC (10m)"),
+        "{open}"
+    );
     assert!(open.contains("assertion: no persons"));
     assert!(open.contains("affected: photos, public-site"), "{open}");
     // Open ones before the probes, resolved ones after, newest first, 20 of them.
@@ -289,14 +312,23 @@ fn open_incidents_with_their_root_affected_probes_and_since_then_the_resolved() 
     );
     assert!(open_at < probes_at && probes_at < resolved_at);
     let resolved = &html[resolved_at..];
-    assert_eq!(resolved.matches("class=\"incident resolved\"").count(), RESOLVED_SHOWN);
+    assert_eq!(
+        resolved.matches("class=\"incident resolved\"").count(),
+        RESOLVED_SHOWN
+    );
     assert!(resolved.find("status 502 (24)").unwrap() < resolved.find("status 502 (23)").unwrap());
     assert!(!resolved.contains("status 502 (4)"));
     assert!(resolved.contains(", lasted 12m"));
     let json = status_json(&src);
-    assert_eq!(json["resolved_incidents"].as_array().unwrap().len(), RESOLVED_SHOWN);
+    assert_eq!(
+        json["resolved_incidents"].as_array().unwrap().len(),
+        RESOLVED_SHOWN
+    );
     assert_eq!(json["resolved_incidents"][0]["duration_s"], 720);
-    assert_eq!(json["incidents"][0]["affected"], json!(["photos", "public-site"]));
+    assert_eq!(
+        json["incidents"][0]["affected"],
+        json!(["photos", "public-site"])
+    );
 }
 
 #[test]
@@ -399,8 +431,18 @@ fn a_symptom_is_shown_under_its_root() {
 #[test]
 fn the_terminal_summary_names_the_broken_their_uptime_and_the_incidents() {
     let (report, history, state, rollup) = (fixture::report(), history(), state(), day_rollup());
-    let text = status_text(&sources(Some(&report), &history, Some(&state), Some(&rollup)));
-    assert!(text.starts_with("herodemo internal: error\n3 of 4 not ok, last tick 2025-06-15 15:06:40 UTC\n"), "{text}");
+    let text = status_text(&sources(
+        Some(&report),
+        &history,
+        Some(&state),
+        Some(&rollup),
+    ));
+    assert!(
+        text.starts_with(
+            "herodemo internal: error\n3 of 4 not ok, last tick 2025-06-15 15:06:40 UTC\n"
+        ),
+        "{text}"
+    );
     assert!(text.contains("open incidents: 1\n  biz-persons  since 2025-06-15 14:56:40 UTC (10m)  assertion: no persons\n    https://forge.test/ops/smoke/issues/7\n"), "{text}");
     let biz = text
         .lines()

@@ -19,7 +19,10 @@ pub fn status_text(src: &Sources) -> String {
         "{}, {}",
         page.verdict(),
         page.last_tick
-            .map_or("no tick yet".to_string(), |t| format!("last tick {}", time(t)))
+            .map_or("no tick yet".to_string(), |t| format!(
+                "last tick {}",
+                time(t)
+            ))
     );
     if let Some(warning) = page.stale_warning() {
         let _ = writeln!(out, "{}", warning.to_uppercase());
@@ -51,7 +54,10 @@ pub fn status_text(src: &Sources) -> String {
         }
     }
     let width = page.rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
-    let _ = writeln!(out, "\nprobes (uptime 24 h, 7 d; p50 latency of the last hour):");
+    let _ = writeln!(
+        out,
+        "\nprobes (uptime 24 h, 7 d; p50 latency of the last hour):"
+    );
     for r in &page.rows {
         let p50 = r
             .p50_day

@@ -86,7 +86,15 @@ pub fn render(url: &str, screenshot: &Path) -> io::Result<String> {
         )
     })?;
 
-    shoot(&binary, dir.path(), url, &host, screenshot, WINDOW_SIZE, &[])?;
+    shoot(
+        &binary,
+        dir.path(),
+        url,
+        &host,
+        screenshot,
+        WINDOW_SIZE,
+        &[],
+    )?;
     Ok(dom)
 }
 
@@ -100,10 +108,34 @@ pub struct View {
 
 /// A phone held upright (390x844) and a laptop's screen (1280x800), each light and dark.
 pub const VIEWS: [(&str, View); 4] = [
-    ("phone-light", View { size: (390, 844), dark: false }),
-    ("phone-dark", View { size: (390, 844), dark: true }),
-    ("desktop-light", View { size: (1280, 800), dark: false }),
-    ("desktop-dark", View { size: (1280, 800), dark: true }),
+    (
+        "phone-light",
+        View {
+            size: (390, 844),
+            dark: false,
+        },
+    ),
+    (
+        "phone-dark",
+        View {
+            size: (390, 844),
+            dark: true,
+        },
+    ),
+    (
+        "desktop-light",
+        View {
+            size: (1280, 800),
+            dark: false,
+        },
+    ),
+    (
+        "desktop-dark",
+        View {
+            size: (1280, 800),
+            dark: true,
+        },
+    ),
 ];
 
 /// Loads `url` (on a loopback address) once and writes a PNG screenshot of `view` to
@@ -120,7 +152,15 @@ pub fn screenshot(url: &str, screenshot: &Path, view: View) -> io::Result<()> {
         "--blink-settings=preferredColorScheme={}",
         if view.dark { 0 } else { 1 }
     );
-    shoot(&binary, dir.path(), url, &host, screenshot, view.size, &[scheme])
+    shoot(
+        &binary,
+        dir.path(),
+        url,
+        &host,
+        screenshot,
+        view.size,
+        &[scheme],
+    )
 }
 
 /// One screenshot run, checked to have written its file.
