@@ -146,8 +146,7 @@ pub fn screenshot(url: &str, screenshot: &Path, view: View) -> io::Result<()> {
     let dir = tempfile::Builder::new()
         .prefix("smoke-chromium-")
         .tempdir()?;
-    // Blink's own setting, which the page's media query reads; the flag that darkens the
-    // browser's chrome does not reach a headless page.
+    // Blink's own setting (0 dark, 1 light): what the page's `prefers-color-scheme` reads.
     let scheme = format!(
         "--blink-settings=preferredColorScheme={}",
         if view.dark { 0 } else { 1 }
