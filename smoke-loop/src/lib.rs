@@ -17,6 +17,7 @@ pub mod quiet;
 pub mod relay;
 pub mod remedy;
 pub mod results_log;
+pub mod rollup;
 pub mod secret;
 pub mod state_dir;
 pub mod status;

@@ -4,11 +4,13 @@
 //! symbolic link in it is ever followed: smoke may run as root, and a link planted there must
 //! not make it write anywhere else.
 
+use crate::rollup::Rollup;
 use smoke_core::incident::State;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock, RwLock};
 
 const STATE_FILE: &str = "state.json";
 const LOCK_FILE: &str = "lock";
@@ -22,7 +24,13 @@ pub struct StateDir {
     path: PathBuf,
     // Held for the life of the process: the lock is the file's, released when it closes.
     _lock: File,
+    /// The hourly rollup, read on first use and kept: the loop adds each tick to it, and the
+    /// status server reads the same copy.
+    rollup: OnceLock<SharedRollup>,
 }
+
+/// The rollup as the loop and its status server share it.
+pub type SharedRollup = Arc<RwLock<Rollup>>;
 
 /// `$XDG_STATE_HOME/smoke/<panel>-<mode>` (or `~/.local/state/...`): one folder per panel and
 /// side, so the inside and outside loops of one host never share counters.
@@ -71,6 +79,7 @@ impl StateDir {
         Ok(StateDir {
             path: path.to_path_buf(),
             _lock: lock,
+            rollup: OnceLock::new(),
         })
     }
 
@@ -81,29 +90,37 @@ impl StateDir {
     /// The state as last saved; a fresh one when there is none yet. An unreadable file is an
     /// error, never a silent reset: it may hold open incidents.
     pub fn load(&self) -> Result<State, String> {
-        let file = self.path.join(STATE_FILE);
-        let text = match read_in_state(&file) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
-            Err(e) => {
-                return Err(format!(
-                    "cannot read the state file {}: {e}",
-                    file.display()
-                ))
-            }
+        read_state(&self.path)
+    }
+
+    /// The folder's rollup, read from its file on first use (an unreadable one is said and
+    /// started afresh).
+    pub fn rollup(&self) -> SharedRollup {
+        self.rollup
+            .get_or_init(|| {
+                let (rollup, problem) = Rollup::load(&self.path);
+                if let Some(problem) = problem {
+                    eprintln!("smoke: {problem}");
+                }
+                Arc::new(RwLock::new(rollup))
+            })
+            .clone()
+    }
+
+    /// Adds a tick to the rollup and saves it. `whole_panel`: the tick saw every probe.
+    pub fn record_rollup(
+        &self,
+        report: &smoke_core::outcome::RunReport,
+        whole_panel: bool,
+    ) -> Result<(), String> {
+        let shared = self.rollup();
+        let bytes = {
+            let mut rollup = shared.write().unwrap_or_else(|e| e.into_inner());
+            rollup.record(report, whole_panel);
+            serde_json::to_vec(&*rollup).expect("a rollup always serializes")
         };
-        // A file of version 1 is carried on: its open incidents stay open.
-        let state = State::from_json(&text).map_err(|e| {
-            if e.starts_with("version ") {
-                format!("the state file {} is {e}", file.display())
-            } else {
-                format!(
-                    "the state file {} is unreadable ({e}); move it away to start afresh (its open incidents would be opened again)",
-                    file.display()
-                )
-            }
-        })?;
-        Ok(state)
+        // Written outside the lock: the status page reads on while the file is saved.
+        write_atomic(&self.path, crate::rollup::FILE, &bytes)
     }
 
     /// Writes the state so that a kill at any moment leaves the old file or the new one, whole.
@@ -111,6 +128,35 @@ impl StateDir {
         let text = serde_json::to_vec_pretty(state).expect("the state always serializes");
         write_atomic(&self.path, STATE_FILE, &text)
     }
+}
+
+/// The state saved in the folder `dir`, read without its lock (each save replaces the file
+/// whole); a fresh one when there is none yet. An unreadable file is an error, never a silent
+/// reset: it may hold open incidents.
+pub fn read_state(dir: &Path) -> Result<State, String> {
+    let file = dir.join(STATE_FILE);
+    let text = match read_in_state(&file) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
+        Err(e) => {
+            return Err(format!(
+                "cannot read the state file {}: {e}",
+                file.display()
+            ))
+        }
+    };
+    // A file of version 1 is carried on: its open incidents stay open.
+    let state = State::from_json(&text).map_err(|e| {
+        if e.starts_with("version ") {
+            format!("the state file {} is {e}", file.display())
+        } else {
+            format!(
+                "the state file {} is unreadable ({e}); move it away to start afresh (its open incidents would be opened again)",
+                file.display()
+            )
+        }
+    })?;
+    Ok(state)
 }
 
 /// Creates the state folder (0700) if needed, and refuses one that is not the running user's
@@ -180,13 +226,19 @@ pub fn read_in_state(path: &Path) -> std::io::Result<String> {
 /// has a fresh random name, created exclusively, so nothing planted in its place is written
 /// through, and a temp file a kill left behind is no obstacle (it is removed once stale).
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
+    write_atomic_mode(dir, name, bytes, 0o600)
+}
+
+/// [`write_atomic`] with the file's mode given: a page written for a web server to publish
+/// must be readable by it.
+pub fn write_atomic_mode(dir: &Path, name: &str, bytes: &[u8], mode: u32) -> Result<(), String> {
     let file = dir.join(name);
     remove_stale_temps(dir, name);
     let write = || -> std::io::Result<()> {
         let mut tmp = tempfile::Builder::new()
             .prefix(&temp_prefix(name))
             .suffix(TEMP_SUFFIX)
-            .permissions(std::fs::Permissions::from_mode(0o600))
+            .permissions(std::fs::Permissions::from_mode(mode))
             .tempfile_in(dir)?;
         tmp.write_all(bytes)?;
         tmp.as_file().sync_all()?;

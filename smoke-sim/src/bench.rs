@@ -183,7 +183,9 @@ async fn run_once(
     Ok((Sample { tick, ..sample }, report))
 }
 
-fn measure(mut cmd: std::process::Command) -> io::Result<Sample> {
+/// Runs `cmd` to its end: its wall and CPU time and peak memory, from the kernel's accounting
+/// of that one child.
+pub(crate) fn measure(mut cmd: std::process::Command) -> io::Result<Sample> {
     let started = Instant::now();
     let child = cmd.spawn()?;
     let pid = child.id() as libc::pid_t;

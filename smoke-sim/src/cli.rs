@@ -26,6 +26,9 @@ pub enum Command {
     Coverage(cmd::coverage::Args),
     /// Measure a panel run: wall time, CPU time and peak memory of smoke-internal.
     Bench(cmd::bench::Args),
+    /// Measure the status page: render it once (`smoke-internal status --html`) from a
+    /// generated state folder of a week of ticks of many probes; its time and peak memory.
+    StatusBench(cmd::status_bench::Args),
     /// Measure the loop over a long run: its memory and status page, from a prefilled history.
     Soak(cmd::soak::Args),
     /// A stand-in for the hero_proc command: `proc service restart NAME` restarts a simulated

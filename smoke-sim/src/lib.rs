@@ -32,6 +32,7 @@ mod prefixed;
 mod router;
 mod services;
 pub mod soak;
+pub mod state_folder;
 mod world;
 
 pub use certs::PUBLIC_HOST;

@@ -103,6 +103,7 @@ impl State {
                 .cloned()
                 .collect(),
             covered: incident.covers.members.len() + incident.covers.affected.len(),
+            url: incident.url.clone(),
         });
         let excess = self.log.len().saturating_sub(LOG_MAX);
         self.log.drain(..excess);
@@ -158,6 +159,10 @@ pub struct Incident {
     pub last_told: jiff::Timestamp,
     #[serde(flatten)]
     pub covers: Covers,
+    /// Where a person follows it (its forge issue's page), once a sink has made one. Added in
+    /// version 2 without a bump: older files read with none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// The probes an incident covers: an incident and each event of it say the same.
@@ -195,6 +200,7 @@ impl Incident {
                 members,
                 ..Covers::default()
             },
+            url: None,
         }
     }
 }
@@ -217,6 +223,9 @@ pub struct PastIncident {
     /// How many probes it covered, all told.
     #[serde(default)]
     pub covered: usize,
+    /// Its link while it was open (its forge issue's page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// One event owed to one sink.

@@ -31,6 +31,9 @@ pub enum Command {
     Mute(MuteArgs),
     /// End a mute.
     Unmute(UnmuteArgs),
+    /// Print the status page's summary from a state folder (uptime, latency, incidents), or
+    /// write the page once with --html; reads alongside a running watch, never takes its lock.
+    Status(StatusArgs),
     /// Write a starting panel at PATH from what the running deployment shows (its services,
     /// their health, their list calls); never over a file unless --force.
     Init(InitArgs),
@@ -49,7 +52,7 @@ impl Command {
             Command::Unmute(u) => Some(&u.panel),
             Command::Relay(r) => Some(&r.panel),
             Command::Check(p) | Command::List(p) => Some(p),
-            Command::Init(_) => None,
+            Command::Init(_) | Command::Status(_) => None,
         }
     }
 }
@@ -75,6 +78,23 @@ pub struct RelayArgs {
     /// $XDG_STATE_HOME/smoke/<panel>-<mode>-relay).
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct StatusArgs {
+    /// The loop's state folder (default: the panel's, when --panel is given).
+    #[arg(long, env = "SMOKE_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// The panel, only to find its default state folder.
+    #[arg(long, env = "SMOKE_PANEL")]
+    pub panel: Option<PathBuf>,
+    /// Write the status page to FILE (atomically, for a web server to publish) instead of
+    /// printing the summary.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Print the figures of /status.json instead of the summary.
+    #[arg(long, conflicts_with = "html")]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -1,14 +1,16 @@
-//! The command line both binaries share: `run`, `check`, `list`, `watch`, `mute`, `unmute`. A
-//! binary only says which side it is and how to make it.
+//! The command line both binaries share: `run`, `check`, `list`, `watch`, `mute`, `unmute`,
+//! `status`, `init`. A binary only says which side it is and how to make it.
 
 mod args;
 mod quiet;
 pub(crate) mod serve;
+mod status;
 mod tick;
 mod watch;
 
 pub use args::{
-    Cli, Command, InitArgs, MuteArgs, PanelArgs, RelayArgs, RunArgs, UnmuteArgs, WatchArgs,
+    Cli, Command, InitArgs, MuteArgs, PanelArgs, RelayArgs, RunArgs, StatusArgs, UnmuteArgs,
+    WatchArgs,
 };
 pub use tick::{tick_with_state, TickError, TickOptions};
 
@@ -52,12 +54,13 @@ pub fn main(mode: Mode, make: MakeSide) -> ExitCode {
 /// checker is broken).
 pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
     let Some(panel_args) = command.panel_args() else {
-        let Command::Init(args) = command else {
-            unreachable!("only init reads no panel")
+        return match command {
+            Command::Init(args) => crate::init::init(&args, mode, make)
+                .await
+                .unwrap_or_else(broken),
+            Command::Status(args) => status::status(&args, mode).unwrap_or_else(broken),
+            _ => unreachable!("only init and status need no panel"),
         };
-        return crate::init::init(&args, mode, make)
-            .await
-            .unwrap_or_else(broken);
     };
     let (panel, config) = match load(panel_args) {
         Ok(p) => p,
@@ -86,7 +89,11 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
                     Some(why) => Err(why),
                     None => watch::watch(panel, config, side, mode, make, w).await,
                 },
-                Command::Check(_) | Command::Unmute(_) | Command::Init(_) | Command::Relay(_) => {
+                Command::Check(_)
+                | Command::Unmute(_)
+                | Command::Init(_)
+                | Command::Status(_)
+                | Command::Relay(_) => {
                     unreachable!()
                 }
             }

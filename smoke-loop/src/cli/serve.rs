@@ -6,7 +6,8 @@
 //! always keep file descriptors of their own.
 
 use crate::history::History;
-use crate::status::{status_html, status_json};
+use crate::state_dir::SharedRollup;
+use crate::status::{status_html, status_json, Sources};
 use axum::extract::State as Shared;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -104,6 +105,8 @@ pub struct Live {
     pub report: Option<RunReport>,
     pub state: State,
     pub history: History,
+    /// The hourly rollup the loop keeps: uptime and latency.
+    pub rollup: Option<SharedRollup>,
     /// Incident id -> a link to read it (the forge issue).
     pub links: BTreeMap<String, String>,
     pub last_tick: Option<Instant>,
@@ -141,24 +144,30 @@ async fn metrics(Shared(live): Shared<SharedLive>) -> Response {
     ([(header::CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE)], body).into_response()
 }
 
-async fn status(Shared(live): Shared<SharedLive>) -> Html<String> {
-    let live = read(&live);
+/// Renders one view of the page from what the loop knows, the rollup read-locked meanwhile.
+fn with_sources<T>(live: &SharedLive, view: fn(&Sources) -> T) -> T {
+    let live = read(live);
     let links = |id: &str| live.links.get(id).cloned();
-    Html(status_html(
-        live.report.as_ref(),
-        &live.history,
-        Some(&live.state),
-        &links,
-    ))
+    let rollup = live
+        .rollup
+        .as_ref()
+        .map(|r| r.read().unwrap_or_else(|e| e.into_inner()));
+    view(&Sources {
+        report: live.report.as_ref(),
+        history: &live.history,
+        state: Some(&live.state),
+        rollup: rollup.as_deref(),
+        links: &links,
+        now: jiff::Timestamp::now(),
+    })
+}
+
+async fn status(Shared(live): Shared<SharedLive>) -> Html<String> {
+    Html(with_sources(&live, status_html))
 }
 
 async fn status_data(Shared(live): Shared<SharedLive>) -> axum::Json<serde_json::Value> {
-    let live = read(&live);
-    axum::Json(status_json(
-        live.report.as_ref(),
-        &live.history,
-        Some(&live.state),
-    ))
+    axum::Json(with_sources(&live, status_json))
 }
 
 async fn healthz(Shared(live): Shared<SharedLive>) -> Response {

@@ -99,6 +99,9 @@ pub async fn tick_with_state(
         p.muted = quiet.reason(&p.name, tags).map(str::to_string);
     }
     log_results(dir, &report);
+    if let Err(e) = dir.record_rollup(&report, seen == Seen::Everything) {
+        eprintln!("smoke: {e}");
+    }
     let policy = Policy {
         probes: &infos,
         remind_every: config.remind_every,

@@ -42,6 +42,7 @@ pub async fn watch(
         report: None,
         state: dir.load()?,
         history: History::load(dir.path(), window(&panel)),
+        rollup: Some(dir.rollup()),
         links: BTreeMap::new(),
         last_tick: None,
         started: std::time::Instant::now(),

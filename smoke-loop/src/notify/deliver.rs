@@ -211,7 +211,7 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<&mut State>) -> O
             pending.len()
         ));
     }
-    store_handles(shared, dir, &name, &handles).await;
+    store_handles(shared, dir, sink, &handles).await;
     // This sink's deliveries in order. Nothing is enqueued during a flush and other sinks touch
     // only their own, so the first `delivered` of this sink's entries are always the ones sent.
     let owed: Vec<Delivery> = {
@@ -255,7 +255,7 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<&mut State>) -> O
             if handles.get(&delivery.event.incident).copied() != before
                 || done.saved_at.elapsed() >= SAVE_EVERY
             {
-                if let Err(e) = done.commit(shared, dir, &name, &handles, None).await {
+                if let Err(e) = done.commit(shared, dir, sink, &handles, None).await {
                     return Some(e);
                 }
             }
@@ -265,17 +265,14 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<&mut State>) -> O
             tries,
             error: last.clone(),
         };
-        if let Err(e) = done
-            .commit(shared, dir, &name, &handles, Some(failed))
-            .await
-        {
+        if let Err(e) = done.commit(shared, dir, sink, &handles, Some(failed)).await {
             return Some(e);
         }
         return Some(format!(
             "{name}: {last}; kept, to try again on a later tick"
         ));
     }
-    done.commit(shared, dir, &name, &handles, None).await.err()
+    done.commit(shared, dir, sink, &handles, None).await.err()
 }
 
 /// How long deliveries may go unsaved: the most a kill can make a sink hear twice.
@@ -299,12 +296,14 @@ impl Progress {
         &mut self,
         shared: &Mutex<&mut State>,
         dir: &StateDir,
-        name: &str,
+        sink: &dyn Sink,
         handles: &BTreeMap<String, u64>,
         failed: Option<Failed>,
     ) -> Result<(), String> {
+        let name = sink.name();
         let mut state = shared.lock().await;
         state.handles.insert(name.to_string(), handles.clone());
+        keep_links(&mut state, sink, handles);
         let mut drop = self.delivered;
         state.outbox.retain(|d| {
             if drop > 0 && d.sink == name {
@@ -328,12 +327,26 @@ impl Progress {
 async fn store_handles(
     shared: &Mutex<&mut State>,
     dir: &StateDir,
-    name: &str,
+    sink: &dyn Sink,
     handles: &BTreeMap<String, u64>,
 ) {
+    let name = sink.name();
     let mut state = shared.lock().await;
     if state.handles.get(name) != Some(handles) {
         state.handles.insert(name.to_string(), handles.clone());
+        keep_links(&mut state, sink, handles);
         let _ = dir.save(&state);
+    }
+}
+
+/// Gives each open incident without a link the page of its handle in this sink (its forge
+/// issue), so a status page read from the state folder alone can link it.
+fn keep_links(state: &mut State, sink: &dyn Sink, handles: &BTreeMap<String, u64>) {
+    for incident in state.incidents.values_mut() {
+        if incident.url.is_none() {
+            if let Some(handle) = handles.get(&incident.id) {
+                incident.url = sink.link(*handle);
+            }
+        }
     }
 }

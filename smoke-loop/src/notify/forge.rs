@@ -28,6 +28,9 @@ pub struct Forge {
     pub mode: String,
     /// Label ids by name, looked up (and made) once.
     pub label_ids: Mutex<Option<Vec<i64>>>,
+    /// The web page of each issue this process opened (`html_url`), by number: the status
+    /// page links it.
+    pub pages: std::sync::Mutex<HashMap<u64, String>>,
 }
 
 /// The hidden line that says which incident an issue is.
@@ -300,6 +303,12 @@ impl Forge {
         let n = made["number"]
             .as_u64()
             .ok_or("the forge made an issue without a number")?;
+        if let Some(page) = made["html_url"].as_str().filter(|u| web_link(u)) {
+            self.pages
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(n, page.to_string());
+        }
         handles.insert(e.incident.clone(), n);
         Ok(n)
     }
@@ -415,6 +424,14 @@ impl Sink for Forge {
         kind != EventKind::Opened
     }
 
+    fn link(&self, handle: u64) -> Option<String> {
+        let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        Some(match pages.get(&handle) {
+            Some(page) => page.clone(),
+            None => issue_page(&self.url, &self.repo, handle),
+        })
+    }
+
     async fn deliver(&self, e: &Event, handles: &mut BTreeMap<String, u64>) -> Result<(), String> {
         let issue = handles.get(&e.incident).copied();
         match (e.event, issue) {
@@ -512,13 +529,28 @@ impl SinkConfig for Config {
             panel: setup.panel.clone(),
             mode: setup.mode.as_str().to_string(),
             label_ids: Mutex::new(None),
+            pages: Default::default(),
         }))
     }
 
     fn link(&self, handle: u64) -> Option<String> {
-        Some(format!("{}/{}/issues/{handle}", self.url, self.repo))
+        Some(issue_page(&self.url, &self.repo, handle))
     }
 }
+
+/// An issue's web page when the forge did not say (an issue adopted after a crash).
+fn issue_page(url: &str, repo: &str, number: u64) -> String {
+    format!("{url}/{repo}/issues/{number}")
+}
+
+/// Only a web address may become a link on a page: a `javascript:` URL from a hostile or
+/// broken forge must not become a clickable script.
+fn web_link(url: &str) -> bool {
+    (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= MAX_LINK
+}
+
+/// The longest issue address kept: a forge's answer is bounded like any other.
+const MAX_LINK: usize = 2048;
 
 #[cfg(test)]
 mod tests {

@@ -60,6 +60,12 @@ pub trait Sink: Send + Sync {
         true
     }
 
+    /// Where a person reads this sink's `handle` of an incident (a forge issue's page), kept
+    /// in the incident for the status page.
+    fn link(&self, _handle: u64) -> Option<String> {
+        None
+    }
+
     /// Tells one event. `handles` are this sink's own references per incident (forge issue
     /// numbers), kept in the state.
     async fn deliver(

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod proc;
 pub mod serve;
 pub mod soak;
+pub mod status_bench;
 
 /// The smoke-internal binary to measure: the one given, else the one beside this binary.
 pub fn smoke_internal_exe(exe: Option<std::path::PathBuf>) -> anyhow::Result<std::path::PathBuf> {

@@ -76,6 +76,7 @@ pub fn render(url: &str, screenshot: &Path) -> io::Result<String> {
         "dump-dom",
         url,
         &host,
+        WINDOW_SIZE,
         &["--dump-dom".into()],
     )?;
     let dom = String::from_utf8(dom).map_err(|e| {
@@ -85,6 +86,92 @@ pub fn render(url: &str, screenshot: &Path) -> io::Result<String> {
         )
     })?;
 
+    shoot(
+        &binary,
+        dir.path(),
+        url,
+        &host,
+        screenshot,
+        WINDOW_SIZE,
+        &[],
+    )?;
+    Ok(dom)
+}
+
+/// How a screenshot sees the page: its viewport in CSS pixels, and the colour scheme the page
+/// is told the reader prefers (`prefers-color-scheme`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct View {
+    pub size: (u32, u32),
+    pub dark: bool,
+}
+
+/// A phone held upright (390x844) and a laptop's screen (1280x800), each light and dark.
+pub const VIEWS: [(&str, View); 4] = [
+    (
+        "phone-light",
+        View {
+            size: (390, 844),
+            dark: false,
+        },
+    ),
+    (
+        "phone-dark",
+        View {
+            size: (390, 844),
+            dark: true,
+        },
+    ),
+    (
+        "desktop-light",
+        View {
+            size: (1280, 800),
+            dark: false,
+        },
+    ),
+    (
+        "desktop-dark",
+        View {
+            size: (1280, 800),
+            dark: true,
+        },
+    ),
+];
+
+/// Loads `url` (on a loopback address) once and writes a PNG screenshot of `view` to
+/// `screenshot`, replacing any file there. Blocks like [`render`].
+pub fn screenshot(url: &str, screenshot: &Path, view: View) -> io::Result<()> {
+    let host = loopback_host(url)?;
+    let binary = CHROMIUM.find()?;
+    let dir = tempfile::Builder::new()
+        .prefix("smoke-chromium-")
+        .tempdir()?;
+    // Blink's own setting (0 dark, 1 light): what the page's `prefers-color-scheme` reads.
+    let scheme = format!(
+        "--blink-settings=preferredColorScheme={}",
+        if view.dark { 0 } else { 1 }
+    );
+    shoot(
+        &binary,
+        dir.path(),
+        url,
+        &host,
+        screenshot,
+        view.size,
+        &[scheme],
+    )
+}
+
+/// One screenshot run, checked to have written its file.
+fn shoot(
+    binary: &Path,
+    dir: &Path,
+    url: &str,
+    host: &str,
+    screenshot: &Path,
+    size: (u32, u32),
+    extra: &[String],
+) -> io::Result<()> {
     // Chromium resolves a relative path against its own working directory, and a stale file
     // must not pass for a screenshot it failed to write.
     let screenshot = std::path::absolute(screenshot)?;
@@ -92,15 +179,10 @@ pub fn render(url: &str, screenshot: &Path) -> io::Result<String> {
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
         _ => {}
     }
-    let log = run(
-        &binary,
-        dir.path(),
-        "screenshot",
-        url,
-        &host,
-        &[format!("--screenshot={}", screenshot.display())],
-    )
-    .map(|_| dir.path().join("screenshot.log"))?;
+    let mut flags = vec![format!("--screenshot={}", screenshot.display())];
+    flags.extend_from_slice(extra);
+    let log = run(binary, dir, "screenshot", url, host, size, &flags)
+        .map(|_| dir.join("screenshot.log"))?;
     if !screenshot.is_file() {
         return Err(io::Error::other(format!(
             "Chromium wrote no screenshot of {url} to {}; its log:\n{}",
@@ -108,7 +190,7 @@ pub fn render(url: &str, screenshot: &Path) -> io::Result<String> {
             CHROMIUM.tail(&log)
         )));
     }
-    Ok(dom)
+    Ok(())
 }
 
 /// The host of `url`, which must be `localhost` or a loopback address: the harness is for
@@ -143,11 +225,11 @@ fn run(
     name: &str,
     url: &str,
     host: &str,
+    (width, height): (u32, u32),
     extra: &[String],
 ) -> io::Result<Vec<u8>> {
     let output = dir.join(format!("{name}.out"));
     let log = dir.join(format!("{name}.log"));
-    let (width, height) = WINDOW_SIZE;
     // Its own process group, so a timeout can kill the renderers and helpers too.
     let mut running = Process::spawn_group(
         Command::new(binary)

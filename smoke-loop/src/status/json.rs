@@ -1,0 +1,71 @@
+//! `/status.json`: the page's figures for scripts. Strings are JSON-escaped by serde, so a
+//! control character a service sent arrives as `\u001b`, never raw.
+
+use super::{headline, page, past_headline, Sources};
+use jiff::Timestamp;
+use serde_json::json;
+use smoke_core::outcome::Outcome;
+
+/// The same figures as [`super::status_html`].
+pub fn status_json(src: &Sources) -> serde_json::Value {
+    let page = page(src);
+    let ts = |t: Option<Timestamp>| t.map(|t| t.to_string());
+    json!({
+        "panel": page.panel,
+        "mode": page.mode,
+        "last_tick": ts(page.last_tick),
+        "outcome": page.outcome.map(Outcome::as_str),
+        "every_s": page.every.map(|e| e.as_secs()),
+        "stale": page.stale.is_some(),
+        "stale_warning": page.stale_warning(),
+        "probes": page.rows.iter().map(|r| json!({
+            "name": r.name,
+            "outcome": r.outcome.as_str(),
+            "cause": r.cause,
+            "detail": r.detail,
+            "since": ts(r.since),
+            "caused_by": r.caused_by,
+            "uptime_24h": r.uptime_24h,
+            "uptime_7d": r.uptime_7d,
+            // Oldest first, one per hour up to the last tick's; null for an hour with no tick.
+            "latency_p50_ms": r.p50_day,
+            "latency_p50_ms_7d": r.p50_week,
+            "history": r.ticks.iter().map(|e| json!({
+                "at": e.at.to_string(),
+                "outcome": e.outcome.as_str(),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "incidents": page.open.iter().map(|o| {
+            let i = o.incident;
+            json!({
+                "probe": o.key,
+                "title": headline(o.key, i),
+                "group": i.covers.group,
+                "members": i.covers.members,
+                "affected": i.covers.affected,
+                "id": i.id,
+                "opened_at": i.opened_at.to_string(),
+                "cause": i.cause.map(|c| c.as_str()),
+                "detail": i.detail,
+                "url": o.url,
+            })
+        }).collect::<Vec<_>>(),
+        "resolved_incidents": page.resolved.iter().map(|p| {
+            let i = p.incident;
+            json!({
+                "key": i.key,
+                "title": past_headline(i),
+                "group": i.group,
+                "probes": i.probes,
+                "covered": i.covered,
+                "id": i.id,
+                "opened_at": i.opened_at.to_string(),
+                "resolved_at": i.resolved_at.to_string(),
+                "duration_s": i.resolved_at.duration_since(i.opened_at).as_secs(),
+                "cause": i.cause.map(|c| c.as_str()),
+                "detail": i.detail,
+                "url": i.url.clone().and_then(super::web_link),
+            })
+        }).collect::<Vec<_>>(),
+    })
+}
