@@ -29,11 +29,7 @@ struct Relay {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    smoke_sim::fakes::free_port().expect("a free loopback port")
 }
 
 impl Relay {

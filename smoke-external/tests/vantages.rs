@@ -27,11 +27,7 @@ const QUIET_FOR: Duration = Duration::from_secs(20);
 const VANTAGES: [&str; 3] = ["eu-1", "us-1", "ap-1"];
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    smoke_sim::fakes::free_port().expect("a free loopback port")
 }
 
 fn examples() -> PathBuf {

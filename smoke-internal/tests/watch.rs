@@ -10,11 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    smoke_sim::fakes::free_port().expect("a free loopback port")
 }
 
 async fn get(port: u16, path: &str) -> Option<(u16, String)> {

@@ -108,35 +108,20 @@ pub struct View {
 
 /// A phone held upright (390x844) and a laptop's screen (1280x800), each light and dark.
 pub const VIEWS: [(&str, View); 4] = [
-    (
-        "phone-light",
-        View {
-            size: (390, 844),
-            dark: false,
-        },
-    ),
-    (
-        "phone-dark",
-        View {
-            size: (390, 844),
-            dark: true,
-        },
-    ),
-    (
-        "desktop-light",
-        View {
-            size: (1280, 800),
-            dark: false,
-        },
-    ),
-    (
-        "desktop-dark",
-        View {
-            size: (1280, 800),
-            dark: true,
-        },
-    ),
+    ("phone-light", View::new(PHONE, false)),
+    ("phone-dark", View::new(PHONE, true)),
+    ("desktop-light", View::new(DESKTOP, false)),
+    ("desktop-dark", View::new(DESKTOP, true)),
 ];
+
+const PHONE: (u32, u32) = (390, 844);
+const DESKTOP: (u32, u32) = (1280, 800);
+
+impl View {
+    const fn new(size: (u32, u32), dark: bool) -> View {
+        View { size, dark }
+    }
+}
 
 /// Loads `url` (on a loopback address) once and writes a PNG screenshot of `view` to
 /// `screenshot`, replacing any file there. Blocks like [`render`].

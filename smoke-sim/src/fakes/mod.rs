@@ -21,6 +21,7 @@ mod server;
 pub use alertmanager::{amtool, Alertmanager};
 pub use forge::{FakeForge, FakeIssue};
 pub use hook::{FakeHook, HookRequest};
+pub use process::free_port;
 pub use prometheus::{promtool, Prometheus, PrometheusSetup};
 
 /// Locks a fake's state even after a panic elsewhere poisoned it: the test that panicked has

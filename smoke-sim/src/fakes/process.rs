@@ -161,7 +161,7 @@ impl Program {
 
 /// A port nobody listened on a moment ago. The servers want a number, not a socket, so the
 /// port is released before they bind it; [`PORT_ATTEMPTS`] covers losing that race.
-pub(super) fn free_port() -> io::Result<u16> {
+pub fn free_port() -> io::Result<u16> {
     let probe = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
     Ok(probe.local_addr()?.port())
 }
