@@ -304,6 +304,15 @@ async fn bad_requests_get_4xx_a_log_line_and_change_nothing() {
             says: "not an Alertmanager webhook notification",
         },
         Bad {
+            what: "a deeply nested body",
+            auth: Some(&right),
+            // 100,000 deep, unfinished, in a field the relay does not read: skipped without
+            // recursion, refused at its end.
+            body: format!("{{\"groupLabels\": {}", "[".repeat(100_000)).into_bytes(),
+            status: 400,
+            says: "not an Alertmanager webhook notification",
+        },
+        Bad {
             what: "an oversized body",
             auth: Some(&right),
             body: vec![b' '; 2 * 1024 * 1024],
@@ -403,6 +412,26 @@ async fn a_relay_with_nothing_to_tell_or_without_its_token_refuses_to_start() {
         ),
         "{err}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_sender_holds_up_no_one_else() {
+    let relay = Relay::start().await;
+    // Headers whole, the body promised and never sent: its connection waits alone.
+    let mut slow = tokio::net::TcpStream::connect(&relay.addr).await.unwrap();
+    let head = format!(
+        "POST /alertmanager HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {RELAY_TOKEN}\r\nContent-Length: 100000\r\n\r\n{{\"alerts\": ["
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    // Answered (no status 0 after WITHIN) while the other body is still coming: nothing is
+    // held while a body is read.
+    let (status, body) = relay
+        .post(&notification("firing", "os-ui", "2026-11-30T12:00:00Z"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    relay.forge_settles(1, 0).await;
+    drop(slow);
+    relay.stop().await;
 }
 
 #[test]
