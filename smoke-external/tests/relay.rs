@@ -251,7 +251,7 @@ async fn the_quorum_alert_is_one_issue_opened_once_and_closed_once() {
     let state = std::fs::read_to_string(relay.state.path().join("state.json")).unwrap();
     let log = relay.stop().await;
     assert!(
-        log.contains("relaying SmokeProbeFailingQuorum alerts"),
+        log.contains("relaying SmokeProbeFailingQuorum and SmokeGroupFailingQuorum alerts"),
         "{log}"
     );
     let state: serde_json::Value = serde_json::from_str(&state).unwrap();

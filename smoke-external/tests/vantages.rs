@@ -6,8 +6,9 @@
 //! (seconds instead of minutes) and their addresses.
 //!
 //! One vantage point's own failure (its resolver is dead) opens no issue; the gateway broken
-//! for all opens exactly one, which is closed once when it heals, although an Alertmanager node
-//! is killed while it is open.
+//! for all (its certificate expired; then a 502 to every service, one group) opens exactly one
+//! issue each time, which is closed once when it heals, although an Alertmanager node is
+//! killed while the first is open.
 
 mod common;
 
@@ -281,24 +282,59 @@ async fn three_vantage_points_make_one_issue_per_incident_and_none_for_one_hosts
         let why = diagnosis(&prometheus, dir.path()).await;
         panic!("the issue is closed: not within {WITHIN:?}; issues: {last}\n{why}");
     }
+    // 4. The gateway answers 502 to every service: the hosts group the roots by their
+    //    signature, and so does the quorum: one issue for the group, listing its probes.
+    sim.set(Fault::Gateway502);
+    if let Err(last) = until(|| match forge.issues().as_slice() {
+        [_, group] if group.state == "open" => Ok(()),
+        issues => Err(issues_line(issues)),
+    })
+    .await
+    {
+        let why = diagnosis(&prometheus, dir.path()).await;
+        panic!("the group's issue opens: not within {WITHIN:?}; issues: {last}\n{why}");
+    }
+    let group = forge.issues().remove(1);
+    assert!(
+        group.title.contains("fail with HTTP 502 Bad Gateway"),
+        "{}",
+        group.title
+    );
+    assert!(
+        group.body.contains("probe=group:http-502"),
+        "{}",
+        group.body
+    );
+    sim.clear(&Fault::Gateway502);
+    if let Err(last) = until(|| match forge.issues().as_slice() {
+        [a, b] if a.state == "closed" && b.state == "closed" => Ok(()),
+        issues => Err(issues_line(issues)),
+    })
+    .await
+    {
+        let why = diagnosis(&prometheus, dir.path()).await;
+        panic!("the group's issue is closed: not within {WITHIN:?}; issues: {last}\n{why}");
+    }
     // Any repeat (a second node's copy, a late firing word) would show by now.
     tokio::time::sleep(QUIET_FOR).await;
 
     let issues = forge.issues();
-    assert_eq!(issues.len(), 1, "{}", issues_line(&issues));
-    assert_eq!(issues[0].state, "closed");
+    assert_eq!(issues.len(), 2, "{}", issues_line(&issues));
     let requests = forge.requests();
     let created = requests
         .iter()
         .filter(|r| *r == "POST /api/v1/repos/hero/demo/issues")
         .count();
-    assert_eq!(created, 1, "opened once: {requests:#?}");
-    let resolved = issues[0]
-        .comments
-        .iter()
-        .filter(|c| c.starts_with("Resolved"))
-        .count();
-    assert_eq!(resolved, 1, "closed once: {:#?}", issues[0].comments);
+    assert_eq!(created, 2, "each opened once: {requests:#?}");
+    for issue in &issues {
+        assert_eq!(issue.state, "closed");
+        let resolved = issue
+            .comments
+            .iter()
+            .filter(|c| c.starts_with("Resolved"))
+            .count();
+        assert_eq!(resolved, 1, "closed once: {:#?}", issue.comments);
+    }
     assert!(forge.violations().is_empty(), "{:?}", forge.violations());
     let relay_said = std::fs::read_to_string(&relay_log).unwrap();
     assert!(

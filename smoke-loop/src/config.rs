@@ -32,6 +32,8 @@ pub struct LoopConfig {
 /// The alert that `relay` turns into incidents unless `[relay] alertname` says otherwise: the
 /// quorum alert of examples/prometheus/smoke-rules.yml.
 pub const QUORUM_ALERTNAME: &str = "SmokeProbeFailingQuorum";
+/// Likewise for a group of probes failing with one signature (`[relay] group_alertname`).
+pub const GROUP_QUORUM_ALERTNAME: &str = "SmokeGroupFailingQuorum";
 
 /// `[relay]`: who may post to the relay, and which alert it listens to.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +41,7 @@ pub struct RelayConfig {
     /// The bearer token Alertmanager must send (`http_config.authorization`), if any.
     pub bearer_token: Option<Secret>,
     pub alertname: String,
+    pub group_alertname: String,
 }
 
 /// The loop's keys, as serde reads them; the rest of the file is smoke-core's, checked there.
@@ -58,6 +61,7 @@ struct RawRelay {
     bearer_token_env: Option<String>,
     bearer_token_file: Option<String>,
     alertname: Option<String>,
+    group_alertname: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -103,6 +107,7 @@ impl LoopConfig {
             None => RelayConfig {
                 bearer_token: None,
                 alertname: QUORUM_ALERTNAME.to_string(),
+                group_alertname: GROUP_QUORUM_ALERTNAME.to_string(),
             },
             Some(r) => {
                 let span = r.span();
@@ -129,20 +134,27 @@ fn read_relay(r: RawRelay) -> Result<RelayConfig, String> {
             "bearer_token",
         )?),
     };
-    let alertname = match r.alertname {
-        None => QUORUM_ALERTNAME.to_string(),
-        Some(a) if a.is_empty() || a.len() > 200 || a.chars().any(char::is_control) => {
-            return Err(format!(
-                "alertname \"{}\" must be an alert's name, like {QUORUM_ALERTNAME}",
-                escape_controls(&a)
-            ))
-        }
-        Some(a) => a,
-    };
+    let alertname = alert_name("alertname", r.alertname, QUORUM_ALERTNAME)?;
+    let group_alertname = alert_name("group_alertname", r.group_alertname, GROUP_QUORUM_ALERTNAME)?;
     Ok(RelayConfig {
         bearer_token,
         alertname,
+        group_alertname,
     })
+}
+
+/// `key = "Name"` of `[relay]`, or `default`.
+fn alert_name(key: &str, given: Option<String>, default: &str) -> Result<String, String> {
+    match given {
+        None => Ok(default.to_string()),
+        Some(a) if a.is_empty() || a.len() > 200 || a.chars().any(char::is_control) => {
+            Err(format!(
+                "{key} \"{}\" must be an alert's name, like {default}",
+                escape_controls(&a)
+            ))
+        }
+        Some(a) => Ok(a),
+    }
 }
 
 /// An `http://` or `https://` URL with a host.

@@ -309,14 +309,15 @@ fn a_panel_with_every_loop_table_loads_them_all() {
 
 #[test]
 fn the_relay_table_and_relay_sinks_are_read_and_checked() {
-    use smoke_loop::config::{RelayConfig, QUORUM_ALERTNAME};
+    use smoke_loop::config::{RelayConfig, GROUP_QUORUM_ALERTNAME, QUORUM_ALERTNAME};
     use smoke_loop::secret::Secret;
     let c = read(PANEL).unwrap();
     assert_eq!(
         c.relay,
         RelayConfig {
             bearer_token: None,
-            alertname: QUORUM_ALERTNAME.to_string()
+            alertname: QUORUM_ALERTNAME.to_string(),
+            group_alertname: GROUP_QUORUM_ALERTNAME.to_string(),
         }
     );
     let text = format!(

@@ -68,6 +68,9 @@ fn timestamp(t: jiff::Timestamp) -> f64 {
     t.as_millisecond() as f64 / 1e3
 }
 
+/// The most chars of a failure's signature kept as a label: enough to read it in an alert.
+pub const SIGNATURE_LABEL_CHARS: usize = 200;
+
 /// The tick as Prometheus text. `state` adds `smoke_incident_open`; without it that family is
 /// left out rather than reported as all closed.
 pub fn prometheus(report: &RunReport, state: Option<&State>) -> String {
@@ -91,12 +94,26 @@ pub fn prometheus(report: &RunReport, state: Option<&State>) -> String {
     let mut cert = Gauges::default();
     let mut incident = Gauges::default();
     let mut caused_by = Gauges::default();
+    let mut signature = Gauges::default();
     for p in &report.probes {
         // Only symptoms have a series: an alert rule can leave them out with `unless`.
         if let Some(root) = &p.caused_by {
             let mut labels = probe(&p.name);
             labels.push(("root", root.clone()));
             caused_by.add(labels, 1.0);
+        } else if let Some(s) = crate::incident::signature(p) {
+            // A root failure that may be grouped: rules count vantage points per group, as a
+            // host opens one incident per group.
+            let mut labels = probe(&p.name);
+            labels.push(("group", s.key));
+            labels.push(("cause", p.cause.map_or("", |c| c.as_str()).to_string()));
+            // It may quote the service (a protocol error's bytes): shown, never passed raw.
+            let text = crate::text::escape_controls(&s.text);
+            labels.push((
+                "signature",
+                text.chars().take(SIGNATURE_LABEL_CHARS).collect(),
+            ));
+            signature.add(labels, 1.0);
         }
         let passed = matches!(p.outcome, Outcome::Ok | Outcome::Degraded);
         success.add(probe(&p.name), if passed { 1.0 } else { 0.0 });
@@ -168,6 +185,11 @@ pub fn prometheus(report: &RunReport, state: Option<&State>) -> String {
         "smoke_probe_caused_by",
         "1 for a failing probe whose failure is a symptom of its failing dependency `root`",
         caused_by,
+    );
+    registry.register(
+        "smoke_probe_failure_signature",
+        "1 for a failing probe, caused by no other, whose failure may be grouped with others of the same `group`",
+        signature,
     );
     registry.register(
         "smoke_tick_duration_seconds",
@@ -360,6 +382,52 @@ mod tests {
                 .filter(|k| k.starts_with("smoke_probe_caused_by"))
                 .count(),
             1
+        );
+    }
+
+    #[test]
+    fn a_root_failure_that_may_be_grouped_names_its_group() {
+        use crate::outcome::{Cause, Failure, Phase};
+        let mut report = fixture::report();
+        for (i, name) in [(0, "os-ui"), (1, "public-site")] {
+            let mut f = Failure::at(Cause::Http, Phase::Headers, "HTTP 502 Bad Gateway");
+            f.status = Some(502);
+            report.probes[i] = crate::outcome::ProbeReport::new(name);
+            report.probes[i].fail(f);
+        }
+        // A symptom has no signature of its own: its root stands for it.
+        report.probes[1].caused_by = Some("os-ui".into());
+        // A protocol error quoting what a hostile service sent: escaped, cut.
+        let mut f = Failure::new(
+            Cause::Protocol,
+            format!("garbage \u{1b}]0;pwned\u{7} {}", "x".repeat(500)),
+        );
+        f.phase = Some(Phase::Headers);
+        report.probes[3] = crate::outcome::ProbeReport::new("photos");
+        report.probes[3].fail(f);
+        let text = prometheus(&report, None);
+        let got = samples(&text);
+        let grouped: Vec<&String> = got
+            .keys()
+            .filter(|k| k.starts_with("smoke_probe_failure_signature"))
+            .collect();
+        assert!(!text.contains('\u{1b}'), "{text}");
+        let hostile = grouped
+            .iter()
+            .find(|k| k.contains("probe=\"photos\""))
+            .expect("the protocol error has a signature");
+        assert!(hostile.contains(r"\\u{1b}]0;pwned"), "{hostile}");
+        assert!(
+            hostile.len() < 600,
+            "cut to SIGNATURE_LABEL_CHARS: {hostile}"
+        );
+        let grouped: Vec<&&String> = grouped.iter().filter(|k| !k.contains("photos")).collect();
+        assert_eq!(
+            grouped,
+            [&&format!(
+                "smoke_probe_failure_signature{{{P},probe=\"os-ui\",group=\"group:http-502\",cause=\"http\",signature=\"HTTP 502 Bad Gateway\"}}"
+            )],
+            "a wrong answer (biz-persons) is never grouped: {text}"
         );
     }
 }

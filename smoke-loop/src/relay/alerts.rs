@@ -6,12 +6,18 @@
 
 use serde::Deserialize;
 use smoke_core::http::UNLISTED;
-use smoke_core::incident::{incident_id, Event, EventKind, Incident, State};
-use smoke_core::outcome::{Severity, DETAIL_LIMIT};
+use smoke_core::incident::{incident_id, Event, EventKind, Incident, State, GROUP_PREFIX};
+use smoke_core::outcome::{Cause, Severity, DETAIL_LIMIT};
 use smoke_core::panel::{
     is_service_name, Mode, Panel, ProbeSpec, PUBLIC_DNS, PUBLIC_TLS, SERVICE_PLACEHOLDER,
 };
 use std::collections::BTreeMap;
+
+/// The most probes a relayed group names; past it the rest are not listed.
+pub const MAX_MEMBERS: usize = 1000;
+/// The longest group key (after `group:`) and signature taken from an alert.
+const MAX_GROUP_KEY: usize = 200;
+const SIGNATURE_CHARS: usize = 200;
 
 /// The most alerts one notification may carry: a group of one probe's quorum alert holds one;
 /// a route that groups more than this many is misconfigured, and its requests are refused.
@@ -40,11 +46,13 @@ pub enum AlertStatus {
     Resolved,
 }
 
-/// Which alerts are this relay's: the panel's, of its side, named `alertname`.
+/// Which alerts are this relay's: the panel's, of its side, named `alertname` (one probe's
+/// quorum) or `group_alertname` (a group's).
 pub struct Scope<'a> {
     pub panel: &'a Panel,
     pub mode: Mode,
     pub alertname: &'a str,
+    pub group_alertname: &'a str,
 }
 
 /// What one notification changed, for the answer and the log.
@@ -69,6 +77,16 @@ impl Applied {
     }
 }
 
+/// What an alert is about: its incident's key, the probes it covers, and how it is told.
+struct Subject {
+    /// A probe's name, or `group:<slug>` for a group.
+    key: String,
+    severity: Severity,
+    /// The group's signature and cause, for a group.
+    group: Option<(String, Option<Cause>)>,
+    members: Vec<String>,
+}
+
 /// Applies a notification to the relay's state and returns the events it makes.
 pub fn apply(
     state: &mut State,
@@ -80,47 +98,51 @@ pub fn apply(
     let mut events = Vec::new();
     let (panel, mode) = (scope.panel.name.as_str(), scope.mode.as_str());
     for alert in &notification.alerts {
-        let label = |k: &str| alert.labels.get(k).map(String::as_str).unwrap_or("");
-        if label("alertname") != scope.alertname {
-            applied.ignore(format!(
-                "alertname \"{}\" is not {}",
-                cut(label("alertname")),
-                scope.alertname
-            ));
-            continue;
-        }
-        if label("panel") != panel || label("mode") != mode {
-            applied.ignore(format!(
-                "panel \"{}\" mode \"{}\" is not {panel}/{mode}",
-                cut(label("panel")),
-                cut(label("mode"))
-            ));
-            continue;
-        }
-        // Only a probe of the panel: its name is already known to be safe in a folder, a
-        // marker and a metric.
-        let Some(probe_severity) = severity_of(scope, label("probe")) else {
-            applied.ignore(format!("no probe \"{}\" in the panel", cut(label("probe"))));
-            continue;
+        let subject = match subject(alert, scope) {
+            Ok(s) => s,
+            Err(why) => {
+                applied.ignore(why);
+                continue;
+            }
         };
-        let key = label("probe").to_string();
+        let key = subject.key.clone();
         match alert.status {
             AlertStatus::Firing => {
+                if let Some(open) = state.incidents.get_mut(&key) {
+                    // A group's probes as the rule sees them now: the list follows.
+                    let moved = subject.group.is_some()
+                        && !subject.members.is_empty()
+                        && open.covers.members != subject.members;
+                    if moved {
+                        open.covers.members = subject.members;
+                        events.push(Event::about(
+                            EventKind::Affected,
+                            (panel, mode),
+                            &key,
+                            open,
+                            now,
+                        ));
+                    } else {
+                        applied.repeated += 1;
+                    }
+                    continue;
+                }
                 let stale = state
                     .log
                     .iter()
                     .any(|p| p.key == key && p.opened_at == alert.starts_at);
-                if state.incidents.contains_key(&key) || stale {
+                if stale {
                     applied.repeated += 1;
                     continue;
                 }
                 let id = incident_id(panel, mode, &key, alert.starts_at);
                 let mut incident =
-                    Incident::new(id, alert.starts_at, probe_severity, vec![key.clone()]);
+                    Incident::new(id, alert.starts_at, subject.severity, subject.members);
                 incident.last_told = now;
                 incident.detail = detail(alert);
-                if let Some(s) = alert.labels.get("severity") {
-                    incident.severity = severity(s, probe_severity);
+                if let Some((signature, cause)) = subject.group {
+                    incident.covers.group = Some(signature);
+                    incident.cause = cause;
                 }
                 events.push(Event::about(
                     EventKind::Opened,
@@ -154,6 +176,88 @@ pub fn apply(
         }
     }
     (events, applied)
+}
+
+/// What `alert` is about, or why it is not this relay's.
+fn subject(alert: &Alert, scope: &Scope<'_>) -> Result<Subject, String> {
+    let label = |k: &str| alert.labels.get(k).map(String::as_str).unwrap_or("");
+    let name = label("alertname");
+    let is_group = name == scope.group_alertname;
+    if name != scope.alertname && !is_group {
+        return Err(format!(
+            "alertname \"{}\" is neither {} nor {}",
+            cut(name),
+            scope.alertname,
+            scope.group_alertname
+        ));
+    }
+    let (panel, mode) = (scope.panel.name.as_str(), scope.mode.as_str());
+    if label("panel") != panel || label("mode") != mode {
+        return Err(format!(
+            "panel \"{}\" mode \"{}\" is not {panel}/{mode}",
+            cut(label("panel")),
+            cut(label("mode"))
+        ));
+    }
+    let with_label = |default: Severity| {
+        alert
+            .labels
+            .get("severity")
+            .map_or(default, |s| severity(s, default))
+    };
+    if !is_group {
+        // Only a probe of the panel: its name is already known to be safe in a folder, a
+        // marker and a metric.
+        let probe = label("probe");
+        let severity = severity_of(scope, probe)
+            .ok_or_else(|| format!("no probe \"{}\" in the panel", cut(probe)))?;
+        return Ok(Subject {
+            key: probe.to_string(),
+            severity: with_label(severity),
+            group: None,
+            members: vec![probe.to_string()],
+        });
+    }
+    let key = label("group");
+    if !is_group_key(key) {
+        return Err(format!("\"{}\" is not a group's key", cut(key)));
+    }
+    let signature = label("signature");
+    if signature.is_empty() {
+        return Err(format!("the group {key} has no signature"));
+    }
+    let cause = serde_json::from_value(serde_json::Value::from(label("cause"))).ok();
+    // The rule lists the group's probes; only the panel's are kept, each once.
+    let mut members: Vec<String> = alert
+        .annotations
+        .get("probes")
+        .map(String::as_str)
+        .unwrap_or("")
+        .split_whitespace()
+        .filter(|p| severity_of(scope, p).is_some())
+        .map(str::to_string)
+        .collect();
+    members.sort();
+    members.dedup();
+    members.truncate(MAX_MEMBERS);
+    Ok(Subject {
+        key: key.to_string(),
+        severity: with_label(scope.panel.defaults.severity),
+        group: Some((signature.chars().take(SIGNATURE_CHARS).collect(), cause)),
+        members,
+    })
+}
+
+/// `group:` and a slug, as smoke makes them (`group:http-502`): it becomes a forge marker and a
+/// state key.
+fn is_group_key(key: &str) -> bool {
+    key.strip_prefix(GROUP_PREFIX).is_some_and(|slug| {
+        !slug.is_empty()
+            && slug.len() <= MAX_GROUP_KEY
+            && slug
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    })
 }
 
 /// The severity of the probe that runs under `name` on the relay's side, if one does: the
@@ -287,12 +391,14 @@ get = "/health"
     }
 
     const Q: &str = "SmokeProbeFailingQuorum";
+    const G: &str = "SmokeGroupFailingQuorum";
 
     fn run(state: &mut State, panel: &Panel, n: &Notification) -> (Vec<Event>, Applied) {
         let scope = Scope {
             panel,
             mode: Mode::External,
             alertname: Q,
+            group_alertname: G,
         };
         apply(
             state,
@@ -372,7 +478,7 @@ get = "/health"
         assert!(events.is_empty());
         assert!(state.incidents.is_empty());
         assert_eq!(applied.ignored.len(), 2);
-        assert!(applied.ignored[0].contains("is not SmokeProbeFailingQuorum"));
+        assert!(applied.ignored[0].contains("is neither SmokeProbeFailingQuorum nor"));
         assert!(
             applied.ignored[1].contains("no probe \"nosuch\\u{1b}[2J\""),
             "{:?}",
@@ -408,8 +514,83 @@ get = "/health"
             panel: &p,
             mode: Mode::Internal,
             alertname: Q,
+            group_alertname: G,
         };
         assert_eq!(severity_of(&scope, "public-tls"), None);
+    }
+
+    fn group(status: &str, probes: &str, at: i64) -> Notification {
+        serde_json::from_value(serde_json::json!({"alerts": [{
+            "status": status,
+            "labels": {"alertname": G, "panel": "herodemo", "mode": "external",
+                       "group": "group:http-502", "cause": "http",
+                       "signature": "HTTP 502 Bad Gateway", "severity": "critical"},
+            "annotations": {"summary": "probes fail with HTTP 502 Bad Gateway from 3 vantage points",
+                            "probes": probes},
+            "startsAt": jiff::Timestamp::from_second(at).unwrap().to_string(),
+        }]}))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_group_is_one_incident_its_list_kept_up_to_date() {
+        let p = panel();
+        let mut state = State::default();
+        let (events, _) = run(
+            &mut state,
+            &p,
+            &group("firing", "login home nosuch home ", 1),
+        );
+        assert_eq!(events.len(), 1);
+        let e = &events[0];
+        assert_eq!(
+            (e.event, e.probe.as_str()),
+            (EventKind::Opened, "group:http-502")
+        );
+        assert_eq!(e.incident, "herodemo/external/group:http-502/1000");
+        assert_eq!(e.covers.group.as_deref(), Some("HTTP 502 Bad Gateway"));
+        assert_eq!(
+            e.covers.members,
+            ["home", "login"],
+            "the panel's, sorted, once"
+        );
+        assert_eq!(e.cause, Some(Cause::Http));
+        assert_eq!(e.headline(), "2 probes fail with HTTP 502 Bad Gateway");
+        // Repeated as it was: nothing; with another probe: the list is told.
+        let (events, applied) = run(&mut state, &p, &group("firing", "home login", 1));
+        assert!(events.is_empty());
+        assert_eq!(applied.repeated, 1);
+        let (events, _) = run(
+            &mut state,
+            &p,
+            &group("firing", "home login health-hero_os", 1),
+        );
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].event, EventKind::Affected);
+        assert_eq!(events[0].covers.members.len(), 3);
+        let (events, _) = run(&mut state, &p, &group("resolved", "", 1));
+        assert_eq!(events[0].event, EventKind::Resolved);
+        assert_eq!(state.log[0].key, "group:http-502");
+    }
+
+    #[test]
+    fn a_group_key_must_look_like_smokes() {
+        let p = panel();
+        for bad in [
+            "http-502",
+            "group:",
+            "group:a b",
+            "group:../x",
+            "group:\u{1b}[2J",
+        ] {
+            let mut n = group("firing", "home", 1);
+            n.alerts[0].labels.insert("group".into(), bad.into());
+            let mut state = State::default();
+            let (events, applied) = run(&mut state, &p, &n);
+            assert!(events.is_empty(), "{bad}");
+            assert!(applied.ignored[0].contains("is not a group's key"), "{bad}");
+            assert!(!applied.ignored[0].contains('\u{1b}'));
+        }
     }
 
     #[test]

@@ -51,6 +51,7 @@ struct Relay {
     panel: Panel,
     mode: Mode,
     alertname: String,
+    group_alertname: String,
     token: Option<String>,
     dir: StateDir,
     notifier: Notifier,
@@ -93,8 +94,9 @@ pub async fn relay(
         .await
         .map_err(|e| format!("--listen {}: {e}", args.listen))?;
     eprintln!(
-        "smoke: relaying {} alerts of panel \"{}\" ({} side) from http://{}{PATH}{}",
+        "smoke: relaying {} and {} alerts of panel \"{}\" ({} side) from http://{}{PATH}{}",
         config.relay.alertname,
+        config.relay.group_alertname,
         panel.name,
         mode.as_str(),
         args.listen,
@@ -106,6 +108,7 @@ pub async fn relay(
     );
     let relay = Arc::new(Relay {
         alertname: config.relay.alertname.clone(),
+        group_alertname: config.relay.group_alertname.clone(),
         panel,
         mode,
         token,
@@ -176,6 +179,7 @@ async fn receive(Shared(relay): Shared<Arc<Relay>>, request: Request) -> Respons
         panel: &relay.panel,
         mode: relay.mode,
         alertname: &relay.alertname,
+        group_alertname: &relay.group_alertname,
     };
     let (events, applied) = apply(&mut state, &notification, &scope, jiff::Timestamp::now());
     if !applied.ignored.is_empty() {
