@@ -64,6 +64,20 @@ async fn until(mut check: impl FnMut() -> Result<(), String>) -> Result<(), Stri
     }
 }
 
+/// Waits until `check` holds of the forge's issues; panics with what the engines and the relay
+/// say otherwise.
+async fn forge_reaches(
+    prometheus: &Prometheus,
+    dir: &Path,
+    what: &str,
+    check: impl FnMut() -> Result<(), String>,
+) {
+    if let Err(last) = until(check).await {
+        let why = diagnosis(prometheus, dir).await;
+        panic!("{what}: not within {WITHIN:?}; issues: {last}\n{why}");
+    }
+}
+
 /// What the engines and the relay say, for a failure's message.
 async fn diagnosis(prometheus: &Prometheus, dir: &Path) -> String {
     let alerts = prometheus.alerts().await.map_or_else(
@@ -252,15 +266,16 @@ async fn three_vantage_points_make_one_issue_per_incident_and_none_for_one_hosts
 
     // 2. The gateway's certificate expires: every vantage point that can resolve sees it.
     sim.set(Fault::CertExpired);
-    if let Err(last) = until(|| match forge.issues().as_slice() {
-        [issue] if issue.state == "open" => Ok(()),
-        issues => Err(issues_line(issues)),
-    })
-    .await
-    {
-        let why = diagnosis(&prometheus, dir.path()).await;
-        panic!("one forge issue opens: not within {WITHIN:?}; issues: {last}\n{why}");
-    }
+    forge_reaches(
+        &prometheus,
+        dir.path(),
+        "one forge issue opens",
+        || match forge.issues().as_slice() {
+            [issue] if issue.state == "open" => Ok(()),
+            issues => Err(issues_line(issues)),
+        },
+    )
+    .await;
     let issue = forge.issues().remove(0);
     assert!(issue.title.contains("public-tls"), "{}", issue.title);
     assert!(
@@ -273,27 +288,29 @@ async fn three_vantage_points_make_one_issue_per_incident_and_none_for_one_hosts
     alertmanagers[0].kill().unwrap();
     tokio::time::sleep(Duration::from_secs(3)).await;
     sim.clear(&Fault::CertExpired);
-    if let Err(last) = until(|| match forge.issues().as_slice() {
-        [issue] if issue.state == "closed" => Ok(()),
-        issues => Err(issues_line(issues)),
-    })
-    .await
-    {
-        let why = diagnosis(&prometheus, dir.path()).await;
-        panic!("the issue is closed: not within {WITHIN:?}; issues: {last}\n{why}");
-    }
+    forge_reaches(
+        &prometheus,
+        dir.path(),
+        "the issue is closed",
+        || match forge.issues().as_slice() {
+            [issue] if issue.state == "closed" => Ok(()),
+            issues => Err(issues_line(issues)),
+        },
+    )
+    .await;
     // 4. The gateway answers 502 to every service: the hosts group the roots by their
     //    signature, and so does the quorum: one issue for the group, listing its probes.
     sim.set(Fault::Gateway502);
-    if let Err(last) = until(|| match forge.issues().as_slice() {
-        [_, group] if group.state == "open" => Ok(()),
-        issues => Err(issues_line(issues)),
-    })
-    .await
-    {
-        let why = diagnosis(&prometheus, dir.path()).await;
-        panic!("the group's issue opens: not within {WITHIN:?}; issues: {last}\n{why}");
-    }
+    forge_reaches(
+        &prometheus,
+        dir.path(),
+        "the group's issue opens",
+        || match forge.issues().as_slice() {
+            [_, group] if group.state == "open" => Ok(()),
+            issues => Err(issues_line(issues)),
+        },
+    )
+    .await;
     let group = forge.issues().remove(1);
     assert!(
         group.title.contains("fail with HTTP 502 Bad Gateway"),
@@ -306,15 +323,16 @@ async fn three_vantage_points_make_one_issue_per_incident_and_none_for_one_hosts
         group.body
     );
     sim.clear(&Fault::Gateway502);
-    if let Err(last) = until(|| match forge.issues().as_slice() {
-        [a, b] if a.state == "closed" && b.state == "closed" => Ok(()),
-        issues => Err(issues_line(issues)),
-    })
-    .await
-    {
-        let why = diagnosis(&prometheus, dir.path()).await;
-        panic!("the group's issue is closed: not within {WITHIN:?}; issues: {last}\n{why}");
-    }
+    forge_reaches(
+        &prometheus,
+        dir.path(),
+        "the group's issue is closed",
+        || match forge.issues().as_slice() {
+            [a, b] if a.state == "closed" && b.state == "closed" => Ok(()),
+            issues => Err(issues_line(issues)),
+        },
+    )
+    .await;
     // Any repeat (a second node's copy, a late firing word) would show by now.
     tokio::time::sleep(QUIET_FOR).await;
 
