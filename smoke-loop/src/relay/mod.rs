@@ -183,12 +183,9 @@ async fn receive(Shared(relay): Shared<Arc<Relay>>, request: Request) -> Respons
     };
     let (events, applied) = apply(&mut state, &notification, &scope, jiff::Timestamp::now());
     if !applied.ignored.is_empty() {
-        let skipped = notification.alerts.len()
-            - applied.opened.len()
-            - applied.resolved.len()
-            - applied.repeated;
         smoke_core::say!(
-            "relay: ignored {skipped} alerts not for this relay: {}",
+            "relay: ignored {} alerts not for this relay: {}",
+            applied.ignored_count,
             applied.ignored.join("; ")
         );
     }
