@@ -187,6 +187,14 @@ pub fn incident_id(panel: &str, mode: &str, key: &str, opened_at: jiff::Timestam
 }
 
 impl Incident {
+    /// Whether `remind_every` has passed since the sinks were last told of it, at `now` (a
+    /// clock that went back counts as no time).
+    pub fn reminder_due(&self, now: jiff::Timestamp, remind_every: std::time::Duration) -> bool {
+        let since = std::time::Duration::try_from(now.duration_since(self.last_told))
+            .unwrap_or(std::time::Duration::ZERO);
+        since >= remind_every
+    }
+
     /// A new incident about `members`, told now.
     pub fn new(id: String, at: jiff::Timestamp, severity: Severity, members: Vec<String>) -> Self {
         Incident {

@@ -302,14 +302,9 @@ pub fn reminders(
     remind_every: std::time::Duration,
     now: jiff::Timestamp,
 ) -> Vec<Event> {
-    let every = jiff::SignedDuration::try_from(remind_every).unwrap_or(jiff::SignedDuration::MAX);
     let mut events = Vec::new();
     for (key, incident) in &mut state.incidents {
-        if incident
-            .last_told
-            .checked_add(every)
-            .is_ok_and(|t| t <= now)
-        {
+        if incident.reminder_due(now, remind_every) {
             incident.last_told = now;
             events.push(Event::about(
                 EventKind::Reminder,

@@ -360,7 +360,7 @@ impl<'a> Tick<'a> {
             incident.last_told = self.now;
             events.push(self.event(EventKind::CauseChanged, key, incident, Some(lead)));
             events.last_mut().expect("just pushed").previous_cause = previous;
-        } else if elapsed(incident.last_told, self.now) >= self.policy.remind_every {
+        } else if incident.reminder_due(self.now, self.policy.remind_every) {
             if incident.covers.group.is_none() {
                 incident.detail = lead.detail.clone().unwrap_or_default();
             }
@@ -412,10 +412,6 @@ impl<'a> Tick<'a> {
         }
         event
     }
-}
-
-fn elapsed(from: jiff::Timestamp, to: jiff::Timestamp) -> Duration {
-    Duration::try_from(to.duration_since(from)).unwrap_or(Duration::ZERO)
 }
 
 fn resolved_detail(p: &ProbeReport) -> String {
