@@ -196,3 +196,27 @@ fn a_capture_subject_that_does_not_parse_is_placed_at_its_column() {
     );
     assert!(e.message.starts_with("step 1 of 2: "), "{e}");
 }
+
+#[test]
+fn a_capture_in_a_target_is_refused_where_it_is_written() {
+    // Line 13 is the second step's `target`; its string starts at column 10.
+    let text = flow(
+        "",
+        &format!("{LIST}[[probe.step]]\ntarget = \"{{photo}}/rpc\"\nget = \"/health\"\n"),
+    );
+    let e = refused_at(&text, 13, 10, "a target cannot use a capture ({photo})");
+    assert!(e.message.starts_with("step 2 of 2: "), "{e}");
+    // The probe's own target, which every step without one takes: line 5, at its string.
+    let text = flow("", LIST).replace("\"hero_foundry/rpc\"", "\"hero_{random}/rpc\"");
+    refused_at(&text, 5, 10, "a target cannot use a capture ({random})");
+    // Every step with its own target: the probe's still names the service, and is checked too.
+    let text = flow(
+        "",
+        "[[probe.step]]\ntarget = \"hero_foundry/rpc\"\nget = \"/health\"\n",
+    )
+    .replace(
+        "target = \"hero_foundry/rpc\"\ncontext",
+        "target = \"{x}/rpc\"\ncontext",
+    );
+    refused_at(&text, 5, 10, "a target cannot use a capture ({x})");
+}

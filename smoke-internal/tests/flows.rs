@@ -402,3 +402,66 @@ async fn a_one_step_flow_reports_as_the_same_probe_without_steps() {
         assert!(stepped.get("steps").is_none());
     }
 }
+
+/// A flow that writes a person named `name`, reads it back, and puts the `field` it read into
+/// a path of hero_foundry, three times over: a `..` there would climb to the socket's root.
+fn dotted_flow(name: &str, field: &str) -> String {
+    format!(
+        r#"[[probe]]
+name = "dots"
+target = "hero_osis_business/rpc"
+context = "geomind"
+
+[[probe.step]]
+rpc = "business.persons.set"
+params = {{ name = "{name}" }}
+capture = {{ id = "result" }}
+
+[[probe.step]]
+rpc = "business.persons.get"
+params = {{ id = "{{id}}" }}
+capture = {{ up = "result.{field}" }}
+
+[[probe.step]]
+target = "hero_foundry/rpc"
+get = "/api/files/geomind/{{up}}/{{up}}/{{up}}/health"
+
+[[probe.step]]
+rpc = "business.persons.delete"
+params = {{ id = "{{id}}" }}
+finally = true
+"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_captured_dot_dot_dot_or_nothing_is_never_sent_as_a_path_segment() {
+    let sim = Deployment::start().await.unwrap();
+    // The service's `..` and `.` as a name, and its empty email.
+    for (name, field, value) in [("..", "name", ".."), (".", "name", "."), ("x", "email", "")] {
+        let panel = small_panel(&sim, &dotted_flow(name, field));
+        let before = sim.requests_served();
+        let report = run(&panel).await;
+        let p = &report.probes[0];
+        assert_eq!(p.outcome, Outcome::Fail, "{}", describe(&report));
+        assert_eq!(p.cause, Some(Cause::Assertion), "{}", describe(&report));
+        let detail = p.detail.as_deref().unwrap();
+        assert_eq!(
+            detail,
+            format!("step 3 of 4: captured value \"{value}\" as the segment {{up}} of /api/files/geomind/{{up}}/{{up}}/{{up}}/health would leave the path (\".\", \"..\" and \"\" are refused as a whole segment)"),
+        );
+        // The write, the read and the cleanup reached the services; the third step never did.
+        let requests: Vec<&str> = p.steps.iter().map(|s| s.request.as_str()).collect();
+        assert_eq!(
+            requests,
+            [
+                "rpc business.persons.set",
+                "rpc business.persons.get",
+                "rpc business.persons.delete"
+            ],
+            "{value:?}"
+        );
+        assert_eq!(sim.requests_served() - before, 3, "{value:?}");
+        assert_eq!(sim.persons_written("geomind"), 0, "{value:?}");
+    }
+}

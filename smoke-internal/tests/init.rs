@@ -210,18 +210,28 @@ async fn init_with_no_service_found_writes_nothing_and_says_where_it_looked() {
 /// `/health`, its `rpc.discover`) with an OpenRPC document whose names try to break out of the
 /// panel init writes.
 async fn serve_hostile(socket: std::path::PathBuf) {
+    let long = format!("{}.list", "a".repeat(10_000));
+    serve_methods(
+        socket,
+        serde_json::json!([
+            {"name": "x.list\"\n[panel]\nname = \"pwned"},
+            {"name": "title.list\u{1b}]0;pwned\u{7}"},
+            {"name": "spaced.list # pwned"},
+            {"name": long},
+            {"name": "param.list", "params": [{"name": "p\"]\n[pwned", "required": true}]},
+            {"name": "evil.items.list", "summary": "\u{1b}[2J pwned\n[panel]"},
+        ]),
+    )
+    .await;
+}
+
+/// A service of our own on `socket` that answers every request with an OpenRPC document of
+/// these `methods`.
+async fn serve_methods(socket: std::path::PathBuf, methods: serde_json::Value) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     std::fs::create_dir_all(socket.parent().unwrap()).unwrap();
     let listener = tokio::net::UnixListener::bind(&socket).unwrap();
-    let long = format!("{}.list", "a".repeat(10_000));
-    let doc = serde_json::json!({"jsonrpc": "2.0", "id": 1, "result": {"methods": [
-        {"name": "x.list\"\n[panel]\nname = \"pwned"},
-        {"name": "title.list\u{1b}]0;pwned\u{7}"},
-        {"name": "spaced.list # pwned"},
-        {"name": long},
-        {"name": "param.list", "params": [{"name": "p\"]\n[pwned", "required": true}]},
-        {"name": "evil.items.list", "summary": "\u{1b}[2J pwned\n[panel]"},
-    ]}});
+    let doc = serde_json::json!({"jsonrpc": "2.0", "id": 1, "result": {"methods": methods}});
     let body = doc.to_string();
     tokio::spawn(async move {
         while let Ok((mut s, _)) = listener.accept().await {
@@ -314,10 +324,101 @@ async fn a_large_deployment_is_asked_up_to_the_cap_and_all_of_it_gets_the_health
     );
     let panel = std::fs::read_to_string(&path).unwrap();
     assert!(
-        panel.contains("# 26 more services were not asked for list calls (init asks at most 100)"),
+        panel.contains("# 26 more services were not asked for list calls (init asks at most 100, those with an rpc socket first)"),
         "{panel}"
     );
     let out = smoke(&["list", "--panel", path.to_str().unwrap()]).await;
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     assert_eq!(text(&out.stdout).lines().count(), 126, "{}", said(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn suggestions_that_read_alike_still_load_when_all_are_uncommented() {
+    let sim = Deployment::start().await.unwrap();
+    let socket = |service: &str| sim.socket_dir().join(service).join("rpc.sock");
+    let required = |names: &[&str]| -> Vec<serde_json::Value> {
+        names
+            .iter()
+            .map(|n| serde_json::json!({"name": n, "required": true}))
+            .collect()
+    };
+    // `col` + `a.b.list` and `col-a` + `b.list` are both col-a-b-list; `a.list` comes twice and
+    // asks for `p` twice; `health` + `x.list` would be the health probe of a service `x-list`.
+    serve_methods(
+        socket("col"),
+        serde_json::json!([
+            {"name": "a.b.list"},
+            {"name": "a.list", "params": required(&["p", "p"])},
+            {"name": "a.list"},
+        ]),
+    )
+    .await;
+    serve_methods(socket("col-a"), serde_json::json!([{"name": "b.list"}])).await;
+    serve_methods(socket("health"), serde_json::json!([{"name": "x.list"}])).await;
+    serve_methods(socket("x-list"), serde_json::json!([])).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.toml");
+    let out = init(&sim, &path, &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let panel = std::fs::read_to_string(&path).unwrap();
+    for line in [
+        "# name = \"col-a-b-list\"",
+        "# name = \"col-a-b-list-2\"",
+        "# name = \"col-a-list\"",
+        "# params = { p = \"\" }   # fill in",
+        "# name = \"list-health-x-list\"",
+    ] {
+        assert!(panel.lines().any(|l| l == line), "no `{line}` in\n{panel}");
+    }
+    assert!(!panel.contains("# name = \"health-"), "{panel}");
+
+    let all = dir.path().join("all.toml");
+    std::fs::write(&all, uncommented(&panel)).unwrap();
+    let out = smoke(&["check", "--panel", all.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let suggested = panel.lines().filter(|l| *l == "# [[probe]]").count();
+    assert!(
+        text(&out.stdout).contains(&format!("is valid: {} probes", suggested + 1)),
+        "{}",
+        said(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_listed_names_without_a_socket_leaves_the_real_services_asked_first() {
+    let sim = Deployment::start().await.unwrap();
+    // Sorted by name, every one of them comes before the real services.
+    let fakes: Vec<String> = (0..500).map(|i| format!("aaa-fake-{i:04}")).collect();
+    sim.also_list(&fakes.iter().map(String::as_str).collect::<Vec<_>>());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.toml");
+    let out = init(&sim, &path, &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert!(
+        text(&out.stdout).contains("a health probe over 506 services"),
+        "{}",
+        said(&out)
+    );
+    let panel = std::fs::read_to_string(&path).unwrap();
+    for line in [
+        "# hero_osis_business: a list call from its rpc.discover",
+        "# rpc = \"business.persons.list\"",
+        "# rpc = \"files.list\"",
+        "# 406 more services were not asked for list calls (init asks at most 100, those with an rpc socket first); the health probe covers them.",
+    ] {
+        assert!(
+            panel.lines().any(|l| l.starts_with(line)),
+            "no `{line}` in\n{panel}"
+        );
+    }
+    // The room left after the six real services went to 94 of the names.
+    assert_eq!(
+        panel
+            .matches(": no OpenRPC document (rpc.discover: connect)")
+            .count(),
+        94,
+        "{panel}"
+    );
+    let out = smoke(&["check", "--panel", path.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
 }

@@ -27,6 +27,9 @@ pub const MAX_SUGGESTIONS_PER_SERVICE: usize = 3;
 pub const MAX_METHOD_CHARS: usize = 64;
 /// The largest OpenRPC document read; a real one is tens of KiB.
 pub const MAX_DISCOVER_BYTES: u64 = 1024 * 1024;
+/// Required parameters of a suggested list call at most; a call that needs more is no plain
+/// list, and each one is a key written into the panel.
+pub const MAX_REQUIRED_PARAMS: usize = 8;
 
 /// What a service's `rpc.discover` gave init.
 #[derive(Debug, Clone, PartialEq)]
@@ -198,6 +201,7 @@ async fn discover(found: &mut Found, connector: Arc<dyn Connector>) -> Result<()
         })?;
     let (mut names, odd): (Vec<String>, Vec<String>) =
         listed.into_iter().partition(|s| is_service_name(s));
+    names.sort();
     names.dedup();
     found.skipped = odd.len();
     if names.is_empty() {
@@ -208,6 +212,11 @@ async fn discover(found: &mut Found, connector: Arc<dyn Connector>) -> Result<()
             ),
             Mode::External => "hero_proc listed no service through the gateway: nothing to write a panel for".to_string(),
         });
+    }
+    // Inside, the services with their rpc socket in the folder are asked first: names that only
+    // hero_proc lists, thousands of them if it likes, can't crowd them out of the questions.
+    if let (Mode::Internal, Some(reach)) = (found.mode, &found.reach) {
+        names.sort_by_key(|s| !has_rpc_socket(&reach.socket_dir, s));
     }
     found.not_asked = names.len().saturating_sub(MAX_DISCOVERED_SERVICES);
     names.truncate(MAX_DISCOVERED_SERVICES);
@@ -223,6 +232,11 @@ async fn discover(found: &mut Found, connector: Arc<dyn Connector>) -> Result<()
         .collect()
         .await;
     Ok(())
+}
+
+/// Whether `<socket_dir>/<service>/rpc.sock` is there, the socket init asks `rpc.discover` on.
+fn has_rpc_socket(socket_dir: &Path, service: &str) -> bool {
+    Target::parse(&format!("{service}/rpc")).is_ok_and(|t| t.socket_path(socket_dir).exists())
 }
 
 /// A second bound around a question already bounded by its deadline: whatever a connector does,
@@ -251,7 +265,8 @@ async fn ask(connector: &dyn Connector, service: &str, timeout: Duration) -> Dis
 }
 
 /// The list calls of an OpenRPC document: methods named `<words>.list`, those that need no
-/// parameter first, at most [`MAX_SUGGESTIONS_PER_SERVICE`]. A document may list thousands of
+/// parameter first, at most [`MAX_SUGGESTIONS_PER_SERVICE`], each method once and each of its
+/// parameters once (each is a TOML key when uncommented). A document may list thousands of
 /// methods: each kind stops growing at the cap, so the cost stays one pass.
 fn list_calls(doc: &serde_json::Value) -> Vec<(String, Vec<String>)> {
     let methods = doc.get("methods").and_then(|m| m.as_array());
@@ -266,35 +281,50 @@ fn list_calls(doc: &serde_json::Value) -> Vec<(String, Vec<String>)> {
         if !is_list_method(name) {
             continue;
         }
-        let required: Option<Vec<String>> = m
-            .get("params")
-            .and_then(|p| p.as_array())
-            .into_iter()
-            .flatten()
-            .filter(|p| p.get("required").and_then(|r| r.as_bool()) == Some(true))
-            .map(|p| {
-                p.get("name")
-                    .and_then(|n| n.as_str())
-                    .filter(|n| is_word(n) && n.len() <= MAX_METHOD_CHARS)
-                    .map(str::to_string)
-            })
-            .collect();
-        // A required parameter whose name can't be written is a call init can't suggest.
-        let Some(required) = required else {
+        // A required parameter whose name can't be written, or one too many, is a call init
+        // can't suggest.
+        let Some(required) = required_params(m) else {
             continue;
         };
+        let taken = |calls: &[(String, Vec<String>)]| calls.iter().any(|(n, _)| n == name);
+        if taken(&plain) || taken(&with_params) {
+            continue;
+        }
         let kind = if required.is_empty() {
             &mut plain
         } else {
             &mut with_params
         };
-        if kind.len() < MAX_SUGGESTIONS_PER_SERVICE && !kind.iter().any(|(n, _)| n == name) {
+        if kind.len() < MAX_SUGGESTIONS_PER_SERVICE {
             kind.push((name.to_string(), required));
         }
     }
     plain.extend(with_params);
     plain.truncate(MAX_SUGGESTIONS_PER_SERVICE);
     plain
+}
+
+/// The names of a method's required parameters, each once; `None` when one of them can't be
+/// written or there are more than [`MAX_REQUIRED_PARAMS`].
+fn required_params(method: &serde_json::Value) -> Option<Vec<String>> {
+    let params = method.get("params").and_then(|p| p.as_array());
+    let mut names: Vec<String> = Vec::new();
+    for p in params.into_iter().flatten() {
+        if p.get("required").and_then(|r| r.as_bool()) != Some(true) {
+            continue;
+        }
+        let name = p
+            .get("name")
+            .and_then(|n| n.as_str())
+            .filter(|n| is_word(n) && n.len() <= MAX_METHOD_CHARS)?;
+        if !names.iter().any(|n| n == name) {
+            if names.len() == MAX_REQUIRED_PARAMS {
+                return None;
+            }
+            names.push(name.to_string());
+        }
+    }
+    Some(names)
 }
 
 /// `word(.word)*.list`, ASCII, at most [`MAX_METHOD_CHARS`]: anything else (quotes, newlines,
@@ -402,6 +432,7 @@ fn render_tables(found: &Found) -> String {
 /// [`is_list_method`] reach this text.
 fn render_suggestions(found: &Found) -> String {
     let mut out = String::new();
+    let mut names = std::collections::HashSet::new();
     for (service, discovered) in &found.services {
         out.push('\n');
         match discovered {
@@ -417,10 +448,7 @@ fn render_suggestions(found: &Found) -> String {
                     if i > 0 {
                         out.push_str("#\n");
                     }
-                    let mut probe = format!("{service}-{}", method.replace('.', "-"));
-                    if probe.len() > panel::limits::MAX_NAME_CHARS {
-                        probe = method.replace('.', "-");
-                    }
+                    let probe = suggestion_name(service, method, &mut names);
                     out.push_str(&format!(
                         "# [[probe]]\n# name = \"{probe}\"\n# target = \"{service}/rpc\"\n# rpc = \"{method}\"\n"
                     ));
@@ -434,8 +462,12 @@ fn render_suggestions(found: &Found) -> String {
         }
     }
     if found.not_asked > 0 {
+        let first = match found.mode {
+            Mode::Internal => ", those with an rpc socket first",
+            Mode::External => "",
+        };
         out.push_str(&format!(
-            "\n# {} more services were not asked for list calls (init asks at most {MAX_DISCOVERED_SERVICES}); the health probe covers them.\n",
+            "\n# {} more services were not asked for list calls (init asks at most {MAX_DISCOVERED_SERVICES}{first}); the health probe covers them.\n",
             found.not_asked
         ));
     }
@@ -446,6 +478,38 @@ fn render_suggestions(found: &Found) -> String {
         ));
     }
     out
+}
+
+/// The name of a suggested probe, none taken before it (`names`), so every suggestion
+/// uncommented at once still loads: `<service>-<method, dots as dashes>`, the service cut so the
+/// whole fits the name limit, then `-2`, `-3`... where two read alike (`a-b` with `c.list` and
+/// `a` with `b.c.list`). Never `health-…`, the names of the health probe over each service.
+fn suggestion_name(
+    service: &str,
+    method: &str,
+    names: &mut std::collections::HashSet<String>,
+) -> String {
+    const LEAD: &str = "list-";
+    let method = method.replace('.', "-");
+    let mut n = 1;
+    loop {
+        let suffix = if n == 1 {
+            String::new()
+        } else {
+            format!("-{n}")
+        };
+        // Service names and methods are ASCII, a byte a char; room is kept for the lead.
+        let room = panel::limits::MAX_NAME_CHARS
+            .saturating_sub(LEAD.len() + 1 + method.len() + suffix.len());
+        let mut name = format!("{}-{method}{suffix}", &service[..service.len().min(room)]);
+        if name.starts_with("health-") {
+            name.insert_str(0, LEAD);
+        }
+        if names.insert(name.clone()) {
+            return name;
+        }
+        n += 1;
+    }
 }
 
 fn folder_of(path: &Path) -> &Path {
@@ -532,12 +596,56 @@ mod tests {
             MAX_SUGGESTIONS_PER_SERVICE
         );
         assert!(list_calls(&json!("not a document")).is_empty());
-        // The same name twice with and without parameters is still one suggestion per kind.
+        // The same name twice, with parameters or without, is one suggestion: two would be two
+        // probes of one name.
         let twice = json!({"methods": [
             {"name": "a.list", "params": [{"name": "x", "required": true}]},
             {"name": "a.list", "params": [{"name": "x", "required": true}]},
+            {"name": "a.list"},
         ]});
-        assert_eq!(list_calls(&twice).len(), 1);
+        assert_eq!(
+            list_calls(&twice),
+            vec![("a.list".to_string(), vec!["x".to_string()])]
+        );
+    }
+
+    #[test]
+    fn a_parameter_is_written_once_and_a_call_needing_too_many_is_not_suggested() {
+        let param = |n: &str| json!({"name": n, "required": true});
+        let many: Vec<_> = (0..=MAX_REQUIRED_PARAMS)
+            .map(|i| param(&format!("p{i}")))
+            .collect();
+        let doc = json!({"methods": [
+            {"name": "files.list", "params": [param("path"), param("path"), param("depth")]},
+            {"name": "wide.list", "params": many},
+        ]});
+        assert_eq!(
+            list_calls(&doc),
+            vec![(
+                "files.list".to_string(),
+                vec!["path".to_string(), "depth".to_string()]
+            )]
+        );
+    }
+
+    #[test]
+    fn suggestion_names_never_repeat_nor_take_a_health_probes_name() {
+        let mut names = std::collections::HashSet::new();
+        let mut name = |service: &str, method: &str| suggestion_name(service, method, &mut names);
+        assert_eq!(name("a-b", "c.list"), "a-b-c-list");
+        assert_eq!(name("a", "b.c.list"), "a-b-c-list-2");
+        assert_eq!(name("a-b-c-list", "2"), "a-b-c-list-2-2");
+        assert_eq!(name("health", "x.list"), "list-health-x-list");
+        assert_eq!(name("health-x", "list"), "list-health-x-list-2");
+        let long = "s".repeat(panel::limits::MAX_NAME_CHARS);
+        let method = format!("{}.list", "m".repeat(MAX_METHOD_CHARS - 5));
+        let first = name(&long, &method);
+        let second = name(&format!("{}t", &long[1..]), &method);
+        assert_ne!(first, second);
+        for n in [first, second] {
+            assert!(n.len() <= panel::limits::MAX_NAME_CHARS, "{n}");
+            assert!(n.ends_with("-list") || n.ends_with("-list-2"), "{n}");
+        }
     }
 
     #[test]

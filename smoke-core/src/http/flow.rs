@@ -290,7 +290,7 @@ fn text_of(v: &Value) -> String {
 /// path, the value itself where a JSON string is exactly `{name}`, as text elsewhere.
 fn fill(http: &HttpSpec, values: &BTreeMap<String, Value>) -> Result<HttpSpec, Unfilled> {
     let mut out = http.clone();
-    let path = |p: &str| replace(p, values, percent_encode);
+    let path = |p: &str| fill_path(p, values);
     match &mut out.request {
         Request::Get { path: p } => *p = path(p)?,
         Request::Post { path: p, body } => {
@@ -363,6 +363,33 @@ fn fill_json(v: &mut Value, values: &BTreeMap<String, Value>) -> Result<(), Unfi
         _ => {}
     }
     Ok(())
+}
+
+/// `path` with the captured values percent-encoded into it. A value that makes a whole segment
+/// `.`, `..` or empty is refused rather than encoded: a server, or the gateway before it, takes
+/// such a segment as a step up or as another resource (`/api/{x}/..` leaves the service's
+/// prefix), and many decode `%2E%2E` back to `..` first, so encoding is no guard.
+fn fill_path(path: &str, values: &BTreeMap<String, Value>) -> Result<String, Unfilled> {
+    // A value is percent-encoded whole, so every `/`, `?` and `#` of the result is the panel's.
+    let end = path.find(['?', '#']).unwrap_or(path.len());
+    let (segments, rest) = path.split_at(end);
+    let mut out = String::with_capacity(path.len());
+    for (i, segment) in segments.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        let filled = replace(segment, values, percent_encode)?;
+        if matches!(filled.as_str(), "" | "." | "..")
+            && names_in(segment).any(|name| name != "service")
+        {
+            return Err(Unfilled::Unfit(format!(
+                "captured value \"{filled}\" as the segment {segment} of {path} would leave the path (\".\", \"..\" and \"\" are refused as a whole segment)"
+            )));
+        }
+        out.push_str(&filled);
+    }
+    out.push_str(&replace(rest, values, percent_encode)?);
+    Ok(out)
 }
 
 /// `text` with each `{name}` of a capture replaced by `encode(value)`; `{service}` and braces
@@ -443,6 +470,35 @@ mod tests {
             replace("/{missing}", &values(), percent_encode),
             Err(Unfilled::Missing(n)) if n == "missing"
         ));
+    }
+
+    #[test]
+    fn a_captured_dot_dot_dot_or_nothing_never_becomes_a_segment_of_the_path() {
+        for value in ["..", ".", ""] {
+            let v: BTreeMap<String, Value> = [("x".to_string(), json!(value))].into();
+            for path in ["/api/{x}/health", "/api/{x}", "/api/{x}?q=1", "/{x}#top"] {
+                let e = fill_path(path, &v).expect_err(path).to_string();
+                assert!(
+                    e.starts_with(&format!("captured value \"{value}\" as the segment ")),
+                    "{path}: {e}"
+                );
+                assert!(e.contains("would leave the path"), "{e}");
+            }
+            // Part of a segment, or in the query, it stays where it was put.
+            assert!(fill_path("/api/v{x}/a?q={x}#{x}", &v).is_ok(), "{value:?}");
+        }
+        let halves: BTreeMap<String, Value> =
+            [("a".to_string(), json!(".")), ("b".to_string(), json!("."))].into();
+        assert!(fill_path("/api/{a}{b}/x", &halves).is_err());
+        // What the panel writes itself, and {service}, are its own.
+        assert_eq!(
+            fill_path("/a/../{service}/", &values()).unwrap(),
+            "/a/../{service}/"
+        );
+        assert_eq!(
+            fill_path("/p/{photo}?n={id}", &values()).unwrap(),
+            "/p/a%20b%2F..%2Fc.jpg?n=42"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! values it captures; `{name}` in a later step must name a capture of an earlier one.
 
 use super::raw::{RawProbe, RawStep};
-use super::spec::{conditions, first_set, http_kind, At};
+use super::spec::{conditions, first_set, fixed_target, http_kind, At};
 use super::*;
 use std::ops::Range;
 use toml::Spanned;
@@ -103,7 +103,12 @@ pub(super) fn flow_kind(
     Ok(HttpSpec {
         // The probe's service is its own target's, else the first step's.
         target: match p.target.take() {
-            Some(t) => Target::parse(t.get_ref()).map_err(|m| at.err(t.span(), m.to_string()))?,
+            Some(t) => {
+                let target =
+                    Target::parse(t.get_ref()).map_err(|m| at.err(t.span(), m.to_string()))?;
+                fixed_target(&t, at)?;
+                target
+            }
             None => first.target.clone(),
         },
         steps,

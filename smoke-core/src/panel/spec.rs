@@ -193,6 +193,7 @@ pub(super) fn http_kind(
     })?;
     let target = Target::parse(target_raw.get_ref())
         .map_err(|m| at.err(target_raw.span(), m.to_string()))?;
+    fixed_target(&target_raw, at)?;
     if p.params.is_some() && p.rpc.is_none() {
         return Err(at.here("`params` goes with `rpc`"));
     }
@@ -473,6 +474,20 @@ fn no_placeholder(
         ));
     }
     Ok(())
+}
+
+/// A target names its socket when the panel loads, before any step has run: a capture or
+/// `{random}` written there would be sent as written, never filled.
+pub(super) fn fixed_target(target: &Spanned<String>, at: &At<'_>) -> Result<(), PanelError> {
+    match super::flow::names_in(target.get_ref()).find(|name| *name != "service") {
+        Some(name) => Err(at.err(
+            target.span(),
+            format!(
+                "a target cannot use a capture ({{{name}}}): it names the socket when the panel loads, before any step runs; put the value in the path, params, headers or body"
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 fn header_text(field: &str, text: &str, span: Range<usize>, at: &At<'_>) -> Result<(), PanelError> {
