@@ -226,7 +226,13 @@ fn dns_and_tls_probes_are_external_questions_without_a_request() {
     let panel = load_str(text, Path::new("k.toml"), &opts()).unwrap();
     assert_eq!(panel.external.tls_warn_days, 30);
     assert!(!panel.external.check_dns && panel.external.check_tls);
-    assert_eq!(panel.external.expect_addresses, ["185.69.166.1"]);
+    let checks: Vec<&str> = panel
+        .external
+        .expect_addresses
+        .iter()
+        .map(|c| c.text())
+        .collect();
+    assert_eq!(checks, ["dns.addresses contains \"185.69.166.1\""]);
     match &panel.probes[0].kind {
         ProbeKind::Dns(d) => assert_eq!(
             (d.name.as_str(), d.record),
@@ -330,4 +336,16 @@ fn names_are_one_word_and_the_loop_period_is_at_least_a_second() {
         "[panel]\nname = \"x\"\n[[probe]]\nname = \"a`b\"\ntarget = \"a/rpc\"\nget = \"/\"\n",
     );
     assert!(e.message.contains("without backticks"), "{e}");
+}
+
+#[test]
+fn an_expected_address_that_is_not_an_ip_address_is_refused_where_it_stands() {
+    let e = broken(
+        "[panel]\nname = \"x\"\n[external]\nexpect_addresses = [\"10.0.0.1\", \"not an ip\"]\n",
+    );
+    assert_eq!((e.line, e.column), (4, 33), "{e}");
+    assert!(
+        e.message.contains("\"not an ip\" is not an IP address"),
+        "{e}"
+    );
 }

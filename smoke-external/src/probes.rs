@@ -3,6 +3,7 @@
 use crate::connector::dial;
 use crate::{cert, dns, Dns, Tls};
 use smoke_core::check::Check;
+use smoke_core::condition::Subject;
 use smoke_core::observation::{Observation, Timings};
 use smoke_core::outcome::{Cause, Failure, Outcome, Verdict};
 use smoke_core::panel::{DnsSpec, ProbeSpec, TlsSpec};
@@ -10,12 +11,13 @@ use smoke_core::plan::check_of;
 use smoke_core::probe::{Attempt, Probe};
 use std::sync::Arc;
 
-/// Whether the probe's own conditions speak of `prefix`: then they judge it, not the default.
-fn speaks_of(spec: &ProbeSpec, prefix: &str) -> bool {
+/// Whether the probe's own conditions read the DNS answer (`dns.rcode`, `len(dns.addresses)`):
+/// then they judge it, not the default.
+fn judges_dns_answer(spec: &ProbeSpec) -> bool {
     spec.expect
         .iter()
         .chain(&spec.warn)
-        .any(|c| c.text().trim_start().starts_with(prefix))
+        .any(|c| matches!(c.subject().read(), Subject::Dns(_)))
 }
 
 /// `dns = "name"`: the answer must be NOERROR with at least one record, unless the probe's
@@ -29,7 +31,7 @@ pub struct DnsProbe {
 impl DnsProbe {
     pub fn check(spec: ProbeSpec, question: DnsSpec, dns: Arc<Dns>) -> Check {
         let target = format!("dns {} {}", question.record.as_str(), question.name);
-        let judges_answer = speaks_of(&spec, "dns.");
+        let judges_answer = judges_dns_answer(&spec);
         let probe = DnsProbe {
             question,
             dns,

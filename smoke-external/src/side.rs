@@ -81,11 +81,7 @@ impl ExternalSide {
                 &panel.defaults,
             );
             spec.tags = tags.clone();
-            for a in &ext.expect_addresses {
-                if let Ok(c) = format!("dns.addresses contains \"{a}\"").parse() {
-                    spec.expect.push(c);
-                }
-            }
+            spec.expect.extend(ext.expect_addresses.iter().cloned());
             out.push(self.dns_probe(spec, question));
         }
         if ext.check_tls && base.tls {

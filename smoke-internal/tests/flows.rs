@@ -154,6 +154,46 @@ async fn run(panel: &Panel) -> RunReport {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_condition_may_accept_a_404_and_nothing_else_does() {
+    let sim = Deployment::start().await.unwrap();
+    let gone = "get = \"/api/files/geomind/Photos/gone.jpg\"";
+    let panel = small_panel(
+        &sim,
+        &format!(
+            "[[probe]]\nname = \"gone\"\ntarget = \"hero_foundry/rpc\"\n{gone}\nexpect = [\"status == 404\"]\n\
+             [[probe]]\nname = \"said-in-a-body\"\ntarget = \"hero_foundry/rpc\"\n{gone}\nexpect = [\"body !contains 'status == 404'\"]\n\
+             [[probe]]\nname = \"step\"\ntarget = \"hero_foundry/rpc\"\n\
+             [[probe.step]]\n{gone}\nexpect = [\"status in [200, 404]\"]\n"
+        ),
+    );
+    let report = run(&panel).await;
+    let outcome = |name: &str| {
+        let p = report.probes.iter().find(|p| p.name == name).unwrap();
+        (p.outcome, p.cause)
+    };
+    // The probe's own status condition decides, in a probe and in a step...
+    assert_eq!(
+        outcome("gone"),
+        (Outcome::Ok, None),
+        "{}",
+        describe(&report)
+    );
+    assert_eq!(
+        outcome("step"),
+        (Outcome::Ok, None),
+        "{}",
+        describe(&report)
+    );
+    // ...and text that only reads like one is not a status condition.
+    assert_eq!(
+        outcome("said-in-a-body"),
+        (Outcome::Fail, Some(Cause::Http)),
+        "{}",
+        describe(&report)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn renaming_every_photo_leaves_the_flow_passing_where_a_fixed_name_fails() {
     let sim = Deployment::start().await.unwrap();
     sim.rename_photos(true);

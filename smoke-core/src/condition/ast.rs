@@ -1,12 +1,17 @@
 //! The parsed shape of a condition. Everything a check needs at evaluation time is resolved here
 //! (JSONPaths, selectors and regexes compiled), so evaluating never goes back to the text.
+//!
+//! Read-only outside this crate: code that needs to know what a condition checks (whether it
+//! judges the status, the DNS answer) asks [`Ast::subject`], never the text.
 
 use std::fmt;
+use std::ops::Range;
 use std::time::Duration;
 
 use regex::Regex;
+/// A compiled CSS selector, as an `html()` subject holds it.
 #[cfg(feature = "html")]
-use scraper::Selector;
+pub use scraper::Selector;
 use serde_json_path::JsonPath;
 
 use super::value::Num;
@@ -14,21 +19,54 @@ use super::value::Num;
 /// Without the `html` feature no CSS selector is ever compiled, so no `html()` subject exists.
 #[cfg(not(feature = "html"))]
 #[derive(Debug, Clone)]
-pub(crate) enum Selector {}
+pub enum Selector {}
 
 /// One parsed condition: `<subject> <op> [<operand>]`.
 #[derive(Debug, Clone)]
-pub(crate) struct Ast {
-    pub subject: Subject,
+pub struct Ast {
+    pub(crate) subject: Subject,
     /// The subject as written, for messages.
-    pub subject_text: String,
-    pub op: Op,
-    pub operand: Operand,
+    pub(crate) subject_text: String,
+    pub(crate) op: Op,
+    pub(crate) operand: Operand,
+    pub(crate) spans: Spans,
+}
+
+/// Where each part of a condition stands in its text ([`super::Condition::text`]), in chars
+/// from 0, end excluded: for pointing at a part in a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spans {
+    pub subject: Range<usize>,
+    pub op: Range<usize>,
+    /// The value; `None` for `exists` and `!exists`, which take none.
+    pub value: Option<Range<usize>>,
+}
+
+impl Ast {
+    /// What the condition looks at.
+    pub fn subject(&self) -> &Subject {
+        &self.subject
+    }
+
+    /// The subject as written.
+    pub fn subject_text(&self) -> &str {
+        &self.subject_text
+    }
+
+    /// The operator.
+    pub fn op(&self) -> Op {
+        self.op
+    }
+
+    /// Where subject, operator and value stand in the text.
+    pub fn spans(&self) -> &Spans {
+        &self.spans
+    }
 }
 
 /// Which timing a `time` subject reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Phase {
+pub enum Phase {
     Dns,
     Connect,
     Tls,
@@ -38,7 +76,8 @@ pub(crate) enum Phase {
 
 /// What a condition looks at.
 #[derive(Debug, Clone)]
-pub(crate) enum Subject {
+#[non_exhaustive]
+pub enum Subject {
     Status,
     Body,
     Bytes,
@@ -56,7 +95,7 @@ pub(crate) enum Subject {
 
 /// Which part of the peer certificate a `cert.` subject reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum CertField {
+pub enum CertField {
     DaysLeft,
     Issuer,
     Subject,
@@ -65,7 +104,7 @@ pub(crate) enum CertField {
 
 /// Which part of the DNS answer a `dns.` subject reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DnsField {
+pub enum DnsField {
     Rcode,
     Addresses,
 }
@@ -73,7 +112,8 @@ pub(crate) enum DnsField {
 /// The static type of a subject: it decides which operators and values make sense, so that
 /// mistakes like `time < 5` are caught when the panel loads instead of failing every tick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
+#[non_exhaustive]
+pub enum Kind {
     Number,
     Duration,
     Size,
@@ -118,6 +158,14 @@ impl Subject {
         }
     }
 
+    /// The subject a `len()` counts, or this one: what the condition reads from the answer.
+    pub fn read(&self) -> &Subject {
+        match self {
+            Subject::Len(inner) => inner.read(),
+            other => other,
+        }
+    }
+
     /// Whether the subject can yield "nothing"; `exists` on one that cannot is always true and
     /// almost certainly a mistake.
     pub fn can_be_missing(&self) -> bool {
@@ -131,7 +179,7 @@ impl Subject {
 
 /// The operators, in the order they are listed to people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Op {
+pub enum Op {
     Eq,
     Ne,
     Lt,

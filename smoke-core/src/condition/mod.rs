@@ -58,6 +58,7 @@ pub const MAX_SUBJECT_CHARS: usize = 512;
 /// the parse time per level; eight levels is more than any real path needs.
 pub const MAX_NESTING: usize = 8;
 
+pub use ast::{Ast, CertField, DnsField, Kind, Op, Phase, Selector, Spans, Subject};
 pub use bounds::{Evaluation, Limit, MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, MAX_QUERY_NODES};
 
 /// A parsed, checked condition.
@@ -97,9 +98,35 @@ impl Condition {
         })
     }
 
+    /// A condition of a text `value`, made of its parts: what code writes instead of formatting
+    /// condition text. The value is quoted by the language's own rules, so any text stays one
+    /// value; a subject or operator that does not fit is the parser's error.
+    pub fn of(subject: &str, op: Op, value: &str) -> Result<Condition, ConditionError> {
+        let mut text = format!("{} {op} \"", subject.trim());
+        for c in value.chars() {
+            if matches!(c, '"' | '\\') {
+                text.push('\\');
+            }
+            text.push(c);
+        }
+        text.push('"');
+        Condition::parse(&text)
+    }
+
     /// The condition as written, without surrounding whitespace.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// Its parsed form: what it looks at, how, and where each part stands in [`Self::text`].
+    pub fn ast(&self) -> &Ast {
+        &self.ast
+    }
+
+    /// What it looks at: asked by code that treats some subjects apart (a probe's own `status`
+    /// conditions decide whether a status outside 2xx is a failure).
+    pub fn subject(&self) -> &Subject {
+        &self.ast.subject
     }
 
     /// Judges the observation, without a deadline; a bound it runs into fails the condition

@@ -4,7 +4,7 @@
 
 use regex::Regex;
 
-use super::ast::{Ast, CertField, Kind, Literal, Op, Operand, Subject};
+use super::ast::{self, Ast, CertField, Kind, Literal, Op, Operand, Subject};
 use super::lex::{collect, err_at, quoted, scan_balanced, skip_ws, trim_end};
 use super::value::parse_timestamp;
 use super::{literal, subject, suggest, ConditionError, MAX_SUBJECT_CHARS};
@@ -41,11 +41,19 @@ pub(crate) fn parse(text: &str) -> Result<Ast, ConditionError> {
         end,
     };
     let operand = operand(&chars, &subject, &subject_text, op, &at)?;
+    // From where the trimmed text starts, which is what `Condition::text` keeps.
+    let from_text = |r: std::ops::Range<usize>| r.start - start..r.end - start;
+    let spans = ast::Spans {
+        subject: from_text(start..subject_end),
+        op: from_text(op_start..op_end),
+        value: (!matches!(operand, Operand::None)).then(|| from_text(at.value..at.end)),
+    };
     Ok(Ast {
         subject,
         subject_text,
         op,
         operand,
+        spans,
     })
 }
 

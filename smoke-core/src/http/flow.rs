@@ -4,7 +4,7 @@
 //! (`finally = true`) run anyway.
 
 use super::build::describe;
-use super::request::{fetch, status_failure, Fetch};
+use super::request::{fetch, unexpected_status, Fetch};
 use super::Connector;
 use crate::check::Check;
 use crate::condition::Evaluation;
@@ -72,16 +72,7 @@ impl FlowProbe {
             Ok(obs) => Arc::new(obs),
             Err(f) => return (Verdict::failed(f), None),
         };
-        let status = obs.status.unwrap_or(0);
-        let status_checks: Vec<_> = checks
-            .expect
-            .iter()
-            .filter(|c| c.text().trim_start().starts_with("status "))
-            .collect();
-        let accepted =
-            !status_checks.is_empty() && status_checks.iter().all(|c| c.evaluate(&obs).passed);
-        if !(200..300).contains(&status) && !accepted {
-            let f = status_failure(status).seen(obs.status, &obs.timings);
+        if let Some(f) = unexpected_status(&checks.expect, &obs) {
             return (Verdict::failed(f), Some(obs));
         }
         (

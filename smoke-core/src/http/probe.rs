@@ -1,7 +1,7 @@
 //! A panel probe: the request a [`ProbeSpec`] describes, sent through a [`Connector`] and
 //! judged by its conditions.
 
-use super::request::{fetch, status_failure, Fetch};
+use super::request::{fetch, unexpected_status, Fetch};
 use super::{Connector, Endpoint};
 use crate::check::Check;
 use crate::condition::Condition;
@@ -16,8 +16,8 @@ pub struct HttpProbe {
     http: HttpSpec,
     endpoint: Endpoint,
     connector: Arc<dyn Connector>,
-    /// The probe's own `status` conditions: a status they accept is not an `http` failure.
-    status_checks: Vec<Condition>,
+    /// Its `status` conditions among these decide whether a status outside 2xx fails it.
+    expect: Vec<Condition>,
 }
 
 impl HttpProbe {
@@ -28,17 +28,11 @@ impl HttpProbe {
             .http()
             .cloned()
             .expect("an HttpProbe is made of an HTTP probe spec");
-        let status_checks = spec
-            .expect
-            .iter()
-            .filter(|c| c.text().trim_start().starts_with("status "))
-            .cloned()
-            .collect();
         let probe = HttpProbe {
             http,
             endpoint,
             connector,
-            status_checks,
+            expect: spec.expect.clone(),
         };
         check_of(&spec, target, probe)
     }
@@ -54,13 +48,10 @@ impl HttpProbe {
             any_status: true,
         };
         let obs = fetch(self.connector.as_ref(), &self.endpoint, &self.http, how).await?;
-        let status = obs.status.unwrap_or(0);
-        let accepted = !self.status_checks.is_empty()
-            && self.status_checks.iter().all(|c| c.evaluate(&obs).passed);
-        if !(200..300).contains(&status) && !accepted {
-            return Err(status_failure(status).seen(obs.status, &obs.timings));
+        match unexpected_status(&self.expect, &obs) {
+            Some(failure) => Err(failure),
+            None => Ok(obs),
         }
-        Ok(obs)
     }
 }
 

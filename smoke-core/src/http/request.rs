@@ -2,6 +2,7 @@
 //! answer sorted into an observation or a failure (transport, HTTP status, JSON-RPC error).
 
 use super::{exchange, Connector, Endpoint, Limits, CONTEXT_HEADER, USER_AGENT};
+use crate::condition::{Condition, Subject};
 use crate::observation::{JsonError, Observation};
 use crate::outcome::{Cause, Failure};
 use crate::panel::{Body, HttpSpec, Request};
@@ -60,6 +61,22 @@ pub fn status_failure(status: u16) -> Failure {
         Cause::Http,
         format!("HTTP {status} {reason}").trim_end().to_string(),
     )
+}
+
+/// The failure of an answer whose status is outside 2xx, unless the probe's own `status`
+/// conditions (among `expect`) all accept it: a probe may expect a 404. A 2xx they reject is
+/// left to them, as an assertion.
+pub(super) fn unexpected_status(expect: &[Condition], obs: &Observation) -> Option<Failure> {
+    let status = obs.status.unwrap_or(0);
+    if (200..300).contains(&status) {
+        return None;
+    }
+    let mut own = expect
+        .iter()
+        .filter(|c| matches!(c.subject(), Subject::Status))
+        .peekable();
+    let accepted = own.peek().is_some() && own.all(|c| c.evaluate(obs).passed);
+    (!accepted).then(|| status_failure(status).seen(obs.status, &obs.timings))
 }
 
 /// Calls a JSON-RPC method and returns its `result` (for the checker's own questions, such as

@@ -403,7 +403,7 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
             .unwrap_or(defaults::TLS_FAIL_DAYS),
         check_dns: raw.external.check_dns.unwrap_or(true),
         check_tls: raw.external.check_tls.unwrap_or(true),
-        expect_addresses: raw.external.expect_addresses,
+        expect_addresses: address_checks(raw.external.expect_addresses, at)?,
     };
     let mut probes = Vec::with_capacity(raw.probe.len());
     let mut names = std::collections::HashSet::new();
@@ -499,4 +499,29 @@ fn expand_home(path: &str, home: Option<&Path>) -> PathBuf {
         _ if path == "~" => home.map_or_else(|| PathBuf::from(path), Path::to_path_buf),
         _ => PathBuf::from(path),
     }
+}
+
+/// `[external] expect_addresses`: each an IP address the public name must resolve to, made the
+/// condition that says so.
+fn address_checks(
+    addresses: Vec<Spanned<String>>,
+    at: &Locator<'_>,
+) -> Result<Vec<Condition>, PanelError> {
+    addresses
+        .into_iter()
+        .map(|a| {
+            let refuse =
+                |m: String| at.error(a.span(), format!("[external] expect_addresses: {m}"));
+            let ip: std::net::IpAddr = a
+                .get_ref()
+                .parse()
+                .map_err(|_| refuse(format!("\"{}\" is not an IP address", a.get_ref())))?;
+            Condition::of(
+                "dns.addresses",
+                crate::condition::Op::Contains,
+                &ip.to_string(),
+            )
+            .map_err(|e| refuse(e.message))
+        })
+        .collect()
 }

@@ -136,8 +136,9 @@ pub struct External {
     pub check_dns: bool,
     /// The built-in certificate check of the public host on every external run.
     pub check_tls: bool,
-    /// Addresses the public host must resolve to (each one), when given.
-    pub expect_addresses: Vec<String>,
+    /// `dns.addresses contains "<address>"` for each address the public host must resolve
+    /// to, checked by the built-in DNS check.
+    pub expect_addresses: Vec<Condition>,
 }
 
 /// What a probe sends.

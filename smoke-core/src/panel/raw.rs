@@ -63,7 +63,7 @@ pub struct RawExternal {
     pub check_dns: Option<bool>,
     pub check_tls: Option<bool>,
     #[serde(default)]
-    pub expect_addresses: Vec<String>,
+    pub expect_addresses: Vec<Spanned<String>>,
 }
 
 /// `[coverage]`: what `smoke-sim coverage` is told about this panel.

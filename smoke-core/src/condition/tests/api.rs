@@ -120,3 +120,52 @@ fn parsing_and_evaluating_never_panic_on_fragments() {
         }
     }
 }
+
+#[test]
+fn the_ast_says_what_a_condition_reads_and_where_each_part_stands() {
+    use super::super::{DnsField, Op, Subject};
+    let c = Condition::parse("  status   in [200, 404] ").unwrap();
+    assert!(matches!(c.subject(), Subject::Status));
+    assert_eq!(c.ast().op(), Op::In);
+    let spans = c.ast().spans();
+    let part = |r: &std::ops::Range<usize>| {
+        c.text()
+            .chars()
+            .skip(r.start)
+            .take(r.len())
+            .collect::<String>()
+    };
+    assert_eq!(part(&spans.subject), "status");
+    assert_eq!(part(&spans.op), "in");
+    assert_eq!(part(spans.value.as_ref().unwrap()), "[200, 404]");
+
+    // Through len(): what it counts is what it reads.
+    let c = Condition::parse("len(dns.addresses) > 0").unwrap();
+    assert!(matches!(c.subject(), Subject::Len(_)));
+    assert!(matches!(
+        c.subject().read(),
+        Subject::Dns(DnsField::Addresses)
+    ));
+    assert_eq!(c.ast().subject_text(), "len(dns.addresses)");
+
+    // A status written inside a body match is not a status condition.
+    let c = Condition::parse("body contains \"status == 500\"").unwrap();
+    assert!(matches!(c.subject(), Subject::Body));
+    let c = Condition::parse("header.x exists").unwrap();
+    assert_eq!(c.ast().spans().value, None);
+}
+
+#[test]
+fn a_condition_made_of_parts_keeps_any_text_one_value() {
+    use super::super::Op;
+    let c = Condition::of("dns.addresses", Op::Contains, "10.0.0.1").unwrap();
+    assert_eq!(c.text(), "dns.addresses contains \"10.0.0.1\"");
+    let tricky = r#"a "quoted" \ value, == 3"#;
+    let c = Condition::of("body", Op::Contains, tricky).unwrap();
+    assert!(c.evaluate(&http(&format!("<<{tricky}>>"))).passed);
+    assert!(!c.evaluate(&http("a quoted value")).passed);
+    // What does not fit is the parser's error, never dropped.
+    let e = Condition::of("time", Op::Contains, "x").unwrap_err();
+    assert!(e.message.contains("contains"), "{e}");
+    assert!(Condition::of("stauts", Op::Eq, "200").is_err());
+}
