@@ -259,6 +259,140 @@ async fn the_quorum_alert_is_one_issue_opened_once_and_closed_once() {
     assert_eq!(state["log"].as_array().map(Vec::len), Some(1), "{state}");
 }
 
+/// What whoever can post to Alertmanager may write in a group's `signature`: a link, a mention,
+/// a tag, a comment opener, a fence, a terminal escape, an issue reference, Slack's mention.
+const HOSTILE: &str =
+    "[x](https://evil.test) @admin <img src=x onerror=alert(1)> <!-- ``` \u{1b}[31m #1 <!channel>";
+
+/// The lines of a Markdown text outside its fenced blocks, each block checked to end only
+/// where its own fence comes back, after the one line it quotes.
+fn outside_fences(markdown: &str) -> Vec<&str> {
+    let lines: Vec<&str> = markdown.lines().collect();
+    let mut outside = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let fence = lines[i];
+        if fence.len() >= 3 && fence.chars().all(|c| c == '`') {
+            assert_eq!(
+                lines.get(i + 2),
+                Some(&fence),
+                "the block ends early:\n{markdown}"
+            );
+            assert!(
+                !lines[i + 1].starts_with(fence),
+                "the block ends early:\n{markdown}"
+            );
+            i += 3;
+        } else {
+            outside.push(fence);
+            i += 1;
+        }
+    }
+    outside
+}
+
+/// Every string in a JSON value.
+fn strings(v: &serde_json::Value) -> Vec<&str> {
+    match v {
+        serde_json::Value::String(s) => vec![s.as_str()],
+        serde_json::Value::Array(a) => a.iter().flat_map(strings).collect(),
+        serde_json::Value::Object(o) => o.values().flat_map(strings).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_group_signature_reaches_the_forge_and_slack_as_words() {
+    let relay = Relay::start().await;
+    let alert = serde_json::json!({
+        "alerts": [{
+            "status": "firing",
+            "labels": {
+                "alertname": "SmokeGroupFailingQuorum",
+                "panel": "herodemo",
+                "mode": "external",
+                "group": "group:http-502",
+                "signature": HOSTILE,
+                "cause": "http",
+                "severity": "critical",
+            },
+            "annotations": {"probes": "os-ui biz-persons", "summary": HOSTILE},
+            "startsAt": "2026-11-30T12:00:00Z",
+        }],
+    });
+    let (status, body) = relay.post(&serde_json::to_vec(&alert).unwrap()).await;
+    assert_eq!(status, 200, "{body}");
+    relay.forge_settles(1, 0).await;
+    let issue = &relay.forge.issues()[0];
+
+    // The title: one line, plain words; no mention, link, issue reference or tag.
+    let title = &issue.title;
+    assert!(
+        title.starts_with("[smoke] 2 probes fail with [x](https:"),
+        "{title}"
+    );
+    for live in ["@admin", "://", "#1", "<img", "<!--", "<!channel", "\u{1b}"] {
+        assert!(!title.contains(live), "{live} in the title: {title}");
+    }
+    assert!(!title.contains(char::is_control), "{title:?}");
+
+    // The body: the signature in the headline as words, what the alert said in a block of its
+    // own, and the marker, smoke's, on the last line.
+    let (above, marker) = issue.body.trim_end().rsplit_once('\n').unwrap();
+    assert!(
+        marker
+            .starts_with("<!-- smoke-incident panel=herodemo mode=external probe=group:http-502 "),
+        "{}",
+        issue.body
+    );
+    let headline = above.lines().next().unwrap();
+    assert!(
+        headline.starts_with("**2 probes fail with \\[x\\](https:")
+            && headline.contains("&lt;img src=x onerror=alert(1)&gt; &lt;!-- \\`\\`\\`"),
+        "{headline}"
+    );
+    let words = outside_fences(above).join("\n");
+    for live in ["<", "@admin", "://", "#1", "\u{1b}"] {
+        assert!(!words.contains(live), "{live} outside a block: {words}");
+    }
+    let link = words
+        .match_indices(['[', ']'])
+        .find(|(at, _)| !words[..*at].ends_with('\\'));
+    assert_eq!(link, None, "a link outside a block: {words}");
+    assert!(
+        issue.body.contains(&format!(
+            "\n````\n{}\n````\n",
+            HOSTILE.replace('\u{1b}', "\\u{1b}")
+        )),
+        "what the alert said is quoted whole: {}",
+        issue.body
+    );
+
+    // Slack: no `<…>` link or mention, no raw control, no end of the quoting block.
+    let deadline = tokio::time::Instant::now() + WITHIN;
+    while relay.slack.received().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "Slack was not told");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let message = &relay.slack.received()[0];
+    for text in strings(message) {
+        let quoted = text
+            .strip_prefix("```")
+            .and_then(|t| t.strip_suffix("```"))
+            .unwrap_or(text);
+        assert!(
+            !quoted.contains(['<', '>', '`', '\u{1b}']) && !quoted.contains("://"),
+            "{text:?}"
+        );
+    }
+    assert!(
+        relay.forge.violations().is_empty(),
+        "{:?}",
+        relay.forge.violations()
+    );
+    relay.stop().await;
+}
+
 /// A request the relay must refuse, and what it must answer.
 struct Bad<'a> {
     what: &'a str,

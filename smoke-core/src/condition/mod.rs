@@ -43,7 +43,7 @@ mod value;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use value::cut_to;
+pub use value::cut_to;
 
 use std::fmt;
 

@@ -264,7 +264,7 @@ pub(crate) fn cut(s: &str) -> String {
 }
 
 /// Cuts to `max` chars (at least 1), ending with "…" when anything was dropped.
-pub(crate) fn cut_to(s: &str, max: usize) -> String {
+pub fn cut_to(s: &str, max: usize) -> String {
     let max = max.max(1);
     if s.chars().nth(max).is_none() {
         return s.to_string();

@@ -8,6 +8,7 @@ use super::http::send;
 use super::Sink;
 use serde_json::json;
 use smoke_core::incident::{Event, EventKind};
+use smoke_core::text::escape_controls;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -53,12 +54,13 @@ pub fn alert(e: &Event, every: Duration, vantage: &str) -> serde_json::Value {
             "vantage": vantage,
             "severity": format!("{:?}", e.severity).to_lowercase(),
         },
+        // Text for people, on one line as in every other sink.
         "annotations": {
-            "summary": e.summary(),
+            "summary": escape_controls(&e.summary()),
             "cause": e.cause.map(|c| c.as_str()).unwrap_or(""),
-            "detail": e.detail,
+            "detail": escape_controls(&e.detail),
             // Every probe the incident covers: its causes' children get no alert of their own.
-            "affected": smoke_core::incident::name_list(e.all_affected(), 100),
+            "affected": escape_controls(&smoke_core::incident::name_list(e.all_affected(), 100)),
         },
         "startsAt": e.opened_at.to_string(),
         "endsAt": ends.to_string(),
@@ -177,7 +179,7 @@ fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, String> {
     {
         return Err(format!(
             "type = \"alertmanager\" lists `{}` twice",
-            smoke_core::text::escape_controls(twice)
+            escape_controls(twice)
         ));
     }
     Ok(Box::new(Config { urls }))

@@ -15,7 +15,9 @@ pub struct Command {
     pub timeout: Duration,
 }
 
-/// The argv with this event's values in place of the placeholders.
+/// The argv with this event's values in place of the placeholders, each on one line: the
+/// command may log them, and words from outside (a service's detail, a relayed alert's
+/// signature in `{title}`) must not forge lines there.
 pub fn fill(argv: &[String], e: &Event) -> Vec<String> {
     let since = e.opened_at.to_string();
     let values = [
@@ -27,11 +29,7 @@ pub fn fill(argv: &[String], e: &Event) -> Vec<String> {
             "{cause}",
             e.cause.map(|c| c.as_str().to_string()).unwrap_or_default(),
         ),
-        // One line: the command may log it, and a service's words must not forge lines there.
-        (
-            "{detail}",
-            smoke_core::text::escape_controls(&e.detail).into_owned(),
-        ),
+        ("{detail}", e.detail.clone()),
         ("{since}", since),
         ("{duration}", e.duration_text().unwrap_or_default()),
         ("{severity}", format!("{:?}", e.severity).to_lowercase()),
@@ -41,7 +39,8 @@ pub fn fill(argv: &[String], e: &Event) -> Vec<String> {
             "{affected}",
             smoke_core::incident::name_list(e.all_affected(), 100),
         ),
-    ];
+    ]
+    .map(|(k, v)| (k, smoke_core::text::escape_controls(&v).into_owned()));
     argv.iter().map(|arg| fill_one(arg, &values)).collect()
 }
 

@@ -4,11 +4,11 @@
 
 use super::entry::{base_url, keys_as, need, Setup, SinkConfig, SinkType};
 use super::http::send;
+use super::issue::{comment_text, opened_body, read_marker, title, words};
 use super::{OpenIncident, Sink};
 use crate::secret::Secret;
 use serde_json::json;
 use smoke_core::incident::{Event, EventKind};
-use smoke_core::text::{fenced, Escaped};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::Mutex;
@@ -31,107 +31,6 @@ pub struct Forge {
     /// The web page of each issue this process opened (`html_url`), by number: the status
     /// page links it.
     pub pages: std::sync::Mutex<HashMap<u64, String>>,
-}
-
-/// The hidden line that says which incident an issue is.
-pub fn marker(panel: &str, mode: &str, probe: &str, incident: &str) -> String {
-    format!("<!-- smoke-incident panel={panel} mode={mode} probe={probe} incident={incident} -->")
-}
-
-/// (probe, incident) of an issue body carrying this panel's and side's marker. Read only where
-/// smoke writes it, the body's last line: what a service said is quoted above it and may look
-/// like a marker itself.
-fn read_marker(body: &str, panel: &str, mode: &str) -> Option<(String, String)> {
-    let line = body.lines().rev().find(|l| !l.trim().is_empty())?;
-    let inner = line
-        .trim()
-        .strip_prefix("<!-- smoke-incident ")?
-        .strip_suffix("-->")?;
-    let field = |k: &str| {
-        inner
-            .split_whitespace()
-            .find_map(|kv| kv.strip_prefix(k).and_then(|v| v.strip_prefix('=')))
-            .map(str::to_string)
-    };
-    (field("panel")? == panel && field("mode")? == mode).then_some(())?;
-    Some((field("probe")?, field("incident")?))
-}
-
-/// The issue's body; written when it opens and again when the probes it covers change.
-fn opened_body(e: &Event) -> String {
-    let mut b = match &e.covers.group {
-        Some(_) => format!(
-            "**{}** on the {} side of the panel **{}**.\n\n",
-            Escaped(&e.headline()),
-            e.mode,
-            e.panel
-        ),
-        None => format!(
-            "**{}** is failing on the {} side of the panel **{}**.\n\n",
-            e.probe, e.mode, e.panel
-        ),
-    };
-    if let Some(c) = e.cause {
-        b.push_str(&format!("- cause: `{}`\n", c.as_str()));
-    }
-    if !e.target.is_empty() {
-        b.push_str(&format!("- target: `{}`\n", e.target));
-    }
-    b.push_str(&format!(
-        "- since: {}\n",
-        e.opened_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-    ));
-    if let Some(s) = e.status {
-        b.push_str(&format!("- HTTP status: {s}\n"));
-    }
-    if let Some(t) = e.timings.as_object().filter(|t| !t.is_empty()) {
-        let parts: Vec<String> = t.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        b.push_str(&format!("- timings: {}\n", parts.join(", ")));
-    }
-    // What the service said goes in fenced blocks that its own backticks cannot close.
-    b.push_str(&format!("\nWhat it said:\n\n{}\n", fenced(&e.detail)));
-    for c in &e.conditions {
-        b.push_str(&format!("\n`{}` got:\n\n{}\n", c.text, fenced(&c.got)));
-    }
-    b.push_str(&affected_list(e));
-    b.push_str("\nsmoke comments here while it lasts and closes this issue when it heals.\n\n");
-    b.push_str(&marker(&e.panel, &e.mode, &e.probe, &e.incident));
-    b.push('\n');
-    b
-}
-
-/// The probes the incident covers, as a list: the members, then those failing because of them.
-/// At most [`LISTED`]: a group of thousands keeps a readable issue.
-fn affected_list(e: &Event) -> String {
-    const LISTED: usize = 50;
-    if e.covers.members.len() + e.covers.affected.len() < 2 {
-        return String::new();
-    }
-    let mut b = format!(
-        "\n**{} probes affected** (this list is kept up to date):\n\n",
-        e.covers.members.len() + e.covers.affected.len()
-    );
-    let lines =
-        e.covers
-            .members
-            .iter()
-            .map(|m| format!("- `{m}`\n"))
-            .chain(e.covers.affected.iter().map(|a| {
-                let root = if e.covers.group.is_none() {
-                    &e.probe
-                } else {
-                    "a member"
-                };
-                format!("- `{a}` (caused by {root})\n")
-            }));
-    for line in lines.take(LISTED) {
-        b.push_str(&line);
-    }
-    let more = (e.covers.members.len() + e.covers.affected.len()).saturating_sub(LISTED);
-    if more > 0 {
-        b.push_str(&format!("- and {more} more\n"));
-    }
-    b
 }
 
 impl Forge {
@@ -272,25 +171,8 @@ impl Forge {
         e: &Event,
         handles: &mut BTreeMap<String, u64>,
     ) -> Result<u64, String> {
-        let title = match &e.covers.group {
-            Some(_) => format!(
-                "[smoke] {} on {} ({})",
-                Escaped(&e.headline()),
-                e.panel,
-                e.mode
-            ),
-            None => format!(
-                "[smoke] {} failing on {} ({}){}",
-                e.probe,
-                e.panel,
-                e.mode,
-                e.cause
-                    .map(|c| format!(": {}", c.as_str()))
-                    .unwrap_or_default()
-            ),
-        };
         let mut body =
-            json!({"title": title, "body": opened_body(e), "labels": self.label_ids().await?});
+            json!({"title": title(e), "body": opened_body(e), "labels": self.label_ids().await?});
         if !self.assignees.is_empty() {
             body["assignees"] = json!(self.assignees);
         }
@@ -383,8 +265,8 @@ impl Sink for Forge {
                             n,
                             &format!(
                                 "Reopened by smoke: {} is still failing: {}",
-                                incident.probe,
-                                Escaped(&incident.summary)
+                                words(&incident.probe),
+                                words(&incident.summary)
                             ),
                         )
                         .await?;
@@ -411,7 +293,10 @@ impl Sink for Forge {
             if !open_here && !owed {
                 self.comment(
                     *n,
-                    &format!("Resolved: {probe} passes again (smoke found this issue still open)"),
+                    &format!(
+                        "Resolved: {} passes again (smoke found this issue still open)",
+                        words(probe)
+                    ),
                 )
                 .await?;
                 self.set_state(*n, "closed").await?;
@@ -443,21 +328,16 @@ impl Sink for Forge {
             // Still failing and no issue yet (or it was deleted): it gets one now.
             (_, None) => {
                 let n = self.open_issue(e, handles).await?;
-                self.comment(n, &Escaped(&e.summary()).to_string()).await
+                self.comment(n, &comment_text(e)).await
             }
             (EventKind::Resolved, Some(n)) => {
-                let text = format!(
-                    "Resolved: {} after {}.",
-                    Escaped(&e.detail),
-                    e.duration_text().unwrap_or_default()
-                );
-                self.comment(n, &text).await?;
+                self.comment(n, &comment_text(e)).await?;
                 self.set_state(n, "closed").await?;
                 handles.remove(&e.incident);
                 Ok(())
             }
             (EventKind::Affected, Some(n)) => self.edit_body(n, e).await,
-            (_, Some(n)) => self.comment(n, &Escaped(&e.summary()).to_string()).await,
+            (_, Some(n)) => self.comment(n, &comment_text(e)).await,
         }
     }
 }
@@ -551,61 +431,3 @@ fn web_link(url: &str) -> bool {
 
 /// The longest issue address kept: a forge's answer is bounded like any other.
 const MAX_LINK: usize = 2048;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_marker_names_panel_side_probe_and_incident() {
-        let m = marker(
-            "herodemo",
-            "internal",
-            "biz-persons",
-            "herodemo/internal/biz-persons/1",
-        );
-        let body = format!("text\n\n{m}\n");
-        assert_eq!(
-            read_marker(&body, "herodemo", "internal"),
-            Some((
-                "biz-persons".into(),
-                "herodemo/internal/biz-persons/1".into()
-            ))
-        );
-        assert_eq!(
-            read_marker(&body, "herodemo", "external"),
-            None,
-            "the other side's issue"
-        );
-        assert_eq!(read_marker("no marker", "herodemo", "internal"), None);
-    }
-
-    #[test]
-    fn a_service_cannot_forge_the_marker() {
-        let forged = marker("herodemo", "internal", "other", "herodemo/internal/other/1");
-        let mut e = super::super::opened("");
-        e.cause = Some(smoke_core::outcome::Cause::Assertion);
-        e.detail = format!("``` done\n{forged}\n```");
-        e.conditions.push(smoke_core::outcome::ConditionResult {
-            text: "len(result) > 0".into(),
-            passed: false,
-            got: format!("\n{forged}"),
-            soft: false,
-        });
-        let body = opened_body(&e);
-        assert_eq!(
-            read_marker(&body, "herodemo", "internal"),
-            Some(("biz-persons".into(), e.incident.clone())),
-            "{body}"
-        );
-        assert!(
-            !body
-                .lines()
-                .any(|l| l.trim_start().starts_with("<!-- smoke-incident other")),
-            "{body}"
-        );
-        // A marker anywhere but the last line is not smoke's.
-        let body = format!("{forged}\n\nsome text\n");
-        assert_eq!(read_marker(&body, "herodemo", "internal"), None);
-    }
-}

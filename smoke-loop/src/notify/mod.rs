@@ -9,9 +9,13 @@ mod deliver;
 mod entry;
 mod forge;
 mod http;
+mod issue;
 mod log;
 mod slack;
 mod webhook;
+
+#[cfg(test)]
+mod tests;
 
 pub use deliver::Notifier;
 pub(crate) use entry::read_entries;

@@ -7,7 +7,7 @@ use super::Sink;
 use crate::secret::Secret;
 use serde_json::json;
 use smoke_core::incident::{Event, EventKind};
-use smoke_core::text::escape_controls;
+use smoke_core::text::{inert, Markup};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -18,13 +18,17 @@ pub struct Slack {
     pub webhook: String,
 }
 
-/// Text for Slack: controls escaped, and `&`, `<`, `>` as Slack asks, so a service's words can
-/// neither mention `<!channel>` nor make a link.
+/// Text for Slack: controls escaped, `&`, `<`, `>` as Slack asks and no backtick, so a
+/// service's words can neither mention `<!channel>`, make a link, nor end the block they are
+/// quoted in.
 fn slack_text(text: &str) -> String {
-    escape_controls(text)
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    inert(text, Markup::Slack)
+}
+
+/// A block's text, read as it is: `verbatim` keeps Slack from making links, channel names and
+/// mentions of plain words.
+fn mrkdwn(text: String) -> serde_json::Value {
+    json!({"type": "mrkdwn", "text": text, "verbatim": true})
 }
 
 /// The message: a line of text (for notifications) and blocks with the facts.
@@ -48,27 +52,29 @@ pub fn message(e: &Event) -> serde_json::Value {
         ),
     };
     let mut fields = vec![
-        json!({"type": "mrkdwn", "text": format!("*panel*\n{} ({})", slack_text(&e.panel), e.mode)}),
-        json!({"type": "mrkdwn", "text": format!("*since*\n{}", e.opened_at.strftime("%Y-%m-%d %H:%M UTC"))}),
+        mrkdwn(format!("*panel*\n{} ({})", slack_text(&e.panel), e.mode)),
+        mrkdwn(format!(
+            "*since*\n{}",
+            e.opened_at.strftime("%Y-%m-%d %H:%M UTC")
+        )),
     ];
     if let Some(cause) = e.cause {
-        fields.push(json!({"type": "mrkdwn", "text": format!("*cause*\n{}", cause.as_str())}));
+        fields.push(mrkdwn(format!("*cause*\n{}", cause.as_str())));
     }
     if let Some(d) = e.duration_text() {
-        fields.push(json!({"type": "mrkdwn", "text": format!("*lasted*\n{d}")}));
+        fields.push(mrkdwn(format!("*lasted*\n{d}")));
     }
     if e.covers.members.len() + e.covers.affected.len() > 1 {
         let names = smoke_core::incident::name_list(e.all_affected(), 12);
-        fields
-            .push(json!({"type": "mrkdwn", "text": format!("*affected*\n{}", slack_text(&names))}));
+        fields.push(mrkdwn(format!("*affected*\n{}", slack_text(&names))));
     }
     json!({
         "text": format!("smoke: {}", slack_text(&e.summary())),
         "attachments": [{
             "color": colour,
             "blocks": [
-                {"type": "section", "text": {"type": "mrkdwn", "text": title}},
-                {"type": "section", "text": {"type": "mrkdwn", "text": format!("```{detail}```")}},
+                {"type": "section", "text": mrkdwn(title)},
+                {"type": "section", "text": mrkdwn(format!("```{detail}```"))},
                 {"type": "section", "fields": fields},
             ]
         }]
@@ -150,7 +156,7 @@ mod tests {
         ];
         for text in said {
             assert!(
-                text.contains("&lt;!channel&gt; &amp; &lt;https://evil.test|click&gt;"),
+                text.contains("&lt;!channel&gt; &amp; &lt;https:\u{2060}//evil.test|click&gt;"),
                 "{text}"
             );
             assert!(!text.contains(['\u{1b}', '\n']), "{text:?}");
