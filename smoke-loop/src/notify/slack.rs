@@ -21,9 +21,15 @@ pub struct Slack {
 /// Text for Slack: controls escaped, `&`, `<`, `>` as Slack asks and no backtick, so a
 /// service's words can neither mention `<!channel>`, make a link, nor end the block they are
 /// quoted in.
+/// Each piece is cut to [`SLACK_PIECE_CHARS`] once escaped (escaping can grow a 1 KiB detail
+/// sixfold), so no block passes Slack's limits and the message is never refused.
 fn slack_text(text: &str) -> String {
-    inert(text, Markup::Slack)
+    smoke_core::condition::cut_to(&inert(text, Markup::Slack), SLACK_PIECE_CHARS)
 }
+
+/// Slack refuses a section's text over 3,000 chars and a field's over 2,000; the longest
+/// block holds two pieces (a restart's title: the probe and the detail) and a few words.
+const SLACK_PIECE_CHARS: usize = 1400;
 
 /// A block's text, read as it is: `verbatim` keeps Slack from making links, channel names and
 /// mentions of plain words.
@@ -160,6 +166,17 @@ mod tests {
                 "{text}"
             );
             assert!(!text.contains(['\u{1b}', '\n']), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn no_block_passes_slacks_limits_however_the_detail_escapes() {
+        let mut e = super::super::opened(&"\u{1}".repeat(smoke_core::outcome::DETAIL_LIMIT));
+        e.event = EventKind::Restarted;
+        let m = message(&e);
+        let blocks = m["attachments"][0]["blocks"].as_array().unwrap();
+        for text in [&blocks[0]["text"]["text"], &blocks[1]["text"]["text"]] {
+            assert!(text.as_str().unwrap().chars().count() <= 3000, "{text}");
         }
     }
 }
