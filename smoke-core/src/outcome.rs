@@ -200,6 +200,12 @@ pub enum Severity {
 /// megabytes, and the detail is kept in the state, the history, the results log and every sink.
 pub const DETAIL_LIMIT: usize = 1024;
 
+/// `detail` cut to [`DETAIL_LIMIT`] chars, its last one `…` when cut: how a tick keeps a
+/// detail, and how one read back from a file that anything may have written is shown.
+pub fn cut_detail(detail: &str) -> String {
+    crate::condition::cut_to(detail, DETAIL_LIMIT)
+}
+
 /// Everything a probe reports for one tick.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ProbeReport {

@@ -5,7 +5,7 @@
 //! latest entries, and the log is streamed line by line, never read whole.
 
 use crate::results_log;
-use smoke_core::outcome::{Outcome, ProbeReport, RunReport};
+use smoke_core::outcome::{cut_detail, Outcome, ProbeReport, RunReport};
 use std::collections::{BTreeMap, VecDeque};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -85,15 +85,16 @@ impl History {
 
     /// Reads the results log of the state folder `dir`, oldest file first. A missing folder or
     /// log is an empty history; a line that does not parse (the cut last line a kill leaves,
-    /// or a line from an unknown future outcome) is skipped: history is a view, never a
-    /// reason to stop the loop.
-    pub fn load(dir: &Path, window: usize) -> History {
+    /// or a line from an unknown future outcome) is skipped. A file that cannot be read (not
+    /// a regular file, past [`crate::state_dir::MAX_FILE_BYTES`]) is an error naming it: the
+    /// loop says it and goes on, `status` stops.
+    pub fn load(dir: &Path, window: usize) -> Result<History, String> {
         let mut history = History::new(window);
         for file in log_files(dir) {
-            let Ok(f) =
-                crate::state_dir::open_in_state(&file, std::fs::OpenOptions::new().read(true))
-            else {
-                continue;
+            let f = match crate::state_dir::reader_in_state(&file) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
             };
             let mut reader = std::io::BufReader::new(f);
             let mut buf = Vec::new();
@@ -107,7 +108,7 @@ impl History {
                 }
             }
         }
-        history
+        Ok(history)
     }
 
     fn take_line(&mut self, bytes: &[u8]) {
@@ -120,13 +121,14 @@ impl History {
         if let (Some(panel), Some(mode)) = (line.panel, line.mode) {
             self.source = Some((panel, mode));
         }
+        // Cut as a tick cuts them: a line written by anything but a tick may hold megabytes.
         self.add(
             line.name,
             Entry {
                 at: line.tick,
                 outcome,
-                cause: line.cause,
-                detail: line.detail,
+                cause: line.cause.as_deref().map(cut_detail),
+                detail: line.detail.as_deref().map(cut_detail),
                 duration_ms: line.duration_ms,
             },
         );
@@ -191,7 +193,7 @@ pub(crate) fn run_began<'a>(
 
 /// `results.N.jsonl` from the highest N (the oldest) down, then `results.jsonl`. Found by
 /// listing rather than by `KEEP`, so files kept by an older setting are read too.
-fn log_files(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn log_files(dir: &Path) -> Vec<PathBuf> {
     let mut rotated: Vec<(u32, PathBuf)> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
@@ -277,7 +279,7 @@ mod tests {
         log.pop();
         std::fs::write(dir.path().join(results_log::FILE), log).unwrap();
 
-        let h = History::load(dir.path(), 10);
+        let h = History::load(dir.path(), 10).unwrap();
         let a = h.entries("a").unwrap();
         let seconds: Vec<i64> = a.iter().map(|e| e.at.as_second()).collect();
         assert_eq!(seconds, [100, 200, 300]);
@@ -300,9 +302,9 @@ mod tests {
              not json\n",
         )
         .unwrap();
-        let h = History::load(dir.path(), 10);
+        let h = History::load(dir.path(), 10).unwrap();
         assert_eq!(h.entries("a").unwrap().len(), 1);
-        let none = History::load(&dir.path().join("nowhere"), 10);
+        let none = History::load(&dir.path().join("nowhere"), 10).unwrap();
         assert_eq!(none.probes().count(), 0);
     }
 
@@ -312,7 +314,7 @@ mod tests {
         for s in 0..20 {
             results_log::append(dir.path(), &tick(s, &[("a", Outcome::Ok)]), 1 << 20).unwrap();
         }
-        let mut h = History::load(dir.path(), 5);
+        let mut h = History::load(dir.path(), 5).unwrap();
         let a = h.entries("a").unwrap();
         assert_eq!(a.len(), 5);
         assert_eq!(a.front().unwrap().at.as_second(), 15);

@@ -8,8 +8,8 @@ use smoke_core::probe::Selector;
 use std::fs::OpenOptions;
 use std::path::Path;
 
-const MUTES_FILE: &str = "mutes.json";
-const MUTES_LOCK: &str = "mutes.lock";
+pub(crate) const MUTES_FILE: &str = "mutes.json";
+pub(crate) const MUTES_LOCK: &str = "mutes.lock";
 
 /// One mute.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -127,8 +127,21 @@ mod tests {
             .map(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
             .collect();
         assert_eq!(parsed, [true, false, true, true], "{text}");
-        let history = crate::history::History::load(dir.path(), 10);
+        let history = crate::history::History::load(dir.path(), 10).unwrap();
         assert_eq!(history.entries("a").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_fifo_for_a_log_is_refused_not_written_into() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::state_dir::tests::mkfifo(&dir.path().join(FILE));
+        let path = dir.path().to_path_buf();
+        let e =
+            crate::state_dir::tests::promptly(move || append(&path, &tick(), 1 << 20)).unwrap_err();
+        assert!(
+            e.contains("results.jsonl: it is a FIFO, not a regular file"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -6,8 +6,8 @@
 //!
 //! Its size is bounded by probes × [`KEEP_HOURS`]: older hours are dropped as new ones come, and
 //! a tick that saw the whole panel drops the probes that left it. It is saved atomically after
-//! every tick; a missing or unreadable file starts an empty rollup (it is a summary, never a
-//! reason to stop the loop).
+//! every tick; a missing file starts an empty rollup, and so does an unreadable one in the loop
+//! (it is a summary, never a reason to stop a tick), while `status` refuses it.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -226,46 +226,50 @@ impl Series {
 }
 
 impl Rollup {
-    /// The rollup saved in the state folder `dir`. A missing file is an empty rollup; an
-    /// unreadable one too, with the reason (a summary is never a reason to stop a tick).
-    pub fn load(dir: &Path) -> (Rollup, Option<String>) {
-        let file = dir.join(FILE);
-        let fresh = Rollup {
+    /// A rollup of no tick yet.
+    pub fn empty() -> Rollup {
+        Rollup {
             version: VERSION,
             ..Rollup::default()
-        };
+        }
+    }
+
+    /// The rollup saved in the state folder `dir`; an empty one when there is none. A file
+    /// that cannot be read, or that holds what no loop writes, is an error naming it: the loop
+    /// says it and starts afresh (a summary is never a reason to stop a tick), `status` stops.
+    pub fn load(dir: &Path) -> Result<Rollup, String> {
+        let file = dir.join(FILE);
         let text = match crate::state_dir::read_in_state(&file) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (fresh, None),
-            Err(e) => return (fresh, Some(format!("cannot read {}: {e}", file.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Rollup::empty()),
+            Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
         };
-        match serde_json::from_str::<Rollup>(&text) {
-            Ok(r) if r.version == VERSION && r.probes.values().all(Series::well_formed) => {
-                (r, None)
-            }
-            Ok(r) if r.version != VERSION => (
-                fresh,
-                Some(format!(
-                    "{} is version {}, this smoke reads {VERSION}; the uptime history starts afresh",
-                    file.display(),
-                    r.version
-                )),
-            ),
-            Ok(_) => (
-                fresh,
-                Some(format!(
-                    "{} has columns of unequal length; the uptime history starts afresh",
-                    file.display()
-                )),
-            ),
-            Err(e) => (
-                fresh,
-                Some(format!(
-                    "{} is unreadable ({e}); the uptime history starts afresh",
-                    file.display()
-                )),
-            ),
+        let rollup = serde_json::from_str::<Rollup>(&text)
+            .map_err(|e| format!("{} is unreadable ({e})", file.display()))?;
+        if rollup.version != VERSION {
+            return Err(format!(
+                "{} is version {}, this smoke reads {VERSION}",
+                file.display(),
+                rollup.version
+            ));
         }
+        rollup
+            .check()
+            .map_err(|e| format!("{} is unreadable ({e})", file.display()))?;
+        Ok(rollup)
+    }
+
+    /// What no loop writes, and what the page's arithmetic must never meet: a period of
+    /// nothing or of more than [`MAX_DURATION`](smoke_core::units::MAX_DURATION), an hour no
+    /// clock reaches, columns of unequal length.
+    fn check(&self) -> Result<(), String> {
+        let max = smoke_core::units::MAX_DURATION.as_secs();
+        if let Some(every) = self.every_s.filter(|s| !(1..=max).contains(s)) {
+            return Err(format!(
+                "every_s {every} is no loop period: 1 to {max} seconds"
+            ));
+        }
+        self.probes.values().try_for_each(Series::check)
     }
 
     /// Adds a tick. `whole_panel`: the tick saw every probe of the panel, so a probe it did not
@@ -307,13 +311,28 @@ impl Rollup {
 }
 
 impl Series {
-    fn well_formed(&self) -> bool {
+    fn check(&self) -> Result<(), String> {
         let n = self.ticks.len();
-        n <= KEEP_HOURS
-            && [&self.ok, &self.degraded, &self.fail, &self.p50_ms]
-                .iter()
-                .all(|c| c.len() == n)
-            && self.open.iter().all(|(b, _)| usize::from(*b) < BINS)
+        let hours = hour_of(Timestamp::MIN)..=hour_of(Timestamp::MAX);
+        if !hours.contains(&self.start) {
+            return Err(format!(
+                "a probe's start hour {} is no hour a clock reaches",
+                self.start
+            ));
+        }
+        if n > KEEP_HOURS {
+            return Err(format!("a probe has {n} hours, more than {KEEP_HOURS}"));
+        }
+        if ![&self.ok, &self.degraded, &self.fail, &self.p50_ms]
+            .iter()
+            .all(|c| c.len() == n)
+        {
+            return Err("a probe's columns are of unequal length".to_string());
+        }
+        if self.open.iter().any(|(b, _)| usize::from(*b) >= BINS) {
+            return Err(format!("a probe's latency bin is past the last, {BINS}"));
+        }
+        Ok(())
     }
 }
 
@@ -449,19 +468,52 @@ mod tests {
         let mut r = Rollup::default();
         r.record(&tick(T0, &[("a", Outcome::Ok, 10, false)]), true);
         r.save(dir.path()).unwrap();
-        let (back, err) = Rollup::load(dir.path());
-        assert_eq!(err, None);
-        assert_eq!(back, r);
+        assert_eq!(Rollup::load(dir.path()).unwrap(), r);
         std::fs::write(dir.path().join(FILE), "{\"version\":1,\"probes\":{\"a\":{\"start\":1,\"ticks\":[1],\"ok\":[],\"degraded\":[],\"fail\":[],\"p50_ms\":[]}}}").unwrap();
-        let (back, err) = Rollup::load(dir.path());
-        assert!(back.probes.is_empty());
-        assert!(err.unwrap().contains("unequal length"));
+        let e = Rollup::load(dir.path()).unwrap_err();
+        assert!(
+            e.contains("rollup.json is unreadable (a probe's columns are of unequal length)"),
+            "{e}"
+        );
         std::fs::write(dir.path().join(FILE), "not json").unwrap();
         assert!(Rollup::load(dir.path())
-            .1
-            .unwrap()
-            .contains("starts afresh"));
-        let (empty, err) = Rollup::load(&dir.path().join("nowhere"));
-        assert!(empty.probes.is_empty() && err.is_none());
+            .unwrap_err()
+            .contains("is unreadable"));
+        std::fs::write(dir.path().join(FILE), "{\"version\":7}").unwrap();
+        assert!(Rollup::load(dir.path())
+            .unwrap_err()
+            .contains("is version 7, this smoke reads 1"));
+        let empty = Rollup::load(&dir.path().join("nowhere")).unwrap();
+        assert!(empty.probes.is_empty());
+    }
+
+    #[test]
+    fn numbers_no_loop_writes_are_refused_before_any_arithmetic() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = Rollup::default();
+        r.record(&tick(T0, &[("a", Outcome::Ok, 10, false)]), true);
+        let good = serde_json::to_value(&r).unwrap();
+        let max = smoke_core::units::MAX_DURATION.as_secs();
+        for every in [0, max + 1, u64::MAX] {
+            let mut v = good.clone();
+            v["every_s"] = every.into();
+            std::fs::write(dir.path().join(FILE), v.to_string()).unwrap();
+            let e = Rollup::load(dir.path()).unwrap_err();
+            assert!(
+                e.contains(&format!("every_s {every} is no loop period")),
+                "{e}"
+            );
+        }
+        for start in [i64::MAX, i64::MIN] {
+            let mut v = good.clone();
+            v["probes"]["a"]["start"] = start.into();
+            std::fs::write(dir.path().join(FILE), v.to_string()).unwrap();
+            let e = Rollup::load(dir.path()).unwrap_err();
+            assert!(e.contains(&format!("start hour {start} is no hour")), "{e}");
+        }
+        let mut v = good.clone();
+        v["every_s"] = max.into();
+        std::fs::write(dir.path().join(FILE), v.to_string()).unwrap();
+        assert_eq!(Rollup::load(dir.path()).unwrap().every_s, Some(max));
     }
 }

@@ -2,13 +2,15 @@
 //! (temp file, fsync, rename, fsync of the folder) with mode 0600, and a lock so one process at
 //! a time owns it. The folder must be the running user's and writable by no one else, and no
 //! symbolic link in it is ever followed: smoke may run as root, and a link planted there must
-//! not make it write anywhere else.
+//! not make it write anywhere else. Every file of it is opened by [`open_in_state`] (a regular
+//! file only, never waiting on a FIFO) and read through [`reader_in_state`] (at most
+//! [`MAX_FILE_BYTES`]).
 
 use crate::rollup::Rollup;
 use smoke_core::incident::State;
-use std::fs::{File, OpenOptions};
+use std::fs::{File, FileType, Metadata, OpenOptions};
 use std::io::{Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock, RwLock};
 
@@ -17,6 +19,13 @@ const LOCK_FILE: &str = "lock";
 /// A temp file of [`write_atomic`] older than this was left by a killed writer (a write takes
 /// far less), and is removed.
 pub const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(600);
+/// The most smoke reads of any file of the state folder. Far above what a real one reaches (the
+/// rollup of a month of 1,000 probes is about 10 MB, `results.jsonl` is rotated past 8 MiB, a
+/// state of 10,000 open incidents is about 20 MB), and low enough that a planted or runaway file
+/// cannot take the memory of what reads it: a `status` from cron as much as the loop.
+pub const MAX_FILE_BYTES: u64 = 128 * 1024 * 1024;
+/// The lock holds a pid: more than this is not one.
+const MAX_PID_BYTES: u64 = 20;
 
 /// The state folder, locked for this process.
 #[derive(Debug)]
@@ -48,6 +57,7 @@ impl StateDir {
     /// holds it.
     pub fn open(path: &Path) -> Result<StateDir, String> {
         create_folder(path)?;
+        check_files(path)?;
         let lock_path = path.join(LOCK_FILE);
         let mut lock = open_in_state(
             &lock_path,
@@ -61,12 +71,10 @@ impl StateDir {
         .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
         if lock.try_lock().is_err() {
             let mut holder = String::new();
-            let _ = lock.read_to_string(&mut holder);
-            let holder = holder.trim();
-            let who = if holder.is_empty() {
-                "another process".to_string()
-            } else {
-                format!("pid {holder}")
+            let _ = (&lock).take(MAX_PID_BYTES).read_to_string(&mut holder);
+            let who = match holder.trim().parse::<u32>() {
+                Ok(pid) => format!("pid {pid}"),
+                Err(_) => "another process".to_string(),
             };
             return Err(format!(
                 "the state folder {} is in use by {who} (another smoke run or watch on this panel); give another --state-dir or wait for it",
@@ -98,10 +106,10 @@ impl StateDir {
     pub fn rollup(&self) -> SharedRollup {
         self.rollup
             .get_or_init(|| {
-                let (rollup, problem) = Rollup::load(&self.path);
-                if let Some(problem) = problem {
-                    eprintln!("smoke: {problem}");
-                }
+                let rollup = Rollup::load(&self.path).unwrap_or_else(|e| {
+                    eprintln!("smoke: {e}; the uptime history starts afresh");
+                    Rollup::empty()
+                });
                 Arc::new(RwLock::new(rollup))
             })
             .clone()
@@ -197,27 +205,109 @@ pub fn create_folder(path: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Opens a file of the state folder without following a symbolic link in its place.
-pub fn open_in_state(path: &Path, options: &mut OpenOptions) -> std::io::Result<File> {
-    options
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
-        .map_err(|e| {
-            if e.raw_os_error() == Some(libc::ELOOP) {
-                std::io::Error::new(
-                    e.kind(),
-                    "it is a symbolic link, and smoke follows none in its state folder",
-                )
-            } else {
-                e
-            }
-        })
+/// Refuses a folder where a file smoke keeps there is anything but a regular file (a FIFO, a
+/// device, a folder, a link). Each open would refuse it anyway; refused here, the folder is
+/// unusable as a whole, like one that breaks the rules above: `run` still prints its report and
+/// exits 2 or 3, `watch` does not start, rather than each tick saying it and going on.
+fn check_files(dir: &Path) -> Result<(), String> {
+    let fixed = [
+        STATE_FILE,
+        crate::rollup::FILE,
+        crate::quiet::MUTES_FILE,
+        crate::quiet::MUTES_LOCK,
+    ];
+    let files = fixed
+        .iter()
+        .map(|name| dir.join(name))
+        .chain(crate::history::log_files(dir));
+    for file in files {
+        // Not through a link: the link itself is what is refused.
+        let Ok(meta) = std::fs::symlink_metadata(&file) else {
+            continue;
+        };
+        if !meta.is_file() {
+            return Err(format!(
+                "refused the state folder {}: {} is {}",
+                dir.display(),
+                file.file_name().unwrap_or_default().to_string_lossy(),
+                not_regular(Some(meta.file_type()))
+            ));
+        }
+    }
+    Ok(())
 }
 
-/// The text of a file of the state folder, never through a symbolic link.
+/// Why a file that is not a regular one is refused, for a person: "a FIFO, not a regular file
+/// (...)".
+fn not_regular(kind: Option<FileType>) -> String {
+    let what = match kind {
+        Some(k) if k.is_fifo() => "a FIFO, ",
+        Some(k) if k.is_symlink() => "a symbolic link, ",
+        Some(k) if k.is_dir() => "a folder, ",
+        Some(k) if k.is_socket() => "a socket, ",
+        Some(k) if k.is_char_device() || k.is_block_device() => "a device, ",
+        _ => "",
+    };
+    format!(
+        "{what}not a regular file (smoke keeps only regular files in its state folder); remove it"
+    )
+}
+
+/// Opens a file of the state folder: never through a symbolic link in its place (`O_NOFOLLOW`),
+/// never waiting on a FIFO (`O_NONBLOCK`: one with no writer would block a read forever, one
+/// with no reader a write), and only a regular file, checked on the file opened, so nothing
+/// can be swapped in between.
+pub fn open_in_state(path: &Path, options: &mut OpenOptions) -> std::io::Result<File> {
+    open_regular(path, options).map(|(file, _)| file)
+}
+
+fn open_regular(path: &Path, options: &mut OpenOptions) -> std::io::Result<(File, Metadata)> {
+    let refused = |why: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, why);
+    let file = options
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => std::io::Error::new(
+                e.kind(),
+                "it is a symbolic link, and smoke follows none in its state folder",
+            ),
+            // A FIFO opened to write with no reader, or a socket.
+            Some(libc::ENXIO) => refused(format!(
+                "it is {}",
+                not_regular(std::fs::symlink_metadata(path).ok().map(|m| m.file_type()))
+            )),
+            _ => e,
+        })?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(refused(format!(
+            "it is {}",
+            not_regular(Some(meta.file_type()))
+        )));
+    }
+    Ok((file, meta))
+}
+
+/// A file of the state folder opened for reading as [`open_in_state`] opens it, refused when
+/// larger than [`MAX_FILE_BYTES`], and read no further than that should it grow meanwhile.
+pub fn reader_in_state(path: &Path) -> std::io::Result<std::io::Take<File>> {
+    let (file, meta) = open_regular(path, OpenOptions::new().read(true))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "it is larger than {}, the most smoke reads of a file of its state folder; move it away",
+                smoke_core::units::format_size(MAX_FILE_BYTES)
+            ),
+        ));
+    }
+    Ok(file.take(MAX_FILE_BYTES))
+}
+
+/// The text of a file of the state folder, read by [`reader_in_state`].
 pub fn read_in_state(path: &Path) -> std::io::Result<String> {
     let mut text = String::new();
-    open_in_state(path, OpenOptions::new().read(true))?.read_to_string(&mut text)?;
+    reader_in_state(path)?.read_to_string(&mut text)?;
     Ok(text)
 }
 
@@ -280,8 +370,73 @@ fn remove_stale_temps(dir: &Path, name: &str) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// `f`'s result, or a failure when it has not come within 30 s: a read that blocks fails
+    /// the test instead of hanging it.
+    pub(crate) fn promptly<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(30))
+            .expect("it blocked")
+    }
+
+    pub(crate) fn mkfifo(path: &Path) {
+        let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+    }
+
+    #[test]
+    fn a_fifo_is_refused_at_once_whether_read_written_or_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_path_buf();
+        mkfifo(&path.join(STATE_FILE));
+        let e = promptly(move || read_state(&path)).unwrap_err();
+        assert!(
+            e.contains("state.json: it is a FIFO, not a regular file") && e.ends_with("remove it"),
+            "{e}"
+        );
+        // Written with no reader, a FIFO would not even open without O_NONBLOCK.
+        let path = dir.path().join(STATE_FILE);
+        let e = promptly(move || open_in_state(&path, OpenOptions::new().write(true)))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("it is a FIFO"), "{e}");
+        // The folder is refused as a whole, naming the file; so is a FIFO for a lock.
+        let path = dir.path().to_path_buf();
+        let e = promptly(move || StateDir::open(&path)).unwrap_err();
+        assert!(
+            e.contains("refused the state folder") && e.contains(": state.json is a FIFO"),
+            "{e}"
+        );
+        std::fs::remove_file(dir.path().join(STATE_FILE)).unwrap();
+        mkfifo(&dir.path().join(LOCK_FILE));
+        let path = dir.path().to_path_buf();
+        let e = promptly(move || StateDir::open(&path)).unwrap_err();
+        assert!(e.contains("lock: it is a FIFO"), "{e}");
+        std::fs::remove_file(dir.path().join(LOCK_FILE)).unwrap();
+        std::fs::create_dir(dir.path().join(crate::rollup::FILE)).unwrap();
+        let e = StateDir::open(dir.path()).unwrap_err();
+        assert!(
+            e.contains("rollup.json is a folder, not a regular file"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_file_past_the_limit_is_refused_before_any_of_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(STATE_FILE);
+        // A terabyte, sparse: read whole it would take minutes and all the memory there is.
+        File::create(&file).unwrap().set_len(1 << 40).unwrap();
+        let e = promptly(move || read_in_state(&file)).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::FileTooLarge);
+        assert!(e.to_string().starts_with("it is larger than 128MiB"), "{e}");
+    }
 
     #[test]
     fn a_state_folder_that_is_a_link_is_refused() {

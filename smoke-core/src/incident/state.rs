@@ -60,18 +60,30 @@ impl State {
     /// Reads `state.json` of this version or of version 1, whose per-probe incidents become
     /// incidents of one member each, open as they were.
     pub fn from_json(text: &str) -> Result<State, String> {
-        let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        match value.get("version").and_then(|v| v.as_u64()) {
-            Some(1) => from_version_1(&mut value),
-            Some(v) if v == u64::from(STATE_VERSION) => {}
-            Some(v) => {
-                return Err(format!(
-                    "version {v}, this smoke reads versions 1 and {STATE_VERSION}"
-                ))
-            }
-            None => return Err("no version".to_string()),
+        /// The version alone: the rest is skipped, not kept.
+        #[derive(Deserialize)]
+        struct Head {
+            #[serde(default)]
+            version: serde_json::Value,
         }
-        serde_json::from_value(value).map_err(|e| e.to_string())
+        let head: Head = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        match head.version.as_u64() {
+            // Read straight into the state: a tree of JSON values first would take several
+            // times the file's size, and a file may be large (see the state folder's limit).
+            Some(v) if v == u64::from(STATE_VERSION) => {
+                serde_json::from_str(text).map_err(|e| e.to_string())
+            }
+            Some(1) => {
+                let mut value: serde_json::Value =
+                    serde_json::from_str(text).map_err(|e| e.to_string())?;
+                from_version_1(&mut value);
+                serde_json::from_value(value).map_err(|e| e.to_string())
+            }
+            Some(v) => Err(format!(
+                "version {v}, this smoke reads versions 1 and {STATE_VERSION}"
+            )),
+            None => Err("no version".to_string()),
+        }
     }
 
     /// Every probe that is a member of an open incident: one set, so a tick of thousands asks

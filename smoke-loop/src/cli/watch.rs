@@ -41,7 +41,10 @@ pub async fn watch(
     let live: SharedLive = Arc::new(RwLock::new(Live {
         report: None,
         state: dir.load()?,
-        history: History::load(dir.path(), window(&panel)),
+        history: History::load(dir.path(), window(&panel)).unwrap_or_else(|e| {
+            eprintln!("smoke: {e}; the status page starts with no past ticks");
+            History::new(window(&panel))
+        }),
         rollup: Some(dir.rollup()),
         links: BTreeMap::new(),
         last_tick: None,

@@ -131,7 +131,7 @@ fn open_incidents(page: &Page) -> Markup {
                         " (" (span(last.duration_since(i.opened_at))) ")"
                     }
                 }
-                @let why = reason(i.cause.map(|c| c.as_str()), (!i.detail.is_empty()).then_some(i.detail.as_str()));
+                @let why = reason(i.cause.map(|c| c.as_str()), (!o.detail.is_empty()).then_some(o.detail.as_str()));
                 @if !why.is_empty() {
                     p.detail { (Shown(&why)) }
                 }
@@ -259,7 +259,7 @@ fn resolved(page: &Page) -> Markup {
                 div.incident.resolved data-incident=(Shown(&i.id)) {
                     h3 { (Shown(&past_headline(i))) }
                     p { (time(i.opened_at)) ", lasted " (span(lasted)) }
-                    @let why = reason(i.cause.map(|c| c.as_str()), (!i.detail.is_empty()).then_some(i.detail.as_str()));
+                    @let why = reason(i.cause.map(|c| c.as_str()), (!p.detail.is_empty()).then_some(p.detail.as_str()));
                     @if !why.is_empty() { p.detail { (Shown(&why)) } }
                     @if let Some(url) = i.url.clone().and_then(super::web_link) {
                         p { a href=(Shown(&url)) { "issue" } }

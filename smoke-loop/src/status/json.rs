@@ -46,7 +46,7 @@ pub fn status_json(src: &Sources) -> serde_json::Value {
                 "id": i.id,
                 "opened_at": i.opened_at.to_string(),
                 "cause": i.cause.map(|c| c.as_str()),
-                "detail": i.detail,
+                "detail": o.detail,
                 "url": o.url,
             })
         }).collect::<Vec<_>>(),
@@ -63,7 +63,7 @@ pub fn status_json(src: &Sources) -> serde_json::Value {
                 "resolved_at": i.resolved_at.to_string(),
                 "duration_s": i.resolved_at.duration_since(i.opened_at).as_secs(),
                 "cause": i.cause.map(|c| c.as_str()),
-                "detail": i.detail,
+                "detail": p.detail,
                 "url": i.url.clone().and_then(super::web_link),
             })
         }).collect::<Vec<_>>(),

@@ -7,7 +7,8 @@
 //! The page is one self-contained document (inline CSS and SVG, no script, no external asset)
 //! so it loads from a loop on a box with no internet, and reads on a phone. It is written with
 //! maud, which escapes every value by construction; text from a service has its control
-//! characters written out first ([`smoke_core::text::escape_controls`]).
+//! characters written out first ([`smoke_core::text::escape_controls`]), and a detail read back
+//! from the state folder is cut as a tick cuts it ([`smoke_core::outcome::cut_detail`]).
 
 mod html;
 mod json;
@@ -23,7 +24,7 @@ use crate::history::{run_began, Entry, History};
 use crate::rollup::{Rollup, Series};
 use jiff::{SignedDuration, Timestamp};
 use smoke_core::incident::{group_headline, Incident, PastIncident, State};
-use smoke_core::outcome::{Outcome, RunReport};
+use smoke_core::outcome::{cut_detail, Outcome, RunReport};
 use std::collections::{HashMap, HashSet};
 
 /// The last ticks a probe's strip shows, as coloured cells.
@@ -89,11 +90,15 @@ struct Row {
 struct Open<'a> {
     key: &'a str,
     incident: &'a Incident,
+    /// The incident's detail cut as a tick cuts one: the state file may hold anything.
+    detail: String,
     url: Option<String>,
 }
 
 struct Past<'a> {
     incident: &'a PastIncident,
+    /// Cut as [`Open::detail`].
+    detail: String,
 }
 
 fn web_link(url: String) -> Option<String> {
@@ -195,6 +200,7 @@ fn page<'a>(src: &Sources<'a>) -> Page<'a> {
                 .map(|(key, incident)| Open {
                     key,
                     incident,
+                    detail: cut_detail(&incident.detail),
                     url: incident
                         .url
                         .clone()
@@ -211,7 +217,10 @@ fn page<'a>(src: &Sources<'a>) -> Page<'a> {
                 .iter()
                 .rev()
                 .take(RESOLVED_SHOWN)
-                .map(|incident| Past { incident })
+                .map(|incident| Past {
+                    incident,
+                    detail: cut_detail(&incident.detail),
+                })
                 .collect()
         })
         .unwrap_or_default();

@@ -401,6 +401,49 @@ fn no_control_character_of_a_service_reaches_the_page() {
     }
 }
 
+/// A state file written by anything but a tick may hold a detail of megabytes: every rendering
+/// shows it cut as a tick cuts one, the open incident's and the resolved one's alike.
+#[test]
+fn a_stored_detail_of_megabytes_is_cut_in_every_rendering() {
+    let huge = "x".repeat(2_000_000);
+    let mut state = state();
+    state.incidents.get_mut("biz-persons").unwrap().detail = huge.clone();
+    state.log.push(PastIncident {
+        id: "herodemo/internal/os-ui/1".into(),
+        key: "os-ui".into(),
+        group: None,
+        cause: Some(Cause::Http),
+        detail: huge,
+        severity: Severity::Critical,
+        opened_at: at(fixture::STARTED - 3600),
+        resolved_at: at(fixture::STARTED - 3000),
+        probes: vec!["os-ui".into()],
+        covered: 1,
+        url: None,
+    });
+    let (report, history) = (fixture::report(), History::new(10));
+    let src = sources(Some(&report), &history, Some(&state), None);
+    let v = status_json(&src);
+    for detail in [
+        &v["incidents"][0]["detail"],
+        &v["resolved_incidents"][0]["detail"],
+    ] {
+        let detail = detail.as_str().unwrap();
+        assert_eq!(detail.chars().count(), smoke_core::outcome::DETAIL_LIMIT);
+        assert!(detail.ends_with("x…"), "{detail}");
+    }
+    let whole = "x".repeat(smoke_core::outcome::DETAIL_LIMIT);
+    // The summary's resolved lines have no detail.
+    for (name, text, cut) in [
+        ("status", status_html(&src), 2),
+        ("terminal", status_text(&src), 1),
+    ] {
+        assert!(text.len() < 100_000, "{name}: {} bytes", text.len());
+        assert_eq!(text.matches("x…").count(), cut, "{name}");
+        assert!(!text.contains(&whole), "{name}");
+    }
+}
+
 #[test]
 fn a_symptom_is_shown_under_its_root() {
     let mut report = fixture::report();

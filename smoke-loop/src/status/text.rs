@@ -36,7 +36,7 @@ pub fn status_text(src: &Sources) -> String {
             .unwrap_or_default();
         let why = reason(
             i.cause.map(|c| c.as_str()),
-            (!i.detail.is_empty()).then_some(i.detail.as_str()),
+            (!o.detail.is_empty()).then_some(o.detail.as_str()),
         );
         let _ = writeln!(
             out,
