@@ -344,6 +344,7 @@ mod tests {
                     p
                 })
                 .collect(),
+            notes: Vec::new(),
         }
     }
 
