@@ -403,6 +403,9 @@ pub struct RunReport {
     pub duration_ms: Duration,
     pub outcome: Outcome,
     pub probes: Vec<ProbeReport>,
+    /// What the tick has to say beside its probes, once each: a service list the cap cut.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl RunReport {

@@ -23,13 +23,20 @@ pub struct Planned {
     pub stand_in: bool,
 }
 
+/// A side's probes for a tick, and what it has to say of how they were found (a service list
+/// the cap cut): said once a tick, on stderr and in the report.
+pub struct Plan {
+    pub probes: Vec<Planned>,
+    pub notes: Vec<String>,
+}
+
 /// One side of the watch.
 #[async_trait::async_trait]
 pub trait Side: Send + Sync {
     fn mode(&self) -> Mode;
 
     /// The panel's probes this side runs, `--only` applied, in panel order.
-    async fn plan(&self, panel: &Panel, only: &[String]) -> Vec<Planned>;
+    async fn plan(&self, panel: &Panel, only: &[String]) -> Plan;
 
     /// The names and tags of the checks this side adds of its own, beyond the panel's probes
     /// (the outside view's public DNS and TLS checks): what a mute may name besides the panel.
@@ -105,13 +112,20 @@ pub async fn run_panel(
     run_planned(panel, side, planned, concurrency).await
 }
 
-/// Runs probes already planned.
+/// Runs probes already planned; the plan's notes are said on stderr and kept in the report.
 pub async fn run_planned(
     panel: &Panel,
     side: &dyn Side,
-    planned: Vec<Planned>,
+    plan: Plan,
     concurrency: usize,
 ) -> RunReport {
+    let Plan {
+        probes: planned,
+        notes,
+    } = plan;
+    for note in &notes {
+        crate::say!("{note}");
+    }
     let mode = side.mode();
     let depends_on: std::collections::HashMap<String, Vec<String>> = planned
         .iter()
@@ -126,6 +140,7 @@ pub async fn run_planned(
     let mut report = crate::runner::run_tick(&panel.name, mode.as_str(), probes, concurrency).await;
     report.vantage = panel.vantage.clone();
     report.every = Some(panel.every);
+    report.notes = notes;
     if report.probes.is_empty() {
         // A run that checked nothing is not a pass.
         report.outcome = Outcome::Error;

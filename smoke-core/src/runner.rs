@@ -125,6 +125,7 @@ pub async fn run_tick(
             .max()
             .unwrap_or(Outcome::Ok),
         probes,
+        notes: Vec::new(),
     }
 }
 

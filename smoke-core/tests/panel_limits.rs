@@ -120,6 +120,32 @@ fn a_body_cap_of_nothing_and_scalar_params_are_refused() {
 }
 
 #[test]
+fn max_services_is_at_least_one_and_at_most_the_hard_limit() {
+    use smoke_core::panel::{defaults, limits};
+    let with = |value: &str| format!("[panel]\nname = \"demo\"\nmax_services = {value}\n");
+    let e = refused_at(&with("20000"), 3, 16, "the limit is 10000");
+    assert!(e.message.starts_with("[panel] max_services = 20000"), "{e}");
+    refused_at(&with("0"), 3, 16, "at least 1");
+    refused_at(&with("-1"), 3, 16, "");
+    refused_at(&with("\"many\""), 3, 16, "");
+    assert_eq!(load_with(&with("50"), &[]).unwrap().max_services, 50);
+    assert_eq!(
+        load_with(&with("10000"), &[]).unwrap().max_services,
+        limits::MAX_SERVICES
+    );
+    let unset = load_with("[panel]\nname = \"demo\"\n", &[]).unwrap();
+    assert_eq!(unset.max_services, defaults::MAX_SERVICES);
+    assert_eq!(defaults::MAX_SERVICES, 1000);
+    let set = load_with("[panel]\nname = \"demo\"\n", &["panel.max_services=7"]).unwrap();
+    assert_eq!(set.max_services, 7);
+    let e = load_with("[panel]\nname = \"demo\"\n", &["panel.max_services=100000"]).unwrap_err();
+    assert!(
+        e.to_string().contains("--set `panel.max_services=100000`"),
+        "{e}"
+    );
+}
+
+#[test]
 fn deep_selectors_and_paths_are_refused_at_their_column_in_the_file() {
     let css = format!("html({}a{}) >= 1", ":not(".repeat(3000), ")".repeat(3001));
     // `expect = ["` is 11 chars; the first `:not(` past the limit opens after `html(` and

@@ -19,6 +19,7 @@ fn report(at: i64, probes: Vec<ProbeReport>) -> RunReport {
         duration_ms: Duration::ZERO,
         outcome: Outcome::Fail,
         probes,
+        notes: Vec::new(),
     }
 }
 

@@ -2,7 +2,9 @@
 //! Every HTTP probe of the panel goes through here to `<base_url>/<service>/<socket>/...`.
 
 use crate::{Dns, Tls};
-use smoke_core::http::{supervised_services, Connection, Connector, Endpoint};
+use smoke_core::http::{
+    supervised_services, Connection, Connector, Endpoint, FirstByName, ServiceList,
+};
 use smoke_core::observation::Timings;
 use smoke_core::outcome::{Cause, Failure, Phase};
 use smoke_core::panel::{HttpSpec, Mode, Request};
@@ -83,11 +85,18 @@ pub struct HttpsConnector {
     base: BaseUrl,
     dns: Arc<Dns>,
     tls: Arc<Tls>,
+    /// The most services taken from hero_proc's list (`[panel] max_services`).
+    max_services: usize,
 }
 
 impl HttpsConnector {
-    pub fn new(base: BaseUrl, dns: Arc<Dns>, tls: Arc<Tls>) -> Self {
-        HttpsConnector { base, dns, tls }
+    pub fn new(base: BaseUrl, dns: Arc<Dns>, tls: Arc<Tls>, max_services: usize) -> Self {
+        HttpsConnector {
+            base,
+            dns,
+            tls,
+            max_services,
+        }
     }
 }
 
@@ -141,8 +150,16 @@ impl Connector for HttpsConnector {
 
     /// Outside the VM there is no socket folder to scan: the supervisor's `service.list`,
     /// through the gateway, says which services run.
-    async fn services(&self, timeout: std::time::Duration) -> Result<Vec<String>, Failure> {
-        supervised_services(self, timeout).await
+    async fn services(&self, timeout: std::time::Duration) -> Result<ServiceList, Failure> {
+        let mut listed = FirstByName::new(self.max_services);
+        supervised_services(self, timeout, |name| listed.offer(name)).await?;
+        Ok(ServiceList {
+            cuts: listed
+                .cut("hero_proc's service.list", self.max_services)
+                .into_iter()
+                .collect(),
+            names: listed.into_names().collect(),
+        })
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::{BaseUrl, Dns, DnsProbe, HttpsConnector, Tls, TlsProbe};
 use smoke_core::http::{plan_http, Connector};
 use smoke_core::panel::{DnsSpec, Mode, Panel, ProbeKind, ProbeSpec, RecordType, TlsSpec};
-use smoke_core::plan::{Planned, Side};
+use smoke_core::plan::{Plan, Planned, Side};
 use std::sync::Arc;
 
 /// The names of the built-in checks; `--only builtin` selects both.
@@ -42,7 +42,12 @@ impl ExternalSide {
             None => None,
         };
         let connector = base.clone().map(|b| -> Arc<dyn Connector> {
-            Arc::new(HttpsConnector::new(b, dns.clone(), tls.clone()))
+            Arc::new(HttpsConnector::new(
+                b,
+                dns.clone(),
+                tls.clone(),
+                panel.max_services,
+            ))
         });
         Ok(ExternalSide {
             base,
@@ -161,7 +166,7 @@ impl Side for ExternalSide {
         self.connector.clone()
     }
 
-    async fn plan(&self, panel: &Panel, only: &[String]) -> Vec<Planned> {
+    async fn plan(&self, panel: &Panel, only: &[String]) -> Plan {
         let builtin = self.builtin(panel);
         // Decided before `--only`: a dependency that does not run is kept, and ignored.
         let base_dependency = Self::base_dependency(&builtin);
@@ -171,10 +176,12 @@ impl Side for ExternalSide {
                 smoke_core::probe::Selector(only).picks(&p.probe.info().name, &p.probe.info().tags)
             })
             .collect();
+        let mut notes = Vec::new();
         if let Some(connector) = &self.connector {
             let mut http = plan_http(panel, connector, only).await;
+            notes = std::mem::take(&mut http.notes);
             if let Some(on) = &base_dependency {
-                for p in &mut http {
+                for p in &mut http.probes {
                     let check = Arc::make_mut(&mut p.probe);
                     // The built-in one first: it is the furthest cause of the chain.
                     let deps = std::iter::once(on.clone())
@@ -183,7 +190,7 @@ impl Side for ExternalSide {
                     *check = check.clone().depends_on(deps);
                 }
             }
-            out.extend(http);
+            out.extend(http.probes);
         }
         for spec in panel
             .probes
@@ -198,6 +205,6 @@ impl Side for ExternalSide {
                 ProbeKind::Http(_) => {}
             }
         }
-        out
+        Plan { probes: out, notes }
     }
 }

@@ -11,7 +11,7 @@ use smoke_sim::Fault;
 
 async fn plan(panel: &Panel) -> Vec<Planned> {
     let side = smoke_external::side(panel).expect("the external side sets up");
-    side.plan(panel, &[]).await
+    side.plan(panel, &[]).await.probes
 }
 
 #[track_caller]

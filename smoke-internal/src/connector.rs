@@ -1,9 +1,12 @@
 //! Connections over the services' Unix sockets, with every way a socket can be broken told apart.
 
-use smoke_core::http::{supervised_services, Connection, Connector, Endpoint};
+use smoke_core::http::{
+    supervised_services, Connection, Connector, Endpoint, FirstByName, ServiceList,
+};
 use smoke_core::observation::Timings;
 use smoke_core::outcome::{Cause, Failure, Phase};
 use smoke_core::panel::{HttpSpec, Mode, Request};
+use std::collections::BTreeSet;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -14,22 +17,20 @@ use tokio::time::{timeout_at, Instant};
 /// Connects to `<socket_dir>/<service>/<socket>.sock`.
 pub struct UnixConnector {
     socket_dir: PathBuf,
+    /// The most services taken from the socket folder and hero_proc's list together
+    /// (`[panel] max_services`).
+    max_services: usize,
     /// Services the supervisor runs that have no socket folder: their failure says so.
-    supervised_only: Mutex<Vec<String>>,
+    supervised_only: Mutex<BTreeSet<String>>,
 }
 
 impl UnixConnector {
-    pub fn new(socket_dir: &Path) -> Self {
+    pub fn new(socket_dir: &Path, max_services: usize) -> Self {
         UnixConnector {
             socket_dir: socket_dir.to_path_buf(),
-            supervised_only: Mutex::new(Vec::new()),
+            max_services,
+            supervised_only: Mutex::new(BTreeSet::new()),
         }
-    }
-
-    /// The services hero_proc supervises; `None` when it can't be asked (then the socket
-    /// folder alone says which services there are).
-    async fn supervised(&self, timeout: Duration) -> Option<Vec<String>> {
-        supervised_services(self, timeout).await.ok()
     }
 }
 
@@ -80,7 +81,7 @@ impl Connector for UnixConnector {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner());
                 if e.kind() == ErrorKind::NotFound
-                    && service.is_some_and(|s| supervised.iter().any(|x| x == s))
+                    && service.is_some_and(|s| supervised.contains(s))
                 {
                     f.detail = format!("supervised by hero_proc but no socket: {}", path.display());
                 }
@@ -98,24 +99,49 @@ impl Connector for UnixConnector {
         })
     }
 
-    /// The services in the socket folder, and those the supervisor runs without one (each a
-    /// probe that then fails with "supervised but no socket").
-    async fn services(&self, timeout: Duration) -> Result<Vec<String>, Failure> {
-        let mut found = crate::scan_services(&self.socket_dir);
-        let supervised = self.supervised(timeout).await.unwrap_or_default();
-        if let Ok(list) = &mut found {
-            let missing: Vec<String> = supervised
-                .into_iter()
-                .filter(|s| !list.contains(s))
-                .collect();
-            list.extend(missing.iter().cloned());
-            list.sort();
-            *self
-                .supervised_only
+    /// The services in the socket folder, then those the supervisor runs without one (each a
+    /// probe that then fails with "supervised but no socket") in the room the folder leaves
+    /// under the cap: however long hero_proc's list, it cannot crowd out a service with a
+    /// socket. When hero_proc can't be asked, the socket folder alone says which there are.
+    async fn services(&self, timeout: Duration) -> Result<ServiceList, Failure> {
+        let cap = self.max_services;
+        let folder = crate::scan_services(&self.socket_dir, cap)
+            .map_err(|e| Failure::new(Cause::Connect, e))?;
+        let shown = format!("the socket folder {}", self.socket_dir.display());
+        if let Some(cut) = folder.cut(&shown, cap) {
+            // A name hero_proc lists may then be a folder left out, which no list kept here
+            // tells apart: there is no room for its names anyway.
+            self.supervised_only
                 .lock()
-                .unwrap_or_else(|e| e.into_inner()) = missing;
+                .unwrap_or_else(|e| e.into_inner())
+                .clear();
+            return Ok(ServiceList {
+                names: folder.into_names().collect(),
+                cuts: vec![format!("{cut}; hero_proc's service.list not asked")],
+            });
         }
-        found.map_err(|e| Failure::new(Cause::Connect, e))
+        let mut missing = FirstByName::new(cap - folder.len());
+        let asked = supervised_services(self, timeout, |name| {
+            if !folder.contains(name) {
+                missing.offer(name);
+            }
+        })
+        .await;
+        let cuts = match asked {
+            Ok(()) => missing
+                .cut("hero_proc's service.list, names without a socket", cap)
+                .into_iter()
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        let missing: BTreeSet<String> = missing.into_names().collect();
+        let mut names: Vec<String> = folder.into_names().chain(missing.iter().cloned()).collect();
+        names.sort();
+        *self
+            .supervised_only
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = missing;
+        Ok(ServiceList { names, cuts })
     }
 }
 

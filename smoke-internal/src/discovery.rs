@@ -1,24 +1,25 @@
 //! Which services live in the socket folder: a folder with at least one `.sock` in it. Every such
 //! folder is listed, whatever its name: the plan holds names to the service naming and says
-//! which it skipped, rather than hide a folder it cannot use.
+//! which it skipped, rather than hide a folder it cannot use. At most `cap` are kept, the first
+//! by name; the others are counted.
 
+use smoke_core::http::FirstByName;
 use std::path::Path;
 
-/// The services found in `socket_dir`, sorted.
-pub fn scan_services(socket_dir: &Path) -> Result<Vec<String>, String> {
+/// The first `cap` services found in `socket_dir` by name, and how many more there are.
+pub fn scan_services(socket_dir: &Path, cap: usize) -> Result<FirstByName, String> {
     let entries = std::fs::read_dir(socket_dir).map_err(|e| {
         format!(
             "cannot read the socket folder {}: {e}",
             socket_dir.display()
         )
     })?;
-    let mut services: Vec<String> = entries
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .filter(|e| has_socket(&e.path()))
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    services.sort();
+    let mut services = FirstByName::new(cap);
+    for entry in entries.filter_map(Result::ok) {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) && has_socket(&entry.path()) {
+            services.offer(&entry.file_name().to_string_lossy());
+        }
+    }
     Ok(services)
 }
 
@@ -43,19 +44,40 @@ mod tests {
             std::fs::write(dir.path().join(service).join(file), b"").unwrap();
         }
         std::fs::write(dir.path().join("stray.sock"), b"").unwrap();
-        assert_eq!(scan_services(dir.path()).unwrap(), ["a", "b"]);
+        let names = |cap| -> Vec<String> {
+            scan_services(dir.path(), cap)
+                .unwrap()
+                .into_names()
+                .collect()
+        };
+        assert_eq!(names(10), ["a", "b"]);
         // A name that is not even UTF-8 is still listed, so the plan can say it skipped it.
         let odd = std::ffi::OsStr::from_bytes(b"odd\xff");
         std::fs::create_dir(dir.path().join(odd)).unwrap();
         std::fs::write(dir.path().join(odd).join("rpc.sock"), b"").unwrap();
-        assert_eq!(
-            scan_services(dir.path()).unwrap(),
-            ["a", "b", "odd\u{FFFD}"]
-        );
-        let missing = scan_services(&dir.path().join("nope")).unwrap_err();
+        assert_eq!(names(10), ["a", "b", "odd\u{FFFD}"]);
+        let missing = scan_services(&dir.path().join("nope"), 10).unwrap_err();
         assert!(
             missing.contains("cannot read the socket folder"),
             "{missing}"
+        );
+    }
+
+    #[test]
+    fn past_the_cap_the_first_services_by_name_are_kept_and_the_rest_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in (0..50).rev() {
+            let folder = dir.path().join(format!("s{i:02}"));
+            std::fs::create_dir(&folder).unwrap();
+            std::fs::write(folder.join("rpc.sock"), b"").unwrap();
+        }
+        // Folders without a socket are no services: never counted.
+        std::fs::create_dir(dir.path().join("a_not_a_service")).unwrap();
+        let found = scan_services(dir.path(), 3).unwrap();
+        assert_eq!(found.left_out(), 47);
+        assert_eq!(
+            found.into_names().collect::<Vec<_>>(),
+            ["s00", "s01", "s02"]
         );
     }
 }

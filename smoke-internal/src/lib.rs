@@ -16,5 +16,6 @@ use std::sync::Arc;
 pub fn side(panel: &Panel) -> Arc<dyn Side> {
     Arc::new(HttpSide::new(Arc::new(UnixConnector::new(
         &panel.internal.socket_dir,
+        panel.max_services,
     ))))
 }

@@ -13,7 +13,7 @@ fn panel(dir: &Path, notify: &str) -> std::path::PathBuf {
     std::fs::write(
         &path,
         format!(
-            "[panel]\nname = \"scale\"\nevery = \"10m\"\ntimeout = \"2s\"\n\
+            "[panel]\nname = \"scale\"\nevery = \"10m\"\ntimeout = \"2s\"\nmax_services = 10000\n\
              [internal]\nsocket_dir = \"{}\"\n[defaults]\nretries = 0\n\
              [[probe]]\nname = \"health-{{service}}\"\nfor_each = \"service\"\n\
              target = \"{{service}}/rpc\"\nget = \"/health\"\nexpect = [\"status == 200\"]\n{notify}",

@@ -248,6 +248,7 @@ mod tests {
             duration_ms: Duration::from_millis(20),
             outcome: Outcome::Ok,
             probes,
+            notes: Vec::new(),
         }
     }
 

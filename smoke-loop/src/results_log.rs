@@ -89,6 +89,7 @@ mod tests {
             duration_ms: std::time::Duration::ZERO,
             outcome: Outcome::Ok,
             probes: vec![ProbeReport::new("a"), ProbeReport::new("b")],
+            notes: Vec::new(),
         }
     }
 

@@ -363,6 +363,7 @@ mod tests {
                     p
                 })
                 .collect(),
+            notes: Vec::new(),
         }
     }
 

@@ -74,10 +74,17 @@ pub async fn run(opts: &BenchOptions) -> io::Result<Vec<Scenario>> {
 /// thousands of members that the log sink tells: the cost of a bad day, when the loop must stay
 /// fast. Each run starts from an empty state folder, so each opens it.
 async fn failing(opts: &BenchOptions, work: &Path) -> io::Result<Scenario> {
+    let most = smoke_core::panel::limits::MAX_SERVICES;
+    if opts.failing > most {
+        return Err(io::Error::other(format!(
+            "--failing {}: at most {most}, the most services a panel takes from a list ([panel] max_services)",
+            opts.failing
+        )));
+    }
     let sockets = work.join("stale");
     stale_sockets(&sockets, opts.failing)?;
     let panel = work.join("failing.toml");
-    std::fs::write(&panel, FAILING_PANEL)?;
+    std::fs::write(&panel, failing_panel(opts.failing))?;
     let mut samples = Vec::new();
     for i in 0..=opts.runs.min(FAILING_RUNS) {
         let (sample, report) = run_once(&opts.exe, &panel, &sockets).await?;
@@ -103,10 +110,15 @@ async fn failing(opts: &BenchOptions, work: &Path) -> io::Result<Scenario> {
 /// Runs of the failing scenario at most: each is a second or so.
 const FAILING_RUNS: usize = 5;
 
-const FAILING_PANEL: &str =
-    "[panel]\nname = \"failing\"\ntimeout = \"5s\"\n\n[defaults]\nretries = 0\n\n\
-[[probe]]\nname = \"health-{service}\"\nfor_each = \"service\"\ntarget = \"{service}/rpc\"\n\
-get = \"/health\"\nexpect = [\"status == 200\"]\n";
+/// A probe of each of the `services` stale sockets, every one taken from the folder.
+fn failing_panel(services: usize) -> String {
+    format!(
+        "[panel]\nname = \"failing\"\ntimeout = \"5s\"\nmax_services = {}\n\n[defaults]\n\
+         retries = 0\n\n[[probe]]\nname = \"health-{{service}}\"\nfor_each = \"service\"\n\
+         target = \"{{service}}/rpc\"\nget = \"/health\"\nexpect = [\"status == 200\"]\n",
+        services.max(1)
+    )
+}
 
 /// `n` services whose `rpc.sock` nobody listens on (bound, then closed: the file stays).
 pub fn stale_sockets(dir: &Path, n: usize) -> io::Result<()> {

@@ -254,8 +254,8 @@ impl Deployment {
         self.world.active()
     }
 
-    /// Makes hero_proc's `service.list` name these too, as they are (no socket is made for
-    /// them): for the names a supervisor should never have sent.
+    /// Makes hero_proc's `service.list` name these too, as they are and as bare strings (no
+    /// socket is made for them): for the names a supervisor should never have sent.
     pub fn also_list(&self, names: &[&str]) {
         self.world.also_list(names);
     }
@@ -285,6 +285,12 @@ impl Deployment {
     /// fault swallowed (a hung or emptied connection counts once, when its request is read).
     pub fn requests_served(&self) -> u64 {
         self.world.served()
+    }
+
+    /// Requests the gateway received so far, each counted on arrival (refused, routed nowhere or
+    /// forwarded alike): what a run from outside cost the deployment.
+    pub fn gateway_requests(&self) -> u64 {
+        self.world.gateway_requests()
     }
 
     fn slots(&self) -> MutexGuard<'_, Vec<Slot>> {

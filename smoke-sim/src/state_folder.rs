@@ -70,6 +70,7 @@ pub fn write(dir: &Path, g: &Generate) -> io::Result<u64> {
             .iter()
             .map(|n| ProbeReport::new(n.clone()))
             .collect(),
+        notes: Vec::new(),
     };
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let every = SignedDuration::try_from(g.every).map_err(io::Error::other)?;

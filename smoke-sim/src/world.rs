@@ -12,6 +12,8 @@ pub struct World {
     // which reads naturally in a demo, and there are never more than a handful.
     faults: Mutex<Vec<Fault>>,
     served: AtomicU64,
+    /// Requests the gateway received, whatever became of them.
+    through_gateway: AtomicU64,
     /// Whether a restart through hero_proc clears the service's faults (a restart that helps).
     restart_helps: AtomicBool,
     /// The services restarted through hero_proc, in order.
@@ -35,6 +37,7 @@ impl World {
         World {
             faults: Mutex::new(Vec::new()),
             served: AtomicU64::new(0),
+            through_gateway: AtomicU64::new(0),
             restart_helps: AtomicBool::new(true),
             restarts: Mutex::new(Vec::new()),
             services,
@@ -117,6 +120,14 @@ impl World {
         self.served.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub fn count_gateway_request(&self) {
+        self.through_gateway.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn gateway_requests(&self) -> u64 {
+        self.through_gateway.load(Ordering::Relaxed)
+    }
+
     pub fn served(&self) -> u64 {
         self.served.load(Ordering::Relaxed)
     }
@@ -128,14 +139,16 @@ impl World {
     /// What hero_proc's `service.list` names: the services, then whatever it was told to add.
     pub fn listed(&self) -> Vec<String> {
         let mut names = self.services.clone();
-        names.extend(
-            self.also_listed
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .iter()
-                .cloned(),
-        );
+        names.extend(self.also_listed());
         names
+    }
+
+    /// The names hero_proc was told to list beside the services.
+    pub fn also_listed(&self) -> Vec<String> {
+        self.also_listed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn also_list(&self, names: &[&str]) {

@@ -4,7 +4,7 @@
 use super::{Connector, FlowProbe, HttpProbe};
 use crate::outcome::{Cause, Failure};
 use crate::panel::{Panel, ProbeSpec, Request};
-use crate::plan::{Planned, Side, Unplaced};
+use crate::plan::{Plan, Planned, Side, Unplaced};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
@@ -39,19 +39,20 @@ fn service_names(found: Vec<String>) -> Vec<String> {
         .collect()
 }
 
-/// The panel's HTTP probes on this connector's side, `--only` applied.
-pub async fn plan_http(
-    panel: &Panel,
-    connector: &Arc<dyn Connector>,
-    only: &[String],
-) -> Vec<Planned> {
+/// The panel's HTTP probes on this connector's side, `--only` applied, and what the cap on
+/// the service lists cut.
+pub async fn plan_http(panel: &Panel, connector: &Arc<dyn Connector>, only: &[String]) -> Plan {
     let mode = connector.mode();
     let http = |p: &&ProbeSpec| p.runs_in(mode) && p.http().is_some();
+    let mut notes = Vec::new();
     let services = if panel.probes.iter().filter(http).any(|p| p.for_each_service) {
         connector
             .services(panel.defaults.timeout)
             .await
-            .map(service_names)
+            .map(|list| {
+                notes = list.cuts;
+                service_names(list.names)
+            })
     } else {
         Ok(Vec::new())
     };
@@ -86,7 +87,7 @@ pub async fn plan_http(
             Err(_) => {}
         }
     }
-    out
+    Plan { probes: out, notes }
 }
 
 fn place(spec: ProbeSpec, connector: &Arc<dyn Connector>) -> Planned {
@@ -174,7 +175,7 @@ impl Side for HttpSide {
         self.connector.mode()
     }
 
-    async fn plan(&self, panel: &Panel, only: &[String]) -> Vec<Planned> {
+    async fn plan(&self, panel: &Panel, only: &[String]) -> Plan {
         plan_http(panel, &self.connector, only).await
     }
 

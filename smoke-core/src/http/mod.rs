@@ -8,13 +8,15 @@ mod exchange;
 mod flow;
 mod probe;
 mod request;
+mod services;
 mod supervisor;
 
 pub use build::{describe, plan_http, HttpSide, UNLISTED};
 pub use exchange::{exchange, Limits};
 pub use flow::{FlowProbe, FINALLY_GRACE, MAX_CAPTURE_BYTES};
 pub use probe::HttpProbe;
-pub use request::{call_rpc, fetch, Fetch};
+pub use request::{call_rpc, fetch, read_rpc, Fetch};
+pub use services::{FirstByName, ServiceList};
 pub use supervisor::{supervised_services, SUPERVISOR};
 
 use crate::observation::{CertInfo, Timings};
@@ -64,7 +66,8 @@ pub trait Connector: Send + Sync {
     /// Opens a fresh connection, giving up at `deadline` with a timeout failure of its phase.
     async fn connect(&self, endpoint: &Endpoint, deadline: Instant) -> Result<Connection, Failure>;
 
-    /// The services a `for_each = "service"` probe expands over, sorted.
-    /// `timeout` bounds the asking, where asking means a request (outside: the supervisor).
-    async fn services(&self, timeout: std::time::Duration) -> Result<Vec<String>, Failure>;
+    /// The services a `for_each = "service"` probe expands over, sorted, at most the panel's
+    /// `max_services` of each list, and what that cap cut. `timeout` bounds the asking, where
+    /// asking means a request (the supervisor).
+    async fn services(&self, timeout: std::time::Duration) -> Result<ServiceList, Failure>;
 }

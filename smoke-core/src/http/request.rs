@@ -80,13 +80,25 @@ pub(super) fn unexpected_status(expect: &[Condition], obs: &Observation) -> Opti
 }
 
 /// Calls a JSON-RPC method and returns its `result` (for the checker's own questions, such as
-/// which services the supervisor runs).
+/// how a restart went).
 pub async fn call_rpc(
     connector: &dyn Connector,
     endpoint: &Endpoint,
     spec: &HttpSpec,
     timeout: Duration,
 ) -> Result<serde_json::Value, Failure> {
+    read_rpc(connector, endpoint, spec, timeout, serde_json::Value::clone).await
+}
+
+/// Calls a JSON-RPC method and hands its `result` (`null` when there is none) to `read` where it
+/// lies, uncopied: a long answer (which services the supervisor runs) is read, not kept.
+pub async fn read_rpc<T>(
+    connector: &dyn Connector,
+    endpoint: &Endpoint,
+    spec: &HttpSpec,
+    timeout: Duration,
+    read: impl FnOnce(&serde_json::Value) -> T,
+) -> Result<T, Failure> {
     let how = Fetch {
         timeout,
         deadline: Instant::now() + timeout,
@@ -94,11 +106,8 @@ pub async fn call_rpc(
         any_status: false,
     };
     let obs = fetch(connector, endpoint, spec, how).await?;
-    Ok(obs
-        .json()
-        .and_then(|reply| reply.get("result"))
-        .cloned()
-        .unwrap_or(serde_json::Value::Null))
+    let result = obs.json().and_then(|reply| reply.get("result"));
+    Ok(read(result.unwrap_or(&serde_json::Value::Null)))
 }
 
 /// The request; one that can't be made (a name or value no HTTP request may carry) is the

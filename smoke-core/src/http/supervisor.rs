@@ -1,7 +1,7 @@
 //! Asking hero_proc, the supervisor, over whichever connector reaches its socket: which
 //! services it runs (for `for_each = "service"`).
 
-use super::{call_rpc, Connector};
+use super::{read_rpc, Connector};
 use crate::outcome::Failure;
 use crate::panel::{defaults, HttpSpec, Request, Target};
 use std::time::Duration;
@@ -30,16 +30,26 @@ impl HttpSpec {
     }
 }
 
-/// The names hero_proc lists (`service.list`), sorted, each once, as it sent them: the plan
-/// holds them to the service naming and says which it skipped.
+/// Hands each name hero_proc lists (`service.list`: names, or objects with a `name`) to `each`,
+/// as it sent them; the caller keeps what its cap allows. The answer is at most the engine's
+/// `max_body` (4 MiB), and no name is copied here.
 pub async fn supervised_services(
     connector: &dyn Connector,
     timeout: Duration,
-) -> Result<Vec<String>, Failure> {
+    mut each: impl FnMut(&str),
+) -> Result<(), Failure> {
     let target = Target::parse(SUPERVISOR).expect("a valid target");
     let spec = HttpSpec::rpc(target, "service.list", None);
     let endpoint = connector.endpoint(&spec)?;
-    let result = call_rpc(connector, &endpoint, &spec, timeout)
+    let read = |result: &serde_json::Value| {
+        result
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.as_str().or_else(|| s.get("name")?.as_str()))
+            .for_each(&mut each)
+    };
+    read_rpc(connector, &endpoint, &spec, timeout, read)
         .await
         .map_err(|f| Failure {
             detail: format!(
@@ -47,15 +57,5 @@ pub async fn supervised_services(
                 endpoint.display, f.detail
             ),
             ..f
-        })?;
-    let mut names: Vec<String> = result
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s.as_str().or_else(|| s.get("name")?.as_str()))
-        .map(str::to_string)
-        .collect();
-    names.sort();
-    names.dedup();
-    Ok(names)
+        })
 }

@@ -91,6 +91,7 @@ mod tests {
                     r
                 })
                 .collect(),
+            notes: Vec::new(),
         }
     }
 

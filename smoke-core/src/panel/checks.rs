@@ -1,7 +1,7 @@
 //! Checks on single values that more than one part of the panel needs: names that become
 //! folders, text that goes into a request header, URLs smoke calls.
 
-use super::limits::{MAX_NAME_CHARS, MAX_RETRY_DELAY};
+use super::limits::{MAX_NAME_CHARS, MAX_RETRY_DELAY, MAX_SERVICES};
 use crate::units::format_duration;
 use std::time::Duration;
 
@@ -74,6 +74,18 @@ pub(super) fn max_body(bytes: u64) -> Result<(), String> {
         return Err("max_body must be more than 0B".to_string());
     }
     Ok(())
+}
+
+/// A cap of no service would leave every `for_each` probe nothing to expand over; past the
+/// limit a tick's probes are no longer bounded by the panel's author.
+pub(super) fn max_services(n: u64) -> Result<usize, String> {
+    match usize::try_from(n) {
+        Ok(0) => Err("max_services = 0: it must be at least 1".to_string()),
+        Ok(n) if n <= MAX_SERVICES => Ok(n),
+        _ => Err(format!(
+            "max_services = {n} is too many: the limit is {MAX_SERVICES}"
+        )),
+    }
 }
 
 /// Quotes a value in a message without its control characters.

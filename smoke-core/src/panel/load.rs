@@ -440,12 +440,17 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         ));
     }
     let (vantage, vantage_named) = resolve_vantage(raw.panel.vantage.as_ref(), at, opts)?;
+    let max_services = match &raw.panel.max_services {
+        Some(m) => checks::max_services(*m.get_ref()).map_err(placed(m.span(), "panel"))?,
+        None => defaults::MAX_SERVICES,
+    };
     Ok(Panel {
         name: raw.panel.name.into_inner(),
         source: at.source.to_path_buf(),
         every,
         vantage,
         vantage_named,
+        max_services,
         internal: Internal { socket_dir },
         external,
         defaults,

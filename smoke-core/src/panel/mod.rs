@@ -37,6 +37,9 @@ pub mod defaults {
     pub const RESTART_TIMEOUT: Duration = Duration::from_secs(60);
     pub const TLS_WARN_DAYS: i64 = 21;
     pub const TLS_FAIL_DAYS: i64 = 7;
+    /// The services a `for_each = "service"` expands over, from each list (`[panel]
+    /// max_services`): what a supervisor lists decides no more work than this.
+    pub const MAX_SERVICES: usize = 1_000;
     /// The environment variables that override the socket folder, newest name first.
     pub const SOCKET_DIR_ENV: [&str; 2] = ["PATH_SOCKET", "HERO_SOCKET_DIR"];
 }
@@ -52,6 +55,8 @@ pub mod limits {
     pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(5 * 60);
     /// The longest `why` of a `[coverage] ignore`: one line of the coverage matrix.
     pub const MAX_IGNORE_WHY_CHARS: usize = 300;
+    /// The most `[panel] max_services` may be: each service is a probe of every tick.
+    pub const MAX_SERVICES: usize = 10_000;
 }
 
 /// How loud a failure of a probe is: part of the model, named here as the panel writes it.
@@ -93,6 +98,9 @@ pub struct Panel {
     /// Whether `--set`, `SMOKE_VANTAGE` or `[panel] vantage` named it (rather than the host
     /// name): the mark of a setup with more than one vantage point.
     pub vantage_named: bool,
+    /// The most services taken from each list a `for_each = "service"` expands over: the
+    /// first by name, the rest left out and said to be.
+    pub max_services: usize,
     pub internal: Internal,
     pub external: External,
     /// What a probe gets for what it leaves unsaid; built-in checks are made with these.

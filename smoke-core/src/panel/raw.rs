@@ -37,6 +37,7 @@ pub struct RawPanel {
     pub every: Option<Spanned<PanelDuration>>,
     pub timeout: Option<PanelDuration>,
     pub vantage: Option<Spanned<String>>,
+    pub max_services: Option<Spanned<u64>>,
     // The loop's keys: named here so a typo of them is still an unknown key, read by smoke-loop.
     #[serde(rename = "remind_every")]
     _remind_every: Option<IgnoredAny>,

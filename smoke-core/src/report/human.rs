@@ -22,6 +22,9 @@ pub fn human(report: &RunReport, style: HumanStyle) -> String {
     for p in &report.probes {
         let _ = writeln!(out, "{}", line(p, width, style));
     }
+    for note in &report.notes {
+        let _ = writeln!(out, "note: {}", Escaped(note));
+    }
     let passed = report.count(Outcome::Ok);
     let failed = report.count(Outcome::Fail) + report.count(Outcome::Error);
     let degraded = report.count(Outcome::Degraded);

@@ -159,6 +159,7 @@ pub mod fixture {
             duration_ms: Duration::from_millis(120),
             outcome: Outcome::Error,
             probes: vec![ok, degraded, fail, error],
+            notes: Vec::new(),
         }
     }
 }
@@ -194,6 +195,8 @@ mod tests {
             p.muted = Some(HOSTILE.into());
         }
         report.probes[2].conditions[0].got = HOSTILE.into();
+        // A note can name the socket folder, whose path comes from the environment.
+        report.notes = vec![HOSTILE.into()];
         let formats = [
             Format::Human,
             Format::Json,
@@ -219,6 +222,24 @@ mod tests {
             human.contains("\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\nforged line"),
             "{human}"
         );
+    }
+
+    #[test]
+    fn a_note_of_the_tick_is_a_line_of_the_human_report_and_a_field_of_the_json() {
+        let mut report = fixture::report();
+        let plain = render(&report, Format::Json, HumanStyle::default());
+        assert!(!plain.contains("\"notes\""), "no notes, no field: {plain}");
+        let note = "hero_proc's service.list: 5 names left out, past [panel] max_services = 2";
+        report.notes = vec![note.to_string()];
+        let human = render(&report, Format::Human, HumanStyle::default());
+        assert_eq!(
+            human.matches(&format!("note: {note}\n")).count(),
+            1,
+            "{human}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&render(&report, Format::Json, HumanStyle::default())).unwrap();
+        assert_eq!(json["notes"], serde_json::json!([note]));
     }
 
     #[test]

@@ -165,8 +165,12 @@ pub(crate) fn several_forges(panel: &Panel, config: &LoopConfig) -> Option<Strin
 }
 
 async fn list(panel: &Panel, side: &dyn Side, args: &PanelArgs) -> Result<u8, String> {
+    let plan = side.plan(panel, &args.only).await;
+    for note in &plan.notes {
+        smoke_core::say!("{note}");
+    }
     let mut out = std::io::stdout().lock();
-    for p in side.plan(panel, &args.only).await {
+    for p in plan.probes {
         // `place` can quote the supervisor's error when the services could not be listed.
         let _ = writeln!(
             out,

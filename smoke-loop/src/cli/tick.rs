@@ -76,24 +76,26 @@ pub async fn tick_with_state(
             Mutes::default()
         }),
     );
-    let planned = side.plan(panel, opts.only).await;
-    let remedies: BTreeMap<String, (String, Restart)> = planned
+    let plan = side.plan(panel, opts.only).await;
+    let remedies: BTreeMap<String, (String, Restart)> = plan
+        .probes
         .iter()
         .filter_map(|p| Some((p.probe.info().name.clone(), p.restart.clone()?)))
         .collect();
     // The probes' settings, for incidents and quiet: reports carry results only.
-    let infos: HashMap<String, ProbeInfo> = planned
+    let infos: HashMap<String, ProbeInfo> = plan
+        .probes
         .iter()
         .map(|p| (p.probe.info().name.clone(), p.probe.info().clone()))
         .collect();
     // Only a tick that saw every probe may resolve the incidents of probes it did not see: not
     // with --only, and not when the services could not be listed this time.
-    let seen = if opts.only.is_empty() && !planned.iter().any(|p| p.stand_in) {
+    let seen = if opts.only.is_empty() && !plan.probes.iter().any(|p| p.stand_in) {
         Seen::Everything
     } else {
         Seen::Some
     };
-    let mut report = run_planned(panel, side, planned, opts.concurrency).await;
+    let mut report = run_planned(panel, side, plan, opts.concurrency).await;
     for p in &mut report.probes {
         let tags = infos.get(&p.name).map_or(&[][..], |i| &i.tags[..]);
         p.muted = quiet.reason(&p.name, tags).map(str::to_string);
@@ -239,8 +241,10 @@ async fn repair(
     let check = if names.is_empty() {
         None
     } else {
-        let planned = side.plan(panel, &names).await;
-        let report = run_planned(panel, side, planned, opts.concurrency).await;
+        let mut plan = side.plan(panel, &names).await;
+        // Said once a tick: the tick's own plan said what the cap cut.
+        plan.notes.clear();
+        let report = run_planned(panel, side, plan, opts.concurrency).await;
         log_results(dir, &report);
         Some(report)
     };

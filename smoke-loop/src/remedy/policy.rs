@@ -155,6 +155,7 @@ mod tests {
             duration_ms: Duration::ZERO,
             outcome: Outcome::Fail,
             probes,
+            notes: Vec::new(),
         };
         let remedies = failing
             .iter()

@@ -22,7 +22,8 @@ pub struct Args {
     /// Sockets the generated panel spreads over.
     #[arg(long, default_value_t = 100)]
     sockets: usize,
-    /// Stale sockets for the failing scenario (every probe fails, every incident opens); 0 skips it.
+    /// Stale sockets for the failing scenario (every probe fails, every incident opens), at most
+    /// 10,000 (`[panel] max_services`); 0 skips it.
     #[arg(long, default_value_t = 10_000)]
     failing: usize,
 }

@@ -187,13 +187,14 @@ async fn tick(
 }
 
 async fn one_side(panel: &Panel, side: &Arc<dyn Side>) -> (RunReport, Infos) {
-    let planned = side.plan(panel, &[]).await;
-    let infos = planned
+    let plan = side.plan(panel, &[]).await;
+    let infos = plan
+        .probes
         .iter()
         .map(|p| (p.probe.info().name.clone(), p.probe.info().clone()))
         .collect();
     let n = smoke_core::runner::DEFAULT_CONCURRENCY;
-    (run_planned(panel, side.as_ref(), planned, n).await, infos)
+    (run_planned(panel, side.as_ref(), plan, n).await, infos)
 }
 
 /// The incidents this tick opens from a fresh state, by what they are about: what a forge or a

@@ -43,6 +43,7 @@ enum Failure {
 /// The hyper service of a gateway connection: never fails, every problem is an HTTP status.
 pub async fn handle(up: Arc<Upstreams>, req: Request<Incoming>) -> Result<Resp, Infallible> {
     tracing::debug!(method = %req.method(), uri = %req.uri(), "gateway request");
+    up.world.count_gateway_request();
     if up.world.has(&Fault::Gateway502) {
         return Ok(text(
             StatusCode::BAD_GATEWAY,

@@ -60,13 +60,20 @@ impl Service for Proc {
     }
 
     fn call(&self, ctx: &Ctx, method: &str, params: &Value) -> Option<Result<Value, RpcError>> {
+        if method == "service.list" {
+            // The names it was told to add come bare, as an older hero_proc lists them: a
+            // list of 200,000 still fits the 4 MiB a client reads.
+            let states = ctx
+                .world
+                .services()
+                .iter()
+                .map(|name| json!({"name": name, "state": ctx.world.process_state(name)}));
+            let added = ctx.world.also_listed().into_iter().map(Value::String);
+            return Some(Ok(states.chain(added).collect()));
+        }
         // Whatever it lists it also answers for, so a restart of any listed name is recorded.
         let services = ctx.world.listed();
         Some(match method {
-            "service.list" => Ok(services
-                .iter()
-                .map(|name| json!({"name": name, "state": ctx.world.process_state(name)}))
-                .collect()),
             "service.status" => string_param(params, "name", 0).and_then(|name| {
                 services
                     .iter()

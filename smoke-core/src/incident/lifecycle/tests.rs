@@ -13,6 +13,7 @@ fn report(at: i64, probes: Vec<ProbeReport>) -> RunReport {
         duration_ms: Duration::ZERO,
         outcome: Outcome::Ok,
         probes,
+        notes: Vec::new(),
     }
 }
 
