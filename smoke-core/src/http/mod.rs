@@ -17,11 +17,11 @@ pub use probe::HttpProbe;
 pub use request::{call_rpc, fetch, Fetch};
 pub use supervisor::{supervised_services, SUPERVISOR};
 
+use crate::deadline::Deadline;
 use crate::observation::{CertInfo, Timings};
 use crate::outcome::Failure;
 use crate::panel::{HttpSpec, Mode};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::time::Instant;
 
 /// The header that picks the data context.
 pub const CONTEXT_HEADER: &str = "x-hero-context";
@@ -62,7 +62,8 @@ pub trait Connector: Send + Sync {
     fn endpoint(&self, spec: &HttpSpec) -> Result<Endpoint, Failure>;
 
     /// Opens a fresh connection, giving up at `deadline` with a timeout failure of its phase.
-    async fn connect(&self, endpoint: &Endpoint, deadline: Instant) -> Result<Connection, Failure>;
+    async fn connect(&self, endpoint: &Endpoint, deadline: Deadline)
+        -> Result<Connection, Failure>;
 
     /// The services a `for_each = "service"` probe expands over, sorted.
     /// `timeout` bounds the asking, where asking means a request (outside: the supervisor).
