@@ -16,6 +16,7 @@
 
 pub mod check;
 pub mod condition;
+pub mod deadline;
 pub mod incident;
 pub mod observation;
 pub mod outcome;
@@ -33,6 +34,7 @@ pub mod http;
 /// What a probe author needs, in one `use smoke_core::prelude::*;`.
 pub mod prelude {
     pub use crate::check::{Check, CheckError};
+    pub use crate::deadline::Deadline;
     pub use crate::observation::{Observation, Timings};
     pub use crate::outcome::Severity;
     pub use crate::outcome::{Cause, Failure, Outcome, ProbeReport, RunReport};

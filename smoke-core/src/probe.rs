@@ -6,11 +6,11 @@
 //! and hands it to the same runner, so its report reads exactly like the panel's.
 
 use crate::condition::{Condition, Evaluation, Limit};
+use crate::deadline::Deadline;
 use crate::observation::Observation;
 use crate::outcome::{Cause, ConditionResult, Failure, ProbeReport, Severity, Verdict};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::time::Instant;
 
 /// What the runner needs to know of a probe besides how to attempt it.
 /// What a probe gets for what it leaves unsaid, in a panel or in a [`crate::check::Check`].
@@ -118,8 +118,7 @@ pub trait Probe: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct Attempt {
     number: u32,
-    started: Instant,
-    timeout: Duration,
+    deadline: Deadline,
     checks: Arc<Checks>,
 }
 
@@ -128,8 +127,7 @@ impl Attempt {
     pub fn new(number: u32, timeout: Duration, checks: Arc<Checks>) -> Self {
         Attempt {
             number,
-            started: Instant::now(),
-            timeout,
+            deadline: Deadline::after(timeout),
             checks,
         }
     }
@@ -139,17 +137,10 @@ impl Attempt {
         self.number
     }
 
-    /// When this try must be over, every phase of it included.
-    pub fn deadline(&self) -> Instant {
-        // Saturating: a deadline past what the clock can hold is as good as none.
-        self.started
-            .checked_add(self.timeout)
-            .unwrap_or_else(|| self.started + crate::units::MAX_DURATION)
-    }
-
-    /// The probe's timeout, which the deadline is the start of the try plus.
-    pub fn timeout(&self) -> Duration {
-        self.timeout
+    /// When this try must be over, every phase of it included, and the probe's timeout it is
+    /// the start of the try plus.
+    pub fn deadline(&self) -> Deadline {
+        self.deadline
     }
 
     /// Judges an attempt's result: a failure as it is, an observation by the check's conditions.
@@ -169,7 +160,7 @@ impl Attempt {
     /// [`Attempt::judge`] by other conditions than the check's: a step's own, in a probe of
     /// several steps.
     pub async fn judge_by(&self, obs: impl Into<Arc<Observation>>, checks: Arc<Checks>) -> Verdict {
-        self.judge_until(obs, checks, self.deadline()).await
+        self.judge_until(obs, checks, self.deadline).await
     }
 
     /// [`Attempt::judge_by`] by another deadline: a cleanup step's, which may pass the try's.
@@ -177,15 +168,15 @@ impl Attempt {
         &self,
         obs: impl Into<Arc<Observation>>,
         checks: Arc<Checks>,
-        deadline: Instant,
+        deadline: Deadline,
     ) -> Verdict {
         let mut obs = obs.into();
         if let Some(o) = Arc::get_mut(&mut obs) {
             o.timings
                 .total
-                .get_or_insert_with(|| self.started.elapsed());
+                .get_or_insert_with(|| self.deadline.elapsed());
         }
-        judged(obs, checks, deadline, self.timeout).await
+        judged(obs, checks, deadline).await
     }
 }
 
@@ -227,25 +218,19 @@ pub async fn judge_off_runtime(
     name: &str,
     obs: Arc<Observation>,
     checks: Arc<Checks>,
-    deadline: Instant,
-    timeout: Duration,
+    deadline: Deadline,
 ) -> ProbeReport {
     let mut report = ProbeReport::new(name);
-    report.set_verdict(judged(obs, checks, deadline, timeout).await);
+    report.set_verdict(judged(obs, checks, deadline).await);
     report
 }
 
-async fn judged(
-    obs: Arc<Observation>,
-    checks: Arc<Checks>,
-    deadline: Instant,
-    timeout: Duration,
-) -> Verdict {
+async fn judged(obs: Arc<Observation>, checks: Arc<Checks>, deadline: Deadline) -> Verdict {
     let seen = (obs.status, obs.timings.clone());
     let small = obs.body.len() <= JUDGE_IN_PLACE_BYTES;
     let judge = move || {
         let mut verdict = Verdict::default();
-        let ev = Evaluation::until(&obs, deadline.into_std());
+        let ev = Evaluation::until(&obs, deadline.at().into_std());
         let judged = judge_in(&mut verdict, &ev, &checks.expect, &checks.warn);
         (verdict, judged)
     };
@@ -253,37 +238,37 @@ async fn judged(
     // slice of a large one: it is judged in place.
     let work = if small {
         let (verdict, judged) = judge();
-        return settle(verdict, judged, timeout);
+        return settle(verdict, judged, deadline);
     } else {
         tokio::task::spawn_blocking(judge)
     };
-    let failure = match tokio::time::timeout_at(deadline + JUDGING_GRACE, work).await {
-        Ok(Ok((verdict, judged))) => return settle(verdict, judged, timeout),
+    let failure = match deadline.later(JUDGING_GRACE).bound(work).await {
+        Ok(Ok((verdict, judged))) => return settle(verdict, judged, deadline),
         // A panic while judging is the checker's own fault, reported as such.
         Ok(Err(e)) => Failure::new(Cause::Checker, format!("judging the answer failed: {e}")),
         // The blocking thread finishes its slice and is dropped; its answer no longer counts.
-        Err(_) => late(timeout),
+        Err(_) => late(deadline),
     };
     Verdict::failed(failure.seen(seen.0, &seen.1))
 }
 
 /// The verdict of a judging that ran to its end, or to a limit.
-fn settle(mut verdict: Verdict, judged: Result<(), Limit>, timeout: Duration) -> Verdict {
+fn settle(mut verdict: Verdict, judged: Result<(), Limit>, deadline: Deadline) -> Verdict {
     if let Err(limit) = judged {
         verdict.fail(match limit {
-            Limit::Deadline => late(timeout),
+            Limit::Deadline => late(deadline),
             _ => Failure::new(limit.cause(), limit.to_string()),
         });
     }
     verdict
 }
 
-fn late(timeout: Duration) -> Failure {
+fn late(deadline: Deadline) -> Failure {
     Failure::new(
         Cause::Timeout,
         format!(
             "conditions not judged within the {} timeout",
-            crate::units::format_duration(timeout)
+            crate::units::format_duration(deadline.budget())
         ),
     )
 }

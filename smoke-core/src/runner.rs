@@ -80,8 +80,8 @@ async fn attempt(check: &Check, number: u32) -> Verdict {
     // A panic in a probe is the checker's own fault, not the service's, and must not take the
     // tick (or the watch loop) down with it.
     let verdict = CatchUnwind(Box::pin(check.probe().verdict(&cx)));
-    let give_up = cx.deadline() + DEADLINE_GRACE + check.probe().grace();
-    match tokio::time::timeout_at(give_up, verdict).await {
+    let give_up = cx.deadline().later(DEADLINE_GRACE + check.probe().grace());
+    match give_up.bound(verdict).await {
         Ok(Ok(verdict)) => verdict,
         Ok(Err(panic)) => Verdict::failed(Failure::new(
             Cause::Checker,

@@ -1,6 +1,7 @@
 //! What a hostile body or panel costs: each bound is met with its cause and its limit named.
 
 use smoke_core::condition::{Condition, Evaluation, Limit, MAX_HTML_DEPTH};
+use smoke_core::deadline::Deadline;
 use smoke_core::observation::{Observation, MAX_JSON_DEPTH};
 use smoke_core::outcome::{Cause, Outcome};
 use smoke_core::panel::{load_str, LoadOptions};
@@ -79,15 +80,12 @@ async fn judging_off_the_runtime_or_in_place_reports_a_passed_deadline_as_a_time
             expect: conditions(&["html(p) == 1"]),
             warn: vec![],
         });
-        let now = tokio::time::Instant::now();
-        let report = judge_off_runtime(
-            "late",
-            Arc::new(obs),
-            checks.clone(),
-            now,
+        // A 2 s budget that ran out a second ago.
+        let late = Deadline::from(
+            tokio::time::Instant::now() - Duration::from_secs(3),
             Duration::from_secs(2),
-        )
-        .await;
+        );
+        let report = judge_off_runtime("late", Arc::new(obs), checks.clone(), late).await;
         assert_eq!(report.outcome, Outcome::Fail, "{} bytes", body.len());
         assert_eq!(report.cause, Some(Cause::Timeout));
         assert_eq!(
@@ -97,15 +95,8 @@ async fn judging_off_the_runtime_or_in_place_reports_a_passed_deadline_as_a_time
         assert_eq!(report.status, Some(200));
         assert_eq!(report.timings.total, Some(Duration::from_millis(3)));
 
-        let in_time = now + Duration::from_secs(60);
-        let report = judge_off_runtime(
-            "fine",
-            Arc::new(html(&body)),
-            checks,
-            in_time,
-            Duration::from_secs(60),
-        )
-        .await;
+        let in_time = Deadline::after(Duration::from_secs(60));
+        let report = judge_off_runtime("fine", Arc::new(html(&body)), checks, in_time).await;
         assert_eq!(report.outcome, Outcome::Ok, "{:?}", report.detail);
         assert_eq!(report.conditions.len(), 1);
     }

@@ -44,7 +44,7 @@ struct Stuck;
 #[async_trait]
 impl Probe for Stuck {
     async fn attempt(&self, cx: &Attempt) -> Result<Observation, Failure> {
-        tokio::time::sleep(cx.timeout() * 100).await;
+        tokio::time::sleep(cx.deadline().budget() * 100).await;
         Ok(Observation::default())
     }
 }

@@ -2,6 +2,7 @@
 //! Every HTTP probe of the panel goes through here to `<base_url>/<service>/<socket>/...`.
 
 use crate::{Dns, Tls};
+use smoke_core::deadline::Deadline;
 use smoke_core::http::{
     supervised_services, Connection, Connector, Endpoint, FirstByName, ServiceList,
 };
@@ -11,7 +12,7 @@ use smoke_core::panel::{HttpSpec, Mode, Request};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use tokio::net::TcpStream;
-use tokio::time::{timeout_at, Instant};
+use tokio::time::Instant;
 
 /// `https://host[:port][/prefix]`, taken apart once.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,7 +137,7 @@ impl Connector for HttpsConnector {
     async fn connect(
         &self,
         _endpoint: &Endpoint,
-        deadline: Instant,
+        deadline: Deadline,
     ) -> Result<Connection, Failure> {
         dial(
             &self.dns,
@@ -170,21 +171,19 @@ pub async fn dial(
     tls: Option<&Tls>,
     host: &str,
     port: u16,
-    deadline: Instant,
+    deadline: Deadline,
 ) -> Result<Connection, Failure> {
     let mut timings = Timings::default();
-    let left = deadline.saturating_duration_since(Instant::now());
-    let (ips, took) = dns.addresses(host, left).await;
+    let (ips, took) = dns.addresses(host, deadline.remaining()).await;
     if !took.is_zero() {
         timings.dns = Some(took);
     }
     let ips = ips?;
-    let started = Instant::now();
-    let tcp = timeout_at(deadline, tcp_connect(&ips, port))
+    let (started, left) = (Instant::now(), deadline.remaining());
+    let tcp = deadline
+        .bound(tcp_connect(&ips, port))
         .await
-        .map_err(|_| {
-            Failure::timeout(Phase::Connect, deadline.saturating_duration_since(started))
-        })??;
+        .map_err(|_| Failure::timeout(Phase::Connect, left))??;
     timings.connect = Some(started.elapsed());
     let Some(tls) = tls else {
         return Ok(Connection {
@@ -193,10 +192,11 @@ pub async fn dial(
             cert: None,
         });
     };
-    let started = Instant::now();
-    let (stream, cert) = timeout_at(deadline, tls.handshake(tcp, host))
+    let (started, left) = (Instant::now(), deadline.remaining());
+    let (stream, cert) = deadline
+        .bound(tls.handshake(tcp, host))
         .await
-        .map_err(|_| Failure::timeout(Phase::Tls, deadline.saturating_duration_since(started)))??;
+        .map_err(|_| Failure::timeout(Phase::Tls, left))??;
     timings.tls = Some(started.elapsed());
     Ok(Connection {
         stream: Box::new(stream),

@@ -45,7 +45,10 @@ impl DnsProbe {
 impl Probe for DnsProbe {
     async fn attempt(&self, cx: &Attempt) -> Result<Observation, Failure> {
         let q = &self.question;
-        let answer = self.dns.ask(&q.name, q.record, cx.timeout()).await;
+        let answer = self
+            .dns
+            .ask(&q.name, q.record, cx.deadline().budget())
+            .await;
         // The question is the whole attempt: its time is the attempt's, failed or not.
         let timings = Timings {
             dns: Some(answer.took),

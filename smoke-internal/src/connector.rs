@@ -1,5 +1,6 @@
 //! Connections over the services' Unix sockets, with every way a socket can be broken told apart.
 
+use smoke_core::deadline::Deadline;
 use smoke_core::http::{
     supervised_services, Connection, Connector, Endpoint, FirstByName, ServiceList,
 };
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::net::UnixStream;
-use tokio::time::{timeout_at, Instant};
+use tokio::time::Instant;
 
 /// Connects to `<socket_dir>/<service>/<socket>.sock`.
 pub struct UnixConnector {
@@ -60,16 +61,15 @@ impl Connector for UnixConnector {
         })
     }
 
-    async fn connect(&self, endpoint: &Endpoint, deadline: Instant) -> Result<Connection, Failure> {
-        let started = Instant::now();
+    async fn connect(
+        &self,
+        endpoint: &Endpoint,
+        deadline: Deadline,
+    ) -> Result<Connection, Failure> {
+        let (started, left) = (Instant::now(), deadline.remaining());
         let path = Path::new(&endpoint.address);
-        let stream = match timeout_at(deadline, UnixStream::connect(path)).await {
-            Err(_) => {
-                return Err(Failure::timeout(
-                    Phase::Connect,
-                    deadline.saturating_duration_since(started),
-                ))
-            }
+        let stream = match deadline.bound(UnixStream::connect(path)).await {
+            Err(_) => return Err(Failure::timeout(Phase::Connect, left)),
             Ok(Err(e)) => {
                 let mut f = connect_failure(path, &e);
                 let service = path

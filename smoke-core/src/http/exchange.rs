@@ -1,21 +1,19 @@
 //! One request, one response, over a stream the connector made.
 
 use super::Connection;
+use crate::deadline::Deadline;
 use crate::observation::{Observation, Timings};
 use crate::outcome::{Cause, Failure, Phase};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
-use std::time::Duration;
-use tokio::time::{timeout_at, Instant};
+use tokio::time::Instant;
 
 /// The bounds of one exchange.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// When the whole attempt must be over.
-    pub deadline: Instant,
-    /// The probe's timeout, for the words of a timeout failure.
-    pub timeout: Duration,
+    /// When the whole attempt must be over; its budget words a timeout failure.
+    pub deadline: Deadline,
     /// Bytes of body kept; a longer body is cut and the probe fails.
     pub max_body: u64,
     /// When the attempt started (for `total`).
@@ -48,26 +46,27 @@ pub async fn exchange(
         timings.total = Some(limits.started.elapsed());
         f.seen(status, &timings)
     };
-    let headers_timeout = || Failure::timeout(Phase::Headers, limits.timeout);
-    let handshake = timeout_at(
-        limits.deadline,
-        hyper::client::conn::http1::handshake(TokioIo::new(stream)),
-    )
-    .await
-    .map_err(|_| headers_timeout())
-    .and_then(|r| {
-        r.map_err(|e| {
-            Failure::at(
-                Cause::Protocol,
-                Phase::Headers,
-                format!("HTTP handshake: {e}"),
-            )
-        })
-    });
+    let headers_timeout = || Failure::timeout(Phase::Headers, limits.deadline.budget());
+    let handshake = limits
+        .deadline
+        .bound(hyper::client::conn::http1::handshake(TokioIo::new(stream)))
+        .await
+        .map_err(|_| headers_timeout())
+        .and_then(|r| {
+            r.map_err(|e| {
+                Failure::at(
+                    Cause::Protocol,
+                    Phase::Headers,
+                    format!("HTTP handshake: {e}"),
+                )
+            })
+        });
     let (mut sender, driver) = handshake.map_err(|f| seen(f, None, &timings))?;
     let _driver = AbortOnDrop(tokio::spawn(driver).abort_handle());
 
-    let response = timeout_at(limits.deadline, sender.send_request(request))
+    let response = limits
+        .deadline
+        .bound(sender.send_request(request))
         .await
         .map_err(|_| headers_timeout())
         .and_then(|r| r.map_err(|e| head_error(&e)))
@@ -79,9 +78,9 @@ pub async fn exchange(
     let mut data: Vec<u8> = Vec::new();
     let mut truncated = false;
     loop {
-        let frame = match timeout_at(limits.deadline, body.frame()).await {
+        let frame = match limits.deadline.bound(body.frame()).await {
             Err(_) => {
-                let f = Failure::timeout(Phase::Body, limits.timeout);
+                let f = Failure::timeout(Phase::Body, limits.deadline.budget());
                 return Err(seen(f, status, &timings));
             }
             Ok(None) => break,

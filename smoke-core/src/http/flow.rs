@@ -8,6 +8,7 @@ use super::request::{fetch, unexpected_status, Fetch};
 use super::Connector;
 use crate::check::Check;
 use crate::condition::Evaluation;
+use crate::deadline::Deadline;
 use crate::observation::Observation;
 use crate::outcome::{Cause, Failure, Outcome, Step, Verdict};
 use crate::panel::{is_capture_name, names_in, Body, HttpSpec, ProbeSpec, Request, StepSpec};
@@ -56,14 +57,13 @@ impl FlowProbe {
         cx: &Attempt,
         http: &HttpSpec,
         checks: &Arc<Checks>,
-        deadline: Instant,
+        deadline: Deadline,
     ) -> (Verdict, Option<Arc<Observation>>) {
         let endpoint = match self.connector.endpoint(http) {
             Ok(e) => e,
             Err(f) => return (Verdict::failed(f), None),
         };
         let how = Fetch {
-            timeout: cx.timeout(),
             deadline,
             context: http.context.as_deref(),
             any_status: true,
@@ -125,7 +125,7 @@ impl Probe for FlowProbe {
             };
             let what = describe(&http.request);
             let deadline = if spec.finally {
-                cx.deadline().max(Instant::now() + FINALLY_GRACE)
+                cx.deadline().or_grace(FINALLY_GRACE)
             } else {
                 cx.deadline()
             };
@@ -190,14 +190,14 @@ fn step_detail(i: usize, n: usize, what: &str, detail: &str) -> String {
 async fn capture(
     spec: &StepSpec,
     obs: Arc<Observation>,
-    deadline: Instant,
+    deadline: Deadline,
 ) -> Result<BTreeMap<String, Value>, Failure> {
     if spec.captures.is_empty() {
         return Ok(BTreeMap::new());
     }
     let captures = spec.captures.clone();
     let take = move || {
-        let ev = Evaluation::until(&obs, deadline.into_std());
+        let ev = Evaluation::until(&obs, deadline.at().into_std());
         let mut out = BTreeMap::new();
         for (name, capture) in &captures {
             let what = format!("capture {name}: `{}`", capture.text());
@@ -219,7 +219,7 @@ async fn capture(
         }
         Ok(out)
     };
-    match tokio::time::timeout_at(deadline, tokio::task::spawn_blocking(take)).await {
+    match deadline.bound(tokio::task::spawn_blocking(take)).await {
         Ok(Ok(result)) => result,
         Ok(Err(e)) => Err(Failure::new(
             Cause::Checker,

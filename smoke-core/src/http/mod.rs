@@ -19,11 +19,11 @@ pub use request::{call_rpc, fetch, read_rpc, Fetch};
 pub use services::{FirstByName, ServiceList};
 pub use supervisor::{supervised_services, SUPERVISOR};
 
+use crate::deadline::Deadline;
 use crate::observation::{CertInfo, Timings};
 use crate::outcome::Failure;
 use crate::panel::{HttpSpec, Mode};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::time::Instant;
 
 /// The header that picks the data context.
 pub const CONTEXT_HEADER: &str = "x-hero-context";
@@ -64,7 +64,8 @@ pub trait Connector: Send + Sync {
     fn endpoint(&self, spec: &HttpSpec) -> Result<Endpoint, Failure>;
 
     /// Opens a fresh connection, giving up at `deadline` with a timeout failure of its phase.
-    async fn connect(&self, endpoint: &Endpoint, deadline: Instant) -> Result<Connection, Failure>;
+    async fn connect(&self, endpoint: &Endpoint, deadline: Deadline)
+        -> Result<Connection, Failure>;
 
     /// The services a `for_each = "service"` probe expands over, sorted, at most the panel's
     /// `max_services` of each list, and what that cap cut. `timeout` bounds the asking, where

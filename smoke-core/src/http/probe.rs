@@ -42,7 +42,6 @@ impl HttpProbe {
     /// may expect a 404); a 2xx they reject is left to them, as an assertion.
     async fn observe(&self, cx: &Attempt, context: Option<&str>) -> Result<Observation, Failure> {
         let how = Fetch {
-            timeout: cx.timeout(),
             deadline: cx.deadline(),
             context,
             any_status: true,

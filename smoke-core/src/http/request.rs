@@ -3,6 +3,7 @@
 
 use super::{exchange, Connector, Endpoint, Limits, CONTEXT_HEADER, USER_AGENT};
 use crate::condition::{Condition, Subject};
+use crate::deadline::Deadline;
 use crate::observation::{JsonError, Observation};
 use crate::outcome::{Cause, Failure};
 use crate::panel::{Body, HttpSpec, Request};
@@ -14,10 +15,8 @@ use tokio::time::Instant;
 /// How one fetch is bounded and judged.
 #[derive(Debug, Clone, Copy)]
 pub struct Fetch<'a> {
-    /// Bounds the whole attempt, every phase included: words for its failures.
-    pub timeout: Duration,
-    /// When the attempt must be over.
-    pub deadline: Instant,
+    /// When the attempt must be over, every phase included; its budget words the failures.
+    pub deadline: Deadline,
     /// Sent as `X-Hero-Context`.
     pub context: Option<&'a str>,
     /// The caller judges the status itself; otherwise anything but 2xx fails with `http`.
@@ -36,7 +35,6 @@ pub async fn fetch(
     let conn = connector.connect(endpoint, deadline).await?;
     let limits = Limits {
         deadline,
-        timeout: how.timeout,
         max_body: spec.max_body,
         started,
     };
@@ -100,8 +98,7 @@ pub async fn read_rpc<T>(
     read: impl FnOnce(&serde_json::Value) -> T,
 ) -> Result<T, Failure> {
     let how = Fetch {
-        timeout,
-        deadline: Instant::now() + timeout,
+        deadline: Deadline::after(timeout),
         context: None,
         any_status: false,
     };
