@@ -224,7 +224,7 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<State>) -> Option
     }
     store_handles(shared, dir, sink, &handles).await;
     // This sink's deliveries in order. Others may be enqueued meanwhile (after these) and a
-    // newer list may replace one of these: each sent is taken out by what it is (`word`).
+    // newer list may replace one of these: each sent is taken out by what it is.
     let owed: Vec<Delivery> = {
         let state = shared.lock().await;
         state
@@ -302,9 +302,8 @@ struct Failed {
     error: String,
 }
 
-/// What picks a delivery out of its sink's entries while others are added or replaced around
-/// it (the relay's intake enqueues during a flush): its incident, kind and time. Two entries
-/// alike in these are the same word; either may go.
+/// Where to look for a delivery among its sink's entries while others are added or replaced
+/// around it (the relay's intake enqueues during a flush): its incident, kind and time.
 fn word(d: &Delivery) -> (String, EventKind, jiff::Timestamp) {
     (d.event.incident.clone(), d.event.event, d.event.at)
 }
@@ -323,27 +322,32 @@ impl Progress {
         let mut state = shared.lock().await;
         state.handles.insert(name.to_string(), handles.clone());
         keep_links(&mut state, sink, handles);
-        let mut sent: HashMap<(String, EventKind, jiff::Timestamp), usize> = HashMap::new();
+        // Each sent one is taken out by what it says: a newer word enqueued meanwhile (a list
+        // that replaced it) is not taken for it.
+        let mut sent: HashMap<(String, EventKind, jiff::Timestamp), Vec<&Event>> = HashMap::new();
         for d in &self.delivered {
-            *sent.entry(word(d)).or_default() += 1;
+            sent.entry(word(d)).or_default().push(&d.event);
         }
         state.outbox.retain(|d| {
             if d.sink != name {
                 return true;
             }
-            match sent.get_mut(&word(d)) {
-                Some(left) if *left > 0 => {
-                    *left -= 1;
+            let Some(alike) = sent.get_mut(&word(d)) else {
+                return true;
+            };
+            match alike.iter().position(|e| **e == d.event) {
+                Some(i) => {
+                    alike.swap_remove(i);
                     false
                 }
-                _ => true,
+                None => true,
             }
         });
         if let Some(failed) = failed {
             let owed = state
                 .outbox
                 .iter_mut()
-                .find(|d| d.sink == name && word(d) == word(&failed.delivery));
+                .find(|d| d.sink == name && d.event == failed.delivery.event);
             if let Some(d) = owed {
                 d.attempts += failed.tries;
                 d.last_error = Some(failed.error);
@@ -379,5 +383,101 @@ fn keep_links(state: &mut State, sink: &dyn Sink, handles: &BTreeMap<String, u64
                 incident.url = sink.link(*handle);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sink that holds its first delivery until let go, and keeps what it took.
+    #[derive(Default)]
+    struct Held {
+        entered: tokio::sync::Notify,
+        gate: tokio::sync::Notify,
+        took: std::sync::Mutex<Vec<String>>,
+    }
+
+    #[async_trait::async_trait]
+    impl Sink for Held {
+        fn name(&self) -> &str {
+            "held"
+        }
+
+        fn wants(&self, _: EventKind) -> bool {
+            true
+        }
+
+        async fn deliver(&self, e: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), String> {
+            if self.took.lock().unwrap().is_empty() {
+                self.entered.notify_one();
+                self.gate.notified().await;
+            }
+            self.took.lock().unwrap().push(e.detail.clone());
+            Ok(())
+        }
+    }
+
+    fn word(kind: EventKind, incident: &str, detail: &str) -> Event {
+        let mut e = super::super::opened(detail);
+        e.event = kind;
+        e.incident = incident.to_string();
+        e
+    }
+
+    #[tokio::test]
+    async fn words_enqueued_while_a_sink_is_told_are_kept_and_none_is_sent_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = StateDir::open(dir.path()).unwrap();
+        let held = Arc::new(Held::default());
+        let notifier = Notifier {
+            sinks: vec![held.clone()],
+            heartbeat: None,
+        };
+        let mut state = State::default();
+        notifier.enqueue(
+            &mut state,
+            &[
+                word(EventKind::Affected, "i/1", "list 1"),
+                word(EventKind::Opened, "i/2", "two opened"),
+            ],
+        );
+        let shared = Mutex::new(state);
+        let meanwhile = async {
+            held.entered.notified().await;
+            // The relay's intake, while the sink is being told: a newer list replaces the one
+            // in flight, and a new word comes after.
+            let mut state = shared.lock().await;
+            notifier.enqueue(
+                &mut state,
+                &[
+                    word(EventKind::Affected, "i/1", "list 2"),
+                    word(EventKind::Opened, "i/3", "three opened"),
+                ],
+            );
+            drop(state);
+            held.gate.notify_one();
+        };
+        let both = async { tokio::join!(notifier.flush_shared(&dir, &shared), meanwhile) };
+        let (errors, ()) = tokio::time::timeout(Duration::from_secs(10), both)
+            .await
+            .expect("the state's lock is free while a sink is told");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(*held.took.lock().unwrap(), ["list 1", "two opened"]);
+        let owed: Vec<String> = shared
+            .lock()
+            .await
+            .outbox
+            .iter()
+            .map(|d| d.event.detail.clone())
+            .collect();
+        assert_eq!(owed, ["list 2", "three opened"], "kept, in order");
+        assert_eq!(dir.load().unwrap().outbox.len(), 2, "and saved so");
+        notifier.flush_shared(&dir, &shared).await;
+        assert_eq!(
+            *held.took.lock().unwrap(),
+            ["list 1", "two opened", "list 2", "three opened"]
+        );
+        assert!(shared.lock().await.outbox.is_empty());
     }
 }
