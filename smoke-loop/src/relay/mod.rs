@@ -249,9 +249,7 @@ impl Relay {
         }
         response
     }
-}
 
-impl Relay {
     /// Logs `line`, unless [`COMPLAINTS_PER_MINUTE`] lines were logged this minute already.
     fn complain(&self, line: String) {
         let admitted = self

@@ -205,7 +205,7 @@ impl Pass<'_> {
             },
         );
         self.changed = true;
-        if !mark.is_some_and(|m| m.resolved_at.is_none()) {
+        if mark.is_none_or(|m| m.resolved_at.is_some()) {
             self.applied.repeated += 1;
             return;
         }
