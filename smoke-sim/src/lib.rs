@@ -29,6 +29,7 @@ mod jsonrpc;
 mod listener;
 mod photo;
 mod prefixed;
+pub mod relay_bench;
 mod router;
 mod services;
 pub mod soak;

@@ -16,6 +16,6 @@ pub use event::{name_list, Event, EventKind};
 pub use lifecycle::{advance, Policy, Resolve, Seen};
 pub use signature::{group_headline, signature, Signature, GROUP_PREFIX};
 pub use state::{
-    incident_id, Covers, Delivery, Incident, PastIncident, ProbeState, State, LOG_MAX,
-    STATE_VERSION,
+    incident_id, AlertMark, Covers, Delivery, Incident, PastIncident, ProbeState, RelayAlerts,
+    State, LOG_MAX, STATE_VERSION,
 };

@@ -40,6 +40,11 @@ pub struct State {
     /// Per service, its restarts of the last 24 hours: the limits outlive the process.
     #[serde(default)]
     pub restarts: BTreeMap<String, Vec<jiff::Timestamp>>,
+    /// The relay's: what Alertmanager said of each alert, so that copies arriving out of order
+    /// change nothing. Empty (and not written) elsewhere; added in version 2 without a bump:
+    /// older files read with none.
+    #[serde(default, skip_serializing_if = "RelayAlerts::is_empty")]
+    pub alerts: RelayAlerts,
 }
 
 impl Default for State {
@@ -52,6 +57,7 @@ impl Default for State {
             outbox: Vec::new(),
             handles: BTreeMap::new(),
             restarts: BTreeMap::new(),
+            alerts: RelayAlerts::default(),
         }
     }
 }
@@ -248,6 +254,37 @@ pub struct PastIncident {
     pub url: Option<String>,
 }
 
+/// What the relay heard of Alertmanager's alerts. A key (a probe's name, or `group:<slug>`) has
+/// one alert at a time: Alertmanager replaces an alert by a later one of the same labels, so a
+/// later `startsAt` means the earlier alert is over.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RelayAlerts {
+    /// Per key, the latest alert heard of and whether it resolved: open ones while they fire,
+    /// resolved ones for as long as a late copy may come (the relay bounds them).
+    #[serde(default)]
+    pub latest: BTreeMap<String, AlertMark>,
+    /// When incidents of the last hour were opened for alerts the panel cannot confirm (a
+    /// `for_each` name, a group), for the relay's hourly cap.
+    #[serde(default)]
+    pub opened: Vec<jiff::Timestamp>,
+}
+
+impl RelayAlerts {
+    pub fn is_empty(&self) -> bool {
+        self.latest.is_empty() && self.opened.is_empty()
+    }
+}
+
+/// A key's latest alert.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AlertMark {
+    /// Its `startsAt`: the alert's identity beside the key.
+    pub starts_at: jiff::Timestamp,
+    /// When its resolution came (the relay's clock); none while it fires.
+    #[serde(default)]
+    pub resolved_at: Option<jiff::Timestamp>,
+}
+
 /// One event owed to one sink.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Delivery {
@@ -289,5 +326,23 @@ mod tests {
         assert!(State::from_json(r#"{"version": 9}"#)
             .unwrap_err()
             .contains("version 9"));
+    }
+
+    #[test]
+    fn the_relays_alerts_are_written_only_where_there_are_some() {
+        let empty = serde_json::to_value(State::default()).unwrap();
+        assert!(empty.get("alerts").is_none(), "{empty}");
+        let mut s = State::default();
+        let at = jiff::Timestamp::from_second(1_900_000_000).unwrap();
+        s.alerts.latest.insert(
+            "home".into(),
+            AlertMark {
+                starts_at: at,
+                resolved_at: Some(at),
+            },
+        );
+        s.alerts.opened.push(at);
+        let again = State::from_json(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(again, s);
     }
 }

@@ -1,6 +1,8 @@
 //! The herodemo panel pointed at a simulated deployment's gateway, DNS server and test CA.
 #![allow(dead_code)]
 
+pub mod relay;
+
 use smoke_core::outcome::{Outcome, ProbeReport, RunReport};
 use smoke_core::panel::{load, LoadOptions, Panel};
 use smoke_core::plan::run_panel;

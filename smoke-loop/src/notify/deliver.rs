@@ -154,22 +154,33 @@ impl Notifier {
     /// Delivers what is owed, each sink on its own, saving the state after every change.
     /// Returns the failures in words (they stay owed).
     pub async fn flush(&self, dir: &StateDir, state: &mut State) -> Vec<String> {
+        let shared = Mutex::new(std::mem::take(state));
+        let errors = self.flush_shared(dir, &shared).await;
+        *state = shared.into_inner();
+        errors
+    }
+
+    /// [`Notifier::flush`] with the state behind a lock that is taken only between calls to
+    /// the sinks, so others (the relay's intake) may enqueue while a slow sink is told.
+    pub async fn flush_shared(&self, dir: &StateDir, shared: &Mutex<State>) -> Vec<String> {
         // Deliveries for sinks no longer in the panel can never be made: say so once, drop them.
         let mut errors = Vec::new();
         let known: Vec<&str> = self.sinks.iter().map(|s| s.name()).collect();
-        let before = state.outbox.len();
-        state.outbox.retain(|d| known.contains(&d.sink.as_str()));
-        if state.outbox.len() < before {
-            errors.push(format!(
-                "dropped {} deliveries for sinks no longer in the panel",
-                before - state.outbox.len()
-            ));
+        {
+            let mut state = shared.lock().await;
+            let before = state.outbox.len();
+            state.outbox.retain(|d| known.contains(&d.sink.as_str()));
+            if state.outbox.len() < before {
+                errors.push(format!(
+                    "dropped {} deliveries for sinks no longer in the panel",
+                    before - state.outbox.len()
+                ));
+            }
         }
-        let shared = Mutex::new(&mut *state);
         let results = futures_util::future::join_all(
             self.sinks
                 .iter()
-                .map(|sink| serve(sink.as_ref(), dir, &shared)),
+                .map(|sink| serve(sink.as_ref(), dir, shared)),
         )
         .await;
         errors.extend(results.into_iter().flatten());
@@ -177,7 +188,7 @@ impl Notifier {
     }
 }
 
-async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<&mut State>) -> Option<String> {
+async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<State>) -> Option<String> {
     let name = sink.name().to_string();
     let (open, pending, mut handles) = {
         let state = shared.lock().await;
@@ -212,8 +223,8 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<&mut State>) -> O
         ));
     }
     store_handles(shared, dir, sink, &handles).await;
-    // This sink's deliveries in order. Nothing is enqueued during a flush and other sinks touch
-    // only their own, so the first `delivered` of this sink's entries are always the ones sent.
+    // This sink's deliveries in order. Others may be enqueued meanwhile (after these) and a
+    // newer list may replace one of these: each sent is taken out by what it is.
     let owed: Vec<Delivery> = {
         let state = shared.lock().await;
         state
@@ -224,7 +235,7 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<&mut State>) -> O
             .collect()
     };
     let mut done = Progress {
-        delivered: 0,
+        delivered: Vec::new(),
         saved_at: Instant::now(),
     };
     for delivery in owed {
@@ -249,12 +260,11 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<&mut State>) -> O
             }
         }
         if ok {
-            done.delivered += 1;
+            let new_handle = handles.get(&delivery.event.incident).copied() != before;
+            done.delivered.push(delivery);
             // A new handle (a forge issue made) is saved at once; the rest in groups, so a
             // kill repeats at most SAVE_EVERY of deliveries and never loses one.
-            if handles.get(&delivery.event.incident).copied() != before
-                || done.saved_at.elapsed() >= SAVE_EVERY
-            {
+            if new_handle || done.saved_at.elapsed() >= SAVE_EVERY {
                 if let Err(e) = done.commit(shared, dir, sink, &handles, None).await {
                     return Some(e);
                 }
@@ -262,6 +272,7 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<&mut State>) -> O
             continue;
         }
         let failed = Failed {
+            delivery,
             tries,
             error: last.clone(),
         };
@@ -280,21 +291,28 @@ const SAVE_EVERY: Duration = Duration::from_millis(250);
 
 /// Deliveries made since the state was last saved.
 struct Progress {
-    delivered: usize,
+    delivered: Vec<Delivery>,
     saved_at: Instant,
 }
 
 /// A delivery that did not go through this tick.
 struct Failed {
+    delivery: Delivery,
     tries: u32,
     error: String,
+}
+
+/// Where to look for a delivery among its sink's entries while others are added or replaced
+/// around it (the relay's intake enqueues during a flush): its incident, kind and time.
+fn word(d: &Delivery) -> (String, EventKind, jiff::Timestamp) {
+    (d.event.incident.clone(), d.event.event, d.event.at)
 }
 
 impl Progress {
     /// Drops the delivered entries from the outbox, marks the failed one, saves.
     async fn commit(
         &mut self,
-        shared: &Mutex<&mut State>,
+        shared: &Mutex<State>,
         dir: &StateDir,
         sink: &dyn Sink,
         handles: &BTreeMap<String, u64>,
@@ -304,28 +322,45 @@ impl Progress {
         let mut state = shared.lock().await;
         state.handles.insert(name.to_string(), handles.clone());
         keep_links(&mut state, sink, handles);
-        let mut drop = self.delivered;
+        // Each sent one is taken out by what it says: a newer word enqueued meanwhile (a list
+        // that replaced it) is not taken for it.
+        let mut sent: HashMap<(String, EventKind, jiff::Timestamp), Vec<&Event>> = HashMap::new();
+        for d in &self.delivered {
+            sent.entry(word(d)).or_default().push(&d.event);
+        }
         state.outbox.retain(|d| {
-            if drop > 0 && d.sink == name {
-                drop -= 1;
-                return false;
+            if d.sink != name {
+                return true;
             }
-            true
+            let Some(alike) = sent.get_mut(&word(d)) else {
+                return true;
+            };
+            match alike.iter().position(|e| **e == d.event) {
+                Some(i) => {
+                    alike.swap_remove(i);
+                    false
+                }
+                None => true,
+            }
         });
         if let Some(failed) = failed {
-            if let Some(d) = state.outbox.iter_mut().find(|d| d.sink == name) {
+            let owed = state
+                .outbox
+                .iter_mut()
+                .find(|d| d.sink == name && d.event == failed.delivery.event);
+            if let Some(d) = owed {
                 d.attempts += failed.tries;
                 d.last_error = Some(failed.error);
             }
         }
-        self.delivered = 0;
+        self.delivered.clear();
         self.saved_at = Instant::now();
         dir.save(&state)
     }
 }
 
 async fn store_handles(
-    shared: &Mutex<&mut State>,
+    shared: &Mutex<State>,
     dir: &StateDir,
     sink: &dyn Sink,
     handles: &BTreeMap<String, u64>,
@@ -348,5 +383,101 @@ fn keep_links(state: &mut State, sink: &dyn Sink, handles: &BTreeMap<String, u64
                 incident.url = sink.link(*handle);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sink that holds its first delivery until let go, and keeps what it took.
+    #[derive(Default)]
+    struct Held {
+        entered: tokio::sync::Notify,
+        gate: tokio::sync::Notify,
+        took: std::sync::Mutex<Vec<String>>,
+    }
+
+    #[async_trait::async_trait]
+    impl Sink for Held {
+        fn name(&self) -> &str {
+            "held"
+        }
+
+        fn wants(&self, _: EventKind) -> bool {
+            true
+        }
+
+        async fn deliver(&self, e: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), String> {
+            if self.took.lock().unwrap().is_empty() {
+                self.entered.notify_one();
+                self.gate.notified().await;
+            }
+            self.took.lock().unwrap().push(e.detail.clone());
+            Ok(())
+        }
+    }
+
+    fn word(kind: EventKind, incident: &str, detail: &str) -> Event {
+        let mut e = super::super::opened(detail);
+        e.event = kind;
+        e.incident = incident.to_string();
+        e
+    }
+
+    #[tokio::test]
+    async fn words_enqueued_while_a_sink_is_told_are_kept_and_none_is_sent_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = StateDir::open(dir.path()).unwrap();
+        let held = Arc::new(Held::default());
+        let notifier = Notifier {
+            sinks: vec![held.clone()],
+            heartbeat: None,
+        };
+        let mut state = State::default();
+        notifier.enqueue(
+            &mut state,
+            &[
+                word(EventKind::Affected, "i/1", "list 1"),
+                word(EventKind::Opened, "i/2", "two opened"),
+            ],
+        );
+        let shared = Mutex::new(state);
+        let meanwhile = async {
+            held.entered.notified().await;
+            // The relay's intake, while the sink is being told: a newer list replaces the one
+            // in flight, and a new word comes after.
+            let mut state = shared.lock().await;
+            notifier.enqueue(
+                &mut state,
+                &[
+                    word(EventKind::Affected, "i/1", "list 2"),
+                    word(EventKind::Opened, "i/3", "three opened"),
+                ],
+            );
+            drop(state);
+            held.gate.notify_one();
+        };
+        let both = async { tokio::join!(notifier.flush_shared(&dir, &shared), meanwhile) };
+        let (errors, ()) = tokio::time::timeout(Duration::from_secs(10), both)
+            .await
+            .expect("the state's lock is free while a sink is told");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(*held.took.lock().unwrap(), ["list 1", "two opened"]);
+        let owed: Vec<String> = shared
+            .lock()
+            .await
+            .outbox
+            .iter()
+            .map(|d| d.event.detail.clone())
+            .collect();
+        assert_eq!(owed, ["list 2", "three opened"], "kept, in order");
+        assert_eq!(dir.load().unwrap().outbox.len(), 2, "and saved so");
+        notifier.flush_shared(&dir, &shared).await;
+        assert_eq!(
+            *held.took.lock().unwrap(),
+            ["list 1", "two opened", "list 2", "three opened"]
+        );
+        assert!(shared.lock().await.outbox.is_empty());
     }
 }

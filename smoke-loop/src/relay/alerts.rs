@@ -1,17 +1,17 @@
-//! What the relay makes of Alertmanager's webhook: the quorum alert of each probe opens one
-//! incident, and its resolution closes it. Alertmanager repeats itself (every node of a cluster
-//! may send, and every group interval sends again), so each word is taken once: the alert's
-//! `startsAt` names its incident, a firing alert of an incident already resolved is stale, and
-//! a resolution of another incident than the open one is ignored.
+//! What the relay reads in Alertmanager's webhook: which alerts are its own (the panel's quorum
+//! alerts of its side, about a probe of the panel or a group) and what each is about. Read
+//! before the state is touched, in time linear in the notification: the panel's probe names are
+//! indexed once, at start.
 
 use serde::Deserialize;
 use smoke_core::http::UNLISTED;
-use smoke_core::incident::{incident_id, Event, EventKind, Incident, State, GROUP_PREFIX};
+use smoke_core::incident::GROUP_PREFIX;
 use smoke_core::outcome::{Cause, Severity, DETAIL_LIMIT};
+use smoke_core::panel::limits::MAX_NAME_CHARS;
 use smoke_core::panel::{
-    is_service_name, Mode, Panel, ProbeSpec, PUBLIC_DNS, PUBLIC_TLS, SERVICE_PLACEHOLDER,
+    is_service_name, Mode, Panel, PUBLIC_DNS, PUBLIC_TLS, SERVICE_PLACEHOLDER,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The most probes a relayed group names; past it the rest are not listed.
 pub const MAX_MEMBERS: usize = 1000;
@@ -47,12 +47,95 @@ pub enum AlertStatus {
 }
 
 /// Which alerts are this relay's: the panel's, of its side, named `alertname` (one probe's
-/// quorum) or `group_alertname` (a group's).
-pub struct Scope<'a> {
-    pub panel: &'a Panel,
+/// quorum) or `group_alertname` (a group's), about a probe that runs on its side.
+pub struct Scope {
+    pub panel: String,
     pub mode: Mode,
-    pub alertname: &'a str,
-    pub group_alertname: &'a str,
+    pub alertname: String,
+    pub group_alertname: String,
+    /// The panel's default severity: a group's, and the outside's own probes'.
+    severity: Severity,
+    /// Probes that run under their own name, with their severity.
+    named: HashMap<String, Severity>,
+    /// `for_each = "service"` probes: their name before and after `{service}`.
+    for_each: Vec<(String, String, Severity)>,
+}
+
+/// A probe that runs under a name an alert gives.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Known {
+    pub severity: Severity,
+    /// The panel names it (or it is the outside's own): not a `for_each` probe's name with a
+    /// service the relay cannot know of, nor a group.
+    pub confirmed: bool,
+}
+
+impl Scope {
+    /// The panel's probes, indexed once: each name an alert gives is then looked up, not
+    /// compared with every probe.
+    pub fn new(panel: &Panel, mode: Mode, alertname: &str, group_alertname: &str) -> Scope {
+        let mut named = HashMap::new();
+        let mut for_each = Vec::new();
+        for p in &panel.probes {
+            match p
+                .for_each_service
+                .then(|| p.name.split_once(SERVICE_PLACEHOLDER))
+                .flatten()
+            {
+                Some((before, after)) => {
+                    for_each.push((before.to_string(), after.to_string(), p.severity))
+                }
+                None => {
+                    named.entry(p.name.clone()).or_insert(p.severity);
+                }
+            }
+        }
+        if mode == Mode::External {
+            for builtin in [PUBLIC_DNS, PUBLIC_TLS] {
+                named
+                    .entry(builtin.to_string())
+                    .or_insert(panel.defaults.severity);
+            }
+        }
+        Scope {
+            panel: panel.name.clone(),
+            mode,
+            alertname: alertname.to_string(),
+            group_alertname: group_alertname.to_string(),
+            severity: panel.defaults.severity,
+            named,
+            for_each,
+        }
+    }
+
+    /// The probe that runs under `name` on the relay's side, if one does: a probe of the panel
+    /// (a `for_each = "service"` probe's name with a service name, or the stand-in for services
+    /// not listed), or the outside's own `public-dns` and `public-tls`.
+    pub fn probe(&self, name: &str) -> Option<Known> {
+        if name.len() > MAX_NAME_CHARS {
+            return None;
+        }
+        if let Some(severity) = self.named.get(name) {
+            return Some(Known {
+                severity: *severity,
+                confirmed: true,
+            });
+        }
+        self.for_each.iter().find_map(|(before, after, severity)| {
+            name.strip_prefix(before.as_str())
+                .and_then(|rest| rest.strip_suffix(after.as_str()))
+                .filter(|s| is_service_name(s) || *s == UNLISTED)
+                .map(|_| Known {
+                    severity: *severity,
+                    confirmed: false,
+                })
+        })
+    }
+
+    /// Whether `key` is a probe the panel names, whose incidents no cap holds back.
+    pub fn confirms(&self, key: &str) -> bool {
+        self.named.contains_key(key)
+    }
 }
 
 /// What one notification changed, for the answer and the log.
@@ -62,6 +145,8 @@ pub struct Applied {
     pub resolved: Vec<String>,
     /// Alerts taken already (a repeat, another node's copy, a stale word): nothing to do.
     pub repeated: usize,
+    /// New alerts past the caps of new incidents, told in the one overflow incident.
+    pub overflowed: usize,
     /// Alerts that are not this relay's, each with why (the first few)...
     pub ignored: Vec<String>,
     /// ...and how many there were.
@@ -72,7 +157,7 @@ pub struct Applied {
 const IGNORED_SHOWN: usize = 5;
 
 impl Applied {
-    fn ignore(&mut self, why: String) {
+    pub(super) fn ignore(&mut self, why: String) {
         self.ignored_count += 1;
         if self.ignored.len() < IGNORED_SHOWN {
             self.ignored.push(why);
@@ -80,109 +165,52 @@ impl Applied {
     }
 }
 
-/// What an alert is about: its incident's key, the probes it covers, and how it is told.
-struct Subject {
-    /// A probe's name, or `group:<slug>` for a group.
-    key: String,
-    severity: Severity,
-    /// The group's signature and cause, for a group.
-    group: Option<(String, Option<Cause>)>,
-    members: Vec<String>,
+/// One alert of a notification as the relay takes it.
+pub struct Word {
+    pub status: AlertStatus,
+    pub starts_at: jiff::Timestamp,
+    pub subject: Subject,
+    /// What the alert says of itself, bounded.
+    pub detail: String,
 }
 
-/// Applies a notification to the relay's state and returns the events it makes.
-pub fn apply(
-    state: &mut State,
-    notification: &Notification,
-    scope: &Scope<'_>,
-    now: jiff::Timestamp,
-) -> (Vec<Event>, Applied) {
+/// What an alert is about: its incident's key, the probes it covers, and how it is told.
+pub struct Subject {
+    /// A probe's name, or `group:<slug>` for a group.
+    pub key: String,
+    pub severity: Severity,
+    /// The group's signature and cause, for a group.
+    pub group: Option<(String, Option<Cause>)>,
+    pub members: Vec<String>,
+    /// A probe the panel names: its incidents are bounded by the panel, not by a cap.
+    pub confirmed: bool,
+}
+
+/// The notification's alerts that are this relay's, in order, and the others counted as
+/// ignored, each with why.
+pub fn read(notification: &Notification, scope: &Scope) -> (Vec<Word>, Applied) {
     let mut applied = Applied::default();
-    let mut events = Vec::new();
-    let (panel, mode) = (scope.panel.name.as_str(), scope.mode.as_str());
+    let mut words = Vec::new();
     for alert in &notification.alerts {
-        let subject = match subject(alert, scope) {
-            Ok(s) => s,
-            Err(why) => {
-                applied.ignore(why);
-                continue;
-            }
-        };
-        let key = subject.key.clone();
-        match alert.status {
-            AlertStatus::Firing => {
-                if let Some(open) = state.incidents.get_mut(&key) {
-                    // A group's probes as the rule sees them now: the issue's list follows.
-                    let moved = subject.group.is_some()
-                        && !subject.members.is_empty()
-                        && open.covers.members != subject.members;
-                    if moved {
-                        open.covers.members = subject.members;
-                        events.push(Event::about(
-                            EventKind::Affected,
-                            (panel, mode),
-                            &key,
-                            open,
-                            now,
-                        ));
-                    } else {
-                        applied.repeated += 1;
-                    }
-                    continue;
-                }
-                let stale = state
-                    .log
-                    .iter()
-                    .any(|p| p.key == key && p.opened_at == alert.starts_at);
-                if stale {
-                    applied.repeated += 1;
-                    continue;
-                }
-                let id = incident_id(panel, mode, &key, alert.starts_at);
-                let mut incident =
-                    Incident::new(id, alert.starts_at, subject.severity, subject.members);
-                incident.last_told = now;
-                incident.detail = detail(alert);
-                if let Some((signature, cause)) = subject.group {
-                    incident.covers.group = Some(signature);
-                    incident.cause = cause;
-                }
-                events.push(Event::about(
-                    EventKind::Opened,
-                    (panel, mode),
-                    &key,
-                    &incident,
-                    now,
-                ));
-                state.incidents.insert(key.clone(), incident);
-                applied.opened.push(key);
-            }
-            AlertStatus::Resolved => {
-                // Only the open incident's own alert, or a later one, closes it: a late word
-                // about an earlier incident must not close this one.
-                let closes = state
-                    .incidents
-                    .get(&key)
-                    .is_some_and(|i| alert.starts_at >= i.opened_at);
-                if !closes {
-                    applied.repeated += 1;
-                    continue;
-                }
-                let incident = state.incidents.remove(&key).expect("just found");
-                let mut event =
-                    Event::about(EventKind::Resolved, (panel, mode), &key, &incident, now);
-                event.detail = "fewer vantage points than the quorum see it fail".to_string();
-                events.push(event);
-                state.log_resolved(key.clone(), &incident, now);
-                applied.resolved.push(key);
-            }
+        match subject(alert, scope) {
+            Ok(subject) => words.push(Word {
+                status: alert.status,
+                starts_at: alert.starts_at,
+                subject,
+                detail: detail(alert),
+            }),
+            Err(why) => applied.ignore(why),
         }
     }
-    (events, applied)
+    (words, applied)
 }
 
+/// The key of the one incident that tells the new alerts past the caps (`relay::incidents`):
+/// a group key no alert may give.
+pub const OVERFLOW: &str = "group:relay-overflow";
+
 /// What `alert` is about, or why it is not this relay's.
-fn subject(alert: &Alert, scope: &Scope<'_>) -> Result<Subject, String> {
+fn subject(alert: &Alert, scope: &Scope) -> Result<Subject, String> {
     let label = |k: &str| alert.labels.get(k).map(String::as_str).unwrap_or("");
     let name = label("alertname");
     let is_group = name == scope.group_alertname;
@@ -194,7 +222,7 @@ fn subject(alert: &Alert, scope: &Scope<'_>) -> Result<Subject, String> {
             scope.group_alertname
         ));
     }
-    let (panel, mode) = (scope.panel.name.as_str(), scope.mode.as_str());
+    let (panel, mode) = (scope.panel.as_str(), scope.mode.as_str());
     if label("panel") != panel || label("mode") != mode {
         return Err(format!(
             "panel \"{}\" mode \"{}\" is not {panel}/{mode}",
@@ -212,43 +240,56 @@ fn subject(alert: &Alert, scope: &Scope<'_>) -> Result<Subject, String> {
         // Only a probe of the panel: its name is already known to be safe in a folder, a
         // marker and a metric.
         let probe = label("probe");
-        let severity = severity_of(scope, probe)
+        let known = scope
+            .probe(probe)
             .ok_or_else(|| format!("no probe \"{}\" in the panel", cut(probe)))?;
         return Ok(Subject {
             key: probe.to_string(),
-            severity: with_label(severity),
+            severity: with_label(known.severity),
             group: None,
             members: vec![probe.to_string()],
+            confirmed: known.confirmed,
         });
     }
     let key = label("group");
     if !is_group_key(key) {
         return Err(format!("\"{}\" is not a group's key", cut(key)));
     }
+    if key == OVERFLOW {
+        return Err(format!("{OVERFLOW} is the relay's own incident"));
+    }
     let signature = label("signature");
     if signature.is_empty() {
         return Err(format!("the group {key} has no signature"));
     }
     let cause = serde_json::from_value(serde_json::Value::from(label("cause"))).ok();
-    // The rule lists the group's probes; only the panel's are kept, each once.
-    let mut members: Vec<String> = alert
-        .annotations
-        .get("probes")
-        .map(String::as_str)
-        .unwrap_or("")
-        .split_whitespace()
-        .filter(|p| severity_of(scope, p).is_some())
-        .map(str::to_string)
-        .collect();
-    members.sort();
-    members.dedup();
-    members.truncate(MAX_MEMBERS);
     Ok(Subject {
         key: key.to_string(),
-        severity: with_label(scope.panel.defaults.severity),
+        severity: with_label(scope.severity),
         group: Some((signature.chars().take(SIGNATURE_CHARS).collect(), cause)),
-        members,
+        members: members(
+            alert.annotations.get("probes").map_or("", String::as_str),
+            scope,
+        ),
+        confirmed: false,
     })
+}
+
+/// The probes a group's rule lists that are the panel's, each once, sorted, the first
+/// [`MAX_MEMBERS`]: each name looked up once, whatever the list's length.
+fn members(listed: &str, scope: &Scope) -> Vec<String> {
+    let mut names: Vec<&str> = listed
+        .split_whitespace()
+        .collect::<HashSet<&str>>()
+        .into_iter()
+        .filter(|p| scope.probe(p).is_some())
+        .collect();
+    if names.len() > MAX_MEMBERS {
+        names.select_nth_unstable(MAX_MEMBERS);
+        names.truncate(MAX_MEMBERS);
+    }
+    names.sort_unstable();
+    names.into_iter().map(str::to_string).collect()
 }
 
 /// `group:` and a slug, as smoke makes them (`group:http-502`): it becomes a forge marker and a
@@ -261,61 +302,6 @@ fn is_group_key(key: &str) -> bool {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     })
-}
-
-/// The severity of the probe that runs under `name` on the relay's side, if one does: the
-/// outside's own `public-dns` and `public-tls` (with the panel's default), or a probe of the
-/// panel.
-fn severity_of(scope: &Scope<'_>, name: &str) -> Option<Severity> {
-    let builtin = scope.mode == Mode::External && (name == PUBLIC_DNS || name == PUBLIC_TLS);
-    if builtin {
-        return Some(scope.panel.defaults.severity);
-    }
-    probe_named(scope.panel, name).map(|p| p.severity)
-}
-
-/// The panel's probe that runs under `name`: its own name, or a `for_each = "service"` probe's
-/// name with a service name (or the stand-in for services not listed) for `{service}`.
-fn probe_named<'p>(panel: &'p Panel, name: &str) -> Option<&'p ProbeSpec> {
-    panel.probes.iter().find(|p| {
-        if p.name == name {
-            return true;
-        }
-        let Some((before, after)) = p
-            .for_each_service
-            .then(|| p.name.split_once(SERVICE_PLACEHOLDER))
-            .flatten()
-        else {
-            return false;
-        };
-        // `*` stands for the services where they could not be listed.
-        name.strip_prefix(before)
-            .and_then(|rest| rest.strip_suffix(after))
-            .is_some_and(|s| is_service_name(s) || s == UNLISTED)
-    })
-}
-
-/// The events for open incidents whose last word is `remind_every` old.
-pub fn reminders(
-    state: &mut State,
-    (panel, mode): (&str, &str),
-    remind_every: std::time::Duration,
-    now: jiff::Timestamp,
-) -> Vec<Event> {
-    let mut events = Vec::new();
-    for (key, incident) in &mut state.incidents {
-        if incident.reminder_due(now, remind_every) {
-            incident.last_told = now;
-            events.push(Event::about(
-                EventKind::Reminder,
-                (panel, mode),
-                key,
-                incident,
-                now,
-            ));
-        }
-    }
-    events
 }
 
 /// What the alert says of itself (its summary, else its description), bounded like a probe's
@@ -344,137 +330,18 @@ fn cut(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::{group, notification, scope, G, Q};
     use super::*;
-
-    fn panel() -> Panel {
-        let text = r#"
-[panel]
-name = "herodemo"
-[external]
-base_url = "https://hero.example"
-[[probe]]
-name = "home"
-target = "hero_os/ui"
-get = "/"
-[[probe]]
-name = "login"
-target = "hero_os/ui"
-get = "/login"
-severity = "warning"
-[[probe]]
-name = "health-{service}"
-for_each = "service"
-target = "{service}/rpc"
-get = "/health"
-"#;
-        smoke_core::panel::load_str(text, std::path::Path::new("p.toml"), &Default::default())
-            .expect("a valid panel")
-    }
-
-    fn notification(alerts: &[(&str, &str, &str, i64)]) -> Notification {
-        let alerts: Vec<serde_json::Value> = alerts
-            .iter()
-            .map(|(status, alertname, probe, at)| {
-                serde_json::json!({
-                    "status": status,
-                    "labels": {"alertname": alertname, "panel": "herodemo", "mode": "external",
-                               "probe": probe, "severity": "critical"},
-                    "annotations": {"summary": format!("{probe} fails from 3 vantage points")},
-                    "startsAt": jiff::Timestamp::from_second(*at).unwrap().to_string(),
-                    "endsAt": "0001-01-01T00:00:00Z",
-                })
-            })
-            .collect();
-        serde_json::from_value(serde_json::json!({"version": "4", "alerts": alerts})).unwrap()
-    }
-
-    const Q: &str = "SmokeProbeFailingQuorum";
-    const G: &str = "SmokeGroupFailingQuorum";
-
-    fn run(state: &mut State, panel: &Panel, n: &Notification) -> (Vec<Event>, Applied) {
-        let scope = Scope {
-            panel,
-            mode: Mode::External,
-            alertname: Q,
-            group_alertname: G,
-        };
-        apply(
-            state,
-            n,
-            &scope,
-            jiff::Timestamp::from_second(2_000_000_000).unwrap(),
-        )
-    }
-
-    #[test]
-    fn one_incident_per_alert_however_often_it_is_said() {
-        let p = panel();
-        let mut state = State::default();
-        let firing = notification(&[("firing", Q, "home", 1_900_000_000)]);
-        let (events, applied) = run(&mut state, &p, &firing);
-        assert_eq!(events.len(), 1);
-        assert_eq!(events[0].event, EventKind::Opened);
-        assert_eq!(
-            events[0].incident, "herodemo/external/home/1900000000000",
-            "the id is the alert's start: the same whichever node or relay sees it"
-        );
-        assert_eq!(events[0].detail, "home fails from 3 vantage points");
-        assert_eq!(applied.opened, ["home"]);
-        // The other node's copy, and the group interval's repeat.
-        for _ in 0..2 {
-            let (events, applied) = run(&mut state, &p, &firing);
-            assert!(events.is_empty());
-            assert_eq!(applied.repeated, 1);
-        }
-        let resolved = notification(&[("resolved", Q, "home", 1_900_000_000)]);
-        let (events, _) = run(&mut state, &p, &resolved);
-        assert_eq!(events.len(), 1);
-        assert_eq!(events[0].event, EventKind::Resolved);
-        assert!(state.incidents.is_empty());
-        assert_eq!(state.log.len(), 1);
-        // A late firing copy of the same alert reopens nothing; the resolution is not said twice.
-        for n in [&firing, &resolved] {
-            let (events, applied) = run(&mut state, &p, n);
-            assert!(events.is_empty(), "{events:?}");
-            assert_eq!(applied.repeated, 1);
-        }
-        // A new alert (a new start) is a new incident.
-        let again = notification(&[("firing", Q, "home", 1_900_003_600)]);
-        let (events, _) = run(&mut state, &p, &again);
-        assert_eq!(events.len(), 1);
-        assert_eq!(events[0].incident, "herodemo/external/home/1900003600000");
-    }
-
-    #[test]
-    fn an_older_resolution_does_not_close_a_newer_incident() {
-        let p = panel();
-        let mut state = State::default();
-        run(
-            &mut state,
-            &p,
-            &notification(&[("firing", Q, "home", 1_900_003_600)]),
-        );
-        let (events, applied) = run(
-            &mut state,
-            &p,
-            &notification(&[("resolved", Q, "home", 1_900_000_000)]),
-        );
-        assert!(events.is_empty());
-        assert_eq!(applied.repeated, 1);
-        assert!(state.incidents.contains_key("home"));
-    }
 
     #[test]
     fn other_alerts_panels_and_unknown_probes_are_ignored_with_why() {
-        let p = panel();
-        let mut state = State::default();
+        let scope = scope(Mode::External);
         let n = notification(&[
             ("firing", "SmokeProbeFailing", "home", 1),
             ("firing", Q, "nosuch\u{1b}[2J", 1),
         ]);
-        let (events, applied) = run(&mut state, &p, &n);
-        assert!(events.is_empty());
-        assert!(state.incidents.is_empty());
+        let (words, applied) = read(&n, &scope);
+        assert!(words.is_empty());
         assert_eq!((applied.ignored.len(), applied.ignored_count), (2, 2));
         assert!(applied.ignored[0].contains("is neither SmokeProbeFailingQuorum nor"));
         assert!(
@@ -486,137 +353,107 @@ get = "/health"
         other.alerts[0]
             .labels
             .insert("panel".into(), "staging".into());
-        let (events, applied) = run(&mut state, &p, &other);
-        assert!(events.is_empty());
+        let (words, applied) = read(&other, &scope);
+        assert!(words.is_empty());
         assert!(applied.ignored[0].contains("is not herodemo/external"));
     }
 
     #[test]
     fn a_probe_for_each_service_matches_its_services_names() {
-        let p = panel();
-        assert!(probe_named(&p, "health-hero_os").is_some());
-        assert!(probe_named(&p, "health-*").is_some(), "services not listed");
-        for not_one in ["health-", "health-../x", "health", "x-hero_os", "nosuch"] {
-            assert!(probe_named(&p, not_one).is_none(), "{not_one}");
+        let scope = scope(Mode::External);
+        let known = |name: &str| scope.probe(name);
+        assert_eq!(
+            known("home"),
+            Some(Known {
+                severity: Severity::Critical,
+                confirmed: true
+            })
+        );
+        assert_eq!(known("health-hero_os").map(|k| k.confirmed), Some(false));
+        assert!(known("health-*").is_some(), "services not listed");
+        let long = format!("health-{}", "a".repeat(MAX_NAME_CHARS));
+        for not_one in [
+            "health-",
+            "health-../x",
+            "health",
+            "x-hero_os",
+            "nosuch",
+            "health-{service}",
+            &long,
+        ] {
+            assert!(known(not_one).is_none(), "{not_one}");
         }
     }
 
     #[test]
     fn the_outsides_own_probes_are_known_on_the_outside_only() {
-        let p = panel();
-        let mut state = State::default();
-        let n = notification(&[("firing", Q, "public-tls", 1)]);
-        let (events, _) = run(&mut state, &p, &n);
-        assert_eq!(events.len(), 1);
-        let scope = Scope {
-            panel: &p,
-            mode: Mode::Internal,
-            alertname: Q,
-            group_alertname: G,
-        };
-        assert_eq!(severity_of(&scope, "public-tls"), None);
-    }
-
-    fn group(status: &str, probes: &str, at: i64) -> Notification {
-        serde_json::from_value(serde_json::json!({"alerts": [{
-            "status": status,
-            "labels": {"alertname": G, "panel": "herodemo", "mode": "external",
-                       "group": "group:http-502", "cause": "http",
-                       "signature": "HTTP 502 Bad Gateway", "severity": "critical"},
-            "annotations": {"summary": "probes fail with HTTP 502 Bad Gateway from 3 vantage points",
-                            "probes": probes},
-            "startsAt": jiff::Timestamp::from_second(at).unwrap().to_string(),
-        }]}))
-        .unwrap()
+        assert!(scope(Mode::External).confirms("public-tls"));
+        assert_eq!(scope(Mode::Internal).probe("public-tls"), None);
     }
 
     #[test]
-    fn a_group_is_one_incident_its_list_kept_up_to_date() {
-        let p = panel();
-        let mut state = State::default();
-        let (events, _) = run(
-            &mut state,
-            &p,
-            &group("firing", "login home nosuch home ", 1),
-        );
-        assert_eq!(events.len(), 1);
-        let e = &events[0];
+    fn a_groups_list_is_the_panels_probes_once_sorted_and_bounded() {
+        let scope = scope(Mode::External);
+        let (words, _) = read(&group("firing", "login home nosuch home ", 1), &scope);
+        let subject = &words[0].subject;
+        assert_eq!(subject.key, "group:http-502");
         assert_eq!(
-            (e.event, e.probe.as_str()),
-            (EventKind::Opened, "group:http-502")
-        );
-        assert_eq!(e.incident, "herodemo/external/group:http-502/1000");
-        assert_eq!(e.covers.group.as_deref(), Some("HTTP 502 Bad Gateway"));
-        assert_eq!(
-            e.covers.members,
+            subject.members,
             ["home", "login"],
             "the panel's, sorted, once"
         );
-        assert_eq!(e.cause, Some(Cause::Http));
-        assert_eq!(e.headline(), "2 probes fail with HTTP 502 Bad Gateway");
-        // Repeated as it was: nothing; with another probe: the list is told.
-        let (events, applied) = run(&mut state, &p, &group("firing", "home login", 1));
-        assert!(events.is_empty());
-        assert_eq!(applied.repeated, 1);
-        let (events, _) = run(
-            &mut state,
-            &p,
-            &group("firing", "home login health-hero_os", 1),
+        assert!(!subject.confirmed, "a group's key is not the panel's");
+        // A list far past the bound: the first MAX_MEMBERS names in order, each once.
+        let names: Vec<String> = (0..3 * MAX_MEMBERS)
+            .rev()
+            .map(|i| format!("health-s{i:05} nosuch{i}"))
+            .collect();
+        let listed = format!("{} {}", names.join(" "), names.join(" "));
+        let (words, _) = read(&group("firing", &listed, 1), &scope);
+        let members = &words[0].subject.members;
+        assert_eq!(members.len(), MAX_MEMBERS);
+        assert_eq!(members[0], "health-s00000");
+        assert_eq!(
+            members[MAX_MEMBERS - 1],
+            format!("health-s{:05}", MAX_MEMBERS - 1)
         );
-        assert_eq!(events.len(), 1);
-        assert_eq!(events[0].event, EventKind::Affected);
-        assert_eq!(events[0].covers.members.len(), 3);
-        let (events, _) = run(&mut state, &p, &group("resolved", "", 1));
-        assert_eq!(events[0].event, EventKind::Resolved);
-        assert_eq!(state.log[0].key, "group:http-502");
     }
 
     #[test]
     fn a_group_key_must_look_like_smokes() {
-        let p = panel();
+        let scope = scope(Mode::External);
         for bad in [
             "http-502",
             "group:",
             "group:a b",
             "group:../x",
             "group:\u{1b}[2J",
+            OVERFLOW,
         ] {
             let mut n = group("firing", "home", 1);
             n.alerts[0].labels.insert("group".into(), bad.into());
-            let mut state = State::default();
-            let (events, applied) = run(&mut state, &p, &n);
-            assert!(events.is_empty(), "{bad}");
-            assert!(applied.ignored[0].contains("is not a group's key"), "{bad}");
+            let (words, applied) = read(&n, &scope);
+            assert!(words.is_empty(), "{bad}");
+            assert!(
+                applied.ignored[0].contains("is not a group's key")
+                    || applied.ignored[0].contains("is the relay's own incident"),
+                "{bad}: {:?}",
+                applied.ignored
+            );
             assert!(!applied.ignored[0].contains('\u{1b}'));
         }
+        let mut n = group("firing", "home", 1);
+        n.alerts[0].labels.insert("alertname".into(), G.into());
+        assert_eq!(read(&n, &scope).0.len(), 1);
     }
 
     #[test]
     fn severity_comes_from_the_alert_else_the_probe() {
-        let p = panel();
-        let mut state = State::default();
-        let mut n = notification(&[("firing", Q, "login", 1)]);
+        let scope = scope(Mode::External);
+        let mut n = notification(&[("firing", Q, "login", 1), ("firing", Q, "login", 1)]);
         n.alerts[0].labels.remove("severity");
-        let (events, _) = run(&mut state, &p, &n);
-        assert_eq!(events[0].severity, Severity::Warning);
-    }
-
-    #[test]
-    fn a_reminder_comes_once_per_period() {
-        let p = panel();
-        let mut state = State::default();
-        run(
-            &mut state,
-            &p,
-            &notification(&[("firing", Q, "home", 1_900_000_000)]),
-        );
-        let told = jiff::Timestamp::from_second(2_000_000_000).unwrap();
-        let hour = std::time::Duration::from_secs(3600);
-        let at = |s: i64| told + jiff::SignedDuration::from_secs(s);
-        assert!(reminders(&mut state, ("herodemo", "external"), hour, at(3599)).is_empty());
-        let events = reminders(&mut state, ("herodemo", "external"), hour, at(3600));
-        assert_eq!(events.len(), 1);
-        assert_eq!(events[0].event, EventKind::Reminder);
-        assert!(reminders(&mut state, ("herodemo", "external"), hour, at(3601)).is_empty());
+        let (words, _) = read(&n, &scope);
+        assert_eq!(words[0].subject.severity, Severity::Warning);
+        assert_eq!(words[1].subject.severity, Severity::Critical);
     }
 }

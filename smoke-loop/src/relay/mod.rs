@@ -6,11 +6,21 @@
 //!
 //! A request is answered once what it changed is in the state folder (the events owed
 //! included); the sinks are told after, from the outbox, retried every [`FLUSH_EVERY`] while
-//! one is down. A request that cannot be saved gets 503, so Alertmanager sends it again.
+//! one is down. The state's lock is held only to apply a notification and between calls to the
+//! sinks, never while a sink is waited for, so a slow or dead sink never makes Alertmanager
+//! send again. A request that cannot be saved gets 503, so Alertmanager sends it again.
 
 mod alerts;
+#[cfg(test)]
+mod fixtures;
+mod incidents;
 
-pub use alerts::{apply, Alert, AlertStatus, Applied, Notification, Scope, MAX_ALERTS};
+pub use alerts::{
+    Alert, AlertStatus, Applied, Notification, Scope, MAX_ALERTS, MAX_MEMBERS, OVERFLOW,
+};
+pub use incidents::{
+    NEW_PER_HOUR, NEW_PER_NOTIFICATION, RESOLVED_KEEP, RESOLVED_MAX, UNCONFIRMED_OPEN,
+};
 
 use crate::cli::serve;
 use crate::cli::RelayArgs;
@@ -39,19 +49,17 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:9201";
 pub const MAX_BODY: usize = 1024 * 1024;
 /// How often the outbox is tried again while a sink is down, and reminders are looked for.
 pub const FLUSH_EVERY: Duration = Duration::from_secs(30);
-/// How long a request waits while the sinks are being told before it is answered 503
-/// (Alertmanager sends again): a slow forge must not hold Alertmanager's connections.
+/// How long a request waits for the state before it is answered 503 (Alertmanager sends
+/// again). The lock is held only for moments (a notification applied, a delivery recorded,
+/// each with its save), so this is a last guard, not a wait on the sinks.
 const STATE_WAIT: Duration = Duration::from_secs(5);
-/// Refusals logged per minute; past it they are counted, and the count said once a minute, so
-/// a flood of bad requests cannot fill the journal.
+/// Lines about what requests sent (refused, ignored, past a cap) logged per minute; past it
+/// they are counted, and the count said once a minute, so a flood cannot fill the journal.
 const COMPLAINTS_PER_MINUTE: u32 = 20;
 
 /// What every request shares.
 struct Relay {
-    panel: Panel,
-    mode: Mode,
-    alertname: String,
-    group_alertname: String,
+    scope: Scope,
     token: Option<String>,
     dir: StateDir,
     notifier: Notifier,
@@ -107,10 +115,12 @@ pub async fn relay(
         }
     );
     let relay = Arc::new(Relay {
-        alertname: config.relay.alertname.clone(),
-        group_alertname: config.relay.group_alertname.clone(),
-        panel,
-        mode,
+        scope: Scope::new(
+            &panel,
+            mode,
+            &config.relay.alertname,
+            &config.relay.group_alertname,
+        ),
         token,
         dir,
         notifier,
@@ -135,17 +145,22 @@ pub async fn relay(
     Ok(0)
 }
 
-/// Owes the reminders that are due, and tells the sinks what is owed.
+/// Owes the reminders that are due, and tells the sinks what is owed, the state's lock taken
+/// only between calls to them.
 async fn flush(relay: &Relay) {
-    let mut state = relay.state.lock().await;
-    let scope = (relay.panel.name.as_str(), relay.mode.as_str());
-    let now = jiff::Timestamp::now();
-    let reminders = alerts::reminders(&mut state, scope, relay.remind_every, now);
-    relay.notifier.enqueue(&mut state, &reminders);
-    for e in relay.notifier.flush(&relay.dir, &mut state).await {
-        smoke_core::say!("relay: {e}");
+    {
+        let mut state = relay.state.lock().await;
+        let scope = (relay.scope.panel.as_str(), relay.scope.mode.as_str());
+        let now = jiff::Timestamp::now();
+        let reminders = incidents::reminders(&mut state, scope, relay.remind_every, now);
+        if !reminders.is_empty() {
+            relay.notifier.enqueue(&mut state, &reminders);
+            if let Err(e) = relay.dir.save(&state) {
+                smoke_core::say!("relay: {e}");
+            }
+        }
     }
-    if let Err(e) = relay.dir.save(&state) {
+    for e in relay.notifier.flush_shared(&relay.dir, &relay.state).await {
         smoke_core::say!("relay: {e}");
     }
 }
@@ -168,42 +183,47 @@ async fn receive(Shared(relay): Shared<Arc<Relay>>, request: Request) -> Respons
         Ok(n) => n,
         Err(refusal) => return relay.refuse(refusal),
     };
+    // Read whole before the state is touched: a long notification holds up no other.
+    let (words, mut applied) = alerts::read(&notification, &relay.scope);
     let Ok(mut state) = tokio::time::timeout(STATE_WAIT, relay.state.lock()).await else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
-            "busy telling the sinks; send again\n",
+            "the state is busy; send again\n",
         )
             .into_response();
     };
-    let scope = Scope {
-        panel: &relay.panel,
-        mode: relay.mode,
-        alertname: &relay.alertname,
-        group_alertname: &relay.group_alertname,
-    };
-    let (events, applied) = apply(&mut state, &notification, &scope, jiff::Timestamp::now());
-    if !applied.ignored.is_empty() {
-        smoke_core::say!(
-            "relay: ignored {} alerts not for this relay: {}",
-            applied.ignored_count,
-            applied.ignored.join("; ")
-        );
-    }
-    if events.is_empty() {
-        return axum::Json(applied).into_response();
-    }
-    relay.notifier.enqueue(&mut state, &events);
-    if let Err(e) = relay.dir.save(&state) {
-        // Kept in memory, saved by the next flush; Alertmanager's resend finds it taken.
-        smoke_core::say!("relay: {e}");
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the state could not be saved; send again\n",
-        )
-            .into_response();
+    let now = jiff::Timestamp::now();
+    let (events, changed) = incidents::apply(&mut state, words, &relay.scope, now, &mut applied);
+    if changed {
+        relay.notifier.enqueue(&mut state, &events);
+        if let Err(e) = relay.dir.save(&state) {
+            // Kept in memory, saved by the next change; Alertmanager's resend finds it taken.
+            drop(state);
+            smoke_core::say!("relay: {e}");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the state could not be saved; send again\n",
+            )
+                .into_response();
+        }
     }
     drop(state);
-    relay.kick.notify_one();
+    if !events.is_empty() {
+        relay.kick.notify_one();
+    }
+    if !applied.ignored.is_empty() {
+        relay.complain(format!(
+            "ignored {} alerts not for this relay: {}",
+            applied.ignored_count,
+            applied.ignored.join("; ")
+        ));
+    }
+    if applied.overflowed > 0 {
+        relay.complain(format!(
+            "{} new alerts past the caps of new incidents ({NEW_PER_NOTIFICATION} a notification, {NEW_PER_HOUR} an hour, {UNCONFIRMED_OPEN} open) are listed in the incident {OVERFLOW}",
+            applied.overflowed
+        ));
+    }
     axum::Json(applied).into_response()
 }
 
@@ -215,21 +235,11 @@ struct Refusal {
 
 impl Relay {
     fn refuse(&self, r: Refusal) -> Response {
-        if let Some(line) = self
-            .complaints
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .admit(Instant::now())
-        {
-            match line {
-                Admit::Say => smoke_core::say!("relay: refused a request ({}): {}", r.status.as_u16(), r.why),
-                Admit::SayWithCount(n) => smoke_core::say!(
-                    "relay: refused a request ({}): {} ({n} more refused in the last minute, not logged)",
-                    r.status.as_u16(),
-                    r.why
-                ),
-            }
-        }
+        self.complain(format!(
+            "refused a request ({}): {}",
+            r.status.as_u16(),
+            r.why
+        ));
         let mut response = (r.status, format!("{}\n", r.why)).into_response();
         if r.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
@@ -238,6 +248,22 @@ impl Relay {
             );
         }
         response
+    }
+
+    /// Logs `line`, unless [`COMPLAINTS_PER_MINUTE`] lines were logged this minute already.
+    fn complain(&self, line: String) {
+        let admitted = self
+            .complaints
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .admit(Instant::now());
+        match admitted {
+            Some(Admit::Say) => smoke_core::say!("relay: {line}"),
+            Some(Admit::SayWithCount(n)) => {
+                smoke_core::say!("relay: {line} ({n} more lines in the last minute, not logged)")
+            }
+            None => {}
+        }
     }
 }
 
@@ -314,7 +340,7 @@ fn is_length_limit(e: &axum::Error) -> bool {
     false
 }
 
-/// How many refusals were logged in the current minute, and how many were not.
+/// How many lines were logged in the current minute, and how many were not.
 #[derive(Default)]
 struct Complaints {
     window: Option<Instant>,

@@ -1,7 +1,9 @@
 //! `smoke-sim bench`: prints what one `smoke-internal run` costs, for the herodemo panel and for
-//! a generated wide panel, and for a panel whose every probe fails.
+//! a generated wide panel, and for a panel whose every probe fails; and how many notifications
+//! a second `relay` takes while its forge is slow.
 
 use crate::bench::{render, run, BenchOptions};
+use crate::relay_bench::{self, RelayOptions};
 use anyhow::Context as _;
 use std::path::PathBuf;
 
@@ -26,6 +28,16 @@ pub struct Args {
     /// 10,000 (`[panel] max_services`); 0 skips it.
     #[arg(long, default_value_t = 10_000)]
     failing: usize,
+    /// Notifications posted to `relay`, each opening or closing an incident, while the forge
+    /// answers after --relay-sink-latency; 0 skips it.
+    #[arg(long, default_value_t = 2000)]
+    relay: usize,
+    /// Clients posting to `relay` at once.
+    #[arg(long, default_value_t = 8)]
+    relay_at_once: usize,
+    /// How long the relay's forge takes to answer each call, in seconds.
+    #[arg(long, default_value_t = 1.0)]
+    relay_sink_latency: f64,
 }
 
 pub async fn main(args: Args) -> anyhow::Result<()> {
@@ -46,5 +58,18 @@ pub async fn main(args: Args) -> anyhow::Result<()> {
     );
     let scenarios = run(&opts).await.context("running the benchmark")?;
     print!("{}", render(&scenarios));
+    if args.relay > 0 {
+        let relay = RelayOptions {
+            exe: opts.exe.clone(),
+            notifications: args.relay,
+            at_once: args.relay_at_once.max(1),
+            sink_latency: std::time::Duration::try_from_secs_f64(args.relay_sink_latency)
+                .context("--relay-sink-latency")?,
+        };
+        let figures = relay_bench::run(&relay)
+            .await
+            .context("running the relay benchmark")?;
+        print!("{}", relay_bench::render(&figures));
+    }
     Ok(())
 }

@@ -11,7 +11,7 @@
 
 mod alertmanager;
 pub mod chromium;
-mod client;
+pub(crate) mod client;
 mod forge;
 mod hook;
 mod process;

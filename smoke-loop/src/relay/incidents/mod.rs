@@ -1,0 +1,420 @@
+//! What the relay's alerts do to its incidents. Alertmanager repeats itself (every node of a
+//! cluster sends, every group interval sends again) and orders nothing across its nodes, so
+//! each word is taken once, in whatever order it comes:
+//!
+//! - A key (a probe, or `group:<slug>`) has one alert at a time, named by its `startsAt`:
+//!   Alertmanager replaces an alert by a later one of the same labels. The latest start heard
+//!   of (firing or resolved) is kept per key; a word about an earlier start is stale.
+//! - The incident is open while the latest alert fires: a newer alert firing carries it on, a
+//!   resolution of an older one changes nothing, the latest's resolution closes it.
+//! - A resolution is remembered [`RESOLVED_KEEP`] (at most [`RESOLVED_MAX`] keys), so the
+//!   firing copy another node sends late, before or after it, reopens nothing.
+//!
+//! New incidents for alerts the panel cannot confirm (a `for_each` probe's name with any
+//! service, a group) are capped per notification, per hour and open at once; past a cap the
+//! alert is listed in one overflow incident ([`OVERFLOW`]), which resolves when they all do.
+
+use super::alerts::{AlertStatus, Applied, Scope, Word, MAX_MEMBERS, OVERFLOW};
+use smoke_core::incident::{incident_id, AlertMark, Event, EventKind, Incident, State};
+use smoke_core::outcome::Severity;
+use std::collections::HashSet;
+use std::time::Duration;
+
+/// How long a resolution is remembered: longer than Alertmanager keeps what it has notified
+/// (`--data.retention`, 5 days by default), past which no node sends a copy.
+pub const RESOLVED_KEEP: Duration = Duration::from_secs(7 * 24 * 3600);
+/// The most resolved keys remembered; past it the longest resolved are forgotten first.
+pub const RESOLVED_MAX: usize = 10_000;
+/// New incidents for alerts the panel cannot confirm, at most, per notification...
+pub const NEW_PER_NOTIFICATION: usize = 5;
+/// ...per hour...
+pub const NEW_PER_HOUR: usize = 30;
+/// ...and open at once.
+pub const UNCONFIRMED_OPEN: usize = 100;
+/// The overflow incident's signature: its title is "N probes fail: <this>".
+const OVERFLOW_SIGNATURE: &str = "past the relay's caps of new incidents";
+
+/// Applies a notification's words to the relay's state: the events they make, and whether the
+/// state changed (and must be saved).
+pub fn apply(
+    state: &mut State,
+    words: Vec<Word>,
+    scope: &Scope,
+    now: jiff::Timestamp,
+    applied: &mut Applied,
+) -> (Vec<Event>, bool) {
+    let mut changed = carry_on(state);
+    changed |= forget(state, now);
+    let unconfirmed_open = state
+        .incidents
+        .keys()
+        .filter(|k| *k != OVERFLOW && !scope.confirms(k))
+        .count();
+    let mut pass = Pass {
+        state,
+        scope,
+        now,
+        applied,
+        events: Vec::new(),
+        changed,
+        opened_here: 0,
+        unconfirmed_open,
+        overflow: Moved::No,
+        left: HashSet::new(),
+    };
+    for word in words {
+        match word.status {
+            AlertStatus::Firing => pass.fire(word),
+            AlertStatus::Resolved => pass.resolve(word),
+        }
+    }
+    pass.tell_overflow();
+    (pass.events, pass.changed)
+}
+
+/// One notification being applied.
+struct Pass<'a> {
+    state: &'a mut State,
+    scope: &'a Scope,
+    now: jiff::Timestamp,
+    applied: &'a mut Applied,
+    events: Vec<Event>,
+    changed: bool,
+    /// New incidents of unconfirmed alerts opened by this notification...
+    opened_here: usize,
+    /// ...and open now.
+    unconfirmed_open: usize,
+    overflow: Moved,
+    /// Keys whose alerts resolved while listed in the overflow incident, taken off its list
+    /// once the notification is applied (its last list is what the resolution tells).
+    left: HashSet<String>,
+}
+
+/// What this notification did to the overflow incident's list.
+#[derive(PartialEq)]
+enum Moved {
+    No,
+    Opened,
+    Changed,
+}
+
+impl Pass<'_> {
+    fn fire(&mut self, word: Word) {
+        let key = word.subject.key.clone();
+        let mark = self.state.alerts.latest.get(&key).copied();
+        if self.stale(&key, word.starts_at, mark) {
+            self.applied.repeated += 1;
+            return;
+        }
+        let firing = mark.is_some_and(|m| m.resolved_at.is_none());
+        let fresh = AlertMark {
+            starts_at: word.starts_at,
+            resolved_at: None,
+        };
+        if firing {
+            // Another copy, or a newer alert of a key already firing: its incident goes on.
+            if mark.is_some_and(|m| m.starts_at != word.starts_at) {
+                self.state.alerts.latest.insert(key.clone(), fresh);
+                self.changed = true;
+            }
+            self.carry_on_group(&key, word);
+            return;
+        }
+        if !word.subject.confirmed && !self.may_open() {
+            if self.join_overflow(&key, word.subject.severity) {
+                self.state.alerts.latest.insert(key, fresh);
+                self.applied.overflowed += 1;
+            } else {
+                self.applied.ignore(format!(
+                    "{key}: past the caps of new incidents, and {OVERFLOW} lists {MAX_MEMBERS} alerts already"
+                ));
+            }
+            return;
+        }
+        let (panel, mode) = (self.scope.panel.as_str(), self.scope.mode.as_str());
+        let subject = word.subject;
+        let id = incident_id(panel, mode, &key, word.starts_at);
+        let mut incident = Incident::new(id, word.starts_at, subject.severity, subject.members);
+        incident.last_told = self.now;
+        incident.detail = word.detail;
+        if let Some((signature, cause)) = subject.group {
+            incident.covers.group = Some(signature);
+            incident.cause = cause;
+        }
+        self.events.push(Event::about(
+            EventKind::Opened,
+            (panel, mode),
+            &key,
+            &incident,
+            self.now,
+        ));
+        if !subject.confirmed {
+            self.state.alerts.opened.push(self.now);
+            self.opened_here += 1;
+            self.unconfirmed_open += 1;
+        }
+        self.state.alerts.latest.insert(key.clone(), fresh);
+        self.state.incidents.insert(key.clone(), incident);
+        self.applied.opened.push(key);
+        self.changed = true;
+    }
+
+    /// A firing word about an open incident: a group's list follows the rule's; else nothing.
+    fn carry_on_group(&mut self, key: &str, word: Word) {
+        let (panel, mode) = (self.scope.panel.as_str(), self.scope.mode.as_str());
+        let Some(open) = self.state.incidents.get_mut(key) else {
+            // Listed in the overflow incident.
+            self.applied.repeated += 1;
+            return;
+        };
+        let moved = word.subject.group.is_some()
+            && !word.subject.members.is_empty()
+            && open.covers.members != word.subject.members;
+        if !moved {
+            self.applied.repeated += 1;
+            return;
+        }
+        open.covers.members = word.subject.members;
+        self.events.push(Event::about(
+            EventKind::Affected,
+            (panel, mode),
+            key,
+            open,
+            self.now,
+        ));
+        self.changed = true;
+    }
+
+    fn resolve(&mut self, word: Word) {
+        let key = word.subject.key;
+        let mark = self.state.alerts.latest.get(&key).copied();
+        let old = mark.is_some_and(|m| {
+            word.starts_at < m.starts_at
+                || (word.starts_at == m.starts_at && m.resolved_at.is_some())
+        });
+        if old {
+            self.applied.repeated += 1;
+            return;
+        }
+        // Remembered even when nothing fires: the firing copy may come after it.
+        self.state.alerts.latest.insert(
+            key.clone(),
+            AlertMark {
+                starts_at: word.starts_at,
+                resolved_at: Some(self.now),
+            },
+        );
+        self.changed = true;
+        if mark.is_none_or(|m| m.resolved_at.is_some()) {
+            self.applied.repeated += 1;
+            return;
+        }
+        let Some(incident) = self.state.incidents.remove(&key) else {
+            self.leave_overflow(&key);
+            return;
+        };
+        if !word.subject.confirmed {
+            self.unconfirmed_open = self.unconfirmed_open.saturating_sub(1);
+        }
+        self.close(
+            key,
+            &incident,
+            "fewer vantage points than the quorum see it fail",
+        );
+    }
+
+    fn close(&mut self, key: String, incident: &Incident, detail: &str) {
+        let (panel, mode) = (self.scope.panel.as_str(), self.scope.mode.as_str());
+        let mut event = Event::about(EventKind::Resolved, (panel, mode), &key, incident, self.now);
+        event.detail = detail.to_string();
+        self.events.push(event);
+        self.state.log_resolved(key.clone(), incident, self.now);
+        self.applied.resolved.push(key);
+    }
+
+    /// Whether a firing word about `starts_at` is older than what was heard of `key`: an
+    /// earlier alert, or the latest one already resolved (by the relay's memory, or by the log
+    /// of an older state).
+    fn stale(&self, key: &str, starts_at: jiff::Timestamp, mark: Option<AlertMark>) -> bool {
+        let heard = mark.is_some_and(|m| {
+            starts_at < m.starts_at || (starts_at == m.starts_at && m.resolved_at.is_some())
+        });
+        heard
+            || self
+                .state
+                .log
+                .iter()
+                .any(|p| p.key == key && starts_at <= p.opened_at)
+    }
+
+    /// Whether an unconfirmed alert may open an incident of its own.
+    fn may_open(&self) -> bool {
+        self.opened_here < NEW_PER_NOTIFICATION
+            && self.state.alerts.opened.len() < NEW_PER_HOUR
+            && self.unconfirmed_open < UNCONFIRMED_OPEN
+    }
+
+    /// Lists `key` in the overflow incident (opening it); false when it lists the most already.
+    fn join_overflow(&mut self, key: &str, severity: Severity) -> bool {
+        let (panel, mode, now) = (self.scope.panel.as_str(), self.scope.mode, self.now);
+        let overflow = self
+            .state
+            .incidents
+            .entry(OVERFLOW.to_string())
+            .or_insert_with(|| {
+                let id = incident_id(panel, mode.as_str(), OVERFLOW, now);
+                let mut incident = Incident::new(id, now, severity, Vec::new());
+                incident.covers.group = Some(OVERFLOW_SIGNATURE.to_string());
+                incident.detail = format!(
+                    "new alerts past the relay's caps ({NEW_PER_NOTIFICATION} new incidents a notification, {NEW_PER_HOUR} an hour, {UNCONFIRMED_OPEN} open) for probes the panel cannot confirm or groups; each is listed here until it resolves"
+                );
+                self.overflow = Moved::Opened;
+                incident
+            });
+        let members = &mut overflow.covers.members;
+        let Err(at) = members.binary_search_by(|m| m.as_str().cmp(key)) else {
+            self.left.remove(key);
+            return true;
+        };
+        if members.len() >= MAX_MEMBERS {
+            return false;
+        }
+        members.insert(at, key.to_string());
+        if self.overflow == Moved::No {
+            self.overflow = Moved::Changed;
+        }
+        self.changed = true;
+        true
+    }
+
+    fn leave_overflow(&mut self, key: &str) {
+        let Some(overflow) = self.state.incidents.get(OVERFLOW) else {
+            return;
+        };
+        if overflow
+            .covers
+            .members
+            .binary_search_by(|m| m.as_str().cmp(key))
+            .is_ok()
+        {
+            self.left.insert(key.to_string());
+            if self.overflow == Moved::No {
+                self.overflow = Moved::Changed;
+            }
+        }
+    }
+
+    /// One word on the overflow incident for the whole notification, with its list as it
+    /// ends: opened, changed, or resolved once its last alert has.
+    fn tell_overflow(&mut self) {
+        if self.overflow == Moved::No {
+            return;
+        }
+        let (panel, mode) = (self.scope.panel.as_str(), self.scope.mode.as_str());
+        let Some(overflow) = self.state.incidents.get_mut(OVERFLOW) else {
+            return;
+        };
+        let left = &self.left;
+        if overflow.covers.members.iter().all(|m| left.contains(m)) {
+            let overflow = self.state.incidents.remove(OVERFLOW).expect("just found");
+            if self.overflow == Moved::Changed {
+                self.close(
+                    OVERFLOW.to_string(),
+                    &overflow,
+                    "every alert it listed resolved",
+                );
+            }
+            return;
+        }
+        overflow.covers.members.retain(|m| !left.contains(m));
+        let kind = match self.overflow {
+            Moved::Opened => EventKind::Opened,
+            _ => EventKind::Affected,
+        };
+        if kind == EventKind::Opened {
+            self.applied.opened.push(OVERFLOW.to_string());
+        }
+        self.events.push(Event::about(
+            kind,
+            (panel, mode),
+            OVERFLOW,
+            overflow,
+            self.now,
+        ));
+    }
+}
+
+/// Marks the incidents of a state written before the relay kept its alerts: each is its
+/// opening alert, firing.
+fn carry_on(state: &mut State) -> bool {
+    let mut changed = false;
+    for (key, incident) in &state.incidents {
+        if key != OVERFLOW && !state.alerts.latest.contains_key(key) {
+            state.alerts.latest.insert(
+                key.clone(),
+                AlertMark {
+                    starts_at: incident.opened_at,
+                    resolved_at: None,
+                },
+            );
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// Forgets resolutions older than [`RESOLVED_KEEP`] and past [`RESOLVED_MAX`] (the longest
+/// resolved first), and openings older than an hour.
+fn forget(state: &mut State, now: jiff::Timestamp) -> bool {
+    let alerts = &mut state.alerts;
+    let (latest, opened) = (alerts.latest.len(), alerts.opened.len());
+    let hour_ago = now - jiff::SignedDuration::from_secs(3600);
+    alerts.opened.retain(|t| *t > hour_ago);
+    let keep_from = now - jiff::SignedDuration::try_from(RESOLVED_KEEP).unwrap_or_default();
+    alerts
+        .latest
+        .retain(|_, m| m.resolved_at.is_none_or(|r| r > keep_from));
+    let mut resolved: Vec<(jiff::Timestamp, &String)> = alerts
+        .latest
+        .iter()
+        .filter_map(|(k, m)| m.resolved_at.map(|r| (r, k)))
+        .collect();
+    if resolved.len() > RESOLVED_MAX {
+        let excess = resolved.len() - RESOLVED_MAX;
+        resolved.select_nth_unstable(excess - 1);
+        let gone: Vec<String> = resolved[..excess]
+            .iter()
+            .map(|(_, k)| (*k).clone())
+            .collect();
+        for key in gone {
+            alerts.latest.remove(&key);
+        }
+    }
+    (latest, opened) != (alerts.latest.len(), alerts.opened.len())
+}
+
+/// The events for open incidents whose last word is `remind_every` old.
+pub fn reminders(
+    state: &mut State,
+    (panel, mode): (&str, &str),
+    remind_every: std::time::Duration,
+    now: jiff::Timestamp,
+) -> Vec<Event> {
+    let mut events = Vec::new();
+    for (key, incident) in &mut state.incidents {
+        if incident.reminder_due(now, remind_every) {
+            incident.last_told = now;
+            events.push(Event::about(
+                EventKind::Reminder,
+                (panel, mode),
+                key,
+                incident,
+                now,
+            ));
+        }
+    }
+    events
+}
+
+#[cfg(test)]
+mod tests;
