@@ -5,7 +5,7 @@
 
 use super::entry::{base_url, keys_as, Setup, SinkConfig, SinkType};
 use super::http::send;
-use super::Sink;
+use super::{Sink, SinkError};
 use serde_json::json;
 use smoke_core::incident::{Event, EventKind};
 use smoke_core::text::escape_controls;
@@ -86,7 +86,7 @@ impl Sink for Alertmanager {
 
     /// Done when every Alertmanager took the alert; a failure names the ones that did not,
     /// and the retry goes to those alone.
-    async fn deliver(&self, event: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), String> {
+    async fn deliver(&self, event: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), SinkError> {
         let key = format!("{} {:?} {}", event.incident, event.event, event.at);
         let before = lock(&self.took)
             .get(&key)
@@ -112,7 +112,7 @@ impl Sink for Alertmanager {
                         took[i] = true;
                     }
                 }
-                Err(e) => errors.push(e),
+                Err(e) => errors.push(e.to_string()),
             }
         }
         let mut memory = lock(&self.took);
@@ -124,7 +124,8 @@ impl Sink for Alertmanager {
             memory.clear();
         }
         memory.insert(key, took);
-        Err(errors.join("; "))
+        // The same alert posted again is the same alert: always tried again at once.
+        Err(SinkError::Transient(errors.join("; ")))
     }
 }
 

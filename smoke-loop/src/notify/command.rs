@@ -2,7 +2,7 @@
 //! without a shell, so nothing in an event can become a command.
 
 use super::entry::{keys_as, Setup, SinkConfig, SinkType};
-use super::Sink;
+use super::{Sink, SinkError};
 use smoke_core::incident::Event;
 use smoke_core::units::PanelDuration;
 use std::collections::BTreeMap;
@@ -73,10 +73,12 @@ impl Sink for Command {
         &self.name
     }
 
-    async fn deliver(&self, event: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), String> {
+    async fn deliver(&self, event: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), SinkError> {
+        // The operator's own program: run again at once, as its author expects of a hook.
         crate::process::run(&fill(&self.argv, event), self.timeout)
             .await
             .map(|_| ())
+            .map_err(SinkError::Transient)
     }
 }
 

@@ -239,38 +239,35 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<State>) -> Option
         saved_at: Instant::now(),
     };
     for delivery in owed {
-        let mut last = String::new();
-        let mut ok = false;
-        let tries = if sink.retry_at_once(delivery.event.event) {
-            TRIES_PER_TICK
-        } else {
-            1
-        };
         let before = handles.get(&delivery.event.incident).copied();
-        for attempt in 0..tries {
-            if attempt > 0 {
-                tokio::time::sleep(RETRY_PAUSE * attempt).await;
+        let mut tries = 0;
+        // Tried again at once only while what went wrong did nothing on the far side.
+        let outcome = loop {
+            if tries > 0 {
+                tokio::time::sleep(RETRY_PAUSE * tries).await;
             }
+            tries += 1;
             match sink.deliver(&delivery.event, &mut handles).await {
-                Ok(()) => {
-                    ok = true;
-                    break;
-                }
-                Err(e) => last = e,
+                Ok(()) => break Ok(()),
+                Err(e) if e.retry_at_once() && tries < TRIES_PER_TICK => continue,
+                Err(e) => break Err(e),
             }
-        }
-        if ok {
-            let new_handle = handles.get(&delivery.event.incident).copied() != before;
-            done.delivered.push(delivery);
-            // A new handle (a forge issue made) is saved at once; the rest in groups, so a
-            // kill repeats at most SAVE_EVERY of deliveries and never loses one.
-            if new_handle || done.saved_at.elapsed() >= SAVE_EVERY {
-                if let Err(e) = done.commit(shared, dir, sink, &handles, None).await {
-                    return Some(e);
+        };
+        let last = match outcome {
+            Ok(()) => {
+                let new_handle = handles.get(&delivery.event.incident).copied() != before;
+                done.delivered.push(delivery);
+                // A new handle (a forge issue made) is saved at once; the rest in groups, so
+                // a kill repeats at most SAVE_EVERY of deliveries and never loses one.
+                if new_handle || done.saved_at.elapsed() >= SAVE_EVERY {
+                    if let Err(e) = done.commit(shared, dir, sink, &handles, None).await {
+                        return Some(e);
+                    }
                 }
+                continue;
             }
-            continue;
-        }
+            Err(e) => e.to_string(),
+        };
         let failed = Failed {
             delivery,
             tries,
@@ -388,7 +385,66 @@ fn keep_links(state: &mut State, sink: &dyn Sink, handles: &BTreeMap<String, u64
 
 #[cfg(test)]
 mod tests {
+    use super::super::SinkError;
     use super::*;
+
+    /// A sink that answers from a script, one answer a call, then takes everything.
+    struct Scripted {
+        answers: std::sync::Mutex<Vec<SinkError>>,
+        calls: std::sync::atomic::AtomicU32,
+    }
+
+    #[async_trait::async_trait]
+    impl Sink for Scripted {
+        fn name(&self) -> &str {
+            "scripted"
+        }
+
+        async fn deliver(&self, _: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), SinkError> {
+            self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            match self.answers.lock().unwrap().pop() {
+                Some(e) => Err(e),
+                None => Ok(()),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn what_went_wrong_decides_whether_a_delivery_is_tried_again_at_once() {
+        let x = || "x".to_string();
+        for (answers, calls, delivered) in [
+            // Nothing reached the far side, twice: the third try in the same tick takes it.
+            (
+                vec![SinkError::Transient(x()), SinkError::Transient(x())],
+                3,
+                true,
+            ),
+            // Three times: kept for a later tick.
+            (vec![SinkError::Transient(x()); 3], 3, false),
+            // It may have been acted on, or it was refused: once, and kept.
+            (vec![SinkError::MaybeDelivered(x())], 1, false),
+            (vec![SinkError::Refused(x())], 1, false),
+            (vec![SinkError::Config(x())], 1, false),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let dir = StateDir::open(dir.path()).unwrap();
+            let sink = Arc::new(Scripted {
+                answers: std::sync::Mutex::new(answers.clone()),
+                calls: Default::default(),
+            });
+            let notifier = Notifier {
+                sinks: vec![sink.clone()],
+                heartbeat: None,
+            };
+            let mut state = State::default();
+            notifier.enqueue(&mut state, &[word(EventKind::Opened, "i/1", "opened")]);
+            let errors = notifier.flush(&dir, &mut state).await;
+            let made = sink.calls.load(std::sync::atomic::Ordering::SeqCst);
+            assert_eq!(made, calls, "{answers:?}");
+            assert_eq!(state.outbox.is_empty(), delivered, "{answers:?}");
+            assert_eq!(errors.is_empty(), delivered, "{answers:?} {errors:?}");
+        }
+    }
 
     /// A sink that holds its first delivery until let go, and keeps what it took.
     #[derive(Default)]
@@ -408,7 +464,7 @@ mod tests {
             true
         }
 
-        async fn deliver(&self, e: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), String> {
+        async fn deliver(&self, e: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), SinkError> {
             if self.took.lock().unwrap().is_empty() {
                 self.entered.notify_one();
                 self.gate.notified().await;

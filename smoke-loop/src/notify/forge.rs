@@ -3,9 +3,9 @@
 //! with the duration and closes it.
 
 use super::entry::{base_url, keys_as, need, Setup, SinkConfig, SinkType};
-use super::http::send;
+use super::http::{send, unreadable};
 use super::issue::{comment_text, opened_body, read_marker, title, words};
-use super::{OpenIncident, Sink};
+use super::{OpenIncident, Sink, SinkError};
 use crate::secret::Secret;
 use serde_json::json;
 use smoke_core::incident::{Event, EventKind};
@@ -44,7 +44,7 @@ impl Forge {
     }
 
     /// Label ids for the configured names; labels that don't exist yet are made.
-    async fn label_ids(&self) -> Result<Vec<i64>, String> {
+    async fn label_ids(&self) -> Result<Vec<i64>, SinkError> {
         let mut cached = self.label_ids.lock().await;
         if let Some(ids) = cached.as_ref() {
             return Ok(ids.clone());
@@ -60,7 +60,7 @@ impl Forge {
                 .await?
                 .json()
                 .await
-                .map_err(|e| format!("the forge's labels: {}", e.without_url()))?;
+                .map_err(|e| unreadable("the forge's labels", e, true))?;
             if list.is_empty() {
                 break;
             }
@@ -85,10 +85,10 @@ impl Forge {
                             .await?
                             .json()
                             .await
-                            .map_err(|e| format!("the new label {name}: {}", e.without_url()))?;
-                    made["id"]
-                        .as_i64()
-                        .ok_or("the forge made a label without an id")?
+                            .map_err(|e| unreadable(&format!("the new label {name}"), e, false))?;
+                    made["id"].as_i64().ok_or_else(|| {
+                        SinkError::MaybeDelivered("the forge made a label without an id".into())
+                    })?
                 }
             };
             ids.push(id);
@@ -98,7 +98,7 @@ impl Forge {
     }
 
     /// Every open issue carrying the first label, each page, as (number, probe, incident).
-    async fn open_issues(&self) -> Result<Vec<(u64, String, String)>, String> {
+    async fn open_issues(&self) -> Result<Vec<(u64, String, String)>, SinkError> {
         let label = self.labels.first().cloned().unwrap_or_default();
         let mut out = Vec::new();
         for page in 1.. {
@@ -116,7 +116,7 @@ impl Forge {
                 .await?
                 .json()
                 .await
-                .map_err(|e| format!("the forge's issues: {}", e.without_url()))?;
+                .map_err(|e| unreadable("the forge's issues", e, true))?;
             for issue in &list {
                 let body = issue["body"].as_str().unwrap_or("");
                 if let (Some(n), Some((probe, incident))) = (
@@ -133,7 +133,7 @@ impl Forge {
         Ok(out)
     }
 
-    async fn comment(&self, number: u64, body: &str) -> Result<(), String> {
+    async fn comment(&self, number: u64, body: &str) -> Result<(), SinkError> {
         let req = self.auth(
             self.client
                 .post(self.api(&format!("/issues/{number}/comments")))
@@ -145,21 +145,23 @@ impl Forge {
     }
 
     /// The issue's state, `None` when it no longer exists.
-    async fn issue_state(&self, number: u64) -> Result<Option<String>, String> {
+    async fn issue_state(&self, number: u64) -> Result<Option<String>, SinkError> {
         let what = format!("reading forge issue #{number}");
         let resp = self
             .auth(self.client.get(self.api(&format!("/issues/{number}"))))
             .send()
             .await
-            .map_err(|e| super::http::failed(&what, e))?;
+            .map_err(|e| super::http::failed(&what, e, true))?;
         match resp.status() {
             reqwest::StatusCode::NOT_FOUND => Ok(None),
-            s if !s.is_success() => Err(format!("{what}: HTTP {s}")),
+            s if !s.is_success() => Err(SinkError::of_status(
+                s.as_u16(),
+                true,
+                format!("{what}: HTTP {s}"),
+            )),
             _ => {
-                let issue: serde_json::Value = resp
-                    .json()
-                    .await
-                    .map_err(|e| format!("{what}: {}", e.without_url()))?;
+                let issue: serde_json::Value =
+                    resp.json().await.map_err(|e| unreadable(&what, e, true))?;
                 Ok(issue["state"].as_str().map(str::to_string))
             }
         }
@@ -170,7 +172,7 @@ impl Forge {
         &self,
         e: &Event,
         handles: &mut BTreeMap<String, u64>,
-    ) -> Result<u64, String> {
+    ) -> Result<u64, SinkError> {
         let mut body =
             json!({"title": title(e), "body": opened_body(e), "labels": self.label_ids().await?});
         if !self.assignees.is_empty() {
@@ -181,10 +183,10 @@ impl Forge {
             .await?
             .json()
             .await
-            .map_err(|e| format!("the new forge issue: {}", e.without_url()))?;
-        let n = made["number"]
-            .as_u64()
-            .ok_or("the forge made an issue without a number")?;
+            .map_err(|e| unreadable("the new forge issue", e, false))?;
+        let n = made["number"].as_u64().ok_or_else(|| {
+            SinkError::MaybeDelivered("the forge made an issue without a number".into())
+        })?;
         if let Some(page) = made["html_url"].as_str().filter(|u| web_link(u)) {
             self.pages
                 .lock()
@@ -196,7 +198,7 @@ impl Forge {
     }
 
     /// Writes the issue's body anew: the probes it covers changed.
-    async fn edit_body(&self, number: u64, e: &Event) -> Result<(), String> {
+    async fn edit_body(&self, number: u64, e: &Event) -> Result<(), SinkError> {
         let req = self.auth(
             self.client
                 .patch(self.api(&format!("/issues/{number}")))
@@ -207,7 +209,7 @@ impl Forge {
             .map(|_| ())
     }
 
-    async fn set_state(&self, number: u64, state: &str) -> Result<(), String> {
+    async fn set_state(&self, number: u64, state: &str) -> Result<(), SinkError> {
         let req = self.auth(
             self.client
                 .patch(self.api(&format!("/issues/{number}")))
@@ -230,7 +232,7 @@ impl Sink for Forge {
         open: &[OpenIncident],
         pending: &[String],
         handles: &mut BTreeMap<String, u64>,
-    ) -> Result<(), String> {
+    ) -> Result<(), SinkError> {
         let issues = self.open_issues().await?;
         // Sets, not scans: a reconcile over thousands of incidents and issues stays linear.
         let open_ids: HashSet<&str> = open.iter().map(|o| o.id.as_str()).collect();
@@ -305,10 +307,6 @@ impl Sink for Forge {
         Ok(())
     }
 
-    fn retry_at_once(&self, kind: EventKind) -> bool {
-        kind != EventKind::Opened
-    }
-
     fn link(&self, handle: u64) -> Option<String> {
         let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
         Some(match pages.get(&handle) {
@@ -317,7 +315,11 @@ impl Sink for Forge {
         })
     }
 
-    async fn deliver(&self, e: &Event, handles: &mut BTreeMap<String, u64>) -> Result<(), String> {
+    async fn deliver(
+        &self,
+        e: &Event,
+        handles: &mut BTreeMap<String, u64>,
+    ) -> Result<(), SinkError> {
         let issue = handles.get(&e.incident).copied();
         match (e.event, issue) {
             (EventKind::Opened, Some(_)) => Ok(()),

@@ -1,5 +1,6 @@
 //! The sinks' HTTP client: reqwest on the same rustls + ring as the probes, with a deadline.
 
+use super::SinkError;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,26 +24,62 @@ pub fn client() -> Result<reqwest::Client, String> {
         .map_err(|e| format!("cannot set up the sinks' HTTP client: {e}"))
 }
 
-/// A request's failure in words, without its URL: a webhook URL is itself a secret.
-pub fn failed(what: &str, e: reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "cannot connect"
+/// A request's failure in words, without its URL (a webhook URL is itself a secret), of the
+/// kind that says what to do next: a request that never left, or never connected, did nothing;
+/// one that timed out or broke after it was sent to a request that makes something
+/// (`repeatable` false) may have acted.
+pub fn failed(what: &str, e: reqwest::Error, repeatable: bool) -> SinkError {
+    let (connect, builder, timeout) = (e.is_connect(), e.is_builder(), e.is_timeout());
+    let e = e.without_url();
+    let words = |kind: &str| format!("{what} {kind}: {e}");
+    if connect {
+        SinkError::Transient(words("cannot connect"))
+    } else if builder {
+        SinkError::Config(words("failed"))
+    } else if timeout && !repeatable {
+        SinkError::MaybeDelivered(words("timed out"))
+    } else if timeout {
+        SinkError::Transient(words("timed out"))
+    } else if repeatable {
+        SinkError::Transient(words("failed"))
     } else {
-        "failed"
-    };
-    format!("{what} {kind}: {}", e.without_url())
+        SinkError::MaybeDelivered(words("failed"))
+    }
+}
+
+/// An answer to `what` that came but could not be read: the far side acted if the request
+/// makes something (`repeatable` false).
+pub fn unreadable(what: &str, e: reqwest::Error, repeatable: bool) -> SinkError {
+    let words = format!("{what}: {}", e.without_url());
+    if repeatable {
+        SinkError::Transient(words)
+    } else {
+        SinkError::MaybeDelivered(words)
+    }
 }
 
 /// Sends and insists on a 2xx, saying the status and a little of the body otherwise.
-pub async fn send(what: &str, req: reqwest::RequestBuilder) -> Result<reqwest::Response, String> {
-    let resp = req.send().await.map_err(|e| failed(what, e))?;
+pub async fn send(
+    what: &str,
+    req: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, SinkError> {
+    let (client, request) = req.build_split();
+    let request = request.map_err(|e| failed(what, e, true))?;
+    // A POST makes something (an issue, a comment, a message); the rest can be repeated.
+    let repeatable = request.method() != reqwest::Method::POST;
+    let resp = client
+        .execute(request)
+        .await
+        .map_err(|e| failed(what, e, repeatable))?;
     let status = resp.status();
     if status.is_success() {
         return Ok(resp);
     }
     let body = resp.text().await.unwrap_or_default();
     let body: String = body.chars().take(200).collect();
-    Err(format!("{what}: HTTP {status}: {}", body.trim()))
+    Err(SinkError::of_status(
+        status.as_u16(),
+        repeatable,
+        format!("{what}: HTTP {status}: {}", body.trim()),
+    ))
 }

@@ -1,6 +1,6 @@
 //! The log sink, always on: one line per event on stderr (the journal, or cron's mail).
 
-use super::Sink;
+use super::{Sink, SinkError};
 use smoke_core::incident::Event;
 use std::collections::BTreeMap;
 
@@ -12,7 +12,7 @@ impl Sink for Log {
         "log"
     }
 
-    async fn deliver(&self, event: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), String> {
+    async fn deliver(&self, event: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), SinkError> {
         smoke_core::say!(
             "{} {} {}: {}",
             event.panel,

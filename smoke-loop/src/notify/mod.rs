@@ -7,6 +7,7 @@ mod alertmanager;
 mod command;
 mod deliver;
 mod entry;
+mod error;
 mod forge;
 mod http;
 mod issue;
@@ -20,6 +21,7 @@ mod tests;
 pub use deliver::Notifier;
 pub(crate) use entry::read_entries;
 pub use entry::{Notify, Setup, SinkConfig, SinkType, SINK_TYPES};
+pub use error::SinkError;
 
 use smoke_core::incident::{Event, EventKind};
 use std::collections::BTreeMap;
@@ -53,15 +55,8 @@ pub trait Sink: Send + Sync {
         _open: &[OpenIncident],
         _pending: &[String],
         _handles: &mut BTreeMap<String, u64>,
-    ) -> Result<(), String> {
+    ) -> Result<(), SinkError> {
         Ok(())
-    }
-
-    /// Whether a failed delivery of `kind` may be tried again at once. Not where the failure may
-    /// have been a timeout after the far side acted (a forge issue made, its answer lost): the
-    /// next tick's reconciliation finds out first.
-    fn retry_at_once(&self, _kind: EventKind) -> bool {
-        true
     }
 
     /// Where a person reads this sink's `handle` of an incident (a forge issue's page), kept
@@ -71,12 +66,13 @@ pub trait Sink: Send + Sync {
     }
 
     /// Tells one event. `handles` are this sink's own references per incident (forge issue
-    /// numbers), kept in the state.
+    /// numbers), kept in the state. What went wrong says whether it is tried again at once
+    /// ([`SinkError::retry_at_once`]): a failure that may have been acted on is not.
     async fn deliver(
         &self,
         event: &Event,
         handles: &mut BTreeMap<String, u64>,
-    ) -> Result<(), String>;
+    ) -> Result<(), SinkError>;
 }
 
 /// An incident of biz-persons opened with `detail`: what the sinks' tests tell.

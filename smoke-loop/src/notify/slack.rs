@@ -3,7 +3,7 @@
 
 use super::entry::{keys_as, Setup, SinkConfig, SinkType};
 use super::http::send;
-use super::Sink;
+use super::{Sink, SinkError};
 use crate::secret::Secret;
 use serde_json::json;
 use smoke_core::incident::{Event, EventKind};
@@ -99,7 +99,7 @@ impl Sink for Slack {
         !matches!(kind, EventKind::Firing | EventKind::Affected)
     }
 
-    async fn deliver(&self, event: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), String> {
+    async fn deliver(&self, event: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), SinkError> {
         let req = self.client.post(&self.webhook).json(&message(event));
         send("the Slack webhook", req).await.map(|_| ())
     }

@@ -3,7 +3,7 @@
 
 use super::entry::{base_url, keys_as, Setup, SinkConfig, SinkType};
 use super::http::send;
-use super::Sink;
+use super::{Sink, SinkError};
 use crate::secret::{Secret, Value};
 use smoke_core::incident::Event;
 use std::collections::BTreeMap;
@@ -22,7 +22,7 @@ impl Sink for Webhook {
         &self.name
     }
 
-    async fn deliver(&self, event: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), String> {
+    async fn deliver(&self, event: &Event, _: &mut BTreeMap<String, u64>) -> Result<(), SinkError> {
         send(
             &format!("the webhook {}", self.name),
             self.client.post(&self.url).json(event),
