@@ -19,5 +19,6 @@ pub mod remedy;
 pub mod results_log;
 pub mod rollup;
 pub mod secret;
+pub mod server;
 pub mod state_dir;
 pub mod status;

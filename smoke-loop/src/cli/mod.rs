@@ -34,7 +34,7 @@ pub fn main(mode: Mode, make: MakeSide) -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage(&e),
     };
-    serve::raise_open_files_limit();
+    crate::server::raise_open_files_limit();
     ignore_file_size_signal();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
@@ -343,10 +343,18 @@ pub fn binary_name(mode: Mode) -> &'static str {
 pub fn command(mode: Mode) -> clap::Command {
     use clap::CommandFactory;
     let name = binary_name(mode);
-    crate::init::for_side(Cli::command(), mode)
+    init_for_side(Cli::command(), mode)
         .name(name)
         .bin_name(name)
         .version(VERSION)
+}
+
+/// smoke-external's `init` needs `--base-url`; smoke-internal's has none to show.
+fn init_for_side(cli: clap::Command, mode: Mode) -> clap::Command {
+    cli.mut_subcommand("init", |init| match mode {
+        Mode::External => init.mut_arg("base_url", |a| a.required(true)),
+        Mode::Internal => init.mut_arg("base_url", |a| a.hide(true)),
+    })
 }
 
 fn parse(mode: Mode) -> Result<Cli, clap::Error> {

@@ -3,11 +3,12 @@
 //! broken file keeps the old one and says why); SIGTERM or SIGINT stop within 5 s with the state
 //! saved. The state folder stays locked for the loop's life, so a second loop is refused.
 
-use super::serve::{router, serve, Live, SharedLive};
+use super::serve::{router, Live, SharedLive};
 use super::{load, state_dir, tick_options, tick_with_state, MakeSide, TickError, WatchArgs};
 use crate::config::LoopConfig;
 use crate::history::History;
 use crate::notify::Notifier;
+use crate::server::serve;
 use crate::state_dir::StateDir;
 use futures_util::FutureExt;
 use smoke_core::incident::State;

@@ -3,8 +3,8 @@
 //! Like Prometheus, every alert goes to each Alertmanager of the list: a cluster deduplicates by
 //! gossip, and a node that is down loses nothing the others took.
 
-use super::entry::{base_url, keys_as, Setup, SinkConfig, SinkType};
 use super::http::send;
+use super::setup::{base_url, keys_as, Setup, SinkConfig, SinkType};
 use super::{Sink, SinkError};
 use serde_json::json;
 use smoke_core::incident::{Event, EventKind};

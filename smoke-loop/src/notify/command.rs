@@ -1,7 +1,7 @@
 //! A command per event: argv with placeholders (`{probe}`, `{cause}`, `{event}` ...), run
 //! without a shell, so nothing in an event can become a command.
 
-use super::entry::{keys_as, Setup, SinkConfig, SinkType};
+use super::setup::{keys_as, Setup, SinkConfig, SinkType};
 use super::{Sink, SinkError};
 use smoke_core::incident::Event;
 use smoke_core::units::PanelDuration;

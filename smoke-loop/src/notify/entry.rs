@@ -1,11 +1,11 @@
 //! `[[notify]]`: one entry a sink, read by its `type` into that sink's own configuration. Each
 //! sink's file holds its keys, its checks, its delivery and its link; [`SINK_TYPES`] is the one
-//! list that names them, so a new sink is a file and a line.
+//! list that names them, so a new sink is a file and a line. What every sink is made with is in
+//! `setup`, which names no sink: the sinks and this registry import it, never each other.
 
-use super::{alertmanager, command, forge, slack, webhook, Sink};
-use smoke_core::panel::{with_hint, Mode, PanelError, PanelText};
-use std::sync::Arc;
-use std::time::Duration;
+use super::setup::{SinkConfig, SinkType};
+use super::{alertmanager, command, forge, slack, webhook};
+use smoke_core::panel::{PanelError, PanelText};
 use toml::Spanned;
 
 /// Every sink smoke has, by its `type =` name.
@@ -16,53 +16,6 @@ pub const SINK_TYPES: &[SinkType] = &[
     command::TYPE,
     alertmanager::TYPE,
 ];
-
-/// What a sink gives the registry.
-pub struct SinkType {
-    /// Its `type = "..."`.
-    pub name: &'static str,
-    /// The keys its entry takes besides `type` and `name`: a key of another sink is then said
-    /// to mean nothing here, rather than to be unknown.
-    pub keys: &'static [&'static str],
-    /// Reads and checks an entry's keys (secrets are named, not read yet).
-    pub read: fn(toml::Table) -> Result<Box<dyn SinkConfig>, String>,
-}
-
-/// A sink's checked configuration.
-pub trait SinkConfig: std::fmt::Debug + Send + Sync {
-    /// The sink, its secrets read now: a missing one is said before any probe runs.
-    fn sink(&self, name: &str, setup: &Setup) -> Result<Arc<dyn Sink>, String>;
-
-    /// Whether it needs the shared HTTP client.
-    fn uses_http(&self) -> bool {
-        true
-    }
-
-    /// Where a person finds this sink's handle of an incident (a forge issue), if anywhere.
-    fn link(&self, _handle: u64) -> Option<String> {
-        None
-    }
-}
-
-/// What a sink is made with besides its configuration.
-pub struct Setup {
-    /// The sinks' HTTP client, made when some sink or the heartbeat needs it.
-    pub client: Option<reqwest::Client>,
-    pub panel: String,
-    pub mode: Mode,
-    /// The loop period.
-    pub every: Duration,
-    /// The vantage point that runs the panel.
-    pub vantage: String,
-}
-
-impl Setup {
-    pub fn client(&self) -> reqwest::Client {
-        self.client
-            .clone()
-            .expect("made whenever a sink uses HTTP (SinkConfig::uses_http)")
-    }
-}
 
 /// One `[[notify]]` entry, read and checked.
 #[derive(Debug)]
@@ -153,24 +106,4 @@ fn read_entry(mut table: toml::Table, line: usize) -> Result<Notify, String> {
 fn type_names() -> String {
     let names: Vec<&str> = SINK_TYPES.iter().map(|t| t.name).collect();
     names.join(", ")
-}
-
-/// An entry's keys as a sink's own config type: unknown keys are refused with a hint.
-pub(crate) fn keys_as<T: serde::de::DeserializeOwned>(table: toml::Table) -> Result<T, String> {
-    table.try_into().map_err(|e| with_hint(e.message()))
-}
-
-/// A sink's base URL: http(s), without a trailing slash.
-pub(crate) fn base_url(u: String) -> Result<String, String> {
-    if u.starts_with("http://") || u.starts_with("https://") {
-        Ok(u.trim_end_matches('/').to_string())
-    } else {
-        Err(format!("url `{u}` must start with http:// or https://"))
-    }
-}
-
-/// A required key.
-pub(crate) fn need(v: Option<String>, kind: &str, key: &str) -> Result<String, String> {
-    v.filter(|s| !s.is_empty())
-        .ok_or_else(|| format!("type = \"{kind}\" needs `{key}`"))
 }

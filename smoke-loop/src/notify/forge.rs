@@ -2,9 +2,9 @@
 //! in its body (never by title); reminders and cause changes are comments; resolving comments
 //! with the duration and closes it.
 
-use super::entry::{base_url, keys_as, need, Setup, SinkConfig, SinkType};
 use super::http::{send, unreadable};
 use super::issue::{comment_text, opened_body, read_marker, title, words};
+use super::setup::{base_url, keys_as, need, Setup, SinkConfig, SinkType};
 use super::{OpenIncident, Sink, SinkError};
 use crate::secret::Secret;
 use serde_json::json;

@@ -12,6 +12,7 @@ mod forge;
 mod http;
 mod issue;
 mod log;
+mod setup;
 mod slack;
 mod webhook;
 
@@ -20,8 +21,9 @@ mod tests;
 
 pub use deliver::Notifier;
 pub(crate) use entry::read_entries;
-pub use entry::{Notify, Setup, SinkConfig, SinkType, SINK_TYPES};
+pub use entry::{Notify, SINK_TYPES};
 pub use error::SinkError;
+pub use setup::{Setup, SinkConfig, SinkType};
 
 use smoke_core::incident::{Event, EventKind};
 use std::collections::BTreeMap;

@@ -1,8 +1,8 @@
 //! Slack incoming webhook: a red message when an incident opens or lasts, a green one when it
 //! heals.
 
-use super::entry::{keys_as, Setup, SinkConfig, SinkType};
 use super::http::send;
+use super::setup::{keys_as, Setup, SinkConfig, SinkType};
 use super::{Sink, SinkError};
 use crate::secret::Secret;
 use serde_json::json;

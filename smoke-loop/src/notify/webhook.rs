@@ -1,8 +1,8 @@
 //! A JSON POST of each event, for anything else (ntfy, a pager, a script behind HTTP). The body
 //! is the [`Event`] itself: its serde field names are the documented schema.
 
-use super::entry::{base_url, keys_as, Setup, SinkConfig, SinkType};
 use super::http::send;
+use super::setup::{base_url, keys_as, Setup, SinkConfig, SinkType};
 use super::{Sink, SinkError};
 use crate::secret::{Secret, Value};
 use smoke_core::incident::Event;

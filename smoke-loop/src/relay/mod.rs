@@ -22,7 +22,6 @@ pub use incidents::{
     NEW_PER_HOUR, NEW_PER_NOTIFICATION, RESOLVED_KEEP, RESOLVED_MAX, UNCONFIRMED_OPEN,
 };
 
-use crate::cli::serve;
 use crate::cli::RelayArgs;
 use crate::config::LoopConfig;
 use crate::notify::Notifier;
@@ -129,7 +128,7 @@ pub async fn relay(
         kick: tokio::sync::Notify::new(),
         complaints: std::sync::Mutex::new(Complaints::default()),
     });
-    tokio::spawn(serve::serve(listener, router(relay.clone())));
+    tokio::spawn(crate::server::serve(listener, router(relay.clone())));
     let mut term = signal(SignalKind::terminate()).map_err(|e| format!("SIGTERM: {e}"))?;
     let mut int = signal(SignalKind::interrupt()).map_err(|e| format!("SIGINT: {e}"))?;
     loop {
