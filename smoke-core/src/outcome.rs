@@ -26,14 +26,46 @@ impl Outcome {
         }
     }
 
-    /// Exit status by the monitoring-plugins convention.
-    pub fn exit_code(self) -> i32 {
+    /// The exit status a run with this outcome ends with.
+    pub fn exit(self) -> Exit {
         match self {
-            Outcome::Ok => 0,
-            Outcome::Degraded => 1,
-            Outcome::Fail => 2,
-            Outcome::Error => 3,
+            Outcome::Ok => Exit::Ok,
+            Outcome::Degraded => Exit::Degraded,
+            Outcome::Fail => Exit::Failed,
+            Outcome::Error => Exit::Broken,
         }
+    }
+}
+
+/// A run's exit status, by the monitoring-plugins convention that cron, systemd and Nagios-style
+/// checkers read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    /// 0: every probe passed.
+    Ok,
+    /// 1: some probe is degraded, none failed.
+    Degraded,
+    /// 2: some probe failed.
+    Failed,
+    /// 3: the panel or smoke itself is broken: nothing can be said of the service.
+    Broken,
+}
+
+impl Exit {
+    /// The number the process exits with.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Ok => 0,
+            Exit::Degraded => 1,
+            Exit::Failed => 2,
+            Exit::Broken => 3,
+        }
+    }
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> Self {
+        std::process::ExitCode::from(exit.code())
     }
 }
 

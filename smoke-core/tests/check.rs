@@ -76,7 +76,7 @@ async fn a_panicking_probe_is_an_error_under_its_own_name_and_the_others_still_r
         queue.detail
     );
     assert_eq!(report.probes[1].outcome, Outcome::Ok);
-    assert_eq!(report.outcome.exit_code(), 3);
+    assert_eq!(report.outcome.exit(), Exit::Broken);
 }
 
 #[tokio::test]
@@ -91,7 +91,7 @@ async fn a_service_found_broken_fails_with_cause_service_and_exit_2() {
     let report = run_tick("svc", "in-process", vec![check], 1).await;
     let p = &report.probes[0];
     assert_eq!((p.outcome, p.cause), (Outcome::Fail, Some(Cause::Service)));
-    assert_eq!(report.outcome.exit_code(), 2);
+    assert_eq!(report.outcome.exit(), Exit::Failed);
     let doc: serde_json::Value = serde_json::from_str(&json(&report)).unwrap();
     assert_eq!(doc["probes"][0]["cause"], "service");
     // A probe of one request has no steps in its JSON.

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use smoke_core::outcome::{Cause, Outcome, Phase};
+use smoke_core::outcome::{Cause, Exit, Outcome, Phase};
 use smoke_sim::Fault;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,7 +73,7 @@ async fn a_certificate_ten_days_from_its_end_is_degraded() {
         "{detail}"
     );
     assert!(detail.ends_with("under the 21 days to warn at"), "{detail}");
-    assert_eq!(report.outcome.exit_code(), 1);
+    assert_eq!(report.outcome.exit(), Exit::Degraded);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -90,7 +90,7 @@ async fn a_certificate_three_days_from_its_end_fails() {
         .as_deref()
         .unwrap()
         .contains("under the 7 days to fail at"));
-    assert_eq!(report.outcome.exit_code(), 2);
+    assert_eq!(report.outcome.exit(), Exit::Failed);
 }
 
 fn every_https_probe_fails_with_tls(report: &smoke_core::outcome::RunReport, words: &[&str]) {

@@ -63,7 +63,5 @@ async fn main() -> Result<std::process::ExitCode, CheckError> {
         .warn_that("time < 500ms")?;
     let report = run_tick("my-service", "in-process", vec![check], 1).await;
     print!("{}", human(&report, HumanStyle::default()));
-    Ok(std::process::ExitCode::from(
-        report.outcome.exit_code() as u8
-    ))
+    Ok(report.outcome.exit().into())
 }

@@ -250,7 +250,7 @@ async fn run_once(
     let _ = out.write_all(render(&report, run.format, style).as_bytes());
     let _ = out.flush();
     match broken_state.map_or(metrics, Err) {
-        Ok(()) => Ok(report.outcome.exit_code() as u8),
+        Ok(()) => Ok(report.outcome.exit().code()),
         Err(e) => {
             eprintln!("smoke: {e}");
             // A failed probe is still the news (2); anything else is a broken run (3).
