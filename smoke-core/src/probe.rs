@@ -185,7 +185,8 @@ impl Attempt {
 /// conditions of the report.
 ///
 /// Judging runs on the calling thread without a deadline. A body from a service is judged with
-/// [`judge_off_runtime`], as the runner does.
+/// [`judge_off_runtime`], as the runner does. For tests (`test-support`).
+#[cfg(any(test, feature = "test-support"))]
 pub fn judge(
     report: &mut ProbeReport,
     obs: &Observation,
@@ -214,6 +215,7 @@ const JUDGING_GRACE: Duration = Duration::from_millis(100);
 /// query never stalls the runtime's workers (and with them every other probe, the `/healthz`
 /// answer and the signal handling), and gives up at `deadline` with a `timeout` that names
 /// the probe's `timeout`.
+#[cfg(any(test, feature = "test-support"))]
 pub async fn judge_off_runtime(
     name: &str,
     obs: Arc<Observation>,

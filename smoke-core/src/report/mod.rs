@@ -100,7 +100,7 @@ pub fn escape(text: &str) -> String {
 
 /// A report with one probe of each outcome, timings and a certificate: what every format's
 /// tests render, here and in the crates that render reports of their own (the status page).
-#[doc(hidden)]
+#[cfg(any(test, feature = "test-support"))]
 pub mod fixture {
     use crate::observation::CertInfo;
     use crate::outcome::{Cause, ConditionResult, Failure, Outcome, Phase, ProbeReport, RunReport};
