@@ -8,7 +8,7 @@
 use crate::condition::{Condition, Evaluation, Limit};
 use crate::deadline::Deadline;
 use crate::observation::Observation;
-use crate::outcome::{Cause, ConditionResult, Failure, ProbeReport, Severity, Verdict};
+use crate::outcome::{Cause, ConditionResult, Failure, Severity, Verdict};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -188,7 +188,7 @@ impl Attempt {
 /// [`judge_off_runtime`], as the runner does. For tests (`test-support`).
 #[cfg(any(test, feature = "test-support"))]
 pub fn judge(
-    report: &mut ProbeReport,
+    report: &mut crate::outcome::ProbeReport,
     obs: &Observation,
     expect: &[Condition],
     warn: &[Condition],
@@ -221,8 +221,8 @@ pub async fn judge_off_runtime(
     obs: Arc<Observation>,
     checks: Arc<Checks>,
     deadline: Deadline,
-) -> ProbeReport {
-    let mut report = ProbeReport::new(name);
+) -> crate::outcome::ProbeReport {
+    let mut report = crate::outcome::ProbeReport::new(name);
     report.set_verdict(judged(obs, checks, deadline).await);
     report
 }
