@@ -291,11 +291,11 @@ fn write_metrics(
         .file_name()
         .and_then(|n| n.to_str())
         .ok_or_else(|| format!("--metrics-file {}: not a file name", file.display()))?;
-    crate::state_dir::write_atomic(
+    Ok(crate::state_dir::write_atomic(
         dir,
         name,
         smoke_core::report::prometheus(report, state).as_bytes(),
-    )
+    )?)
 }
 
 /// The panel and the loop's tables of it, each error at its file, line and column.
