@@ -71,7 +71,9 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
         Command::Relay(r) if !r.panel.only.is_empty() => Err(
             "relay takes no --only: it relays the alerts of every probe of the panel".to_string(),
         ),
-        Command::Relay(r) => crate::relay::relay(panel, config, mode, &r).await,
+        Command::Relay(r) => crate::relay::relay(panel, config, mode, &r)
+            .await
+            .map_err(String::from),
         Command::Unmute(u) => quiet::unmute(&panel, mode, &u),
         command => {
             let side = match make(&panel) {
