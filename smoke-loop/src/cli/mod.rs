@@ -104,7 +104,7 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
     result.unwrap_or_else(broken)
 }
 
-fn broken(e: String) -> u8 {
+fn broken(e: impl std::fmt::Display) -> u8 {
     eprintln!("smoke: {e}");
     3
 }
