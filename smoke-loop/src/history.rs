@@ -88,13 +88,15 @@ impl History {
     /// or a line from an unknown future outcome) is skipped. A file that cannot be read (not
     /// a regular file, past [`crate::state_dir::MAX_FILE_BYTES`]) is an error naming it: the
     /// loop says it and goes on, `status` stops.
-    pub fn load(dir: &Path, window: usize) -> Result<History, String> {
+    pub fn load(dir: &Path, window: usize) -> Result<History, crate::state_dir::StateDirError> {
         let mut history = History::new(window);
         for file in log_files(dir) {
             let f = match crate::state_dir::reader_in_state(&file) {
                 Ok(f) => f,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
+                Err(source) => {
+                    return Err(crate::state_dir::StateDirError::CannotRead { path: file, source })
+                }
             };
             let mut reader = std::io::BufReader::new(f);
             let mut buf = Vec::new();

@@ -2,6 +2,7 @@
 //! `--format json` plus the tick's panel, mode and start), rotated by size so it never fills
 //! the disk.
 
+use crate::state_dir::StateDirError;
 use smoke_core::outcome::RunReport;
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -15,10 +16,13 @@ pub const MAX_BYTES: u64 = 8 * 1024 * 1024;
 pub const KEEP: usize = 4;
 
 /// Appends the tick, rotating first when the file has grown past `max_bytes`.
-pub fn append(dir: &Path, report: &RunReport, max_bytes: u64) -> Result<(), String> {
+pub fn append(dir: &Path, report: &RunReport, max_bytes: u64) -> Result<(), StateDirError> {
     let path = dir.join(FILE);
     if std::fs::metadata(&path).is_ok_and(|m| m.len() >= max_bytes) {
-        rotate(dir).map_err(|e| format!("cannot rotate {}: {e}", path.display()))?;
+        rotate(dir).map_err(|source| StateDirError::CannotRotate {
+            path: path.clone(),
+            source,
+        })?;
     }
     let mut lines = Vec::new();
     for p in &report.probes {
@@ -31,7 +35,7 @@ pub fn append(dir: &Path, report: &RunReport, max_bytes: u64) -> Result<(), Stri
         serde_json::to_writer(&mut lines, &v).expect("a value serializes");
         lines.push(b'\n');
     }
-    write_lines(&path, &lines).map_err(|e| format!("cannot append to {}: {e}", path.display()))
+    write_lines(&path, &lines).map_err(|source| StateDirError::CannotAppend { path, source })
 }
 
 /// Appends whole lines or nothing: one write, so a kill leaves at most a cut last line, never a
@@ -137,8 +141,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         crate::state_dir::tests::mkfifo(&dir.path().join(FILE));
         let path = dir.path().to_path_buf();
-        let e =
-            crate::state_dir::tests::promptly(move || append(&path, &tick(), 1 << 20)).unwrap_err();
+        let e = crate::state_dir::tests::promptly(move || append(&path, &tick(), 1 << 20))
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("results.jsonl: it is a FIFO, not a regular file"),
             "{e}"
@@ -152,7 +157,9 @@ mod tests {
         std::fs::write(&victim, "precious").unwrap();
         let dir = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink(&victim, dir.path().join(FILE)).unwrap();
-        let e = append(dir.path(), &tick(), 1 << 20).unwrap_err();
+        let e = append(dir.path(), &tick(), 1 << 20)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("symbolic link"), "{e}");
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
     }

@@ -9,6 +9,7 @@
 //! every tick; a missing file starts an empty rollup, and so does an unreadable one in the loop
 //! (it is a summary, never a reason to stop a tick), while `status` refuses it.
 
+use crate::state_dir::StateDirError;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use smoke_core::outcome::{Outcome, RunReport};
@@ -237,25 +238,27 @@ impl Rollup {
     /// The rollup saved in the state folder `dir`; an empty one when there is none. A file
     /// that cannot be read, or that holds what no loop writes, is an error naming it: the loop
     /// says it and starts afresh (a summary is never a reason to stop a tick), `status` stops.
-    pub fn load(dir: &Path) -> Result<Rollup, String> {
+    pub fn load(dir: &Path) -> Result<Rollup, StateDirError> {
         let file = dir.join(FILE);
         let text = match crate::state_dir::read_in_state(&file) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Rollup::empty()),
-            Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
+            Err(source) => return Err(StateDirError::CannotRead { path: file, source }),
         };
-        let rollup = serde_json::from_str::<Rollup>(&text)
-            .map_err(|e| format!("{} is unreadable ({e})", file.display()))?;
+        let unreadable = |why: String| StateDirError::RollupUnreadable {
+            path: file.clone(),
+            why,
+        };
+        let rollup =
+            serde_json::from_str::<Rollup>(&text).map_err(|e| unreadable(e.to_string()))?;
         if rollup.version != VERSION {
-            return Err(format!(
-                "{} is version {}, this smoke reads {VERSION}",
-                file.display(),
-                rollup.version
-            ));
+            return Err(StateDirError::RollupVersion {
+                path: file,
+                found: rollup.version,
+                reads: VERSION,
+            });
         }
-        rollup
-            .check()
-            .map_err(|e| format!("{} is unreadable ({e})", file.display()))?;
+        rollup.check().map_err(unreadable)?;
         Ok(rollup)
     }
 
@@ -304,7 +307,7 @@ impl Rollup {
     }
 
     /// Writes it into the state folder atomically.
-    pub fn save(&self, dir: &Path) -> Result<(), String> {
+    pub fn save(&self, dir: &Path) -> Result<(), StateDirError> {
         let bytes = serde_json::to_vec(self).expect("a rollup always serializes");
         crate::state_dir::write_atomic(dir, FILE, &bytes)
     }
@@ -471,7 +474,7 @@ mod tests {
         r.save(dir.path()).unwrap();
         assert_eq!(Rollup::load(dir.path()).unwrap(), r);
         std::fs::write(dir.path().join(FILE), "{\"version\":1,\"probes\":{\"a\":{\"start\":1,\"ticks\":[1],\"ok\":[],\"degraded\":[],\"fail\":[],\"p50_ms\":[]}}}").unwrap();
-        let e = Rollup::load(dir.path()).unwrap_err();
+        let e = Rollup::load(dir.path()).unwrap_err().to_string();
         assert!(
             e.contains("rollup.json is unreadable (a probe's columns are of unequal length)"),
             "{e}"
@@ -479,10 +482,12 @@ mod tests {
         std::fs::write(dir.path().join(FILE), "not json").unwrap();
         assert!(Rollup::load(dir.path())
             .unwrap_err()
+            .to_string()
             .contains("is unreadable"));
         std::fs::write(dir.path().join(FILE), "{\"version\":7}").unwrap();
         assert!(Rollup::load(dir.path())
             .unwrap_err()
+            .to_string()
             .contains("is version 7, this smoke reads 1"));
         let empty = Rollup::load(&dir.path().join("nowhere")).unwrap();
         assert!(empty.probes.is_empty());
@@ -499,7 +504,7 @@ mod tests {
             let mut v = good.clone();
             v["every_s"] = every.into();
             std::fs::write(dir.path().join(FILE), v.to_string()).unwrap();
-            let e = Rollup::load(dir.path()).unwrap_err();
+            let e = Rollup::load(dir.path()).unwrap_err().to_string();
             assert!(
                 e.contains(&format!("every_s {every} is no loop period")),
                 "{e}"
@@ -509,7 +514,7 @@ mod tests {
             let mut v = good.clone();
             v["probes"]["a"]["start"] = start.into();
             std::fs::write(dir.path().join(FILE), v.to_string()).unwrap();
-            let e = Rollup::load(dir.path()).unwrap_err();
+            let e = Rollup::load(dir.path()).unwrap_err().to_string();
             assert!(e.contains(&format!("start hour {start} is no hour")), "{e}");
         }
         let mut v = good.clone();

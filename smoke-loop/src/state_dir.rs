@@ -6,6 +6,10 @@
 //! file only, never waiting on a FIFO) and read through [`reader_in_state`] (at most
 //! [`MAX_FILE_BYTES`]).
 
+mod error;
+
+pub use error::StateDirError;
+
 use crate::rollup::Rollup;
 use smoke_core::incident::State;
 use std::fs::{File, FileType, Metadata, OpenOptions};
@@ -55,7 +59,7 @@ pub fn default_state_dir(panel: &str, mode: &str) -> PathBuf {
 impl StateDir {
     /// Creates the folder if needed and takes its lock; a second owner is refused with who
     /// holds it.
-    pub fn open(path: &Path) -> Result<StateDir, String> {
+    pub fn open(path: &Path) -> Result<StateDir, StateDirError> {
         create_folder(path)?;
         check_files(path)?;
         let lock_path = path.join(LOCK_FILE);
@@ -68,18 +72,17 @@ impl StateDir {
                 .truncate(false)
                 .mode(0o600),
         )
-        .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
+        .map_err(|source| StateDirError::CannotOpen {
+            path: lock_path,
+            source,
+        })?;
         if lock.try_lock().is_err() {
             let mut holder = String::new();
             let _ = (&lock).take(MAX_PID_BYTES).read_to_string(&mut holder);
-            let who = match holder.trim().parse::<u32>() {
-                Ok(pid) => format!("pid {pid}"),
-                Err(_) => "another process".to_string(),
-            };
-            return Err(format!(
-                "the state folder {} is in use by {who} (another smoke run or watch on this panel); give another --state-dir or wait for it",
-                path.display()
-            ));
+            return Err(StateDirError::InUse {
+                path: path.to_path_buf(),
+                pid: holder.trim().parse::<u32>().ok(),
+            });
         }
         let _ = lock.set_len(0);
         let _ = write!(lock, "{}", std::process::id());
@@ -97,7 +100,7 @@ impl StateDir {
 
     /// The state as last saved; a fresh one when there is none yet. An unreadable file is an
     /// error, never a silent reset: it may hold open incidents.
-    pub fn load(&self) -> Result<State, String> {
+    pub fn load(&self) -> Result<State, StateDirError> {
         read_state(&self.path)
     }
 
@@ -120,7 +123,7 @@ impl StateDir {
         &self,
         report: &smoke_core::outcome::RunReport,
         whole_panel: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), StateDirError> {
         let shared = self.rollup();
         let bytes = {
             let mut rollup = shared.write().unwrap_or_else(|e| e.into_inner());
@@ -132,7 +135,7 @@ impl StateDir {
     }
 
     /// Writes the state so that a kill at any moment leaves the old file or the new one, whole.
-    pub fn save(&self, state: &State) -> Result<(), String> {
+    pub fn save(&self, state: &State) -> Result<(), StateDirError> {
         let text = serde_json::to_vec_pretty(state).expect("the state always serializes");
         write_atomic(&self.path, STATE_FILE, &text)
     }
@@ -141,27 +144,25 @@ impl StateDir {
 /// The state saved in the folder `dir`, read without its lock (each save replaces the file
 /// whole); a fresh one when there is none yet. An unreadable file is an error, never a silent
 /// reset: it may hold open incidents.
-pub fn read_state(dir: &Path) -> Result<State, String> {
+pub fn read_state(dir: &Path) -> Result<State, StateDirError> {
     let file = dir.join(STATE_FILE);
     let text = match read_in_state(&file) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
-        Err(e) => {
-            return Err(format!(
-                "cannot read the state file {}: {e}",
-                file.display()
-            ))
-        }
+        Err(source) => return Err(StateDirError::CannotReadState { path: file, source }),
     };
     // A file of version 1 is carried on: its open incidents stay open.
     let state = State::from_json(&text).map_err(|e| {
         if e.starts_with("version ") {
-            format!("the state file {} is {e}", file.display())
+            StateDirError::StateVersion {
+                path: file.clone(),
+                version: e,
+            }
         } else {
-            format!(
-                "the state file {} is unreadable ({e}); move it away to start afresh (its open incidents would be opened again)",
-                file.display()
-            )
+            StateDirError::StateUnreadable {
+                path: file.clone(),
+                why: e,
+            }
         }
     })?;
     Ok(state)
@@ -169,38 +170,42 @@ pub fn read_state(dir: &Path) -> Result<State, String> {
 
 /// Creates the state folder (0700) if needed, and refuses one that is not the running user's
 /// or that others may write to: whoever can write there can make smoke lose its incidents.
-pub fn create_folder(path: &Path) -> Result<(), String> {
+pub fn create_folder(path: &Path) -> Result<(), StateDirError> {
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(path)
-        .map_err(|e| format!("cannot create the state folder {}: {e}", path.display()))?;
+        .map_err(|source| StateDirError::CannotCreate {
+            path: path.to_path_buf(),
+            source,
+        })?;
     // Not through a link: one planted in a writable parent could point a root smoke at any
     // folder root owns, which the owner check below would then pass.
-    let meta = std::fs::symlink_metadata(path)
-        .map_err(|e| format!("cannot read the state folder {}: {e}", path.display()))?;
+    let meta =
+        std::fs::symlink_metadata(path).map_err(|source| StateDirError::CannotReadFolder {
+            path: path.to_path_buf(),
+            source,
+        })?;
     if meta.file_type().is_symlink() {
-        return Err(format!(
-            "refused the state folder {}: it is a symbolic link; give the folder's own path",
-            path.display()
-        ));
+        return Err(StateDirError::FolderIsLink {
+            path: path.to_path_buf(),
+        });
     }
     use std::os::unix::fs::MetadataExt;
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
     if meta.uid() != me {
-        return Err(format!(
-            "refused the state folder {}: it belongs to uid {}, not to this user (uid {me}); chown it or give another --state-dir",
-            path.display(),
-            meta.uid()
-        ));
+        return Err(StateDirError::NotOurs {
+            path: path.to_path_buf(),
+            owner: meta.uid(),
+            me,
+        });
     }
     if meta.mode() & 0o022 != 0 {
-        return Err(format!(
-            "refused the state folder {}: group or others may write to it (mode {:o}); run chmod go-w on it or give another --state-dir",
-            path.display(),
-            meta.mode() & 0o7777
-        ));
+        return Err(StateDirError::WritableByOthers {
+            path: path.to_path_buf(),
+            mode: meta.mode() & 0o7777,
+        });
     }
     Ok(())
 }
@@ -209,7 +214,7 @@ pub fn create_folder(path: &Path) -> Result<(), String> {
 /// device, a folder, a link). Each open would refuse it anyway; refused here, the folder is
 /// unusable as a whole, like one that breaks the rules above: `run` still prints its report and
 /// exits 2 or 3, `watch` does not start, rather than each tick saying it and going on.
-fn check_files(dir: &Path) -> Result<(), String> {
+fn check_files(dir: &Path) -> Result<(), StateDirError> {
     let fixed = [
         STATE_FILE,
         crate::rollup::FILE,
@@ -226,12 +231,15 @@ fn check_files(dir: &Path) -> Result<(), String> {
             continue;
         };
         if !meta.is_file() {
-            return Err(format!(
-                "refused the state folder {}: {} is {}",
-                dir.display(),
-                file.file_name().unwrap_or_default().to_string_lossy(),
-                not_regular(Some(meta.file_type()))
-            ));
+            return Err(StateDirError::NotRegular {
+                path: dir.to_path_buf(),
+                name: file
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                kind: meta.file_type(),
+            });
         }
     }
     Ok(())
@@ -315,13 +323,18 @@ pub fn read_in_state(path: &Path) -> std::io::Result<String> {
 /// the new one, whole. Mode 0600: these files may name incidents and handles. The temp file
 /// has a fresh random name, created exclusively, so nothing planted in its place is written
 /// through, and a temp file a kill left behind is no obstacle (it is removed once stale).
-pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), StateDirError> {
     write_atomic_mode(dir, name, bytes, 0o600)
 }
 
 /// [`write_atomic`] with the file's mode given: a page written for a web server to publish
 /// must be readable by it.
-pub fn write_atomic_mode(dir: &Path, name: &str, bytes: &[u8], mode: u32) -> Result<(), String> {
+pub fn write_atomic_mode(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    mode: u32,
+) -> Result<(), StateDirError> {
     let file = dir.join(name);
     remove_stale_temps(dir, name);
     let write = || -> std::io::Result<()> {
@@ -337,7 +350,7 @@ pub fn write_atomic_mode(dir: &Path, name: &str, bytes: &[u8], mode: u32) -> Res
         // The rename itself must reach the disk, or a crash could bring the old file back.
         File::open(dir)?.sync_all()
     };
-    write().map_err(|e| format!("cannot save {}: {e}", file.display()))
+    write().map_err(|source| StateDirError::CannotSave { path: file, source })
 }
 
 const TEMP_SUFFIX: &str = ".tmp";
@@ -395,7 +408,7 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().to_path_buf();
         mkfifo(&path.join(STATE_FILE));
-        let e = promptly(move || read_state(&path)).unwrap_err();
+        let e = promptly(move || read_state(&path)).unwrap_err().to_string();
         assert!(
             e.contains("state.json: it is a FIFO, not a regular file") && e.ends_with("remove it"),
             "{e}"
@@ -408,7 +421,9 @@ pub(crate) mod tests {
         assert!(e.starts_with("it is a FIFO"), "{e}");
         // The folder is refused as a whole, naming the file; so is a FIFO for a lock.
         let path = dir.path().to_path_buf();
-        let e = promptly(move || StateDir::open(&path)).unwrap_err();
+        let e = promptly(move || StateDir::open(&path))
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("refused the state folder") && e.contains(": state.json is a FIFO"),
             "{e}"
@@ -416,11 +431,18 @@ pub(crate) mod tests {
         std::fs::remove_file(dir.path().join(STATE_FILE)).unwrap();
         mkfifo(&dir.path().join(LOCK_FILE));
         let path = dir.path().to_path_buf();
-        let e = promptly(move || StateDir::open(&path)).unwrap_err();
+        let e = promptly(move || StateDir::open(&path))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("lock: it is a FIFO"), "{e}");
         std::fs::remove_file(dir.path().join(LOCK_FILE)).unwrap();
         std::fs::create_dir(dir.path().join(crate::rollup::FILE)).unwrap();
         let e = StateDir::open(dir.path()).unwrap_err();
+        assert!(
+            matches!(&e, StateDirError::NotRegular { name, kind, .. } if name == "rollup.json" && kind.is_dir()),
+            "{e:?}"
+        );
+        let e = e.to_string();
         assert!(
             e.contains("rollup.json is a folder, not a regular file"),
             "{e}"
@@ -446,7 +468,8 @@ pub(crate) mod tests {
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(&real, &link).unwrap();
         let e = StateDir::open(&link).unwrap_err();
-        assert!(e.contains("is a symbolic link"), "{e}");
+        assert!(matches!(e, StateDirError::FolderIsLink { .. }), "{e:?}");
+        assert!(e.to_string().contains("is a symbolic link"), "{e}");
         assert!(StateDir::open(&real).is_ok());
     }
 
@@ -471,6 +494,12 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let _first = StateDir::open(dir.path()).unwrap();
         let e = StateDir::open(dir.path()).unwrap_err();
+        let me = std::process::id();
+        assert!(
+            matches!(&e, StateDirError::InUse { pid: Some(pid), .. } if *pid == me),
+            "{e:?}"
+        );
+        let e = e.to_string();
         assert!(e.contains("is in use by pid"), "{e}");
         assert!(e.contains(&std::process::id().to_string()), "{e}");
     }
@@ -480,9 +509,13 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let sd = StateDir::open(dir.path()).unwrap();
         std::fs::write(dir.path().join(STATE_FILE), "{\"version\": 1, \"probes\": ").unwrap();
-        assert!(sd.load().unwrap_err().contains("is unreadable"));
+        let e = sd.load().unwrap_err();
+        assert!(matches!(e, StateDirError::StateUnreadable { .. }), "{e:?}");
+        assert!(e.to_string().contains("is unreadable"));
         std::fs::write(dir.path().join(STATE_FILE), "{\"version\": 9}").unwrap();
-        assert!(sd.load().unwrap_err().contains("is version 9"));
+        let e = sd.load().unwrap_err();
+        assert!(matches!(e, StateDirError::StateVersion { .. }), "{e:?}");
+        assert!(e.to_string().contains("is version 9"));
     }
 
     #[test]
@@ -492,7 +525,7 @@ pub(crate) mod tests {
         std::fs::write(&victim, "precious").unwrap();
         let dir = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink(&victim, dir.path().join(LOCK_FILE)).unwrap();
-        let e = StateDir::open(dir.path()).unwrap_err();
+        let e = StateDir::open(dir.path()).unwrap_err().to_string();
         assert!(e.contains("symbolic link"), "{e}");
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
     }
@@ -514,7 +547,7 @@ pub(crate) mod tests {
         // the link, not its target.
         std::fs::remove_file(dir.path().join(STATE_FILE)).unwrap();
         std::os::unix::fs::symlink(&victim, dir.path().join(STATE_FILE)).unwrap();
-        let e = sd.load().unwrap_err();
+        let e = sd.load().unwrap_err().to_string();
         assert!(e.contains("symbolic link"), "{e}");
         sd.save(&State::default()).unwrap();
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
@@ -558,6 +591,11 @@ pub(crate) mod tests {
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
         let e = StateDir::open(dir.path()).unwrap_err();
         assert!(
+            matches!(e, StateDirError::WritableByOthers { mode: 0o777, .. }),
+            "{e:?}"
+        );
+        let e = e.to_string();
+        assert!(
             e.contains("group or others may write to it (mode 777)") && e.contains("chmod go-w"),
             "{e}"
         );
@@ -570,6 +608,11 @@ pub(crate) mod tests {
             std::fs::create_dir(&other).unwrap();
             std::os::unix::fs::chown(&other, Some(65534), Some(65534)).unwrap();
             let e = StateDir::open(&other).unwrap_err();
+            assert!(
+                matches!(e, StateDirError::NotOurs { owner: 65534, .. }),
+                "{e:?}"
+            );
+            let e = e.to_string();
             assert!(e.contains("belongs to uid 65534, not to this user"), "{e}");
         }
     }

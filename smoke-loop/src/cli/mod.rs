@@ -71,7 +71,9 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
         Command::Relay(r) if !r.panel.only.is_empty() => Err(
             "relay takes no --only: it relays the alerts of every probe of the panel".to_string(),
         ),
-        Command::Relay(r) => crate::relay::relay(panel, config, mode, &r).await,
+        Command::Relay(r) => crate::relay::relay(panel, config, mode, &r)
+            .await
+            .map_err(String::from),
         Command::Unmute(u) => quiet::unmute(&panel, mode, &u),
         command => {
             let side = match make(&panel) {
@@ -102,7 +104,7 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
     result.unwrap_or_else(broken)
 }
 
-fn broken(e: String) -> u8 {
+fn broken(e: impl std::fmt::Display) -> u8 {
     eprintln!("smoke: {e}");
     3
 }
@@ -291,11 +293,11 @@ fn write_metrics(
         .file_name()
         .and_then(|n| n.to_str())
         .ok_or_else(|| format!("--metrics-file {}: not a file name", file.display()))?;
-    crate::state_dir::write_atomic(
+    Ok(crate::state_dir::write_atomic(
         dir,
         name,
         smoke_core::report::prometheus(report, state).as_bytes(),
-    )
+    )?)
 }
 
 /// The panel and the loop's tables of it, each error at its file, line and column.

@@ -79,5 +79,5 @@ fn write_page(file: &Path, html: &str) -> Result<(), String> {
         .file_name()
         .and_then(|n| n.to_str())
         .ok_or_else(|| format!("--html {}: not a file name", file.display()))?;
-    write_atomic_mode(dir, name, html.as_bytes(), 0o644)
+    Ok(write_atomic_mode(dir, name, html.as_bytes(), 0o644)?)
 }

@@ -7,7 +7,7 @@ use crate::notify::Notifier;
 use crate::quiet::{Mutes, Quiet};
 use crate::remedy::{self, Decision, Verdict};
 use crate::results_log;
-use crate::state_dir::StateDir;
+use crate::state_dir::{StateDir, StateDirError};
 use smoke_core::incident::{advance, Event, EventKind, Policy, Resolve, Seen, State};
 use smoke_core::outcome::{Outcome, RunReport};
 use smoke_core::panel::{Panel, Restart};
@@ -44,6 +44,12 @@ impl From<String> for TickError {
     }
 }
 
+impl From<StateDirError> for TickError {
+    fn from(error: StateDirError) -> Self {
+        TickError::from(error.to_string())
+    }
+}
+
 impl std::fmt::Display for TickError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.error)
@@ -51,10 +57,10 @@ impl std::fmt::Display for TickError {
 }
 
 /// An error met once the probes have run keeps their report.
-fn after(report: &RunReport) -> impl FnOnce(String) -> TickError + '_ {
+fn after<E: std::fmt::Display>(report: &RunReport) -> impl FnOnce(E) -> TickError + '_ {
     |error| TickError {
         report: Some(Box::new(report.clone())),
-        error,
+        error: error.to_string(),
     }
 }
 

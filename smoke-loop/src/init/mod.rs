@@ -8,8 +8,10 @@
 //! else it says (summaries, descriptions, error messages) is written at all. What is written,
 //! and how, is [`render`]'s.
 
+mod error;
 mod render;
 
+pub use error::InitError;
 use render::{render, toml_string};
 
 use crate::cli::{InitArgs, MakeSide};
@@ -69,7 +71,7 @@ struct Reach {
 }
 
 /// `smoke-<side> init`: exit 0 with the panel written, or one line saying why not (exit 3).
-pub async fn init(args: &InitArgs, mode: Mode, make: MakeSide) -> Result<u8, String> {
+pub async fn init(args: &InitArgs, mode: Mode, make: MakeSide) -> Result<u8, InitError> {
     let path = &args.path;
     check_path(path, args.force)?;
     let name = match &args.name {
@@ -78,20 +80,11 @@ pub async fn init(args: &InitArgs, mode: Mode, make: MakeSide) -> Result<u8, Str
             .file_stem()
             .and_then(|s| s.to_str())
             .map(str::to_string)
-            .ok_or_else(|| format!("{}: no panel name in it: give --name NAME", path.display()))?,
+            .ok_or_else(|| InitError::NoName { path: path.clone() })?,
     };
     let base_url = match (mode, &args.base_url) {
-        (Mode::External, None) => {
-            return Err(
-                "smoke-external init needs --base-url URL, the public URL of the deployment".into(),
-            )
-        }
-        (Mode::Internal, Some(_)) => {
-            return Err(
-                "--base-url is for smoke-external init; smoke-internal looks at the socket folder"
-                    .into(),
-            )
-        }
+        (Mode::External, None) => return Err(InitError::NoBaseUrl),
+        (Mode::Internal, Some(_)) => return Err(InitError::BaseUrlInside),
         (_, url) => url.clone(),
     };
     let mut found = Found {
@@ -107,7 +100,7 @@ pub async fn init(args: &InitArgs, mode: Mode, make: MakeSide) -> Result<u8, Str
     // The seed: the health probe alone, the socket folder left to `--set`, the environment or
     // the default, and the side made from it as for a run.
     check_name(path, &found.name)?;
-    let seed = load(&render(&found), path, &args.set).map_err(|e| e.to_string())?;
+    let seed = load(&render(&found), path, &args.set).map_err(InitError::Seed)?;
     // A `--set external.base_url` wins over `--base-url`, as in a run: write what was asked.
     found.base_url = seed.external.base_url.clone();
     // Absolute, so a run from another folder (a systemd unit) looks at the same place.
@@ -117,15 +110,12 @@ pub async fn init(args: &InitArgs, mode: Mode, make: MakeSide) -> Result<u8, Str
         resolvers: seed.external.resolvers.clone(),
         ca_file: seed.external.ca_file.as_deref().map(absolute),
     });
-    let side = make(&seed)?;
-    let connector = side
-        .connector()
-        .ok_or("this side has no way to the services")?;
+    let side = make(&seed).map_err(InitError::Side)?;
+    let connector = side.connector().ok_or(InitError::NoConnector)?;
     discover(&mut found, connector).await?;
     let text = render(&found);
     // What is written must load as it is, without the --set values init was given.
-    load(&text, path, &[])
-        .map_err(|e| format!("init wrote a panel it cannot load ({e}): a bug"))?;
+    load(&text, path, &[]).map_err(InitError::Unloadable)?;
     write(path, text.as_bytes(), args.force)?;
     let suggested: usize = found
         .services
@@ -147,31 +137,27 @@ pub async fn init(args: &InitArgs, mode: Mode, make: MakeSide) -> Result<u8, Str
 
 /// Refuses a file that is there (whatever it is) unless `--force`, a folder always, and a path
 /// whose folder is missing: before the deployment is asked, not after.
-fn check_path(path: &Path, force: bool) -> Result<(), String> {
+fn check_path(path: &Path, force: bool) -> Result<(), InitError> {
     let dir = folder_of(path);
     if !dir.is_dir() {
-        return Err(format!(
-            "cannot write {}: no folder {}",
-            path.display(),
-            dir.display()
-        ));
+        return Err(no_folder(path));
     }
     match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_dir() => Err(format!(
-            "{} is a folder: give a file name like {}/mine.toml",
-            path.display(),
-            path.display()
-        )),
-        Ok(_) if !force => Err(already_exists(path)),
+        Ok(meta) if meta.is_dir() => Err(InitError::IsFolder {
+            path: path.to_path_buf(),
+        }),
+        Ok(_) if !force => Err(InitError::Exists {
+            path: path.to_path_buf(),
+        }),
         _ => Ok(()),
     }
 }
 
-fn already_exists(path: &Path) -> String {
-    format!(
-        "{} already exists: init never overwrites a file; give --force to replace it",
-        path.display()
-    )
+fn no_folder(path: &Path) -> InitError {
+    InitError::NoFolder {
+        path: path.to_path_buf(),
+        dir: folder_of(path).to_path_buf(),
+    }
 }
 
 fn load(text: &str, path: &Path, sets: &[String]) -> Result<Panel, panel::PanelError> {
@@ -180,29 +166,24 @@ fn load(text: &str, path: &Path, sets: &[String]) -> Result<Panel, panel::PanelE
 
 /// A name the loader refuses, said with what to do: the name comes from the file name unless
 /// `--name` gave it.
-fn check_name(path: &Path, name: &str) -> Result<(), String> {
+fn check_name(path: &Path, name: &str) -> Result<(), InitError> {
     let alone = format!("[panel]\nname = {}\n", toml_string(name));
     panel::load_str(&alone, path, &LoadOptions::default())
         .map(drop)
-        .map_err(|e| format!("{}: {}; give --name NAME", path.display(), e.message))
+        .map_err(|e| InitError::BadName {
+            path: path.to_path_buf(),
+            why: e.message,
+        })
 }
 
 /// Lists the services and asks each for its OpenRPC document, every question bounded.
-async fn discover(found: &mut Found, connector: Arc<dyn Connector>) -> Result<(), String> {
+async fn discover(found: &mut Found, connector: Arc<dyn Connector>) -> Result<(), InitError> {
     let timeout = found.timeout;
     let listed = guard(timeout, connector.services(timeout))
         .await
-        .ok_or_else(|| {
-            format!(
-                "listing the services took longer than {}",
-                smoke_core::units::format_duration(timeout)
-            )
-        })?
-        .map_err(|f| {
-            format!(
-                "cannot list the services of the deployment: {}",
-                Escaped(&f.detail)
-            )
+        .ok_or(InitError::ListTimeout { timeout })?
+        .map_err(|f| InitError::ListFailed {
+            detail: Escaped(&f.detail).to_string(),
         })?;
     let (mut names, odd): (Vec<String>, Vec<String>) =
         listed.into_iter().partition(|s| is_service_name(s));
@@ -211,11 +192,13 @@ async fn discover(found: &mut Found, connector: Arc<dyn Connector>) -> Result<()
     found.skipped = odd.len();
     if names.is_empty() {
         return Err(match found.mode {
-            Mode::Internal => format!(
-                "found no service in {}: is it the socket folder? give --set internal.socket_dir=DIR",
-                found.reach.as_ref().map_or(Path::new(""), |r| &r.socket_dir).display()
-            ),
-            Mode::External => "hero_proc listed no service through the gateway: nothing to write a panel for".to_string(),
+            Mode::Internal => InitError::NoServiceInside {
+                socket_dir: found
+                    .reach
+                    .as_ref()
+                    .map_or_else(Default::default, |r| r.socket_dir.clone()),
+            },
+            Mode::External => InitError::NoServiceOutside,
         });
     }
     // Inside, the services with their rpc socket in the folder are asked first: names that only
@@ -354,15 +337,14 @@ fn folder_of(path: &Path) -> &Path {
 
 /// Temp file beside `path`, fsync, then a rename (with `--force`) or a link that fails if the
 /// file appeared meanwhile: a reader sees the old file or the new one, never half of one.
-fn write(path: &Path, bytes: &[u8], force: bool) -> Result<(), String> {
+fn write(path: &Path, bytes: &[u8], force: bool) -> Result<(), InitError> {
     let dir = folder_of(path);
-    let cannot = |e: std::io::Error| match e.kind() {
-        std::io::ErrorKind::NotFound => format!(
-            "cannot write {}: no folder {}",
-            path.display(),
-            dir.display()
-        ),
-        _ => format!("cannot write {}: {e}", path.display()),
+    let cannot = |source: std::io::Error| match source.kind() {
+        std::io::ErrorKind::NotFound => no_folder(path),
+        _ => InitError::CannotWrite {
+            path: path.to_path_buf(),
+            source,
+        },
     };
     let mut tmp = tempfile::Builder::new()
         .prefix(".smoke-init.")
@@ -380,7 +362,9 @@ fn write(path: &Path, bytes: &[u8], force: bool) -> Result<(), String> {
         tmp.persist_noclobber(path)
     };
     persisted.map_err(|e| match e.error.kind() {
-        std::io::ErrorKind::AlreadyExists => already_exists(path),
+        std::io::ErrorKind::AlreadyExists => InitError::Exists {
+            path: path.to_path_buf(),
+        },
         _ => cannot(e.error),
     })?;
     std::fs::File::open(dir)
@@ -432,6 +416,39 @@ mod tests {
         assert_eq!(
             list_calls(&twice),
             vec![("a.list".to_string(), vec!["x".to_string()])]
+        );
+    }
+
+    #[test]
+    fn a_path_is_refused_by_what_is_there_before_the_deployment_is_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = check_path(dir.path(), true).unwrap_err();
+        assert!(matches!(e, InitError::IsFolder { .. }), "{e:?}");
+        assert!(e.to_string().ends_with("/mine.toml"), "{e}");
+        let file = dir.path().join("p.toml");
+        std::fs::write(&file, "").unwrap();
+        let e = check_path(&file, false).unwrap_err();
+        assert!(
+            matches!(e, InitError::Exists { ref path } if *path == file),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("give --force"), "{e}");
+        check_path(&file, true).unwrap();
+        let e = write(&file, b"x", false).unwrap_err();
+        assert!(matches!(e, InitError::Exists { .. }), "{e:?}");
+        let nowhere = dir.path().join("none/p.toml");
+        let e = check_path(&nowhere, true).unwrap_err();
+        assert!(
+            matches!(e, InitError::NoFolder { ref dir, .. } if dir.ends_with("none")),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "cannot write {}: no folder {}",
+                nowhere.display(),
+                dir.path().join("none").display()
+            )
         );
     }
 

@@ -5,7 +5,7 @@
 use super::log::Log;
 use super::{OpenIncident, Setup, Sink};
 use crate::config::LoopConfig;
-use crate::state_dir::StateDir;
+use crate::state_dir::{StateDir, StateDirError};
 use smoke_core::incident::{Delivery, Event, EventKind, State};
 use smoke_core::panel::{Mode, Panel};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -261,7 +261,7 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<State>) -> Option
                 // a kill repeats at most SAVE_EVERY of deliveries and never loses one.
                 if new_handle || done.saved_at.elapsed() >= SAVE_EVERY {
                     if let Err(e) = done.commit(shared, dir, sink, &handles, None).await {
-                        return Some(e);
+                        return Some(e.to_string());
                     }
                 }
                 continue;
@@ -274,13 +274,16 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<State>) -> Option
             error: last.clone(),
         };
         if let Err(e) = done.commit(shared, dir, sink, &handles, Some(failed)).await {
-            return Some(e);
+            return Some(e.to_string());
         }
         return Some(format!(
             "{name}: {last}; kept, to try again on a later tick"
         ));
     }
-    done.commit(shared, dir, sink, &handles, None).await.err()
+    done.commit(shared, dir, sink, &handles, None)
+        .await
+        .err()
+        .map(String::from)
 }
 
 /// How long deliveries may go unsaved: the most a kill can make a sink hear twice.
@@ -314,7 +317,7 @@ impl Progress {
         sink: &dyn Sink,
         handles: &BTreeMap<String, u64>,
         failed: Option<Failed>,
-    ) -> Result<(), String> {
+    ) -> Result<(), StateDirError> {
         let name = sink.name();
         let mut state = shared.lock().await;
         state.handles.insert(name.to_string(), handles.clone());

@@ -199,7 +199,7 @@ pub fn read(notification: &Notification, scope: &Scope) -> (Vec<Word>, Applied) 
                 subject,
                 detail: detail(alert),
             }),
-            Err(why) => applied.ignore(why),
+            Err(why) => applied.ignore(why.to_string()),
         }
     }
     (words, applied)
@@ -209,26 +209,57 @@ pub fn read(notification: &Notification, scope: &Scope) -> (Vec<Word>, Applied) 
 /// a group key no alert may give.
 pub const OVERFLOW: &str = "group:relay-overflow";
 
+/// Why an alert is not this relay's: counted and shown in the answer's `ignored`, never an
+/// incident. What came from the alert is cut (by [`cut`]) before it is kept here.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Ignored {
+    /// Its alertname is neither of the relay's two.
+    #[error("alertname \"{name}\" is neither {alertname} nor {group_alertname}")]
+    OtherAlertname {
+        name: String,
+        alertname: String,
+        group_alertname: String,
+    },
+    /// It is about another panel or side (`ours`: this relay's `panel/mode`).
+    #[error("panel \"{panel}\" mode \"{mode}\" is not {ours}")]
+    OtherPanel {
+        panel: String,
+        mode: String,
+        ours: String,
+    },
+    /// A probe's alert naming no probe of the panel.
+    #[error("no probe \"{0}\" in the panel")]
+    UnknownProbe(String),
+    /// A group's alert whose key is not one smoke makes.
+    #[error("\"{0}\" is not a group's key")]
+    NotAGroupKey(String),
+    /// A group's alert with the key of the relay's own overflow incident.
+    #[error("{OVERFLOW} is the relay's own incident")]
+    Overflow,
+    /// A group's alert (its key) without a signature.
+    #[error("the group {0} has no signature")]
+    NoSignature(String),
+}
+
 /// What `alert` is about, or why it is not this relay's.
-fn subject(alert: &Alert, scope: &Scope) -> Result<Subject, String> {
+fn subject(alert: &Alert, scope: &Scope) -> Result<Subject, Ignored> {
     let label = |k: &str| alert.labels.get(k).map(String::as_str).unwrap_or("");
     let name = label("alertname");
     let is_group = name == scope.group_alertname;
     if name != scope.alertname && !is_group {
-        return Err(format!(
-            "alertname \"{}\" is neither {} nor {}",
-            cut(name),
-            scope.alertname,
-            scope.group_alertname
-        ));
+        return Err(Ignored::OtherAlertname {
+            name: cut(name),
+            alertname: scope.alertname.clone(),
+            group_alertname: scope.group_alertname.clone(),
+        });
     }
     let (panel, mode) = (scope.panel.as_str(), scope.mode.as_str());
     if label("panel") != panel || label("mode") != mode {
-        return Err(format!(
-            "panel \"{}\" mode \"{}\" is not {panel}/{mode}",
-            cut(label("panel")),
-            cut(label("mode"))
-        ));
+        return Err(Ignored::OtherPanel {
+            panel: cut(label("panel")),
+            mode: cut(label("mode")),
+            ours: format!("{panel}/{mode}"),
+        });
     }
     let with_label = |default: Severity| {
         alert
@@ -242,7 +273,7 @@ fn subject(alert: &Alert, scope: &Scope) -> Result<Subject, String> {
         let probe = label("probe");
         let known = scope
             .probe(probe)
-            .ok_or_else(|| format!("no probe \"{}\" in the panel", cut(probe)))?;
+            .ok_or_else(|| Ignored::UnknownProbe(cut(probe)))?;
         return Ok(Subject {
             key: probe.to_string(),
             severity: with_label(known.severity),
@@ -253,14 +284,14 @@ fn subject(alert: &Alert, scope: &Scope) -> Result<Subject, String> {
     }
     let key = label("group");
     if !is_group_key(key) {
-        return Err(format!("\"{}\" is not a group's key", cut(key)));
+        return Err(Ignored::NotAGroupKey(cut(key)));
     }
     if key == OVERFLOW {
-        return Err(format!("{OVERFLOW} is the relay's own incident"));
+        return Err(Ignored::Overflow);
     }
     let signature = label("signature");
     if signature.is_empty() {
-        return Err(format!("the group {key} has no signature"));
+        return Err(Ignored::NoSignature(key.to_string()));
     }
     let cause = serde_json::from_value(serde_json::Value::from(label("cause"))).ok();
     Ok(Subject {
@@ -353,6 +384,13 @@ mod tests {
         other.alerts[0]
             .labels
             .insert("panel".into(), "staging".into());
+        assert!(
+            matches!(
+                subject(&other.alerts[0], &scope),
+                Err(Ignored::OtherPanel { ref panel, .. }) if panel == "staging"
+            ),
+            "the other panel is the reason"
+        );
         let (words, applied) = read(&other, &scope);
         assert!(words.is_empty());
         assert!(applied.ignored[0].contains("is not herodemo/external"));

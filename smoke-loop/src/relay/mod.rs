@@ -11,6 +11,7 @@
 //! send again. A request that cannot be saved gets 503, so Alertmanager sends it again.
 
 mod alerts;
+mod error;
 #[cfg(test)]
 mod fixtures;
 mod incidents;
@@ -18,6 +19,7 @@ mod incidents;
 pub use alerts::{
     Alert, AlertStatus, Applied, Notification, Scope, MAX_ALERTS, MAX_MEMBERS, OVERFLOW,
 };
+pub use error::RelayError;
 pub use incidents::{
     NEW_PER_HOUR, NEW_PER_NOTIFICATION, RESOLVED_KEEP, RESOLVED_MAX, UNCONFIRMED_OPEN,
 };
@@ -75,20 +77,15 @@ pub async fn relay(
     config: LoopConfig,
     mode: Mode,
     args: &RelayArgs,
-) -> Result<u8, String> {
-    let notifier = Notifier::for_relay(&panel, &config, mode)?;
+) -> Result<u8, RelayError> {
+    let notifier = Notifier::for_relay(&panel, &config, mode).map_err(RelayError::Sinks)?;
     if !config.notify.iter().any(|n| n.relay) {
-        return Err(format!(
-            "{}: no [[notify]] entry has relay = true: the relay would tell only its log (mark the forge and Slack entries relay = true)",
-            panel.source.display()
-        ));
+        return Err(RelayError::NoRelaySink {
+            panel: panel.source.clone(),
+        });
     }
     let token = match &config.relay.bearer_token {
-        Some(secret) => Some(
-            secret
-                .read()
-                .map_err(|e| format!("[relay] bearer_token: {e}"))?,
-        ),
+        Some(secret) => Some(secret.read().map_err(RelayError::Token)?),
         None => None,
     };
     let path = args
@@ -99,7 +96,10 @@ pub async fn relay(
     let state = dir.load()?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .map_err(|e| format!("--listen {}: {e}", args.listen))?;
+        .map_err(|source| RelayError::Listen {
+            listen: args.listen,
+            source,
+        })?;
     eprintln!(
         "smoke: relaying {} and {} alerts of panel \"{}\" ({} side) from http://{}{PATH}{}",
         config.relay.alertname,
@@ -129,8 +129,9 @@ pub async fn relay(
         complaints: std::sync::Mutex::new(Complaints::default()),
     });
     tokio::spawn(crate::server::serve(listener, router(relay.clone())));
-    let mut term = signal(SignalKind::terminate()).map_err(|e| format!("SIGTERM: {e}"))?;
-    let mut int = signal(SignalKind::interrupt()).map_err(|e| format!("SIGINT: {e}"))?;
+    let on = |kind, name| signal(kind).map_err(|source| RelayError::Signal { name, source });
+    let mut term = on(SignalKind::terminate(), "SIGTERM")?;
+    let mut int = on(SignalKind::interrupt(), "SIGINT")?;
     loop {
         flush(&relay).await;
         tokio::select! {
@@ -379,6 +380,33 @@ impl Complaints {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_panel_with_no_relay_sink_is_refused_before_anything_is_opened() {
+        let panel = fixtures::panel();
+        let config = LoopConfig::read(&panel).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let args = RelayArgs {
+            panel: crate::cli::PanelArgs {
+                panel: None,
+                set: Vec::new(),
+                only: Vec::new(),
+            },
+            listen: "127.0.0.1:0".parse().unwrap(),
+            state_dir: Some(dir.path().join("state")),
+        };
+        let e = relay(panel, config, Mode::External, &args)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, RelayError::NoRelaySink { panel } if panel.ends_with("p.toml")),
+            "{e:?}"
+        );
+        assert!(e
+            .to_string()
+            .ends_with("(mark the forge and Slack entries relay = true)"));
+        assert!(!dir.path().join("state").exists(), "no state folder made");
+    }
 
     #[test]
     fn refusals_past_the_limit_are_counted_not_logged() {
