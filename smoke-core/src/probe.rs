@@ -8,7 +8,7 @@
 use crate::condition::{Condition, Evaluation, Limit};
 use crate::deadline::Deadline;
 use crate::observation::Observation;
-use crate::outcome::{Cause, ConditionResult, Failure, ProbeReport, Severity, Verdict};
+use crate::outcome::{Cause, ConditionResult, Failure, Severity, Verdict};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,6 +40,14 @@ pub struct ProbeInfo {
     pub name: String,
     /// Where it goes, as a person reads it: a socket path, a URL, "in-process".
     pub target: String,
+    pub settings: Settings,
+}
+
+/// What every probe shares, whatever its kind, in one place: a panel probe's come from its
+/// table over `[defaults]` (filled once, when the panel loads), an in-process check's from its
+/// builder over [`Settings::default`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
     pub tags: Vec<String>,
     pub severity: Severity,
     /// Bounds one attempt, every phase of it included.
@@ -55,12 +63,10 @@ pub struct ProbeInfo {
     pub depends_on: Vec<String>,
 }
 
-impl ProbeInfo {
-    /// Info with the panel defaults: 5s timeout, one retry after 2s, critical.
-    pub fn new(name: impl Into<String>, target: impl Into<String>) -> Self {
-        ProbeInfo {
-            name: name.into(),
-            target: target.into(),
+impl Default for Settings {
+    /// smoke's own defaults: 5s timeout, one retry after 2s, critical, thresholds of one.
+    fn default() -> Self {
+        Settings {
             tags: Vec::new(),
             severity: Severity::Critical,
             timeout: defaults::TIMEOUT,
@@ -69,6 +75,17 @@ impl ProbeInfo {
             failure_threshold: defaults::FAILURE_THRESHOLD,
             success_threshold: defaults::SUCCESS_THRESHOLD,
             depends_on: Vec::new(),
+        }
+    }
+}
+
+impl ProbeInfo {
+    /// Info with smoke's default settings.
+    pub fn new(name: impl Into<String>, target: impl Into<String>) -> Self {
+        ProbeInfo {
+            name: name.into(),
+            target: target.into(),
+            settings: Settings::default(),
         }
     }
 }
@@ -188,7 +205,7 @@ impl Attempt {
 /// [`judge_off_runtime`], as the runner does. For tests (`test-support`).
 #[cfg(any(test, feature = "test-support"))]
 pub fn judge(
-    report: &mut ProbeReport,
+    report: &mut crate::outcome::ProbeReport,
     obs: &Observation,
     expect: &[Condition],
     warn: &[Condition],
@@ -221,8 +238,8 @@ pub async fn judge_off_runtime(
     obs: Arc<Observation>,
     checks: Arc<Checks>,
     deadline: Deadline,
-) -> ProbeReport {
-    let mut report = ProbeReport::new(name);
+) -> crate::outcome::ProbeReport {
+    let mut report = crate::outcome::ProbeReport::new(name);
     report.set_verdict(judged(obs, checks, deadline).await);
     report
 }
