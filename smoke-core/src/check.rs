@@ -66,14 +66,14 @@ impl Check {
     /// Bounds each attempt, every phase of it included.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         // Bounded like a panel's durations, so a deadline can always be computed.
-        self.info.timeout = timeout.min(crate::units::MAX_DURATION);
+        self.info.settings.timeout = timeout.min(crate::units::MAX_DURATION);
         self
     }
 
     /// How many times a failed attempt is tried again within one tick, and after how long.
     pub fn retries(mut self, retries: u32, delay: Duration) -> Self {
-        self.info.retries = retries;
-        self.info.retry_delay = delay;
+        self.info.settings.retries = retries;
+        self.info.settings.retry_delay = delay;
         self
     }
 
@@ -84,23 +84,23 @@ impl Check {
     }
 
     pub fn severity(mut self, severity: Severity) -> Self {
-        self.info.severity = severity;
+        self.info.settings.severity = severity;
         self
     }
 
     pub fn tag(mut self, tag: impl Into<String>) -> Self {
-        self.info.tags.push(tag.into());
+        self.info.settings.tags.push(tag.into());
         self
     }
 
     /// The checks it depends on, by name, in the order a cause is looked for (a name given
     /// twice counts once).
     pub fn depends_on(mut self, names: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.info.depends_on.clear();
+        self.info.settings.depends_on.clear();
         for name in names {
             let name = name.into();
-            if !self.info.depends_on.contains(&name) {
-                self.info.depends_on.push(name);
+            if !self.info.settings.depends_on.contains(&name) {
+                self.info.settings.depends_on.push(name);
             }
         }
         self
@@ -113,7 +113,7 @@ impl Check {
 
     /// The context of try `number` (1 for the first), starting now.
     pub(crate) fn context(&self, number: u32) -> Attempt {
-        Attempt::new(number, self.info.timeout, self.checks.clone())
+        Attempt::new(number, self.info.settings.timeout, self.checks.clone())
     }
 
     pub(crate) fn probe(&self) -> &dyn Probe {

@@ -60,11 +60,9 @@ pub struct Unplaced {
 impl Unplaced {
     /// The check of `spec` that fails with `failure`, once, without judging anything.
     pub fn check(spec: &ProbeSpec, failure: Failure) -> Check {
-        let mut info = ProbeInfo::new(&spec.name, "");
-        info.tags = spec.tags.clone();
-        info.severity = spec.severity;
-        info.retries = 0;
-        info.depends_on = spec.depends_on.clone();
+        let mut info = info_of(spec, "");
+        // Nothing to try again: the reason does not change within a tick.
+        info.settings.retries = 0;
         Check::of(info, Checks::default(), Arc::new(Unplaced { failure }))
     }
 }
@@ -90,14 +88,7 @@ fn info_of(spec: &ProbeSpec, target: impl Into<String>) -> ProbeInfo {
     ProbeInfo {
         name: spec.name.clone(),
         target: target.into(),
-        tags: spec.tags.clone(),
-        severity: spec.severity,
-        timeout: spec.timeout,
-        retries: spec.retries,
-        retry_delay: spec.retry_delay,
-        failure_threshold: spec.failure_threshold,
-        success_threshold: spec.success_threshold,
-        depends_on: spec.depends_on.clone(),
+        settings: spec.settings.clone(),
     }
 }
 
@@ -132,7 +123,7 @@ pub async fn run_planned(
         .map(|p| {
             (
                 p.probe.info().name.clone(),
-                p.probe.info().depends_on.clone(),
+                p.probe.info().settings.depends_on.clone(),
             )
         })
         .collect();

@@ -40,6 +40,14 @@ pub struct ProbeInfo {
     pub name: String,
     /// Where it goes, as a person reads it: a socket path, a URL, "in-process".
     pub target: String,
+    pub settings: Settings,
+}
+
+/// What every probe shares, whatever its kind, in one place: a panel probe's come from its
+/// table over `[defaults]` (filled once, when the panel loads), an in-process check's from its
+/// builder over [`Settings::default`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
     pub tags: Vec<String>,
     pub severity: Severity,
     /// Bounds one attempt, every phase of it included.
@@ -55,12 +63,10 @@ pub struct ProbeInfo {
     pub depends_on: Vec<String>,
 }
 
-impl ProbeInfo {
-    /// Info with the panel defaults: 5s timeout, one retry after 2s, critical.
-    pub fn new(name: impl Into<String>, target: impl Into<String>) -> Self {
-        ProbeInfo {
-            name: name.into(),
-            target: target.into(),
+impl Default for Settings {
+    /// smoke's own defaults: 5s timeout, one retry after 2s, critical, thresholds of one.
+    fn default() -> Self {
+        Settings {
             tags: Vec::new(),
             severity: Severity::Critical,
             timeout: defaults::TIMEOUT,
@@ -69,6 +75,17 @@ impl ProbeInfo {
             failure_threshold: defaults::FAILURE_THRESHOLD,
             success_threshold: defaults::SUCCESS_THRESHOLD,
             depends_on: Vec::new(),
+        }
+    }
+}
+
+impl ProbeInfo {
+    /// Info with smoke's default settings.
+    pub fn new(name: impl Into<String>, target: impl Into<String>) -> Self {
+        ProbeInfo {
+            name: name.into(),
+            target: target.into(),
+            settings: Settings::default(),
         }
     }
 }

@@ -62,10 +62,10 @@ pub async fn run_one(check: &Check) -> ProbeReport {
     let verdict = loop {
         attempts += 1;
         let verdict = attempt(check, attempts).await;
-        if verdict.outcome != Outcome::Fail || attempts > info.retries {
+        if verdict.outcome != Outcome::Fail || attempts > info.settings.retries {
             break verdict;
         }
-        tokio::time::sleep(info.retry_delay).await;
+        tokio::time::sleep(info.settings.retry_delay).await;
     };
     let mut report = ProbeReport::new(&info.name);
     report.set_verdict(verdict);
@@ -91,10 +91,10 @@ async fn attempt(check: &Check, number: u32) -> Verdict {
             ),
         )),
         Err(_) => {
-            let mut v = Verdict::failed(Failure::timeout(Phase::Headers, info.timeout));
+            let mut v = Verdict::failed(Failure::timeout(Phase::Headers, info.settings.timeout));
             v.detail = Some(format!(
                 "no result within {}",
-                crate::units::format_duration(info.timeout)
+                crate::units::format_duration(info.settings.timeout)
             ));
             v.phase = None;
             v

@@ -66,12 +66,12 @@ fn a_good_panel_loads_with_its_defaults_and_overrides() {
     let biz = &panel.probes[0];
     let biz_http = biz.http().unwrap();
     assert_eq!(
-        biz.timeout,
+        biz.settings.timeout,
         Duration::from_secs(3),
         "panel timeout is the default"
     );
-    assert_eq!(biz.retries, 2, "[defaults] applies");
-    assert_eq!(biz.tags, ["all"]);
+    assert_eq!(biz.settings.retries, 2, "[defaults] applies");
+    assert_eq!(biz.settings.tags, ["all"]);
     assert_eq!(biz.line, 14, "a probe is placed at its [[probe]] header");
     assert!(
         matches!(&biz_http.request, Request::Rpc { method, params: Some(p), .. }
@@ -79,8 +79,8 @@ fn a_good_panel_loads_with_its_defaults_and_overrides() {
     );
     let health = &panel.probes[1];
     assert!(health.for_each_service);
-    assert_eq!(health.timeout, Duration::from_millis(800));
-    assert_eq!(health.retries, 0);
+    assert_eq!(health.settings.timeout, Duration::from_millis(800));
+    assert_eq!(health.settings.retries, 0);
     assert!(!health.runs_in(Mode::External));
     let expanded = health.for_service("hero_os");
     assert_eq!(expanded.name, "health-hero_os");

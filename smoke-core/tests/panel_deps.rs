@@ -54,6 +54,7 @@ fn deps<'a>(panel: &'a Panel, name: &str) -> &'a [String] {
         .iter()
         .find(|p| p.name == name)
         .unwrap_or_else(|| panic!("no probe {name}"))
+        .settings
         .depends_on
 }
 
@@ -82,10 +83,11 @@ fn service_in_the_defaults_is_each_probes_own_and_never_itself() {
     assert!(health
         .unwrap()
         .for_service("hero_foundry")
+        .settings
         .depends_on
         .is_empty());
     assert_eq!(
-        api.unwrap().for_service("hero_foundry").depends_on,
+        api.unwrap().for_service("hero_foundry").settings.depends_on,
         ["health-hero_foundry"]
     );
 }

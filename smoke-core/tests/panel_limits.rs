@@ -37,7 +37,7 @@ fn every_duration_is_bounded_and_a_retry_belongs_to_one_tick() {
     let e = refused_at(text, 4, 15, "the limit is 5m");
     assert!(e.message.starts_with("[defaults]"), "{e}");
     let p = load_with(&panel("retry_delay = \"5m\""), &[]).unwrap();
-    assert_eq!(p.probes[0].retry_delay, Duration::from_secs(300));
+    assert_eq!(p.probes[0].settings.retry_delay, Duration::from_secs(300));
 }
 
 #[test]
@@ -202,7 +202,7 @@ fn set_leaves_every_position_on_the_file_on_disk() {
     // And the overlay still sets what it names.
     let p = load_with(&panel(""), &["panel.every=15m", "defaults.retries=0"]).unwrap();
     assert_eq!(p.every, Duration::from_secs(900));
-    assert_eq!(p.probes[0].retries, 0);
+    assert_eq!(p.probes[0].settings.retries, 0);
 }
 
 #[test]

@@ -67,7 +67,7 @@ impl ExternalSide {
             return Vec::new();
         };
         let ext = &panel.external;
-        let mut tags = panel.defaults.tags.clone();
+        let mut tags = panel.defaults.settings.tags.clone();
         tags.push("builtin".to_string());
         let mut out = Vec::new();
         let is_ip = base
@@ -85,7 +85,7 @@ impl ExternalSide {
                 ProbeKind::Dns(question.clone()),
                 &panel.defaults,
             );
-            spec.tags = tags.clone();
+            spec.settings.tags = tags.clone();
             spec.expect.extend(ext.expect_addresses.iter().cloned());
             out.push(self.dns_probe(spec, question));
         }
@@ -96,10 +96,10 @@ impl ExternalSide {
             };
             let mut spec =
                 ProbeSpec::with_defaults(PUBLIC_TLS, ProbeKind::Tls(peer.clone()), &panel.defaults);
-            spec.tags = tags;
+            spec.settings.tags = tags;
             // No certificate is shown by a host whose name does not resolve.
             if ext.check_dns && !is_ip {
-                spec.depends_on.push(PUBLIC_DNS.to_string());
+                spec.settings.depends_on.push(PUBLIC_DNS.to_string());
             }
             out.push(self.tls_probe(spec, peer, Self::thresholds(panel)));
         }
@@ -153,7 +153,7 @@ impl Side for ExternalSide {
         for p in self.builtin(panel) {
             let info = p.probe.info();
             names.push(info.name.clone());
-            names.extend(info.tags.iter().cloned());
+            names.extend(info.settings.tags.iter().cloned());
         }
         names
     }
@@ -173,7 +173,8 @@ impl Side for ExternalSide {
         let mut out: Vec<Planned> = builtin
             .into_iter()
             .filter(|p| {
-                smoke_core::probe::Selector(only).picks(&p.probe.info().name, &p.probe.info().tags)
+                smoke_core::probe::Selector(only)
+                    .picks(&p.probe.info().name, &p.probe.info().settings.tags)
             })
             .collect();
         let mut notes = Vec::new();
@@ -185,7 +186,7 @@ impl Side for ExternalSide {
                     let check = Arc::make_mut(&mut p.probe);
                     // The built-in one first: it is the furthest cause of the chain.
                     let deps = std::iter::once(on.clone())
-                        .chain(check.info().depends_on.iter().cloned())
+                        .chain(check.info().settings.depends_on.iter().cloned())
                         .collect::<Vec<_>>();
                     *check = check.clone().depends_on(deps);
                 }

@@ -20,6 +20,7 @@ fn deps<'a>(planned: &'a [Planned], name: &str) -> &'a [String] {
     &p.unwrap_or_else(|| panic!("{name} is not planned"))
         .probe
         .info()
+        .settings
         .depends_on
 }
 
@@ -37,7 +38,7 @@ async fn every_probe_through_the_gateway_depends_on_the_public_checks() {
     for p in through_gateway {
         let info = p.probe.info();
         assert_eq!(
-            info.depends_on.first().map(String::as_str),
+            info.settings.depends_on.first().map(String::as_str),
             Some("public-tls"),
             "{}",
             info.name
@@ -74,5 +75,5 @@ async fn the_stand_in_for_unlisted_services_depends_on_the_certificate_too() {
     let stand_in: Vec<&Planned> = planned.iter().filter(|p| p.stand_in).collect();
     assert_eq!(stand_in.len(), 1, "one stand-in, for health-{{service}}");
     assert_eq!(stand_in[0].probe.info().name, "health-*");
-    assert_eq!(stand_in[0].probe.info().depends_on, ["public-tls"]);
+    assert_eq!(stand_in[0].probe.info().settings.depends_on, ["public-tls"]);
 }

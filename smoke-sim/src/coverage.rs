@@ -163,11 +163,11 @@ pub async fn run(panel: &Panel, sim: &Deployment) -> Result<Coverage, CoverageEr
 /// own `timeout = "30s"` would otherwise make each hang fault cost thirty seconds.
 fn bounded(panel: &Panel) -> Panel {
     let mut panel = panel.clone();
-    panel.defaults.timeout = panel.defaults.timeout.min(TIMEOUT);
-    panel.defaults.retries = 0;
+    panel.defaults.settings.timeout = panel.defaults.settings.timeout.min(TIMEOUT);
+    panel.defaults.settings.retries = 0;
     for probe in &mut panel.probes {
-        probe.timeout = probe.timeout.min(TIMEOUT);
-        probe.retries = 0;
+        probe.settings.timeout = probe.settings.timeout.min(TIMEOUT);
+        probe.settings.retries = 0;
     }
     panel
 }

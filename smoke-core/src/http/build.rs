@@ -47,7 +47,7 @@ pub async fn plan_http(panel: &Panel, connector: &Arc<dyn Connector>, only: &[St
     let mut notes = Vec::new();
     let services = if panel.probes.iter().filter(http).any(|p| p.for_each_service) {
         connector
-            .services(panel.defaults.timeout)
+            .services(panel.defaults.settings.timeout)
             .await
             .map(|list| {
                 notes = list.cuts;

@@ -123,7 +123,7 @@ pub(super) fn resolve(
         });
     }
     for (probe, list) in probes.iter_mut().zip(edges) {
-        probe.depends_on = list.into_iter().map(|e| e.name).collect();
+        probe.settings.depends_on = list.into_iter().map(|e| e.name).collect();
     }
     Ok(())
 }

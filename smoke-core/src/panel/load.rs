@@ -4,7 +4,7 @@
 use super::checks;
 use super::error::{line_col, with_hint, LineStarts};
 use super::raw::{ProbeOutline, RawFile};
-use super::spec::build_probe;
+use super::spec::{build_probe, SettingsSaid};
 use super::*;
 use std::ops::Range;
 use std::path::Path;
@@ -325,26 +325,22 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
     if let Some(m) = &d.max_body {
         checks::max_body(m.get_ref().0).map_err(placed(m.span(), "defaults"))?;
     }
-    let defaults = ProbeDefaults {
-        timeout: d
-            .timeout
-            .or(raw.panel.timeout)
-            .map_or(defaults::TIMEOUT, |t| t.0),
-        retries: d.retries.unwrap_or(defaults::RETRIES),
-        retry_delay: d
-            .retry_delay
-            .as_ref()
-            .map_or(defaults::RETRY_DELAY, |t| t.get_ref().0),
-        severity: d.severity.unwrap_or_default(),
+    // smoke's own, then `[panel] timeout`, then `[defaults]`: each probe starts from these.
+    let base = Settings {
+        timeout: raw.panel.timeout.map_or(defaults::TIMEOUT, |t| t.0),
+        ..Settings::default()
+    };
+    let said = SettingsSaid {
         tags: d.tags.clone(),
-        failure_threshold: d
-            .failure_threshold
-            .unwrap_or(defaults::FAILURE_THRESHOLD)
-            .max(1),
-        success_threshold: d
-            .success_threshold
-            .unwrap_or(defaults::SUCCESS_THRESHOLD)
-            .max(1),
+        severity: d.severity,
+        timeout: d.timeout.map(|t| t.0),
+        retries: d.retries,
+        retry_delay: d.retry_delay.as_ref().map(|t| t.get_ref().0),
+        failure_threshold: d.failure_threshold,
+        success_threshold: d.success_threshold,
+    };
+    let defaults = ProbeDefaults {
+        settings: said.over(&base),
         max_body: d
             .max_body
             .as_ref()

@@ -61,6 +61,7 @@ pub mod limits {
 
 /// How loud a failure of a probe is: part of the model, named here as the panel writes it.
 pub use crate::outcome::Severity;
+pub use crate::probe::Settings;
 
 /// The outside view's own checks of the public host (smoke-external makes them): a
 /// `depends_on` may name them though no `[[probe]]` does.
@@ -116,13 +117,9 @@ pub struct Panel {
 /// `[defaults]` over `[panel]` over smoke's own defaults.
 #[derive(Debug, Clone)]
 pub struct ProbeDefaults {
-    pub timeout: Duration,
-    pub retries: u32,
-    pub retry_delay: Duration,
-    pub severity: Severity,
-    pub tags: Vec<String>,
-    pub failure_threshold: u32,
-    pub success_threshold: u32,
+    /// What each probe starts from; `depends_on` is left empty here, the panel's own
+    /// `[defaults] depends_on` being resolved with every probe's (see `deps`).
+    pub settings: Settings,
     pub max_body: u64,
     pub restart: Option<Restart>,
 }
@@ -190,21 +187,15 @@ pub struct ProbeSpec {
     pub for_each_service: bool,
     /// The side it runs on; `None` for both. DNS and TLS probes are always external.
     pub mode: Option<Mode>,
-    pub tags: Vec<String>,
-    pub severity: Severity,
-    pub timeout: Duration,
-    pub retries: u32,
-    pub retry_delay: Duration,
-    pub failure_threshold: u32,
-    pub success_threshold: u32,
+    /// What it shares with every probe. Its `depends_on`, `[defaults]` first, is checked when
+    /// the panel loads: names of probes of either mode or expansions of a `for_each` probe. In
+    /// a template `{service}` is still there, filled in by [`ProbeSpec::for_service`]; never its
+    /// own name.
+    pub settings: Settings,
     pub expect: Vec<Condition>,
     pub warn: Vec<Condition>,
     /// How its service is restarted when it fails (an open incident), if at all.
     pub restart: Option<Restart>,
-    /// The probes it depends on, `[defaults]` first, checked when the panel loads: names of
-    /// probes of either mode or expansions of a `for_each` probe. In a template `{service}`
-    /// is still there, filled in by [`ProbeSpec::for_service`]; never its own name.
-    pub depends_on: Vec<String>,
     /// Line of the probe in the panel file.
     pub line: usize,
 }
@@ -320,17 +311,10 @@ impl ProbeSpec {
             kind,
             for_each_service: false,
             mode: None,
-            tags: d.tags.clone(),
-            severity: d.severity,
-            timeout: d.timeout,
-            retries: d.retries,
-            retry_delay: d.retry_delay,
-            failure_threshold: d.failure_threshold,
-            success_threshold: d.success_threshold,
+            settings: d.settings.clone(),
             expect: Vec::new(),
             warn: Vec::new(),
             restart: None,
-            depends_on: Vec::new(),
             line: 0,
         }
     }
@@ -342,7 +326,7 @@ impl ProbeSpec {
 
     /// Whether `--only` selects it: by name or by tag.
     pub fn selected_by(&self, only: &[String]) -> bool {
-        crate::probe::Selector(only).picks(&self.name, &self.tags)
+        crate::probe::Selector(only).picks(&self.name, &self.settings.tags)
     }
 
     /// The request, for an HTTP probe.
@@ -364,7 +348,8 @@ impl ProbeSpec {
                 step.http.fill_service(service);
             }
         }
-        p.depends_on = self
+        p.settings.depends_on = self
+            .settings
             .depends_on
             .iter()
             .map(|d| fill(d))

@@ -114,8 +114,17 @@ pub(super) fn build_probe(
 
     let expect = conditions(p.expect, &at)?;
     let warn = conditions(p.warn, &at)?;
-    let timeout = p.timeout.map_or(d.timeout, |t| t.0);
-    if timeout.is_zero() {
+    let settings = SettingsSaid {
+        tags: p.tags,
+        severity: p.severity,
+        timeout: p.timeout.map(|t| t.0),
+        retries: p.retries,
+        retry_delay: p.retry_delay.map(|t| t.get_ref().0),
+        failure_threshold: p.failure_threshold,
+        success_threshold: p.success_threshold,
+    }
+    .over(&d.settings);
+    if settings.timeout.is_zero() {
         return Err(at.here("timeout must be more than 0"));
     }
     let limits = (
@@ -136,31 +145,52 @@ pub(super) fn build_probe(
         }
         _ => None,
     };
-    let mut tags = d.tags.clone();
-    tags.extend(p.tags);
     Ok(ProbeSpec {
         kind,
         for_each_service,
         mode,
-        tags,
-        severity: p.severity.unwrap_or(d.severity),
-        timeout,
-        retries: p.retries.unwrap_or(d.retries),
-        retry_delay: p.retry_delay.map_or(d.retry_delay, |t| t.get_ref().0),
-        failure_threshold: p
-            .failure_threshold
-            .map_or(d.failure_threshold, |n| n.max(1)),
-        success_threshold: p
-            .success_threshold
-            .map_or(d.success_threshold, |n| n.max(1)),
+        // Its `depends_on` is filled in once every probe is known (see `deps::resolve`).
+        settings,
         expect,
         warn,
         restart,
-        // Filled in once every probe is known (see `deps::resolve`).
-        depends_on: Vec::new(),
         line: locator.lines.line(span.start),
         name,
     })
+}
+
+/// What one table (`[defaults]`, a `[[probe]]`) says of the settings every probe shares; what
+/// it leaves unsaid is `None`. Laid over the settings below it by [`SettingsSaid::over`], the
+/// one place the rule is: a value said replaces, tags add up, thresholds are at least 1.
+pub(super) struct SettingsSaid {
+    pub(super) tags: Vec<String>,
+    pub(super) severity: Option<Severity>,
+    pub(super) timeout: Option<std::time::Duration>,
+    pub(super) retries: Option<u32>,
+    pub(super) retry_delay: Option<std::time::Duration>,
+    pub(super) failure_threshold: Option<u32>,
+    pub(super) success_threshold: Option<u32>,
+}
+
+impl SettingsSaid {
+    pub(super) fn over(self, base: &Settings) -> Settings {
+        let mut tags = base.tags.clone();
+        tags.extend(self.tags);
+        Settings {
+            tags,
+            severity: self.severity.unwrap_or(base.severity),
+            timeout: self.timeout.unwrap_or(base.timeout),
+            retries: self.retries.unwrap_or(base.retries),
+            retry_delay: self.retry_delay.unwrap_or(base.retry_delay),
+            failure_threshold: self
+                .failure_threshold
+                .map_or(base.failure_threshold, |n| n.max(1)),
+            success_threshold: self
+                .success_threshold
+                .map_or(base.success_threshold, |n| n.max(1)),
+            depends_on: base.depends_on.clone(),
+        }
+    }
 }
 
 /// Conditions as written, each error placed at its column in the file.

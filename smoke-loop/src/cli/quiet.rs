@@ -54,7 +54,7 @@ pub fn unmute(panel: &Panel, mode: Mode, args: &UnmuteArgs) -> Result<u8, String
 /// A mute of a name no probe has and no tag names would quiet nothing: say so instead.
 fn known(panel: &Panel, side: &dyn Side, target: &str) -> Result<(), String> {
     let matches = panel.probes.iter().any(|p| {
-        p.tags.iter().any(|t| t == target)
+        p.settings.tags.iter().any(|t| t == target)
             || p.name == target
             || (p.for_each_service
                 && p.name

@@ -103,7 +103,7 @@ pub async fn tick_with_state(
     };
     let mut report = run_planned(panel, side, plan, opts.concurrency).await;
     for p in &mut report.probes {
-        let tags = infos.get(&p.name).map_or(&[][..], |i| &i.tags[..]);
+        let tags = infos.get(&p.name).map_or(&[][..], |i| &i.settings.tags[..]);
         p.muted = quiet.reason(&p.name, tags).map(str::to_string);
     }
     log_results(dir, &report);

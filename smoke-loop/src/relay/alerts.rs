@@ -83,10 +83,10 @@ impl Scope {
                 .flatten()
             {
                 Some((before, after)) => {
-                    for_each.push((before.to_string(), after.to_string(), p.severity))
+                    for_each.push((before.to_string(), after.to_string(), p.settings.severity))
                 }
                 None => {
-                    named.entry(p.name.clone()).or_insert(p.severity);
+                    named.entry(p.name.clone()).or_insert(p.settings.severity);
                 }
             }
         }
@@ -94,7 +94,7 @@ impl Scope {
             for builtin in [PUBLIC_DNS, PUBLIC_TLS] {
                 named
                     .entry(builtin.to_string())
-                    .or_insert(panel.defaults.severity);
+                    .or_insert(panel.defaults.settings.severity);
             }
         }
         Scope {
@@ -102,7 +102,7 @@ impl Scope {
             mode,
             alertname: alertname.to_string(),
             group_alertname: group_alertname.to_string(),
-            severity: panel.defaults.severity,
+            severity: panel.defaults.settings.severity,
             named,
             for_each,
         }

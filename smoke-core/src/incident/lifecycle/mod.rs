@@ -133,7 +133,7 @@ impl<'a> Tick<'a> {
 
     fn success_threshold(&self, name: &str) -> u32 {
         match self.policy.resolve {
-            Resolve::AfterThreshold => self.info(name).success_threshold,
+            Resolve::AfterThreshold => self.info(name).settings.success_threshold,
             Resolve::Now => 1,
         }
     }
@@ -227,7 +227,7 @@ impl<'a> Tick<'a> {
             .filter(|p| failing(p) && p.caused_by.is_none() && !covered.contains(p.name.as_str()))
             .filter(|p| {
                 state.probes.get(&p.name).map_or(0, |ps| ps.failures)
-                    >= self.info(&p.name).failure_threshold
+                    >= self.info(&p.name).settings.failure_threshold
             })
             .collect();
         let mut alone: Vec<&ProbeReport> = Vec::new();
@@ -272,7 +272,7 @@ impl<'a> Tick<'a> {
             // As loud as its loudest member.
             let severity = members
                 .iter()
-                .map(|p| self.info(&p.name).severity)
+                .map(|p| self.info(&p.name).settings.severity)
                 .find(|s| *s == Severity::Critical)
                 .unwrap_or(Severity::Warning);
             let mut incident = Incident::new(self.id(&key), self.now, severity, names);
@@ -296,7 +296,7 @@ impl<'a> Tick<'a> {
             let mut incident = Incident::new(
                 self.id(&p.name),
                 self.now,
-                self.info(&p.name).severity,
+                self.info(&p.name).settings.severity,
                 vec![p.name.clone()],
             );
             incident.cause = p.cause;

@@ -41,8 +41,8 @@ fn probes(threshold: u32) -> HashMap<String, ProbeInfo> {
         .into_iter()
         .map(|n| {
             let mut info = ProbeInfo::new(n, format!("{n}/rpc"));
-            info.failure_threshold = threshold;
-            info.success_threshold = threshold;
+            info.settings.failure_threshold = threshold;
+            info.settings.success_threshold = threshold;
             (n.to_string(), info)
         })
         .collect()
@@ -356,7 +356,7 @@ fn a_group_whose_members_all_left_while_others_of_its_signature_fail_opens_anew(
 fn a_member_leaving_while_none_fails_this_tick_still_updates_the_list() {
     let mut s = State::default();
     let mut infos = six();
-    infos.get_mut("b").unwrap().success_threshold = 2;
+    infos.get_mut("b").unwrap().settings.success_threshold = 2;
     let p = policy(&infos, Duration::from_secs(3600));
     advance(
         &mut s,
