@@ -30,6 +30,9 @@ pub struct Plan {
     pub notes: Vec<String>,
 }
 
+/// Makes a binary's side for a loaded panel: what each command that probes is given.
+pub type MakeSide = fn(&Panel) -> Result<Arc<dyn Side>, String>;
+
 /// One side of the watch.
 #[async_trait::async_trait]
 pub trait Side: Send + Sync {

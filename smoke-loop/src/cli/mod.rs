@@ -23,10 +23,8 @@ use smoke_core::plan::{run_panel, Side};
 use smoke_core::report::{render, HumanStyle};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::Arc;
 
-/// Makes the binary's side for a loaded panel.
-pub type MakeSide = fn(&Panel) -> Result<Arc<dyn Side>, String>;
+pub use smoke_core::plan::MakeSide;
 
 /// The whole program of a smoke binary.
 pub fn main(mode: Mode, make: MakeSide) -> ExitCode {
@@ -55,9 +53,19 @@ pub fn main(mode: Mode, make: MakeSide) -> ExitCode {
 pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
     let Some(panel_args) = command.panel_args() else {
         return match command {
-            Command::Init(args) => crate::init::init(&args, mode, make)
-                .await
-                .unwrap_or_else(broken),
+            Command::Init(args) => {
+                let asked = crate::init::Request {
+                    path: &args.path,
+                    name: args.name.as_deref(),
+                    base_url: args.base_url.as_deref(),
+                    set: &args.set,
+                    timeout: args.timeout,
+                    force: args.force,
+                };
+                crate::init::init(&asked, mode, make)
+                    .await
+                    .unwrap_or_else(broken)
+            }
             Command::Status(args) => status::status(&args, mode).unwrap_or_else(broken),
             _ => unreachable!("only init and status need no panel"),
         };
@@ -71,9 +79,11 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
         Command::Relay(r) if !r.panel.only.is_empty() => Err(
             "relay takes no --only: it relays the alerts of every probe of the panel".to_string(),
         ),
-        Command::Relay(r) => crate::relay::relay(panel, config, mode, &r)
-            .await
-            .map_err(String::from),
+        Command::Relay(r) => {
+            crate::relay::relay(panel, config, mode, r.listen, r.state_dir.as_deref())
+                .await
+                .map_err(String::from)
+        }
         Command::Unmute(u) => quiet::unmute(&panel, mode, &u),
         command => {
             let side = match make(&panel) {

@@ -14,10 +14,10 @@ mod render;
 pub use error::InitError;
 use render::{render, toml_string};
 
-use crate::cli::{InitArgs, MakeSide};
 use futures_util::stream::{self, StreamExt};
 use smoke_core::http::{call_rpc, Connector};
 use smoke_core::panel::{self, is_service_name, HttpSpec, LoadOptions, Mode, Panel, Target};
+use smoke_core::plan::MakeSide;
 use smoke_core::text::Escaped;
 use std::io::Write;
 use std::path::Path;
@@ -70,22 +70,40 @@ struct Reach {
     ca_file: Option<std::path::PathBuf>,
 }
 
+/// What `init` is asked (the command line's `init` flags).
+pub struct Request<'a> {
+    /// Where to write the panel.
+    pub path: &'a Path,
+    /// The panel's name; the file name without `.toml` when not given.
+    pub name: Option<&'a str>,
+    /// The public URL (outside only).
+    pub base_url: Option<&'a str>,
+    /// `--set` values: how to reach the deployment.
+    pub set: &'a [String],
+    /// The bound on each question, and the panel's timeout.
+    pub timeout: Duration,
+    /// Replace the file if it exists.
+    pub force: bool,
+}
+
 /// `smoke-<side> init`: exit 0 with the panel written, or one line saying why not (exit 3).
-pub async fn init(args: &InitArgs, mode: Mode, make: MakeSide) -> Result<u8, InitError> {
-    let path = &args.path;
+pub async fn init(args: &Request<'_>, mode: Mode, make: MakeSide) -> Result<u8, InitError> {
+    let path = args.path;
     check_path(path, args.force)?;
-    let name = match &args.name {
-        Some(n) => n.clone(),
+    let name = match args.name {
+        Some(n) => n.to_string(),
         None => path
             .file_stem()
             .and_then(|s| s.to_str())
             .map(str::to_string)
-            .ok_or_else(|| InitError::NoName { path: path.clone() })?,
+            .ok_or_else(|| InitError::NoName {
+                path: path.to_path_buf(),
+            })?,
     };
-    let base_url = match (mode, &args.base_url) {
+    let base_url = match (mode, args.base_url) {
         (Mode::External, None) => return Err(InitError::NoBaseUrl),
         (Mode::Internal, Some(_)) => return Err(InitError::BaseUrlInside),
-        (_, url) => url.clone(),
+        (_, url) => url.map(str::to_string),
     };
     let mut found = Found {
         mode,
@@ -100,7 +118,7 @@ pub async fn init(args: &InitArgs, mode: Mode, make: MakeSide) -> Result<u8, Ini
     // The seed: the health probe alone, the socket folder left to `--set`, the environment or
     // the default, and the side made from it as for a run.
     check_name(path, &found.name)?;
-    let seed = load(&render(&found), path, &args.set).map_err(InitError::Seed)?;
+    let seed = load(&render(&found), path, args.set).map_err(InitError::Seed)?;
     // A `--set external.base_url` wins over `--base-url`, as in a run: write what was asked.
     found.base_url = seed.external.base_url.clone();
     // Absolute, so a run from another folder (a systemd unit) looks at the same place.

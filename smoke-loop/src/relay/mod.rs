@@ -24,7 +24,6 @@ pub use incidents::{
     NEW_PER_HOUR, NEW_PER_NOTIFICATION, RESOLVED_KEEP, RESOLVED_MAX, UNCONFIRMED_OPEN,
 };
 
-use crate::cli::RelayArgs;
 use crate::config::LoopConfig;
 use crate::notify::Notifier;
 use crate::state_dir::{default_state_dir, StateDir};
@@ -71,12 +70,14 @@ struct Relay {
     complaints: std::sync::Mutex<Complaints>,
 }
 
-/// The relay, until SIGTERM or SIGINT.
+/// The relay, until SIGTERM or SIGINT: listening on `listen`, its incidents and outbox in
+/// `state_dir` (else the panel's relay folder under the state home).
 pub async fn relay(
     panel: Panel,
     config: LoopConfig,
     mode: Mode,
-    args: &RelayArgs,
+    listen: std::net::SocketAddr,
+    state_dir: Option<&std::path::Path>,
 ) -> Result<u8, RelayError> {
     let notifier = Notifier::for_relay(&panel, &config, mode).map_err(RelayError::Sinks)?;
     if !config.notify.iter().any(|n| n.relay) {
@@ -88,25 +89,22 @@ pub async fn relay(
         Some(secret) => Some(secret.read().map_err(RelayError::Token)?),
         None => None,
     };
-    let path = args
-        .state_dir
-        .clone()
-        .unwrap_or_else(|| default_state_dir(&panel.name, &format!("{}-relay", mode.as_str())));
+    let path = state_dir.map_or_else(
+        || default_state_dir(&panel.name, &format!("{}-relay", mode.as_str())),
+        std::path::Path::to_path_buf,
+    );
     let dir = StateDir::open(&path)?;
     let state = dir.load()?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
+    let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .map_err(|source| RelayError::Listen {
-            listen: args.listen,
-            source,
-        })?;
+        .map_err(|source| RelayError::Listen { listen, source })?;
     eprintln!(
         "smoke: relaying {} and {} alerts of panel \"{}\" ({} side) from http://{}{PATH}{}",
         config.relay.alertname,
         config.relay.group_alertname,
         panel.name,
         mode.as_str(),
-        args.listen,
+        listen,
         if token.is_some() {
             " (bearer token required)"
         } else {
@@ -386,16 +384,9 @@ mod tests {
         let panel = fixtures::panel();
         let config = LoopConfig::read(&panel).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let args = RelayArgs {
-            panel: crate::cli::PanelArgs {
-                panel: None,
-                set: Vec::new(),
-                only: Vec::new(),
-            },
-            listen: "127.0.0.1:0".parse().unwrap(),
-            state_dir: Some(dir.path().join("state")),
-        };
-        let e = relay(panel, config, Mode::External, &args)
+        let state = dir.path().join("state");
+        let listen = "127.0.0.1:0".parse().unwrap();
+        let e = relay(panel, config, Mode::External, listen, Some(&state))
             .await
             .unwrap_err();
         assert!(
