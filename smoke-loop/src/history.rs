@@ -4,11 +4,10 @@
 //! Memory is bounded whatever the size of the log: each probe keeps a fixed window of its
 //! latest entries, and the log is streamed line by line, never read whole.
 
-use crate::results_log;
 use smoke_core::outcome::{cut_detail, Outcome, ProbeReport, RunReport};
 use std::collections::{BTreeMap, VecDeque};
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// One tick of one probe.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,7 +89,7 @@ impl History {
     /// loop says it and goes on, `status` stops.
     pub fn load(dir: &Path, window: usize) -> Result<History, crate::state_dir::StateDirError> {
         let mut history = History::new(window);
-        for file in log_files(dir) {
+        for file in crate::state_dir::results_files(dir) {
             let f = match crate::state_dir::reader_in_state(&file) {
                 Ok(f) => f,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
@@ -193,33 +192,10 @@ pub(crate) fn run_began<'a>(
         .map(|e| e.at)
 }
 
-/// `results.N.jsonl` from the highest N (the oldest) down, then `results.jsonl`. Found by
-/// listing rather than by `KEEP`, so files kept by an older setting are read too.
-pub(crate) fn log_files(dir: &Path) -> Vec<PathBuf> {
-    let mut rotated: Vec<(u32, PathBuf)> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name();
-            let n = name
-                .to_str()?
-                .strip_prefix("results.")?
-                .strip_suffix(".jsonl")?
-                .parse()
-                .ok()?;
-            Some((n, e.path()))
-        })
-        .collect();
-    rotated.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
-    let mut files: Vec<PathBuf> = rotated.into_iter().map(|(_, p)| p).collect();
-    files.push(dir.join(results_log::FILE));
-    files
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::results_log;
     use smoke_core::outcome::{Cause, Failure};
     use std::time::Duration;
 

@@ -8,8 +8,7 @@ use smoke_core::probe::Selector;
 use std::fs::OpenOptions;
 use std::path::Path;
 
-pub(crate) const MUTES_FILE: &str = "mutes.json";
-pub(crate) const MUTES_LOCK: &str = "mutes.lock";
+use crate::state_dir::{MUTES_FILE, MUTES_LOCK};
 
 /// One mute.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,14 +2,15 @@
 //! `--format json` plus the tick's panel, mode and start), rotated by size so it never fills
 //! the disk.
 
+use crate::state_dir::rotated_results as rotated;
 use crate::state_dir::StateDirError;
 use smoke_core::outcome::RunReport;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-pub const FILE: &str = "results.jsonl";
+pub const FILE: &str = crate::state_dir::RESULTS_FILE;
 /// Rotate past this size.
 pub const MAX_BYTES: u64 = 8 * 1024 * 1024;
 /// Rotated files kept: results.1.jsonl (newest) .. results.N.jsonl.
@@ -61,10 +62,6 @@ fn write_lines(path: &Path, lines: &[u8]) -> std::io::Result<()> {
     file.write_all(&whole).inspect_err(|_| {
         let _ = file.set_len(before);
     })
-}
-
-fn rotated(dir: &Path, n: usize) -> PathBuf {
-    dir.join(format!("results.{n}.jsonl"))
 }
 
 fn rotate(dir: &Path) -> std::io::Result<()> {

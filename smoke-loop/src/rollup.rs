@@ -14,9 +14,10 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use smoke_core::outcome::{Outcome, RunReport};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock, RwLock};
 
-pub const FILE: &str = "rollup.json";
+pub const FILE: &str = crate::state_dir::ROLLUP_FILE;
 /// Hours kept per probe: 32 days, so "the last 30 days" always has whole days.
 pub const KEEP_HOURS: usize = 32 * 24;
 /// The format of `rollup.json`; a file of another version is set aside, not guessed at.
@@ -336,6 +337,51 @@ impl Series {
             return Err(format!("a probe's latency bin is past the last, {BINS}"));
         }
         Ok(())
+    }
+}
+
+/// The rollup as a loop shares it with its status page.
+pub type SharedRollup = Arc<RwLock<Rollup>>;
+
+/// A loop's rollup between ticks: read from its state folder on first use (an unreadable one is
+/// said and started afresh), recorded and saved after each tick.
+pub struct Kept {
+    dir: PathBuf,
+    cell: OnceLock<SharedRollup>,
+}
+
+impl Kept {
+    /// The rollup of the state folder `dir`, not read yet.
+    pub fn of(dir: &Path) -> Kept {
+        Kept {
+            dir: dir.to_path_buf(),
+            cell: OnceLock::new(),
+        }
+    }
+
+    /// The rollup, read on first use.
+    pub fn shared(&self) -> SharedRollup {
+        self.cell
+            .get_or_init(|| {
+                let rollup = Rollup::load(&self.dir).unwrap_or_else(|e| {
+                    eprintln!("smoke: {e}; the uptime history starts afresh");
+                    Rollup::empty()
+                });
+                Arc::new(RwLock::new(rollup))
+            })
+            .clone()
+    }
+
+    /// Adds a tick and saves the rollup. `whole_panel`: the tick saw every probe.
+    pub fn record(&self, report: &RunReport, whole_panel: bool) -> Result<(), StateDirError> {
+        let shared = self.shared();
+        let bytes = {
+            let mut rollup = shared.write().unwrap_or_else(|e| e.into_inner());
+            rollup.record(report, whole_panel);
+            serde_json::to_vec(&*rollup).expect("a rollup always serializes")
+        };
+        // Written outside the lock: the status page reads on while the file is saved.
+        crate::state_dir::write_atomic(&self.dir, FILE, &bytes)
     }
 }
 

@@ -10,15 +10,19 @@ mod error;
 
 pub use error::StateDirError;
 
-use crate::rollup::Rollup;
 use smoke_core::incident::State;
 use std::fs::{File, FileType, Metadata, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock, RwLock};
 
 const STATE_FILE: &str = "state.json";
+/// The files the rest of the loop keeps here, named in one place (each module reads and writes
+/// its own; the folder refuses any of them that is not a regular file).
+pub const ROLLUP_FILE: &str = "rollup.json";
+pub const RESULTS_FILE: &str = "results.jsonl";
+pub const MUTES_FILE: &str = "mutes.json";
+pub const MUTES_LOCK: &str = "mutes.lock";
 const LOCK_FILE: &str = "lock";
 /// A temp file of [`write_atomic`] older than this was left by a killed writer (a write takes
 /// far less), and is removed.
@@ -37,13 +41,7 @@ pub struct StateDir {
     path: PathBuf,
     // Held for the life of the process: the lock is the file's, released when it closes.
     _lock: File,
-    /// The hourly rollup, read on first use and kept: the loop adds each tick to it, and the
-    /// status server reads the same copy.
-    rollup: OnceLock<SharedRollup>,
 }
-
-/// The rollup as the loop and its status server share it.
-pub type SharedRollup = Arc<RwLock<Rollup>>;
 
 /// `$XDG_STATE_HOME/smoke/<panel>-<mode>` (or `~/.local/state/...`): one folder per panel and
 /// side, so the inside and outside loops of one host never share counters.
@@ -90,7 +88,6 @@ impl StateDir {
         Ok(StateDir {
             path: path.to_path_buf(),
             _lock: lock,
-            rollup: OnceLock::new(),
         })
     }
 
@@ -102,36 +99,6 @@ impl StateDir {
     /// error, never a silent reset: it may hold open incidents.
     pub fn load(&self) -> Result<State, StateDirError> {
         read_state(&self.path)
-    }
-
-    /// The folder's rollup, read from its file on first use (an unreadable one is said and
-    /// started afresh).
-    pub fn rollup(&self) -> SharedRollup {
-        self.rollup
-            .get_or_init(|| {
-                let rollup = Rollup::load(&self.path).unwrap_or_else(|e| {
-                    eprintln!("smoke: {e}; the uptime history starts afresh");
-                    Rollup::empty()
-                });
-                Arc::new(RwLock::new(rollup))
-            })
-            .clone()
-    }
-
-    /// Adds a tick to the rollup and saves it. `whole_panel`: the tick saw every probe.
-    pub fn record_rollup(
-        &self,
-        report: &smoke_core::outcome::RunReport,
-        whole_panel: bool,
-    ) -> Result<(), StateDirError> {
-        let shared = self.rollup();
-        let bytes = {
-            let mut rollup = shared.write().unwrap_or_else(|e| e.into_inner());
-            rollup.record(report, whole_panel);
-            serde_json::to_vec(&*rollup).expect("a rollup always serializes")
-        };
-        // Written outside the lock: the status page reads on while the file is saved.
-        write_atomic(&self.path, crate::rollup::FILE, &bytes)
     }
 
     /// Writes the state so that a kill at any moment leaves the old file or the new one, whole.
@@ -210,21 +177,46 @@ pub fn create_folder(path: &Path) -> Result<(), StateDirError> {
     Ok(())
 }
 
+/// The results log's files, `results.N.jsonl` from the highest N (the oldest) down, then
+/// `results.jsonl`. Found by listing rather than by how many are kept, so files kept by an
+/// older setting are read too.
+pub fn results_files(dir: &Path) -> Vec<PathBuf> {
+    let mut rotated: Vec<(u32, PathBuf)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name();
+            let n = name
+                .to_str()?
+                .strip_prefix("results.")?
+                .strip_suffix(".jsonl")?
+                .parse()
+                .ok()?;
+            Some((n, e.path()))
+        })
+        .collect();
+    rotated.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
+    let mut files: Vec<PathBuf> = rotated.into_iter().map(|(_, p)| p).collect();
+    files.push(dir.join(RESULTS_FILE));
+    files
+}
+
+/// The results log rotated `n` times: `results.N.jsonl`, which [`results_files`] lists.
+pub fn rotated_results(dir: &Path, n: usize) -> PathBuf {
+    dir.join(format!("results.{n}.jsonl"))
+}
+
 /// Refuses a folder where a file smoke keeps there is anything but a regular file (a FIFO, a
 /// device, a folder, a link). Each open would refuse it anyway; refused here, the folder is
 /// unusable as a whole, like one that breaks the rules above: `run` still prints its report and
 /// exits 2 or 3, `watch` does not start, rather than each tick saying it and going on.
 fn check_files(dir: &Path) -> Result<(), StateDirError> {
-    let fixed = [
-        STATE_FILE,
-        crate::rollup::FILE,
-        crate::quiet::MUTES_FILE,
-        crate::quiet::MUTES_LOCK,
-    ];
+    let fixed = [STATE_FILE, ROLLUP_FILE, MUTES_FILE, MUTES_LOCK];
     let files = fixed
         .iter()
         .map(|name| dir.join(name))
-        .chain(crate::history::log_files(dir));
+        .chain(results_files(dir));
     for file in files {
         // Not through a link: the link itself is what is refused.
         let Ok(meta) = std::fs::symlink_metadata(&file) else {
@@ -436,7 +428,7 @@ pub(crate) mod tests {
             .to_string();
         assert!(e.contains("lock: it is a FIFO"), "{e}");
         std::fs::remove_file(dir.path().join(LOCK_FILE)).unwrap();
-        std::fs::create_dir(dir.path().join(crate::rollup::FILE)).unwrap();
+        std::fs::create_dir(dir.path().join(ROLLUP_FILE)).unwrap();
         let e = StateDir::open(dir.path()).unwrap_err();
         assert!(
             matches!(&e, StateDirError::NotRegular { name, kind, .. } if name == "rollup.json" && kind.is_dir()),

@@ -285,7 +285,17 @@ async fn tick_in(
     notifier: &Notifier,
 ) -> Result<(RunReport, smoke_core::incident::State), TickError> {
     let dir = StateDir::open(&state_dir(panel, mode, run.state_dir.as_deref()))?;
-    tick_with_state(panel, config, side, &tick_options(run), notifier, &dir).await
+    let rollup = crate::rollup::Kept::of(dir.path());
+    tick_with_state(
+        panel,
+        config,
+        side,
+        &tick_options(run),
+        notifier,
+        &dir,
+        &rollup,
+    )
+    .await
 }
 
 /// The tick's metrics for node_exporter's textfile collector, replaced atomically so it never

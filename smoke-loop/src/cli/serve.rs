@@ -3,7 +3,7 @@
 //! request. The listener and its bounds are [`crate::server`]'s.
 
 use crate::history::History;
-use crate::state_dir::SharedRollup;
+use crate::rollup::SharedRollup;
 use crate::status::{status_html, status_json, Sources};
 use axum::extract::State as Shared;
 use axum::http::{header, StatusCode};

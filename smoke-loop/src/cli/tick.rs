@@ -72,6 +72,7 @@ pub async fn tick_with_state(
     opts: &TickOptions<'_>,
     notifier: &Notifier,
     dir: &StateDir,
+    rollup: &crate::rollup::Kept,
 ) -> Result<(RunReport, State), TickError> {
     let mut state = dir.load()?;
     let quiet = Quiet::at(
@@ -107,7 +108,7 @@ pub async fn tick_with_state(
         p.muted = quiet.reason(&p.name, tags).map(str::to_string);
     }
     log_results(dir, &report);
-    if let Err(e) = dir.record_rollup(&report, seen == Seen::Everything) {
+    if let Err(e) = rollup.record(&report, seen == Seen::Everything) {
         eprintln!("smoke: {e}");
     }
     let policy = Policy {

@@ -39,6 +39,7 @@ pub async fn watch(
     if let Some(warning) = super::several_forges(&panel, &config) {
         eprintln!("smoke: warning: {warning}");
     }
+    let rollup = crate::rollup::Kept::of(dir.path());
     let live: SharedLive = Arc::new(RwLock::new(Live {
         report: None,
         state: dir.load()?,
@@ -46,7 +47,7 @@ pub async fn watch(
             eprintln!("smoke: {e}; the status page starts with no past ticks");
             History::new(window(&panel))
         }),
-        rollup: Some(dir.rollup()),
+        rollup: Some(rollup.shared()),
         links: BTreeMap::new(),
         last_tick: None,
         started: std::time::Instant::now(),
@@ -81,7 +82,7 @@ pub async fn watch(
                         let r = smoke_core::plan::run_panel(&panel, side.as_ref(), opts.only, opts.concurrency).await;
                         dir.load().map(|s| (r, s)).map_err(TickError::from)
                     } else {
-                        tick_with_state(&panel, &config, side.as_ref(), &opts, &notifier, &dir).await
+                        tick_with_state(&panel, &config, side.as_ref(), &opts, &notifier, &dir, &rollup).await
                     }
                 };
                 // A panic in a tick is a bug, but it must not silence the monitor: the tick
