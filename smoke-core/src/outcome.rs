@@ -400,7 +400,7 @@ impl Verdict {
         };
         self.cause = Some(failure.cause);
         self.phase = failure.phase;
-        self.detail = Some(crate::condition::cut_to(&failure.detail, DETAIL_LIMIT));
+        self.detail = Some(cut_detail(&failure.detail));
         // What was observed stays: a failure that saw nothing does not erase what judging saw.
         if failure.status.is_some() {
             self.status = failure.status;
@@ -415,7 +415,7 @@ impl Verdict {
         if self.outcome == Outcome::Ok {
             self.outcome = Outcome::Degraded;
             self.cause = Some(cause);
-            self.detail = Some(crate::condition::cut_to(&detail.into(), DETAIL_LIMIT));
+            self.detail = Some(cut_detail(&detail.into()));
         }
     }
 }

@@ -48,9 +48,18 @@ impl SinkError {
     pub fn of_status(status: u16, repeatable: bool, words: String) -> SinkError {
         match status {
             408 | 429 => SinkError::Transient(words),
-            500..=599 if repeatable => SinkError::Transient(words),
-            500..=599 => SinkError::MaybeDelivered(words),
+            500..=599 => SinkError::unsure(repeatable, words),
             _ => SinkError::Refused(words),
+        }
+    }
+
+    /// A failure after the request was sent, whose effect on the far side is unknown: harmless
+    /// to repeat for a request that can be (`repeatable`), else perhaps acted on.
+    pub fn unsure(repeatable: bool, words: String) -> SinkError {
+        if repeatable {
+            SinkError::Transient(words)
+        } else {
+            SinkError::MaybeDelivered(words)
         }
     }
 }

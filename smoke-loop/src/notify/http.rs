@@ -36,26 +36,18 @@ pub fn failed(what: &str, e: reqwest::Error, repeatable: bool) -> SinkError {
         SinkError::Transient(words("cannot connect"))
     } else if builder {
         SinkError::Config(words("failed"))
-    } else if timeout && !repeatable {
-        SinkError::MaybeDelivered(words("timed out"))
-    } else if timeout {
-        SinkError::Transient(words("timed out"))
-    } else if repeatable {
-        SinkError::Transient(words("failed"))
     } else {
-        SinkError::MaybeDelivered(words("failed"))
+        SinkError::unsure(
+            repeatable,
+            words(if timeout { "timed out" } else { "failed" }),
+        )
     }
 }
 
 /// An answer to `what` that came but could not be read: the far side acted if the request
 /// makes something (`repeatable` false).
 pub fn unreadable(what: &str, e: reqwest::Error, repeatable: bool) -> SinkError {
-    let words = format!("{what}: {}", e.without_url());
-    if repeatable {
-        SinkError::Transient(words)
-    } else {
-        SinkError::MaybeDelivered(words)
-    }
+    SinkError::unsure(repeatable, format!("{what}: {}", e.without_url()))
 }
 
 /// Sends and insists on a 2xx, saying the status and a little of the body otherwise.

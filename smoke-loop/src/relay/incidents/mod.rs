@@ -188,11 +188,7 @@ impl Pass<'_> {
     fn resolve(&mut self, word: Word) {
         let key = word.subject.key;
         let mark = self.state.alerts.latest.get(&key).copied();
-        let old = mark.is_some_and(|m| {
-            word.starts_at < m.starts_at
-                || (word.starts_at == m.starts_at && m.resolved_at.is_some())
-        });
-        if old {
+        if heard_past(mark, word.starts_at) {
             self.applied.repeated += 1;
             return;
         }
@@ -236,10 +232,7 @@ impl Pass<'_> {
     /// earlier alert, or the latest one already resolved (by the relay's memory, or by the log
     /// of an older state).
     fn stale(&self, key: &str, starts_at: jiff::Timestamp, mark: Option<AlertMark>) -> bool {
-        let heard = mark.is_some_and(|m| {
-            starts_at < m.starts_at || (starts_at == m.starts_at && m.resolved_at.is_some())
-        });
-        heard
+        heard_past(mark, starts_at)
             || self
                 .state
                 .log
@@ -342,6 +335,14 @@ impl Pass<'_> {
             self.now,
         ));
     }
+}
+
+/// Whether what was heard of a key (`mark`) is past a word about the alert of `starts_at`: a
+/// later alert, or this one already resolved. Such a word is stale, firing or resolved.
+fn heard_past(mark: Option<AlertMark>, starts_at: jiff::Timestamp) -> bool {
+    mark.is_some_and(|m| {
+        starts_at < m.starts_at || (starts_at == m.starts_at && m.resolved_at.is_some())
+    })
 }
 
 /// Marks the incidents of a state written before the relay kept its alerts: each is its
