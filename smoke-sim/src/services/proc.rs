@@ -61,8 +61,10 @@ impl Service for Proc {
 
     fn call(&self, ctx: &Ctx, method: &str, params: &Value) -> Option<Result<Value, RpcError>> {
         if method == "service.list" {
-            // The names it was told to add come bare, as an older hero_proc lists them: a
-            // list of 200,000 still fits the 4 MiB a client reads.
+            // `service.list`'s shape is not confirmed by the hero projects (HERO.md, "hero_proc
+            // methods"): smoke reads a bare name or an object with a `name`, and this list
+            // serves both, the names it was told to add bare so 200,000 fit the 4 MiB a
+            // client reads.
             let states = ctx
                 .world
                 .services()
