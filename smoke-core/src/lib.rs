@@ -14,10 +14,12 @@
 //! [`Check`]: check::Check
 //! [`run_tick`]: runner::run_tick
 
+pub mod cert;
 pub mod check;
 pub mod condition;
 pub mod deadline;
 pub mod incident;
+pub mod kind;
 pub mod observation;
 pub mod outcome;
 pub mod panel;

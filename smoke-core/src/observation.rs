@@ -78,6 +78,8 @@ pub struct Observation {
     pub timings: Timings,
     pub cert: Option<CertInfo>,
     pub dns: Option<DnsInfo>,
+    /// What a `tcp` probe's peer sent first, up to its first line break, as text.
+    pub banner: Option<String>,
     json: OnceLock<Result<serde_json::Value, JsonError>>,
 }
 

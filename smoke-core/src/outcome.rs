@@ -127,6 +127,8 @@ pub enum Phase {
     /// Waiting for the response head: "accepts but doesn't respond".
     Headers,
     Body,
+    /// Waiting for a `tcp` probe's peer to say its first line.
+    Banner,
 }
 
 impl Phase {
@@ -137,6 +139,7 @@ impl Phase {
             Phase::Tls => "tls",
             Phase::Headers => "headers",
             Phase::Body => "body",
+            Phase::Banner => "banner",
         }
     }
 }
@@ -196,6 +199,7 @@ impl Failure {
             Phase::Tls => format!("no TLS handshake within {limit}"),
             Phase::Headers => format!("no answer within {limit} after connect"),
             Phase::Body => format!("body not complete within {limit}"),
+            Phase::Banner => format!("no first line within {limit} after connect"),
         };
         Failure::at(Cause::Timeout, phase, detail)
     }

@@ -6,12 +6,12 @@ use smoke_core::deadline::Deadline;
 use smoke_core::http::{
     supervised_services, Connection, Connector, Endpoint, FirstByName, ServiceList,
 };
+use smoke_core::kind::tcp::connect;
 use smoke_core::observation::Timings;
-use smoke_core::outcome::{Cause, Failure, Phase};
+use smoke_core::outcome::{Failure, Phase};
 use smoke_core::panel::{HttpSpec, Mode, Request};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 /// `https://host[:port][/prefix]`, taken apart once.
@@ -181,7 +181,7 @@ pub async fn dial(
     let ips = ips?;
     let (started, left) = (Instant::now(), deadline.remaining());
     let tcp = deadline
-        .bound(tcp_connect(&ips, port))
+        .bound(connect(&addresses(&ips, port)))
         .await
         .map_err(|_| Failure::timeout(Phase::Connect, left))??;
     timings.connect = Some(started.elapsed());
@@ -205,25 +205,8 @@ pub async fn dial(
     })
 }
 
-/// Tries each address in turn; the last refusal is the failure.
-async fn tcp_connect(ips: &[IpAddr], port: u16) -> Result<TcpStream, Failure> {
-    let mut last = None;
-    for ip in ips {
-        let addr = SocketAddr::new(*ip, port);
-        match TcpStream::connect(addr).await {
-            Ok(s) => {
-                let _ = s.set_nodelay(true);
-                return Ok(s);
-            }
-            Err(e) => last = Some((addr, e)),
-        }
-    }
-    let (addr, e) = last.expect("DNS gives at least one address");
-    let detail = match e.kind() {
-        std::io::ErrorKind::ConnectionRefused => format!("connection refused by {addr}"),
-        _ => format!("cannot connect to {addr}: {e}"),
-    };
-    Err(Failure::at(Cause::Connect, Phase::Connect, detail))
+fn addresses(ips: &[IpAddr], port: u16) -> Vec<SocketAddr> {
+    ips.iter().map(|ip| SocketAddr::new(*ip, port)).collect()
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType as HRecordType};
 use hickory_resolver::TokioResolver;
+use smoke_core::kind::dns::{answer_failure, DnsAnswer};
 use smoke_core::observation::DnsInfo;
 use smoke_core::outcome::{Cause, Failure, Phase};
 use smoke_core::panel::RecordType;
@@ -16,12 +17,6 @@ use std::time::{Duration, Instant};
 /// A resolver for one panel.
 pub struct Dns {
     resolver: TokioResolver,
-}
-
-/// What a DNS question got: the server's answer (any rcode), or a failure to get one.
-pub struct Answer {
-    pub result: Result<DnsInfo, Failure>,
-    pub took: Duration,
 }
 
 impl Dns {
@@ -53,7 +48,7 @@ impl Dns {
     }
 
     /// Asks for `record` of `name`, giving up after `timeout`.
-    pub async fn ask(&self, name: &str, record: RecordType, timeout: Duration) -> Answer {
+    pub async fn ask(&self, name: &str, record: RecordType, timeout: Duration) -> DnsAnswer {
         let started = Instant::now();
         let fqdn = format!("{}.", name.trim_end_matches('.'));
         let lookup = self.resolver.lookup(fqdn.as_str(), hrecord(record));
@@ -79,7 +74,7 @@ impl Dns {
             }
             Ok(Err(e)) => answer_of(name, &e),
         };
-        Answer {
+        DnsAnswer {
             result,
             took: started.elapsed(),
         }
@@ -122,21 +117,6 @@ impl Dns {
         );
         (Err(failure), started.elapsed())
     }
-}
-
-/// Why an answer is not a usable one: an rcode other than NOERROR, or no record.
-pub fn answer_failure(name: &str, record: RecordType, info: &DnsInfo) -> Option<Failure> {
-    let detail = match info.rcode.as_str() {
-        "NOERROR" if info.addresses.is_empty() => {
-            format!("no answer: {name} has no {} record", record.as_str())
-        }
-        "NOERROR" => return None,
-        "NXDOMAIN" => format!("NXDOMAIN: {name} does not exist"),
-        "SERVFAIL" => format!("SERVFAIL: the resolver could not answer for {name}"),
-        "REFUSED" => format!("REFUSED: the resolver refused to answer for {name}"),
-        other => format!("{other} for {name}"),
-    };
-    Some(Failure::at(Cause::Dns, Phase::Dns, detail))
 }
 
 fn name_server(text: &str) -> Result<NameServerConfig, String> {

@@ -6,13 +6,10 @@
 mod cert;
 mod connector;
 mod dns;
-mod probes;
 mod side;
 mod tls;
 
-pub use cert::describe as describe_cert;
 pub use connector::{BaseUrl, HttpsConnector};
 pub use dns::Dns;
-pub use probes::{DnsProbe, TlsProbe};
 pub use side::{side, ExternalSide};
 pub use tls::Tls;

@@ -1,15 +1,24 @@
-//! The outside's plan for a tick: the public host's DNS and certificate (built in, on by
-//! default), the panel's HTTP probes through the gateway, and its DNS and TLS probes.
+//! The outside's [`Place`]: HTTP through the gateway at `base_url`, DNS through the panel's
+//! resolvers, TCP and TLS to `host:port`; and its own checks of the public host's DNS and
+//! certificate (built in, on by default).
 
-use crate::{BaseUrl, Dns, DnsProbe, HttpsConnector, Tls, TlsProbe};
-use smoke_core::http::{plan_http, Connector};
-use smoke_core::panel::{DnsSpec, Mode, Panel, ProbeKind, ProbeSpec, RecordType, TlsSpec};
-use smoke_core::plan::{Plan, Planned, Side};
+use crate::connector::dial;
+use crate::{BaseUrl, Dns, HttpsConnector, Tls};
+use smoke_core::deadline::Deadline;
+use smoke_core::http::{Connection, Connector};
+use smoke_core::kind::dns::DnsAnswer;
+use smoke_core::kind::Place;
+use smoke_core::outcome::Failure;
+use smoke_core::panel::{
+    DnsSpec, Mode, Panel, ProbeKind, ProbeSpec, RecordType, TcpTarget, TlsSpec,
+};
+use smoke_core::plan::Side;
 use std::sync::Arc;
 
 /// The names of the built-in checks; `--only builtin` selects both.
 pub use smoke_core::panel::{PUBLIC_DNS, PUBLIC_TLS};
 
+#[derive(Clone)]
 pub struct ExternalSide {
     base: Option<BaseUrl>,
     connector: Option<Arc<dyn Connector>>,
@@ -57,107 +66,17 @@ impl ExternalSide {
         })
     }
 
-    fn thresholds(panel: &Panel) -> (i64, i64) {
-        (panel.external.tls_warn_days, panel.external.tls_fail_days)
-    }
-
-    /// The public host's own checks.
-    fn builtin(&self, panel: &Panel) -> Vec<Planned> {
-        let Some(base) = &self.base else {
-            return Vec::new();
-        };
-        let ext = &panel.external;
-        let mut tags = panel.defaults.settings.tags.clone();
-        tags.push("builtin".to_string());
-        let mut out = Vec::new();
-        let is_ip = base
-            .host
+    /// Whether the public host is named by an address: then it has no name to resolve.
+    fn host_is_ip(base: &BaseUrl) -> bool {
+        base.host
             .trim_matches(['[', ']'])
             .parse::<std::net::IpAddr>()
-            .is_ok();
-        if ext.check_dns && !is_ip {
-            let question = DnsSpec {
-                name: base.host.clone(),
-                record: RecordType::A,
-            };
-            let mut spec = ProbeSpec::with_defaults(
-                PUBLIC_DNS,
-                ProbeKind::Dns(question.clone()),
-                &panel.defaults,
-            );
-            spec.settings.tags = tags.clone();
-            spec.expect.extend(ext.expect_addresses.iter().cloned());
-            out.push(self.dns_probe(spec, question));
-        }
-        if ext.check_tls && base.tls {
-            let peer = TlsSpec {
-                host: base.host.clone(),
-                port: base.port,
-            };
-            let mut spec =
-                ProbeSpec::with_defaults(PUBLIC_TLS, ProbeKind::Tls(peer.clone()), &panel.defaults);
-            spec.settings.tags = tags;
-            // No certificate is shown by a host whose name does not resolve.
-            if ext.check_dns && !is_ip {
-                spec.settings.depends_on.push(PUBLIC_DNS.to_string());
-            }
-            out.push(self.tls_probe(spec, peer, Self::thresholds(panel)));
-        }
-        out
-    }
-
-    /// What every probe through `base_url` depends on: the certificate check, or the name's
-    /// when the certificate is not checked; nothing when neither is.
-    fn base_dependency(builtin: &[Planned]) -> Option<String> {
-        let names: Vec<&str> = builtin
-            .iter()
-            .map(|p| p.probe.info().name.as_str())
-            .collect();
-        [PUBLIC_TLS, PUBLIC_DNS]
-            .into_iter()
-            .find(|n| names.contains(n))
-            .map(str::to_string)
-    }
-
-    fn dns_probe(&self, spec: ProbeSpec, question: DnsSpec) -> Planned {
-        Planned {
-            restart: None,
-            stand_in: false,
-            what: format!("dns {}", question.record.as_str()),
-            place: question.name.clone(),
-            probe: Arc::new(DnsProbe::check(spec, question, self.dns.clone())),
-        }
-    }
-
-    fn tls_probe(&self, spec: ProbeSpec, peer: TlsSpec, thresholds: (i64, i64)) -> Planned {
-        Planned {
-            restart: None,
-            stand_in: false,
-            what: "tls".to_string(),
-            place: format!("{}:{}", peer.host, peer.port),
-            probe: Arc::new(TlsProbe::check(
-                spec,
-                peer,
-                self.dns.clone(),
-                self.tls.clone(),
-                thresholds,
-            )),
-        }
+            .is_ok()
     }
 }
 
 #[async_trait::async_trait]
-impl Side for ExternalSide {
-    fn own_checks(&self, panel: &Panel) -> Vec<String> {
-        let mut names = Vec::new();
-        for p in self.builtin(panel) {
-            let info = p.probe.info();
-            names.push(info.name.clone());
-            names.extend(info.settings.tags.iter().cloned());
-        }
-        names
-    }
-
+impl Place for ExternalSide {
     fn mode(&self) -> Mode {
         Mode::External
     }
@@ -166,46 +85,77 @@ impl Side for ExternalSide {
         self.connector.clone()
     }
 
-    async fn plan(&self, panel: &Panel, only: &[String]) -> Plan {
-        let builtin = self.builtin(panel);
-        // Decided before `--only`: a dependency that does not run is kept, and ignored.
-        let base_dependency = Self::base_dependency(&builtin);
-        let mut out: Vec<Planned> = builtin
+    async fn stream(&self, target: &TcpTarget, deadline: Deadline) -> Result<Connection, Failure> {
+        match target {
+            // Names resolve through the panel's resolvers, as the gateway's does.
+            TcpTarget::Host { host, port } => dial(&self.dns, None, host, *port, deadline).await,
+            TcpTarget::Socket(_) => smoke_core::kind::tcp::out_of_reach(target),
+        }
+    }
+
+    async fn ask(&self, question: &DnsSpec, deadline: Deadline) -> DnsAnswer {
+        self.dns
+            .ask(&question.name, question.record, deadline.remaining())
+            .await
+    }
+
+    async fn handshake(&self, peer: &TlsSpec, deadline: Deadline) -> Result<Connection, Failure> {
+        dial(&self.dns, Some(&self.tls), &peer.host, peer.port, deadline).await
+    }
+
+    /// The public host's own checks: its name (unless `check_dns = false` or it is an
+    /// address) and its certificate (unless `check_tls = false` or it is plain HTTP).
+    fn own_probes(&self, panel: &Panel) -> Vec<ProbeSpec> {
+        let Some(base) = &self.base else {
+            return Vec::new();
+        };
+        let ext = &panel.external;
+        let mut tags = panel.defaults.settings.tags.clone();
+        tags.push("builtin".to_string());
+        let mut out = Vec::new();
+        let checks_dns = ext.check_dns && !Self::host_is_ip(base);
+        if checks_dns {
+            let question = DnsSpec {
+                name: base.host.clone(),
+                record: RecordType::A,
+            };
+            let mut spec = ProbeSpec::with_defaults(
+                PUBLIC_DNS,
+                ProbeKind::Dns(Box::new(question)),
+                &panel.defaults,
+            );
+            spec.settings.tags = tags.clone();
+            spec.expect.extend(ext.expect_addresses.iter().cloned());
+            out.push(spec);
+        }
+        if ext.check_tls && base.tls {
+            let peer = TlsSpec {
+                host: base.host.clone(),
+                port: base.port,
+            };
+            let mut spec = ProbeSpec::with_defaults(
+                PUBLIC_TLS,
+                ProbeKind::Tls(Box::new(peer)),
+                &panel.defaults,
+            );
+            spec.settings.tags = tags;
+            // No certificate is shown by a host whose name does not resolve.
+            if checks_dns {
+                spec.settings.depends_on.push(PUBLIC_DNS.to_string());
+            }
+            out.push(spec);
+        }
+        out
+    }
+
+    /// Every request through `base_url` depends on the certificate check, or the name's when
+    /// the certificate is not checked; on nothing when neither is. Decided before `--only`: a
+    /// dependency that does not run is kept, and ignored.
+    fn way_in(&self, panel: &Panel) -> Option<String> {
+        let own: Vec<String> = self.own_probes(panel).into_iter().map(|p| p.name).collect();
+        [PUBLIC_TLS, PUBLIC_DNS]
             .into_iter()
-            .filter(|p| {
-                smoke_core::probe::Selector(only)
-                    .picks(&p.probe.info().name, &p.probe.info().settings.tags)
-            })
-            .collect();
-        let mut notes = Vec::new();
-        if let Some(connector) = &self.connector {
-            let mut http = plan_http(panel, connector, only).await;
-            notes = std::mem::take(&mut http.notes);
-            if let Some(on) = &base_dependency {
-                for p in &mut http.probes {
-                    let check = Arc::make_mut(&mut p.probe);
-                    // The built-in one first: it is the furthest cause of the chain.
-                    let deps = std::iter::once(on.clone())
-                        .chain(check.info().settings.depends_on.iter().cloned())
-                        .collect::<Vec<_>>();
-                    *check = check.clone().depends_on(deps);
-                }
-            }
-            out.extend(http.probes);
-        }
-        for spec in panel
-            .probes
-            .iter()
-            .filter(|p| p.runs_in(Mode::External) && p.selected_by(only))
-        {
-            match &spec.kind {
-                ProbeKind::Dns(q) => out.push(self.dns_probe(spec.clone(), q.clone())),
-                ProbeKind::Tls(t) => {
-                    out.push(self.tls_probe(spec.clone(), t.clone(), Self::thresholds(panel)))
-                }
-                ProbeKind::Http(_) => {}
-            }
-        }
-        Plan { probes: out, notes }
+            .find(|n| own.iter().any(|o| o == n))
+            .map(str::to_string)
     }
 }

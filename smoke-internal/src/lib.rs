@@ -3,19 +3,17 @@
 
 mod connector;
 mod discovery;
+mod side;
 
 pub use connector::UnixConnector;
 pub use discovery::scan_services;
+pub use side::InternalSide;
 
-use smoke_core::http::HttpSide;
 use smoke_core::panel::Panel;
 use smoke_core::plan::Side;
 use std::sync::Arc;
 
-/// The inside view of `panel`: its HTTP probes over the Unix sockets of its socket folder.
+/// The inside view of `panel`: its probes over the Unix sockets of its socket folder.
 pub fn side(panel: &Panel) -> Arc<dyn Side> {
-    Arc::new(HttpSide::new(Arc::new(UnixConnector::new(
-        &panel.internal.socket_dir,
-        panel.max_services,
-    ))))
+    Arc::new(InternalSide::new(panel))
 }

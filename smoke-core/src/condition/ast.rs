@@ -91,6 +91,8 @@ pub enum Subject {
     Html(Box<Selector>),
     Cert(CertField),
     Dns(DnsField),
+    /// The first line a `tcp` probe's peer sent (an SSH or SMTP greeting, a reply to `send`).
+    Banner,
 }
 
 /// Which part of the peer certificate a `cert.` subject reads.
@@ -151,7 +153,8 @@ impl Subject {
             Subject::Body
             | Subject::Header(_)
             | Subject::Cert(CertField::Issuer | CertField::Subject)
-            | Subject::Dns(DnsField::Rcode) => Kind::Text,
+            | Subject::Dns(DnsField::Rcode)
+            | Subject::Banner => Kind::Text,
             Subject::Cert(CertField::NotAfter) => Kind::Timestamp,
             Subject::Dns(DnsField::Addresses) => Kind::List,
             Subject::Json(_) => Kind::Json,

@@ -141,6 +141,10 @@ fn subject_value<'a>(subject: &Subject, ev: &Evaluation<'a>) -> Result<Actual<'a
             let list = d.addresses.iter().cloned().map(Value::String).collect();
             Actual::Json(Cow::Owned(Value::Array(list)))
         }),
+        Subject::Banner => obs
+            .banner
+            .as_deref()
+            .map_or(nothing, |b| Actual::Text(Cow::Borrowed(b))),
     })
 }
 

@@ -56,6 +56,7 @@ fn plain(word: &str) -> Option<Subject> {
         "cert.not_after" => Subject::Cert(CertField::NotAfter),
         "dns.rcode" => Subject::Dns(DnsField::Rcode),
         "dns.addresses" => Subject::Dns(DnsField::Addresses),
+        "banner" => Subject::Banner,
         "json" => Subject::Json(JsonPath::parse("$").ok()?),
         "result" => Subject::Json(JsonPath::parse("$.result").ok()?),
         _ => return None,

@@ -69,6 +69,7 @@ const PLAIN: &[&str] = &[
     "cert.not_after",
     "dns.rcode",
     "dns.addresses",
+    "banner",
 ];
 
 const PREFIXES: &[&str] = &["header", "json", "result", "time", "cert", "dns"];

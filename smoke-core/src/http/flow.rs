@@ -3,7 +3,6 @@
 //! first step that fails ends the flow and is named in the failure; cleanup steps
 //! (`finally = true`) run anyway.
 
-use super::build::describe;
 use super::request::{fetch, unexpected_status, Fetch};
 use super::Connector;
 use crate::check::Check;
@@ -123,7 +122,7 @@ impl Probe for FlowProbe {
                     continue;
                 }
             };
-            let what = describe(&http.request);
+            let what = http.request.describe();
             let deadline = if spec.finally {
                 cx.deadline().or_grace(FINALLY_GRACE)
             } else {

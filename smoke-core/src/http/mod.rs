@@ -3,7 +3,6 @@
 //! A [`Connector`] only makes the stream (a Unix socket inside the VM, DNS + TCP + TLS from
 //! outside); everything after that is shared, so both sides judge the same bytes the same way.
 
-mod build;
 mod exchange;
 mod flow;
 mod probe;
@@ -11,11 +10,12 @@ mod request;
 mod services;
 mod supervisor;
 
-pub use build::{describe, plan_http, HttpSide, UNLISTED};
+pub use crate::kind::http::UNLISTED;
 pub use exchange::{exchange, Limits};
 pub use flow::{FlowProbe, FINALLY_GRACE, MAX_CAPTURE_BYTES};
 pub use probe::HttpProbe;
 pub use request::{call_rpc, fetch, read_rpc, Fetch};
+pub(crate) use services::service_names;
 pub use services::{FirstByName, ServiceList};
 pub use supervisor::{supervised_services, SUPERVISOR};
 

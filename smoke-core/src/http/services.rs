@@ -4,6 +4,7 @@
 //! probes of the cap, and which services are probed does not depend on the order of the list.
 
 use std::collections::BTreeSet;
+use std::sync::Mutex;
 
 /// What a side found to expand over.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -91,6 +92,37 @@ impl FirstByName {
     pub fn into_names(self) -> impl Iterator<Item = String> {
         self.kept.into_iter()
     }
+}
+
+/// How many skipped names a process remembers having said; past it, it forgets them all and may
+/// say one again: a supervisor inventing names each tick costs a line each, not memory.
+const SKIPPED_REMEMBERED: usize = 1024;
+
+/// The names that are service names ([`crate::panel::is_service_name`]); each other one is said
+/// once on stderr, escaped, and never probed, restarted or put in a URL.
+pub(crate) fn service_names(found: Vec<String>) -> Vec<String> {
+    static SAID: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    found
+        .into_iter()
+        .filter(|name| {
+            if crate::panel::is_service_name(name) {
+                return true;
+            }
+            // Cut before it is kept or said: a supervisor's name can be megabytes.
+            let name = crate::condition::cut_to(name, crate::panel::limits::MAX_NAME_CHARS + 1);
+            let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+            if said.len() >= SKIPPED_REMEMBERED {
+                said.clear();
+            }
+            if said.insert(name.clone()) {
+                crate::say!(
+                    "`{name}` skipped: not a service name ({})",
+                    crate::panel::SERVICE_NAME_RULE
+                );
+            }
+            false
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use toml::Spanned;
 /// The most steps in one flow: each is a request within the probe's one deadline.
 pub const MAX_STEPS: usize = 16;
 
-pub(super) fn flow_kind(
+pub(crate) fn flow_kind(
     p: &mut RawProbe,
     max_body: u64,
     for_each_service: bool,

@@ -7,13 +7,17 @@ mod checks;
 mod coverage;
 mod deps;
 mod error;
-mod flow;
+pub(crate) mod flow;
 mod load;
-mod raw;
-mod spec;
+pub(crate) mod raw;
+pub(crate) mod spec;
 mod target;
 pub mod vantage;
 
+pub use crate::kind::dns::{DnsSpec, RecordType};
+pub use crate::kind::tcp::{TcpSpec, TcpTarget};
+pub use crate::kind::tls::TlsSpec;
+pub use crate::kind::ProbeKind;
 pub use coverage::{Coverage, IgnoredFault};
 pub use error::{with_hint, PanelError};
 pub use flow::{is_capture_name, names_in, MAX_STEPS};
@@ -164,6 +168,17 @@ pub enum Request {
     },
 }
 
+impl Request {
+    /// The request in a few words, for `list` and a flow's steps: `GET /health`, `rpc x.list`.
+    pub fn describe(&self) -> String {
+        match self {
+            Request::Get { path } => format!("GET {path}"),
+            Request::Post { path, .. } => format!("POST {path}"),
+            Request::Rpc { method, .. } => format!("rpc {method}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
     Empty,
@@ -227,17 +242,6 @@ pub enum Remedy {
     },
 }
 
-/// What a probe asks.
-#[derive(Debug, Clone)]
-pub enum ProbeKind {
-    /// A request to a service's socket (inside) or through the gateway (outside).
-    Http(Box<HttpSpec>),
-    /// `dns = "name"`: a DNS question.
-    Dns(DnsSpec),
-    /// `tls = "host:port"`: a TLS handshake and the certificate it shows.
-    Tls(TlsSpec),
-}
-
 #[derive(Debug, Clone)]
 pub struct HttpSpec {
     pub target: Target,
@@ -264,43 +268,6 @@ pub struct StepSpec {
     pub captures: Vec<(String, Capture)>,
     /// Runs even after an earlier step failed or the deadline passed (cleanup), with a grace.
     pub finally: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DnsSpec {
-    pub name: String,
-    pub record: RecordType,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsSpec {
-    pub host: String,
-    pub port: u16,
-}
-
-/// The DNS record types a `dns` probe asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum RecordType {
-    A,
-    Aaaa,
-    Cname,
-    Mx,
-    Ns,
-    Txt,
-}
-
-impl RecordType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecordType::A => "A",
-            RecordType::Aaaa => "AAAA",
-            RecordType::Cname => "CNAME",
-            RecordType::Mx => "MX",
-            RecordType::Ns => "NS",
-            RecordType::Txt => "TXT",
-        }
-    }
 }
 
 impl ProbeSpec {

@@ -158,6 +158,8 @@ pub struct RawProbe {
     pub dns: Option<Spanned<String>>,
     pub record: Option<super::RecordType>,
     pub tls: Option<Spanned<String>>,
+    pub tcp: Option<Spanned<String>>,
+    pub send: Option<Spanned<String>>,
     pub restart: Option<RawRemedy>,
     pub restart_cooldown: Option<PanelDuration>,
     pub max_restarts: Option<u32>,

@@ -8,14 +8,14 @@ use std::ops::Range;
 use toml::Spanned;
 
 /// Builds errors that name this probe.
-pub(super) struct At<'a> {
+pub(crate) struct At<'a> {
     pub(super) at: &'a Locator<'a>,
     pub(super) span: Range<usize>,
     pub(super) name: &'a str,
 }
 
 impl At<'_> {
-    pub(super) fn err(&self, span: Range<usize>, message: impl Into<String>) -> PanelError {
+    pub(crate) fn err(&self, span: Range<usize>, message: impl Into<String>) -> PanelError {
         PanelError {
             probe: Some(self.name.to_string()),
             ..self.at.error(span, message)
@@ -23,7 +23,7 @@ impl At<'_> {
     }
 
     /// An error about the probe as a whole, placed at its header.
-    pub(super) fn here(&self, message: impl Into<String>) -> PanelError {
+    pub(crate) fn here(&self, message: impl Into<String>) -> PanelError {
         self.err(self.span.clone(), message)
     }
 }
@@ -76,41 +76,12 @@ pub(super) fn build_probe(
     if let Some(r) = &p.retry_delay {
         super::checks::retry_delay(r.get_ref().0).map_err(|e| at.err(r.span(), e))?;
     }
-    let (kind, mode) = match (p.dns.take(), p.tls.take()) {
-        (None, None) => {
-            // One request, or a flow of them: both make the probe's HTTP spec.
-            let build = match p.step.is_empty() {
-                true => http_kind,
-                false => super::flow::flow_kind,
-            };
-            let spec = build(&mut p, max_body, for_each_service, &at)?;
-            (ProbeKind::Http(Box::new(spec)), p.mode)
-        }
-        (Some(dns), None) => {
-            no_http_fields(&p, "dns", &at)?;
-            let name = dns.get_ref().trim_end_matches('.').to_string();
-            if name.is_empty() || name.contains(char::is_whitespace) {
-                return Err(at.err(
-                    dns.span(),
-                    format!("dns = \"{}\" is not a name", dns.get_ref()),
-                ));
-            }
-            let record = p.record.unwrap_or(RecordType::A);
-            (
-                ProbeKind::Dns(DnsSpec { name, record }),
-                external_only(&p, "dns", &at)?,
-            )
-        }
-        (None, Some(tls)) => {
-            no_http_fields(&p, "tls", &at)?;
-            let spec = parse_host_port(tls.get_ref()).map_err(|m| at.err(tls.span(), m))?;
-            (ProbeKind::Tls(spec), external_only(&p, "tls", &at)?)
-        }
-        (Some(_), Some(_)) => return Err(at.here("give `dns` or `tls`, not both")),
+    let reading = crate::kind::Reading {
+        at: &at,
+        max_body,
+        for_each_service,
     };
-    if p.record.is_some() && !matches!(kind, ProbeKind::Dns(_)) {
-        return Err(at.here("`record` goes with `dns`"));
-    }
+    let (kind, mode) = ProbeKind::read(&mut p, &reading)?;
 
     let expect = conditions(p.expect, &at)?;
     let warn = conditions(p.warn, &at)?;
@@ -133,17 +104,16 @@ pub(super) fn build_probe(
         p.restart_settle,
         p.restart_timeout,
     );
-    let restart = match &kind {
-        ProbeKind::Http(_) => {
-            restart(p.restart.as_ref(), limits, d.restart.as_ref()).map_err(|m| at.here(m))?
+    let restart = match kind.has_service() {
+        true => restart(p.restart.as_ref(), limits, d.restart.as_ref()).map_err(|m| at.here(m))?,
+        // The panel-wide restart is for the services; a probe of no service has none to restart.
+        false if p.restart.is_some() => {
+            return Err(at.here(format!(
+                "`restart` goes with a probe of a service (a target), not a {} probe",
+                kind.name()
+            )))
         }
-        // The panel-wide restart is for the services; a dns or tls probe has none to restart.
-        _ if p.restart.is_some() => {
-            return Err(at.here(
-                "`restart` goes with a probe of a service (a target), not a dns or tls probe",
-            ))
-        }
-        _ => None,
+        false => None,
     };
     Ok(ProbeSpec {
         kind,
@@ -212,7 +182,7 @@ pub(super) fn conditions(
         .collect()
 }
 
-pub(super) fn http_kind(
+pub(crate) fn http_kind(
     p: &mut RawProbe,
     max_body: u64,
     for_each_service: bool,
@@ -396,30 +366,8 @@ pub(super) fn restart(
     }))
 }
 
-/// A DNS or TLS probe asks no HTTP question: HTTP fields on it are a mistake, not ignored.
-fn no_http_fields(p: &RawProbe, kind: &str, at: &At<'_>) -> Result<(), PanelError> {
-    let http = [
-        "target",
-        "get",
-        "post",
-        "rpc",
-        "params",
-        "json",
-        "body",
-        "headers",
-        "context",
-        "contexts",
-        "external_path",
-        "for_each",
-    ];
-    match first_set(p, &http) {
-        Some(field) => Err(at.here(format!("`{field}` has no meaning on a {kind} probe"))),
-        None => Ok(()),
-    }
-}
-
 /// The first of `fields` that the probe's table sets.
-pub(super) fn first_set(p: &RawProbe, fields: &[&'static str]) -> Option<&'static str> {
+pub(crate) fn first_set(p: &RawProbe, fields: &[&'static str]) -> Option<&'static str> {
     fields.iter().copied().find(|field| match *field {
         "target" => p.target.is_some(),
         "get" => p.get.is_some(),
@@ -434,6 +382,7 @@ pub(super) fn first_set(p: &RawProbe, fields: &[&'static str]) -> Option<&'stati
         "distinct_from" => p.distinct_from.is_some(),
         "external_path" => p.external_path.is_some(),
         "for_each" => p.for_each.is_some(),
+        "step" => !p.step.is_empty(),
         "expect" => !p.expect.is_empty(),
         "warn" => !p.warn.is_empty(),
         _ => false,
@@ -441,38 +390,17 @@ pub(super) fn first_set(p: &RawProbe, fields: &[&'static str]) -> Option<&'stati
 }
 
 /// DNS and TLS questions are asked from outside; inside the VM there is no public name.
-fn external_only(p: &RawProbe, kind: &str, at: &At<'_>) -> Result<Option<Mode>, PanelError> {
+pub(crate) fn external_only(
+    p: &RawProbe,
+    kind: &str,
+    at: &At<'_>,
+) -> Result<Option<Mode>, PanelError> {
     match p.mode {
         Some(Mode::Internal) => Err(at.here(format!(
             "a {kind} probe runs from outside: its mode is external"
         ))),
         _ => Ok(Some(Mode::External)),
     }
-}
-
-/// `host:port`, or `host` alone for 443; `[v6]:port` too.
-fn parse_host_port(text: &str) -> Result<TlsSpec, String> {
-    let bad = || format!("tls = \"{text}\" must be host:port, like herodemo.gent01.grid.tf:443");
-    let (host, port) = if let Some(rest) = text.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or_else(bad)?;
-        (host, after.strip_prefix(':'))
-    } else {
-        match text.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (text, None),
-        }
-    };
-    if host.is_empty() || host.contains(char::is_whitespace) {
-        return Err(bad());
-    }
-    let port = match port {
-        None => 443,
-        Some(p) => p.parse().map_err(|_| bad())?,
-    };
-    Ok(TlsSpec {
-        host: host.to_string(),
-        port,
-    })
 }
 
 fn check_path(path: &str) -> Result<String, String> {

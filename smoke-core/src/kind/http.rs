@@ -1,0 +1,191 @@
+//! The HTTP kind: `get`, `post` or `rpc` to a service's socket (inside) or through the gateway
+//! (outside), or a flow of such requests (`[[probe.step]]`). The kind a probe is when no other
+//! kind's key is set. A `for_each = "service"` template is planned once per service found.
+
+use super::{Kind, Reading};
+use crate::panel::raw::RawProbe;
+use crate::panel::{HttpSpec, Mode, PanelError};
+
+impl Kind for HttpSpec {
+    const KEY: Option<&'static str> = None;
+    const NAME: &'static str = "http";
+
+    fn claims(_p: &RawProbe) -> bool {
+        true
+    }
+
+    fn stray(p: &RawProbe) -> Option<&'static str> {
+        const KEYS: [&str; 14] = [
+            "target",
+            "get",
+            "post",
+            "rpc",
+            "params",
+            "json",
+            "body",
+            "headers",
+            "context",
+            "contexts",
+            "distinct_from",
+            "external_path",
+            "for_each",
+            "step",
+        ];
+        crate::panel::spec::first_set(p, &KEYS)
+    }
+
+    fn read(p: &mut RawProbe, r: &Reading<'_>) -> Result<(Self, Option<Mode>), PanelError> {
+        // One request, or a flow of them: both make the probe's HTTP spec.
+        let build = match p.step.is_empty() {
+            true => crate::panel::spec::http_kind,
+            false => crate::panel::flow::flow_kind,
+        };
+        let spec = build(p, r.max_body, r.for_each_service, r.at)?;
+        Ok((spec, p.mode))
+    }
+
+    fn has_service(&self) -> bool {
+        true
+    }
+
+    #[cfg(feature = "http")]
+    fn plan(&self, spec: &crate::panel::ProbeSpec, plan: &mut super::Planning<'_>) {
+        planning::plan(spec, plan)
+    }
+}
+
+#[cfg(feature = "http")]
+mod planning {
+    use super::super::Planning;
+    use crate::http::{Connector, FlowProbe, HttpProbe};
+    use crate::outcome::{Cause, Failure};
+    use crate::panel::{HttpSpec, ProbeSpec};
+    use crate::plan::{Planned, Unplaced};
+    use std::sync::Arc;
+
+    /// Stands for the services of a `for_each` probe when they could not be listed.
+    pub const UNLISTED: &str = "*";
+
+    pub(super) fn plan(spec: &ProbeSpec, plan: &mut Planning<'_>) {
+        let Some(connector) = plan.place.connector() else {
+            let why = Failure::new(Cause::Checker, "this side has no way to send HTTP requests");
+            if spec.selected_by(plan.only) {
+                plan.push(unplaced(spec, why));
+            }
+            return;
+        };
+        let way_in = plan.way_in.clone();
+        let through = |p: Planned| through(p, way_in.as_deref());
+        if !spec.for_each_service {
+            let planned = place(spec.clone(), &connector);
+            plan.push(through(planned));
+            return;
+        }
+        let only = plan.only;
+        let planned: Vec<Planned> = match &plan.services {
+            // A template with nothing to expand over is itself a failure: "health of every
+            // service" must not pass because no service was seen.
+            Err(e) if spec.selected_by(only) => vec![unplaced(
+                spec,
+                Failure {
+                    detail: format!("no services to probe: {}", e.detail),
+                    ..e.clone()
+                },
+            )],
+            Ok(list) if list.is_empty() && spec.selected_by(only) => vec![unplaced(
+                spec,
+                Failure::new(Cause::Connect, "no services found to probe"),
+            )],
+            Ok(list) => list
+                .iter()
+                .map(|s| spec.for_service(s))
+                .filter(|p| spec.selected_by(only) || p.selected_by(only))
+                .map(|p| place(p, &connector))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        for p in planned {
+            plan.push(through(p));
+        }
+    }
+
+    /// The probe with the side's way in (the public certificate) first among its dependencies:
+    /// the furthest cause of the chain.
+    fn through(mut planned: Planned, way_in: Option<&str>) -> Planned {
+        if let Some(on) = way_in {
+            let check = Arc::make_mut(&mut planned.probe);
+            let deps = std::iter::once(on.to_string())
+                .chain(check.info().settings.depends_on.iter().cloned())
+                .collect::<Vec<_>>();
+            *check = check.clone().depends_on(deps);
+        }
+        planned
+    }
+
+    fn place(spec: ProbeSpec, connector: &Arc<dyn Connector>) -> Planned {
+        let Some(http) = spec.http() else {
+            return unplaced(&spec, Failure::new(Cause::Checker, "not an HTTP probe"));
+        };
+        let what = describe(http);
+        let restart = spec
+            .restart
+            .clone()
+            .map(|r| (http.target.service.clone(), r));
+        match connector.endpoint(http) {
+            Ok(endpoint) if !http.steps.is_empty() => Planned {
+                what,
+                restart,
+                place: endpoint.display.clone(),
+                probe: Arc::new(FlowProbe::check(spec, endpoint.display, connector.clone())),
+                stand_in: false,
+            },
+            Ok(endpoint) => Planned {
+                what,
+                restart,
+                place: endpoint.display.clone(),
+                probe: Arc::new(HttpProbe::check(spec, endpoint, connector.clone())),
+                stand_in: false,
+            },
+            Err(why) => Planned {
+                what,
+                restart: None,
+                place: format!("(nowhere: {})", why.detail),
+                probe: Arc::new(Unplaced::check(&spec, why)),
+                stand_in: false,
+            },
+        }
+    }
+
+    /// A probe that fails with `why`; a template's stands in for the services it would have
+    /// been planned for.
+    fn unplaced(spec: &ProbeSpec, why: Failure) -> Planned {
+        let stand_in = spec.for_each_service;
+        let spec = match stand_in {
+            true => spec.for_service(UNLISTED),
+            false => spec.clone(),
+        };
+        Planned {
+            what: spec.http().map(describe).unwrap_or_default(),
+            place: format!("(nowhere: {})", why.detail),
+            restart: None,
+            probe: Arc::new(Unplaced::check(&spec, why)),
+            stand_in,
+        }
+    }
+
+    /// A probe's request in a few words, or its steps': `GET /a, then GET /b/{photo}`.
+    fn describe(http: &HttpSpec) -> String {
+        if http.steps.is_empty() {
+            return http.request.describe();
+        }
+        let steps: Vec<String> = http
+            .steps
+            .iter()
+            .map(|s| s.http.request.describe())
+            .collect();
+        steps.join(", then ")
+    }
+}
+
+#[cfg(feature = "http")]
+pub use planning::UNLISTED;

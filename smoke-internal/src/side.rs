@@ -1,0 +1,60 @@
+//! The inside's [`Place`]: HTTP over the services' Unix sockets, TCP to a socket path (under the
+//! socket folder when relative) or to a port of the VM (the gateway's own).
+
+use crate::UnixConnector;
+use smoke_core::deadline::Deadline;
+use smoke_core::http::{Connection, Connector, Endpoint};
+use smoke_core::kind::Place;
+use smoke_core::outcome::Failure;
+use smoke_core::panel::{Mode, Panel, TcpTarget};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The inside view: everything goes straight to the VM's sockets and ports.
+#[derive(Clone)]
+pub struct InternalSide {
+    connector: Arc<UnixConnector>,
+    socket_dir: PathBuf,
+}
+
+impl InternalSide {
+    pub fn new(panel: &Panel) -> Self {
+        InternalSide {
+            connector: Arc::new(UnixConnector::new(
+                &panel.internal.socket_dir,
+                panel.max_services,
+            )),
+            socket_dir: panel.internal.socket_dir.clone(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Place for InternalSide {
+    fn mode(&self) -> Mode {
+        Mode::Internal
+    }
+
+    fn connector(&self) -> Option<Arc<dyn Connector>> {
+        Some(self.connector.clone())
+    }
+
+    async fn stream(&self, target: &TcpTarget, deadline: Deadline) -> Result<Connection, Failure> {
+        match target {
+            TcpTarget::Host { host, port } => {
+                smoke_core::kind::tcp::dial_host(host, *port, deadline).await
+            }
+            TcpTarget::Socket(path) => {
+                // The connector's own way to a socket: every way one is broken told apart.
+                let path = self.socket_dir.join(path).to_string_lossy().into_owned();
+                let endpoint = Endpoint {
+                    address: path.clone(),
+                    authority: "localhost".to_string(),
+                    path: "/".to_string(),
+                    display: path,
+                };
+                self.connector.connect(&endpoint, deadline).await
+            }
+        }
+    }
+}
