@@ -268,6 +268,36 @@ fn dns_and_tls_probes_are_external_questions_without_a_request() {
             "`record` goes with `dns`",
         ),
         ("dns = \"a.example\"\nrecord = \"SRV\"", "unknown variant"),
+        (
+            "dns = \"a.example\"\ntcp = \"a.example:22\"",
+            "give `dns` or `tcp`, not both",
+        ),
+        ("tcp = \"a.example\"", "must be host:port or a socket path"),
+        (
+            "tcp = \"a.example:0\"",
+            "must be host:port or a socket path",
+        ),
+        (
+            "tcp = \"a.example:22\"\nget = \"/\"",
+            "`get` has no meaning on a tcp probe",
+        ),
+        (
+            "target = \"a/rpc\"\nget = \"/\"\nsend = \"x\"",
+            "`send` goes with `tcp`",
+        ),
+        (
+            "tcp = \"a/rpc.sock\"\nmode = \"external\"",
+            "its mode is internal",
+        ),
+        ("tcp = \"a.example:22\"\nsend = \"\"", "sends nothing"),
+        (
+            "tcp = \"a.example:22\"\nrestart = [\"true\"]",
+            "not a tcp probe",
+        ),
+        (
+            "dns = \"a.example\"\n[[probe.step]]\nget = \"/\"",
+            "`step` has no meaning on a dns probe",
+        ),
     ] {
         let e = broken(&format!(
             "[panel]\nname = \"x\"\n[[probe]]\nname = \"p\"\n{body}\n"
@@ -347,5 +377,40 @@ fn an_expected_address_that_is_not_an_ip_address_is_refused_where_it_stands() {
     assert!(
         e.message.contains("\"not an ip\" is not an IP address"),
         "{e}"
+    );
+}
+
+#[test]
+fn tcp_probes_name_a_port_anywhere_or_a_socket_inside() {
+    use smoke_core::panel::{ProbeKind, TcpTarget};
+    let text = "[panel]\nname = \"x\"\n\
+        [[probe]]\nname = \"ssh\"\ntcp = \"[::1]:22\"\nexpect = [\"banner contains SSH-2.0\"]\n\
+        [[probe]]\nname = \"redis\"\ntcp = \"hero_redis/redis.sock\"\nsend = \"PING\\r\\n\"\nexpect = [\"banner == +PONG\"]\n";
+    let panel = load_str(text, Path::new("t.toml"), &opts()).unwrap();
+    match &panel.probes[0].kind {
+        ProbeKind::Tcp(t) => {
+            assert_eq!(
+                t.target,
+                TcpTarget::Host {
+                    host: "::1".into(),
+                    port: 22
+                }
+            );
+            assert_eq!(t.target.to_string(), "[::1]:22");
+            assert_eq!(t.send, None);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(panel.probes[0].runs_in(Mode::Internal) && panel.probes[0].runs_in(Mode::External));
+    match &panel.probes[1].kind {
+        ProbeKind::Tcp(t) => {
+            assert_eq!(t.target, TcpTarget::Socket("hero_redis/redis.sock".into()));
+            assert_eq!(t.send.as_deref(), Some("PING\r\n"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        !panel.probes[1].runs_in(Mode::External),
+        "a socket is inside only"
     );
 }

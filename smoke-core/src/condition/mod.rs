@@ -20,7 +20,7 @@
 //! Subjects: `status`, `body`, `bytes`, `time`, `time.dns|connect|tls|first_byte`,
 //! `header.<name>`, `json`, `json.<path>`, `$<jsonpath>`, `result`, `result.<path>`,
 //! `len(<subject>)`, `html(<css>)`, `cert.days_left|issuer|subject|not_after`,
-//! `dns.rcode|addresses`.
+//! `dns.rcode|addresses`, `banner`.
 //!
 //! Operators: `==`, `!=`, `<`, `<=`, `>`, `>=`, `contains`, `!contains`, `matches`, `exists`,
 //! `!exists`, `in`.

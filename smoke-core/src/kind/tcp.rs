@@ -180,7 +180,7 @@ async fn first_line(
 ) -> Result<(String, std::time::Duration), Failure> {
     use tokio::io::AsyncReadExt;
     let waiting = tokio::time::Instant::now();
-    let limit = deadline.remaining();
+    let limit = deadline.budget();
     let mut line = Vec::new();
     let mut first_byte = None;
     let mut chunk = [0u8; 512];
@@ -313,4 +313,51 @@ pub async fn connect(addrs: &[std::net::SocketAddr]) -> Result<tokio::net::TcpSt
         None => "no address to connect to".to_string(),
     };
     Err(Failure::at(Cause::Connect, Phase::Connect, detail))
+}
+
+#[cfg(all(test, feature = "http"))]
+mod tests {
+    use super::*;
+    use crate::deadline::Deadline;
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt;
+
+    async fn line_of(sent: Vec<u8>, close: bool) -> Result<String, Failure> {
+        let (mine, mut theirs) = tokio::io::duplex(64 * 1024);
+        let mut stream: Box<dyn crate::http::Stream> = Box::new(mine);
+        let writer = tokio::spawn(async move {
+            let _ = theirs.write_all(&sent).await;
+            if !close {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        });
+        let got = first_line(&mut stream, Deadline::after(Duration::from_millis(300))).await;
+        writer.abort();
+        got.map(|(line, _)| line)
+    }
+
+    #[tokio::test]
+    async fn a_first_line_ends_at_its_break_the_end_or_the_cap() {
+        assert_eq!(
+            line_of(b"SSH-2.0-x\r\nmore".to_vec(), false).await.unwrap(),
+            "SSH-2.0-x"
+        );
+        assert_eq!(line_of(b"+PONG".to_vec(), true).await.unwrap(), "+PONG");
+        let flood = vec![b'a'; 1024 * 1024];
+        let cut = line_of(flood, false).await.unwrap();
+        assert_eq!(
+            cut.len(),
+            MAX_BANNER_BYTES,
+            "a line without end costs the cap"
+        );
+        let nothing = line_of(Vec::new(), true).await.unwrap_err();
+        assert_eq!(nothing.cause, Cause::Connect);
+        let half = line_of(b"220 half".to_vec(), false).await.unwrap_err();
+        assert_eq!(half.cause, Cause::Timeout);
+        assert!(
+            half.detail.contains("8 bytes and no line break"),
+            "{}",
+            half.detail
+        );
+    }
 }

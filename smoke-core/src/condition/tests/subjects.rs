@@ -223,3 +223,21 @@ fn dns_fields_come_from_the_answer() {
     passes("dns.rcode !exists", &http(""));
     fails("dns.addresses !contains 10.0.0.3", &http(""));
 }
+
+#[test]
+fn banner_is_a_tcp_peers_first_line_and_nothing_elsewhere() {
+    let mut obs = Observation::default();
+    obs.banner = Some("SSH-2.0-OpenSSH_9.6 \u{1b}[31m".into());
+    passes("banner contains SSH-2.0", &obs);
+    passes("banner matches '^SSH-2\\.0-'", &obs);
+    passes("len(banner) == 25", &obs);
+    fails("banner == +PONG", &obs);
+    assert!(
+        !got("banner == +PONG", &obs).contains('\u{1b}'),
+        "what a peer says is shown without its control characters"
+    );
+    let http = http("SSH-2.0 in a body");
+    fails("banner contains SSH-2.0", &http);
+    assert_eq!(got("banner contains SSH-2.0", &http), "nothing");
+    passes("banner !exists", &http);
+}
