@@ -37,7 +37,7 @@ impl Kind for HttpSpec {
     fn read(p: &mut RawProbe, r: &Reading<'_>) -> Result<(Self, Option<Mode>), PanelError> {
         // One request, or a flow of them: both make the probe's HTTP spec.
         let build = match p.step.is_empty() {
-            true => crate::panel::spec::http_kind,
+            true => crate::panel::spec::request_kind,
             false => crate::panel::flow::flow_kind,
         };
         let spec = build(p, r.max_body, r.for_each_service, r.at)?;

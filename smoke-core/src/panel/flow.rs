@@ -2,7 +2,7 @@
 //! a photo in it). Each step is read like a probe's request, with its own conditions and the
 //! values it captures; `{name}` in a later step must name a capture of an earlier one.
 
-use super::raw::{RawProbe, RawStep};
+use super::raw::{RawProbe, RawRequest};
 use super::spec::{conditions, first_set, fixed_target, http_kind, At};
 use super::*;
 use std::ops::Range;
@@ -61,22 +61,15 @@ pub(crate) fn flow_kind(
             message: format!("step {} of {n}: {}", i + 1, e.message),
             ..e
         };
-        placeholders(&raw, &captured, &here).map_err(placed)?;
+        let mut raw = raw;
+        let mut request = raw.request();
+        placeholders(&request, &captured, &here).map_err(placed)?;
+        // A step sends the probe's target, headers and context unless it says its own.
+        request.target = request.target.or_else(|| p.target.clone());
+        request.context = request.context.or_else(|| p.context.clone());
         let mut headers = p.headers.clone();
-        headers.extend(raw.headers);
-        let mut request = RawProbe {
-            target: raw.target.or_else(|| p.target.clone()),
-            get: raw.get,
-            post: raw.post,
-            rpc: raw.rpc,
-            params: raw.params,
-            json: raw.json,
-            body: raw.body,
-            headers,
-            context: raw.context.or_else(|| p.context.clone()),
-            external_path: raw.external_path,
-            ..RawProbe::default()
-        };
+        headers.extend(request.headers);
+        request.headers = headers;
         let http = http_kind(&mut request, max_body, for_each_service, &here).map_err(placed)?;
         let mut captures = Vec::with_capacity(raw.capture.len());
         for (name, subject) in raw.capture {
@@ -145,7 +138,7 @@ pub fn is_capture_name(name: &str) -> bool {
 
 /// Every `{name}` written in the step (path, params, headers, body, context) names a capture of
 /// an earlier step, or `{service}`.
-fn placeholders(step: &RawStep, captured: &[String], at: &At<'_>) -> Result<(), PanelError> {
+fn placeholders(step: &RawRequest, captured: &[String], at: &At<'_>) -> Result<(), PanelError> {
     let spanned = |s: &Option<Spanned<String>>| {
         s.as_ref()
             .map(|v| (v.get_ref().clone(), Some(v.span())))

@@ -123,78 +123,109 @@ pub struct RawRpcRemedy {
     pub params: Option<toml::Value>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawProbe {
-    pub name: Option<Spanned<String>>,
-    pub target: Option<Spanned<String>>,
-    pub get: Option<Spanned<String>>,
-    pub post: Option<Spanned<String>>,
-    pub rpc: Option<String>,
-    pub params: Option<Spanned<toml::Value>>,
-    pub json: Option<toml::Value>,
-    pub body: Option<String>,
-    #[serde(default)]
-    pub headers: BTreeMap<String, String>,
-    pub context: Option<Spanned<String>>,
-    pub contexts: Option<Spanned<Vec<String>>>,
-    pub distinct_from: Option<Spanned<String>>,
-    pub for_each: Option<Spanned<String>>,
-    pub mode: Option<super::Mode>,
-    #[serde(default)]
-    pub tags: Vec<String>,
-    pub severity: Option<super::Severity>,
-    pub timeout: Option<PanelDuration>,
-    pub retries: Option<u32>,
-    pub retry_delay: Option<Spanned<PanelDuration>>,
-    pub failure_threshold: Option<u32>,
-    pub success_threshold: Option<u32>,
-    pub max_body: Option<Spanned<PanelSize>>,
-    #[serde(default)]
-    pub expect: Vec<Spanned<String>>,
-    #[serde(default)]
-    pub warn: Vec<Spanned<String>>,
-    pub external_path: Option<Spanned<String>>,
-    pub dns: Option<Spanned<String>>,
-    pub record: Option<super::RecordType>,
-    pub tls: Option<Spanned<String>>,
-    pub tcp: Option<Spanned<String>>,
-    pub send: Option<Spanned<String>>,
-    pub restart: Option<RawRemedy>,
-    pub restart_cooldown: Option<PanelDuration>,
-    pub max_restarts: Option<u32>,
-    pub restart_settle: Option<PanelDuration>,
-    pub restart_timeout: Option<PanelDuration>,
-    #[serde(default)]
-    pub depends_on: Vec<Spanned<String>>,
-    /// `[[probe.step]]`: a flow of requests instead of one.
-    #[serde(default)]
-    pub step: Vec<Spanned<RawStep>>,
+/// A `[[probe]]` or `[[probe.step]]` table: the keys of one HTTP request, written once here and
+/// put in each table that makes a request (serde's `flatten` would lose the keys' positions and
+/// the refusal of unknown keys), and `request()` to take them out as a [`RawRequest`].
+macro_rules! with_request_keys {
+    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$field_meta:meta])* pub $field:ident: $ty:ty,)* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            pub target: Option<Spanned<String>>,
+            pub get: Option<Spanned<String>>,
+            pub post: Option<Spanned<String>>,
+            pub rpc: Option<String>,
+            pub params: Option<Spanned<toml::Value>>,
+            pub json: Option<toml::Value>,
+            pub body: Option<String>,
+            #[serde(default)]
+            pub headers: BTreeMap<String, String>,
+            pub context: Option<Spanned<String>>,
+            pub external_path: Option<Spanned<String>>,
+            $($(#[$field_meta])* pub $field: $ty,)*
+        }
+
+        // RawRequest, made by this macro too, never takes its keys out of itself.
+        #[allow(dead_code)]
+        impl $name {
+            /// The request keys, taken out of the table.
+            pub fn request(&mut self) -> RawRequest {
+                RawRequest {
+                    target: self.target.take(),
+                    get: self.get.take(),
+                    post: self.post.take(),
+                    rpc: self.rpc.take(),
+                    params: self.params.take(),
+                    json: self.json.take(),
+                    body: self.body.take(),
+                    headers: std::mem::take(&mut self.headers),
+                    context: self.context.take(),
+                    external_path: self.external_path.take(),
+                }
+            }
+        }
+    };
 }
 
-/// One `[[probe.step]]`: the request keys of a probe, its own conditions, what it captures.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawStep {
-    pub target: Option<Spanned<String>>,
-    pub get: Option<Spanned<String>>,
-    pub post: Option<Spanned<String>>,
-    pub rpc: Option<String>,
-    pub params: Option<Spanned<toml::Value>>,
-    pub json: Option<toml::Value>,
-    pub body: Option<String>,
-    #[serde(default)]
-    pub headers: BTreeMap<String, String>,
-    pub context: Option<Spanned<String>>,
-    pub external_path: Option<Spanned<String>>,
-    #[serde(default)]
-    pub expect: Vec<Spanned<String>>,
-    #[serde(default)]
-    pub warn: Vec<Spanned<String>>,
-    #[serde(default)]
-    pub capture: BTreeMap<String, Spanned<String>>,
-    #[serde(default)]
-    pub finally: bool,
+with_request_keys! {
+    /// The keys of one HTTP request, as a probe or a step writes them.
+    #[derive(Debug, Default, Clone, Deserialize)]
+    pub struct RawRequest {}
+}
+
+with_request_keys! {
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct RawProbe {
+        pub name: Option<Spanned<String>>,
+        pub contexts: Option<Spanned<Vec<String>>>,
+        pub distinct_from: Option<Spanned<String>>,
+        pub for_each: Option<Spanned<String>>,
+        pub mode: Option<super::Mode>,
+        #[serde(default)]
+        pub tags: Vec<String>,
+        pub severity: Option<super::Severity>,
+        pub timeout: Option<PanelDuration>,
+        pub retries: Option<u32>,
+        pub retry_delay: Option<Spanned<PanelDuration>>,
+        pub failure_threshold: Option<u32>,
+        pub success_threshold: Option<u32>,
+        pub max_body: Option<Spanned<PanelSize>>,
+        #[serde(default)]
+        pub expect: Vec<Spanned<String>>,
+        #[serde(default)]
+        pub warn: Vec<Spanned<String>>,
+        pub dns: Option<Spanned<String>>,
+        pub record: Option<super::RecordType>,
+        pub tls: Option<Spanned<String>>,
+        pub tcp: Option<Spanned<String>>,
+        pub send: Option<Spanned<String>>,
+        pub restart: Option<RawRemedy>,
+        pub restart_cooldown: Option<PanelDuration>,
+        pub max_restarts: Option<u32>,
+        pub restart_settle: Option<PanelDuration>,
+        pub restart_timeout: Option<PanelDuration>,
+        #[serde(default)]
+        pub depends_on: Vec<Spanned<String>>,
+        /// `[[probe.step]]`: a flow of requests instead of one.
+        #[serde(default)]
+        pub step: Vec<Spanned<RawStep>>,
+    }
+}
+
+with_request_keys! {
+    /// One `[[probe.step]]`: the request keys of a probe, its own conditions, what it captures.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct RawStep {
+        #[serde(default)]
+        pub expect: Vec<Spanned<String>>,
+        #[serde(default)]
+        pub warn: Vec<Spanned<String>>,
+        #[serde(default)]
+        pub capture: BTreeMap<String, Spanned<String>>,
+        #[serde(default)]
+        pub finally: bool,
+    }
 }
 
 /// Only the probe names and where each probe stands: readable even when the strict shape is not,

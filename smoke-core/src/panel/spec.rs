@@ -2,7 +2,7 @@
 //! at the probe and, where it can be, at the value.
 
 use super::load::Locator;
-use super::raw::RawProbe;
+use super::raw::{RawProbe, RawRequest};
 use super::*;
 use std::ops::Range;
 use toml::Spanned;
@@ -182,8 +182,63 @@ pub(super) fn conditions(
         .collect()
 }
 
-pub(crate) fn http_kind(
+/// A probe of one request: its request keys, and the contexts it compares.
+pub(crate) fn request_kind(
     p: &mut RawProbe,
+    max_body: u64,
+    for_each_service: bool,
+    at: &At<'_>,
+) -> Result<HttpSpec, PanelError> {
+    let contexts = contexts(
+        p.contexts.take(),
+        p.distinct_from.take(),
+        p.context.as_ref(),
+        at,
+    )?;
+    let mut request = p.request();
+    let spec = http_kind(&mut request, max_body, for_each_service, at)?;
+    Ok(HttpSpec { contexts, ..spec })
+}
+
+/// `contexts` with `distinct_from`: the same call once per context, each one's answer compared
+/// with the reference's.
+fn contexts(
+    contexts: Option<Spanned<Vec<String>>>,
+    distinct_from: Option<Spanned<String>>,
+    context: Option<&Spanned<String>>,
+    at: &At<'_>,
+) -> Result<Option<Contexts>, PanelError> {
+    Ok(match (contexts, distinct_from) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            return Err(
+                at.here("`distinct_from` needs `contexts`, the contexts whose answers must differ")
+            )
+        }
+        (Some(c), _) if c.get_ref().is_empty() => {
+            return Err(at.err(c.span(), "`contexts` is empty"))
+        }
+        (Some(contexts), distinct_from) => {
+            if context.is_some() {
+                return Err(at.here("give `context` or `contexts`, not both"));
+            }
+            for c in contexts.get_ref() {
+                header_text("context", c, contexts.span(), at)?;
+            }
+            if let Some(d) = &distinct_from {
+                header_text("distinct_from", d.get_ref(), d.span(), at)?;
+            }
+            Some(Contexts {
+                contexts: contexts.into_inner(),
+                distinct_from: distinct_from.map(Spanned::into_inner),
+            })
+        }
+    })
+}
+
+/// One HTTP request from its keys, in a probe or in a step.
+pub(crate) fn http_kind(
+    p: &mut RawRequest,
     max_body: u64,
     for_each_service: bool,
     at: &At<'_>,
@@ -250,32 +305,6 @@ pub(crate) fn http_kind(
             ))
         }
     };
-    let contexts = match (p.contexts.take(), p.distinct_from.take()) {
-        (None, None) => None,
-        (None, Some(_)) => {
-            return Err(
-                at.here("`distinct_from` needs `contexts`, the contexts whose answers must differ")
-            )
-        }
-        (Some(c), _) if c.get_ref().is_empty() => {
-            return Err(at.err(c.span(), "`contexts` is empty"))
-        }
-        (Some(contexts), distinct_from) => {
-            if p.context.is_some() {
-                return Err(at.here("give `context` or `contexts`, not both"));
-            }
-            for c in contexts.get_ref() {
-                header_text("context", c, contexts.span(), at)?;
-            }
-            if let Some(d) = &distinct_from {
-                header_text("distinct_from", d.get_ref(), d.span(), at)?;
-            }
-            Some(Contexts {
-                contexts: contexts.into_inner(),
-                distinct_from: distinct_from.map(Spanned::into_inner),
-            })
-        }
-    };
     if let Some(c) = &p.context {
         header_text("context", c.get_ref(), c.span(), at)?;
     }
@@ -298,7 +327,7 @@ pub(crate) fn http_kind(
         request,
         headers,
         context: p.context.take().map(Spanned::into_inner),
-        contexts,
+        contexts: None,
         external_path: p.external_path.take().map(path).transpose()?,
         max_body,
         steps: Vec::new(),
