@@ -55,6 +55,12 @@ pub enum CoverageError {
     },
     #[error("the outside view cannot run this panel: {0}")]
     Outside(String),
+    /// The simulated deployment did not start.
+    #[error("cannot start the simulated deployment: {0}")]
+    Start(#[source] std::io::Error),
+    /// The panel does not load (at its file, line and column).
+    #[error(transparent)]
+    Panel(#[from] smoke_core::panel::PanelError),
 }
 
 /// One probe that was not `ok` while a fault was on.

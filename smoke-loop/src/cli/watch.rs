@@ -95,7 +95,8 @@ pub async fn watch(
                 // counts as failed and the loop goes on.
                 let tick = std::panic::AssertUnwindSafe(tick).catch_unwind().map(|r| {
                     r.unwrap_or_else(|p| {
-                        Err(TickError { report: None, error: TickFault::Panicked(smoke_core::text::panic_message(&*p).to_string()) })
+                        let why = smoke_core::text::panic_message(&*p).to_string();
+                        Err(TickError { report: None, error: TickFault::Panicked(why) })
                     })
                 });
                 tokio::pin!(tick);
