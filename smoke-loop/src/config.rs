@@ -5,7 +5,7 @@
 
 use crate::maintenance::{self, Maintenance, RawMaintenance};
 use crate::notify::{self, Notify};
-use crate::secret::{Secret, Value};
+use crate::secret::{Secret, SecretError, Value};
 use serde::Deserialize;
 use smoke_core::panel::{Panel, PanelError};
 use smoke_core::text::escape_controls;
@@ -44,6 +44,34 @@ pub struct RelayConfig {
     pub group_alertname: String,
 }
 
+/// Why a key of the loop's tables was refused: the words follow the table's name at the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A URL of another scheme, or without a host (`text` escaped for a terminal).
+    #[error("{what} \"{text}\" must be an http:// or https:// URL")]
+    NotHttp { what: &'static str, text: String },
+    /// Not a URL at all (the url crate's words).
+    #[error("{what} \"{text}\" is not a URL ({source}): write it like https://hc-ping.com/<uuid>")]
+    NotUrl {
+        what: &'static str,
+        text: String,
+        #[source]
+        source: url::ParseError,
+    },
+    #[error("remind_every must be more than 0: it spaces the reminders of an open incident")]
+    NoRemindEvery,
+    /// An alert name that is empty, long or holds control characters (`name` escaped).
+    #[error("{key} \"{name}\" must be an alert's name, like {default}")]
+    AlertName {
+        key: &'static str,
+        name: String,
+        default: &'static str,
+    },
+    /// `[relay] bearer_token_env` or `_file` is named wrongly.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+}
+
 /// The loop's keys, as serde reads them; the rest of the file is smoke-core's, checked there.
 #[derive(Deserialize)]
 struct RawLoop {
@@ -77,7 +105,7 @@ impl LoopConfig {
         let at = &panel.text;
         let raw: RawLoop = at.read()?;
         let placed = |span: std::ops::Range<usize>| {
-            move |m: String| at.error(span.clone(), format!("[panel] {m}"))
+            move |e: ConfigError| at.error(span.clone(), format!("[panel] {e}"))
         };
         let heartbeat_url = match (raw.panel.heartbeat_url, raw.panel.heartbeat_url_env) {
             (Some(u), None) if !u.get_ref().is_empty() => {
@@ -88,15 +116,13 @@ impl LoopConfig {
             (None, None) => None,
             _ => return Err(at.whole("[panel] give heartbeat_url or heartbeat_url_env, not both")),
         };
-        let remind_every =
-            match &raw.panel.remind_every {
-                None => REMIND_EVERY,
-                Some(r) if r.get_ref().0.is_zero() => return Err(placed(r.span())(
-                    "remind_every must be more than 0: it spaces the reminders of an open incident"
-                        .to_string(),
-                )),
-                Some(r) => r.get_ref().0,
-            };
+        let remind_every = match &raw.panel.remind_every {
+            None => REMIND_EVERY,
+            Some(r) if r.get_ref().0.is_zero() => {
+                return Err(placed(r.span())(ConfigError::NoRemindEvery))
+            }
+            Some(r) => r.get_ref().0,
+        };
         let maintenance = raw
             .maintenance
             .into_iter()
@@ -125,7 +151,7 @@ impl LoopConfig {
     }
 }
 
-fn read_relay(r: RawRelay) -> Result<RelayConfig, String> {
+fn read_relay(r: RawRelay) -> Result<RelayConfig, ConfigError> {
     let bearer_token = match (&r.bearer_token_env, &r.bearer_token_file) {
         (None, None) => None,
         _ => Some(Secret::named(
@@ -144,30 +170,36 @@ fn read_relay(r: RawRelay) -> Result<RelayConfig, String> {
 }
 
 /// `key = "Name"` of `[relay]`, or `default`.
-fn alert_name(key: &str, given: Option<String>, default: &str) -> Result<String, String> {
+fn alert_name(
+    key: &'static str,
+    given: Option<String>,
+    default: &'static str,
+) -> Result<String, ConfigError> {
     match given {
         None => Ok(default.to_string()),
         Some(a) if a.is_empty() || a.len() > 200 || a.chars().any(char::is_control) => {
-            Err(format!(
-                "{key} \"{}\" must be an alert's name, like {default}",
-                escape_controls(&a)
-            ))
+            Err(ConfigError::AlertName {
+                key,
+                name: escape_controls(&a).into_owned(),
+                default,
+            })
         }
         Some(a) => Ok(a),
     }
 }
 
 /// An `http://` or `https://` URL with a host.
-pub(crate) fn http_url(what: &str, text: &str) -> Result<(), String> {
+pub(crate) fn http_url(what: &'static str, text: &str) -> Result<(), ConfigError> {
     match url::Url::parse(text) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
-        Ok(_) => Err(format!(
-            "{what} \"{}\" must be an http:// or https:// URL",
-            escape_controls(text)
-        )),
-        Err(e) => Err(format!(
-            "{what} \"{}\" is not a URL ({e}): write it like https://hc-ping.com/<uuid>",
-            escape_controls(text)
-        )),
+        Ok(_) => Err(ConfigError::NotHttp {
+            what,
+            text: escape_controls(text).into_owned(),
+        }),
+        Err(source) => Err(ConfigError::NotUrl {
+            what,
+            text: escape_controls(text).into_owned(),
+            source,
+        }),
     }
 }

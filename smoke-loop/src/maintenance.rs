@@ -19,6 +19,40 @@ pub(crate) struct RawMaintenance {
     reason: Option<String>,
 }
 
+/// Why a `[[maintenance]]` entry makes no window: the words follow `[[maintenance]]` at the
+/// entry's line.
+#[derive(Debug, thiserror::Error)]
+pub enum WindowError {
+    /// `start` or `end` (`what`) is no timestamp (jiff's words).
+    #[error("{what} `{text}` is not a time like 2026-12-01T02:00:00Z: {source}")]
+    NotATime {
+        what: &'static str,
+        text: String,
+        #[source]
+        source: jiff::Error,
+    },
+    #[error("a one-off window is start and end; duration and timezone go with every")]
+    OnceWithWeekly,
+    #[error("ends before it starts")]
+    EndsFirst,
+    #[error("a weekly window needs a duration")]
+    NoDuration,
+    #[error("duration = \"0s\" is a window that never holds")]
+    NoTime,
+    /// A time zone jiff does not know.
+    #[error("timezone `{zone}`: {source}")]
+    Zone {
+        zone: String,
+        #[source]
+        source: jiff::Error,
+    },
+    /// `every` is not a weekday and a time.
+    #[error("every = \"{0}\" must be a weekday and a time, like \"sunday 02:00\"")]
+    NotWeekly(String),
+    #[error("give start and end (one-off) or every and duration (weekly, like every = \"sunday 02:00\")")]
+    NoWindow,
+}
+
 /// One window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Maintenance {
@@ -98,36 +132,39 @@ pub(crate) fn build(
 ) -> Result<Maintenance, PanelError> {
     let span = raw.span();
     let r = raw.into_inner();
-    let err = |m: String| at.error(span.clone(), format!("[[maintenance]] {m}"));
-    let ts = |v: &str, what: &str| {
-        v.parse::<jiff::Timestamp>().map_err(|e| {
-            err(format!(
-                "{what} `{v}` is not a time like 2026-12-01T02:00:00Z: {e}"
-            ))
+    let err = |e: WindowError| at.error(span.clone(), format!("[[maintenance]] {e}"));
+    let ts = |v: &str, what: &'static str| {
+        v.parse::<jiff::Timestamp>().map_err(|source| {
+            err(WindowError::NotATime {
+                what,
+                text: v.to_string(),
+                source,
+            })
         })
     };
     let when = match (&r.start, &r.end, &r.every) {
         (Some(s), Some(e), None) => {
             if r.duration.is_some() || r.timezone.is_some() {
-                return Err(err("a one-off window is start and end; duration and timezone go with every".into()));
+                return Err(err(WindowError::OnceWithWeekly));
             }
             let (start, end) = (ts(s, "start")?, ts(e, "end")?);
             if end <= start {
-                return Err(err("ends before it starts".into()));
+                return Err(err(WindowError::EndsFirst));
             }
             Window::Once { start, end }
         }
         (None, None, Some(every)) => {
-            let duration = r
-                .duration
-                .ok_or_else(|| err("a weekly window needs a duration".into()))?
-                .0;
+            let duration = r.duration.ok_or_else(|| err(WindowError::NoDuration))?.0;
             if duration.is_zero() {
-                return Err(err("duration = \"0s\" is a window that never holds".into()));
+                return Err(err(WindowError::NoTime));
             }
             let zone = match &r.timezone {
-                Some(tz) => jiff::tz::TimeZone::get(tz)
-                    .map_err(|e| err(format!("timezone `{tz}`: {e}")))?,
+                Some(tz) => jiff::tz::TimeZone::get(tz).map_err(|source| {
+                    err(WindowError::Zone {
+                        zone: tz.clone(),
+                        source,
+                    })
+                })?,
                 None => jiff::tz::TimeZone::UTC,
             };
             let (weekday, time) = weekly(every).map_err(err)?;
@@ -138,11 +175,7 @@ pub(crate) fn build(
                 duration,
             }
         }
-        _ => {
-            return Err(err(
-                "give start and end (one-off) or every and duration (weekly, like every = \"sunday 02:00\")".into(),
-            ))
-        }
+        _ => return Err(err(WindowError::NoWindow)),
     };
     Ok(Maintenance {
         probes: r.probes,
@@ -152,9 +185,9 @@ pub(crate) fn build(
 }
 
 /// `"sunday 02:00"`.
-fn weekly(text: &str) -> Result<(jiff::civil::Weekday, jiff::civil::Time), String> {
+fn weekly(text: &str) -> Result<(jiff::civil::Weekday, jiff::civil::Time), WindowError> {
     use jiff::civil::Weekday::*;
-    let bad = || format!("every = \"{text}\" must be a weekday and a time, like \"sunday 02:00\"");
+    let bad = || WindowError::NotWeekly(text.to_string());
     let (day, time) = text
         .trim()
         .split_once(char::is_whitespace)

@@ -13,11 +13,42 @@ pub const OUTPUT_KEPT: usize = 64 * 1024;
 /// last, not so long that a child it left in the background (holding the pipes) can stall us.
 pub const OUTPUT_GRACE: Duration = Duration::from_millis(200);
 
+/// Why a command failed: it did not start, did not finish in time, or exited with a failure.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// An empty argv.
+    #[error("no program to run")]
+    NoProgram,
+    #[error("cannot run {program}: {source}")]
+    CannotStart {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Waiting for it failed.
+    #[error("{program}: {source}")]
+    Wait {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// It outlived its timeout and was killed.
+    #[error("{program} did not finish within {}", smoke_core::units::format_duration(*.timeout))]
+    TimedOut { program: String, timeout: Duration },
+    /// It exited with a failure; `said`: the tail of what it printed.
+    #[error("{program} exited with {status}: {said}")]
+    Failed {
+        program: String,
+        status: std::process::ExitStatus,
+        said: String,
+    },
+}
+
 /// Runs `argv`; on success, a tail of what it said. It is not killed when smoke stops while it
 /// runs (a half-done restart is worse than a finished one), only when it outlives `timeout`;
 /// and its exit decides, not its pipes, which a child it leaves in the background may hold open.
-pub async fn run(argv: &[String], timeout: Duration) -> Result<String, String> {
-    let program = argv.first().ok_or("no program to run")?;
+pub async fn run(argv: &[String], timeout: Duration) -> Result<String, RunError> {
+    let program = argv.first().ok_or(RunError::NoProgram)?;
     let mut child = tokio::process::Command::new(program)
         .args(&argv[1..])
         .stdin(Stdio::null())
@@ -25,7 +56,10 @@ pub async fn run(argv: &[String], timeout: Duration) -> Result<String, String> {
         .stderr(Stdio::piped())
         .kill_on_drop(false)
         .spawn()
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
+        .map_err(|source| RunError::CannotStart {
+            program: program.clone(),
+            source,
+        })?;
     let mut out = Pipe::new(child.stdout.take());
     let mut err = Pipe::new(child.stderr.take());
     // The pipes are drained while it runs: a command that says more than a pipe holds would
@@ -41,13 +75,16 @@ pub async fn run(argv: &[String], timeout: Duration) -> Result<String, String> {
     })
     .await;
     let status = match waited {
-        Ok(status) => status.map_err(|e| format!("{program}: {e}"))?,
+        Ok(status) => status.map_err(|source| RunError::Wait {
+            program: program.clone(),
+            source,
+        })?,
         Err(_) => {
             let _ = child.kill().await;
-            return Err(format!(
-                "{program} did not finish within {}",
-                smoke_core::units::format_duration(timeout)
-            ));
+            return Err(RunError::TimedOut {
+                program: program.clone(),
+                timeout,
+            });
         }
     };
     let _ = tokio::time::timeout(OUTPUT_GRACE, async {
@@ -64,7 +101,11 @@ pub async fn run(argv: &[String], timeout: Duration) -> Result<String, String> {
     if status.success() {
         Ok(said)
     } else {
-        Err(format!("{program} exited with {status}: {said}"))
+        Err(RunError::Failed {
+            program: program.clone(),
+            status,
+            said,
+        })
     }
 }
 

@@ -8,7 +8,7 @@ use smoke_core::probe::Selector;
 use std::fs::OpenOptions;
 use std::path::Path;
 
-use crate::state_dir::{MUTES_FILE, MUTES_LOCK};
+use crate::state_dir::{StateDirError, MUTES_FILE, MUTES_LOCK};
 
 /// One mute.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,28 +26,30 @@ pub struct Mutes {
 
 impl Mutes {
     /// The mutes of a state folder; none when there is no file.
-    pub fn load(dir: &Path) -> Result<Mutes, String> {
+    pub fn load(dir: &Path) -> Result<Mutes, StateDirError> {
         let path = dir.join(MUTES_FILE);
         match crate::state_dir::read_in_state(&path) {
             Ok(text) => serde_json::from_str(&text)
-                .map_err(|e| format!("the mutes file {} is unreadable: {e}", path.display())),
+                .map_err(|source| StateDirError::MutesUnreadable { path, source }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Mutes::default()),
-            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+            Err(source) => Err(StateDirError::CannotRead { path, source }),
         }
     }
 
     /// Changes the mutes under their own lock (a watch loop may hold the state's), dropping the
     /// expired ones, and writes them atomically.
-    pub fn update(dir: &Path, change: impl FnOnce(&mut Mutes)) -> Result<Mutes, String> {
+    pub fn update(dir: &Path, change: impl FnOnce(&mut Mutes)) -> Result<Mutes, StateDirError> {
         crate::state_dir::create_folder(dir)?;
         let lock_path = dir.join(MUTES_LOCK);
         let lock = crate::state_dir::open_in_state(
             &lock_path,
             OpenOptions::new().create(true).truncate(false).write(true),
         )
-        .map_err(|e| format!("cannot open {}: {e}", lock_path.display()))?;
-        lock.lock()
-            .map_err(|e| format!("cannot lock the mutes: {e}"))?;
+        .map_err(|source| StateDirError::CannotOpen {
+            path: lock_path,
+            source,
+        })?;
+        lock.lock().map_err(StateDirError::CannotLockMutes)?;
         let mut mutes = Mutes::load(dir)?;
         change(&mut mutes);
         let now = jiff::Timestamp::now();

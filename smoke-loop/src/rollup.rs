@@ -259,19 +259,17 @@ impl Rollup {
                 reads: VERSION,
             });
         }
-        rollup.check().map_err(unreadable)?;
+        rollup.check().map_err(|e| unreadable(e.to_string()))?;
         Ok(rollup)
     }
 
     /// What no loop writes, and what the page's arithmetic must never meet: a period of
     /// nothing or of more than [`MAX_DURATION`](smoke_core::units::MAX_DURATION), an hour no
     /// clock reaches, columns of unequal length.
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), Unwritten> {
         let max = smoke_core::units::MAX_DURATION.as_secs();
         if let Some(every) = self.every_s.filter(|s| !(1..=max).contains(s)) {
-            return Err(format!(
-                "every_s {every} is no loop period: 1 to {max} seconds"
-            ));
+            return Err(Unwritten::Period { every, max });
         }
         self.probes.values().try_for_each(Series::check)
     }
@@ -315,29 +313,43 @@ impl Rollup {
 }
 
 impl Series {
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), Unwritten> {
         let n = self.ticks.len();
         let hours = hour_of(Timestamp::MIN)..=hour_of(Timestamp::MAX);
         if !hours.contains(&self.start) {
-            return Err(format!(
-                "a probe's start hour {} is no hour a clock reaches",
-                self.start
-            ));
+            return Err(Unwritten::StartHour(self.start));
         }
         if n > KEEP_HOURS {
-            return Err(format!("a probe has {n} hours, more than {KEEP_HOURS}"));
+            return Err(Unwritten::TooManyHours(n));
         }
         if ![&self.ok, &self.degraded, &self.fail, &self.p50_ms]
             .iter()
             .all(|c| c.len() == n)
         {
-            return Err("a probe's columns are of unequal length".to_string());
+            return Err(Unwritten::UnequalColumns);
         }
         if self.open.iter().any(|(b, _)| usize::from(*b) >= BINS) {
-            return Err(format!("a probe's latency bin is past the last, {BINS}"));
+            return Err(Unwritten::BinPastLast);
         }
         Ok(())
     }
+}
+
+/// What a rollup file holds that no loop writes: said as why it is unreadable (the state
+/// folder's error carries these words, as the folder imports nothing it holds).
+#[derive(Debug, thiserror::Error)]
+enum Unwritten {
+    /// A loop period of nothing, or past the longest duration.
+    #[error("every_s {every} is no loop period: 1 to {max} seconds")]
+    Period { every: u64, max: u64 },
+    #[error("a probe's start hour {0} is no hour a clock reaches")]
+    StartHour(i64),
+    #[error("a probe has {0} hours, more than {KEEP_HOURS}")]
+    TooManyHours(usize),
+    #[error("a probe's columns are of unequal length")]
+    UnequalColumns,
+    #[error("a probe's latency bin is past the last, {BINS}")]
+    BinPastLast,
 }
 
 /// The rollup as a loop shares it with its status page.

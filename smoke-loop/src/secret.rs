@@ -3,6 +3,27 @@
 
 use std::path::PathBuf;
 
+/// Why a secret is not named rightly in the panel, or cannot be read when its sink is set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// Both `<what>_env` and `<what>_file` are given.
+    #[error("give {what}_env or {what}_file, not both")]
+    Both { what: &'static str },
+    /// Neither is given (or one is empty): the value itself is never taken from the panel.
+    #[error("needs {what}_env = \"VARIABLE\" (or {what}_file): secrets never go in the panel")]
+    Unnamed { what: &'static str },
+    /// The environment variable is not set, or is blank.
+    #[error("the environment variable {var} is not set")]
+    EnvUnset { var: String },
+    /// The secret file could not be read.
+    #[error("cannot read the secret file {}: {source}", .path.display())]
+    FileUnreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Where a secret comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Secret {
@@ -15,28 +36,29 @@ impl Secret {
     pub fn named(
         env: &Option<String>,
         file: &Option<String>,
-        what: &str,
-    ) -> Result<Secret, String> {
+        what: &'static str,
+    ) -> Result<Secret, SecretError> {
         match (env, file) {
             (Some(e), None) if !e.is_empty() => Ok(Secret::Env(e.clone())),
             (None, Some(f)) if !f.is_empty() => Ok(Secret::File(PathBuf::from(f))),
-            (Some(_), Some(_)) => Err(format!("give {what}_env or {what}_file, not both")),
-            _ => Err(format!(
-                "needs {what}_env = \"VARIABLE\" (or {what}_file): secrets never go in the panel"
-            )),
+            (Some(_), Some(_)) => Err(SecretError::Both { what }),
+            _ => Err(SecretError::Unnamed { what }),
         }
     }
 
     /// The secret's value, or what to do about its absence.
-    pub fn read(&self) -> Result<String, String> {
+    pub fn read(&self) -> Result<String, SecretError> {
         match self {
             Secret::Env(var) => match std::env::var(var) {
                 Ok(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
-                _ => Err(format!("the environment variable {var} is not set")),
+                _ => Err(SecretError::EnvUnset { var: var.clone() }),
             },
             Secret::File(path) => std::fs::read_to_string(path)
                 .map(|v| v.trim().to_string())
-                .map_err(|e| format!("cannot read the secret file {}: {e}", path.display())),
+                .map_err(|source| SecretError::FileUnreadable {
+                    path: path.clone(),
+                    source,
+                }),
         }
     }
 
@@ -57,7 +79,7 @@ pub enum Value {
 }
 
 impl Value {
-    pub fn read(&self) -> Result<String, String> {
+    pub fn read(&self) -> Result<String, SecretError> {
         match self {
             Value::Plain(v) => Ok(v.clone()),
             Value::Secret(s) => s.read(),

@@ -47,14 +47,35 @@ pub fn overrides(sim: &Deployment) -> Vec<String> {
 pub enum CoverageError {
     #[error("the panel does not pass on the healthy simulated deployment, so no fault can be judged: {0}")]
     Unhealthy(String),
-    #[error("{}:{line}: [coverage] ignore: {message}", file.display())]
+    #[error("{}:{line}: [coverage] ignore: {why}", file.display())]
     UnknownIgnore {
         file: std::path::PathBuf,
         line: usize,
-        message: String,
+        #[source]
+        why: IgnoreError,
     },
     #[error("the outside view cannot run this panel: {0}")]
     Outside(String),
+    /// The simulated deployment did not start.
+    #[error("cannot start the simulated deployment: {0}")]
+    Start(#[source] std::io::Error),
+    /// The panel does not load (at its file, line and column).
+    #[error(transparent)]
+    Panel(#[from] smoke_core::panel::PanelError),
+}
+
+/// Why a `[coverage] ignore` entry names no fault of the run: a typo must never hide a gap.
+#[derive(Debug, thiserror::Error)]
+pub enum IgnoreError {
+    /// Not a fault's name.
+    #[error(transparent)]
+    NotAFault(#[from] ParseFaultError),
+    /// A fault this run never switches on (`fault` escaped; `services`: where the per-service
+    /// faults run, or "none").
+    #[error(
+        "\"{fault}\" names no fault this run switches on (per-service faults run on: {services})"
+    )]
+    NotSwitchedOn { fault: String, services: String },
 }
 
 /// One probe that was not `ok` while a fault was on.
@@ -223,23 +244,22 @@ fn ignores(
 ) -> Result<HashMap<Fault, String>, CoverageError> {
     let mut ignored = HashMap::new();
     for entry in &panel.coverage.ignore {
-        let wrong = |message: String| CoverageError::UnknownIgnore {
+        let wrong = |why: IgnoreError| CoverageError::UnknownIgnore {
             file: panel.source.clone(),
             line: entry.line,
-            message,
+            why,
         };
-        let pattern = Pattern::parse(&entry.fault).map_err(|e| wrong(e.to_string()))?;
+        let pattern = Pattern::parse(&entry.fault).map_err(|e| wrong(e.into()))?;
         let hits: Vec<&Fault> = faults.iter().filter(|f| pattern.matches(f)).collect();
         if hits.is_empty() {
-            return Err(wrong(format!(
-                "\"{}\" names no fault this run switches on (per-service faults run on: {})",
-                Escaped(&entry.fault),
-                if services.is_empty() {
+            return Err(wrong(IgnoreError::NotSwitchedOn {
+                fault: Escaped(&entry.fault).to_string(),
+                services: if services.is_empty() {
                     "none".to_string()
                 } else {
                     services.join(", ")
-                }
-            )));
+                },
+            }));
         }
         for fault in hits {
             ignored

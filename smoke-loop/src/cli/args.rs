@@ -144,18 +144,30 @@ pub struct UnmuteArgs {
     pub state_dir: Option<PathBuf>,
 }
 
+/// Why a duration flag was refused; clap says it after the flag and its value.
+#[derive(Debug, thiserror::Error)]
+enum DurationFlagError {
+    /// Not a duration at all.
+    #[error(transparent)]
+    Unit(#[from] smoke_core::units::UnitError),
+    #[error("`{0}` mutes for no time: give a duration like 2h")]
+    MuteForNothing(String),
+    #[error("`{0}` is no time: give a duration like 5s")]
+    NoTime(String),
+}
+
 /// A mute of no time would quiet nothing and still be written; say so instead.
-fn parse_mute_for(s: &str) -> Result<std::time::Duration, String> {
-    match smoke_core::units::parse_duration(s).map_err(|e| e.to_string())? {
-        d if d.is_zero() => Err(format!("`{s}` mutes for no time: give a duration like 2h")),
+fn parse_mute_for(s: &str) -> Result<std::time::Duration, DurationFlagError> {
+    match smoke_core::units::parse_duration(s)? {
+        d if d.is_zero() => Err(DurationFlagError::MuteForNothing(s.to_string())),
         d => Ok(d),
     }
 }
 
 /// A timeout of no time would fail every question before it is asked.
-fn parse_positive(s: &str) -> Result<std::time::Duration, String> {
-    match smoke_core::units::parse_duration(s).map_err(|e| e.to_string())? {
-        d if d.is_zero() => Err(format!("`{s}` is no time: give a duration like 5s")),
+fn parse_positive(s: &str) -> Result<std::time::Duration, DurationFlagError> {
+    match smoke_core::units::parse_duration(s)? {
+        d if d.is_zero() => Err(DurationFlagError::NoTime(s.to_string())),
         d => Ok(d),
     }
 }

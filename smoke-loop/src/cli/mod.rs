@@ -2,6 +2,7 @@
 //! `status`, `init`. A binary only says which side it is and how to make it.
 
 mod args;
+mod error;
 mod quiet;
 pub(crate) mod serve;
 mod status;
@@ -12,7 +13,8 @@ pub use args::{
     Cli, Command, InitArgs, MuteArgs, PanelArgs, RelayArgs, RunArgs, StatusArgs, UnmuteArgs,
     WatchArgs,
 };
-pub use tick::{tick_with_state, TickError, TickOptions};
+pub use error::CliError;
+pub use tick::{tick_with_state, TickError, TickFault, TickOptions};
 
 use crate::config::LoopConfig;
 use crate::notify::Notifier;
@@ -76,13 +78,11 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
     };
     let result = match command {
         Command::Check(args) => check(&panel, &config, mode, &args.only),
-        Command::Relay(r) if !r.panel.only.is_empty() => Err(
-            "relay takes no --only: it relays the alerts of every probe of the panel".to_string(),
-        ),
+        Command::Relay(r) if !r.panel.only.is_empty() => Err(CliError::RelayOnly),
         Command::Relay(r) => {
             crate::relay::relay(panel, config, mode, r.listen, r.state_dir.as_deref())
                 .await
-                .map_err(String::from)
+                .map_err(CliError::from)
         }
         Command::Unmute(u) => quiet::unmute(&panel, mode, &u),
         command => {
@@ -121,28 +121,26 @@ fn broken(e: impl std::fmt::Display) -> u8 {
 
 /// Why a run of the panel on this side would check nothing, if it would. A run that checks
 /// nothing is no pass, so `check`, `run` and `watch` refuse it alike, saying why.
-fn nothing_to_run(panel: &Panel, mode: Mode, only: &[String]) -> Option<String> {
+fn nothing_to_run(panel: &Panel, mode: Mode, only: &[String]) -> Option<CliError> {
     let here: Vec<_> = panel.probes.iter().filter(|p| p.runs_in(mode)).collect();
     if here.is_empty() {
-        return Some(format!(
-            "{}: panel \"{}\" has no probe for the {} side: nothing to check",
-            panel.source.display(),
-            panel.name,
-            mode.as_str()
-        ));
+        return Some(CliError::NoProbeHere {
+            file: panel.source.clone(),
+            panel: panel.name.clone(),
+            mode: mode.as_str(),
+        });
     }
     if !here.iter().any(|p| p.selected_by(only)) {
-        return Some(format!(
-            "--only {}: no probe of panel \"{}\" on the {} side has this name or tag",
-            only.join(" --only "),
-            panel.name,
-            mode.as_str()
-        ));
+        return Some(CliError::NoneOnly {
+            only: only.to_vec(),
+            panel: panel.name.clone(),
+            mode: mode.as_str(),
+        });
     }
     None
 }
 
-fn check(panel: &Panel, config: &LoopConfig, mode: Mode, only: &[String]) -> Result<u8, String> {
+fn check(panel: &Panel, config: &LoopConfig, mode: Mode, only: &[String]) -> Result<u8, CliError> {
     if let Some(why) = nothing_to_run(panel, mode, only) {
         return Err(why);
     }
@@ -176,7 +174,7 @@ pub(crate) fn several_forges(panel: &Panel, config: &LoopConfig) -> Option<Strin
     })
 }
 
-async fn list(panel: &Panel, side: &dyn Side, args: &PanelArgs) -> Result<u8, String> {
+async fn list(panel: &Panel, side: &dyn Side, args: &PanelArgs) -> Result<u8, CliError> {
     let plan = side.plan(panel, &args.only).await;
     for note in &plan.notes {
         smoke_core::say!("{note}");
@@ -215,7 +213,7 @@ async fn run_once(
     side: &dyn Side,
     mode: Mode,
     run: &RunArgs,
-) -> Result<u8, String> {
+) -> Result<u8, CliError> {
     let (report, state, broken_state) = if run.no_notify {
         // A look only: no incident moves, so the next real run tells what it finds.
         (
@@ -233,14 +231,14 @@ async fn run_once(
             Err(TickError {
                 report: Some(report),
                 error,
-            }) => (*report, None, Some(error)),
+            }) => (*report, None, Some(error.into())),
             Err(TickError {
                 report: None,
                 error,
             }) => (
                 run_panel(panel, side, &run.panel.only, run.concurrency).await,
                 None,
-                Some(error),
+                Some(error.into()),
             ),
         }
     };
@@ -304,7 +302,7 @@ fn write_metrics(
     file: &std::path::Path,
     report: &RunReport,
     state: Option<&smoke_core::incident::State>,
-) -> Result<(), String> {
+) -> Result<(), CliError> {
     let dir = file
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -312,7 +310,10 @@ fn write_metrics(
     let name = file
         .file_name()
         .and_then(|n| n.to_str())
-        .ok_or_else(|| format!("--metrics-file {}: not a file name", file.display()))?;
+        .ok_or_else(|| CliError::NotAFileName {
+            flag: "--metrics-file",
+            path: file.to_path_buf(),
+        })?;
     Ok(crate::state_dir::write_atomic(
         dir,
         name,
@@ -321,13 +322,10 @@ fn write_metrics(
 }
 
 /// The panel and the loop's tables of it, each error at its file, line and column.
-fn load(args: &PanelArgs) -> Result<(Panel, LoopConfig), String> {
-    let path = args.panel.as_ref().ok_or(
-        "no panel: give --panel FILE or set SMOKE_PANEL (the herodemo panel is probes/herodemo.toml)",
-    )?;
-    let panel =
-        panel::load(path, &LoadOptions::from_env(args.set.clone())).map_err(|e| e.to_string())?;
-    let config = LoopConfig::read(&panel).map_err(|e| e.to_string())?;
+fn load(args: &PanelArgs) -> Result<(Panel, LoopConfig), CliError> {
+    let path = args.panel.as_ref().ok_or(CliError::NoPanel)?;
+    let panel = panel::load(path, &LoadOptions::from_env(args.set.clone()))?;
+    let config = LoopConfig::read(&panel)?;
     Ok((panel, config))
 }
 

@@ -1,21 +1,18 @@
 //! `mute` and `unmute`: quiet a probe or a tag for a while, in the state folder a running loop
 //! reads every tick.
 
-use super::{state_dir, MuteArgs, UnmuteArgs};
+use super::{state_dir, CliError, MuteArgs, UnmuteArgs};
 use crate::quiet::{Mute, Mutes};
 use smoke_core::panel::{Mode, Panel};
 use smoke_core::plan::Side;
 
-pub fn mute(panel: &Panel, side: &dyn Side, mode: Mode, args: &MuteArgs) -> Result<u8, String> {
+pub fn mute(panel: &Panel, side: &dyn Side, mode: Mode, args: &MuteArgs) -> Result<u8, CliError> {
     known(panel, side, &args.target)?;
     let until = jiff::SignedDuration::try_from(args.duration)
         .ok()
         .and_then(|d| jiff::Timestamp::now().checked_add(d).ok())
-        .ok_or_else(|| {
-            format!(
-                "--for {}: the end of the mute is past the last time smoke can write",
-                smoke_core::units::format_duration(args.duration)
-            )
+        .ok_or(CliError::MuteTooLong {
+            duration: args.duration,
         })?;
     let dir = state_dir(panel, mode, args.state_dir.as_deref());
     Mutes::update(&dir, |m| {
@@ -35,7 +32,7 @@ pub fn mute(panel: &Panel, side: &dyn Side, mode: Mode, args: &MuteArgs) -> Resu
     Ok(0)
 }
 
-pub fn unmute(panel: &Panel, mode: Mode, args: &UnmuteArgs) -> Result<u8, String> {
+pub fn unmute(panel: &Panel, mode: Mode, args: &UnmuteArgs) -> Result<u8, CliError> {
     let dir = state_dir(panel, mode, args.state_dir.as_deref());
     let mut removed = 0;
     Mutes::update(&dir, |m| {
@@ -52,7 +49,7 @@ pub fn unmute(panel: &Panel, mode: Mode, args: &UnmuteArgs) -> Result<u8, String
 }
 
 /// A mute of a name no probe has and no tag names would quiet nothing: say so instead.
-fn known(panel: &Panel, side: &dyn Side, target: &str) -> Result<(), String> {
+fn known(panel: &Panel, side: &dyn Side, target: &str) -> Result<(), CliError> {
     let matches = panel.probes.iter().any(|p| {
         p.settings.tags.iter().any(|t| t == target)
             || p.name == target
@@ -64,9 +61,9 @@ fn known(panel: &Panel, side: &dyn Side, target: &str) -> Result<(), String> {
     if matches || side.own_checks(panel).iter().any(|n| n == target) {
         Ok(())
     } else {
-        Err(format!(
-            "no probe or tag `{target}` in {}",
-            panel.source.display()
-        ))
+        Err(CliError::UnknownTarget {
+            target: target.to_string(),
+            panel: panel.source.clone(),
+        })
     }
 }

@@ -3,7 +3,7 @@
 //! published from cron, the Upptime way). It reads beside a running `watch` without its lock:
 //! every file it reads is replaced atomically, so it sees the old one or the new one, whole.
 
-use super::StatusArgs;
+use super::{CliError, StatusArgs};
 use crate::history::History;
 use crate::rollup::Rollup;
 use crate::state_dir::{default_state_dir, read_state, write_atomic_mode};
@@ -17,13 +17,10 @@ use std::path::{Path, PathBuf};
 /// an incident says when it opened).
 const HISTORY_WINDOW: usize = STRIP_CELLS;
 
-pub fn status(args: &StatusArgs, mode: Mode) -> Result<u8, String> {
+pub fn status(args: &StatusArgs, mode: Mode) -> Result<u8, CliError> {
     let dir = folder(args, mode)?;
     if !dir.is_dir() {
-        return Err(format!(
-            "no state folder at {}: give the --state-dir of the watch loop (or SMOKE_STATE_DIR)",
-            dir.display()
-        ));
+        return Err(CliError::NoStateFolder(dir));
     }
     // A file that cannot be read (refused, past the limit, holding what no loop writes) is the
     // one line of exit 3: a page made without it would show less than the folder holds, and
@@ -55,22 +52,20 @@ pub fn status(args: &StatusArgs, mode: Mode) -> Result<u8, String> {
 }
 
 /// `--state-dir`, else the default folder of `--panel`'s panel on this side.
-fn folder(args: &StatusArgs, mode: Mode) -> Result<PathBuf, String> {
+fn folder(args: &StatusArgs, mode: Mode) -> Result<PathBuf, CliError> {
     if let Some(dir) = &args.state_dir {
         return Ok(dir.clone());
     }
     let Some(path) = &args.panel else {
-        return Err(
-            "no state folder: give --state-dir DIR (the watch loop's) or --panel FILE".to_string(),
-        );
+        return Err(CliError::NoStateDir);
     };
-    let panel = panel::load(path, &LoadOptions::from_env(Vec::new())).map_err(|e| e.to_string())?;
+    let panel = panel::load(path, &LoadOptions::from_env(Vec::new()))?;
     Ok(default_state_dir(&panel.name, mode.as_str()))
 }
 
 /// Replaces `file` whole (a web server never serves half a page), readable by all: it is
 /// written to be published.
-fn write_page(file: &Path, html: &str) -> Result<(), String> {
+fn write_page(file: &Path, html: &str) -> Result<(), CliError> {
     let dir = file
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -78,6 +73,9 @@ fn write_page(file: &Path, html: &str) -> Result<(), String> {
     let name = file
         .file_name()
         .and_then(|n| n.to_str())
-        .ok_or_else(|| format!("--html {}: not a file name", file.display()))?;
+        .ok_or_else(|| CliError::NotAFileName {
+            flag: "--html",
+            path: file.to_path_buf(),
+        })?;
     Ok(write_atomic_mode(dir, name, html.as_bytes(), 0o644)?)
 }

@@ -32,35 +32,40 @@ pub struct TickOptions<'a> {
 pub struct TickError {
     /// Boxed: a report is large, and most errors have none.
     pub report: Option<Box<RunReport>>,
-    pub error: String,
+    pub error: TickFault,
 }
 
-impl From<String> for TickError {
-    fn from(error: String) -> Self {
-        TickError {
-            report: None,
-            error,
-        }
-    }
+/// What stopped a tick.
+#[derive(Debug, thiserror::Error)]
+pub enum TickFault {
+    /// The state folder refused, or its state could not be read or saved.
+    #[error(transparent)]
+    StateDir(#[from] StateDirError),
+    /// The tick panicked (its message): a bug, which must not silence the monitor.
+    #[error("the tick panicked ({0})")]
+    Panicked(String),
 }
 
 impl From<StateDirError> for TickError {
     fn from(error: StateDirError) -> Self {
-        TickError::from(error.to_string())
+        TickError {
+            report: None,
+            error: error.into(),
+        }
     }
 }
 
 impl std::fmt::Display for TickError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.error)
+        self.error.fmt(f)
     }
 }
 
 /// An error met once the probes have run keeps their report.
-fn after<E: std::fmt::Display>(report: &RunReport) -> impl FnOnce(E) -> TickError + '_ {
+fn after(report: &RunReport) -> impl FnOnce(StateDirError) -> TickError + '_ {
     |error| TickError {
         report: Some(Box::new(report.clone())),
-        error: error.to_string(),
+        error: error.into(),
     }
 }
 
@@ -204,7 +209,7 @@ async fn repair(
     dir: &StateDir,
     state: &mut State,
     decisions: &[Decision],
-) -> Result<Vec<Event>, String> {
+) -> Result<Vec<Event>, StateDirError> {
     let connector = side.connector();
     let mut started = Vec::new();
     for d in decisions {

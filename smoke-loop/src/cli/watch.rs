@@ -4,10 +4,13 @@
 //! saved. The state folder stays locked for the loop's life, so a second loop is refused.
 
 use super::serve::{router, Live, SharedLive};
-use super::{load, state_dir, tick_options, tick_with_state, MakeSide, TickError, WatchArgs};
+use super::{
+    load, state_dir, tick_options, tick_with_state, CliError, MakeSide, TickError, TickFault,
+    WatchArgs,
+};
 use crate::config::LoopConfig;
 use crate::history::History;
-use crate::notify::Notifier;
+use crate::notify::{Notifier, NotifierError};
 use crate::server::serve;
 use crate::state_dir::StateDir;
 use futures_util::FutureExt;
@@ -33,7 +36,7 @@ pub async fn watch(
     mode: Mode,
     make: MakeSide,
     args: WatchArgs,
-) -> Result<u8, String> {
+) -> Result<u8, CliError> {
     let dir = StateDir::open(&state_dir(&panel, mode, args.run.state_dir.as_deref()))?;
     let mut notifier = notifier_for(&panel, &config, mode, args.run.no_notify)?;
     if let Some(warning) = super::several_forges(&panel, &config) {
@@ -56,14 +59,17 @@ pub async fn watch(
     if let Some(addr) = args.listen {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
-            .map_err(|e| format!("--listen {addr}: {e}"))?;
+            .map_err(|source| CliError::Listen { addr, source })?;
         eprintln!("smoke: serving /metrics, /status, /status.json and /healthz on http://{addr}");
         // Its own task, never awaited by a tick: whatever a client does to it, the loop goes on.
         tokio::spawn(serve(listener, router(live.clone())));
     }
-    let mut hup = signal(SignalKind::hangup()).map_err(|e| format!("SIGHUP: {e}"))?;
-    let mut term = signal(SignalKind::terminate()).map_err(|e| format!("SIGTERM: {e}"))?;
-    let mut int = signal(SignalKind::interrupt()).map_err(|e| format!("SIGINT: {e}"))?;
+    let on = |kind: SignalKind, name: &'static str| {
+        signal(kind).map_err(|source| CliError::Signal { name, source })
+    };
+    let mut hup = on(SignalKind::hangup(), "SIGHUP")?;
+    let mut term = on(SignalKind::terminate(), "SIGTERM")?;
+    let mut int = on(SignalKind::interrupt(), "SIGINT")?;
     let mut seed = u64::from(std::process::id()) ^ jiff::Timestamp::now().as_nanosecond() as u64;
     let mut next = Instant::now();
     eprintln!(
@@ -89,7 +95,8 @@ pub async fn watch(
                 // counts as failed and the loop goes on.
                 let tick = std::panic::AssertUnwindSafe(tick).catch_unwind().map(|r| {
                     r.unwrap_or_else(|p| {
-                        Err(TickError::from(format!("the tick panicked ({})", smoke_core::text::panic_message(&*p))))
+                        let why = smoke_core::text::panic_message(&*p).to_string();
+                        Err(TickError { report: None, error: TickFault::Panicked(why) })
                     })
                 });
                 tokio::pin!(tick);
@@ -112,14 +119,14 @@ pub async fn watch(
             _ = hup.recv() => {
                 let reload = || {
                     load(&args.run.panel).and_then(|(p, c)| {
-                        let s = make(&p)?;
+                        let s = make(&p).map_err(CliError::Side)?;
                         let n = notifier_for(&p, &c, mode, args.run.no_notify)?;
                         Ok((p, c, s, n))
                     })
                 };
                 // A reload that panics is a reload that failed: the old panel stays.
                 let reloaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(reload))
-                    .unwrap_or_else(|p| Err(format!("loading it panicked ({})", smoke_core::text::panic_message(&*p))));
+                    .unwrap_or_else(|p| Err(CliError::ReloadPanicked(smoke_core::text::panic_message(&*p).to_string())));
                 match reloaded {
                     Ok((p, c, s, n)) => {
                         eprintln!("smoke: reloaded {} ({} probes)", p.source.display(), p.probes.len());
@@ -141,7 +148,7 @@ fn notifier_for(
     config: &LoopConfig,
     mode: Mode,
     quiet: bool,
-) -> Result<Notifier, String> {
+) -> Result<Notifier, NotifierError> {
     if quiet {
         Ok(Notifier::log_only())
     } else {

@@ -62,10 +62,3 @@ pub enum InitError {
         source: std::io::Error,
     },
 }
-
-/// At the edge where errors are still words (the cli's commands).
-impl From<InitError> for String {
-    fn from(e: InitError) -> String {
-        e.to_string()
-    }
-}

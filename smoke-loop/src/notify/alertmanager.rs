@@ -5,7 +5,7 @@
 
 use super::http::send;
 use super::setup::{base_url, keys_as, Setup, SinkConfig, SinkType};
-use super::{Sink, SinkError};
+use super::{SetupError, Sink, SinkError};
 use serde_json::json;
 use smoke_core::incident::{Event, EventKind};
 use smoke_core::text::escape_controls;
@@ -148,26 +148,35 @@ pub struct Config {
     pub urls: Vec<String>,
 }
 
-fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, String> {
+/// Why `url` or `urls` names no Alertmanager to post to.
+#[derive(Debug, thiserror::Error)]
+enum UrlsError {
+    #[error("type = \"alertmanager\" takes `url` or `urls`, not both")]
+    Both,
+    #[error("type = \"alertmanager\" needs `url`, or `urls` for a cluster")]
+    Neither,
+    #[error("type = \"alertmanager\": `urls` must list non-empty URLs")]
+    Empty,
+    #[error("type = \"alertmanager\" lists {0} URLs; the limit is {MAX_URLS}")]
+    TooMany(usize),
+    /// The same Alertmanager twice (escaped for a terminal).
+    #[error("type = \"alertmanager\" lists `{0}` twice")]
+    Twice(String),
+}
+
+fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, SetupError> {
     let k: Keys = keys_as(table)?;
     let urls = match (k.url, k.urls) {
         (Some(u), None) => vec![u],
         (None, Some(us)) => us,
-        (Some(_), Some(_)) => {
-            return Err("type = \"alertmanager\" takes `url` or `urls`, not both".to_string())
-        }
-        (None, None) => {
-            return Err("type = \"alertmanager\" needs `url`, or `urls` for a cluster".to_string())
-        }
+        (Some(_), Some(_)) => return Err(SetupError::sink(UrlsError::Both)),
+        (None, None) => return Err(SetupError::sink(UrlsError::Neither)),
     };
     if urls.is_empty() || urls.iter().any(String::is_empty) {
-        return Err("type = \"alertmanager\": `urls` must list non-empty URLs".to_string());
+        return Err(SetupError::sink(UrlsError::Empty));
     }
     if urls.len() > MAX_URLS {
-        return Err(format!(
-            "type = \"alertmanager\" lists {} URLs; the limit is {MAX_URLS}",
-            urls.len()
-        ));
+        return Err(SetupError::sink(UrlsError::TooMany(urls.len())));
     }
     let urls = urls
         .into_iter()
@@ -178,16 +187,15 @@ fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, String> {
         .enumerate()
         .find_map(|(i, u)| urls[..i].contains(u).then_some(u))
     {
-        return Err(format!(
-            "type = \"alertmanager\" lists `{}` twice",
-            escape_controls(twice)
-        ));
+        return Err(SetupError::sink(UrlsError::Twice(
+            escape_controls(twice).into_owned(),
+        )));
     }
     Ok(Box::new(Config { urls }))
 }
 
 impl SinkConfig for Config {
-    fn sink(&self, name: &str, setup: &Setup) -> Result<Arc<dyn Sink>, String> {
+    fn sink(&self, name: &str, setup: &Setup) -> Result<Arc<dyn Sink>, SetupError> {
         Ok(Arc::new(Alertmanager {
             name: name.to_string(),
             client: setup.client(),
@@ -205,7 +213,7 @@ mod tests {
 
     fn read_toml(text: &str) -> Result<Vec<String>, String> {
         let table: toml::Table = toml::from_str(text).unwrap();
-        let config = read(table)?;
+        let config = read(table).map_err(|e| e.to_string())?;
         Ok(format!("{config:?}")
             .split('"')
             .skip(1)

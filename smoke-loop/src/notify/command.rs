@@ -2,7 +2,7 @@
 //! without a shell, so nothing in an event can become a command.
 
 use super::setup::{keys_as, Setup, SinkConfig, SinkType};
-use super::{Sink, SinkError};
+use super::{SetupError, Sink, SinkError};
 use smoke_core::incident::Event;
 use smoke_core::units::PanelDuration;
 use std::collections::BTreeMap;
@@ -78,7 +78,7 @@ impl Sink for Command {
         crate::process::run(&fill(&self.argv, event), self.timeout)
             .await
             .map(|_| ())
-            .map_err(SinkError::Transient)
+            .map_err(|e| SinkError::Transient(e.to_string()))
     }
 }
 
@@ -104,11 +104,16 @@ pub struct Config {
     pub timeout: Duration,
 }
 
-fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, String> {
+/// No program to run.
+#[derive(Debug, thiserror::Error)]
+#[error("type = \"command\" needs argv = [\"program\", \"arg\", ...]")]
+struct NoArgv;
+
+fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, SetupError> {
     let k: Keys = keys_as(table)?;
     let argv = k.argv.unwrap_or_default();
     if argv.first().is_none_or(String::is_empty) {
-        return Err("type = \"command\" needs argv = [\"program\", \"arg\", ...]".into());
+        return Err(SetupError::sink(NoArgv));
     }
     Ok(Box::new(Config {
         argv,
@@ -117,7 +122,7 @@ fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, String> {
 }
 
 impl SinkConfig for Config {
-    fn sink(&self, name: &str, _: &Setup) -> Result<Arc<dyn Sink>, String> {
+    fn sink(&self, name: &str, _: &Setup) -> Result<Arc<dyn Sink>, SetupError> {
         Ok(Arc::new(Command {
             name: name.to_string(),
             argv: self.argv.clone(),

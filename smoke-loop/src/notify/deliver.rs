@@ -3,7 +3,7 @@
 //! then kept, and the next tick starts again from it: nothing after it goes first.
 
 use super::log::Log;
-use super::{OpenIncident, Setup, Sink};
+use super::{FlushError, NotifierError, OpenIncident, Setup, Sink};
 use crate::config::LoopConfig;
 use crate::state_dir::{StateDir, StateDirError};
 use smoke_core::incident::{Delivery, Event, EventKind, State};
@@ -30,13 +30,21 @@ impl Notifier {
     /// The panel's sinks for a host's `run` or `watch` (all but those marked `relay = true`),
     /// the log always first. Secrets are read here, so a missing one is said before any probe
     /// runs.
-    pub fn from_config(panel: &Panel, config: &LoopConfig, mode: Mode) -> Result<Notifier, String> {
+    pub fn from_config(
+        panel: &Panel,
+        config: &LoopConfig,
+        mode: Mode,
+    ) -> Result<Notifier, NotifierError> {
         Notifier::build(panel, config, mode, false)
     }
 
     /// The sinks marked `relay = true`, for `relay`, the log first; no heartbeat, which is the
     /// loop's.
-    pub fn for_relay(panel: &Panel, config: &LoopConfig, mode: Mode) -> Result<Notifier, String> {
+    pub fn for_relay(
+        panel: &Panel,
+        config: &LoopConfig,
+        mode: Mode,
+    ) -> Result<Notifier, NotifierError> {
         Notifier::build(panel, config, mode, true)
     }
 
@@ -45,7 +53,7 @@ impl Notifier {
         config: &LoopConfig,
         mode: Mode,
         relay: bool,
-    ) -> Result<Notifier, String> {
+    ) -> Result<Notifier, NotifierError> {
         let entries = || config.notify.iter().filter(move |n| n.relay == relay);
         let heartbeat_url = config.heartbeat_url.as_ref().filter(|_| !relay);
         let needs_http = heartbeat_url.is_some() || entries().any(|n| n.config.uses_http());
@@ -63,7 +71,7 @@ impl Notifier {
         let heartbeat = match heartbeat_url {
             Some(url) => Some((
                 setup.client(),
-                url.read().map_err(|e| format!("[panel] heartbeat: {e}"))?,
+                url.read().map_err(NotifierError::Heartbeat)?,
             )),
             None => None,
         };
@@ -72,7 +80,11 @@ impl Notifier {
             let sink = n
                 .config
                 .sink(&n.name, &setup)
-                .map_err(|e| format!("[[notify]] {} (line {}): {e}", n.name, n.line))?;
+                .map_err(|source| NotifierError::Sink {
+                    name: n.name.clone(),
+                    line: n.line,
+                    source,
+                })?;
             sinks.push(sink);
         }
         Ok(Notifier { sinks, heartbeat })
@@ -152,8 +164,8 @@ impl Notifier {
     }
 
     /// Delivers what is owed, each sink on its own, saving the state after every change.
-    /// Returns the failures in words (they stay owed).
-    pub async fn flush(&self, dir: &StateDir, state: &mut State) -> Vec<String> {
+    /// Returns the failures (what they concern stays owed).
+    pub async fn flush(&self, dir: &StateDir, state: &mut State) -> Vec<FlushError> {
         let shared = Mutex::new(std::mem::take(state));
         let errors = self.flush_shared(dir, &shared).await;
         *state = shared.into_inner();
@@ -162,7 +174,7 @@ impl Notifier {
 
     /// [`Notifier::flush`] with the state behind a lock that is taken only between calls to
     /// the sinks, so others (the relay's intake) may enqueue while a slow sink is told.
-    pub async fn flush_shared(&self, dir: &StateDir, shared: &Mutex<State>) -> Vec<String> {
+    pub async fn flush_shared(&self, dir: &StateDir, shared: &Mutex<State>) -> Vec<FlushError> {
         // Deliveries for sinks no longer in the panel can never be made: say so once, drop them.
         let mut errors = Vec::new();
         let known: Vec<&str> = self.sinks.iter().map(|s| s.name()).collect();
@@ -171,10 +183,7 @@ impl Notifier {
             let before = state.outbox.len();
             state.outbox.retain(|d| known.contains(&d.sink.as_str()));
             if state.outbox.len() < before {
-                errors.push(format!(
-                    "dropped {} deliveries for sinks no longer in the panel",
-                    before - state.outbox.len()
-                ));
+                errors.push(FlushError::Dropped(before - state.outbox.len()));
             }
         }
         let results = futures_util::future::join_all(
@@ -188,7 +197,7 @@ impl Notifier {
     }
 }
 
-async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<State>) -> Option<String> {
+async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<State>) -> Option<FlushError> {
     let name = sink.name().to_string();
     let (open, pending, mut handles) = {
         let state = shared.lock().await;
@@ -217,10 +226,11 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<State>) -> Option
         )
     };
     if let Err(e) = sink.reconcile(&open, &pending, &mut handles).await {
-        return Some(format!(
-            "{name}: {e}; {} deliveries kept for the next tick",
-            pending.len()
-        ));
+        return Some(FlushError::Reconcile {
+            sink: name,
+            error: e,
+            kept: pending.len(),
+        });
     }
     store_handles(shared, dir, sink, &handles).await;
     // This sink's deliveries in order. Others may be enqueued meanwhile (after these) and a
@@ -261,29 +271,30 @@ async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<State>) -> Option
                 // a kill repeats at most SAVE_EVERY of deliveries and never loses one.
                 if new_handle || done.saved_at.elapsed() >= SAVE_EVERY {
                     if let Err(e) = done.commit(shared, dir, sink, &handles, None).await {
-                        return Some(e.to_string());
+                        return Some(e.into());
                     }
                 }
                 continue;
             }
-            Err(e) => e.to_string(),
+            Err(e) => e,
         };
         let failed = Failed {
             delivery,
             tries,
-            error: last.clone(),
+            error: last.to_string(),
         };
         if let Err(e) = done.commit(shared, dir, sink, &handles, Some(failed)).await {
-            return Some(e.to_string());
+            return Some(e.into());
         }
-        return Some(format!(
-            "{name}: {last}; kept, to try again on a later tick"
-        ));
+        return Some(FlushError::Kept {
+            sink: name,
+            error: last,
+        });
     }
     done.commit(shared, dir, sink, &handles, None)
         .await
         .err()
-        .map(String::from)
+        .map(FlushError::from)
 }
 
 /// How long deliveries may go unsaved: the most a kill can make a sink hear twice.

@@ -4,6 +4,7 @@
 //! `setup`, which names no sink: the sinks and this registry import it, never each other.
 
 use super::setup::{SinkConfig, SinkType};
+use super::SetupError;
 use super::{alertmanager, command, forge, slack, webhook};
 use smoke_core::panel::{PanelError, PanelText};
 use toml::Spanned;
@@ -32,6 +33,33 @@ pub struct Notify {
     pub relay: bool,
 }
 
+/// Why a `[[notify]]` entry was refused: the words follow `[[notify]]` at the entry's line.
+#[derive(Debug, thiserror::Error)]
+pub enum EntryError {
+    #[error("`type` is the sink's name, a string")]
+    TypeNotString,
+    #[error("needs a type: {}", type_names())]
+    NoType,
+    #[error("`name` is a string")]
+    NameNotString,
+    #[error("`relay` is true or false")]
+    RelayNotBool,
+    #[error("type = \"log\": the log is always on, it needs no entry")]
+    LogEntry,
+    #[error("type = \"alertmanager\" cannot be relay = true: the relay is fed by Alertmanager, it would send each alert back to it")]
+    RelayToAlertmanager,
+    #[error("unknown type `{kind}`: {}", type_names())]
+    UnknownType { kind: String },
+    /// A key of another sink's type.
+    #[error("`{key}` has no meaning for type = \"{kind}\"")]
+    ForeignKey { key: String, kind: String },
+    /// The sink's own keys (see [`SetupError`]).
+    #[error(transparent)]
+    Setup(#[from] SetupError),
+    #[error("the name \"log\" is the built-in log's: choose another")]
+    NamedLog,
+}
+
 /// Reads the `[[notify]]` entries, each error at its entry's line.
 pub(crate) fn read_entries(
     entries: Vec<Spanned<toml::Table>>,
@@ -40,7 +68,7 @@ pub(crate) fn read_entries(
     let mut notify: Vec<Notify> = Vec::with_capacity(entries.len());
     for entry in entries {
         let span = entry.span();
-        let err = |m: String| at.error(span.clone(), format!("[[notify]] {m}"));
+        let err = |e: EntryError| at.error(span.clone(), format!("[[notify]] {e}"));
         let n = read_entry(entry.into_inner(), at.line(span.start)).map_err(err)?;
         if notify.iter().any(|o| o.name == n.name) {
             return Err(at.whole(format!(
@@ -53,46 +81,44 @@ pub(crate) fn read_entries(
     Ok(notify)
 }
 
-fn read_entry(mut table: toml::Table, line: usize) -> Result<Notify, String> {
+fn read_entry(mut table: toml::Table, line: usize) -> Result<Notify, EntryError> {
     let kind = match table.remove("type") {
         Some(toml::Value::String(s)) => s,
-        Some(_) => return Err("`type` is the sink's name, a string".into()),
-        None => return Err(format!("needs a type: {}", type_names())),
+        Some(_) => return Err(EntryError::TypeNotString),
+        None => return Err(EntryError::NoType),
     };
     let name = match table.remove("name") {
         Some(toml::Value::String(s)) => Some(s),
-        Some(_) => return Err("`name` is a string".into()),
+        Some(_) => return Err(EntryError::NameNotString),
         None => None,
     };
     let relay = match table.remove("relay") {
         Some(toml::Value::Boolean(b)) => b,
-        Some(_) => return Err("`relay` is true or false".into()),
+        Some(_) => return Err(EntryError::RelayNotBool),
         None => false,
     };
     if kind == "log" {
-        return Err("type = \"log\": the log is always on, it needs no entry".into());
+        return Err(EntryError::LogEntry);
     }
     if relay && kind == "alertmanager" {
-        return Err(
-            "type = \"alertmanager\" cannot be relay = true: the relay is fed by Alertmanager, \
-             it would send each alert back to it"
-                .into(),
-        );
+        return Err(EntryError::RelayToAlertmanager);
     }
-    let sink = SINK_TYPES
-        .iter()
-        .find(|t| t.name == kind)
-        .ok_or_else(|| format!("unknown type `{kind}`: {}", type_names()))?;
+    let Some(sink) = SINK_TYPES.iter().find(|t| t.name == kind) else {
+        return Err(EntryError::UnknownType { kind });
+    };
     let foreign = table.keys().find(|k| {
         !sink.keys.contains(&k.as_str()) && SINK_TYPES.iter().any(|t| t.keys.contains(&k.as_str()))
     });
     if let Some(key) = foreign {
-        return Err(format!("`{key}` has no meaning for type = \"{kind}\""));
+        return Err(EntryError::ForeignKey {
+            key: key.clone(),
+            kind,
+        });
     }
     let config = (sink.read)(table)?;
     let name = name.unwrap_or_else(|| kind.clone());
     if name == "log" {
-        return Err("the name \"log\" is the built-in log's: choose another".into());
+        return Err(EntryError::NamedLog);
     }
     Ok(Notify {
         name,

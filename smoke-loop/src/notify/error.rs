@@ -1,5 +1,90 @@
-//! What went wrong telling a sink, sorted by what to do next: the kind decides whether the
-//! delivery is tried again at once, never the event it was carrying.
+//! What went wrong with the sinks: setting one up from its entry ([`SetupError`]), making the
+//! panel's sinks ([`NotifierError`]), and telling one ([`SinkError`]), the last sorted by what
+//! to do next: the kind decides whether the delivery is tried again at once, never the event it
+//! was carrying.
+
+use crate::secret::SecretError;
+use crate::state_dir::StateDirError;
+
+/// Why a `[[notify]]` entry's keys make no sink, or its sink cannot be set up. The words follow
+/// `[[notify]]` at the entry's line, or the entry's name when its secret is read.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// A key unknown here or of the wrong type (toml's words, with a hint).
+    #[error("{0}")]
+    Keys(String),
+    /// A key the sink cannot work without is missing or empty.
+    #[error("type = \"{kind}\" needs `{key}`")]
+    Needs {
+        kind: &'static str,
+        key: &'static str,
+    },
+    /// A base URL that is not http(s).
+    #[error("url `{url}` must start with http:// or https://")]
+    NotHttp { url: String },
+    /// The secret is named wrongly, or cannot be read.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// A check of the sink's own, its error type in its file: what all sinks share names none.
+    #[error(transparent)]
+    Sink(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl SetupError {
+    /// A sink's own fault of its keys.
+    pub fn sink(e: impl std::error::Error + Send + Sync + 'static) -> SetupError {
+        SetupError::Sink(Box::new(e))
+    }
+}
+
+/// Why the panel's sinks could not be made: the loop stops before any probe runs (exit 3).
+#[derive(Debug, thiserror::Error)]
+pub enum NotifierError {
+    /// rustls refused the protocol versions of the sinks' client.
+    #[error("TLS set-up for the sinks: {0}")]
+    Tls(#[source] rustls::Error),
+    /// reqwest could not build the sinks' client.
+    #[error("cannot set up the sinks' HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
+    /// The secret of `heartbeat_url_env` could not be read.
+    #[error("[panel] heartbeat: {0}")]
+    Heartbeat(#[source] SecretError),
+    /// The sink of the entry `name` at `line` could not be set up.
+    #[error("[[notify]] {name} (line {line}): {source}")]
+    Sink {
+        name: String,
+        line: usize,
+        #[source]
+        source: SetupError,
+    },
+}
+
+/// What went wrong in a flush, said on stderr: nothing it concerns is lost but the deliveries
+/// to sinks no longer in the panel.
+#[derive(Debug, thiserror::Error)]
+pub enum FlushError {
+    /// Deliveries owed to sinks the panel no longer has, dropped.
+    #[error("dropped {0} deliveries for sinks no longer in the panel")]
+    Dropped(usize),
+    /// The sink's reconciliation failed: its `kept` deliveries wait for the next tick.
+    #[error("{sink}: {error}; {kept} deliveries kept for the next tick")]
+    Reconcile {
+        sink: String,
+        #[source]
+        error: SinkError,
+        kept: usize,
+    },
+    /// A delivery failed after its tries: it and those after it wait for a later tick.
+    #[error("{sink}: {error}; kept, to try again on a later tick")]
+    Kept {
+        sink: String,
+        #[source]
+        error: SinkError,
+    },
+    /// The state could not be saved after a delivery.
+    #[error(transparent)]
+    StateDir(#[from] StateDirError),
+}
 
 /// Why a sink did not take a delivery. Whatever the kind, the delivery stays owed (in the
 /// outbox) and is tried again on a later tick: nothing told is ever dropped for a failure.

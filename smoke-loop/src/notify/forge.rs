@@ -5,7 +5,7 @@
 use super::http::{send, unreadable};
 use super::issue::{comment_text, opened_body, read_marker, title, words};
 use super::setup::{base_url, keys_as, need, Setup, SinkConfig, SinkType};
-use super::{OpenIncident, Sink, SinkError};
+use super::{OpenIncident, SetupError, Sink, SinkError};
 use crate::secret::Secret;
 use serde_json::json;
 use smoke_core::incident::{Event, EventKind};
@@ -380,14 +380,19 @@ pub struct Config {
     pub assignees: Vec<String>,
 }
 
-fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, String> {
+/// A `repo` that is not `owner/name`.
+#[derive(Debug, thiserror::Error)]
+#[error("repo `{0}` must be owner/name")]
+struct RepoShape(String);
+
+fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, SetupError> {
     let k: Keys = keys_as(table)?;
     let repo = need(k.repo, "forge", "repo")?;
     let ok = repo
         .split_once('/')
         .is_some_and(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'));
     if !ok {
-        return Err(format!("repo `{repo}` must be owner/name"));
+        return Err(SetupError::sink(RepoShape(repo)));
     }
     Ok(Box::new(Config {
         url: base_url(need(k.url, "forge", "url")?)?,
@@ -399,7 +404,7 @@ fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, String> {
 }
 
 impl SinkConfig for Config {
-    fn sink(&self, name: &str, setup: &Setup) -> Result<Arc<dyn Sink>, String> {
+    fn sink(&self, name: &str, setup: &Setup) -> Result<Arc<dyn Sink>, SetupError> {
         Ok(Arc::new(Forge {
             name: name.to_string(),
             client: setup.client(),

@@ -1,19 +1,19 @@
 //! The sinks' HTTP client: reqwest on the same rustls + ring as the probes, with a deadline.
 
-use super::SinkError;
+use super::{NotifierError, SinkError};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Each sink call gives up after this.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub fn client() -> Result<reqwest::Client, String> {
+pub fn client() -> Result<reqwest::Client, NotifierError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     let tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS set-up for the sinks: {e}"))?
+        .map_err(NotifierError::Tls)?
         .with_root_certificates(roots)
         .with_no_client_auth();
     reqwest::Client::builder()
@@ -21,7 +21,7 @@ pub fn client() -> Result<reqwest::Client, String> {
         .timeout(CALL_TIMEOUT)
         .user_agent(concat!("smoke/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| format!("cannot set up the sinks' HTTP client: {e}"))
+        .map_err(NotifierError::Client)
 }
 
 /// A request's failure in words, without its URL (a webhook URL is itself a secret), of the

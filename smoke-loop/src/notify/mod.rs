@@ -22,7 +22,7 @@ mod tests;
 pub use deliver::Notifier;
 pub(crate) use entry::read_entries;
 pub use entry::{Notify, SINK_TYPES};
-pub use error::SinkError;
+pub use error::{FlushError, NotifierError, SetupError, SinkError};
 pub use setup::{Setup, SinkConfig, SinkType};
 
 use smoke_core::incident::{Event, EventKind};

@@ -2,7 +2,7 @@
 //! it is built with, and the helpers that read its keys. It names no sink, so the sinks and the
 //! registry (`entry`) both import it and neither imports the other.
 
-use super::Sink;
+use super::{SetupError, Sink};
 use smoke_core::panel::{with_hint, Mode};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,13 +15,13 @@ pub struct SinkType {
     /// to mean nothing here, rather than to be unknown.
     pub keys: &'static [&'static str],
     /// Reads and checks an entry's keys (secrets are named, not read yet).
-    pub read: fn(toml::Table) -> Result<Box<dyn SinkConfig>, String>,
+    pub read: fn(toml::Table) -> Result<Box<dyn SinkConfig>, SetupError>,
 }
 
 /// A sink's checked configuration.
 pub trait SinkConfig: std::fmt::Debug + Send + Sync {
     /// The sink, its secrets read now: a missing one is said before any probe runs.
-    fn sink(&self, name: &str, setup: &Setup) -> Result<Arc<dyn Sink>, String>;
+    fn sink(&self, name: &str, setup: &Setup) -> Result<Arc<dyn Sink>, SetupError>;
 
     /// Whether it needs the shared HTTP client.
     fn uses_http(&self) -> bool {
@@ -55,21 +55,27 @@ impl Setup {
 }
 
 /// An entry's keys as a sink's own config type: unknown keys are refused with a hint.
-pub(crate) fn keys_as<T: serde::de::DeserializeOwned>(table: toml::Table) -> Result<T, String> {
-    table.try_into().map_err(|e| with_hint(e.message()))
+pub(crate) fn keys_as<T: serde::de::DeserializeOwned>(table: toml::Table) -> Result<T, SetupError> {
+    table
+        .try_into()
+        .map_err(|e| SetupError::Keys(with_hint(e.message())))
 }
 
 /// A sink's base URL: http(s), without a trailing slash.
-pub(crate) fn base_url(u: String) -> Result<String, String> {
+pub(crate) fn base_url(u: String) -> Result<String, SetupError> {
     if u.starts_with("http://") || u.starts_with("https://") {
         Ok(u.trim_end_matches('/').to_string())
     } else {
-        Err(format!("url `{u}` must start with http:// or https://"))
+        Err(SetupError::NotHttp { url: u })
     }
 }
 
 /// A required key.
-pub(crate) fn need(v: Option<String>, kind: &str, key: &str) -> Result<String, String> {
+pub(crate) fn need(
+    v: Option<String>,
+    kind: &'static str,
+    key: &'static str,
+) -> Result<String, SetupError> {
     v.filter(|s| !s.is_empty())
-        .ok_or_else(|| format!("type = \"{kind}\" needs `{key}`"))
+        .ok_or(SetupError::Needs { kind, key })
 }

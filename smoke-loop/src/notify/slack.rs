@@ -3,7 +3,7 @@
 
 use super::http::send;
 use super::setup::{keys_as, Setup, SinkConfig, SinkType};
-use super::{Sink, SinkError};
+use super::{SetupError, Sink, SinkError};
 use crate::secret::Secret;
 use serde_json::json;
 use smoke_core::incident::{Event, EventKind};
@@ -124,7 +124,7 @@ pub struct Config {
     pub webhook: Secret,
 }
 
-fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, String> {
+fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, SetupError> {
     let k: Keys = keys_as(table)?;
     Ok(Box::new(Config {
         webhook: Secret::named(&k.webhook_env, &k.webhook_file, "webhook")?,
@@ -132,7 +132,7 @@ fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, String> {
 }
 
 impl SinkConfig for Config {
-    fn sink(&self, name: &str, setup: &Setup) -> Result<Arc<dyn Sink>, String> {
+    fn sink(&self, name: &str, setup: &Setup) -> Result<Arc<dyn Sink>, SetupError> {
         Ok(Arc::new(Slack {
             name: name.to_string(),
             client: setup.client(),

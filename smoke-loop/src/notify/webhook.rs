@@ -3,7 +3,7 @@
 
 use super::http::send;
 use super::setup::{base_url, keys_as, Setup, SinkConfig, SinkType};
-use super::{Sink, SinkError};
+use super::{SetupError, Sink, SinkError};
 use crate::secret::{Secret, Value};
 use smoke_core::incident::Event;
 use std::collections::BTreeMap;
@@ -52,18 +52,23 @@ pub struct Config {
     pub url: Value,
 }
 
-fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, String> {
+/// Neither or more than one of the webhook's URL keys.
+#[derive(Debug, thiserror::Error)]
+#[error("give one of url, url_env or url_file")]
+struct OneUrl;
+
+fn read(table: toml::Table) -> Result<Box<dyn SinkConfig>, SetupError> {
     let k: Keys = keys_as(table)?;
     let url = match (k.url, k.url_env.is_some() || k.url_file.is_some()) {
         (Some(u), false) => Value::Plain(base_url(u)?),
         (None, true) => Value::Secret(Secret::named(&k.url_env, &k.url_file, "url")?),
-        _ => return Err("give one of url, url_env or url_file".into()),
+        _ => return Err(SetupError::sink(OneUrl)),
     };
     Ok(Box::new(Config { url }))
 }
 
 impl SinkConfig for Config {
-    fn sink(&self, name: &str, setup: &Setup) -> Result<Arc<dyn Sink>, String> {
+    fn sink(&self, name: &str, setup: &Setup) -> Result<Arc<dyn Sink>, SetupError> {
         Ok(Arc::new(Webhook {
             name: name.to_string(),
             client: setup.client(),

@@ -1,6 +1,8 @@
 //! Why the relay could not start. Each variant's words are what the operator reads, as they
 //! were when these were plain strings.
 
+use crate::notify::NotifierError;
+use crate::secret::SecretError;
 use crate::state_dir::StateDirError;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,15 +10,15 @@ use std::path::PathBuf;
 /// What stopped `relay` before it listened.
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
-    /// The sinks marked `relay = true` could not be set up (their own words).
-    #[error("{0}")]
-    Sinks(String),
+    /// The sinks marked `relay = true` could not be set up.
+    #[error(transparent)]
+    Sinks(NotifierError),
     /// No `[[notify]]` entry of the panel (`panel`: its file) is marked `relay = true`.
     #[error("{}: no [[notify]] entry has relay = true: the relay would tell only its log (mark the forge and Slack entries relay = true)", .panel.display())]
     NoRelaySink { panel: PathBuf },
     /// The secret of `[relay] bearer_token` could not be read.
     #[error("[relay] bearer_token: {0}")]
-    Token(String),
+    Token(#[source] SecretError),
     /// The relay's state folder refused it (in use, unsafe, an unreadable state).
     #[error(transparent)]
     StateDir(#[from] StateDirError),
@@ -34,11 +36,4 @@ pub enum RelayError {
         #[source]
         source: std::io::Error,
     },
-}
-
-/// At the edge where errors are still words (the cli's commands).
-impl From<RelayError> for String {
-    fn from(e: RelayError) -> String {
-        e.to_string()
-    }
 }

@@ -7,4 +7,4 @@ mod policy;
 mod run;
 
 pub use policy::{decide, record, Decision, Verdict};
-pub use run::restart;
+pub use run::{restart, RestartError};

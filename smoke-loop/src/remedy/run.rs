@@ -5,20 +5,41 @@ use smoke_core::panel::{is_service_name, HttpSpec, Remedy, SERVICE_PLACEHOLDER};
 use smoke_core::text::Escaped;
 use std::time::Duration;
 
+/// Why a restart was not done, or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RestartError {
+    /// A name that could become an option or a path (escaped for a terminal).
+    #[error("refused to restart `{0}`: not a service name")]
+    NotAService(String),
+    /// The restart command failed.
+    #[error(transparent)]
+    Command(#[from] crate::process::RunError),
+    /// A JSON-RPC restart on a side with no way to the supervisor.
+    #[error("no connection to the supervisor from this side")]
+    NoConnection,
+    /// The supervisor's socket or URL could not be reached (the connector's words).
+    #[error("{0}")]
+    Endpoint(String),
+    /// The supervisor's call failed (`detail`: its words).
+    #[error("{method} on {target}: {detail}")]
+    Rpc {
+        method: String,
+        target: String,
+        detail: String,
+    },
+}
+
 /// Restarts `service`; on success, what the supervisor said (a tail of its output).
 pub async fn restart(
     remedy: &Remedy,
     service: &str,
     timeout: Duration,
     connector: Option<&dyn Connector>,
-) -> Result<String, String> {
+) -> Result<String, RestartError> {
     // Names come from the socket folder or the supervisor at run time, not only from the
     // panel: check again before one reaches a command.
     if !is_service_name(service) {
-        return Err(format!(
-            "refused to restart `{}`: not a service name",
-            Escaped(service)
-        ));
+        return Err(RestartError::NotAService(Escaped(service).to_string()));
     }
     match remedy {
         Remedy::Argv(argv) => {
@@ -26,23 +47,29 @@ pub async fn restart(
                 .iter()
                 .map(|a| a.replace(SERVICE_PLACEHOLDER, service))
                 .collect();
-            crate::process::run(&argv, timeout).await
+            Ok(crate::process::run(&argv, timeout).await?)
         }
         Remedy::Rpc {
             target,
             method,
             params,
         } => {
-            let connector = connector.ok_or("no connection to the supervisor from this side")?;
+            let connector = connector.ok_or(RestartError::NoConnection)?;
             let spec = HttpSpec::rpc(
                 target.for_service(service),
                 method,
                 params.as_ref().map(|p| fill_json(p, service)),
             );
-            let endpoint = connector.endpoint(&spec).map_err(|f| f.detail)?;
+            let endpoint = connector
+                .endpoint(&spec)
+                .map_err(|f| RestartError::Endpoint(f.detail))?;
             let result = call_rpc(connector, &endpoint, &spec, timeout)
                 .await
-                .map_err(|f| format!("{method} on {}: {}", spec.target, f.detail))?;
+                .map_err(|f| RestartError::Rpc {
+                    method: method.clone(),
+                    target: spec.target.to_string(),
+                    detail: f.detail,
+                })?;
             Ok(crate::process::tail(&result.to_string()))
         }
     }
@@ -74,7 +101,8 @@ mod tests {
                 None,
             )
             .await
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
             assert!(e.contains("not a service name"), "{e}");
             assert!(!e.contains('\n'), "{e:?}");
         }
@@ -113,7 +141,8 @@ mod tests {
             None,
         )
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.starts_with("false exited with"), "{e}");
         let e = restart(
             &Remedy::Argv(vec!["true".into()]),
@@ -122,7 +151,8 @@ mod tests {
             None,
         )
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("not a service name"), "{e}");
         let e = restart(
             &Remedy::Argv(vec!["sleep".into(), "5".into()]),
@@ -131,7 +161,8 @@ mod tests {
             None,
         )
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("did not finish within 100ms"), "{e}");
     }
 

@@ -89,6 +89,16 @@ pub enum StateDirError {
     /// The state file does not parse: it is kept, never reset, as it may hold open incidents.
     #[error("the state file {} is unreadable ({why}); move it away to start afresh (its open incidents would be opened again)", .path.display())]
     StateUnreadable { path: PathBuf, why: String },
+    /// The mutes file does not parse.
+    #[error("the mutes file {} is unreadable: {source}", .path.display())]
+    MutesUnreadable {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The mutes' own lock could not be taken.
+    #[error("cannot lock the mutes: {0}")]
+    CannotLockMutes(#[source] std::io::Error),
     /// The rollup is of another version than this smoke writes.
     #[error("{} is version {found}, this smoke reads {reads}", .path.display())]
     RollupVersion {
@@ -105,12 +115,5 @@ fn holder(pid: Option<u32>) -> String {
     match pid {
         Some(pid) => format!("pid {pid}"),
         None => "another process".to_string(),
-    }
-}
-
-/// At the edge where errors are still words (the cli's commands).
-impl From<StateDirError> for String {
-    fn from(e: StateDirError) -> String {
-        e.to_string()
     }
 }

@@ -45,8 +45,8 @@ pub async fn run(args: Args) -> i32 {
                 EXIT_BLIND
             }
         }
-        Err(message) => {
-            let message = escape_controls(&message).into_owned();
+        Err(e) => {
+            let message = escape_controls(&e.to_string()).into_owned();
             eprintln!("smoke-sim coverage: {message}");
             if args.format == Format::Json {
                 println!("{}", serde_json::json!({ "error": message }));
@@ -56,19 +56,17 @@ pub async fn run(args: Args) -> i32 {
     }
 }
 
-async fn prove(args: &Args) -> Result<coverage::Coverage, String> {
+async fn prove(args: &Args) -> Result<coverage::Coverage, CoverageError> {
     let sim = Deployment::start_with(Options {
         external: true,
         ..Options::default()
     })
     .await
-    .map_err(|e| format!("cannot start the simulated deployment: {e}"))?;
+    .map_err(CoverageError::Start)?;
     let opts = LoadOptions {
         sets: coverage::overrides(&sim),
         ..LoadOptions::default()
     };
-    let panel = load(&args.panel, &opts).map_err(|e| e.to_string())?;
-    coverage::run(&panel, &sim)
-        .await
-        .map_err(|e: CoverageError| e.to_string())
+    let panel = load(&args.panel, &opts)?;
+    coverage::run(&panel, &sim).await
 }

@@ -42,6 +42,7 @@ impl Handler for State {
         match spec().check(parts.method.as_str(), path, &query, content_type, &body) {
             Ok(call) => self.dispatch(path, &query, call),
             Err(reason) => {
+                let reason = reason.to_string();
                 lock(&self.violations).push(format!("{} {path}: {reason}", parts.method));
                 self.error(StatusCode::UNPROCESSABLE_ENTITY, &reason)
             }

@@ -7,8 +7,71 @@ use serde_json::{Map, Value};
 /// recurse forever.
 const MAX_DEPTH: usize = 32;
 
+/// Why a JSON value does not fit its schema (`at`: where in the body, like `body.labels[0]`).
+#[derive(Debug, thiserror::Error)]
+pub(super) enum SchemaError {
+    #[error("`{at}` nests deeper than any Forgejo type")]
+    TooDeep { at: String },
+    /// `expected` with its article, `definition` as " (Name)" or nothing, `got` described.
+    #[error("`{at}` must be {expected}{definition}, got {got}")]
+    Type {
+        at: String,
+        expected: String,
+        definition: String,
+        got: String,
+    },
+    #[error("`{at}` must be one of {allowed}, got {got}")]
+    NotAllowed {
+        at: String,
+        allowed: Value,
+        got: Value,
+    },
+    #[error("`{at}` {error}")]
+    Format {
+        at: String,
+        #[source]
+        error: FormatError,
+    },
+    /// `name`: the definition, or "the schema".
+    #[error("unknown field `{at}`: {name} has no property `{key}`")]
+    UnknownField {
+        at: String,
+        name: String,
+        key: String,
+    },
+    #[error("`{at}.{key}` is required by {name} but missing")]
+    Missing {
+        at: String,
+        key: String,
+        name: String,
+    },
+}
+
+/// A JSON value of the right type but not of its schema's `format`.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum FormatError {
+    #[error("must be an RFC 3339 date-time, got {0}")]
+    DateTime(Value),
+    #[error("must fit in an int64, got {0}")]
+    Int64(serde_json::Number),
+    #[error("must fit in an int32, got {0}")]
+    Int32(serde_json::Number),
+}
+
+/// Why a path or query value does not fit its parameter.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum TextError {
+    /// `expected` with its article.
+    #[error("must be {expected}, got `{text}`")]
+    Type { expected: String, text: String },
+    #[error("must be one of {allowed}, got `{text}`")]
+    NotAllowed { allowed: Value, text: String },
+    #[error("must be an RFC 3339 date-time, got `{0}`")]
+    DateTime(String),
+}
+
 /// Checks a request body against its parameter's schema; the error names the first problem.
-pub(super) fn check(doc: &Value, value: &Value, schema: &Value) -> Result<(), String> {
+pub(super) fn check(doc: &Value, value: &Value, schema: &Value) -> Result<(), SchemaError> {
     check_value(doc, value, schema, "body", 0)
 }
 
@@ -20,9 +83,9 @@ fn check_value(
     schema: &Value,
     at: &str,
     depth: usize,
-) -> Result<(), String> {
+) -> Result<(), SchemaError> {
     if depth > MAX_DEPTH {
-        return Err(format!("`{at}` nests deeper than any Forgejo type"));
+        return Err(SchemaError::TooDeep { at: at.to_owned() });
     }
     let (schema, definition) = match schema["$ref"].as_str() {
         Some(reference) => (resolve(doc, schema), reference.rsplit('/').next()),
@@ -33,23 +96,27 @@ fn check_value(
         .or_else(|| schema.get("properties").map(|_| "object"));
     if let Some(expected) = declared {
         if !has_type(value, expected) {
-            let what = definition.map(|d| format!(" ({d})")).unwrap_or_default();
-            return Err(format!(
-                "`{at}` must be {}{what}, got {}",
-                article(expected),
-                describe(value)
-            ));
+            return Err(SchemaError::Type {
+                at: at.to_owned(),
+                expected: article(expected),
+                definition: definition.map(|d| format!(" ({d})")).unwrap_or_default(),
+                got: describe(value),
+            });
         }
     }
     if let Some(allowed) = schema["enum"].as_array() {
         if !allowed.contains(value) {
-            return Err(format!(
-                "`{at}` must be one of {}, got {value}",
-                Value::from(allowed.clone())
-            ));
+            return Err(SchemaError::NotAllowed {
+                at: at.to_owned(),
+                allowed: Value::from(allowed.clone()),
+                got: value.clone(),
+            });
         }
     }
-    check_format(value, schema).map_err(|e| format!("`{at}` {e}"))?;
+    check_format(value, schema).map_err(|error| SchemaError::Format {
+        at: at.to_owned(),
+        error,
+    })?;
     match value {
         Value::Object(fields) => check_object(doc, fields, schema, definition, at, depth),
         Value::Array(items) => match schema.get("items") {
@@ -69,7 +136,7 @@ fn check_object(
     definition: Option<&str>,
     at: &str,
     depth: usize,
-) -> Result<(), String> {
+) -> Result<(), SchemaError> {
     let name = definition.unwrap_or("the schema");
     let properties = schema["properties"].as_object();
     for (key, value) in fields {
@@ -85,16 +152,22 @@ fn check_object(
             }
             (None, _) if properties.is_none() => {}
             (None, _) => {
-                return Err(format!(
-                    "unknown field `{field_at}`: {name} has no property `{key}`"
-                ))
+                return Err(SchemaError::UnknownField {
+                    at: field_at,
+                    name: name.to_owned(),
+                    key: key.clone(),
+                })
             }
         }
     }
     for required in schema["required"].as_array().into_iter().flatten() {
         let key = required.as_str().unwrap_or_default();
         if !fields.contains_key(key) {
-            return Err(format!("`{at}.{key}` is required by {name} but missing"));
+            return Err(SchemaError::Missing {
+                at: at.to_owned(),
+                key: key.to_owned(),
+                name: name.to_owned(),
+            });
         }
     }
     Ok(())
@@ -110,7 +183,7 @@ pub(super) fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
 
 /// Checks a path or query value (always text on the wire) against its parameter's type,
 /// enum and format.
-pub(super) fn check_text(text: &str, param: &Value) -> Result<(), String> {
+pub(super) fn check_text(text: &str, param: &Value) -> Result<(), TextError> {
     let ok = match param["type"].as_str() {
         Some("integer") => text.parse::<i64>().is_ok(),
         Some("number") => text.parse::<f64>().is_ok(),
@@ -133,34 +206,37 @@ pub(super) fn check_text(text: &str, param: &Value) -> Result<(), String> {
     };
     if !ok {
         let expected = param["type"].as_str().unwrap_or("valid");
-        return Err(format!("must be {}, got `{text}`", article(expected)));
+        return Err(TextError::Type {
+            expected: article(expected),
+            text: text.to_owned(),
+        });
     }
     if let Some(allowed) = param["enum"].as_array() {
         if !allowed.iter().any(|a| a == text) {
-            return Err(format!(
-                "must be one of {}, got `{text}`",
-                Value::from(allowed.clone())
-            ));
+            return Err(TextError::NotAllowed {
+                allowed: Value::from(allowed.clone()),
+                text: text.to_owned(),
+            });
         }
     }
     if param["format"] == "date-time" && text.parse::<jiff::Timestamp>().is_err() {
-        return Err(format!("must be an RFC 3339 date-time, got `{text}`"));
+        return Err(TextError::DateTime(text.to_owned()));
     }
     Ok(())
 }
 
-fn check_format(value: &Value, schema: &Value) -> Result<(), String> {
+fn check_format(value: &Value, schema: &Value) -> Result<(), FormatError> {
     match (schema["format"].as_str(), value) {
         (Some("date-time"), Value::String(text)) if text.parse::<jiff::Timestamp>().is_err() => {
-            Err(format!("must be an RFC 3339 date-time, got {value}"))
+            Err(FormatError::DateTime(value.clone()))
         }
         (Some("int64"), Value::Number(n)) if n.as_i64().is_none() => {
-            Err(format!("must fit in an int64, got {n}"))
+            Err(FormatError::Int64(n.clone()))
         }
         (Some("int32"), Value::Number(n))
             if n.as_i64().and_then(|n| i32::try_from(n).ok()).is_none() =>
         {
-            Err(format!("must fit in an int32, got {n}"))
+            Err(FormatError::Int32(n.clone()))
         }
         _ => Ok(()),
     }

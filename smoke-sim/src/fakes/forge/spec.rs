@@ -6,7 +6,60 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
-use super::schema;
+use super::schema::{self, SchemaError, TextError};
+
+/// Why a request does not fit the spec: the first problem found, worded for a test failure.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum SpecError {
+    #[error("`{path}` is outside the API base path {base}")]
+    OutsideBase { path: String, base: String },
+    #[error("no path of the spec matches `{0}`")]
+    NoPath(String),
+    /// `allowed`: the methods the path has, joined.
+    #[error("the spec has no {method} for `{path}` (it has {allowed})")]
+    NoMethod {
+        method: String,
+        path: String,
+        allowed: String,
+    },
+    #[error("path parameter `{name}` {error}")]
+    PathParam {
+        name: String,
+        #[source]
+        error: TextError,
+    },
+    /// `declared`: the query parameters the operation `id` has, joined, or "none".
+    #[error("query parameter `{name}` is not declared for {id} (declared: {declared})")]
+    Undeclared {
+        name: String,
+        id: String,
+        declared: String,
+    },
+    #[error("query parameter `{name}` {error}")]
+    QueryParam {
+        name: String,
+        #[source]
+        error: TextError,
+    },
+    #[error("required query parameter `{name}` of {id} is missing")]
+    MissingQuery { name: String, id: String },
+    #[error("{0} takes no request body, but one was sent")]
+    UnexpectedBody(String),
+    #[error("the body of {id} must be sent as application/json, not `{media}`")]
+    NotJsonMedia { id: String, media: String },
+    #[error("the body of {id} is not JSON: {source}")]
+    NotJson {
+        id: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("{id}: {error}")]
+    Body {
+        id: String,
+        #[source]
+        error: SchemaError,
+    },
+}
 
 /// Vendored rather than read from elsewhere at run time, so tests don't depend on the layout
 /// of the machine they run on.
@@ -75,11 +128,14 @@ impl Spec {
         query: &[(String, String)],
         content_type: Option<&str>,
         body: &[u8],
-    ) -> Result<Call, String> {
+    ) -> Result<Call, SpecError> {
         let rest = path
             .strip_prefix(self.base_path.as_str())
             .filter(|rest| rest.starts_with('/'))
-            .ok_or_else(|| format!("`{path}` is outside the API base path {}", self.base_path))?;
+            .ok_or_else(|| SpecError::OutsideBase {
+                path: path.to_owned(),
+                base: self.base_path.clone(),
+            })?;
         let (template, path_params) = self.route(method, rest)?;
         let operation = &self.doc["paths"][template.text.as_str()][method.to_ascii_lowercase()];
         let id = operation["operationId"]
@@ -89,8 +145,10 @@ impl Spec {
 
         for (name, value) in &path_params {
             if let Some(param) = find(&params, "path", name) {
-                schema::check_text(value, param)
-                    .map_err(|e| format!("path parameter `{name}` {e}"))?;
+                schema::check_text(value, param).map_err(|error| SpecError::PathParam {
+                    name: name.clone(),
+                    error,
+                })?;
             }
         }
         self.check_query(id, &params, query)?;
@@ -108,7 +166,7 @@ impl Spec {
         &self,
         method: &str,
         rest: &str,
-    ) -> Result<(&Template, BTreeMap<String, String>), String> {
+    ) -> Result<(&Template, BTreeMap<String, String>), SpecError> {
         let segments: Vec<String> = rest
             .split('/')
             .skip(1)
@@ -120,7 +178,7 @@ impl Spec {
             .filter_map(|t| t.matches(&segments).map(|params| (t, params)))
             .collect();
         if candidates.is_empty() {
-            return Err(format!("no path of the spec matches `{rest}`"));
+            return Err(SpecError::NoPath(rest.to_owned()));
         }
         candidates.sort_by_key(|(t, _)| t.specificity());
         let lower = method.to_ascii_lowercase();
@@ -141,11 +199,11 @@ impl Spec {
                     .collect()
             })
             .unwrap_or_default();
-        Err(format!(
-            "the spec has no {method} for `{}` (it has {})",
-            best.text,
-            allowed.join(", ")
-        ))
+        Err(SpecError::NoMethod {
+            method: method.to_owned(),
+            path: best.text.clone(),
+            allowed: allowed.join(", "),
+        })
     }
 
     /// The operation's parameters with the path-wide ones, `$ref`s resolved.
@@ -168,7 +226,7 @@ impl Spec {
         id: &str,
         params: &[&Value],
         query: &[(String, String)],
-    ) -> Result<(), String> {
+    ) -> Result<(), SpecError> {
         for (name, value) in query {
             let param = find(params, "query", name).ok_or_else(|| {
                 let declared: Vec<&str> = params
@@ -176,17 +234,20 @@ impl Spec {
                     .filter(|p| p["in"] == "query")
                     .filter_map(|p| p["name"].as_str())
                     .collect();
-                format!(
-                    "query parameter `{name}` is not declared for {id} (declared: {})",
-                    if declared.is_empty() {
+                SpecError::Undeclared {
+                    name: name.clone(),
+                    id: id.to_owned(),
+                    declared: if declared.is_empty() {
                         "none".to_owned()
                     } else {
                         declared.join(", ")
-                    }
-                )
+                    },
+                }
             })?;
-            schema::check_text(value, param)
-                .map_err(|e| format!("query parameter `{name}` {e}"))?;
+            schema::check_text(value, param).map_err(|error| SpecError::QueryParam {
+                name: name.clone(),
+                error,
+            })?;
         }
         for param in params
             .iter()
@@ -194,9 +255,10 @@ impl Spec {
         {
             let name = param["name"].as_str().unwrap_or_default();
             if !query.iter().any(|(n, _)| n == name) {
-                return Err(format!(
-                    "required query parameter `{name}` of {id} is missing"
-                ));
+                return Err(SpecError::MissingQuery {
+                    name: name.to_owned(),
+                    id: id.to_owned(),
+                });
             }
         }
         Ok(())
@@ -208,13 +270,13 @@ impl Spec {
         params: &[&Value],
         content_type: Option<&str>,
         body: &[u8],
-    ) -> Result<Option<Value>, String> {
+    ) -> Result<Option<Value>, SpecError> {
         let empty = body.iter().all(u8::is_ascii_whitespace);
         let Some(param) = params.iter().find(|p| p["in"] == "body") else {
             return if empty {
                 Ok(None)
             } else {
-                Err(format!("{id} takes no request body, but one was sent"))
+                Err(SpecError::UnexpectedBody(id.to_owned()))
             };
         };
         let value = if empty {
@@ -228,14 +290,20 @@ impl Spec {
                 .unwrap_or("")
                 .trim();
             if !media.eq_ignore_ascii_case("application/json") {
-                return Err(format!(
-                    "the body of {id} must be sent as application/json, not `{media}`"
-                ));
+                return Err(SpecError::NotJsonMedia {
+                    id: id.to_owned(),
+                    media: media.to_owned(),
+                });
             }
-            serde_json::from_slice(body)
-                .map_err(|e| format!("the body of {id} is not JSON: {e}"))?
+            serde_json::from_slice(body).map_err(|source| SpecError::NotJson {
+                id: id.to_owned(),
+                source,
+            })?
         };
-        schema::check(&self.doc, &value, &param["schema"]).map_err(|e| format!("{id}: {e}"))?;
+        schema::check(&self.doc, &value, &param["schema"]).map_err(|error| SpecError::Body {
+            id: id.to_owned(),
+            error,
+        })?;
         Ok(Some(value))
     }
 }

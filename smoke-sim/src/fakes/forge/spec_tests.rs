@@ -5,13 +5,15 @@ use super::*;
 
 fn check(method: &str, path: &str, query: &str, body: &str) -> Result<Call, String> {
     let query = parse_query(query);
-    spec().check(
-        method,
-        path,
-        &query,
-        Some("application/json"),
-        body.as_bytes(),
-    )
+    spec()
+        .check(
+            method,
+            path,
+            &query,
+            Some("application/json"),
+            body.as_bytes(),
+        )
+        .map_err(|e| e.to_string())
 }
 
 #[test]
@@ -196,7 +198,8 @@ fn a_body_must_be_declared_json() {
             br#"{"title":"t"}"#,
         )
         .err()
-        .unwrap();
+        .unwrap()
+        .to_string();
     assert!(error.contains("application/json"), "{error}");
 }
 
