@@ -30,8 +30,12 @@ pub struct Plan {
     pub notes: Vec<String>,
 }
 
+/// Why a side could not be made for a panel: a resolver, a CA file or a base URL that does not
+/// work, in the words of the side that tried. Each side has its own error; the loop only says it.
+pub type SideError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Makes a binary's side for a loaded panel: what each command that probes is given.
-pub type MakeSide = fn(&Panel) -> Result<Arc<dyn Side>, String>;
+pub type MakeSide = fn(&Panel) -> Result<Arc<dyn Side>, SideError>;
 
 /// One side of the watch.
 #[async_trait::async_trait]

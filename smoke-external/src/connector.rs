@@ -1,7 +1,7 @@
 //! Connections to the public host: DNS (timed), TCP (timed), TLS (timed, certificate kept).
 //! Every HTTP probe of the panel goes through here to `<base_url>/<service>/<socket>/...`.
 
-use crate::{Dns, Tls};
+use crate::{Dns, SetupError, Tls};
 use smoke_core::deadline::Deadline;
 use smoke_core::http::{
     supervised_services, Connection, Connector, Endpoint, FirstByName, ServiceList,
@@ -25,8 +25,11 @@ pub struct BaseUrl {
 }
 
 impl BaseUrl {
-    pub fn parse(url: &str) -> Result<BaseUrl, String> {
-        let bad = |why: &str| format!("base_url `{url}`: {why}");
+    pub fn parse(url: &str) -> Result<BaseUrl, SetupError> {
+        let bad = |why: &'static str| SetupError::BaseUrl {
+            url: url.to_string(),
+            why,
+        };
         let (tls, rest) = if let Some(r) = url.strip_prefix("https://") {
             (true, r)
         } else if let Some(r) = url.strip_prefix("http://") {

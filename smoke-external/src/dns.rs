@@ -1,6 +1,7 @@
 //! DNS through hickory, asked of the panel's resolvers: `"system"` (resolv.conf) or
 //! `ip[:port]` servers, so the check does not depend on what the OS caches.
 
+use crate::SetupError;
 use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
@@ -21,11 +22,10 @@ pub struct Dns {
 
 impl Dns {
     /// A resolver that asks `resolvers` (`["system"]` or `["1.1.1.1", "127.0.0.1:5353"]`).
-    pub fn new(resolvers: &[String]) -> Result<Dns, String> {
+    pub fn new(resolvers: &[String]) -> Result<Dns, SetupError> {
         let system = resolvers.is_empty() || resolvers.iter().any(|r| r == "system");
         let mut builder = if system {
-            TokioResolver::builder_tokio()
-                .map_err(|e| format!("cannot read the system's DNS settings: {e}"))?
+            TokioResolver::builder_tokio().map_err(|e| SetupError::SystemDns(e.to_string()))?
         } else {
             let servers = resolvers
                 .iter()
@@ -43,7 +43,7 @@ impl Dns {
         opts.use_hosts_file = hickory_resolver::config::ResolveHosts::Never;
         let resolver = builder
             .build()
-            .map_err(|e| format!("cannot set up the DNS resolver: {e}"))?;
+            .map_err(|e| SetupError::DnsSetup(e.to_string()))?;
         Ok(Dns { resolver })
     }
 
@@ -119,11 +119,11 @@ impl Dns {
     }
 }
 
-fn name_server(text: &str) -> Result<NameServerConfig, String> {
+fn name_server(text: &str) -> Result<NameServerConfig, SetupError> {
     let addr: SocketAddr = text
         .parse()
         .or_else(|_| text.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
-        .map_err(|_| format!("resolver `{text}` is not \"system\" or ip[:port]"))?;
+        .map_err(|_| SetupError::Resolver(text.to_string()))?;
     let mut server = NameServerConfig::udp_and_tcp(addr.ip());
     for c in &mut server.connections {
         c.port = addr.port();

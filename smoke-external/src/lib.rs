@@ -6,10 +6,12 @@
 mod cert;
 mod connector;
 mod dns;
+mod error;
 mod side;
 mod tls;
 
 pub use connector::{BaseUrl, HttpsConnector};
 pub use dns::Dns;
+pub use error::SetupError;
 pub use side::{side, ExternalSide};
 pub use tls::Tls;

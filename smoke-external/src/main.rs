@@ -4,5 +4,5 @@
 use smoke_core::panel::Mode;
 
 fn main() -> std::process::ExitCode {
-    smoke_loop::cli::main(Mode::External, smoke_external::side)
+    smoke_loop::cli::main(Mode::External, |panel| Ok(smoke_external::side(panel)?))
 }

@@ -3,7 +3,7 @@
 //! certificate (built in, on by default).
 
 use crate::connector::dial;
-use crate::{BaseUrl, Dns, HttpsConnector, Tls};
+use crate::{BaseUrl, Dns, HttpsConnector, SetupError, Tls};
 use smoke_core::deadline::Deadline;
 use smoke_core::http::{Connection, Connector};
 use smoke_core::kind::dns::DnsAnswer;
@@ -27,12 +27,12 @@ pub struct ExternalSide {
 }
 
 /// The outside view of `panel`, as the `smoke-external` binary makes it.
-pub fn side(panel: &Panel) -> Result<Arc<dyn Side>, String> {
+pub fn side(panel: &Panel) -> Result<Arc<dyn Side>, SetupError> {
     Ok(Arc::new(ExternalSide::new(panel)?))
 }
 
 impl ExternalSide {
-    pub fn new(panel: &Panel) -> Result<Self, String> {
+    pub fn new(panel: &Panel) -> Result<Self, SetupError> {
         let ext = &panel.external;
         let dns = Arc::new(Dns::new(&ext.resolvers)?);
         let tls = Arc::new(Tls::new(ext.ca_file.as_deref())?);
@@ -43,10 +43,9 @@ impl ExternalSide {
         let base = match &ext.base_url {
             Some(url) => Some(BaseUrl::parse(url)?),
             None if needs_base => {
-                return Err(format!(
-                    "{}: no [external] base_url for the HTTP probes: set it in the panel or give --set external.base_url=https://...",
-                    panel.source.display()
-                ))
+                return Err(SetupError::NoBaseUrl {
+                    panel: panel.source.clone(),
+                })
             }
             None => None,
         };

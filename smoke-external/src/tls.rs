@@ -2,7 +2,7 @@
 //! `ca_file`). The peer chain is kept even when verification fails, so the failure can say what
 //! is wrong with the certificate instead of "handshake failed".
 
-use crate::cert;
+use crate::{cert, SetupError};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
@@ -25,7 +25,7 @@ pub struct Tls {
 
 impl Tls {
     /// The webpki roots, plus the certificates in `ca_file` (PEM) for a private CA.
-    pub fn new(ca_file: Option<&Path>) -> Result<Tls, String> {
+    pub fn new(ca_file: Option<&Path>) -> Result<Tls, SetupError> {
         // The one crypto provider of smoke, chosen here explicitly rather than by whichever
         // default a dependency's features happen to enable.
         let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -35,16 +35,15 @@ impl Tls {
             let certs = read_pem(path)?;
             let (added, _) = roots.add_parsable_certificates(certs);
             if added == 0 {
-                return Err(format!(
-                    "ca_file {}: no usable certificate in it",
-                    path.display()
-                ));
+                return Err(SetupError::CaFileEmpty {
+                    path: path.to_path_buf(),
+                });
             }
         }
         let verifier =
             WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
                 .build()
-                .map_err(|e| format!("cannot set up certificate verification: {e}"))?;
+                .map_err(|e| SetupError::Verifier(e.to_string()))?;
         Ok(Tls { provider, verifier })
     }
 
@@ -94,11 +93,14 @@ impl Tls {
     }
 }
 
-fn read_pem(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+fn read_pem(path: &Path) -> Result<Vec<CertificateDer<'static>>, SetupError> {
     use rustls_pki_types::pem::PemObject;
     CertificateDer::pem_file_iter(path)
         .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| format!("ca_file {}: {e}", path.display()))
+        .map_err(|e| SetupError::CaFile {
+            path: path.to_path_buf(),
+            why: e.to_string(),
+        })
 }
 
 /// Verifies with webpki, keeping the chain the server showed.

@@ -106,7 +106,7 @@ impl Connector for UnixConnector {
     async fn services(&self, timeout: Duration) -> Result<ServiceList, Failure> {
         let cap = self.max_services;
         let folder = crate::scan_services(&self.socket_dir, cap)
-            .map_err(|e| Failure::new(Cause::Connect, e))?;
+            .map_err(|e| Failure::new(Cause::Connect, e.to_string()))?;
         let shown = format!("the socket folder {}", self.socket_dir.display());
         if let Some(cut) = folder.cut(&shown, cap) {
             // A name hero_proc lists may then be a folder left out, which no list kept here

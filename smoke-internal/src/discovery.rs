@@ -4,15 +4,21 @@
 //! by name; the others are counted.
 
 use smoke_core::http::FirstByName;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// The socket folder cannot be read: no service can be listed from it.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the socket folder {}: {source}", .dir.display())]
+pub struct ScanError {
+    pub dir: PathBuf,
+    pub source: std::io::Error,
+}
 
 /// The first `cap` services found in `socket_dir` by name, and how many more there are.
-pub fn scan_services(socket_dir: &Path, cap: usize) -> Result<FirstByName, String> {
-    let entries = std::fs::read_dir(socket_dir).map_err(|e| {
-        format!(
-            "cannot read the socket folder {}: {e}",
-            socket_dir.display()
-        )
+pub fn scan_services(socket_dir: &Path, cap: usize) -> Result<FirstByName, ScanError> {
+    let entries = std::fs::read_dir(socket_dir).map_err(|source| ScanError {
+        dir: socket_dir.to_path_buf(),
+        source,
     })?;
     let mut services = FirstByName::new(cap);
     for entry in entries.filter_map(Result::ok) {
@@ -56,7 +62,9 @@ mod tests {
         std::fs::create_dir(dir.path().join(odd)).unwrap();
         std::fs::write(dir.path().join(odd).join("rpc.sock"), b"").unwrap();
         assert_eq!(names(10), ["a", "b", "odd\u{FFFD}"]);
-        let missing = scan_services(&dir.path().join("nope"), 10).unwrap_err();
+        let missing = scan_services(&dir.path().join("nope"), 10)
+            .unwrap_err()
+            .to_string();
         assert!(
             missing.contains("cannot read the socket folder"),
             "{missing}"

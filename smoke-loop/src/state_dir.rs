@@ -10,7 +10,7 @@ mod error;
 
 pub use error::StateDirError;
 
-use smoke_core::incident::State;
+use smoke_core::incident::{State, StateReadError};
 use std::fs::{File, FileType, Metadata, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, OpenOptionsExt, PermissionsExt};
@@ -119,18 +119,15 @@ pub fn read_state(dir: &Path) -> Result<State, StateDirError> {
         Err(source) => return Err(StateDirError::CannotReadState { path: file, source }),
     };
     // A file of version 1 is carried on: its open incidents stay open.
-    let state = State::from_json(&text).map_err(|e| {
-        if e.starts_with("version ") {
-            StateDirError::StateVersion {
-                path: file.clone(),
-                version: e,
-            }
-        } else {
-            StateDirError::StateUnreadable {
-                path: file.clone(),
-                why: e,
-            }
-        }
+    let state = State::from_json(&text).map_err(|e| match e {
+        StateReadError::Version(_) => StateDirError::StateVersion {
+            path: file.clone(),
+            version: e.to_string(),
+        },
+        _ => StateDirError::StateUnreadable {
+            path: file.clone(),
+            why: e.to_string(),
+        },
     })?;
     Ok(state)
 }

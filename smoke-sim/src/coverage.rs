@@ -55,7 +55,7 @@ pub enum CoverageError {
         why: IgnoreError,
     },
     #[error("the outside view cannot run this panel: {0}")]
-    Outside(String),
+    Outside(#[from] smoke_external::SetupError),
     /// The simulated deployment did not start.
     #[error("cannot start the simulated deployment: {0}")]
     Start(#[source] std::io::Error),

@@ -17,5 +17,5 @@ pub use lifecycle::{advance, Policy, Resolve, Seen};
 pub use signature::{group_headline, signature, Signature, GROUP_PREFIX};
 pub use state::{
     incident_id, AlertMark, Covers, Delivery, Incident, PastIncident, ProbeState, RelayAlerts,
-    State, LOG_MAX, STATE_VERSION,
+    State, StateReadError, LOG_MAX, STATE_VERSION,
 };

@@ -62,33 +62,41 @@ impl Default for State {
     }
 }
 
+/// Why a state file's text is not a state this smoke reads.
+#[derive(Debug, thiserror::Error)]
+pub enum StateReadError {
+    /// Not JSON, or not the shape of its version.
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+    /// A version this smoke does not read (a newer smoke wrote it).
+    #[error("version {0}, this smoke reads versions 1 and {STATE_VERSION}")]
+    Version(u64),
+    #[error("no version")]
+    NoVersion,
+}
+
 impl State {
     /// Reads `state.json` of this version or of version 1, whose per-probe incidents become
     /// incidents of one member each, open as they were.
-    pub fn from_json(text: &str) -> Result<State, String> {
+    pub fn from_json(text: &str) -> Result<State, StateReadError> {
         /// The version alone: the rest is skipped, not kept.
         #[derive(Deserialize)]
         struct Head {
             #[serde(default)]
             version: serde_json::Value,
         }
-        let head: Head = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let head: Head = serde_json::from_str(text)?;
         match head.version.as_u64() {
             // Read straight into the state: a tree of JSON values first would take several
             // times the file's size, and a file may be large (see the state folder's limit).
-            Some(v) if v == u64::from(STATE_VERSION) => {
-                serde_json::from_str(text).map_err(|e| e.to_string())
-            }
+            Some(v) if v == u64::from(STATE_VERSION) => Ok(serde_json::from_str(text)?),
             Some(1) => {
-                let mut value: serde_json::Value =
-                    serde_json::from_str(text).map_err(|e| e.to_string())?;
+                let mut value: serde_json::Value = serde_json::from_str(text)?;
                 from_version_1(&mut value);
-                serde_json::from_value(value).map_err(|e| e.to_string())
+                Ok(serde_json::from_value(value)?)
             }
-            Some(v) => Err(format!(
-                "version {v}, this smoke reads versions 1 and {STATE_VERSION}"
-            )),
-            None => Err("no version".to_string()),
+            Some(v) => Err(StateReadError::Version(v)),
+            None => Err(StateReadError::NoVersion),
         }
     }
 
@@ -323,9 +331,10 @@ mod tests {
         // Saved again, it is a file of this version that reads back the same.
         let again = State::from_json(&serde_json::to_string(&s).unwrap()).unwrap();
         assert_eq!(again, s);
-        assert!(State::from_json(r#"{"version": 9}"#)
-            .unwrap_err()
-            .contains("version 9"));
+        assert!(matches!(
+            State::from_json(r#"{"version": 9}"#),
+            Err(StateReadError::Version(9))
+        ));
     }
 
     #[test]

@@ -48,17 +48,19 @@ impl Format {
     ];
 }
 
+/// A `--format` this build does not render.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown format `{0}`: {known}", known = Format::ALL.map(|(n, _)| n).join(", "))]
+pub struct UnknownFormat(pub String);
+
 impl std::str::FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownFormat;
+    fn from_str(s: &str) -> Result<Self, UnknownFormat> {
         Format::ALL
             .iter()
             .find(|(name, _)| *name == s)
             .map(|(_, f)| *f)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Format::ALL.iter().map(|(n, _)| *n).collect();
-                format!("unknown format `{s}`: {}", names.join(", "))
-            })
+            .ok_or_else(|| UnknownFormat(s.to_string()))
     }
 }
 
@@ -181,7 +183,11 @@ mod tests {
             assert_eq!(name.parse::<Format>(), Ok(format));
             assert!(render(&fixture::report(), format, HumanStyle::default()).ends_with('\n'));
         }
-        assert!("xml".parse::<Format>().unwrap_err().contains("junit"));
+        assert!("xml"
+            .parse::<Format>()
+            .unwrap_err()
+            .to_string()
+            .contains("junit"));
     }
 
     /// Every format, fed what a hostile service says (in a detail, in the `got` of a

@@ -22,7 +22,7 @@ pub enum CliError {
     Panel(#[from] PanelError),
     /// The side could not be made from the panel (its own words).
     #[error("{0}")]
-    Side(String),
+    Side(smoke_core::plan::SideError),
     /// `relay --only`.
     #[error("relay takes no --only: it relays the alerts of every probe of the panel")]
     RelayOnly,

@@ -35,7 +35,7 @@ pub enum InitError {
     Seed(PanelError),
     /// The side could not be made from the seed (its own words).
     #[error("{0}")]
-    Side(String),
+    Side(smoke_core::plan::SideError),
     /// The side has no connector to ask the services through.
     #[error("this side has no way to the services")]
     NoConnector,

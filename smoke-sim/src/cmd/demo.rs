@@ -82,7 +82,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     .context("starting the simulated deployment")?;
     let panel = demo_panel(&args, &sim)?;
     let inside = smoke_internal::side(&panel);
-    let outside: Arc<dyn Side> = smoke_external::side(&panel).map_err(anyhow::Error::msg)?;
+    let outside: Arc<dyn Side> = smoke_external::side(&panel)?;
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     println!(
         "smoke demo: {} simulated hero services under {}",
