@@ -8,11 +8,11 @@
 //!
 //! Another service checks itself in-process with the [`prelude`]: it implements [`Probe`] to say
 //! what one attempt saw, wraps it in a [`Check`] with its conditions, and hands it to
-//! [`run_tick`], which names, times, retries and judges it as it does the panel's probes.
+//! a [`Runner`], which names, times, retries and judges it as it does the panel's probes.
 //!
 //! [`Probe`]: probe::Probe
 //! [`Check`]: check::Check
-//! [`run_tick`]: runner::run_tick
+//! [`Runner`]: runner::Runner
 
 pub mod cert;
 pub mod check;
@@ -42,7 +42,7 @@ pub mod prelude {
     pub use crate::outcome::{Cause, Exit, Failure, Outcome, ProbeReport, RunReport};
     pub use crate::probe::{Attempt, Probe};
     pub use crate::report::{human, json, HumanStyle};
-    pub use crate::runner::run_tick;
+    pub use crate::runner::Runner;
     /// `#[async_trait]` on an `impl Probe`.
     pub use async_trait::async_trait;
 }

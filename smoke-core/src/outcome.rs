@@ -429,7 +429,7 @@ impl Verdict {
 pub struct RunReport {
     pub panel: String,
     pub mode: String,
-    /// The vantage point that ran the tick (the panel's, or empty for a bare `run_tick`).
+    /// The vantage point that ran the tick (the panel's, or empty for an in-process `Runner`).
     pub vantage: String,
     /// The loop period, for `smoke_panel_every_seconds`; a panel-less tick has none.
     #[serde(skip)]

@@ -135,7 +135,11 @@ pub async fn run_planned(
         })
         .collect();
     let probes = planned.into_iter().map(|p| p.probe).collect();
-    let mut report = crate::runner::run_tick(&panel.name, mode.as_str(), probes, concurrency).await;
+    let mut report = crate::runner::Runner::new(&panel.name)
+        .mode(mode)
+        .concurrency(concurrency)
+        .run(probes)
+        .await;
     report.vantage = panel.vantage.clone();
     report.every = Some(panel.every);
     report.notes = notes;

@@ -3,6 +3,7 @@
 
 use crate::check::Check;
 use crate::outcome::{Cause, Failure, Outcome, Phase, ProbeReport, RunReport, Verdict};
+use crate::panel::Mode;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -102,30 +103,81 @@ async fn attempt(check: &Check, number: u32) -> Verdict {
     }
 }
 
-/// One tick of a panel: the checks' reports and the worst outcome.
-pub async fn run_tick(
-    panel: &str,
-    mode: &str,
-    checks: Vec<impl Into<Arc<Check>>>,
+/// Where a tick's checks run: one side of a panel, or inside another service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A side of the panel: on the VM, or from another host.
+    Side(Mode),
+    /// Inside the service that checks itself (its report says `in-process`).
+    InProcess,
+}
+
+impl Origin {
+    /// How a report names it: `internal`, `external`, `in-process`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Side(mode) => mode.as_str(),
+            Origin::InProcess => "in-process",
+        }
+    }
+}
+
+/// Runs ticks of checks under one name: `Runner::new("my-service").run(checks)` for a service
+/// checking itself; `.mode(Mode::Internal)` for a side of a panel, `.concurrency(n)` to bound
+/// how many run at once (32 by default).
+#[derive(Debug, Clone)]
+pub struct Runner {
+    name: String,
+    origin: Origin,
     concurrency: usize,
-) -> RunReport {
-    let started_at = jiff::Timestamp::now();
-    let started = Instant::now();
-    let probes = run_probes(checks, concurrency).await;
-    RunReport {
-        panel: panel.to_string(),
-        mode: mode.to_string(),
-        vantage: String::new(),
-        every: None,
-        started_at,
-        duration_ms: started.elapsed(),
-        outcome: probes
-            .iter()
-            .map(|p| p.outcome)
-            .max()
-            .unwrap_or(Outcome::Ok),
-        probes,
-        notes: Vec::new(),
+}
+
+impl Runner {
+    /// A runner for the checks of `name` (a panel, a service), in-process, 32 at a time.
+    pub fn new(name: impl Into<String>) -> Self {
+        Runner {
+            name: name.into(),
+            origin: Origin::InProcess,
+            concurrency: DEFAULT_CONCURRENCY,
+        }
+    }
+
+    /// Its checks are a side of a panel.
+    pub fn mode(self, mode: Mode) -> Self {
+        Runner {
+            origin: Origin::Side(mode),
+            ..self
+        }
+    }
+
+    /// At most `n` checks at once (at least one).
+    pub fn concurrency(self, n: usize) -> Self {
+        Runner {
+            concurrency: n.max(1),
+            ..self
+        }
+    }
+
+    /// One tick: every check's report, in the order given, and the worst outcome.
+    pub async fn run(&self, checks: Vec<impl Into<Arc<Check>>>) -> RunReport {
+        let started_at = jiff::Timestamp::now();
+        let started = Instant::now();
+        let probes = run_probes(checks, self.concurrency).await;
+        RunReport {
+            panel: self.name.clone(),
+            mode: self.origin.as_str().to_string(),
+            vantage: String::new(),
+            every: None,
+            started_at,
+            duration_ms: started.elapsed(),
+            outcome: probes
+                .iter()
+                .map(|p| p.outcome)
+                .max()
+                .unwrap_or(Outcome::Ok),
+            probes,
+            notes: Vec::new(),
+        }
     }
 }
 

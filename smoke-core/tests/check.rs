@@ -62,7 +62,7 @@ async fn a_panicking_probe_is_an_error_under_its_own_name_and_the_others_still_r
             .expect_that("json.ok == true")
             .unwrap(),
     ];
-    let report = run_tick("svc", "in-process", checks, 2).await;
+    let report = Runner::new("svc").concurrency(2).run(checks).await;
     let queue = &report.probes[0];
     assert_eq!(queue.name, "queue");
     assert_eq!(queue.outcome, Outcome::Error);
@@ -88,7 +88,7 @@ async fn a_service_found_broken_fails_with_cause_service_and_exit_2() {
         ))
     });
     let check = Check::new("storage", probe).retries(0, Duration::ZERO);
-    let report = run_tick("svc", "in-process", vec![check], 1).await;
+    let report = Runner::new("svc").concurrency(1).run(vec![check]).await;
     let p = &report.probes[0];
     assert_eq!((p.outcome, p.cause), (Outcome::Fail, Some(Cause::Service)));
     assert_eq!(report.outcome.exit(), Exit::Failed);
@@ -108,7 +108,7 @@ async fn the_runner_retries_a_failed_attempt_and_hands_each_its_number() {
         .retries(2, Duration::from_millis(1))
         .expect_that("json.ok == true")
         .unwrap();
-    let report = run_tick("svc", "in-process", vec![check], 1).await;
+    let report = Runner::new("svc").concurrency(1).run(vec![check]).await;
     let p = &report.probes[0];
     assert_eq!(p.outcome, Outcome::Ok, "{:?}", p.detail);
     assert_eq!(p.attempts, 2);
@@ -128,7 +128,7 @@ async fn conditions_are_judged_by_the_runner_hard_and_soft() {
         .unwrap()
         .warn_that("time < 1h")
         .unwrap();
-    let report = run_tick("svc", "in-process", vec![check], 1).await;
+    let report = Runner::new("svc").concurrency(1).run(vec![check]).await;
     let p = &report.probes[0];
     assert_eq!(p.outcome, Outcome::Degraded);
     assert_eq!(p.cause, Some(Cause::Assertion));
@@ -147,7 +147,7 @@ async fn a_probe_that_ignores_its_deadline_times_out_by_name() {
         .retries(0, Duration::ZERO);
     let report = tokio::time::timeout(
         Duration::from_secs(30),
-        run_tick("svc", "in-process", vec![check], 1),
+        Runner::new("svc").concurrency(1).run(vec![check]),
     )
     .await
     .expect("the runner gives up on the probe");
@@ -196,7 +196,7 @@ impl Probe for TwoSteps {
 #[tokio::test]
 async fn a_probe_of_several_steps_reports_each_request_in_its_json() {
     let check = Check::new("flow", TwoSteps).retries(0, Duration::ZERO);
-    let report = run_tick("svc", "in-process", vec![check], 1).await;
+    let report = Runner::new("svc").concurrency(1).run(vec![check]).await;
     assert_eq!(report.probes[0].outcome, Outcome::Fail);
     let doc: serde_json::Value = serde_json::from_str(&json(&report)).unwrap();
     let steps = doc["probes"][0]["steps"].as_array().expect("a steps list");

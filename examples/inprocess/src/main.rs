@@ -61,7 +61,7 @@ async fn main() -> Result<std::process::ExitCode, CheckError> {
         .expect_that("json.matches == true")?
         .expect_that("json.bytes > 0")?
         .warn_that("time < 500ms")?;
-    let report = run_tick("my-service", "in-process", vec![check], 1).await;
+    let report = Runner::new("my-service").run(vec![check]).await;
     print!("{}", human(&report, HumanStyle::default()));
     Ok(report.outcome.exit().into())
 }
