@@ -16,8 +16,8 @@ pub struct Planned {
     pub what: String,
     /// Where it goes: a socket path, a URL, `host:port`; or why it goes nowhere.
     pub place: String,
-    /// The service behind it and how that service is restarted, when the panel says so.
-    pub restart: Option<(String, crate::panel::Restart)>,
+    /// The service behind it, which its settings' `restart` restarts (a probe of a service).
+    pub service: Option<String>,
     /// It stands in for probes that could not be planned (the services of a `for_each` could
     /// not be listed): a tick with it has not seen every probe of the side.
     pub stand_in: bool,

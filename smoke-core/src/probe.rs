@@ -61,6 +61,9 @@ pub struct Settings {
     /// The checks it depends on, by name: the panel's `depends_on` and a side's built-in ones.
     /// A name that does not run in this tick is ignored.
     pub depends_on: Vec<String>,
+    /// How the service behind it is restarted when it fails (an open incident), if at all: a
+    /// panel probe of a service's (`restart`, over `[defaults]`); never an in-process check's.
+    pub restart: Option<crate::panel::Restart>,
 }
 
 impl Default for Settings {
@@ -75,6 +78,7 @@ impl Default for Settings {
             failure_threshold: defaults::FAILURE_THRESHOLD,
             success_threshold: defaults::SUCCESS_THRESHOLD,
             depends_on: Vec::new(),
+            restart: None,
         }
     }
 }

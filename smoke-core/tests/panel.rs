@@ -322,10 +322,10 @@ fn restarts_are_checked_when_the_panel_loads() {
         [[probe]]\nname = \"b\"\ntarget = \"hero_os/rpc\"\nget = \"/health\"\nrestart = { rpc = \"hero_proc/rpc\", method = \"service.restart\", params = { name = \"{service}\" } }\nrestart_cooldown = \"5m\"\n\
         [[probe]]\nname = \"d\"\ndns = \"a.example\"\n";
     let panel = load_str(text, Path::new("r.toml"), &opts()).unwrap();
-    let a = panel.probes[0].restart.as_ref().unwrap();
+    let a = panel.probes[0].settings.restart.as_ref().unwrap();
     assert!(matches!(&a.remedy, Remedy::Argv(v) if v[3] == "{service}"));
     assert_eq!((a.max_per_day, a.cooldown), (2, Duration::from_secs(1800)));
-    let b = panel.probes[1].restart.as_ref().unwrap();
+    let b = panel.probes[1].settings.restart.as_ref().unwrap();
     assert!(matches!(&b.remedy, Remedy::Rpc { method, .. } if method == "service.restart"));
     assert_eq!(
         (b.max_per_day, b.cooldown),
@@ -333,7 +333,7 @@ fn restarts_are_checked_when_the_panel_loads() {
         "its own limit over [defaults]"
     );
     assert!(
-        panel.probes[2].restart.is_none(),
+        panel.probes[2].settings.restart.is_none(),
         "a dns probe has no service to restart"
     );
 

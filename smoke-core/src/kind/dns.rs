@@ -111,7 +111,7 @@ impl Kind for DnsSpec {
                 .any(|c| matches!(c.subject().read(), crate::condition::Subject::Dns(_))),
         };
         plan.push(crate::plan::Planned {
-            restart: None,
+            service: None,
             stand_in: false,
             what: format!("dns {}", self.record.as_str()),
             place: self.name.clone(),

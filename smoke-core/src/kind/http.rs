@@ -127,28 +127,25 @@ mod planning {
             return unplaced(&spec, Failure::new(Cause::Checker, "not an HTTP probe"));
         };
         let what = describe(http);
-        let restart = spec
-            .restart
-            .clone()
-            .map(|r| (http.target.service.clone(), r));
+        let service = Some(http.target.service.clone());
         match connector.endpoint(http) {
             Ok(endpoint) if !http.steps.is_empty() => Planned {
                 what,
-                restart,
+                service: service.clone(),
                 place: endpoint.display.clone(),
                 probe: Arc::new(FlowProbe::check(spec, endpoint.display, connector.clone())),
                 stand_in: false,
             },
             Ok(endpoint) => Planned {
                 what,
-                restart,
+                service: service.clone(),
                 place: endpoint.display.clone(),
                 probe: Arc::new(HttpProbe::check(spec, endpoint, connector.clone())),
                 stand_in: false,
             },
             Err(why) => Planned {
                 what,
-                restart: None,
+                service: None,
                 place: format!("(nowhere: {})", why.detail),
                 probe: Arc::new(Unplaced::check(&spec, why)),
                 stand_in: false,
@@ -167,7 +164,7 @@ mod planning {
         Planned {
             what: spec.http().map(describe).unwrap_or_default(),
             place: format!("(nowhere: {})", why.detail),
-            restart: None,
+            service: None,
             probe: Arc::new(Unplaced::check(&spec, why)),
             stand_in,
         }

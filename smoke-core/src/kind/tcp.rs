@@ -104,7 +104,7 @@ impl Kind for TcpSpec {
         };
         let at = self.target.to_string();
         plan.push(crate::plan::Planned {
-            restart: None,
+            service: None,
             stand_in: false,
             what: match &self.send {
                 Some(_) => "tcp, send".to_string(),

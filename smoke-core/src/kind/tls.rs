@@ -72,7 +72,7 @@ impl Kind for TlsSpec {
         };
         let at = format!("{}:{}", self.host, self.port);
         plan.push(crate::plan::Planned {
-            restart: None,
+            service: None,
             stand_in: false,
             what: "tls".to_string(),
             probe: std::sync::Arc::new(crate::plan::check_of(spec, format!("tls {at}"), probe)),

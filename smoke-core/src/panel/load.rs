@@ -345,22 +345,19 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
             .max_body
             .as_ref()
             .map_or(defaults::MAX_BODY, |s| s.get_ref().0),
-        restart: None,
     };
-    let defaults = ProbeDefaults {
-        restart: super::spec::restart(
-            d.restart.as_ref(),
-            (
-                d.restart_cooldown,
-                d.max_restarts,
-                d.restart_settle,
-                d.restart_timeout,
-            ),
-            None,
-        )
-        .map_err(|m| PanelError::whole_file(at.source, format!("[defaults] {m}")))?,
-        ..defaults
-    };
+    let mut defaults = defaults;
+    defaults.settings.restart = super::spec::restart(
+        d.restart.as_ref(),
+        (
+            d.restart_cooldown,
+            d.max_restarts,
+            d.restart_settle,
+            d.restart_timeout,
+        ),
+        None,
+    )
+    .map_err(|m| PanelError::whole_file(at.source, format!("[defaults] {m}")))?;
     let expand = |p: &str| expand_home(p, opts.home.as_deref());
     let socket_dir_set = opts.sets.iter().any(|s| {
         s.split_once('=')

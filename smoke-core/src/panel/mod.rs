@@ -125,7 +125,6 @@ pub struct ProbeDefaults {
     /// `[defaults] depends_on` being resolved with every probe's (see `deps`).
     pub settings: Settings,
     pub max_body: u64,
-    pub restart: Option<Restart>,
 }
 
 #[derive(Debug, Clone)]
@@ -209,8 +208,6 @@ pub struct ProbeSpec {
     pub settings: Settings,
     pub expect: Vec<Condition>,
     pub warn: Vec<Condition>,
-    /// How its service is restarted when it fails (an open incident), if at all.
-    pub restart: Option<Restart>,
     /// Line of the probe in the panel file.
     pub line: usize,
 }
@@ -281,7 +278,6 @@ impl ProbeSpec {
             settings: d.settings.clone(),
             expect: Vec::new(),
             warn: Vec::new(),
-            restart: None,
             line: 0,
         }
     }

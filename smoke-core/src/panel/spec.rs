@@ -104,8 +104,10 @@ pub(super) fn build_probe(
         p.restart_settle,
         p.restart_timeout,
     );
-    let restart = match kind.has_service() {
-        true => restart(p.restart.as_ref(), limits, d.restart.as_ref()).map_err(|m| at.here(m))?,
+    let mut settings = settings;
+    settings.restart = match kind.has_service() {
+        true => restart(p.restart.as_ref(), limits, d.settings.restart.as_ref())
+            .map_err(|m| at.here(m))?,
         // The panel-wide restart is for the services; a probe of no service has none to restart.
         false if p.restart.is_some() => {
             return Err(at.here(format!(
@@ -123,7 +125,6 @@ pub(super) fn build_probe(
         settings,
         expect,
         warn,
-        restart,
         line: locator.lines.line(span.start),
         name,
     })
@@ -159,6 +160,7 @@ impl SettingsSaid {
                 .success_threshold
                 .map_or(base.success_threshold, |n| n.max(1)),
             depends_on: base.depends_on.clone(),
+            restart: base.restart.clone(),
         }
     }
 }

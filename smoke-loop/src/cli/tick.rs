@@ -92,7 +92,10 @@ pub async fn tick_with_state(
     let remedies: BTreeMap<String, (String, Restart)> = plan
         .probes
         .iter()
-        .filter_map(|p| Some((p.probe.info().name.clone(), p.restart.clone()?)))
+        .filter_map(|p| {
+            let restart = p.probe.info().settings.restart.clone()?;
+            Some((p.probe.info().name.clone(), (p.service.clone()?, restart)))
+        })
         .collect();
     // The probes' settings, for incidents and quiet: reports carry results only.
     let infos: HashMap<String, ProbeInfo> = plan
