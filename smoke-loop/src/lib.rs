@@ -1,15 +1,17 @@
 //! smoke-loop: the loop around smoke-core's engine.
 //!
 //! smoke-core turns a panel into outcomes and incident events; this crate keeps them: the state
-//! folder ([`state_dir`]) with its results log and history, the sinks that tell incidents
-//! ([`notify`]), the restarts that repair them ([`remedy`]), quiet times ([`quiet`]), the `watch`
-//! loop with its HTTP server and status page, and the command line that `smoke-internal` and
-//! `smoke-external` share ([`cli`]). Data flows one way: nothing in smoke-core knows this crate.
+//! folder ([`state_dir`]) with its `state.json` ([`loop_state`]: the core's incidents, the
+//! outbox, the restarts), results log and history, the sinks that tell incidents ([`notify`]),
+//! the restarts that repair them ([`remedy`]), quiet times ([`quiet`]), the `watch` loop with its
+//! HTTP server and status page, and the command line that `smoke-internal` and `smoke-external`
+//! share ([`cli`]). Data flows one way: nothing in smoke-core knows this crate.
 
 pub mod cli;
 pub mod config;
 pub mod history;
 pub mod init;
+pub mod loop_state;
 pub mod maintenance;
 pub mod notify;
 pub mod process;

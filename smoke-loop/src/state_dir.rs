@@ -10,7 +10,8 @@ mod error;
 
 pub use error::StateDirError;
 
-use smoke_core::incident::{State, StateReadError};
+use crate::loop_state::LoopState;
+use smoke_core::incident::StateReadError;
 use std::fs::{File, FileType, Metadata, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, OpenOptionsExt, PermissionsExt};
@@ -97,12 +98,12 @@ impl StateDir {
 
     /// The state as last saved; a fresh one when there is none yet. An unreadable file is an
     /// error, never a silent reset: it may hold open incidents.
-    pub fn load(&self) -> Result<State, StateDirError> {
+    pub fn load(&self) -> Result<LoopState, StateDirError> {
         read_state(&self.path)
     }
 
     /// Writes the state so that a kill at any moment leaves the old file or the new one, whole.
-    pub fn save(&self, state: &State) -> Result<(), StateDirError> {
+    pub fn save(&self, state: &LoopState) -> Result<(), StateDirError> {
         let text = serde_json::to_vec_pretty(state).expect("the state always serializes");
         write_atomic(&self.path, STATE_FILE, &text)
     }
@@ -111,15 +112,15 @@ impl StateDir {
 /// The state saved in the folder `dir`, read without its lock (each save replaces the file
 /// whole); a fresh one when there is none yet. An unreadable file is an error, never a silent
 /// reset: it may hold open incidents.
-pub fn read_state(dir: &Path) -> Result<State, StateDirError> {
+pub fn read_state(dir: &Path) -> Result<LoopState, StateDirError> {
     let file = dir.join(STATE_FILE);
     let text = match read_in_state(&file) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LoopState::default()),
         Err(source) => return Err(StateDirError::CannotReadState { path: file, source }),
     };
     // A file of version 1 is carried on: its open incidents stay open.
-    let state = State::from_json(&text).map_err(|e| match e {
+    let state = LoopState::from_json(&text).map_err(|e| match e {
         StateReadError::Version(_) => StateDirError::StateVersion {
             path: file.clone(),
             version: e.to_string(),
@@ -466,9 +467,9 @@ pub(crate) mod tests {
     fn state_survives_a_round_trip_with_mode_0600() {
         let dir = tempfile::tempdir().unwrap();
         let sd = StateDir::open(dir.path()).unwrap();
-        assert_eq!(sd.load().unwrap(), State::default());
-        let mut s = State::default();
-        s.probes.entry("biz".into()).or_default().failures = 3;
+        assert_eq!(sd.load().unwrap(), LoopState::default());
+        let mut s = LoopState::default();
+        s.core.probes.entry("biz".into()).or_default().failures = 3;
         sd.save(&s).unwrap();
         assert_eq!(sd.load().unwrap(), s);
         let mode = std::fs::metadata(dir.path().join(STATE_FILE))
@@ -528,9 +529,9 @@ pub(crate) mod tests {
         let sd = StateDir::open(dir.path()).unwrap();
         let tmp_link = dir.path().join("state.json.tmp");
         std::os::unix::fs::symlink(&victim, &tmp_link).unwrap();
-        sd.save(&State::default()).unwrap();
+        sd.save(&LoopState::default()).unwrap();
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
-        assert_eq!(sd.load().unwrap(), State::default());
+        assert_eq!(sd.load().unwrap(), LoopState::default());
 
         // A link in the place of state.json itself is not read through, and a save replaces
         // the link, not its target.
@@ -538,7 +539,7 @@ pub(crate) mod tests {
         std::os::unix::fs::symlink(&victim, dir.path().join(STATE_FILE)).unwrap();
         let e = sd.load().unwrap_err().to_string();
         assert!(e.contains("symbolic link"), "{e}");
-        sd.save(&State::default()).unwrap();
+        sd.save(&LoopState::default()).unwrap();
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
         assert!(!std::fs::symlink_metadata(dir.path().join(STATE_FILE))
             .unwrap()
@@ -561,7 +562,7 @@ pub(crate) mod tests {
             .unwrap()
             .set_modified(old)
             .unwrap();
-        sd.save(&State::default()).unwrap();
+        sd.save(&LoopState::default()).unwrap();
         assert!(!left.exists(), "stale temp file removed");
         assert!(recent.exists(), "a fresh one may be another writer's");
         let temps = std::fs::read_dir(dir.path())

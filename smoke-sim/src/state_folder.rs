@@ -7,6 +7,7 @@ use crate::bench::{measure, Sample};
 use jiff::{SignedDuration, Timestamp};
 use smoke_core::incident::{Incident, PastIncident, State};
 use smoke_core::outcome::{Cause, Outcome, ProbeReport, RunReport, Severity};
+use smoke_loop::loop_state::LoopState;
 use smoke_loop::rollup::Rollup;
 use smoke_loop::status::STRIP_CELLS;
 use std::io;
@@ -107,7 +108,12 @@ pub fn write(dir: &Path, g: &Generate) -> io::Result<u64> {
     rollup.save(dir).map_err(io::Error::other)?;
     std::fs::write(
         dir.join("state.json"),
-        serde_json::to_vec_pretty(&state(g)).map_err(io::Error::other)?,
+        // As the loop writes it: the incidents among the loop's own fields, empty here.
+        serde_json::to_vec_pretty(&LoopState {
+            core: state(g),
+            ..LoopState::default()
+        })
+        .map_err(io::Error::other)?,
     )?;
     Ok(ticks * g.probes.len() as u64)
 }

@@ -1,9 +1,9 @@
 //! Incidents: a broken path told once when it breaks, again while it lasts, and once when it
 //! heals — and never lost or told twice, whatever happens to the loop or the sinks.
 //!
-//! The state ([`State`]) is what must outlive the process (smoke-loop keeps it in its state
-//! folder); [`advance`] turns a tick's report into [`Event`]s; each event waits in the state's
-//! outbox until every sink has taken it.
+//! The state ([`State`]) is what of the incidents must outlive the process, kept by whoever runs
+//! the ticks; [`advance`] turns a tick's report into [`Event`]s, which the keeper owes its sinks
+//! until each has taken them.
 
 mod causes;
 mod event;
@@ -16,6 +16,6 @@ pub use event::{name_list, Event, EventKind};
 pub use lifecycle::{advance, Policy, Resolve, Seen};
 pub use signature::{group_headline, signature, Signature, GROUP_PREFIX};
 pub use state::{
-    incident_id, AlertMark, Covers, Delivery, Incident, PastIncident, ProbeState, RelayAlerts,
-    State, StateReadError, LOG_MAX, STATE_VERSION,
+    incident_id, Covers, Incident, PastIncident, ProbeState, State, StateReadError, LOG_MAX,
+    STATE_VERSION,
 };

@@ -1,7 +1,7 @@
-//! What must survive the process: counters, open incidents, the outbox, restarts. The loop
-//! (smoke-loop) keeps it in its state folder as `state.json`; this crate only shapes it.
+//! What of the incidents must survive the process: counters, open incidents, the log of
+//! resolved ones. Whoever runs the ticks keeps it (in `state.json`, beside what it keeps of its
+//! own); this crate only shapes it and reads its versions.
 
-use super::event::Event;
 use crate::outcome::Cause;
 use crate::outcome::Severity;
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,8 @@ pub const LOG_MAX: usize = 200;
 /// Probes named per resolved incident in the log: a group of thousands is a count, not a list.
 pub const LOG_PROBES: usize = 100;
 
-/// Everything that must survive the process.
+/// What of the incidents must survive the process. A keeper may write it flattened among fields
+/// of its own: unknown fields are skipped when it is read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct State {
     pub version: u32,
@@ -31,20 +32,6 @@ pub struct State {
     /// past.
     #[serde(default)]
     pub log: Vec<PastIncident>,
-    /// Events not yet taken by every sink, in order.
-    #[serde(default)]
-    pub outbox: Vec<Delivery>,
-    /// Per sink, per incident: the sink's own handle (a forge issue number).
-    #[serde(default)]
-    pub handles: BTreeMap<String, BTreeMap<String, u64>>,
-    /// Per service, its restarts of the last 24 hours: the limits outlive the process.
-    #[serde(default)]
-    pub restarts: BTreeMap<String, Vec<jiff::Timestamp>>,
-    /// The relay's: what Alertmanager said of each alert, so that copies arriving out of order
-    /// change nothing. Empty (and not written) elsewhere; added in version 2 without a bump:
-    /// older files read with none.
-    #[serde(default, skip_serializing_if = "RelayAlerts::is_empty")]
-    pub alerts: RelayAlerts,
 }
 
 impl Default for State {
@@ -54,10 +41,6 @@ impl Default for State {
             probes: BTreeMap::new(),
             incidents: BTreeMap::new(),
             log: Vec::new(),
-            outbox: Vec::new(),
-            handles: BTreeMap::new(),
-            restarts: BTreeMap::new(),
-            alerts: RelayAlerts::default(),
         }
     }
 }
@@ -77,7 +60,8 @@ pub enum StateReadError {
 
 impl State {
     /// Reads `state.json` of this version or of version 1, whose per-probe incidents become
-    /// incidents of one member each, open as they were.
+    /// incidents of one member each, open as they were. The one place versions are read: a
+    /// keeper reads its own fields from the same text once this accepted it.
     pub fn from_json(text: &str) -> Result<State, StateReadError> {
         /// The version alone: the rest is skipped, not kept.
         #[derive(Deserialize)]
@@ -262,50 +246,6 @@ pub struct PastIncident {
     pub url: Option<String>,
 }
 
-/// What the relay heard of Alertmanager's alerts. A key (a probe's name, or `group:<slug>`) has
-/// one alert at a time: Alertmanager replaces an alert by a later one of the same labels, so a
-/// later `startsAt` means the earlier alert is over.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct RelayAlerts {
-    /// Per key, the latest alert heard of and whether it resolved: open ones while they fire,
-    /// resolved ones for as long as a late copy may come (the relay bounds them).
-    #[serde(default)]
-    pub latest: BTreeMap<String, AlertMark>,
-    /// When incidents of the last hour were opened for alerts the panel cannot confirm (a
-    /// `for_each` name, a group), for the relay's hourly cap.
-    #[serde(default)]
-    pub opened: Vec<jiff::Timestamp>,
-}
-
-impl RelayAlerts {
-    pub fn is_empty(&self) -> bool {
-        self.latest.is_empty() && self.opened.is_empty()
-    }
-}
-
-/// A key's latest alert.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct AlertMark {
-    /// Its `startsAt`: the alert's identity beside the key.
-    pub starts_at: jiff::Timestamp,
-    /// When its resolution came (the relay's clock); none while it fires.
-    #[serde(default)]
-    pub resolved_at: Option<jiff::Timestamp>,
-}
-
-/// One event owed to one sink.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Delivery {
-    pub sink: String,
-    pub event: Event,
-    /// Failed tries so far.
-    #[serde(default)]
-    pub attempts: u32,
-    /// Why the last try failed (no secrets: sinks say what failed, not with what).
-    #[serde(default)]
-    pub last_error: Option<String>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,7 +266,6 @@ mod tests {
         assert_eq!(s.incidents["biz"].covers.members, ["biz"]);
         assert_eq!(s.incidents["biz"].detail, "boom");
         assert_eq!(s.incident_of("biz").unwrap().0, "biz");
-        assert_eq!(s.handles["forge"]["p/internal/biz/1"], 7);
         assert!(s.incident_of("ui").is_none());
         // Saved again, it is a file of this version that reads back the same.
         let again = State::from_json(&serde_json::to_string(&s).unwrap()).unwrap();
@@ -335,23 +274,5 @@ mod tests {
             State::from_json(r#"{"version": 9}"#),
             Err(StateReadError::Version(9))
         ));
-    }
-
-    #[test]
-    fn the_relays_alerts_are_written_only_where_there_are_some() {
-        let empty = serde_json::to_value(State::default()).unwrap();
-        assert!(empty.get("alerts").is_none(), "{empty}");
-        let mut s = State::default();
-        let at = jiff::Timestamp::from_second(1_900_000_000).unwrap();
-        s.alerts.latest.insert(
-            "home".into(),
-            AlertMark {
-                starts_at: at,
-                resolved_at: Some(at),
-            },
-        );
-        s.alerts.opened.push(at);
-        let again = State::from_json(&serde_json::to_string(&s).unwrap()).unwrap();
-        assert_eq!(again, s);
     }
 }

@@ -250,7 +250,7 @@ async fn run_once(
         );
     }
     let metrics = match &run.metrics_file {
-        Some(file) => write_metrics(file, &report, state.as_ref()),
+        Some(file) => write_metrics(file, &report, state.as_ref().map(|s| &s.core)),
         None => Ok(()),
     };
     let style = HumanStyle {
@@ -281,7 +281,7 @@ async fn tick_in(
     mode: Mode,
     run: &RunArgs,
     notifier: &Notifier,
-) -> Result<(RunReport, smoke_core::incident::State), TickError> {
+) -> Result<(RunReport, crate::loop_state::LoopState), TickError> {
     let dir = StateDir::open(&state_dir(panel, mode, run.state_dir.as_deref()))?;
     let rollup = crate::rollup::Kept::of(dir.path());
     tick_with_state(

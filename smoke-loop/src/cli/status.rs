@@ -31,7 +31,7 @@ pub fn status(args: &StatusArgs, mode: Mode) -> Result<u8, CliError> {
     let src = Sources {
         report: None,
         history: &history,
-        state: Some(&state),
+        state: Some(&state.core),
         rollup: Some(&rollup),
         links: &|_| None,
         now: jiff::Timestamp::now(),

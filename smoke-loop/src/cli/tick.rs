@@ -3,6 +3,7 @@
 //! verified, every event saved into the outbox, then delivered.
 
 use crate::config::LoopConfig;
+use crate::loop_state::LoopState;
 use crate::notify::Notifier;
 use crate::quiet::{Mutes, Quiet};
 use crate::remedy::{self, Decision, Verdict};
@@ -78,7 +79,7 @@ pub async fn tick_with_state(
     notifier: &Notifier,
     dir: &StateDir,
     rollup: &crate::rollup::Kept,
-) -> Result<(RunReport, State), TickError> {
+) -> Result<(RunReport, LoopState), TickError> {
     let mut state = dir.load()?;
     let quiet = Quiet::at(
         jiff::Timestamp::now(),
@@ -125,7 +126,7 @@ pub async fn tick_with_state(
         seen,
         resolve: Resolve::AfterThreshold,
     };
-    let mut events = advance(&mut state, &report, &policy);
+    let mut events = advance(&mut state.core, &report, &policy);
     let mut decisions = remedy::decide(&report, &state, &remedies, opts.hold_remedy.as_deref());
     let quiet_now = muted(&report);
     for d in &mut decisions {
@@ -210,7 +211,7 @@ async fn repair(
     side: &dyn Side,
     opts: &TickOptions<'_>,
     dir: &StateDir,
-    state: &mut State,
+    state: &mut LoopState,
     decisions: &[Decision],
 ) -> Result<Vec<Event>, StateDirError> {
     let connector = side.connector();
@@ -294,7 +295,7 @@ async fn repair(
         };
         smoke_core::say!("{detail}");
         events.extend(restarted_events(
-            state,
+            &state.core,
             &panel.name,
             side.mode().as_str(),
             &d.probes,
@@ -308,7 +309,7 @@ async fn repair(
             resolve: Resolve::Now,
             ..*policy
         };
-        events.extend(advance(state, &check, &now));
+        events.extend(advance(&mut state.core, &check, &now));
     }
     Ok(events)
 }

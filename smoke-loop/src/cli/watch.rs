@@ -10,11 +10,11 @@ use super::{
 };
 use crate::config::LoopConfig;
 use crate::history::History;
+use crate::loop_state::LoopState;
 use crate::notify::{Notifier, NotifierError};
 use crate::server::serve;
 use crate::state_dir::StateDir;
 use futures_util::FutureExt;
-use smoke_core::incident::State;
 use smoke_core::panel::{Mode, Panel};
 use smoke_core::plan::Side;
 use smoke_core::report::{render, HumanStyle};
@@ -45,7 +45,7 @@ pub async fn watch(
     let rollup = crate::rollup::Kept::of(dir.path());
     let live: SharedLive = Arc::new(RwLock::new(Live {
         report: None,
-        state: dir.load()?,
+        state: dir.load()?.core,
         history: History::load(dir.path(), window(&panel)).unwrap_or_else(|e| {
             eprintln!("smoke: {e}; the status page starts with no past ticks");
             History::new(window(&panel))
@@ -183,7 +183,7 @@ fn publish(
     config: &LoopConfig,
     args: &WatchArgs,
     report: smoke_core::outcome::RunReport,
-    state: State,
+    state: LoopState,
 ) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(render(&report, args.run.format, HumanStyle::default()).as_bytes());
@@ -192,13 +192,13 @@ fn publish(
     let mut l = live.write().unwrap_or_else(|e| e.into_inner());
     l.history.push(&report);
     l.report = Some(report);
-    l.state = state;
+    l.state = state.core;
     l.links = links;
     l.last_tick = Some(std::time::Instant::now());
 }
 
 /// Where a person follows each open incident (its forge issue), for the status page.
-fn links(config: &LoopConfig, state: &State) -> BTreeMap<String, String> {
+fn links(config: &LoopConfig, state: &LoopState) -> BTreeMap<String, String> {
     let mut links = BTreeMap::new();
     for n in &config.notify {
         for (incident, handle) in state.handles.get(&n.name).into_iter().flatten() {

@@ -5,8 +5,9 @@
 use super::log::Log;
 use super::{FlushError, NotifierError, OpenIncident, Setup, Sink};
 use crate::config::LoopConfig;
+use crate::loop_state::{Delivery, LoopState};
 use crate::state_dir::{StateDir, StateDirError};
-use smoke_core::incident::{Delivery, Event, EventKind, State};
+use smoke_core::incident::{Event, EventKind};
 use smoke_core::panel::{Mode, Panel};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -121,7 +122,7 @@ impl Notifier {
     /// replaces one of its kind not yet sent for the same incident: only the latest matters, so
     /// a sink that is down for days owes one of each, not one a tick. One pass over the outbox,
     /// however many events: a tick of thousands of failing probes stays linear.
-    pub fn enqueue(&self, state: &mut State, events: &[Event]) {
+    pub fn enqueue(&self, state: &mut LoopState, events: &[Event]) {
         // The last word of each such kind per incident in this batch is the one kept.
         let last: HashMap<(EventKind, &str), usize> = events
             .iter()
@@ -165,7 +166,7 @@ impl Notifier {
 
     /// Delivers what is owed, each sink on its own, saving the state after every change.
     /// Returns the failures (what they concern stays owed).
-    pub async fn flush(&self, dir: &StateDir, state: &mut State) -> Vec<FlushError> {
+    pub async fn flush(&self, dir: &StateDir, state: &mut LoopState) -> Vec<FlushError> {
         let shared = Mutex::new(std::mem::take(state));
         let errors = self.flush_shared(dir, &shared).await;
         *state = shared.into_inner();
@@ -174,7 +175,7 @@ impl Notifier {
 
     /// [`Notifier::flush`] with the state behind a lock that is taken only between calls to
     /// the sinks, so others (the relay's intake) may enqueue while a slow sink is told.
-    pub async fn flush_shared(&self, dir: &StateDir, shared: &Mutex<State>) -> Vec<FlushError> {
+    pub async fn flush_shared(&self, dir: &StateDir, shared: &Mutex<LoopState>) -> Vec<FlushError> {
         // Deliveries for sinks no longer in the panel can never be made: say so once, drop them.
         let mut errors = Vec::new();
         let known: Vec<&str> = self.sinks.iter().map(|s| s.name()).collect();
@@ -197,11 +198,12 @@ impl Notifier {
     }
 }
 
-async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<State>) -> Option<FlushError> {
+async fn serve(sink: &dyn Sink, dir: &StateDir, shared: &Mutex<LoopState>) -> Option<FlushError> {
     let name = sink.name().to_string();
     let (open, pending, mut handles) = {
         let state = shared.lock().await;
         let open: Vec<OpenIncident> = state
+            .core
             .incidents
             .iter()
             .map(|(key, i)| OpenIncident {
@@ -323,7 +325,7 @@ impl Progress {
     /// Drops the delivered entries from the outbox, marks the failed one, saves.
     async fn commit(
         &mut self,
-        shared: &Mutex<State>,
+        shared: &Mutex<LoopState>,
         dir: &StateDir,
         sink: &dyn Sink,
         handles: &BTreeMap<String, u64>,
@@ -371,7 +373,7 @@ impl Progress {
 }
 
 async fn store_handles(
-    shared: &Mutex<State>,
+    shared: &Mutex<LoopState>,
     dir: &StateDir,
     sink: &dyn Sink,
     handles: &BTreeMap<String, u64>,
@@ -387,8 +389,8 @@ async fn store_handles(
 
 /// Gives each open incident without a link the page of its handle in this sink (its forge
 /// issue), so a status page read from the state folder alone can link it.
-fn keep_links(state: &mut State, sink: &dyn Sink, handles: &BTreeMap<String, u64>) {
-    for incident in state.incidents.values_mut() {
+fn keep_links(state: &mut LoopState, sink: &dyn Sink, handles: &BTreeMap<String, u64>) {
+    for incident in state.core.incidents.values_mut() {
         if incident.url.is_none() {
             if let Some(handle) = handles.get(&incident.id) {
                 incident.url = sink.link(*handle);
@@ -450,7 +452,7 @@ mod tests {
                 sinks: vec![sink.clone()],
                 heartbeat: None,
             };
-            let mut state = State::default();
+            let mut state = LoopState::default();
             notifier.enqueue(&mut state, &[word(EventKind::Opened, "i/1", "opened")]);
             let errors = notifier.flush(&dir, &mut state).await;
             let made = sink.calls.load(std::sync::atomic::Ordering::SeqCst);
@@ -504,7 +506,7 @@ mod tests {
             sinks: vec![held.clone()],
             heartbeat: None,
         };
-        let mut state = State::default();
+        let mut state = LoopState::default();
         notifier.enqueue(
             &mut state,
             &[

@@ -3,7 +3,8 @@
 
 use super::alerts::{read, Applied, Notification, Scope};
 use super::incidents::apply;
-use smoke_core::incident::{Event, State};
+use crate::loop_state::LoopState;
+use smoke_core::incident::Event;
 use smoke_core::panel::{Mode, Panel};
 
 pub const Q: &str = "SmokeProbeFailingQuorum";
@@ -75,12 +76,12 @@ pub fn group(status: &str, probes: &str, at: i64) -> Notification {
 pub const NOW: i64 = 2_000_000_000;
 
 /// `n` read and applied at [`NOW`].
-pub fn run(state: &mut State, n: &Notification) -> (Vec<Event>, Applied) {
+pub fn run(state: &mut LoopState, n: &Notification) -> (Vec<Event>, Applied) {
     run_at(state, n, NOW)
 }
 
 /// `n` read and applied at `now` (Unix seconds), with the outside's scope.
-pub fn run_at(state: &mut State, n: &Notification, now: i64) -> (Vec<Event>, Applied) {
+pub fn run_at(state: &mut LoopState, n: &Notification, now: i64) -> (Vec<Event>, Applied) {
     // Made once: the interleaving tests apply tens of thousands of notifications.
     static SCOPE: std::sync::LazyLock<Scope> = std::sync::LazyLock::new(|| scope(Mode::External));
     let (words, mut applied) = read(n, &SCOPE);

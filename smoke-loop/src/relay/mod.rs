@@ -25,6 +25,7 @@ pub use incidents::{
 };
 
 use crate::config::LoopConfig;
+use crate::loop_state::LoopState;
 use crate::notify::Notifier;
 use crate::state_dir::{default_state_dir, StateDir};
 use axum::body::Body;
@@ -33,7 +34,6 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use smoke_core::incident::State;
 use smoke_core::panel::{Mode, Panel};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -64,7 +64,7 @@ struct Relay {
     dir: StateDir,
     notifier: Notifier,
     remind_every: Duration,
-    state: Mutex<State>,
+    state: Mutex<LoopState>,
     /// Rings the flusher when events were enqueued.
     kick: tokio::sync::Notify,
     complaints: std::sync::Mutex<Complaints>,
@@ -150,7 +150,7 @@ async fn flush(relay: &Relay) {
         let mut state = relay.state.lock().await;
         let scope = (relay.scope.panel.as_str(), relay.scope.mode.as_str());
         let now = jiff::Timestamp::now();
-        let reminders = incidents::reminders(&mut state, scope, relay.remind_every, now);
+        let reminders = incidents::reminders(&mut state.core, scope, relay.remind_every, now);
         if !reminders.is_empty() {
             relay.notifier.enqueue(&mut state, &reminders);
             if let Err(e) = relay.dir.save(&state) {

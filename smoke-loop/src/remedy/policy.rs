@@ -2,7 +2,7 @@
 //! per service however many of its probes fail, never inside the cooldown, never past the daily
 //! limit.
 
-use smoke_core::incident::State;
+use crate::loop_state::LoopState;
 use smoke_core::outcome::{Outcome, RunReport};
 use smoke_core::panel::Restart;
 use smoke_core::units::format_duration;
@@ -32,12 +32,12 @@ pub struct Decision {
 /// `hold` is why no restart may happen now at all (`--no-remedy`, a maintenance window).
 pub fn decide(
     report: &RunReport,
-    state: &State,
+    state: &LoopState,
     remedies: &BTreeMap<String, (String, Restart)>,
     hold: Option<&str>,
 ) -> Vec<Decision> {
     let mut by_service: BTreeMap<&str, (Vec<String>, &Restart)> = BTreeMap::new();
-    let covered = state.covered();
+    let covered = state.core.covered();
     for p in &report.probes {
         // A symptom restarts nothing: its root is what is broken.
         let failing = matches!(p.outcome, Outcome::Fail | Outcome::Error) && p.caused_by.is_none();
@@ -95,7 +95,7 @@ fn limit(history: Option<&Vec<jiff::Timestamp>>, r: &Restart, now: jiff::Timesta
 }
 
 /// Keeps the restarts of the last 24 hours, the rest is history nobody limits on.
-pub fn record(state: &mut State, service: &str, at: jiff::Timestamp) {
+pub fn record(state: &mut LoopState, service: &str, at: jiff::Timestamp) {
     let list = state.restarts.entry(service.to_string()).or_default();
     list.push(at);
     list.retain(|t| Duration::try_from(at.duration_since(*t)).unwrap_or_default() < DAY);
@@ -123,14 +123,14 @@ mod tests {
         jiff::Timestamp::from_second(1_000_000 + s).unwrap()
     }
 
-    fn setup(failing: &[&str]) -> (RunReport, State, BTreeMap<String, (String, Restart)>) {
-        let mut state = State::default();
+    fn setup(failing: &[&str]) -> (RunReport, LoopState, BTreeMap<String, (String, Restart)>) {
+        let mut state = LoopState::default();
         let mut probes = Vec::new();
         for name in failing {
             let mut r = ProbeReport::new(*name);
             r.fail(Failure::new(Cause::Timeout, "hung"));
             probes.push(r);
-            state.probes.insert(
+            state.core.probes.insert(
                 name.to_string(),
                 ProbeState {
                     failures: 1,
@@ -144,7 +144,7 @@ mod tests {
                 vec![name.to_string()],
             );
             incident.cause = Some(Cause::Timeout);
-            state.incidents.insert(name.to_string(), incident);
+            state.core.incidents.insert(name.to_string(), incident);
         }
         let report = RunReport {
             panel: "p".into(),
@@ -198,7 +198,7 @@ mod tests {
         }
         let held = decide(
             &report,
-            &State {
+            &LoopState {
                 restarts: Default::default(),
                 ..state
             },
@@ -211,7 +211,7 @@ mod tests {
     #[test]
     fn no_restart_without_an_open_incident() {
         let (report, mut state, remedies) = setup(&["photos"]);
-        state.incidents.remove("photos");
+        state.core.incidents.remove("photos");
         assert!(decide(&report, &state, &remedies, None).is_empty());
     }
 }

@@ -15,7 +15,8 @@
 //! alert is listed in one overflow incident ([`OVERFLOW`]), which resolves when they all do.
 
 use super::alerts::{AlertStatus, Applied, Scope, Word, MAX_MEMBERS, OVERFLOW};
-use smoke_core::incident::{incident_id, AlertMark, Event, EventKind, Incident, State};
+use crate::loop_state::{AlertMark, LoopState};
+use smoke_core::incident::{incident_id, Event, EventKind, Incident, State};
 use smoke_core::outcome::Severity;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -37,7 +38,7 @@ const OVERFLOW_SIGNATURE: &str = "past the relay's caps of new incidents";
 /// Applies a notification's words to the relay's state: the events they make, and whether the
 /// state changed (and must be saved).
 pub fn apply(
-    state: &mut State,
+    state: &mut LoopState,
     words: Vec<Word>,
     scope: &Scope,
     now: jiff::Timestamp,
@@ -46,6 +47,7 @@ pub fn apply(
     let mut changed = carry_on(state);
     changed |= forget(state, now);
     let unconfirmed_open = state
+        .core
         .incidents
         .keys()
         .filter(|k| *k != OVERFLOW && !scope.confirms(k))
@@ -74,7 +76,7 @@ pub fn apply(
 
 /// One notification being applied.
 struct Pass<'a> {
-    state: &'a mut State,
+    state: &'a mut LoopState,
     scope: &'a Scope,
     now: jiff::Timestamp,
     applied: &'a mut Applied,
@@ -154,7 +156,7 @@ impl Pass<'_> {
             self.unconfirmed_open += 1;
         }
         self.state.alerts.latest.insert(key.clone(), fresh);
-        self.state.incidents.insert(key.clone(), incident);
+        self.state.core.incidents.insert(key.clone(), incident);
         self.applied.opened.push(key);
         self.changed = true;
     }
@@ -162,7 +164,7 @@ impl Pass<'_> {
     /// A firing word about an open incident: a group's list follows the rule's; else nothing.
     fn carry_on_group(&mut self, key: &str, word: Word) {
         let (panel, mode) = (self.scope.panel.as_str(), self.scope.mode.as_str());
-        let Some(open) = self.state.incidents.get_mut(key) else {
+        let Some(open) = self.state.core.incidents.get_mut(key) else {
             // Listed in the overflow incident.
             self.applied.repeated += 1;
             return;
@@ -205,7 +207,7 @@ impl Pass<'_> {
             self.applied.repeated += 1;
             return;
         }
-        let Some(incident) = self.state.incidents.remove(&key) else {
+        let Some(incident) = self.state.core.incidents.remove(&key) else {
             self.leave_overflow(&key);
             return;
         };
@@ -224,7 +226,9 @@ impl Pass<'_> {
         let mut event = Event::about(EventKind::Resolved, (panel, mode), &key, incident, self.now);
         event.detail = detail.to_string();
         self.events.push(event);
-        self.state.log_resolved(key.clone(), incident, self.now);
+        self.state
+            .core
+            .log_resolved(key.clone(), incident, self.now);
         self.applied.resolved.push(key);
     }
 
@@ -235,6 +239,7 @@ impl Pass<'_> {
         heard_past(mark, starts_at)
             || self
                 .state
+                .core
                 .log
                 .iter()
                 .any(|p| p.key == key && starts_at <= p.opened_at)
@@ -252,6 +257,7 @@ impl Pass<'_> {
         let (panel, mode, now) = (self.scope.panel.as_str(), self.scope.mode, self.now);
         let overflow = self
             .state
+            .core
             .incidents
             .entry(OVERFLOW.to_string())
             .or_insert_with(|| {
@@ -281,7 +287,7 @@ impl Pass<'_> {
     }
 
     fn leave_overflow(&mut self, key: &str) {
-        let Some(overflow) = self.state.incidents.get(OVERFLOW) else {
+        let Some(overflow) = self.state.core.incidents.get(OVERFLOW) else {
             return;
         };
         if overflow
@@ -304,12 +310,17 @@ impl Pass<'_> {
             return;
         }
         let (panel, mode) = (self.scope.panel.as_str(), self.scope.mode.as_str());
-        let Some(overflow) = self.state.incidents.get_mut(OVERFLOW) else {
+        let Some(overflow) = self.state.core.incidents.get_mut(OVERFLOW) else {
             return;
         };
         let left = &self.left;
         if overflow.covers.members.iter().all(|m| left.contains(m)) {
-            let overflow = self.state.incidents.remove(OVERFLOW).expect("just found");
+            let overflow = self
+                .state
+                .core
+                .incidents
+                .remove(OVERFLOW)
+                .expect("just found");
             if self.overflow == Moved::Changed {
                 self.close(
                     OVERFLOW.to_string(),
@@ -347,9 +358,9 @@ fn heard_past(mark: Option<AlertMark>, starts_at: jiff::Timestamp) -> bool {
 
 /// Marks the incidents of a state written before the relay kept its alerts: each is its
 /// opening alert, firing.
-fn carry_on(state: &mut State) -> bool {
+fn carry_on(state: &mut LoopState) -> bool {
     let mut changed = false;
-    for (key, incident) in &state.incidents {
+    for (key, incident) in &state.core.incidents {
         if key != OVERFLOW && !state.alerts.latest.contains_key(key) {
             state.alerts.latest.insert(
                 key.clone(),
@@ -366,7 +377,7 @@ fn carry_on(state: &mut State) -> bool {
 
 /// Forgets resolutions older than [`RESOLVED_KEEP`] and past [`RESOLVED_MAX`] (the longest
 /// resolved first), and openings older than an hour.
-fn forget(state: &mut State, now: jiff::Timestamp) -> bool {
+fn forget(state: &mut LoopState, now: jiff::Timestamp) -> bool {
     let alerts = &mut state.alerts;
     let (latest, opened) = (alerts.latest.len(), alerts.opened.len());
     let hour_ago = now - jiff::SignedDuration::from_secs(3600);

@@ -5,7 +5,7 @@ use smoke_core::outcome::Cause;
 
 #[test]
 fn one_incident_per_alert_however_often_it_is_said() {
-    let mut state = State::default();
+    let mut state = LoopState::default();
     let firing = notification(&[("firing", Q, "home", 1_900_000_000)]);
     let (events, applied) = run(&mut state, &firing);
     assert_eq!(events.len(), 1);
@@ -26,8 +26,8 @@ fn one_incident_per_alert_however_often_it_is_said() {
     let (events, _) = run(&mut state, &resolved);
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].event, EventKind::Resolved);
-    assert!(state.incidents.is_empty());
-    assert_eq!(state.log.len(), 1);
+    assert!(state.core.incidents.is_empty());
+    assert_eq!(state.core.log.len(), 1);
     // A late firing copy of the same alert reopens nothing; the resolution is not said twice.
     for n in [&firing, &resolved] {
         let (events, applied) = run(&mut state, n);
@@ -43,7 +43,7 @@ fn one_incident_per_alert_however_often_it_is_said() {
 
 #[test]
 fn an_older_resolution_does_not_close_a_newer_incident() {
-    let mut state = State::default();
+    let mut state = LoopState::default();
     run(
         &mut state,
         &notification(&[("firing", Q, "home", 1_900_003_600)]),
@@ -54,7 +54,7 @@ fn an_older_resolution_does_not_close_a_newer_incident() {
     );
     assert!(events.is_empty());
     assert_eq!(applied.repeated, 1);
-    assert!(state.incidents.contains_key("home"));
+    assert!(state.core.incidents.contains_key("home"));
 }
 
 const T1: i64 = 1_900_000_000;
@@ -63,67 +63,71 @@ const T2: i64 = 1_900_003_600;
 /// What one node sends of one alert: (status, start).
 type Said = (&'static str, i64);
 
-fn say(state: &mut State, (status, at): Said) -> Vec<Event> {
+fn say(state: &mut LoopState, (status, at): Said) -> Vec<Event> {
     run(state, &notification(&[(status, Q, "home", at)])).0
 }
 
 #[test]
 fn a_resolution_before_its_firing_copy_opens_nothing() {
     // Issue 20 (a): one node's resolution, then the other node's late firing copy.
-    let mut state = State::default();
+    let mut state = LoopState::default();
     assert!(say(&mut state, ("resolved", T1)).is_empty());
     assert!(say(&mut state, ("firing", T1)).is_empty());
-    assert!(state.incidents.is_empty(), "{:?}", state.incidents);
+    assert!(
+        state.core.incidents.is_empty(),
+        "{:?}",
+        state.core.incidents
+    );
 }
 
 #[test]
 fn a_newer_alert_carries_the_incident_past_the_older_ones_resolution() {
     // Issue 20 (b): T2 fires while T1's incident is open; T1's late resolution closes nothing.
-    let mut state = State::default();
+    let mut state = LoopState::default();
     assert_eq!(say(&mut state, ("firing", T1)).len(), 1);
     assert!(
         say(&mut state, ("firing", T2)).is_empty(),
         "the same incident"
     );
     assert!(say(&mut state, ("resolved", T1)).is_empty());
-    assert!(state.incidents.contains_key("home"), "T2 still fires");
+    assert!(state.core.incidents.contains_key("home"), "T2 still fires");
     let events = say(&mut state, ("resolved", T2));
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].event, EventKind::Resolved);
-    assert!(state.incidents.is_empty());
+    assert!(state.core.incidents.is_empty());
 }
 
 #[test]
 fn a_node_that_never_sends_the_older_resolution_leaves_no_orphan() {
     // Alertmanager replaces T1 by T2 when both fall in one group interval: that node sends
     // T1 firing, then T2, and never T1's resolution.
-    let mut state = State::default();
+    let mut state = LoopState::default();
     say(&mut state, ("firing", T1));
     say(&mut state, ("firing", T2));
     say(&mut state, ("resolved", T2));
-    assert!(state.incidents.is_empty());
+    assert!(state.core.incidents.is_empty());
     // Nor does a resolution of the later alert alone leave the earlier open.
-    let mut state = State::default();
+    let mut state = LoopState::default();
     say(&mut state, ("firing", T1));
     say(&mut state, ("resolved", T2));
-    assert!(state.incidents.is_empty());
+    assert!(state.core.incidents.is_empty());
 }
 
 #[test]
 fn an_old_firing_after_many_newer_resolutions_reopens_nothing() {
     // Issue 20 (c): T1 resolved, then 200 newer resolutions push it out of the log.
-    let mut state = State::default();
+    let mut state = LoopState::default();
     say(&mut state, ("firing", T1));
     say(&mut state, ("resolved", T1));
     let now = jiff::Timestamp::from_second(T2).unwrap();
     for i in 0..LOG_MAX {
         let key = format!("health-s{i}");
         let incident = Incident::new(format!("x/{key}"), now, Severity::Critical, vec![]);
-        state.log_resolved(key, &incident, now);
+        state.core.log_resolved(key, &incident, now);
     }
-    assert!(!state.log.iter().any(|p| p.key == "home"));
+    assert!(!state.core.log.iter().any(|p| p.key == "home"));
     assert!(say(&mut state, ("firing", T1)).is_empty());
-    assert!(state.incidents.is_empty());
+    assert!(state.core.incidents.is_empty());
 }
 
 /// The words said so far, and what must hold after each.
@@ -135,7 +139,7 @@ struct Heard {
 }
 
 impl Heard {
-    fn take(&mut self, state: &mut State, word: Said) {
+    fn take(&mut self, state: &mut LoopState, word: Said) {
         for e in say(state, word) {
             match e.event {
                 EventKind::Opened => {
@@ -155,7 +159,7 @@ impl Heard {
         if word.0 == "resolved" {
             self.resolved_starts.push(word.1);
         }
-        let open = state.incidents.contains_key("home");
+        let open = state.core.incidents.contains_key("home");
         assert!(
             (0..=1).contains(&self.open_issues),
             "{:?}: {} open issues",
@@ -192,7 +196,7 @@ fn every_interleaving_of_two_nodes_copies_of_two_alerts() {
             continue;
         }
         let (mut a, mut b) = (node.iter(), node.iter());
-        let mut state = State::default();
+        let mut state = LoopState::default();
         let mut heard = Heard::default();
         for slot in 0..8 {
             let word = if mask & (1 << slot) != 0 {
@@ -203,13 +207,13 @@ fn every_interleaving_of_two_nodes_copies_of_two_alerts() {
             heard.take(&mut state, *word.expect("four words a node"));
             let fires = |t| heard.seen(("firing", t)) && !heard.seen(("resolved", t));
             assert_eq!(
-                state.incidents.contains_key("home"),
+                state.core.incidents.contains_key("home"),
                 fires(T1) || fires(T2),
                 "{:?}",
                 heard.said
             );
         }
-        assert!(state.incidents.is_empty(), "{:?}", heard.said);
+        assert!(state.core.incidents.is_empty(), "{:?}", heard.said);
         runs += 1;
     }
     assert_eq!(runs, 70);
@@ -245,19 +249,19 @@ fn every_order_of_the_eight_words_ends_resolved() {
     orders(&mut words, &mut Vec::new(), &mut all);
     assert_eq!(all.len(), 2520);
     for order in all {
-        let mut state = State::default();
+        let mut state = LoopState::default();
         let mut heard = Heard::default();
         for word in order {
             heard.take(&mut state, word);
         }
-        assert!(state.incidents.is_empty(), "{:?}", heard.said);
+        assert!(state.core.incidents.is_empty(), "{:?}", heard.said);
         assert_eq!(heard.open_issues, 0);
     }
 }
 
 #[test]
 fn an_incident_of_an_older_state_goes_on_and_closes() {
-    let mut state = State::default();
+    let mut state = LoopState::default();
     say(&mut state, ("firing", T1));
     // As the relay before this one wrote it: no record of its alerts.
     state.alerts = Default::default();
@@ -272,7 +276,7 @@ fn an_incident_of_an_older_state_goes_on_and_closes() {
 
 #[test]
 fn resolutions_are_remembered_a_week_and_at_most_resolved_max() {
-    let mut state = State::default();
+    let mut state = LoopState::default();
     say(&mut state, ("resolved", T1));
     let later = |s: i64| NOW_S + s;
     let n = notification(&[("firing", Q, "home", T1)]);
@@ -280,11 +284,11 @@ fn resolutions_are_remembered_a_week_and_at_most_resolved_max() {
     let (events, _) = run_at(&mut state, &n, later(RESOLVED_KEEP.as_secs() as i64 - 60));
     assert!(events.is_empty());
     // ...and past the week it is forgotten: a copy that late is a new word.
-    state.log.clear();
+    state.core.log.clear();
     let (events, _) = run_at(&mut state, &n, later(RESOLVED_KEEP.as_secs() as i64 + 60));
     assert_eq!(events.len(), 1);
     // The count: the longest resolved are forgotten first.
-    let mut state = State::default();
+    let mut state = LoopState::default();
     for i in 0..RESOLVED_MAX + 10 {
         state.alerts.latest.insert(
             format!("health-s{i:05}"),
@@ -302,7 +306,7 @@ fn resolutions_are_remembered_a_week_and_at_most_resolved_max() {
 
 #[test]
 fn a_group_is_one_incident_its_list_kept_up_to_date() {
-    let mut state = State::default();
+    let mut state = LoopState::default();
     let (events, _) = run(&mut state, &group("firing", "login home nosuch home ", 1));
     assert_eq!(events.len(), 1);
     let e = &events[0];
@@ -325,7 +329,7 @@ fn a_group_is_one_incident_its_list_kept_up_to_date() {
     assert_eq!(events[0].covers.members.len(), 3);
     let (events, _) = run(&mut state, &group("resolved", "", 1));
     assert_eq!(events[0].event, EventKind::Resolved);
-    assert_eq!(state.log[0].key, "group:http-502");
+    assert_eq!(state.core.log[0].key, "group:http-502");
 }
 
 /// `n` firing (or resolved) alerts of services `from..from+n`, in one notification.
@@ -349,13 +353,13 @@ fn opened(events: &[Event]) -> Vec<&str> {
 #[test]
 fn a_thousand_unconfirmed_alerts_open_a_few_incidents_and_one_overflow() {
     // Issue 20, item 7: one notification of 1,000 `health-<any>` alerts.
-    let mut state = State::default();
+    let mut state = LoopState::default();
     let (events, applied) = run(&mut state, &services("firing", 0, 1000));
     let own = opened(&events);
     assert_eq!(own.len(), NEW_PER_NOTIFICATION + 1, "{own:?}");
     assert_eq!(own.last(), Some(&OVERFLOW));
     assert_eq!(applied.overflowed, 1000 - NEW_PER_NOTIFICATION);
-    let overflow = &state.incidents[OVERFLOW];
+    let overflow = &state.core.incidents[OVERFLOW];
     assert_eq!(overflow.covers.members.len(), 1000 - NEW_PER_NOTIFICATION);
     let told = events.last().expect("the overflow's opening");
     assert_eq!(
@@ -385,12 +389,12 @@ fn a_thousand_unconfirmed_alerts_open_a_few_incidents_and_one_overflow() {
         .collect();
     assert_eq!(resolved.len(), NEW_PER_NOTIFICATION + 1, "{resolved:?}");
     assert!(resolved.contains(&OVERFLOW));
-    assert_eq!(state.incidents.len(), 2, "home and public-dns");
+    assert_eq!(state.core.incidents.len(), 2, "home and public-dns");
 }
 
 #[test]
 fn new_incidents_are_capped_per_hour_and_open_at_once() {
-    let mut state = State::default();
+    let mut state = LoopState::default();
     let hour = 3600;
     let mut own = 0;
     // Notifications of one new alert each, as Alertmanager's route sends them.
@@ -399,7 +403,7 @@ fn new_incidents_are_capped_per_hour_and_open_at_once() {
         own += opened(&events).iter().filter(|p| **p != OVERFLOW).count();
     }
     assert_eq!(own, NEW_PER_HOUR);
-    assert_eq!(state.incidents[OVERFLOW].covers.members.len(), 5);
+    assert_eq!(state.core.incidents[OVERFLOW].covers.members.len(), 5);
     // An hour later the hourly cap is free again; the open ones count until the cap of
     // those open at once.
     let mut next = NEW_PER_HOUR + 5;
@@ -413,20 +417,25 @@ fn new_incidents_are_capped_per_hour_and_open_at_once() {
             next += 1;
         }
     }
-    let open_own = state.incidents.keys().filter(|k| *k != OVERFLOW).count();
+    let open_own = state
+        .core
+        .incidents
+        .keys()
+        .filter(|k| *k != OVERFLOW)
+        .count();
     assert_eq!(open_own, UNCONFIRMED_OPEN);
     assert_eq!(
-        state.incidents[OVERFLOW].covers.members.len(),
+        state.core.incidents[OVERFLOW].covers.members.len(),
         next - UNCONFIRMED_OPEN
     );
 }
 
 #[test]
 fn past_a_full_overflow_list_alerts_are_ignored_with_why() {
-    let mut state = State::default();
+    let mut state = LoopState::default();
     run(&mut state, &services("firing", 0, 1000));
     let (events, applied) = run(&mut state, &services("firing", 1000, 1000));
-    let listed = state.incidents[OVERFLOW].covers.members.len();
+    let listed = state.core.incidents[OVERFLOW].covers.members.len();
     assert_eq!(listed, MAX_MEMBERS);
     let affected = events.iter().filter(|e| e.event == EventKind::Affected);
     assert_eq!(affected.count(), 1, "the list changed, said once");
@@ -444,31 +453,36 @@ fn past_a_full_overflow_list_alerts_are_ignored_with_why() {
 
 #[test]
 fn a_reminder_comes_once_per_period() {
-    let mut state = State::default();
+    let mut state = LoopState::default();
     run(&mut state, &notification(&[("firing", Q, "home", T1)]));
     let told = jiff::Timestamp::from_second(NOW_S).unwrap();
     let hour = std::time::Duration::from_secs(3600);
     let at = |s: i64| told + jiff::SignedDuration::from_secs(s);
-    assert!(reminders(&mut state, ("herodemo", "external"), hour, at(3599)).is_empty());
-    let events = reminders(&mut state, ("herodemo", "external"), hour, at(3600));
+    assert!(reminders(&mut state.core, ("herodemo", "external"), hour, at(3599)).is_empty());
+    let events = reminders(&mut state.core, ("herodemo", "external"), hour, at(3600));
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].event, EventKind::Reminder);
-    assert!(reminders(&mut state, ("herodemo", "external"), hour, at(3601)).is_empty());
+    assert!(reminders(&mut state.core, ("herodemo", "external"), hour, at(3601)).is_empty());
 }
 
 #[test]
 fn the_overflow_is_kept_in_the_log_as_any_incident() {
-    let mut state = State::default();
+    let mut state = LoopState::default();
     run(&mut state, &services("firing", 0, NEW_PER_NOTIFICATION + 1));
     run(
         &mut state,
         &services("resolved", 0, NEW_PER_NOTIFICATION + 1),
     );
-    let past: Vec<&PastIncident> = state.log.iter().filter(|p| p.key == OVERFLOW).collect();
+    let past: Vec<&PastIncident> = state
+        .core
+        .log
+        .iter()
+        .filter(|p| p.key == OVERFLOW)
+        .collect();
     assert_eq!(past.len(), 1);
     assert_eq!(
         past[0].probes,
         [format!("health-s{NEW_PER_NOTIFICATION:05}")]
     );
-    assert!(state.incidents.is_empty());
+    assert!(state.core.incidents.is_empty());
 }

@@ -1,0 +1,109 @@
+//! What the loop keeps between runs in `state.json`: smoke-core's incidents, and beside them what
+//! only the loop uses: the outbox, the sinks' handles, the restarts and the relay's alerts. One
+//! file of one format: the core's fields are written flattened among the loop's, and its
+//! versions are read by the core alone ([`State::from_json`]).
+
+use serde::{Deserialize, Serialize};
+use smoke_core::incident::{Event, State, StateReadError};
+use std::collections::BTreeMap;
+
+/// Everything that must survive the process.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LoopState {
+    /// Counters, open incidents and the log: smoke-core's.
+    #[serde(flatten)]
+    pub core: State,
+    /// Events not yet taken by every sink, in order.
+    pub outbox: Vec<Delivery>,
+    /// Per sink, per incident: the sink's own handle (a forge issue number).
+    pub handles: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Per service, its restarts of the last 24 hours: the limits outlive the process.
+    pub restarts: BTreeMap<String, Vec<jiff::Timestamp>>,
+    /// The relay's: what Alertmanager said of each alert, so that copies arriving out of order
+    /// change nothing. Empty (and not written) elsewhere; added in version 2 without a bump:
+    /// older files read with none.
+    #[serde(skip_serializing_if = "RelayAlerts::is_empty")]
+    pub alerts: RelayAlerts,
+}
+
+/// The loop's own fields of `state.json`, each absent in older files read as empty; the rest of
+/// the file is skipped.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Own {
+    outbox: Vec<Delivery>,
+    handles: BTreeMap<String, BTreeMap<String, u64>>,
+    restarts: BTreeMap<String, Vec<jiff::Timestamp>>,
+    alerts: RelayAlerts,
+}
+
+impl LoopState {
+    /// Reads `state.json`: the core's part by the core (which refuses a version it does not
+    /// read, and carries version 1 on), then the loop's fields from the same text, unchanged
+    /// since version 1. Two passes over the text rather than one through serde's flatten, which
+    /// would hold the whole file as a tree first: several times its size, and a file may be
+    /// large (see the state folder's limit).
+    pub fn from_json(text: &str) -> Result<LoopState, StateReadError> {
+        let core = State::from_json(text)?;
+        let Own {
+            outbox,
+            handles,
+            restarts,
+            alerts,
+        } = serde_json::from_str(text)?;
+        Ok(LoopState {
+            core,
+            outbox,
+            handles,
+            restarts,
+            alerts,
+        })
+    }
+}
+
+/// What the relay heard of Alertmanager's alerts. A key (a probe's name, or `group:<slug>`) has
+/// one alert at a time: Alertmanager replaces an alert by a later one of the same labels, so a
+/// later `startsAt` means the earlier alert is over.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RelayAlerts {
+    /// Per key, the latest alert heard of and whether it resolved: open ones while they fire,
+    /// resolved ones for as long as a late copy may come (the relay bounds them).
+    #[serde(default)]
+    pub latest: BTreeMap<String, AlertMark>,
+    /// When incidents of the last hour were opened for alerts the panel cannot confirm (a
+    /// `for_each` name, a group), for the relay's hourly cap.
+    #[serde(default)]
+    pub opened: Vec<jiff::Timestamp>,
+}
+
+impl RelayAlerts {
+    pub fn is_empty(&self) -> bool {
+        self.latest.is_empty() && self.opened.is_empty()
+    }
+}
+
+/// A key's latest alert.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AlertMark {
+    /// Its `startsAt`: the alert's identity beside the key.
+    pub starts_at: jiff::Timestamp,
+    /// When its resolution came (the relay's clock); none while it fires.
+    #[serde(default)]
+    pub resolved_at: Option<jiff::Timestamp>,
+}
+
+/// One event owed to one sink.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub sink: String,
+    pub event: Event,
+    /// Failed tries so far.
+    #[serde(default)]
+    pub attempts: u32,
+    /// Why the last try failed (no secrets: sinks say what failed, not with what).
+    #[serde(default)]
+    pub last_error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests;
