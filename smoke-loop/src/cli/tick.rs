@@ -1,6 +1,7 @@
 //! One tick with its consequences, in the order that loses nothing: the state folder locked and
-//! read, the probes run, the results logged, incidents advanced, restarts decided, made and
-//! verified, every event saved into the outbox, then delivered.
+//! read, the probes run, quiet ones marked, the results logged, incidents advanced, restarts
+//! decided, made and verified, every event saved into the outbox, then delivered. Each stage is
+//! a step of [`tick_with_state`], taking what the one before made.
 
 use crate::config::LoopConfig;
 use crate::loop_state::LoopState;
@@ -70,7 +71,8 @@ fn after(report: &RunReport) -> impl FnOnce(StateDirError) -> TickError + '_ {
     }
 }
 
-/// One tick; returns its report and the state after it.
+/// One tick; returns its report and the state after it. Its stages in order, each taking what
+/// the one before made: run, quiet, log, incidents, repair (and verify), tell.
 pub async fn tick_with_state(
     panel: &Panel,
     config: &LoopConfig,
@@ -80,82 +82,172 @@ pub async fn tick_with_state(
     dir: &StateDir,
     rollup: &crate::rollup::Kept,
 ) -> Result<(RunReport, LoopState), TickError> {
+    let tick = Tick {
+        panel,
+        config,
+        side,
+        opts,
+        dir,
+    };
     let mut state = dir.load()?;
-    let quiet = Quiet::at(
-        jiff::Timestamp::now(),
-        &config.maintenance,
-        &Mutes::load(dir.path()).unwrap_or_else(|e| {
-            eprintln!("smoke: {e}; no mute applies this tick");
-            Mutes::default()
-        }),
-    );
-    let plan = side.plan(panel, opts.only).await;
-    let remedies: BTreeMap<String, (String, Restart)> = plan
-        .probes
-        .iter()
-        .filter_map(|p| {
-            let restart = p.probe.info().settings.restart.clone()?;
-            Some((p.probe.info().name.clone(), (p.service.clone()?, restart)))
-        })
-        .collect();
-    // The probes' settings, for incidents and quiet: reports carry results only.
-    let infos: HashMap<String, ProbeInfo> = plan
-        .probes
-        .iter()
-        .map(|p| (p.probe.info().name.clone(), p.probe.info().clone()))
-        .collect();
-    // Only a tick that saw every probe may resolve the incidents of probes it did not see: not
-    // with --only, and not when the services could not be listed this time.
-    let seen = if opts.only.is_empty() && !plan.probes.iter().any(|p| p.stand_in) {
-        Seen::Everything
-    } else {
-        Seen::Some
-    };
-    let mut report = run_planned(panel, side, plan, opts.concurrency).await;
-    for p in &mut report.probes {
-        let tags = infos.get(&p.name).map_or(&[][..], |i| &i.settings.tags[..]);
-        p.muted = quiet.reason(&p.name, tags).map(str::to_string);
-    }
-    log_results(dir, &report);
-    if let Err(e) = rollup.record(&report, seen == Seen::Everything) {
-        eprintln!("smoke: {e}");
-    }
-    let policy = Policy {
-        probes: &infos,
-        remind_every: config.remind_every,
-        seen,
-        resolve: Resolve::AfterThreshold,
-    };
-    let mut events = advance(&mut state.core, &report, &policy);
-    let mut decisions = remedy::decide(&report, &state, &remedies, opts.hold_remedy.as_deref());
-    let quiet_now = muted(&report);
-    for d in &mut decisions {
-        let why = d
-            .probes
-            .iter()
-            .find_map(|p| quiet_now.get(p.as_str()).copied());
-        if let (Some(why), Verdict::Go) = (why, &d.verdict) {
-            d.verdict = Verdict::Skip(format!("quiet: {why}"));
+    let mut ran = tick.run().await;
+    tick.quiet(&mut ran);
+    tick.log(&ran, rollup);
+    let policy = ran.policy(config);
+    let events = advance(&mut state.core, &ran.report, &policy);
+    let events = tick
+        .repair(&mut state, &ran, &policy, notifier, events)
+        .await
+        .map_err(after(&ran.report))?;
+    tick.tell(&mut state, &ran, notifier, events)
+        .await
+        .map_err(after(&ran.report))?;
+    Ok((ran.report, state))
+}
+
+/// What a tick works with besides its state.
+struct Tick<'a> {
+    panel: &'a Panel,
+    config: &'a LoopConfig,
+    side: &'a dyn Side,
+    opts: &'a TickOptions<'a>,
+    dir: &'a StateDir,
+}
+
+/// The probes a tick ran, and what it knows of them that the report does not carry.
+struct Ran {
+    report: RunReport,
+    /// The probes' settings, for incidents and quiet: reports carry results only.
+    infos: HashMap<String, ProbeInfo>,
+    /// Per probe with a `restart`: its service and how it is restarted.
+    remedies: BTreeMap<String, (String, Restart)>,
+    seen: Seen,
+}
+
+impl Ran {
+    fn policy<'a>(&'a self, config: &LoopConfig) -> Policy<'a> {
+        Policy {
+            probes: &self.infos,
+            remind_every: config.remind_every,
+            seen: self.seen,
+            resolve: Resolve::AfterThreshold,
         }
     }
-    if !decisions.is_empty() {
-        // What the tick found is owed before anything is restarted: a crash mid-restart
-        // loses no word of it.
-        notifier.enqueue(&mut state, &hush(&report, std::mem::take(&mut events)));
-        dir.save(&state).map_err(after(&report))?;
-        events = repair(panel, &policy, side, opts, dir, &mut state, &decisions)
-            .await
-            .map_err(after(&report))?;
+}
+
+impl Tick<'_> {
+    /// Plans the side's probes and runs them.
+    async fn run(&self) -> Ran {
+        let plan = self.side.plan(self.panel, self.opts.only).await;
+        let remedies = plan
+            .probes
+            .iter()
+            .filter_map(|p| {
+                let restart = p.probe.info().settings.restart.clone()?;
+                Some((p.probe.info().name.clone(), (p.service.clone()?, restart)))
+            })
+            .collect();
+        let infos = plan
+            .probes
+            .iter()
+            .map(|p| (p.probe.info().name.clone(), p.probe.info().clone()))
+            .collect();
+        // Only a tick that saw every probe may resolve the incidents of probes it did not see:
+        // not with --only, and not when the services could not be listed this time.
+        let seen = if self.opts.only.is_empty() && !plan.probes.iter().any(|p| p.stand_in) {
+            Seen::Everything
+        } else {
+            Seen::Some
+        };
+        let report = run_planned(self.panel, self.side, plan, self.opts.concurrency).await;
+        Ran {
+            report,
+            infos,
+            remedies,
+            seen,
+        }
     }
-    notifier.enqueue(&mut state, &hush(&report, events));
-    // Saved before anything is sent: a kill from here on loses no event, and the next run
-    // delivers what this one could not.
-    dir.save(&state).map_err(after(&report))?;
-    for e in notifier.flush(dir, &mut state).await {
-        smoke_core::say!("{e}");
+
+    /// Marks the probes a maintenance window or a mute keeps quiet.
+    fn quiet(&self, ran: &mut Ran) {
+        let quiet = Quiet::at(
+            jiff::Timestamp::now(),
+            &self.config.maintenance,
+            &Mutes::load(self.dir.path()).unwrap_or_else(|e| {
+                eprintln!("smoke: {e}; no mute applies this tick");
+                Mutes::default()
+            }),
+        );
+        for p in &mut ran.report.probes {
+            let tags = ran
+                .infos
+                .get(&p.name)
+                .map_or(&[][..], |i| &i.settings.tags[..]);
+            p.muted = quiet.reason(&p.name, tags).map(str::to_string);
+        }
     }
-    notifier.beat(report.outcome).await;
-    Ok((report, state))
+
+    /// The results log and the rollup: what the status page and `status` read.
+    fn log(&self, ran: &Ran, rollup: &crate::rollup::Kept) {
+        log_results(self.dir, &ran.report);
+        if let Err(e) = rollup.record(&ran.report, ran.seen == Seen::Everything) {
+            eprintln!("smoke: {e}");
+        }
+    }
+
+    /// The restarts the incidents call for, made and verified: `events` with what they said.
+    async fn repair(
+        &self,
+        state: &mut LoopState,
+        ran: &Ran,
+        policy: &Policy<'_>,
+        notifier: &Notifier,
+        mut events: Vec<Event>,
+    ) -> Result<Vec<Event>, StateDirError> {
+        let report = &ran.report;
+        let hold = self.opts.hold_remedy.as_deref();
+        let mut decisions = remedy::decide(report, state, &ran.remedies, hold);
+        let quiet_now = muted(report);
+        for d in &mut decisions {
+            let why = d
+                .probes
+                .iter()
+                .find_map(|p| quiet_now.get(p.as_str()).copied());
+            if let (Some(why), Verdict::Go) = (why, &d.verdict) {
+                d.verdict = Verdict::Skip(format!("quiet: {why}"));
+            }
+        }
+        if decisions.is_empty() {
+            return Ok(events);
+        }
+        // What the tick found is owed before anything is restarted: a crash mid-restart loses
+        // no word of it.
+        notifier.enqueue(state, &hush(report, std::mem::take(&mut events)));
+        self.dir.save(state)?;
+        restart_and_verify(
+            self.panel, policy, self.side, self.opts, self.dir, state, &decisions,
+        )
+        .await
+    }
+
+    /// Saves the events into the outbox, then tells the sinks and beats the heartbeat.
+    async fn tell(
+        &self,
+        state: &mut LoopState,
+        ran: &Ran,
+        notifier: &Notifier,
+        events: Vec<Event>,
+    ) -> Result<(), StateDirError> {
+        notifier.enqueue(state, &hush(&ran.report, events));
+        // Saved before anything is sent: a kill from here on loses no event, and the next run
+        // delivers what this one could not.
+        self.dir.save(state)?;
+        for e in notifier.flush(self.dir, state).await {
+            smoke_core::say!("{e}");
+        }
+        notifier.beat(ran.report.outcome).await;
+        Ok(())
+    }
 }
 
 /// Why each quiet probe of the report is quiet: a map, so a tick of thousands stays linear.
@@ -205,7 +297,7 @@ fn log_results(dir: &StateDir, report: &RunReport) {
 /// Restarts the services the decisions allow, then probes them again: each incident hears
 /// "restarted X, recovered after Ns" or "restarted X, still failing: ...", and a recovered
 /// service's incidents resolve at once.
-async fn repair(
+async fn restart_and_verify(
     panel: &Panel,
     policy: &Policy<'_>,
     side: &dyn Side,
