@@ -4,7 +4,7 @@
 use super::checks;
 use super::error::{line_col, with_hint, LineStarts};
 use super::raw::{ProbeOutline, RawFile};
-use super::spec::{build_probe, SettingsSaid};
+use super::spec::build_probe;
 use super::*;
 use std::ops::Range;
 use std::path::Path;
@@ -330,15 +330,7 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         timeout: raw.panel.timeout.map_or(defaults::TIMEOUT, |t| t.0),
         ..Settings::default()
     };
-    let said = SettingsSaid {
-        tags: d.tags.clone(),
-        severity: d.severity,
-        timeout: d.timeout.map(|t| t.0),
-        retries: d.retries,
-        retry_delay: d.retry_delay.as_ref().map(|t| t.get_ref().0),
-        failure_threshold: d.failure_threshold,
-        success_threshold: d.success_threshold,
-    };
+    let said = d.said();
     let defaults = ProbeDefaults {
         settings: said.over(&base),
         max_body: d
@@ -347,17 +339,8 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
             .map_or(defaults::MAX_BODY, |s| s.get_ref().0),
     };
     let mut defaults = defaults;
-    defaults.settings.restart = super::spec::restart(
-        d.restart.as_ref(),
-        (
-            d.restart_cooldown,
-            d.max_restarts,
-            d.restart_settle,
-            d.restart_timeout,
-        ),
-        None,
-    )
-    .map_err(|m| PanelError::whole_file(at.source, format!("[defaults] {m}")))?;
+    defaults.settings.restart = super::spec::restart(d.restart.as_ref(), d.restart_limits(), None)
+        .map_err(|m| PanelError::whole_file(at.source, format!("[defaults] {m}")))?;
     let expand = |p: &str| expand_home(p, opts.home.as_deref());
     let socket_dir_set = opts.sets.iter().any(|s| {
         s.split_once('=')

@@ -83,27 +83,75 @@ pub struct RawIgnore {
     pub why: Spanned<String>,
 }
 
-/// Panel-wide values for the per-probe settings.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawDefaults {
-    pub timeout: Option<PanelDuration>,
-    pub retries: Option<u32>,
-    pub retry_delay: Option<Spanned<PanelDuration>>,
-    pub severity: Option<super::Severity>,
-    pub failure_threshold: Option<u32>,
-    pub success_threshold: Option<u32>,
-    pub max_body: Option<Spanned<PanelSize>>,
-    #[serde(default)]
-    pub tags: Vec<String>,
-    pub restart: Option<RawRemedy>,
-    pub restart_cooldown: Option<PanelDuration>,
-    pub max_restarts: Option<u32>,
-    pub restart_settle: Option<PanelDuration>,
-    pub restart_timeout: Option<PanelDuration>,
-    /// Every probe's dependencies, before its own; `{service}` is the probe's own service.
-    #[serde(default)]
-    pub depends_on: Vec<Spanned<String>>,
+/// The keys of the settings every probe shares (see [`crate::probe::Settings`]), written once
+/// here for `[defaults]` and `[[probe]]`; then `$next!` is given the table, so a table with
+/// request keys too passes on to [`with_request_keys!`]. `said()` reads what the table says of
+/// them, for [`super::spec::SettingsSaid::over`].
+macro_rules! with_setting_keys {
+    ($(#[$meta:meta])* pub struct $name:ident { $($body:tt)* } then $next:ident) => {
+        $next! {
+            $(#[$meta])*
+            pub struct $name {
+                pub timeout: Option<PanelDuration>,
+                pub retries: Option<u32>,
+                pub retry_delay: Option<Spanned<PanelDuration>>,
+                pub severity: Option<super::Severity>,
+                pub failure_threshold: Option<u32>,
+                pub success_threshold: Option<u32>,
+                pub max_body: Option<Spanned<PanelSize>>,
+                #[serde(default)]
+                pub tags: Vec<String>,
+                pub restart: Option<RawRemedy>,
+                pub restart_cooldown: Option<PanelDuration>,
+                pub max_restarts: Option<u32>,
+                pub restart_settle: Option<PanelDuration>,
+                pub restart_timeout: Option<PanelDuration>,
+                /// In `[defaults]`, every probe's, before its own; `{service}` is the probe's
+                /// own service.
+                #[serde(default)]
+                pub depends_on: Vec<Spanned<String>>,
+                $($body)*
+            }
+        }
+
+        impl $name {
+            /// What the table says of the shared settings; what it leaves unsaid is `None`.
+            pub fn said(&self) -> super::spec::SettingsSaid {
+                super::spec::SettingsSaid {
+                    tags: self.tags.clone(),
+                    severity: self.severity,
+                    timeout: self.timeout.map(|t| t.0),
+                    retries: self.retries,
+                    retry_delay: self.retry_delay.as_ref().map(|t| t.get_ref().0),
+                    failure_threshold: self.failure_threshold,
+                    success_threshold: self.success_threshold,
+                }
+            }
+
+            /// The limits of its `restart`, as written.
+            pub fn restart_limits(&self) -> super::spec::RawLimits {
+                (
+                    self.restart_cooldown,
+                    self.max_restarts,
+                    self.restart_settle,
+                    self.restart_timeout,
+                )
+            }
+        }
+    };
+}
+
+/// The table as the macros before it made it.
+macro_rules! as_written {
+    ($($table:tt)*) => { $($table)* };
+}
+
+with_setting_keys! {
+    /// Panel-wide values for the per-probe settings.
+    #[derive(Debug, Default, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct RawDefaults {}
+    then as_written
 }
 
 /// `restart = ["hero_proc", "service", "restart", "{service}"]` or
@@ -172,7 +220,7 @@ with_request_keys! {
     pub struct RawRequest {}
 }
 
-with_request_keys! {
+with_setting_keys! {
     #[derive(Debug, Default, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct RawProbe {
@@ -182,15 +230,6 @@ with_request_keys! {
         pub for_each: Option<Spanned<String>>,
         pub mode: Option<super::Mode>,
         #[serde(default)]
-        pub tags: Vec<String>,
-        pub severity: Option<super::Severity>,
-        pub timeout: Option<PanelDuration>,
-        pub retries: Option<u32>,
-        pub retry_delay: Option<Spanned<PanelDuration>>,
-        pub failure_threshold: Option<u32>,
-        pub success_threshold: Option<u32>,
-        pub max_body: Option<Spanned<PanelSize>>,
-        #[serde(default)]
         pub expect: Vec<Spanned<String>>,
         #[serde(default)]
         pub warn: Vec<Spanned<String>>,
@@ -199,17 +238,11 @@ with_request_keys! {
         pub tls: Option<Spanned<String>>,
         pub tcp: Option<Spanned<String>>,
         pub send: Option<Spanned<String>>,
-        pub restart: Option<RawRemedy>,
-        pub restart_cooldown: Option<PanelDuration>,
-        pub max_restarts: Option<u32>,
-        pub restart_settle: Option<PanelDuration>,
-        pub restart_timeout: Option<PanelDuration>,
-        #[serde(default)]
-        pub depends_on: Vec<Spanned<String>>,
         /// `[[probe.step]]`: a flow of requests instead of one.
         #[serde(default)]
         pub step: Vec<Spanned<RawStep>>,
     }
+    then with_request_keys
 }
 
 with_request_keys! {

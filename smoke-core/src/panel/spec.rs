@@ -83,27 +83,13 @@ pub(super) fn build_probe(
     };
     let (kind, mode) = ProbeKind::read(&mut p, &reading)?;
 
-    let expect = conditions(p.expect, &at)?;
-    let warn = conditions(p.warn, &at)?;
-    let settings = SettingsSaid {
-        tags: p.tags,
-        severity: p.severity,
-        timeout: p.timeout.map(|t| t.0),
-        retries: p.retries,
-        retry_delay: p.retry_delay.map(|t| t.get_ref().0),
-        failure_threshold: p.failure_threshold,
-        success_threshold: p.success_threshold,
-    }
-    .over(&d.settings);
+    let settings = p.said().over(&d.settings);
+    let expect = conditions(std::mem::take(&mut p.expect), &at)?;
+    let warn = conditions(std::mem::take(&mut p.warn), &at)?;
     if settings.timeout.is_zero() {
         return Err(at.here("timeout must be more than 0"));
     }
-    let limits = (
-        p.restart_cooldown,
-        p.max_restarts,
-        p.restart_settle,
-        p.restart_timeout,
-    );
+    let limits = p.restart_limits();
     let mut settings = settings;
     settings.restart = match kind.has_service() {
         true => restart(p.restart.as_ref(), limits, d.settings.restart.as_ref())
@@ -133,14 +119,14 @@ pub(super) fn build_probe(
 /// What one table (`[defaults]`, a `[[probe]]`) says of the settings every probe shares; what
 /// it leaves unsaid is `None`. Laid over the settings below it by [`SettingsSaid::over`], the
 /// one place the rule is: a value said replaces, tags add up, thresholds are at least 1.
-pub(super) struct SettingsSaid {
-    pub(super) tags: Vec<String>,
-    pub(super) severity: Option<Severity>,
-    pub(super) timeout: Option<std::time::Duration>,
-    pub(super) retries: Option<u32>,
-    pub(super) retry_delay: Option<std::time::Duration>,
-    pub(super) failure_threshold: Option<u32>,
-    pub(super) success_threshold: Option<u32>,
+pub(crate) struct SettingsSaid {
+    pub(crate) tags: Vec<String>,
+    pub(crate) severity: Option<Severity>,
+    pub(crate) timeout: Option<std::time::Duration>,
+    pub(crate) retries: Option<u32>,
+    pub(crate) retry_delay: Option<std::time::Duration>,
+    pub(crate) failure_threshold: Option<u32>,
+    pub(crate) success_threshold: Option<u32>,
 }
 
 impl SettingsSaid {
@@ -336,7 +322,7 @@ pub(crate) fn http_kind(
     })
 }
 
-type RawLimits = (
+pub(crate) type RawLimits = (
     Option<crate::units::PanelDuration>,
     Option<u32>,
     Option<crate::units::PanelDuration>,
