@@ -4,9 +4,11 @@
 
 use crate::check::Check;
 use crate::observation::Observation;
-use crate::outcome::{Failure, Outcome, RunReport};
-use crate::panel::{Mode, Panel, ProbeSpec};
+use crate::outcome::Failure;
+use crate::panel::ProbeSpec;
 use crate::probe::{Attempt, Checks, Probe, ProbeInfo};
+#[cfg(feature = "http")]
+use crate::{outcome::RunReport, panel::Panel};
 use std::sync::Arc;
 
 /// One probe ready to run.
@@ -35,13 +37,14 @@ pub struct Plan {
 pub type SideError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Makes a binary's side for a loaded panel: what each command that probes is given.
+#[cfg(feature = "http")]
 pub type MakeSide = fn(&Panel) -> Result<Arc<dyn Side>, SideError>;
 
-/// One side of the watch.
+/// One side of the watch: a [`Place`](crate::kind::Place) (every place is one), planned as a
+/// whole. Its mode and its way to the services (for a restart's RPC) are its place's.
+#[cfg(feature = "http")]
 #[async_trait::async_trait]
-pub trait Side: Send + Sync {
-    fn mode(&self) -> Mode;
-
+pub trait Side: crate::kind::Place {
     /// The panel's probes this side runs, `--only` applied, in panel order.
     async fn plan(&self, panel: &Panel, only: &[String]) -> Plan;
 
@@ -49,12 +52,6 @@ pub trait Side: Send + Sync {
     /// (the outside view's public DNS and TLS checks): what a mute may name besides the panel.
     fn own_checks(&self, _panel: &Panel) -> Vec<String> {
         Vec::new()
-    }
-
-    /// The side's way to the services, for the supervisor's RPC of a restart.
-    #[cfg(feature = "http")]
-    fn connector(&self) -> Option<Arc<dyn crate::http::Connector>> {
-        None
     }
 }
 
@@ -100,6 +97,7 @@ fn info_of(spec: &ProbeSpec, target: impl Into<String>) -> ProbeInfo {
 }
 
 /// One tick of `panel` from this side.
+#[cfg(feature = "http")]
 pub async fn run_panel(
     panel: &Panel,
     side: &dyn Side,
@@ -111,6 +109,7 @@ pub async fn run_panel(
 }
 
 /// Runs probes already planned; the plan's notes are said on stderr and kept in the report.
+#[cfg(feature = "http")]
 pub async fn run_planned(
     panel: &Panel,
     side: &dyn Side,
@@ -124,7 +123,7 @@ pub async fn run_planned(
     for note in &notes {
         crate::say!("{note}");
     }
-    let mode = side.mode();
+    let mode = crate::kind::Place::mode(side);
     let depends_on: std::collections::HashMap<String, Vec<String>> = planned
         .iter()
         .map(|p| {
@@ -145,7 +144,7 @@ pub async fn run_planned(
     report.notes = notes;
     if report.probes.is_empty() {
         // A run that checked nothing is not a pass.
-        report.outcome = Outcome::Error;
+        report.outcome = crate::outcome::Outcome::Error;
     }
     crate::incident::attribute(&mut report, &depends_on);
     report

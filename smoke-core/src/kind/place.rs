@@ -127,10 +127,6 @@ pub async fn plan(panel: &Panel, place: Arc<dyn Place>, only: &[String]) -> Plan
 /// Every place is a side: the loop plans, lists and mutes through this.
 #[async_trait::async_trait]
 impl<P: Place + Clone + 'static> Side for P {
-    fn mode(&self) -> Mode {
-        Place::mode(self)
-    }
-
     async fn plan(&self, panel: &Panel, only: &[String]) -> Plan {
         plan(panel, Arc::new(self.clone()), only).await
     }
@@ -142,9 +138,5 @@ impl<P: Place + Clone + 'static> Side for P {
             names.extend(p.settings.tags);
         }
         names
-    }
-
-    fn connector(&self) -> Option<Arc<dyn Connector>> {
-        Place::connector(self)
     }
 }

@@ -4,7 +4,6 @@
 //! read (`banner contains "SSH-2.0"`), at most [`MAX_BANNER_BYTES`] of it.
 
 use super::{Kind, Reading};
-use crate::outcome::{Cause, Failure, Phase};
 use crate::panel::raw::RawProbe;
 use crate::panel::{Mode, PanelError};
 use std::path::PathBuf;
@@ -97,7 +96,7 @@ impl Kind for TcpSpec {
                     Subject::Banner | Subject::Time(Timing::FirstByte)
                 )
             });
-        let probe = TcpProbe {
+        let probe = reach::TcpProbe {
             spec: self.clone(),
             reads,
             place: plan.place.clone(),
@@ -116,209 +115,215 @@ impl Kind for TcpSpec {
     }
 }
 
-/// One connection, opened where the side opens it, and the peer's first line when asked.
+/// The probe and the ways to a port: only with the HTTP engine, whose streams they use.
 #[cfg(feature = "http")]
-struct TcpProbe {
-    spec: TcpSpec,
-    /// Whether to wait for the peer's first line: `send`, or a condition that reads it.
-    reads: bool,
-    place: std::sync::Arc<dyn super::Place>,
-}
+mod reach {
+    use super::*;
+    use crate::outcome::{Cause, Failure, Phase};
 
-#[cfg(feature = "http")]
-#[async_trait::async_trait]
-impl crate::probe::Probe for TcpProbe {
-    async fn attempt(
-        &self,
-        cx: &crate::probe::Attempt,
-    ) -> Result<crate::observation::Observation, Failure> {
-        use tokio::io::AsyncWriteExt;
-        let deadline = cx.deadline();
-        let mut conn = self.place.stream(&self.spec.target, deadline).await?;
-        let mut obs = crate::observation::Observation::default();
-        obs.timings = conn.timings;
-        let seen = |f: Failure, timings: &crate::observation::Timings| {
-            let mut timings = timings.clone();
-            timings.total = Some(deadline.elapsed());
-            f.seen(None, &timings)
-        };
-        if self.reads {
-            if let Some(send) = &self.spec.send {
-                let left = deadline.remaining();
-                match deadline.bound(conn.stream.write_all(send.as_bytes())).await {
-                    Err(_) => {
-                        return Err(seen(Failure::timeout(Phase::Banner, left), &obs.timings))
-                    }
-                    Ok(Err(e)) => {
-                        let f = Failure::at(
-                            Cause::Connect,
-                            Phase::Connect,
-                            format!("the connection closed before `send` was written: {e}"),
-                        );
-                        return Err(seen(f, &obs.timings));
-                    }
-                    Ok(Ok(())) => {}
-                }
-            }
-            let (line, first_byte) = first_line(&mut conn.stream, deadline)
-                .await
-                .map_err(|f| seen(f, &obs.timings))?;
-            obs.timings.first_byte = Some(first_byte);
-            obs.banner = Some(line);
-        }
-        obs.timings.total = Some(deadline.elapsed());
-        Ok(obs)
+    /// One connection, opened where the side opens it, and the peer's first line when asked.
+    pub(super) struct TcpProbe {
+        pub(super) spec: TcpSpec,
+        /// Whether to wait for the peer's first line: `send`, or a condition that reads it.
+        pub(super) reads: bool,
+        pub(super) place: std::sync::Arc<dyn crate::kind::Place>,
     }
-}
 
-/// The peer's first line, without its line break, read until a line break, the end of the
-/// stream or [`MAX_BANNER_BYTES`]; and how long the first byte took.
-#[cfg(feature = "http")]
-async fn first_line(
-    stream: &mut Box<dyn crate::http::Stream>,
-    deadline: crate::deadline::Deadline,
-) -> Result<(String, std::time::Duration), Failure> {
-    use tokio::io::AsyncReadExt;
-    let waiting = tokio::time::Instant::now();
-    let limit = deadline.budget();
-    let mut line = Vec::new();
-    let mut first_byte = None;
-    let mut chunk = [0u8; 512];
-    loop {
-        let room = (MAX_BANNER_BYTES - line.len()).min(chunk.len());
-        let n = match deadline.bound(stream.read(&mut chunk[..room])).await {
-            Err(_) if line.is_empty() => return Err(Failure::timeout(Phase::Banner, limit)),
-            Err(_) => {
-                return Err(Failure::at(
-                    Cause::Timeout,
-                    Phase::Banner,
-                    format!(
-                        "the first line was not complete within {}: {} bytes and no line break",
-                        crate::units::format_duration(limit),
-                        line.len()
-                    ),
-                ))
+    #[async_trait::async_trait]
+    impl crate::probe::Probe for TcpProbe {
+        async fn attempt(
+            &self,
+            cx: &crate::probe::Attempt,
+        ) -> Result<crate::observation::Observation, Failure> {
+            use tokio::io::AsyncWriteExt;
+            let deadline = cx.deadline();
+            let mut conn = self.place.stream(&self.spec.target, deadline).await?;
+            let mut obs = crate::observation::Observation::default();
+            obs.timings = conn.timings;
+            let seen = |f: Failure, timings: &crate::observation::Timings| {
+                let mut timings = timings.clone();
+                timings.total = Some(deadline.elapsed());
+                f.seen(None, &timings)
+            };
+            if self.reads {
+                if let Some(send) = &self.spec.send {
+                    match deadline.bound(conn.stream.write_all(send.as_bytes())).await {
+                        Err(_) => {
+                            let f = Failure::timeout(Phase::Banner, deadline.budget());
+                            return Err(seen(f, &obs.timings));
+                        }
+                        Ok(Err(e)) => {
+                            let f = Failure::at(
+                                Cause::Connect,
+                                Phase::Connect,
+                                format!("the connection closed before `send` was written: {e}"),
+                            );
+                            return Err(seen(f, &obs.timings));
+                        }
+                        Ok(Ok(())) => {}
+                    }
+                }
+                let (line, first_byte) = first_line(&mut conn.stream, deadline)
+                    .await
+                    .map_err(|f| seen(f, &obs.timings))?;
+                obs.timings.first_byte = Some(first_byte);
+                obs.banner = Some(line);
             }
-            Ok(Err(e)) => {
+            obs.timings.total = Some(deadline.elapsed());
+            Ok(obs)
+        }
+    }
+
+    /// The peer's first line, without its line break, read until a line break, the end of the
+    /// stream or [`MAX_BANNER_BYTES`]; and how long the first byte took.
+    pub(super) async fn first_line(
+        stream: &mut Box<dyn crate::http::Stream>,
+        deadline: crate::deadline::Deadline,
+    ) -> Result<(String, std::time::Duration), Failure> {
+        use tokio::io::AsyncReadExt;
+        let waiting = tokio::time::Instant::now();
+        let limit = deadline.budget();
+        let mut line = Vec::new();
+        let mut first_byte = None;
+        let mut chunk = [0u8; 512];
+        loop {
+            let room = (MAX_BANNER_BYTES - line.len()).min(chunk.len());
+            let n = match deadline.bound(stream.read(&mut chunk[..room])).await {
+                Err(_) if line.is_empty() => return Err(Failure::timeout(Phase::Banner, limit)),
+                Err(_) => {
+                    return Err(Failure::at(
+                        Cause::Timeout,
+                        Phase::Banner,
+                        format!(
+                            "the first line was not complete within {}: {} bytes and no line break",
+                            crate::units::format_duration(limit),
+                            line.len()
+                        ),
+                    ))
+                }
+                Ok(Err(e)) => {
+                    return Err(Failure::at(
+                        Cause::Connect,
+                        Phase::Banner,
+                        format!("the connection broke before a first line: {e}"),
+                    ))
+                }
+                Ok(Ok(n)) => n,
+            };
+            first_byte.get_or_insert_with(|| waiting.elapsed());
+            if n == 0 && line.is_empty() {
                 return Err(Failure::at(
                     Cause::Connect,
                     Phase::Banner,
-                    format!("the connection broke before a first line: {e}"),
-                ))
+                    "the peer closed the connection without a word",
+                ));
             }
-            Ok(Ok(n)) => n,
-        };
-        first_byte.get_or_insert_with(|| waiting.elapsed());
-        if n == 0 && line.is_empty() {
-            return Err(Failure::at(
-                Cause::Connect,
-                Phase::Banner,
-                "the peer closed the connection without a word",
-            ));
-        }
-        let chunk = &chunk[..n];
-        match chunk.iter().position(|&b| b == b'\n') {
-            Some(end) => {
-                line.extend_from_slice(&chunk[..end]);
+            let chunk = &chunk[..n];
+            match chunk.iter().position(|&b| b == b'\n') {
+                Some(end) => {
+                    line.extend_from_slice(&chunk[..end]);
+                    break;
+                }
+                None => line.extend_from_slice(chunk),
+            }
+            if n == 0 || line.len() >= MAX_BANNER_BYTES {
                 break;
             }
-            None => line.extend_from_slice(chunk),
         }
-        if n == 0 || line.len() >= MAX_BANNER_BYTES {
-            break;
+        if line.last() == Some(&b'\r') {
+            line.pop();
         }
+        let first_byte = first_byte.unwrap_or_else(|| waiting.elapsed());
+        Ok((String::from_utf8_lossy(&line).into_owned(), first_byte))
     }
-    if line.last() == Some(&b'\r') {
-        line.pop();
-    }
-    let first_byte = first_byte.unwrap_or_else(|| waiting.elapsed());
-    Ok((String::from_utf8_lossy(&line).into_owned(), first_byte))
-}
 
-/// A TCP connection to `host:port`, the name resolved by the system: the inside's way to a
-/// port (the gateway's own, 9988), bounded by `deadline` in each phase.
-#[cfg(feature = "http")]
-pub async fn dial_host(
-    host: &str,
-    port: u16,
-    deadline: crate::deadline::Deadline,
-) -> Result<crate::http::Connection, Failure> {
-    use std::net::{IpAddr, SocketAddr};
-    let mut timings = crate::observation::Timings::default();
-    let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, port)],
-        Err(_) => {
-            let (started, left) = (tokio::time::Instant::now(), deadline.remaining());
-            let found = deadline
-                .bound(tokio::net::lookup_host((host, port)))
-                .await
-                .map_err(|_| Failure::timeout(Phase::Dns, left))?
-                .map_err(|e| {
-                    Failure::at(
-                        Cause::Dns,
-                        Phase::Dns,
-                        format!("cannot resolve {host}: {e}"),
-                    )
-                })?;
-            timings.dns = Some(started.elapsed());
-            // A name of many addresses is tried on its first few: each costs a connect.
-            found.take(8).collect()
-        }
-    };
-    if addrs.is_empty() {
-        let f = Failure::at(Cause::Dns, Phase::Dns, format!("{host} has no address"));
-        return Err(f.seen(None, &timings));
-    }
-    let (started, left) = (tokio::time::Instant::now(), deadline.remaining());
-    let stream = deadline
-        .bound(connect(&addrs))
-        .await
-        .map_err(|_| Failure::timeout(Phase::Connect, left).seen(None, &timings))?
-        .map_err(|f| f.seen(None, &timings))?;
-    timings.connect = Some(started.elapsed());
-    Ok(crate::http::Connection {
-        stream: Box::new(stream),
-        timings,
-        cert: None,
-    })
-}
-
-/// A socket path asked of a side that is not inside the VM.
-#[cfg(feature = "http")]
-pub fn out_of_reach(target: &TcpTarget) -> Result<crate::http::Connection, Failure> {
-    Err(Failure::new(
-        Cause::Checker,
-        format!("{target} is a socket path: it is reached inside the VM only"),
-    ))
-}
-
-/// Tries each address in turn; the last refusal is the failure.
-#[cfg(feature = "http")]
-pub async fn connect(addrs: &[std::net::SocketAddr]) -> Result<tokio::net::TcpStream, Failure> {
-    let mut last = None;
-    for addr in addrs {
-        match tokio::net::TcpStream::connect(addr).await {
-            Ok(s) => {
-                let _ = s.set_nodelay(true);
-                return Ok(s);
+    /// A TCP connection to `host:port`, the name resolved by the system: the inside's way to a
+    /// port (the gateway's own, 9988), bounded by `deadline` in each phase.
+    pub async fn dial_host(
+        host: &str,
+        port: u16,
+        deadline: crate::deadline::Deadline,
+    ) -> Result<crate::http::Connection, Failure> {
+        use std::net::{IpAddr, SocketAddr};
+        let mut timings = crate::observation::Timings::default();
+        let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
+            Ok(ip) => vec![SocketAddr::new(ip, port)],
+            Err(_) => {
+                let (started, left) = (tokio::time::Instant::now(), deadline.remaining());
+                let found = deadline
+                    .bound(tokio::net::lookup_host((host, port)))
+                    .await
+                    .map_err(|_| Failure::timeout(Phase::Dns, left))?
+                    .map_err(|e| {
+                        Failure::at(
+                            Cause::Dns,
+                            Phase::Dns,
+                            format!("cannot resolve {host}: {e}"),
+                        )
+                    })?;
+                timings.dns = Some(started.elapsed());
+                // A name of many addresses is tried on its first few: each costs a connect.
+                found.take(8).collect()
             }
-            Err(e) => last = Some((addr, e)),
+        };
+        if addrs.is_empty() {
+            let f = Failure::at(Cause::Dns, Phase::Dns, format!("{host} has no address"));
+            return Err(f.seen(None, &timings));
         }
+        let (started, left) = (tokio::time::Instant::now(), deadline.remaining());
+        let stream = deadline
+            .bound(connect(&addrs))
+            .await
+            .map_err(|_| Failure::timeout(Phase::Connect, left).seen(None, &timings))?
+            .map_err(|f| f.seen(None, &timings))?;
+        timings.connect = Some(started.elapsed());
+        Ok(crate::http::Connection {
+            stream: Box::new(stream),
+            timings,
+            cert: None,
+        })
     }
-    let detail = match last {
-        Some((addr, e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            format!("connection refused by {addr}")
+
+    /// A socket path asked of a side that is not inside the VM.
+    pub fn out_of_reach(target: &TcpTarget) -> Result<crate::http::Connection, Failure> {
+        Err(Failure::new(
+            Cause::Checker,
+            format!("{target} is a socket path: it is reached inside the VM only"),
+        ))
+    }
+
+    /// Tries each address in turn; the last refusal is the failure.
+    pub async fn connect(addrs: &[std::net::SocketAddr]) -> Result<tokio::net::TcpStream, Failure> {
+        let mut last = None;
+        for addr in addrs {
+            match tokio::net::TcpStream::connect(addr).await {
+                Ok(s) => {
+                    let _ = s.set_nodelay(true);
+                    return Ok(s);
+                }
+                Err(e) => last = Some((addr, e)),
+            }
         }
-        Some((addr, e)) => format!("cannot connect to {addr}: {e}"),
-        None => "no address to connect to".to_string(),
-    };
-    Err(Failure::at(Cause::Connect, Phase::Connect, detail))
+        let detail = match last {
+            Some((addr, e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                format!("connection refused by {addr}")
+            }
+            Some((addr, e)) => format!("cannot connect to {addr}: {e}"),
+            None => "no address to connect to".to_string(),
+        };
+        Err(Failure::at(Cause::Connect, Phase::Connect, detail))
+    }
 }
+
+#[cfg(feature = "http")]
+pub use reach::{connect, dial_host, out_of_reach};
 
 #[cfg(all(test, feature = "http"))]
 mod tests {
+    use super::reach::*;
     use super::*;
     use crate::deadline::Deadline;
+    use crate::outcome::{Cause, Failure};
     use std::time::Duration;
     use tokio::io::AsyncWriteExt;
 

@@ -3,7 +3,6 @@
 //! failed under `tls_fail_days`).
 
 use super::{Kind, Reading};
-use crate::outcome::{Cause, Failure, Outcome, Verdict};
 use crate::panel::raw::RawProbe;
 use crate::panel::{Mode, PanelError};
 
@@ -64,7 +63,7 @@ impl Kind for TlsSpec {
     #[cfg(feature = "http")]
     fn plan(&self, spec: &crate::panel::ProbeSpec, plan: &mut super::Planning<'_>) {
         let ext = &plan.panel.external;
-        let probe = TlsProbe {
+        let probe = reach::TlsProbe {
             peer: self.clone(),
             place: plan.place.clone(),
             warn_days: ext.tls_warn_days,
@@ -81,59 +80,64 @@ impl Kind for TlsSpec {
     }
 }
 
-/// One handshake, made where the side makes it, and the certificate's days left.
+/// The probe: only with the HTTP engine, whose connections it makes.
 #[cfg(feature = "http")]
-struct TlsProbe {
-    peer: TlsSpec,
-    place: std::sync::Arc<dyn super::Place>,
-    warn_days: i64,
-    fail_days: i64,
-}
+mod reach {
+    use super::*;
+    use crate::outcome::{Cause, Failure, Outcome, Verdict};
 
-#[cfg(feature = "http")]
-#[async_trait::async_trait]
-impl crate::probe::Probe for TlsProbe {
-    async fn attempt(
-        &self,
-        cx: &crate::probe::Attempt,
-    ) -> Result<crate::observation::Observation, Failure> {
-        let conn = self.place.handshake(&self.peer, cx.deadline()).await?;
-        let mut obs = crate::observation::Observation::default();
-        obs.timings = conn.timings;
-        obs.cert = conn.cert;
-        Ok(obs)
+    /// One handshake, made where the side makes it, and the certificate's days left.
+    pub(super) struct TlsProbe {
+        pub(super) peer: TlsSpec,
+        pub(super) place: std::sync::Arc<dyn crate::kind::Place>,
+        pub(super) warn_days: i64,
+        pub(super) fail_days: i64,
     }
 
-    /// The conditions first, then the certificate's days left, which can only make it worse.
-    async fn verdict(&self, cx: &crate::probe::Attempt) -> Verdict {
-        let obs = match self.attempt(cx).await {
-            Ok(obs) => obs,
-            Err(f) => return Verdict::failed(f),
-        };
-        let cert = obs.cert.clone();
-        let mut verdict = cx.judge(obs).await;
-        let Some(c) = &cert else {
-            verdict.fail(Failure::new(
-                Cause::Tls,
-                "the server showed no certificate smoke could read",
-            ));
-            return verdict;
-        };
-        if verdict.outcome == Outcome::Fail {
-            return verdict;
+    #[async_trait::async_trait]
+    impl crate::probe::Probe for TlsProbe {
+        async fn attempt(
+            &self,
+            cx: &crate::probe::Attempt,
+        ) -> Result<crate::observation::Observation, Failure> {
+            let conn = self.place.handshake(&self.peer, cx.deadline()).await?;
+            let mut obs = crate::observation::Observation::default();
+            obs.timings = conn.timings;
+            obs.cert = conn.cert;
+            Ok(obs)
         }
-        let words = crate::cert::describe(c);
-        if c.days_left < self.fail_days {
-            verdict.fail(Failure::new(
-                Cause::Tls,
-                format!("{words}: under the {} days to fail at", self.fail_days),
-            ));
-        } else if c.days_left < self.warn_days {
-            verdict.degrade(
-                Cause::Tls,
-                format!("{words}: under the {} days to warn at", self.warn_days),
-            );
+
+        /// The conditions first, then the certificate's days left, which can only make it worse.
+        async fn verdict(&self, cx: &crate::probe::Attempt) -> Verdict {
+            let obs = match self.attempt(cx).await {
+                Ok(obs) => obs,
+                Err(f) => return Verdict::failed(f),
+            };
+            let cert = obs.cert.clone();
+            let mut verdict = cx.judge(obs).await;
+            let Some(c) = &cert else {
+                verdict.fail(Failure::new(
+                    Cause::Tls,
+                    "the server showed no certificate smoke could read",
+                ));
+                return verdict;
+            };
+            if verdict.outcome == Outcome::Fail {
+                return verdict;
+            }
+            let words = crate::cert::describe(c);
+            if c.days_left < self.fail_days {
+                verdict.fail(Failure::new(
+                    Cause::Tls,
+                    format!("{words}: under the {} days to fail at", self.fail_days),
+                ));
+            } else if c.days_left < self.warn_days {
+                verdict.degrade(
+                    Cause::Tls,
+                    format!("{words}: under the {} days to warn at", self.warn_days),
+                );
+            }
+            verdict
         }
-        verdict
     }
 }
