@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Where an in-process check goes, as reports and incidents name it unless told otherwise.
-pub const IN_PROCESS: &str = "in-process";
+pub(crate) const IN_PROCESS: &str = "in-process";
 
 /// A probe ready for the runner.
 #[derive(Clone)]

@@ -56,7 +56,8 @@ impl Deadline {
 
     /// The same budget, passing no earlier than `grace` from now: a cleanup step's, which may
     /// run after the try's deadline.
-    pub fn or_grace(&self, grace: Duration) -> Deadline {
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub(crate) fn or_grace(&self, grace: Duration) -> Deadline {
         Deadline {
             at: self.at.max(Instant::now() + grace),
             ..*self

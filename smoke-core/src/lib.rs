@@ -14,6 +14,8 @@
 //! [`Check`]: check::Check
 //! [`run_tick`]: runner::run_tick
 
+#![warn(missing_docs)]
+
 pub mod cert;
 pub mod check;
 pub mod condition;

@@ -98,7 +98,7 @@ pub enum JsonError {
 }
 
 /// The words for a body that is not JSON at all.
-pub const NOT_JSON: &str = "the body is not JSON";
+pub(crate) const NOT_JSON: &str = "the body is not JSON";
 
 /// Whether `bytes` opens more than `max` arrays or objects at once, ignoring brackets inside
 /// strings. One linear pass, so a hostile body is refused before any parser recurses into it.
@@ -165,7 +165,7 @@ impl Observation {
     }
 
     /// The body parsed as JSON, once, on first use, or why it could not be.
-    pub fn json_doc(&self) -> Result<&serde_json::Value, JsonError> {
+    pub(crate) fn json_doc(&self) -> Result<&serde_json::Value, JsonError> {
         self.json
             .get_or_init(|| {
                 // Only a body that opens like JSON can be JSON nested too deep; other text

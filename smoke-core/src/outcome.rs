@@ -319,7 +319,7 @@ impl ProbeReport {
     }
 
     /// Takes what an attempt was judged to be; the runner adds the rest.
-    pub fn set_verdict(&mut self, v: Verdict) {
+    pub(crate) fn set_verdict(&mut self, v: Verdict) {
         self.outcome = v.outcome;
         self.cause = v.cause;
         self.phase = v.phase;
@@ -415,7 +415,7 @@ impl Verdict {
     }
 
     /// Degrades a passing attempt; a worse outcome stays as it is.
-    pub fn degrade(&mut self, cause: Cause, detail: impl Into<String>) {
+    pub(crate) fn degrade(&mut self, cause: Cause, detail: impl Into<String>) {
         if self.outcome == Outcome::Ok {
             self.outcome = Outcome::Degraded;
             self.cause = Some(cause);

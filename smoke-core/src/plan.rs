@@ -60,10 +60,12 @@ pub trait Side: Send + Sync {
 
 /// A probe that could not be placed (no service found for a `for_each`, a target this side can't
 /// reach): every attempt reports why, so it shows as a failure and never as a silent pass.
-pub struct Unplaced {
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
+pub(crate) struct Unplaced {
     failure: Failure,
 }
 
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 impl Unplaced {
     /// The check of `spec` that fails with `failure`, once, without judging anything.
     pub fn check(spec: &ProbeSpec, failure: Failure) -> Check {
@@ -82,7 +84,12 @@ impl Probe for Unplaced {
 }
 
 /// The check of a panel probe: its settings and conditions, `probe` to attempt it.
-pub fn check_of(spec: &ProbeSpec, target: impl Into<String>, probe: impl Probe + 'static) -> Check {
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
+pub(crate) fn check_of(
+    spec: &ProbeSpec,
+    target: impl Into<String>,
+    probe: impl Probe + 'static,
+) -> Check {
     let checks = Checks {
         expect: spec.expect.clone(),
         warn: spec.warn.clone(),

@@ -17,10 +17,10 @@ use std::time::Duration;
 pub mod defaults {
     use std::time::Duration;
     pub const TIMEOUT: Duration = Duration::from_secs(5);
-    pub const RETRIES: u32 = 1;
-    pub const RETRY_DELAY: Duration = Duration::from_secs(2);
-    pub const FAILURE_THRESHOLD: u32 = 1;
-    pub const SUCCESS_THRESHOLD: u32 = 1;
+    pub(crate) const RETRIES: u32 = 1;
+    pub(crate) const RETRY_DELAY: Duration = Duration::from_secs(2);
+    pub(crate) const FAILURE_THRESHOLD: u32 = 1;
+    pub(crate) const SUCCESS_THRESHOLD: u32 = 1;
 }
 
 /// Names and tags that pick probes (`--only`, a mute, a maintenance window): none picks every
@@ -181,7 +181,7 @@ impl Attempt {
     }
 
     /// [`Attempt::judge_by`] by another deadline: a cleanup step's, which may pass the try's.
-    pub async fn judge_until(
+    pub(crate) async fn judge_until(
         &self,
         obs: impl Into<Arc<Observation>>,
         checks: Arc<Checks>,

@@ -97,7 +97,7 @@ pub fn format_span(secs: u64, with_seconds: bool) -> String {
 }
 
 /// Parses `512`, `512B`, `1KiB`, `4MiB`, `1GiB`, `10KB` (decimal) into bytes.
-pub fn parse_size(text: &str) -> Result<u64, UnitError> {
+pub(crate) fn parse_size(text: &str) -> Result<u64, UnitError> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -156,7 +156,7 @@ impl<'de> serde::Deserialize<'de> for PanelDuration {
 
 /// A size as it appears in a panel file: `"4MiB"` or a plain number of bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PanelSize(pub u64);
+pub(crate) struct PanelSize(pub u64);
 
 impl<'de> serde::Deserialize<'de> for PanelSize {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

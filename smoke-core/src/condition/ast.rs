@@ -115,7 +115,7 @@ pub enum DnsField {
 /// mistakes like `time < 5` are caught when the panel loads instead of failing every tick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Kind {
+pub(crate) enum Kind {
     Number,
     Duration,
     Size,
@@ -128,7 +128,7 @@ pub enum Kind {
 
 impl Kind {
     /// How the kind is named in error messages.
-    pub fn noun(self) -> &'static str {
+    pub(crate) fn noun(self) -> &'static str {
         match self {
             Kind::Number => "a number",
             Kind::Duration => "a duration",
@@ -142,7 +142,7 @@ impl Kind {
 }
 
 impl Subject {
-    pub fn kind(&self) -> Kind {
+    pub(crate) fn kind(&self) -> Kind {
         match self {
             Subject::Status
             | Subject::Cert(CertField::DaysLeft)
@@ -171,7 +171,7 @@ impl Subject {
 
     /// Whether the subject can yield "nothing"; `exists` on one that cannot is always true and
     /// almost certainly a mistake.
-    pub fn can_be_missing(&self) -> bool {
+    pub(crate) fn can_be_missing(&self) -> bool {
         match self {
             Subject::Body | Subject::Bytes | Subject::Html(_) => false,
             Subject::Len(inner) => inner.can_be_missing(),
@@ -213,7 +213,7 @@ impl Op {
         Op::In,
     ];
 
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             Op::Eq => "==",
             Op::Ne => "!=",
@@ -230,7 +230,7 @@ impl Op {
         }
     }
 
-    pub fn from_symbol(word: &str) -> Option<Op> {
+    pub(crate) fn from_symbol(word: &str) -> Option<Op> {
         Op::ALL.into_iter().find(|op| op.symbol() == word)
     }
 }
@@ -270,7 +270,7 @@ pub(crate) enum Literal {
 impl Literal {
     /// The literal as plain text, for operators that work on text (`contains` on a string, an
     /// object key) when the author wrote something that looked like a number or duration.
-    pub fn plain_text(&self) -> Option<String> {
+    pub(crate) fn plain_text(&self) -> Option<String> {
         match self {
             Literal::Null => Some("null".into()),
             Literal::Bool(b) => Some(b.to_string()),

@@ -51,14 +51,14 @@ use crate::observation::Observation;
 
 /// The longest subject (a CSS selector or a JSONPath with its wrapper), in chars: real ones are
 /// a line, and the selector and JSONPath parsers' cost grows with their input.
-pub const MAX_SUBJECT_CHARS: usize = 512;
+pub(crate) const MAX_SUBJECT_CHARS: usize = 512;
 
 /// The deepest nesting of brackets and parens in a condition. The selector and JSONPath parsers
 /// recurse once per level (thousands overflow the stack) and nested JSONPath filters double
 /// the parse time per level; eight levels is more than any real path needs.
 pub const MAX_NESTING: usize = 8;
 
-pub use ast::{Ast, CertField, DnsField, Kind, Op, Phase, Selector, Spans, Subject};
+pub use ast::{Ast, CertField, DnsField, Op, Phase, Selector, Spans, Subject};
 pub use bounds::{Evaluation, Limit, MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, MAX_QUERY_NODES};
 
 /// A parsed, checked condition.

@@ -176,7 +176,7 @@ fn json_values_eq(a: &Value, b: &Value) -> bool {
 }
 
 impl Actual<'_> {
-    pub fn is_nothing(&self) -> bool {
+    pub(crate) fn is_nothing(&self) -> bool {
         matches!(self, Actual::Nothing(_))
     }
 
@@ -196,7 +196,7 @@ impl Actual<'_> {
         }
     }
 
-    pub fn equals(&self, lit: &Literal) -> bool {
+    pub(crate) fn equals(&self, lit: &Literal) -> bool {
         self.compare(lit) == Some(Ordering::Equal)
     }
 
@@ -217,7 +217,7 @@ impl Actual<'_> {
     }
 
     /// The text a regex is matched against; JSON that is not a string is matched as JSON text.
-    pub fn match_text(&self) -> Option<Cow<'_, str>> {
+    pub(crate) fn match_text(&self) -> Option<Cow<'_, str>> {
         Some(match self {
             Actual::Nothing(_) => return None,
             Actual::Text(s) => Cow::Borrowed(s.as_ref()),

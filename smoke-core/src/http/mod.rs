@@ -11,13 +11,14 @@ mod services;
 mod supervisor;
 
 pub use crate::kind::http::UNLISTED;
-pub use exchange::{exchange, Limits};
-pub use flow::{FlowProbe, FINALLY_GRACE, MAX_CAPTURE_BYTES};
-pub use probe::HttpProbe;
-pub use request::{call_rpc, fetch, read_rpc, Fetch};
+pub(crate) use exchange::{exchange, Limits};
+pub(crate) use flow::FlowProbe;
+pub(crate) use probe::HttpProbe;
+pub use request::call_rpc;
+pub(crate) use request::read_rpc;
 pub(crate) use services::service_names;
 pub use services::{FirstByName, ServiceList};
-pub use supervisor::{supervised_services, SUPERVISOR};
+pub use supervisor::supervised_services;
 
 use crate::deadline::Deadline;
 use crate::observation::{CertInfo, Timings};
@@ -27,7 +28,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 /// The header that picks the data context.
 pub const CONTEXT_HEADER: &str = "x-hero-context";
-pub const USER_AGENT: &str = concat!("smoke/", env!("CARGO_PKG_VERSION"));
+pub(crate) const USER_AGENT: &str = concat!("smoke/", env!("CARGO_PKG_VERSION"));
 
 /// Any byte stream a connector can hand over.
 pub trait Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}

@@ -12,7 +12,7 @@ use crate::plan::check_of;
 use crate::probe::{Attempt, Probe};
 use std::sync::Arc;
 
-pub struct HttpProbe {
+pub(crate) struct HttpProbe {
     http: HttpSpec,
     endpoint: Endpoint,
     connector: Arc<dyn Connector>,

@@ -11,11 +11,11 @@ mod lifecycle;
 mod signature;
 mod state;
 
-pub use causes::attribute;
+pub(crate) use causes::attribute;
 pub use event::{name_list, Event, EventKind};
 pub use lifecycle::{advance, Policy, Resolve, Seen};
 pub use signature::{group_headline, signature, Signature, GROUP_PREFIX};
 pub use state::{
     incident_id, AlertMark, Covers, Delivery, Incident, PastIncident, ProbeState, RelayAlerts,
-    State, StateReadError, LOG_MAX, STATE_VERSION,
+    State, StateReadError, LOG_MAX,
 };

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 /// The format of `state.json`. Version 1 (incidents per probe) is read and carried on; a file of
 /// any other version is refused, never guessed at.
-pub const STATE_VERSION: u32 = 2;
+pub(crate) const STATE_VERSION: u32 = 2;
 
 /// Resolved incidents kept in the state's log, newest last.
 pub const LOG_MAX: usize = 200;

@@ -4,7 +4,7 @@
 //! A kind reads its keys of a `[[probe]]` table into its spec when the panel loads, and plans a
 //! probe of it for a side when a tick starts. A side never matches on kinds: it answers
 //! [`Place`], how a target is reached from where it runs. Adding a kind is a file here, a line in
-//! [`registry!`] below, its keys in the panel's raw table, its condition subjects and its docs
+//! `registry!` below, its keys in the panel's raw table, its condition subjects and its docs
 //! (`docs/dev/ADDING.md`).
 
 pub mod dns;
@@ -15,7 +15,9 @@ pub mod tls;
 #[cfg(feature = "http")]
 mod place;
 #[cfg(feature = "http")]
-pub use place::{plan, Place, Planning};
+pub(crate) use place::Planning;
+#[cfg(feature = "http")]
+pub use place::{plan, Place};
 
 use crate::panel::raw::RawProbe;
 use crate::panel::spec::At;
@@ -116,7 +118,7 @@ macro_rules! registry {
             }
 
             /// Whether it probes a service, the thing a `restart` restarts.
-            pub fn has_service(&self) -> bool {
+            pub(crate) fn has_service(&self) -> bool {
                 match self {
                     $(ProbeKind::$variant(k) => k.has_service()),+
                 }

@@ -66,7 +66,7 @@ pub trait Place: Send + Sync {
 }
 
 /// A tick's planning on one side: what each kind's [`super::Kind::plan`] is handed.
-pub struct Planning<'a> {
+pub(crate) struct Planning<'a> {
     pub(crate) panel: &'a Panel,
     pub(crate) place: Arc<dyn Place>,
     pub(crate) only: &'a [String],

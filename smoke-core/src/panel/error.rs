@@ -28,7 +28,7 @@ impl fmt::Display for PanelError {
 }
 
 impl PanelError {
-    pub fn whole_file(file: &Path, message: impl Into<String>) -> Self {
+    pub(crate) fn whole_file(file: &Path, message: impl Into<String>) -> Self {
         PanelError {
             file: file.to_path_buf(),
             line: 0,
@@ -41,7 +41,7 @@ impl PanelError {
 
 /// Where each line starts, so the line of every probe of a panel of thousands is found without
 /// reading the text again for each.
-pub struct LineStarts(Vec<usize>);
+pub(crate) struct LineStarts(Vec<usize>);
 
 impl LineStarts {
     pub fn new(text: &str) -> Self {
@@ -59,7 +59,7 @@ impl LineStarts {
 }
 
 /// 1-based line and column (in chars) of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;

@@ -20,7 +20,9 @@ pub use crate::kind::tls::TlsSpec;
 pub use crate::kind::ProbeKind;
 pub use coverage::{Coverage, IgnoredFault};
 pub use error::{with_hint, PanelError};
-pub use flow::{is_capture_name, names_in, MAX_STEPS};
+pub use flow::MAX_STEPS;
+#[cfg(feature = "http")]
+pub(crate) use flow::{is_capture_name, names_in};
 pub use load::{load, load_str, LoadOptions, PanelText};
 pub use target::{is_service_name, Target, TargetError, SERVICE_NAME_RULE, SERVICE_PLACEHOLDER};
 
@@ -32,31 +34,31 @@ use std::time::Duration;
 pub mod defaults {
     pub use crate::probe::defaults::*;
     use std::time::Duration;
-    pub const EVERY: Duration = Duration::from_secs(600);
+    pub(crate) const EVERY: Duration = Duration::from_secs(600);
     pub const MAX_BODY: u64 = 4 * 1024 * 1024;
-    pub const SOCKET_DIR: &str = "~/hero/var/sockets";
-    pub const RESTART_COOLDOWN: Duration = Duration::from_secs(30 * 60);
-    pub const MAX_RESTARTS: u32 = 3;
-    pub const RESTART_SETTLE: Duration = Duration::from_secs(10);
-    pub const RESTART_TIMEOUT: Duration = Duration::from_secs(60);
-    pub const TLS_WARN_DAYS: i64 = 21;
-    pub const TLS_FAIL_DAYS: i64 = 7;
+    pub(crate) const SOCKET_DIR: &str = "~/hero/var/sockets";
+    pub(crate) const RESTART_COOLDOWN: Duration = Duration::from_secs(30 * 60);
+    pub(crate) const MAX_RESTARTS: u32 = 3;
+    pub(crate) const RESTART_SETTLE: Duration = Duration::from_secs(10);
+    pub(crate) const RESTART_TIMEOUT: Duration = Duration::from_secs(60);
+    pub(crate) const TLS_WARN_DAYS: i64 = 21;
+    pub(crate) const TLS_FAIL_DAYS: i64 = 7;
     /// The services a `for_each = "service"` expands over, from each list (`[panel]
     /// max_services`): what a supervisor lists decides no more work than this.
     pub const MAX_SERVICES: usize = 1_000;
     /// The environment variables that override the socket folder, newest name first.
-    pub const SOCKET_DIR_ENV: [&str; 2] = ["PATH_SOCKET", "HERO_SOCKET_DIR"];
+    pub(crate) const SOCKET_DIR_ENV: [&str; 2] = ["PATH_SOCKET", "HERO_SOCKET_DIR"];
 }
 
 /// The bounds a panel is held to when it loads, each in one place (see docs/ops/SMOKE_LOOP.md).
 pub mod limits {
     use std::time::Duration;
     /// The largest panel file read; a real one is a few KiB.
-    pub const MAX_PANEL_BYTES: u64 = 1024 * 1024;
+    pub(crate) const MAX_PANEL_BYTES: u64 = 1024 * 1024;
     /// The longest probe or panel name: it becomes a folder name and a metric label.
     pub const MAX_NAME_CHARS: usize = 128;
     /// The longest pause between the tries of one probe: retries belong to one tick.
-    pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(5 * 60);
+    pub(crate) const MAX_RETRY_DELAY: Duration = Duration::from_secs(5 * 60);
     /// The longest `why` of a `[coverage] ignore`: one line of the coverage matrix.
     pub const MAX_IGNORE_WHY_CHARS: usize = 300;
     /// The most `[panel] max_services` may be: each service is a probe of every tick.
@@ -337,12 +339,5 @@ impl HttpSpec {
             Request::Get { path } | Request::Post { path, .. } => *path = fill(path),
             Request::Rpc { path, .. } => *path = path.as_deref().map(fill),
         }
-    }
-}
-
-impl Panel {
-    /// Whether any probe runs in `mode`.
-    pub fn has_probes_for(&self, mode: Mode) -> bool {
-        self.probes.iter().any(|p| p.runs_in(mode))
     }
 }

@@ -109,7 +109,7 @@ pub mod fixture {
     use std::time::Duration;
 
     pub const STARTED: i64 = 1_750_000_000;
-    pub const NOT_AFTER: i64 = 1_760_000_000;
+    pub(crate) const NOT_AFTER: i64 = 1_760_000_000;
 
     pub fn report() -> RunReport {
         let mut ok = ProbeReport::new("os-ui");
