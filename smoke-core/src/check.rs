@@ -83,11 +83,13 @@ impl Check {
         self
     }
 
+    /// How loud its failure is; [`Severity::Critical`] unless told.
     pub fn severity(mut self, severity: Severity) -> Self {
         self.info.settings.severity = severity;
         self
     }
 
+    /// Adds a tag, by which `--only`, mutes and maintenance windows pick it.
     pub fn tag(mut self, tag: impl Into<String>) -> Self {
         self.info.settings.tags.push(tag.into());
         self

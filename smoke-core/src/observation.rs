@@ -6,30 +6,35 @@ use std::time::Duration;
 /// Phase timings of one exchange. A phase that did not happen (no DNS over a Unix socket) is `None`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Timings {
+    /// Resolving the host name.
     #[serde(
         rename = "dns_ms",
         with = "opt_ms",
         skip_serializing_if = "Option::is_none"
     )]
     pub dns: Option<Duration>,
+    /// Opening the connection.
     #[serde(
         rename = "connect_ms",
         with = "opt_ms",
         skip_serializing_if = "Option::is_none"
     )]
     pub connect: Option<Duration>,
+    /// The TLS handshake.
     #[serde(
         rename = "tls_ms",
         with = "opt_ms",
         skip_serializing_if = "Option::is_none"
     )]
     pub tls: Option<Duration>,
+    /// Until the first byte of the answer.
     #[serde(
         rename = "first_byte_ms",
         with = "opt_ms",
         skip_serializing_if = "Option::is_none"
     )]
     pub first_byte: Option<Duration>,
+    /// The whole attempt.
     #[serde(
         rename = "total_ms",
         with = "opt_ms",
@@ -52,9 +57,13 @@ mod opt_ms {
 /// The peer certificate of a TLS exchange (external mode).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CertInfo {
+    /// When it expires.
     pub not_after: jiff::Timestamp,
+    /// Whole days until it expires; negative once it has.
     pub days_left: i64,
+    /// Who issued it, as its distinguished name.
     pub issuer: String,
+    /// Whom it was issued to, as its distinguished name.
     pub subject: String,
 }
 
@@ -63,20 +72,26 @@ pub struct CertInfo {
 pub struct DnsInfo {
     /// `NOERROR`, `NXDOMAIN`, `SERVFAIL`, `REFUSED`, ...
     pub rcode: String,
+    /// The addresses in the answer, as text.
     pub addresses: Vec<String>,
 }
 
 /// One attempt's raw result. Bodies are already cut to the probe's cap.
 #[derive(Debug, Default)]
 pub struct Observation {
+    /// The HTTP status, when an answer arrived.
     pub status: Option<u16>,
     /// Header names in lower case, in the order received.
     pub headers: Vec<(String, String)>,
+    /// The body, as received (cut to the cap).
     pub body: Vec<u8>,
     /// The body was longer than the cap and was cut.
     pub body_truncated: bool,
+    /// How long each phase took.
     pub timings: Timings,
+    /// The peer certificate, when TLS was spoken.
     pub cert: Option<CertInfo>,
+    /// The DNS answer, for a `dns` probe.
     pub dns: Option<DnsInfo>,
     /// What a `tcp` probe's peer sent first, up to its first line break, as text.
     pub banner: Option<String>,
@@ -91,8 +106,10 @@ pub const MAX_JSON_DEPTH: usize = 64;
 /// What a body that should be JSON turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum JsonError {
+    /// Not JSON at all.
     #[error("{}", NOT_JSON)]
     NotJson,
+    /// JSON nested deeper than [`MAX_JSON_DEPTH`].
     #[error("the body is JSON nested deeper than {} levels", MAX_JSON_DEPTH)]
     TooDeep,
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 /// One probe ready to run.
 pub struct Planned {
+    /// The check to run.
     pub probe: Arc<Check>,
     /// The question in a few words: `GET /health`, `rpc business.persons.list`, `dns A name`.
     pub what: String,
@@ -26,7 +27,9 @@ pub struct Planned {
 /// A side's probes for a tick, and what it has to say of how they were found (a service list
 /// the cap cut): said once a tick, on stderr and in the report.
 pub struct Plan {
+    /// Its probes, in panel order.
     pub probes: Vec<Planned>,
+    /// What it has to say of how they were found.
     pub notes: Vec<String>,
 }
 
@@ -40,6 +43,7 @@ pub type MakeSide = fn(&Panel) -> Result<Arc<dyn Side>, SideError>;
 /// One side of the watch.
 #[async_trait::async_trait]
 pub trait Side: Send + Sync {
+    /// Which side it is: internal or external.
     fn mode(&self) -> Mode;
 
     /// The panel's probes this side runs, `--only` applied, in panel order.

@@ -16,6 +16,7 @@ use std::time::Duration;
 /// What a probe gets for what it leaves unsaid, in a panel or in a [`crate::check::Check`].
 pub mod defaults {
     use std::time::Duration;
+    /// Bounds one attempt.
     pub const TIMEOUT: Duration = Duration::from_secs(5);
     pub(crate) const RETRIES: u32 = 1;
     pub(crate) const RETRY_DELAY: Duration = Duration::from_secs(2);
@@ -35,11 +36,14 @@ impl Selector<'_> {
     }
 }
 
+/// A probe's name, where it goes and its settings.
 #[derive(Debug, Clone)]
 pub struct ProbeInfo {
+    /// Its name, unique in the panel.
     pub name: String,
     /// Where it goes, as a person reads it: a socket path, a URL, "in-process".
     pub target: String,
+    /// What it shares with every probe.
     pub settings: Settings,
 }
 
@@ -48,11 +52,15 @@ pub struct ProbeInfo {
 /// builder over [`Settings::default`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
+    /// What `--only`, mutes and maintenance windows pick it by.
     pub tags: Vec<String>,
+    /// How loud its failure is.
     pub severity: Severity,
     /// Bounds one attempt, every phase of it included.
     pub timeout: Duration,
+    /// Attempts after the first within one tick.
     pub retries: u32,
+    /// The pause between attempts.
     pub retry_delay: Duration,
     /// Failed ticks in a row that open an incident.
     pub failure_threshold: u32,
@@ -220,7 +228,9 @@ pub fn judge(
 /// A probe's conditions, shared with the thread that judges them.
 #[derive(Debug, Clone, Default)]
 pub struct Checks {
+    /// Conditions that fail it.
     pub expect: Vec<Condition>,
+    /// Conditions that only degrade it.
     pub warn: Vec<Condition>,
 }
 

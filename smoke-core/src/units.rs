@@ -10,18 +10,34 @@ pub const MAX_DURATION: Duration = Duration::from_secs(10 * 365 * 86_400);
 /// Why a duration or a size could not be read; its words say how to write one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UnitError {
+    /// A number without a unit.
     #[error("`{0}` has no unit: write it as 800ms, 5s, 10m, 2h or 1d")]
     NoUnit(String),
+    /// Not a duration at all.
     #[error("`{0}` is not a duration: write it as 800ms, 5s, 10m, 2h or 1d")]
     NotADuration(String),
+    /// A duration with a unit it does not know.
     #[error("`{text}` has an unknown unit `{unit}`: use us, ms, s, m, h or d")]
-    UnknownDurationUnit { text: String, unit: String },
+    UnknownDurationUnit {
+        /// The duration as written.
+        text: String,
+        /// The unit it does not know.
+        unit: String,
+    },
+    /// Longer than [`MAX_DURATION`].
     #[error("`{0}` is too long: durations are at most {max}d (ten years)", max = MAX_DURATION.as_secs() / 86_400)]
     TooLong(String),
+    /// Not a size at all.
     #[error("`{0}` is not a size: write it as 512B, 64KiB or 4MiB")]
     NotASize(String),
+    /// A size with a unit it does not know.
     #[error("`{text}` has an unknown unit `{unit}`: use B, KiB, MiB, GiB, KB, MB or GB")]
-    UnknownSizeUnit { text: String, unit: String },
+    UnknownSizeUnit {
+        /// The size as written.
+        text: String,
+        /// The unit it does not know.
+        unit: String,
+    },
 }
 
 /// Parses `800ms`, `1.5s`, `10m`, `2h`, `1d`, `250us`; a bare number is refused because its unit

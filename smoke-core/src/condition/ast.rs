@@ -36,7 +36,9 @@ pub struct Ast {
 /// from 0, end excluded: for pointing at a part in a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spans {
+    /// The subject.
     pub subject: Range<usize>,
+    /// The operator.
     pub op: Range<usize>,
     /// The value; `None` for `exists` and `!exists`, which take none.
     pub value: Option<Range<usize>>,
@@ -67,10 +69,15 @@ impl Ast {
 /// Which timing a `time` subject reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
+    /// `time.dns`: resolving the host name.
     Dns,
+    /// `time.connect`: opening the connection.
     Connect,
+    /// `time.tls`: the TLS handshake.
     Tls,
+    /// `time.first_byte`: until the first byte of the answer.
     FirstByte,
+    /// `time`: the whole attempt.
     Total,
 }
 
@@ -78,18 +85,26 @@ pub enum Phase {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Subject {
+    /// `status`: the HTTP status code.
     Status,
+    /// `body`: the body as text.
     Body,
+    /// `bytes`: the body's length.
     Bytes,
+    /// `time` or `time.<phase>`: how long a phase took.
     Time(Phase),
     /// Lower-cased header name.
     Header(String),
     /// `json...`, `result...` and `$...` all end up as one compiled query.
     Json(JsonPath),
+    /// `len(...)`: how many items, chars or bytes the inner subject holds.
     Len(Box<Subject>),
+    /// `html(<css>)`: the elements the selector finds in the body.
     #[cfg_attr(not(feature = "html"), allow(dead_code))]
     Html(Box<Selector>),
+    /// `cert.<field>`: a part of the peer certificate.
     Cert(CertField),
+    /// `dns.<field>`: a part of the DNS answer.
     Dns(DnsField),
     /// The first line a `tcp` probe's peer sent (an SSH or SMTP greeting, a reply to `send`).
     Banner,
@@ -98,16 +113,22 @@ pub enum Subject {
 /// Which part of the peer certificate a `cert.` subject reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CertField {
+    /// `cert.days_left`: whole days until it expires.
     DaysLeft,
+    /// `cert.issuer`.
     Issuer,
+    /// `cert.subject`.
     Subject,
+    /// `cert.not_after`: when it expires.
     NotAfter,
 }
 
 /// Which part of the DNS answer a `dns.` subject reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DnsField {
+    /// `dns.rcode`: `NOERROR`, `NXDOMAIN`, ...
     Rcode,
+    /// `dns.addresses`: the addresses in the answer.
     Addresses,
 }
 
@@ -183,21 +204,34 @@ impl Subject {
 /// The operators, in the order they are listed to people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
+    /// `==`
     Eq,
+    /// `!=`
     Ne,
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
+    /// `contains`
     Contains,
+    /// `!contains`
     NotContains,
+    /// `matches`: a regex.
     Matches,
+    /// `exists`: takes no value.
     Exists,
+    /// `!exists`: takes no value.
     NotExists,
+    /// `in`: one of a list.
     In,
 }
 
 impl Op {
+    /// Every operator, in the order they are listed to people.
     pub const ALL: [Op; 12] = [
         Op::Eq,
         Op::Ne,

@@ -74,12 +74,14 @@ pub struct Condition {
 pub struct ConditionError {
     /// 1-based, in chars, within the text given to [`Condition::parse`].
     pub column: usize,
+    /// What is wrong there, in words.
     pub message: String,
 }
 
 /// The verdict on one observation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Judgement {
+    /// Whether the condition holds.
     pub passed: bool,
     /// The actual value rendered for a person, cut to at most 120 chars (with "…" when cut).
     pub got: String,

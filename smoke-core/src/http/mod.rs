@@ -49,15 +49,18 @@ pub struct Endpoint {
 
 /// A fresh, unpooled connection and what making it cost.
 pub struct Connection {
+    /// The open stream, ready for the request.
     pub stream: Box<dyn Stream>,
     /// The phases up to here (`dns`, `connect`, `tls`).
     pub timings: Timings,
+    /// The peer certificate, when TLS was spoken.
     pub cert: Option<CertInfo>,
 }
 
 /// Makes connections for one side (internal or external).
 #[async_trait::async_trait]
 pub trait Connector: Send + Sync {
+    /// Which side it connects from: internal or external.
     fn mode(&self) -> Mode;
 
     /// Where an HTTP probe goes from this side, or why it can go nowhere (a `checker` failure:

@@ -66,11 +66,11 @@ pub(crate) trait Kind: Sized {
 
 /// Every kind, once: the enum, how a table picks its kind, and the planning of each.
 macro_rules! registry {
-    ($($variant:ident($spec:ty)),+ $(,)?) => {
+    ($($(#[$doc:meta])* $variant:ident($spec:ty)),+ $(,)?) => {
         /// What a probe asks: one variant per kind, each a file of [`crate::kind`].
         #[derive(Debug, Clone)]
         pub enum ProbeKind {
-            $($variant(Box<$spec>)),+
+            $($(#[$doc])* $variant(Box<$spec>)),+
         }
 
         impl ProbeKind {
@@ -135,8 +135,13 @@ macro_rules! registry {
 }
 
 registry! {
+    /// `get`, `post` or `rpc` on a `target`, or a flow of such steps: a probe that names no
+    /// other kind.
     Http(HttpSpec),
+    /// `dns`: a DNS question.
     Dns(DnsSpec),
+    /// `tls`: a TLS handshake and its certificate.
     Tls(TlsSpec),
+    /// `tcp`: a connection and, if asked, the peer's first line.
     Tcp(TcpSpec),
 }

@@ -16,6 +16,7 @@ use std::sync::Arc;
 /// so a probe it cannot run fails with the reason, never silently.
 #[async_trait::async_trait]
 pub trait Place: Send + Sync {
+    /// Which side it plans for: internal or external.
     fn mode(&self) -> Mode;
 
     /// How HTTP requests go from here; `None` when this side has none (outside, no base URL).

@@ -3,13 +3,17 @@
 //! failed under `tls_fail_days`).
 
 use super::{Kind, Reading};
+#[cfg(feature = "http")]
 use crate::outcome::{Cause, Failure, Outcome, Verdict};
 use crate::panel::raw::RawProbe;
 use crate::panel::{Mode, PanelError};
 
+/// A `tls` probe: the host whose certificate is checked, and its port.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsSpec {
+    /// The host, without brackets: also the name the certificate must hold.
     pub host: String,
+    /// The port of the handshake.
     pub port: u16,
 }
 

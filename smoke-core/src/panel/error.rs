@@ -3,13 +3,18 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// Why a panel did not load, and where: file, line, column and probe.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct PanelError {
+    /// The panel file.
     pub file: PathBuf,
     /// 1-based; 0 when the error has no position (an unreadable file).
     pub line: usize,
+    /// 1-based, in chars; 0 when the error has no position.
     pub column: usize,
+    /// The probe it is about, when it is about one.
     pub probe: Option<String>,
+    /// What is wrong, in words.
     pub message: String,
 }
 

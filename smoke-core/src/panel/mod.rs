@@ -35,6 +35,7 @@ pub mod defaults {
     pub use crate::probe::defaults::*;
     use std::time::Duration;
     pub(crate) const EVERY: Duration = Duration::from_secs(600);
+    /// The most of a body read, unless `max_body` says otherwise.
     pub const MAX_BODY: u64 = 4 * 1024 * 1024;
     pub(crate) const SOCKET_DIR: &str = "~/hero/var/sockets";
     pub(crate) const RESTART_COOLDOWN: Duration = Duration::from_secs(30 * 60);
@@ -72,6 +73,7 @@ pub use crate::probe::Settings;
 /// The outside view's own checks of the public host (smoke-external makes them): a
 /// `depends_on` may name them though no `[[probe]]` does.
 pub const PUBLIC_DNS: &str = "public-dns";
+/// The name of the outside view's certificate check of the public host.
 pub const PUBLIC_TLS: &str = "public-tls";
 
 /// Which side a probe runs from.
@@ -85,6 +87,7 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// The name in panels and reports: `internal` or `external`.
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Internal => "internal",
@@ -96,9 +99,11 @@ impl Mode {
 /// A validated panel.
 #[derive(Debug, Clone)]
 pub struct Panel {
+    /// The panel's name, from `[panel] name`.
     pub name: String,
     /// The file it came from (for messages).
     pub source: PathBuf,
+    /// How often the loop runs a tick.
     pub every: Duration,
     /// The vantage point that runs it: a label on every metric, alert and JSON report.
     pub vantage: String,
@@ -108,10 +113,13 @@ pub struct Panel {
     /// The most services taken from each list a `for_each = "service"` expands over: the
     /// first by name, the rest left out and said to be.
     pub max_services: usize,
+    /// `[internal]`: how the inside view reaches the services.
     pub internal: Internal,
+    /// `[external]`: how the outside view reaches the public host.
     pub external: External,
     /// What a probe gets for what it leaves unsaid; built-in checks are made with these.
     pub defaults: ProbeDefaults,
+    /// Its probes, in file order.
     pub probes: Vec<ProbeSpec>,
     /// `[coverage]`: the faults it knowingly does not catch.
     pub coverage: Coverage,
@@ -126,22 +134,31 @@ pub struct ProbeDefaults {
     /// What each probe starts from; `depends_on` is left empty here, the panel's own
     /// `[defaults] depends_on` being resolved with every probe's (see `deps`).
     pub settings: Settings,
+    /// The most of a body read.
     pub max_body: u64,
+    /// How a probe's service is restarted, when the panel says so.
     pub restart: Option<Restart>,
 }
 
+/// `[internal]`: the inside view, over the services' Unix sockets.
 #[derive(Debug, Clone)]
 pub struct Internal {
     /// Already expanded (`~`) and overridden by `PATH_SOCKET` / `HERO_SOCKET_DIR`.
     pub socket_dir: PathBuf,
 }
 
+/// `[external]`: the outside view, through the public host.
 #[derive(Debug, Clone)]
 pub struct External {
+    /// The public URL probes go through; `None` when the panel gives none.
     pub base_url: Option<String>,
+    /// DNS servers asked instead of the system's.
     pub resolvers: Vec<String>,
+    /// A CA bundle trusted instead of the system's.
     pub ca_file: Option<PathBuf>,
+    /// Days before expiry under which a certificate check degrades.
     pub tls_warn_days: i64,
+    /// Days before expiry under which a certificate check fails.
     pub tls_fail_days: i64,
     /// The built-in DNS check of the public host on every external run.
     pub check_dns: bool,
@@ -155,17 +172,25 @@ pub struct External {
 /// What a probe sends.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
+    /// A plain `GET`.
     Get {
+        /// Path and query.
         path: String,
     },
+    /// A `POST` with a body.
     Post {
+        /// Path and query.
         path: String,
+        /// What it sends.
         body: Body,
     },
     /// A JSON-RPC 2.0 call; `path` overrides where it is POSTed.
     Rpc {
+        /// The JSON-RPC method.
         method: String,
+        /// Its `params`, if any.
         params: Option<serde_json::Value>,
+        /// Where it is POSTed, when not the default.
         path: Option<String>,
     },
 }
@@ -181,10 +206,14 @@ impl Request {
     }
 }
 
+/// The body of a `POST`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
+    /// No body.
     Empty,
+    /// Text, sent as written.
     Text(String),
+    /// JSON, sent as `application/json`.
     Json(serde_json::Value),
 }
 
@@ -192,15 +221,20 @@ pub enum Body {
 /// `result` must differ from the reference context's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contexts {
+    /// The contexts the call is made in, once each.
     pub contexts: Vec<String>,
+    /// The context whose answer every other must differ from.
     pub distinct_from: Option<String>,
 }
 
 /// One probe as written (a `for_each` probe is still a template here).
 #[derive(Debug, Clone)]
 pub struct ProbeSpec {
+    /// Its name, unique in the panel.
     pub name: String,
+    /// What it asks, and its kind's keys.
     pub kind: ProbeKind,
+    /// `for_each = "service"`: one probe per listed service.
     pub for_each_service: bool,
     /// The side it runs on; `None` for both. DNS and TLS probes are always external.
     pub mode: Option<Mode>,
@@ -209,7 +243,9 @@ pub struct ProbeSpec {
     /// a template `{service}` is still there, filled in by [`ProbeSpec::for_service`]; never its
     /// own name.
     pub settings: Settings,
+    /// Conditions that fail it.
     pub expect: Vec<Condition>,
+    /// Conditions that only degrade it.
     pub warn: Vec<Condition>,
     /// How its service is restarted when it fails (an open incident), if at all.
     pub restart: Option<Restart>,
@@ -220,6 +256,7 @@ pub struct ProbeSpec {
 /// A restart of the service behind a probe, and its limits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Restart {
+    /// How the service is restarted.
     pub remedy: Remedy,
     /// At most one restart of a service within this.
     pub cooldown: Duration,
@@ -238,22 +275,31 @@ pub enum Remedy {
     Argv(Vec<String>),
     /// The supervisor's JSON-RPC over its socket.
     Rpc {
+        /// The supervisor's socket.
         target: Target,
+        /// The JSON-RPC method.
         method: String,
+        /// Its `params`, if any.
         params: Option<serde_json::Value>,
     },
 }
 
+/// An `http` probe: where it goes and what it sends.
 #[derive(Debug, Clone)]
 pub struct HttpSpec {
+    /// The service socket it goes to.
     pub target: Target,
+    /// What it sends.
     pub request: Request,
+    /// Extra headers, in order.
     pub headers: Vec<(String, String)>,
     /// Sent as `X-Hero-Context`.
     pub context: Option<String>,
+    /// The same call in several contexts, when asked.
     pub contexts: Option<Contexts>,
     /// Where the probe goes through the gateway when it does not follow the routing rule.
     pub external_path: Option<String>,
+    /// The most of the body read; the rest is cut.
     pub max_body: u64,
     /// A flow's requests, in order; empty for a probe of one request (this spec's own). In a
     /// flow, `request` is the first step's, for describing it.
@@ -264,9 +310,13 @@ pub struct HttpSpec {
 /// the steps after it (`{name}` in their path, params, headers and body).
 #[derive(Debug, Clone)]
 pub struct StepSpec {
+    /// Its own target and request.
     pub http: HttpSpec,
+    /// Conditions that fail it.
     pub expect: Vec<Condition>,
+    /// Conditions that only degrade it.
     pub warn: Vec<Condition>,
+    /// The values it takes from its answer, by name.
     pub captures: Vec<(String, Capture)>,
     /// Runs even after an earlier step failed or the deadline passed (cleanup), with a grace.
     pub finally: bool,
