@@ -24,9 +24,9 @@ pub struct Check {
 #[error("condition `{text}`: {error}")]
 pub struct CheckError {
     /// The condition as given.
-    pub text: String,
+    pub(crate) text: String,
     /// What is wrong with it, and at which column.
-    pub error: ConditionError,
+    pub(crate) error: ConditionError,
 }
 
 impl Check {
@@ -41,7 +41,7 @@ impl Check {
     }
 
     /// A check with its settings and conditions already made, as the panel's are.
-    pub fn of(info: ProbeInfo, checks: Checks, probe: Arc<dyn Probe>) -> Self {
+    pub(crate) fn of(info: ProbeInfo, checks: Checks, probe: Arc<dyn Probe>) -> Self {
         Check {
             info,
             checks: Arc::new(checks),

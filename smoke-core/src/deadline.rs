@@ -30,7 +30,7 @@ impl Deadline {
     }
 
     /// The instant it passes.
-    pub fn at(&self) -> Instant {
+    pub(crate) fn at(&self) -> Instant {
         self.at
     }
 
@@ -40,7 +40,7 @@ impl Deadline {
     }
 
     /// The time since the try began.
-    pub fn elapsed(&self) -> Duration {
+    pub(crate) fn elapsed(&self) -> Duration {
         self.start.elapsed()
     }
 
@@ -66,7 +66,7 @@ impl Deadline {
 
     /// Passing `slack` later, with the same budget: how long a caller waits for a phase that
     /// should have noticed the deadline itself.
-    pub fn later(&self, slack: Duration) -> Deadline {
+    pub(crate) fn later(&self, slack: Duration) -> Deadline {
         Deadline {
             at: self.at + slack,
             ..*self

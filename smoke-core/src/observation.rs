@@ -45,7 +45,10 @@ pub struct Timings {
 
 mod opt_ms {
     use std::time::Duration;
-    pub fn serialize<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: serde::Serializer>(
+        d: &Option<Duration>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         match d {
             // Milliseconds with microsecond precision: a Unix-socket exchange is well under 1ms.
             Some(d) => s.serialize_f64((d.as_secs_f64() * 1e6).round() / 1e3),
@@ -80,21 +83,21 @@ pub struct DnsInfo {
 #[derive(Debug, Default)]
 pub struct Observation {
     /// The HTTP status, when an answer arrived.
-    pub status: Option<u16>,
+    pub(crate) status: Option<u16>,
     /// Header names in lower case, in the order received.
-    pub headers: Vec<(String, String)>,
+    pub(crate) headers: Vec<(String, String)>,
     /// The body, as received (cut to the cap).
-    pub body: Vec<u8>,
+    pub(crate) body: Vec<u8>,
     /// The body was longer than the cap and was cut.
     pub body_truncated: bool,
     /// How long each phase took.
     pub timings: Timings,
     /// The peer certificate, when TLS was spoken.
-    pub cert: Option<CertInfo>,
+    pub(crate) cert: Option<CertInfo>,
     /// The DNS answer, for a `dns` probe.
-    pub dns: Option<DnsInfo>,
+    pub(crate) dns: Option<DnsInfo>,
     /// What a `tcp` probe's peer sent first, up to its first line break, as text.
-    pub banner: Option<String>,
+    pub(crate) banner: Option<String>,
     json: OnceLock<Result<serde_json::Value, JsonError>>,
 }
 
@@ -168,7 +171,7 @@ impl Observation {
     }
 
     /// The first header with this name (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -202,7 +205,7 @@ impl Observation {
     }
 
     /// The body as text, lossily.
-    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+    pub(crate) fn text(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.body)
     }
 }

@@ -150,7 +150,7 @@ pub enum Phase {
 
 impl Phase {
     /// The name in reports and events: `dns`, `first_byte`, ...
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Phase::Dns => "dns",
             Phase::Connect => "connect",
@@ -174,13 +174,13 @@ pub struct Failure {
     /// Why it failed.
     pub cause: Cause,
     /// Where in the exchange, when known.
-    pub phase: Option<Phase>,
+    pub(crate) phase: Option<Phase>,
     /// One line an operator can act on.
     pub detail: String,
     /// The status line, when one arrived before the failure (a 500, a 302, a cut body).
-    pub status: Option<u16>,
+    pub(crate) status: Option<u16>,
     /// The phases timed before the failure.
-    pub timings: Timings,
+    pub(crate) timings: Timings,
 }
 
 impl Failure {
@@ -205,7 +205,7 @@ impl Failure {
 
     /// The failure with what was observed before it, so its record keeps the status and
     /// timings that did arrive.
-    pub fn seen(self, status: Option<u16>, timings: &Timings) -> Self {
+    pub(crate) fn seen(self, status: Option<u16>, timings: &Timings) -> Self {
         Failure {
             status,
             timings: timings.clone(),
@@ -400,19 +400,19 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     /// What the attempt was judged to be.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
     /// Why it failed, when it did.
-    pub cause: Option<Cause>,
+    pub(crate) cause: Option<Cause>,
     /// Where in the exchange it failed, when known.
-    pub phase: Option<Phase>,
+    pub(crate) phase: Option<Phase>,
     /// The failure in one line, when it failed.
-    pub detail: Option<String>,
+    pub(crate) detail: Option<String>,
     /// The HTTP status, when one arrived.
     pub status: Option<u16>,
     /// How long each phase took.
     pub timings: Timings,
     /// The peer certificate, when TLS was spoken.
-    pub cert: Option<CertInfo>,
+    pub(crate) cert: Option<CertInfo>,
     /// Its conditions as judged.
     pub conditions: Vec<ConditionResult>,
     /// The steps of a flow, in order; empty for a probe of one request.
@@ -437,14 +437,14 @@ impl Default for Verdict {
 
 impl Verdict {
     /// An attempt that failed before anything could be judged.
-    pub fn failed(failure: Failure) -> Self {
+    pub(crate) fn failed(failure: Failure) -> Self {
         let mut v = Verdict::default();
         v.fail(failure);
         v
     }
 
     /// Fails the attempt (`error` for the checker's own fault), keeping what was observed.
-    pub fn fail(&mut self, failure: Failure) {
+    pub(crate) fn fail(&mut self, failure: Failure) {
         self.outcome = if failure.cause == Cause::Checker {
             Outcome::Error
         } else {
@@ -500,7 +500,7 @@ pub struct RunReport {
 
 impl RunReport {
     /// How many probes ended with `outcome`.
-    pub fn count(&self, outcome: Outcome) -> usize {
+    pub(crate) fn count(&self, outcome: Outcome) -> usize {
         self.probes.iter().filter(|p| p.outcome == outcome).count()
     }
 }

@@ -72,7 +72,7 @@ pub(crate) struct Unplaced {
 #[cfg_attr(not(feature = "http"), allow(dead_code))]
 impl Unplaced {
     /// The check of `spec` that fails with `failure`, once, without judging anything.
-    pub fn check(spec: &ProbeSpec, failure: Failure) -> Check {
+    pub(crate) fn check(spec: &ProbeSpec, failure: Failure) -> Check {
         let mut info = info_of(spec, "");
         // Nothing to try again: the reason does not change within a tick.
         info.settings.retries = 0;

@@ -42,7 +42,7 @@ pub struct ProbeInfo {
     /// Its name, unique in the panel.
     pub name: String,
     /// Where it goes, as a person reads it: a socket path, a URL, "in-process".
-    pub target: String,
+    pub(crate) target: String,
     /// What it shares with every probe.
     pub settings: Settings,
 }
@@ -63,9 +63,9 @@ pub struct Settings {
     /// The pause between attempts.
     pub retry_delay: Duration,
     /// Failed ticks in a row that open an incident.
-    pub failure_threshold: u32,
+    pub(crate) failure_threshold: u32,
     /// Passing ticks in a row that resolve it.
-    pub success_threshold: u32,
+    pub(crate) success_threshold: u32,
     /// The checks it depends on, by name: the panel's `depends_on` and a side's built-in ones.
     /// A name that does not run in this tick is ignored.
     pub depends_on: Vec<String>,
@@ -149,7 +149,7 @@ pub struct Attempt {
 
 impl Attempt {
     /// Attempt `number` (1 for the first try) of a check bounded by `timeout`, starting now.
-    pub fn new(number: u32, timeout: Duration, checks: Arc<Checks>) -> Self {
+    pub(crate) fn new(number: u32, timeout: Duration, checks: Arc<Checks>) -> Self {
         Attempt {
             number,
             deadline: Deadline::after(timeout),
@@ -169,7 +169,7 @@ impl Attempt {
     }
 
     /// Judges an attempt's result: a failure as it is, an observation by the check's conditions.
-    pub async fn verdict(&self, attempt: Result<Observation, Failure>) -> Verdict {
+    pub(crate) async fn verdict(&self, attempt: Result<Observation, Failure>) -> Verdict {
         match attempt {
             Ok(obs) => self.judge(obs).await,
             Err(failure) => Verdict::failed(failure),

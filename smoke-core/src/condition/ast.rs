@@ -37,11 +37,11 @@ pub struct Ast {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spans {
     /// The subject.
-    pub subject: Range<usize>,
+    pub(crate) subject: Range<usize>,
     /// The operator.
-    pub op: Range<usize>,
+    pub(crate) op: Range<usize>,
     /// The value; `None` for `exists` and `!exists`, which take none.
-    pub value: Option<Range<usize>>,
+    pub(crate) value: Option<Range<usize>>,
 }
 
 impl Ast {
@@ -232,7 +232,7 @@ pub enum Op {
 
 impl Op {
     /// Every operator, in the order they are listed to people.
-    pub const ALL: [Op; 12] = [
+    pub(crate) const ALL: [Op; 12] = [
         Op::Eq,
         Op::Ne,
         Op::Lt,

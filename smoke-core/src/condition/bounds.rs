@@ -88,7 +88,7 @@ impl<'a> Evaluation<'a> {
     }
 
     /// What is being judged.
-    pub fn observation(&self) -> &'a Observation {
+    pub(crate) fn observation(&self) -> &'a Observation {
         self.obs
     }
 

@@ -75,7 +75,7 @@ pub struct ConditionError {
     /// 1-based, in chars, within the text given to [`Condition::parse`].
     pub column: usize,
     /// What is wrong there, in words.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// The verdict on one observation.
@@ -103,7 +103,7 @@ impl Condition {
     /// A condition of a text `value`, made of its parts: what code writes instead of formatting
     /// condition text. The value is quoted by the language's own rules, so any text stays one
     /// value; a subject or operator that does not fit is the parser's error.
-    pub fn of(subject: &str, op: Op, value: &str) -> Result<Condition, ConditionError> {
+    pub(crate) fn of(subject: &str, op: Op, value: &str) -> Result<Condition, ConditionError> {
         let mut text = format!("{} {op} \"", subject.trim());
         for c in value.chars() {
             if matches!(c, '"' | '\\') {
@@ -172,7 +172,7 @@ pub struct Capture {
 
 impl Capture {
     /// Parses a subject, with the limits of a condition's subject. Errors carry a 1-based column.
-    pub fn parse(text: &str) -> Result<Capture, ConditionError> {
+    pub(crate) fn parse(text: &str) -> Result<Capture, ConditionError> {
         Ok(Capture {
             text: text.trim().to_string(),
             subject: parse::parse_subject(text)?,

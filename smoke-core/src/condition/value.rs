@@ -29,7 +29,7 @@ pub(crate) enum Num {
 impl Num {
     /// Reads a plain decimal number: `200`, `-3`, `1.5`, `2e3`. Rust's float parser would also
     /// take `inf` and `NaN`, which are words here, not numbers.
-    pub fn parse(text: &str) -> Option<Num> {
+    pub(crate) fn parse(text: &str) -> Option<Num> {
         let t = text.trim();
         let digits = t.strip_prefix('-').unwrap_or(t);
         let starts_well = digits
@@ -51,7 +51,7 @@ impl Num {
             .map(Num::Float)
     }
 
-    pub fn from_json(n: &serde_json::Number) -> Num {
+    pub(crate) fn from_json(n: &serde_json::Number) -> Num {
         if let Some(i) = n.as_i64() {
             Num::Int(i.into())
         } else if let Some(u) = n.as_u64() {
@@ -68,7 +68,7 @@ impl Num {
         }
     }
 
-    pub fn compare(self, other: Num) -> Option<Ordering> {
+    pub(crate) fn compare(self, other: Num) -> Option<Ordering> {
         match (self, other) {
             (Num::Int(a), Num::Int(b)) => Some(a.cmp(&b)),
             (a, b) => a.as_f64().partial_cmp(&b.as_f64()),
@@ -182,7 +182,7 @@ impl Actual<'_> {
 
     /// How the actual value orders against the literal; `None` when they cannot be compared
     /// (including when the actual value is missing).
-    pub fn compare(&self, lit: &Literal) -> Option<Ordering> {
+    pub(crate) fn compare(&self, lit: &Literal) -> Option<Ordering> {
         match (self, lit) {
             (Actual::Nothing(_), _) => None,
             (Actual::Number(n), Literal::Number(m, _)) => n.compare(*m),
@@ -202,7 +202,7 @@ impl Actual<'_> {
 
     /// `contains`: substring for text, element for arrays, key for objects. `None` when the
     /// question does not apply (missing value, a number), so `!contains` fails too.
-    pub fn contains(&self, lit: &Literal) -> Option<bool> {
+    pub(crate) fn contains(&self, lit: &Literal) -> Option<bool> {
         match self {
             Actual::Text(s) => Some(s.contains(lit.plain_text()?.as_str())),
             Actual::Timestamp(t) => Some(t.to_string().contains(lit.plain_text()?.as_str())),
@@ -233,7 +233,7 @@ impl Actual<'_> {
     }
 
     /// The value for a person: at most [`GOT_LIMIT`] chars, never the whole of a large body.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         match self {
             Actual::Nothing(None) => "nothing".into(),
             Actual::Nothing(Some(why)) => cut(&format!("nothing ({why})")),

@@ -13,11 +13,11 @@ use tokio::time::Instant;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
     /// When the whole attempt must be over; its budget words a timeout failure.
-    pub deadline: Deadline,
+    pub(crate) deadline: Deadline,
     /// Bytes of body kept; a longer body is cut and the probe fails.
-    pub max_body: u64,
+    pub(crate) max_body: u64,
     /// When the attempt started (for `total`).
-    pub started: Instant,
+    pub(crate) started: Instant,
 }
 
 /// Aborts the connection driver when the exchange ends, so a hung peer holds nothing.

@@ -33,7 +33,7 @@ pub(crate) struct FlowProbe {
 
 impl FlowProbe {
     /// The check of a flow of the panel; `target` is where it goes, as reports name it.
-    pub fn check(spec: ProbeSpec, target: String, connector: Arc<dyn Connector>) -> Check {
+    pub(crate) fn check(spec: ProbeSpec, target: String, connector: Arc<dyn Connector>) -> Check {
         let steps = spec
             .http()
             .map(|h| h.steps.clone())

@@ -27,7 +27,7 @@ use crate::panel::{HttpSpec, Mode};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 /// The header that picks the data context.
-pub const CONTEXT_HEADER: &str = "x-hero-context";
+pub(crate) const CONTEXT_HEADER: &str = "x-hero-context";
 pub(crate) const USER_AGENT: &str = concat!("smoke/", env!("CARGO_PKG_VERSION"));
 
 /// Any byte stream a connector can hand over.

@@ -22,7 +22,11 @@ pub(crate) struct HttpProbe {
 
 impl HttpProbe {
     /// The check of an HTTP probe of the panel, sent to `endpoint` through `connector`.
-    pub fn check(spec: ProbeSpec, endpoint: Endpoint, connector: Arc<dyn Connector>) -> Check {
+    pub(crate) fn check(
+        spec: ProbeSpec,
+        endpoint: Endpoint,
+        connector: Arc<dyn Connector>,
+    ) -> Check {
         let target = endpoint.display.clone();
         let http = spec
             .http()

@@ -16,11 +16,11 @@ use tokio::time::Instant;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Fetch<'a> {
     /// When the attempt must be over, every phase included; its budget words the failures.
-    pub deadline: Deadline,
+    pub(crate) deadline: Deadline,
     /// Sent as `X-Hero-Context`.
-    pub context: Option<&'a str>,
+    pub(crate) context: Option<&'a str>,
     /// The caller judges the status itself; otherwise anything but 2xx fails with `http`.
-    pub any_status: bool,
+    pub(crate) any_status: bool,
 }
 
 /// Sends the request on a fresh connection and sorts out what came back.

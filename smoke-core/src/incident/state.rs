@@ -295,7 +295,7 @@ pub struct RelayAlerts {
 
 impl RelayAlerts {
     /// Whether the relay has heard of no alert.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.latest.is_empty() && self.opened.is_empty()
     }
 }

@@ -38,7 +38,7 @@ pub enum RecordType {
 
 impl RecordType {
     /// The type as DNS writes it: `A`, `AAAA`, ...
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RecordType::A => "A",
             RecordType::Aaaa => "AAAA",

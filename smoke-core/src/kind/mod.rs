@@ -111,7 +111,7 @@ macro_rules! registry {
             }
 
             /// How the kind is named in messages.
-            pub fn name(&self) -> &'static str {
+            pub(crate) fn name(&self) -> &'static str {
                 match self {
                     $(ProbeKind::$variant(_) => <$spec as Kind>::NAME),+
                 }

@@ -49,7 +49,7 @@ impl PanelError {
 pub(crate) struct LineStarts(Vec<usize>);
 
 impl LineStarts {
-    pub fn new(text: &str) -> Self {
+    pub(crate) fn new(text: &str) -> Self {
         LineStarts(
             std::iter::once(0)
                 .chain(text.match_indices('\n').map(|(i, _)| i + 1))
@@ -58,7 +58,7 @@ impl LineStarts {
     }
 
     /// The 1-based line of a byte offset.
-    pub fn line(&self, offset: usize) -> usize {
+    pub(crate) fn line(&self, offset: usize) -> usize {
         self.0.partition_point(|&start| start <= offset).max(1)
     }
 }

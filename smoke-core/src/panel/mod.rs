@@ -36,7 +36,7 @@ pub mod defaults {
     use std::time::Duration;
     pub(crate) const EVERY: Duration = Duration::from_secs(600);
     /// The most of a body read, unless `max_body` says otherwise.
-    pub const MAX_BODY: u64 = 4 * 1024 * 1024;
+    pub(crate) const MAX_BODY: u64 = 4 * 1024 * 1024;
     pub(crate) const SOCKET_DIR: &str = "~/hero/var/sockets";
     pub(crate) const RESTART_COOLDOWN: Duration = Duration::from_secs(30 * 60);
     pub(crate) const MAX_RESTARTS: u32 = 3;
@@ -135,9 +135,9 @@ pub struct ProbeDefaults {
     /// `[defaults] depends_on` being resolved with every probe's (see `deps`).
     pub settings: Settings,
     /// The most of a body read.
-    pub max_body: u64,
+    pub(crate) max_body: u64,
     /// How a probe's service is restarted, when the panel says so.
-    pub restart: Option<Restart>,
+    pub(crate) restart: Option<Restart>,
 }
 
 /// `[internal]`: the inside view, over the services' Unix sockets.
@@ -222,9 +222,9 @@ pub enum Body {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contexts {
     /// The contexts the call is made in, once each.
-    pub contexts: Vec<String>,
+    pub(crate) contexts: Vec<String>,
     /// The context whose answer every other must differ from.
-    pub distinct_from: Option<String>,
+    pub(crate) distinct_from: Option<String>,
 }
 
 /// One probe as written (a `for_each` probe is still a template here).
@@ -237,7 +237,7 @@ pub struct ProbeSpec {
     /// `for_each = "service"`: one probe per listed service.
     pub for_each_service: bool,
     /// The side it runs on; `None` for both. DNS and TLS probes are always external.
-    pub mode: Option<Mode>,
+    pub(crate) mode: Option<Mode>,
     /// What it shares with every probe. Its `depends_on`, `[defaults]` first, is checked when
     /// the panel loads: names of probes of either mode or expansions of a `for_each` probe. In
     /// a template `{service}` is still there, filled in by [`ProbeSpec::for_service`]; never its
@@ -246,7 +246,7 @@ pub struct ProbeSpec {
     /// Conditions that fail it.
     pub expect: Vec<Condition>,
     /// Conditions that only degrade it.
-    pub warn: Vec<Condition>,
+    pub(crate) warn: Vec<Condition>,
     /// How its service is restarted when it fails (an open incident), if at all.
     pub restart: Option<Restart>,
     /// Line of the probe in the panel file.

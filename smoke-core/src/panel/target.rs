@@ -37,7 +37,7 @@ pub struct Target {
     /// The service's name; `{service}` in a `for_each` template.
     pub service: String,
     /// `rpc`, `admin`, `ui`, or a web front end (`web_<name>`).
-    pub socket: String,
+    pub(crate) socket: String,
 }
 
 /// Why a target is not `<service>/<socket>`.

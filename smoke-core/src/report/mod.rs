@@ -85,7 +85,7 @@ pub fn render(report: &RunReport, format: Format, style: HumanStyle) -> String {
 /// Escapes text for XML and HTML, in content and in quoted attributes alike. Characters that
 /// XML 1.0 cannot carry at all (most C0 controls, which a cut response body may hold) become
 /// U+FFFD, so the document stays well-formed whatever a service answered.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
