@@ -21,7 +21,7 @@ pub fn describe(info: &CertInfo) -> String {
 
 /// [`describe`] as seen at `now`. Whole days either way, counted from the end date: ended 2
 /// days and a minute ago is "2 days ago", ends in 9 days and 23 hours is "in 9 days".
-pub fn describe_at(info: &CertInfo, now: jiff::Timestamp) -> String {
+pub(crate) fn describe_at(info: &CertInfo, now: jiff::Timestamp) -> String {
     let when = date(info.not_after);
     if info.not_after <= now {
         match days_between(info.not_after, now) {

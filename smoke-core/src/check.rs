@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Where an in-process check goes, as reports and incidents name it unless told otherwise.
-pub const IN_PROCESS: &str = "in-process";
+pub(crate) const IN_PROCESS: &str = "in-process";
 
 /// A probe ready for the runner.
 #[derive(Clone)]
@@ -24,9 +24,9 @@ pub struct Check {
 #[error("condition `{text}`: {error}")]
 pub struct CheckError {
     /// The condition as given.
-    pub text: String,
+    pub(crate) text: String,
     /// What is wrong with it, and at which column.
-    pub error: ConditionError,
+    pub(crate) error: ConditionError,
 }
 
 impl Check {
@@ -41,7 +41,7 @@ impl Check {
     }
 
     /// A check with its settings and conditions already made, as the panel's are.
-    pub fn of(info: ProbeInfo, checks: Checks, probe: Arc<dyn Probe>) -> Self {
+    pub(crate) fn of(info: ProbeInfo, checks: Checks, probe: Arc<dyn Probe>) -> Self {
         Check {
             info,
             checks: Arc::new(checks),
@@ -83,11 +83,13 @@ impl Check {
         self
     }
 
+    /// How loud its failure is; [`Severity::Critical`] unless told.
     pub fn severity(mut self, severity: Severity) -> Self {
         self.info.settings.severity = severity;
         self
     }
 
+    /// Adds a tag, by which `--only`, mutes and maintenance windows pick it.
     pub fn tag(mut self, tag: impl Into<String>) -> Self {
         self.info.settings.tags.push(tag.into());
         self

@@ -30,7 +30,7 @@ impl Deadline {
     }
 
     /// The instant it passes.
-    pub fn at(&self) -> Instant {
+    pub(crate) fn at(&self) -> Instant {
         self.at
     }
 
@@ -40,7 +40,7 @@ impl Deadline {
     }
 
     /// The time since the try began.
-    pub fn elapsed(&self) -> Duration {
+    pub(crate) fn elapsed(&self) -> Duration {
         self.start.elapsed()
     }
 
@@ -56,7 +56,8 @@ impl Deadline {
 
     /// The same budget, passing no earlier than `grace` from now: a cleanup step's, which may
     /// run after the try's deadline.
-    pub fn or_grace(&self, grace: Duration) -> Deadline {
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub(crate) fn or_grace(&self, grace: Duration) -> Deadline {
         Deadline {
             at: self.at.max(Instant::now() + grace),
             ..*self
@@ -65,7 +66,7 @@ impl Deadline {
 
     /// Passing `slack` later, with the same budget: how long a caller waits for a phase that
     /// should have noticed the deadline itself.
-    pub fn later(&self, slack: Duration) -> Deadline {
+    pub(crate) fn later(&self, slack: Duration) -> Deadline {
         Deadline {
             at: self.at + slack,
             ..*self

@@ -14,6 +14,8 @@
 //! [`Check`]: check::Check
 //! [`Runner`]: runner::Runner
 
+#![warn(missing_docs)]
+
 pub mod cert;
 pub mod check;
 pub mod condition;

@@ -6,30 +6,35 @@ use std::time::Duration;
 /// Phase timings of one exchange. A phase that did not happen (no DNS over a Unix socket) is `None`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Timings {
+    /// Resolving the host name.
     #[serde(
         rename = "dns_ms",
         with = "opt_ms",
         skip_serializing_if = "Option::is_none"
     )]
     pub dns: Option<Duration>,
+    /// Opening the connection.
     #[serde(
         rename = "connect_ms",
         with = "opt_ms",
         skip_serializing_if = "Option::is_none"
     )]
     pub connect: Option<Duration>,
+    /// The TLS handshake.
     #[serde(
         rename = "tls_ms",
         with = "opt_ms",
         skip_serializing_if = "Option::is_none"
     )]
     pub tls: Option<Duration>,
+    /// Until the first byte of the answer.
     #[serde(
         rename = "first_byte_ms",
         with = "opt_ms",
         skip_serializing_if = "Option::is_none"
     )]
     pub first_byte: Option<Duration>,
+    /// The whole attempt.
     #[serde(
         rename = "total_ms",
         with = "opt_ms",
@@ -40,7 +45,10 @@ pub struct Timings {
 
 mod opt_ms {
     use std::time::Duration;
-    pub fn serialize<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: serde::Serializer>(
+        d: &Option<Duration>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         match d {
             // Milliseconds with microsecond precision: a Unix-socket exchange is well under 1ms.
             Some(d) => s.serialize_f64((d.as_secs_f64() * 1e6).round() / 1e3),
@@ -52,9 +60,13 @@ mod opt_ms {
 /// The peer certificate of a TLS exchange (external mode).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CertInfo {
+    /// When it expires.
     pub not_after: jiff::Timestamp,
+    /// Whole days until it expires; negative once it has.
     pub days_left: i64,
+    /// Who issued it, as its distinguished name.
     pub issuer: String,
+    /// Whom it was issued to, as its distinguished name.
     pub subject: String,
 }
 
@@ -63,23 +75,29 @@ pub struct CertInfo {
 pub struct DnsInfo {
     /// `NOERROR`, `NXDOMAIN`, `SERVFAIL`, `REFUSED`, ...
     pub rcode: String,
+    /// The addresses in the answer, as text.
     pub addresses: Vec<String>,
 }
 
 /// One attempt's raw result. Bodies are already cut to the probe's cap.
 #[derive(Debug, Default)]
 pub struct Observation {
-    pub status: Option<u16>,
+    /// The HTTP status, when an answer arrived.
+    pub(crate) status: Option<u16>,
     /// Header names in lower case, in the order received.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    pub(crate) headers: Vec<(String, String)>,
+    /// The body, as received (cut to the cap).
+    pub(crate) body: Vec<u8>,
     /// The body was longer than the cap and was cut.
     pub body_truncated: bool,
+    /// How long each phase took.
     pub timings: Timings,
-    pub cert: Option<CertInfo>,
-    pub dns: Option<DnsInfo>,
+    /// The peer certificate, when TLS was spoken.
+    pub(crate) cert: Option<CertInfo>,
+    /// The DNS answer, for a `dns` probe.
+    pub(crate) dns: Option<DnsInfo>,
     /// What a `tcp` probe's peer sent first, up to its first line break, as text.
-    pub banner: Option<String>,
+    pub(crate) banner: Option<String>,
     json: OnceLock<Result<serde_json::Value, JsonError>>,
 }
 
@@ -91,14 +109,16 @@ pub const MAX_JSON_DEPTH: usize = 64;
 /// What a body that should be JSON turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum JsonError {
+    /// Not JSON at all.
     #[error("{}", NOT_JSON)]
     NotJson,
+    /// JSON nested deeper than [`MAX_JSON_DEPTH`].
     #[error("the body is JSON nested deeper than {} levels", MAX_JSON_DEPTH)]
     TooDeep,
 }
 
 /// The words for a body that is not JSON at all.
-pub const NOT_JSON: &str = "the body is not JSON";
+pub(crate) const NOT_JSON: &str = "the body is not JSON";
 
 /// Whether `bytes` opens more than `max` arrays or objects at once, ignoring brackets inside
 /// strings. One linear pass, so a hostile body is refused before any parser recurses into it.
@@ -151,7 +171,7 @@ impl Observation {
     }
 
     /// The first header with this name (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -165,7 +185,7 @@ impl Observation {
     }
 
     /// The body parsed as JSON, once, on first use, or why it could not be.
-    pub fn json_doc(&self) -> Result<&serde_json::Value, JsonError> {
+    pub(crate) fn json_doc(&self) -> Result<&serde_json::Value, JsonError> {
         self.json
             .get_or_init(|| {
                 // Only a body that opens like JSON can be JSON nested too deep; other text
@@ -185,7 +205,7 @@ impl Observation {
     }
 
     /// The body as text, lossily.
-    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+    pub(crate) fn text(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.body)
     }
 }

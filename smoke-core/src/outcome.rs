@@ -9,14 +9,18 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
+    /// Every condition held.
     Ok,
+    /// It works, but not well: a `warn` condition failed, or a certificate nears its end.
     Degraded,
+    /// It does not work.
     Fail,
     /// The checker's own fault, not the service's.
     Error,
 }
 
 impl Outcome {
+    /// The name in reports and metrics: `ok`, `degraded`, `fail`.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Ok => "ok",
@@ -79,13 +83,21 @@ impl fmt::Display for Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Cause {
+    /// The host name did not resolve.
     Dns,
+    /// No connection could be opened.
     Connect,
+    /// The TLS handshake or the certificate failed.
     Tls,
+    /// A deadline passed.
     Timeout,
+    /// The peer did not speak the protocol (a malformed answer).
     Protocol,
+    /// An HTTP status that is a failure.
     Http,
+    /// A JSON-RPC error answer.
     Rpc,
+    /// A condition failed.
     Assertion,
     /// An in-process check found its own service broken (its storage unreachable, say): the
     /// service's fault, so the probe fails (exit 2), unlike `checker`.
@@ -95,6 +107,7 @@ pub enum Cause {
 }
 
 impl Cause {
+    /// The name in reports, events and metrics: `dns`, `assertion`, ...
     pub fn as_str(self) -> &'static str {
         match self {
             Cause::Dns => "dns",
@@ -121,18 +134,23 @@ impl fmt::Display for Cause {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
+    /// Resolving the host name.
     Dns,
+    /// Opening the connection.
     Connect,
+    /// The TLS handshake.
     Tls,
     /// Waiting for the response head: "accepts but doesn't respond".
     Headers,
+    /// Reading the body.
     Body,
     /// Waiting for a `tcp` probe's peer to say its first line.
     Banner,
 }
 
 impl Phase {
-    pub fn as_str(self) -> &'static str {
+    /// The name in reports and events: `dns`, `first_byte`, ...
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Phase::Dns => "dns",
             Phase::Connect => "connect",
@@ -153,16 +171,20 @@ impl fmt::Display for Phase {
 /// A failure with its cause in words: `detail` is one line an operator can act on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
+    /// Why it failed.
     pub cause: Cause,
-    pub phase: Option<Phase>,
+    /// Where in the exchange, when known.
+    pub(crate) phase: Option<Phase>,
+    /// One line an operator can act on.
     pub detail: String,
     /// The status line, when one arrived before the failure (a 500, a 302, a cut body).
-    pub status: Option<u16>,
+    pub(crate) status: Option<u16>,
     /// The phases timed before the failure.
-    pub timings: Timings,
+    pub(crate) timings: Timings,
 }
 
 impl Failure {
+    /// A failure without a phase.
     pub fn new(cause: Cause, detail: impl Into<String>) -> Self {
         Failure {
             cause,
@@ -173,6 +195,7 @@ impl Failure {
         }
     }
 
+    /// A failure in `phase`.
     pub fn at(cause: Cause, phase: Phase, detail: impl Into<String>) -> Self {
         Failure {
             phase: Some(phase),
@@ -182,7 +205,7 @@ impl Failure {
 
     /// The failure with what was observed before it, so its record keeps the status and
     /// timings that did arrive.
-    pub fn seen(self, status: Option<u16>, timings: &Timings) -> Self {
+    pub(crate) fn seen(self, status: Option<u16>, timings: &Timings) -> Self {
         Failure {
             status,
             timings: timings.clone(),
@@ -214,7 +237,9 @@ impl fmt::Display for Failure {
 /// One condition as it was judged.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConditionResult {
+    /// The condition as written.
     pub text: String,
+    /// Whether it held.
     pub passed: bool,
     /// The actual value, cut to a readable length.
     pub got: String,
@@ -227,8 +252,10 @@ pub struct ConditionResult {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The default: the failure needs someone now.
     #[default]
     Critical,
+    /// The failure can wait: alerts say `warning`.
     Warning,
 }
 
@@ -245,15 +272,24 @@ pub fn cut_detail(detail: &str) -> String {
 /// Everything a probe reports for one tick.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ProbeReport {
+    /// The probe's name.
     pub name: String,
+    /// What the tick found.
     pub outcome: Outcome,
+    /// Why it failed, when it did.
     pub cause: Option<Cause>,
+    /// The failure in one line, when it failed.
     pub detail: Option<String>,
+    /// Where in the exchange it failed, when known.
     pub phase: Option<Phase>,
+    /// How long the probe took, every attempt included.
     #[serde(serialize_with = "ser_ms")]
     pub duration_ms: Duration,
+    /// The phase timings of the last attempt.
     pub timings: Timings,
+    /// The HTTP status of the last attempt, when one arrived.
     pub status: Option<u16>,
+    /// Its conditions as judged.
     pub conditions: Vec<ConditionResult>,
     /// The peer certificate; null where no TLS was spoken.
     pub cert: Option<CertInfo>,
@@ -319,7 +355,7 @@ impl ProbeReport {
     }
 
     /// Takes what an attempt was judged to be; the runner adds the rest.
-    pub fn set_verdict(&mut self, v: Verdict) {
+    pub(crate) fn set_verdict(&mut self, v: Verdict) {
         self.outcome = v.outcome;
         self.cause = v.cause;
         self.phase = v.phase;
@@ -348,8 +384,11 @@ impl ProbeReport {
 pub struct Step {
     /// The request in a few words, as `list` shows it: `GET /health`, `rpc files.list`.
     pub request: String,
+    /// Its HTTP status, when one arrived.
     pub status: Option<u16>,
+    /// How long each phase took.
     pub timings: Timings,
+    /// Its conditions as judged.
     pub conditions: Vec<ConditionResult>,
     /// The values it captured for the steps after it, by name.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -360,14 +399,23 @@ pub struct Step {
 /// probe's name, the attempts made and the time they took, and makes it a [`ProbeReport`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
-    pub outcome: Outcome,
-    pub cause: Option<Cause>,
-    pub phase: Option<Phase>,
-    pub detail: Option<String>,
+    /// What the attempt was judged to be.
+    pub(crate) outcome: Outcome,
+    /// Why it failed, when it did.
+    pub(crate) cause: Option<Cause>,
+    /// Where in the exchange it failed, when known.
+    pub(crate) phase: Option<Phase>,
+    /// The failure in one line, when it failed.
+    pub(crate) detail: Option<String>,
+    /// The HTTP status, when one arrived.
     pub status: Option<u16>,
+    /// How long each phase took.
     pub timings: Timings,
-    pub cert: Option<CertInfo>,
+    /// The peer certificate, when TLS was spoken.
+    pub(crate) cert: Option<CertInfo>,
+    /// Its conditions as judged.
     pub conditions: Vec<ConditionResult>,
+    /// The steps of a flow, in order; empty for a probe of one request.
     pub steps: Vec<Step>,
 }
 
@@ -389,14 +437,14 @@ impl Default for Verdict {
 
 impl Verdict {
     /// An attempt that failed before anything could be judged.
-    pub fn failed(failure: Failure) -> Self {
+    pub(crate) fn failed(failure: Failure) -> Self {
         let mut v = Verdict::default();
         v.fail(failure);
         v
     }
 
     /// Fails the attempt (`error` for the checker's own fault), keeping what was observed.
-    pub fn fail(&mut self, failure: Failure) {
+    pub(crate) fn fail(&mut self, failure: Failure) {
         self.outcome = if failure.cause == Cause::Checker {
             Outcome::Error
         } else {
@@ -415,7 +463,7 @@ impl Verdict {
     }
 
     /// Degrades a passing attempt; a worse outcome stays as it is.
-    pub fn degrade(&mut self, cause: Cause, detail: impl Into<String>) {
+    pub(crate) fn degrade(&mut self, cause: Cause, detail: impl Into<String>) {
         if self.outcome == Outcome::Ok {
             self.outcome = Outcome::Degraded;
             self.cause = Some(cause);
@@ -427,17 +475,23 @@ impl Verdict {
 /// A whole tick.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RunReport {
+    /// The panel's name.
     pub panel: String,
+    /// The side that ran it: `internal` or `external`.
     pub mode: String,
     /// The vantage point that ran the tick (the panel's, or empty for an in-process `Runner`).
     pub vantage: String,
     /// The loop period, for `smoke_panel_every_seconds`; a panel-less tick has none.
     #[serde(skip)]
     pub every: Option<Duration>,
+    /// When the tick started.
     pub started_at: jiff::Timestamp,
+    /// How long the tick took.
     #[serde(serialize_with = "ser_ms")]
     pub duration_ms: Duration,
+    /// The worst outcome of its probes.
     pub outcome: Outcome,
+    /// Each probe's report, in panel order.
     pub probes: Vec<ProbeReport>,
     /// What the tick has to say beside its probes, once each: a service list the cap cut.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -445,7 +499,8 @@ pub struct RunReport {
 }
 
 impl RunReport {
-    pub fn count(&self, outcome: Outcome) -> usize {
+    /// How many probes ended with `outcome`.
+    pub(crate) fn count(&self, outcome: Outcome) -> usize {
         self.probes.iter().filter(|p| p.outcome == outcome).count()
     }
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 /// One probe ready to run.
 pub struct Planned {
+    /// The check to run.
     pub probe: Arc<Check>,
     /// The question in a few words: `GET /health`, `rpc business.persons.list`, `dns A name`.
     pub what: String,
@@ -28,7 +29,9 @@ pub struct Planned {
 /// A side's probes for a tick, and what it has to say of how they were found (a service list
 /// the cap cut): said once a tick, on stderr and in the report.
 pub struct Plan {
+    /// Its probes, in panel order.
     pub probes: Vec<Planned>,
+    /// What it has to say of how they were found.
     pub notes: Vec<String>,
 }
 
@@ -57,13 +60,15 @@ pub trait Side: crate::kind::Place {
 
 /// A probe that could not be placed (no service found for a `for_each`, a target this side can't
 /// reach): every attempt reports why, so it shows as a failure and never as a silent pass.
-pub struct Unplaced {
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
+pub(crate) struct Unplaced {
     failure: Failure,
 }
 
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
 impl Unplaced {
     /// The check of `spec` that fails with `failure`, once, without judging anything.
-    pub fn check(spec: &ProbeSpec, failure: Failure) -> Check {
+    pub(crate) fn check(spec: &ProbeSpec, failure: Failure) -> Check {
         let mut info = info_of(spec, "");
         // Nothing to try again: the reason does not change within a tick.
         info.settings.retries = 0;
@@ -79,7 +84,12 @@ impl Probe for Unplaced {
 }
 
 /// The check of a panel probe: its settings and conditions, `probe` to attempt it.
-pub fn check_of(spec: &ProbeSpec, target: impl Into<String>, probe: impl Probe + 'static) -> Check {
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
+pub(crate) fn check_of(
+    spec: &ProbeSpec,
+    target: impl Into<String>,
+    probe: impl Probe + 'static,
+) -> Check {
     let checks = Checks {
         expect: spec.expect.clone(),
         warn: spec.warn.clone(),

@@ -16,11 +16,12 @@ use std::time::Duration;
 /// What a probe gets for what it leaves unsaid, in a panel or in a [`crate::check::Check`].
 pub mod defaults {
     use std::time::Duration;
+    /// Bounds one attempt.
     pub const TIMEOUT: Duration = Duration::from_secs(5);
-    pub const RETRIES: u32 = 1;
-    pub const RETRY_DELAY: Duration = Duration::from_secs(2);
-    pub const FAILURE_THRESHOLD: u32 = 1;
-    pub const SUCCESS_THRESHOLD: u32 = 1;
+    pub(crate) const RETRIES: u32 = 1;
+    pub(crate) const RETRY_DELAY: Duration = Duration::from_secs(2);
+    pub(crate) const FAILURE_THRESHOLD: u32 = 1;
+    pub(crate) const SUCCESS_THRESHOLD: u32 = 1;
 }
 
 /// Names and tags that pick probes (`--only`, a mute, a maintenance window): none picks every
@@ -35,11 +36,14 @@ impl Selector<'_> {
     }
 }
 
+/// A probe's name, where it goes and its settings.
 #[derive(Debug, Clone)]
 pub struct ProbeInfo {
+    /// Its name, unique in the panel.
     pub name: String,
     /// Where it goes, as a person reads it: a socket path, a URL, "in-process".
-    pub target: String,
+    pub(crate) target: String,
+    /// What it shares with every probe.
     pub settings: Settings,
 }
 
@@ -48,16 +52,20 @@ pub struct ProbeInfo {
 /// builder over [`Settings::default`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
+    /// What `--only`, mutes and maintenance windows pick it by.
     pub tags: Vec<String>,
+    /// How loud its failure is.
     pub severity: Severity,
     /// Bounds one attempt, every phase of it included.
     pub timeout: Duration,
+    /// Attempts after the first within one tick.
     pub retries: u32,
+    /// The pause between attempts.
     pub retry_delay: Duration,
     /// Failed ticks in a row that open an incident.
-    pub failure_threshold: u32,
+    pub(crate) failure_threshold: u32,
     /// Passing ticks in a row that resolve it.
-    pub success_threshold: u32,
+    pub(crate) success_threshold: u32,
     /// The checks it depends on, by name: the panel's `depends_on` and a side's built-in ones.
     /// A name that does not run in this tick is ignored.
     pub depends_on: Vec<String>,
@@ -145,7 +153,7 @@ pub struct Attempt {
 
 impl Attempt {
     /// Attempt `number` (1 for the first try) of a check bounded by `timeout`, starting now.
-    pub fn new(number: u32, timeout: Duration, checks: Arc<Checks>) -> Self {
+    pub(crate) fn new(number: u32, timeout: Duration, checks: Arc<Checks>) -> Self {
         Attempt {
             number,
             deadline: Deadline::after(timeout),
@@ -165,7 +173,7 @@ impl Attempt {
     }
 
     /// Judges an attempt's result: a failure as it is, an observation by the check's conditions.
-    pub async fn verdict(&self, attempt: Result<Observation, Failure>) -> Verdict {
+    pub(crate) async fn verdict(&self, attempt: Result<Observation, Failure>) -> Verdict {
         match attempt {
             Ok(obs) => self.judge(obs).await,
             Err(failure) => Verdict::failed(failure),
@@ -185,7 +193,7 @@ impl Attempt {
     }
 
     /// [`Attempt::judge_by`] by another deadline: a cleanup step's, which may pass the try's.
-    pub async fn judge_until(
+    pub(crate) async fn judge_until(
         &self,
         obs: impl Into<Arc<Observation>>,
         checks: Arc<Checks>,
@@ -224,7 +232,9 @@ pub fn judge(
 /// A probe's conditions, shared with the thread that judges them.
 #[derive(Debug, Clone, Default)]
 pub struct Checks {
+    /// Conditions that fail it.
     pub expect: Vec<Condition>,
+    /// Conditions that only degrade it.
     pub warn: Vec<Condition>,
 }
 

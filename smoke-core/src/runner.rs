@@ -17,7 +17,7 @@ pub const DEFAULT_CONCURRENCY: usize = 32;
 const DEADLINE_GRACE: Duration = Duration::from_millis(250);
 
 /// Runs the checks, at most `concurrency` at a time, and returns their reports in the order given.
-pub async fn run_probes(
+pub(crate) async fn run_probes(
     checks: Vec<impl Into<Arc<Check>>>,
     concurrency: usize,
 ) -> Vec<ProbeReport> {
@@ -56,7 +56,7 @@ pub async fn run_probes(
 }
 
 /// One check with its retries.
-pub async fn run_one(check: &Check) -> ProbeReport {
+pub(crate) async fn run_one(check: &Check) -> ProbeReport {
     let info = check.info();
     let started = Instant::now();
     let mut attempts = 0;

@@ -10,18 +10,34 @@ pub const MAX_DURATION: Duration = Duration::from_secs(10 * 365 * 86_400);
 /// Why a duration or a size could not be read; its words say how to write one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UnitError {
+    /// A number without a unit.
     #[error("`{0}` has no unit: write it as 800ms, 5s, 10m, 2h or 1d")]
     NoUnit(String),
+    /// Not a duration at all.
     #[error("`{0}` is not a duration: write it as 800ms, 5s, 10m, 2h or 1d")]
     NotADuration(String),
+    /// A duration with a unit it does not know.
     #[error("`{text}` has an unknown unit `{unit}`: use us, ms, s, m, h or d")]
-    UnknownDurationUnit { text: String, unit: String },
+    UnknownDurationUnit {
+        /// The duration as written.
+        text: String,
+        /// The unit it does not know.
+        unit: String,
+    },
+    /// Longer than [`MAX_DURATION`].
     #[error("`{0}` is too long: durations are at most {max}d (ten years)", max = MAX_DURATION.as_secs() / 86_400)]
     TooLong(String),
+    /// Not a size at all.
     #[error("`{0}` is not a size: write it as 512B, 64KiB or 4MiB")]
     NotASize(String),
+    /// A size with a unit it does not know.
     #[error("`{text}` has an unknown unit `{unit}`: use B, KiB, MiB, GiB, KB, MB or GB")]
-    UnknownSizeUnit { text: String, unit: String },
+    UnknownSizeUnit {
+        /// The size as written.
+        text: String,
+        /// The unit it does not know.
+        unit: String,
+    },
 }
 
 /// Parses `800ms`, `1.5s`, `10m`, `2h`, `1d`, `250us`; a bare number is refused because its unit
@@ -97,7 +113,7 @@ pub fn format_span(secs: u64, with_seconds: bool) -> String {
 }
 
 /// Parses `512`, `512B`, `1KiB`, `4MiB`, `1GiB`, `10KB` (decimal) into bytes.
-pub fn parse_size(text: &str) -> Result<u64, UnitError> {
+pub(crate) fn parse_size(text: &str) -> Result<u64, UnitError> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -156,7 +172,7 @@ impl<'de> serde::Deserialize<'de> for PanelDuration {
 
 /// A size as it appears in a panel file: `"4MiB"` or a plain number of bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PanelSize(pub u64);
+pub(crate) struct PanelSize(pub u64);
 
 impl<'de> serde::Deserialize<'de> for PanelSize {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

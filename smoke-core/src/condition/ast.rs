@@ -36,10 +36,12 @@ pub struct Ast {
 /// from 0, end excluded: for pointing at a part in a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spans {
-    pub subject: Range<usize>,
-    pub op: Range<usize>,
+    /// The subject.
+    pub(crate) subject: Range<usize>,
+    /// The operator.
+    pub(crate) op: Range<usize>,
     /// The value; `None` for `exists` and `!exists`, which take none.
-    pub value: Option<Range<usize>>,
+    pub(crate) value: Option<Range<usize>>,
 }
 
 impl Ast {
@@ -67,10 +69,15 @@ impl Ast {
 /// Which timing a `time` subject reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
+    /// `time.dns`: resolving the host name.
     Dns,
+    /// `time.connect`: opening the connection.
     Connect,
+    /// `time.tls`: the TLS handshake.
     Tls,
+    /// `time.first_byte`: until the first byte of the answer.
     FirstByte,
+    /// `time`: the whole attempt.
     Total,
 }
 
@@ -78,18 +85,26 @@ pub enum Phase {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Subject {
+    /// `status`: the HTTP status code.
     Status,
+    /// `body`: the body as text.
     Body,
+    /// `bytes`: the body's length.
     Bytes,
+    /// `time` or `time.<phase>`: how long a phase took.
     Time(Phase),
     /// Lower-cased header name.
     Header(String),
     /// `json...`, `result...` and `$...` all end up as one compiled query.
     Json(JsonPath),
+    /// `len(...)`: how many items, chars or bytes the inner subject holds.
     Len(Box<Subject>),
+    /// `html(<css>)`: the elements the selector finds in the body.
     #[cfg_attr(not(feature = "html"), allow(dead_code))]
     Html(Box<Selector>),
+    /// `cert.<field>`: a part of the peer certificate.
     Cert(CertField),
+    /// `dns.<field>`: a part of the DNS answer.
     Dns(DnsField),
     /// The first line a `tcp` probe's peer sent (an SSH or SMTP greeting, a reply to `send`).
     Banner,
@@ -98,16 +113,22 @@ pub enum Subject {
 /// Which part of the peer certificate a `cert.` subject reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CertField {
+    /// `cert.days_left`: whole days until it expires.
     DaysLeft,
+    /// `cert.issuer`.
     Issuer,
+    /// `cert.subject`.
     Subject,
+    /// `cert.not_after`: when it expires.
     NotAfter,
 }
 
 /// Which part of the DNS answer a `dns.` subject reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DnsField {
+    /// `dns.rcode`: `NOERROR`, `NXDOMAIN`, ...
     Rcode,
+    /// `dns.addresses`: the addresses in the answer.
     Addresses,
 }
 
@@ -115,7 +136,7 @@ pub enum DnsField {
 /// mistakes like `time < 5` are caught when the panel loads instead of failing every tick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Kind {
+pub(crate) enum Kind {
     Number,
     Duration,
     Size,
@@ -128,7 +149,7 @@ pub enum Kind {
 
 impl Kind {
     /// How the kind is named in error messages.
-    pub fn noun(self) -> &'static str {
+    pub(crate) fn noun(self) -> &'static str {
         match self {
             Kind::Number => "a number",
             Kind::Duration => "a duration",
@@ -142,7 +163,7 @@ impl Kind {
 }
 
 impl Subject {
-    pub fn kind(&self) -> Kind {
+    pub(crate) fn kind(&self) -> Kind {
         match self {
             Subject::Status
             | Subject::Cert(CertField::DaysLeft)
@@ -171,7 +192,7 @@ impl Subject {
 
     /// Whether the subject can yield "nothing"; `exists` on one that cannot is always true and
     /// almost certainly a mistake.
-    pub fn can_be_missing(&self) -> bool {
+    pub(crate) fn can_be_missing(&self) -> bool {
         match self {
             Subject::Body | Subject::Bytes | Subject::Html(_) => false,
             Subject::Len(inner) => inner.can_be_missing(),
@@ -183,22 +204,35 @@ impl Subject {
 /// The operators, in the order they are listed to people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
+    /// `==`
     Eq,
+    /// `!=`
     Ne,
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
+    /// `contains`
     Contains,
+    /// `!contains`
     NotContains,
+    /// `matches`: a regex.
     Matches,
+    /// `exists`: takes no value.
     Exists,
+    /// `!exists`: takes no value.
     NotExists,
+    /// `in`: one of a list.
     In,
 }
 
 impl Op {
-    pub const ALL: [Op; 12] = [
+    /// Every operator, in the order they are listed to people.
+    pub(crate) const ALL: [Op; 12] = [
         Op::Eq,
         Op::Ne,
         Op::Lt,
@@ -213,7 +247,7 @@ impl Op {
         Op::In,
     ];
 
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             Op::Eq => "==",
             Op::Ne => "!=",
@@ -230,7 +264,7 @@ impl Op {
         }
     }
 
-    pub fn from_symbol(word: &str) -> Option<Op> {
+    pub(crate) fn from_symbol(word: &str) -> Option<Op> {
         Op::ALL.into_iter().find(|op| op.symbol() == word)
     }
 }
@@ -270,7 +304,7 @@ pub(crate) enum Literal {
 impl Literal {
     /// The literal as plain text, for operators that work on text (`contains` on a string, an
     /// object key) when the author wrote something that looked like a number or duration.
-    pub fn plain_text(&self) -> Option<String> {
+    pub(crate) fn plain_text(&self) -> Option<String> {
         match self {
             Literal::Null => Some("null".into()),
             Literal::Bool(b) => Some(b.to_string()),

@@ -24,12 +24,16 @@ pub const MAX_QUERY_NODES: usize = 100_000;
 /// A bound that judging an observation ran into.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Limit {
+    /// The body is not JSON, or nests too deep to read.
     #[error("{0}")]
     Json(JsonError),
+    /// The HTML body nests deeper than [`MAX_HTML_DEPTH`].
     #[error("the body is HTML nested deeper than {} elements", MAX_HTML_DEPTH)]
     HtmlDepth,
+    /// The HTML body has more than [`MAX_HTML_ELEMENTS`] elements.
     #[error("the body has more than {} HTML elements", MAX_HTML_ELEMENTS)]
     HtmlElements,
+    /// A JSON query yields more than [`MAX_QUERY_NODES`] nodes.
     #[error(
         "the query of `{condition}` yields more than {max} JSON nodes: narrow the query",
         max = MAX_QUERY_NODES
@@ -38,6 +42,7 @@ pub enum Limit {
         /// The condition as written (the compiled query does not print back as written).
         condition: String,
     },
+    /// The probe's deadline passed before the conditions were judged.
     #[error("the conditions were not judged by the probe's deadline")]
     Deadline,
 }
@@ -83,7 +88,7 @@ impl<'a> Evaluation<'a> {
     }
 
     /// What is being judged.
-    pub fn observation(&self) -> &'a Observation {
+    pub(crate) fn observation(&self) -> &'a Observation {
         self.obs
     }
 

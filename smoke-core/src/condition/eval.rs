@@ -28,7 +28,7 @@ pub(crate) fn judge(ast: &Ast, ev: &Evaluation<'_>) -> Result<(bool, String), Li
 }
 
 /// The value `subject` finds in the observation, as JSON; `None` for nothing.
-pub(crate) fn capture(subject: &Subject, ev: &Evaluation<'_>) -> Result<Option<Value>, Limit> {
+pub fn capture(subject: &Subject, ev: &Evaluation<'_>) -> Result<Option<Value>, Limit> {
     ev.in_time()?;
     Ok(match subject_value(subject, ev)? {
         Actual::Nothing(_) => None,

@@ -17,8 +17,8 @@ use crate::units::{parse_duration, parse_size};
 /// A parsed value with the position of each top-level list element, so a type error in a list
 /// can point at the element.
 pub(crate) struct Parsed {
-    pub literal: Literal,
-    pub items_at: Vec<usize>,
+    pub(crate) literal: Literal,
+    pub(crate) items_at: Vec<usize>,
 }
 
 /// Parses `chars[start..end]` (already trimmed, not empty).

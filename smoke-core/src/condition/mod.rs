@@ -51,14 +51,14 @@ use crate::observation::Observation;
 
 /// The longest subject (a CSS selector or a JSONPath with its wrapper), in chars: real ones are
 /// a line, and the selector and JSONPath parsers' cost grows with their input.
-pub const MAX_SUBJECT_CHARS: usize = 512;
+pub(crate) const MAX_SUBJECT_CHARS: usize = 512;
 
 /// The deepest nesting of brackets and parens in a condition. The selector and JSONPath parsers
 /// recurse once per level (thousands overflow the stack) and nested JSONPath filters double
 /// the parse time per level; eight levels is more than any real path needs.
 pub const MAX_NESTING: usize = 8;
 
-pub use ast::{Ast, CertField, DnsField, Kind, Op, Phase, Selector, Spans, Subject};
+pub use ast::{Ast, CertField, DnsField, Op, Phase, Selector, Spans, Subject};
 pub use bounds::{Evaluation, Limit, MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, MAX_QUERY_NODES};
 
 /// A parsed, checked condition.
@@ -74,12 +74,14 @@ pub struct Condition {
 pub struct ConditionError {
     /// 1-based, in chars, within the text given to [`Condition::parse`].
     pub column: usize,
-    pub message: String,
+    /// What is wrong there, in words.
+    pub(crate) message: String,
 }
 
 /// The verdict on one observation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Judgement {
+    /// Whether the condition holds.
     pub passed: bool,
     /// The actual value rendered for a person, cut to at most 120 chars (with "…" when cut).
     pub got: String,
@@ -101,7 +103,7 @@ impl Condition {
     /// A condition of a text `value`, made of its parts: what code writes instead of formatting
     /// condition text. The value is quoted by the language's own rules, so any text stays one
     /// value; a subject or operator that does not fit is the parser's error.
-    pub fn of(subject: &str, op: Op, value: &str) -> Result<Condition, ConditionError> {
+    pub(crate) fn of(subject: &str, op: Op, value: &str) -> Result<Condition, ConditionError> {
         let mut text = format!("{} {op} \"", subject.trim());
         for c in value.chars() {
             if matches!(c, '"' | '\\') {
@@ -170,7 +172,7 @@ pub struct Capture {
 
 impl Capture {
     /// Parses a subject, with the limits of a condition's subject. Errors carry a 1-based column.
-    pub fn parse(text: &str) -> Result<Capture, ConditionError> {
+    pub(crate) fn parse(text: &str) -> Result<Capture, ConditionError> {
         Ok(Capture {
             text: text.trim().to_string(),
             subject: parse::parse_subject(text)?,

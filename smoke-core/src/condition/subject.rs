@@ -293,7 +293,7 @@ fn compile_path(query: &str, origin: &[usize], end: usize) -> Result<Subject, Co
 /// Descendant segments (`..`) one JSONPath may hold. One yields each node of the body once; two
 /// yield each node once per ancestor, which a deep body turns into hundreds of millions of
 /// nodes before any cap on the result can apply.
-pub const MAX_DESCENTS: usize = 1;
+pub(crate) const MAX_DESCENTS: usize = 1;
 
 /// A JSONPath whose cost a body could make quadratic or worse, refused when the panel loads.
 enum Costly {

@@ -29,7 +29,7 @@ pub(crate) enum Num {
 impl Num {
     /// Reads a plain decimal number: `200`, `-3`, `1.5`, `2e3`. Rust's float parser would also
     /// take `inf` and `NaN`, which are words here, not numbers.
-    pub fn parse(text: &str) -> Option<Num> {
+    pub(crate) fn parse(text: &str) -> Option<Num> {
         let t = text.trim();
         let digits = t.strip_prefix('-').unwrap_or(t);
         let starts_well = digits
@@ -51,7 +51,7 @@ impl Num {
             .map(Num::Float)
     }
 
-    pub fn from_json(n: &serde_json::Number) -> Num {
+    pub(crate) fn from_json(n: &serde_json::Number) -> Num {
         if let Some(i) = n.as_i64() {
             Num::Int(i.into())
         } else if let Some(u) = n.as_u64() {
@@ -68,7 +68,7 @@ impl Num {
         }
     }
 
-    pub fn compare(self, other: Num) -> Option<Ordering> {
+    pub(crate) fn compare(self, other: Num) -> Option<Ordering> {
         match (self, other) {
             (Num::Int(a), Num::Int(b)) => Some(a.cmp(&b)),
             (a, b) => a.as_f64().partial_cmp(&b.as_f64()),
@@ -176,13 +176,13 @@ fn json_values_eq(a: &Value, b: &Value) -> bool {
 }
 
 impl Actual<'_> {
-    pub fn is_nothing(&self) -> bool {
+    pub(crate) fn is_nothing(&self) -> bool {
         matches!(self, Actual::Nothing(_))
     }
 
     /// How the actual value orders against the literal; `None` when they cannot be compared
     /// (including when the actual value is missing).
-    pub fn compare(&self, lit: &Literal) -> Option<Ordering> {
+    pub(crate) fn compare(&self, lit: &Literal) -> Option<Ordering> {
         match (self, lit) {
             (Actual::Nothing(_), _) => None,
             (Actual::Number(n), Literal::Number(m, _)) => n.compare(*m),
@@ -196,13 +196,13 @@ impl Actual<'_> {
         }
     }
 
-    pub fn equals(&self, lit: &Literal) -> bool {
+    pub(crate) fn equals(&self, lit: &Literal) -> bool {
         self.compare(lit) == Some(Ordering::Equal)
     }
 
     /// `contains`: substring for text, element for arrays, key for objects. `None` when the
     /// question does not apply (missing value, a number), so `!contains` fails too.
-    pub fn contains(&self, lit: &Literal) -> Option<bool> {
+    pub(crate) fn contains(&self, lit: &Literal) -> Option<bool> {
         match self {
             Actual::Text(s) => Some(s.contains(lit.plain_text()?.as_str())),
             Actual::Timestamp(t) => Some(t.to_string().contains(lit.plain_text()?.as_str())),
@@ -217,7 +217,7 @@ impl Actual<'_> {
     }
 
     /// The text a regex is matched against; JSON that is not a string is matched as JSON text.
-    pub fn match_text(&self) -> Option<Cow<'_, str>> {
+    pub(crate) fn match_text(&self) -> Option<Cow<'_, str>> {
         Some(match self {
             Actual::Nothing(_) => return None,
             Actual::Text(s) => Cow::Borrowed(s.as_ref()),
@@ -233,7 +233,7 @@ impl Actual<'_> {
     }
 
     /// The value for a person: at most [`GOT_LIMIT`] chars, never the whole of a large body.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         match self {
             Actual::Nothing(None) => "nothing".into(),
             Actual::Nothing(Some(why)) => cut(&format!("nothing ({why})")),

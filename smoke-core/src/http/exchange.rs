@@ -11,13 +11,13 @@ use tokio::time::Instant;
 
 /// The bounds of one exchange.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// When the whole attempt must be over; its budget words a timeout failure.
-    pub deadline: Deadline,
+    pub(crate) deadline: Deadline,
     /// Bytes of body kept; a longer body is cut and the probe fails.
-    pub max_body: u64,
+    pub(crate) max_body: u64,
     /// When the attempt started (for `total`).
-    pub started: Instant,
+    pub(crate) started: Instant,
 }
 
 /// Aborts the connection driver when the exchange ends, so a hung peer holds nothing.
@@ -29,7 +29,7 @@ impl Drop for AbortOnDrop {
 }
 
 /// Sends `request` on `conn` and reads the answer within the limits.
-pub async fn exchange(
+pub(crate) async fn exchange(
     conn: Connection,
     request: http::Request<Full<Bytes>>,
     limits: Limits,

@@ -21,19 +21,19 @@ use tokio::time::Instant;
 
 /// The most bytes a captured value may hold: it comes from the service and goes into the next
 /// requests' paths, headers and bodies.
-pub const MAX_CAPTURE_BYTES: usize = 1024;
+pub(crate) const MAX_CAPTURE_BYTES: usize = 1024;
 
 /// How long a cleanup step may run once the probe's deadline has passed.
-pub const FINALLY_GRACE: Duration = Duration::from_secs(2);
+pub(crate) const FINALLY_GRACE: Duration = Duration::from_secs(2);
 
-pub struct FlowProbe {
+pub(crate) struct FlowProbe {
     steps: Vec<(StepSpec, Arc<Checks>)>,
     connector: Arc<dyn Connector>,
 }
 
 impl FlowProbe {
     /// The check of a flow of the panel; `target` is where it goes, as reports name it.
-    pub fn check(spec: ProbeSpec, target: String, connector: Arc<dyn Connector>) -> Check {
+    pub(crate) fn check(spec: ProbeSpec, target: String, connector: Arc<dyn Connector>) -> Check {
         let steps = spec
             .http()
             .map(|h| h.steps.clone())
@@ -232,7 +232,7 @@ async fn capture(
 }
 
 /// `{random}`: a fresh word per try, so a record a flow makes is its own (`smoke-probe-{random}`).
-pub const RANDOM: &str = "random";
+pub(crate) const RANDOM: &str = "random";
 
 /// 16 hex digits, from the process's random hash keys and the clock: unique enough to name a
 /// record, and no dependency for it.

@@ -11,13 +11,14 @@ mod services;
 mod supervisor;
 
 pub use crate::kind::http::UNLISTED;
-pub use exchange::{exchange, Limits};
-pub use flow::{FlowProbe, FINALLY_GRACE, MAX_CAPTURE_BYTES};
-pub use probe::HttpProbe;
-pub use request::{call_rpc, fetch, read_rpc, Fetch};
+pub(crate) use exchange::{exchange, Limits};
+pub(crate) use flow::FlowProbe;
+pub(crate) use probe::HttpProbe;
+pub use request::call_rpc;
+pub(crate) use request::read_rpc;
 pub(crate) use services::service_names;
 pub use services::{FirstByName, ServiceList};
-pub use supervisor::{supervised_services, SUPERVISOR};
+pub use supervisor::supervised_services;
 
 use crate::deadline::Deadline;
 use crate::observation::{CertInfo, Timings};
@@ -26,8 +27,8 @@ use crate::panel::{HttpSpec, Mode};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 /// The header that picks the data context.
-pub const CONTEXT_HEADER: &str = "x-hero-context";
-pub const USER_AGENT: &str = concat!("smoke/", env!("CARGO_PKG_VERSION"));
+pub(crate) const CONTEXT_HEADER: &str = "x-hero-context";
+pub(crate) const USER_AGENT: &str = concat!("smoke/", env!("CARGO_PKG_VERSION"));
 
 /// Any byte stream a connector can hand over.
 pub trait Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
@@ -48,15 +49,18 @@ pub struct Endpoint {
 
 /// A fresh, unpooled connection and what making it cost.
 pub struct Connection {
+    /// The open stream, ready for the request.
     pub stream: Box<dyn Stream>,
     /// The phases up to here (`dns`, `connect`, `tls`).
     pub timings: Timings,
+    /// The peer certificate, when TLS was spoken.
     pub cert: Option<CertInfo>,
 }
 
 /// Makes connections for one side (internal or external).
 #[async_trait::async_trait]
 pub trait Connector: Send + Sync {
+    /// Which side it connects from: internal or external.
     fn mode(&self) -> Mode;
 
     /// Where an HTTP probe goes from this side, or why it can go nowhere (a `checker` failure:

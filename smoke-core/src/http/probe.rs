@@ -12,7 +12,7 @@ use crate::plan::check_of;
 use crate::probe::{Attempt, Probe};
 use std::sync::Arc;
 
-pub struct HttpProbe {
+pub(crate) struct HttpProbe {
     http: HttpSpec,
     endpoint: Endpoint,
     connector: Arc<dyn Connector>,
@@ -22,7 +22,11 @@ pub struct HttpProbe {
 
 impl HttpProbe {
     /// The check of an HTTP probe of the panel, sent to `endpoint` through `connector`.
-    pub fn check(spec: ProbeSpec, endpoint: Endpoint, connector: Arc<dyn Connector>) -> Check {
+    pub(crate) fn check(
+        spec: ProbeSpec,
+        endpoint: Endpoint,
+        connector: Arc<dyn Connector>,
+    ) -> Check {
         let target = endpoint.display.clone();
         let http = spec
             .http()

@@ -14,17 +14,17 @@ use tokio::time::Instant;
 
 /// How one fetch is bounded and judged.
 #[derive(Debug, Clone, Copy)]
-pub struct Fetch<'a> {
+pub(crate) struct Fetch<'a> {
     /// When the attempt must be over, every phase included; its budget words the failures.
-    pub deadline: Deadline,
+    pub(crate) deadline: Deadline,
     /// Sent as `X-Hero-Context`.
-    pub context: Option<&'a str>,
+    pub(crate) context: Option<&'a str>,
     /// The caller judges the status itself; otherwise anything but 2xx fails with `http`.
-    pub any_status: bool,
+    pub(crate) any_status: bool,
 }
 
 /// Sends the request on a fresh connection and sorts out what came back.
-pub async fn fetch(
+pub(crate) async fn fetch(
     connector: &dyn Connector,
     endpoint: &Endpoint,
     spec: &HttpSpec,
@@ -50,7 +50,7 @@ pub async fn fetch(
 }
 
 /// "HTTP 502 Bad Gateway".
-pub fn status_failure(status: u16) -> Failure {
+pub(crate) fn status_failure(status: u16) -> Failure {
     let reason = http::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())
@@ -90,7 +90,7 @@ pub async fn call_rpc(
 
 /// Calls a JSON-RPC method and hands its `result` (`null` when there is none) to `read` where it
 /// lies, uncopied: a long answer (which services the supervisor runs) is read, not kept.
-pub async fn read_rpc<T>(
+pub(crate) async fn read_rpc<T>(
     connector: &dyn Connector,
     endpoint: &Endpoint,
     spec: &HttpSpec,

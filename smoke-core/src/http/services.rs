@@ -35,6 +35,7 @@ pub struct FirstByName {
 }
 
 impl FirstByName {
+    /// Keeps at most `cap` names.
     pub fn new(cap: usize) -> Self {
         FirstByName {
             kept: BTreeSet::new(),
@@ -61,14 +62,17 @@ impl FirstByName {
         }
     }
 
+    /// Whether `name` is kept.
     pub fn contains(&self, name: &str) -> bool {
         self.kept.contains(name)
     }
 
+    /// How many names are kept.
     pub fn len(&self) -> usize {
         self.kept.len()
     }
 
+    /// Whether no name is kept.
     pub fn is_empty(&self) -> bool {
         self.kept.is_empty()
     }

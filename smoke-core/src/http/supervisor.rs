@@ -7,7 +7,7 @@ use crate::panel::{defaults, HttpSpec, Request, Target};
 use std::time::Duration;
 
 /// Where the supervisor answers JSON-RPC.
-pub const SUPERVISOR: &str = "hero_proc/rpc";
+pub(crate) const SUPERVISOR: &str = "hero_proc/rpc";
 
 impl HttpSpec {
     /// A JSON-RPC call to `target`, as the checker itself makes it (supervisor questions,

@@ -9,7 +9,8 @@ use std::collections::HashMap;
 /// one, by the first chain in `depends_on` order. `depends_on` maps a probe to its dependencies;
 /// those that did not run in this report (another mode, `--only`) are ignored, so such a probe is
 /// judged on its own.
-pub fn attribute(report: &mut RunReport, depends_on: &HashMap<String, Vec<String>>) {
+#[cfg_attr(not(feature = "http"), allow(dead_code))]
+pub(crate) fn attribute(report: &mut RunReport, depends_on: &HashMap<String, Vec<String>>) {
     let failing: HashMap<&str, bool> = report
         .probes
         .iter()

@@ -4,6 +4,7 @@ use crate::outcome::Severity;
 use crate::outcome::{Cause, ConditionResult, Phase};
 use serde::{Deserialize, Serialize};
 
+/// What happened to an incident, as a sink is told it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
@@ -25,6 +26,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The name in the JSON body and in messages: `opened`, `cause_changed`, ...
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::Opened => "opened",
@@ -42,24 +44,33 @@ impl EventKind {
 /// documented JSON body of the `webhook` sink.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
+    /// What happened.
     pub event: EventKind,
+    /// The panel's name.
     pub panel: String,
+    /// The side the probe runs on: `internal` or `external`.
     pub mode: String,
     /// What the incident is about: the failing probe, or `group:<signature>` for a group.
     pub probe: String,
     /// `<panel>/<mode>/<probe>/<opened at, unix milliseconds>`: one incident, whatever the retries.
     pub incident: String,
+    /// How loud it is, from the probe's settings.
     pub severity: Severity,
     /// When the event happened.
     pub at: jiff::Timestamp,
+    /// When the incident opened.
     pub opened_at: jiff::Timestamp,
     /// Seconds from opened to resolved (resolved events only).
     pub duration_s: Option<i64>,
+    /// The cause of the failure, when the probe gave one.
     pub cause: Option<Cause>,
+    /// The phase the failure happened in, when known.
     pub phase: Option<Phase>,
+    /// The failure in one line an operator can act on.
     pub detail: String,
     /// The cause before a `cause_changed`.
     pub previous_cause: Option<String>,
+    /// The HTTP status, when one arrived.
     pub status: Option<u16>,
     /// The failing conditions with what was seen.
     pub conditions: Vec<ConditionResult>,
@@ -68,6 +79,7 @@ pub struct Event {
     /// The phase timings of the failing attempt, in milliseconds.
     #[serde(default)]
     pub timings: serde_json::Value,
+    /// The group and the probes it covers, for a group's incident.
     #[serde(flatten)]
     pub covers: super::Covers,
 }

@@ -11,7 +11,8 @@ mod lifecycle;
 mod signature;
 mod state;
 
-pub use causes::attribute;
+#[cfg(feature = "http")]
+pub(crate) use causes::attribute;
 pub use event::{name_list, Event, EventKind};
 pub use lifecycle::{advance, Policy, Resolve, Seen};
 pub use signature::{group_headline, signature, Signature, GROUP_PREFIX};

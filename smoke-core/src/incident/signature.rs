@@ -15,9 +15,9 @@ const MAX_CHARS: usize = 160;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signature {
     /// `group:http-502`, `group:connect-socket-missing`: no spaces, stable across versions.
-    pub key: String,
+    pub(crate) key: String,
     /// "HTTP 502 Bad Gateway", "connect: socket missing: …".
-    pub text: String,
+    pub(crate) text: String,
 }
 
 /// The signature of a failure that may be grouped, `None` for one that may not: a wrong answer

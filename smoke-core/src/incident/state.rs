@@ -15,12 +15,13 @@ pub const STATE_VERSION: u32 = 2;
 pub const LOG_MAX: usize = 200;
 
 /// Probes named per resolved incident in the log: a group of thousands is a count, not a list.
-pub const LOG_PROBES: usize = 100;
+pub(crate) const LOG_PROBES: usize = 100;
 
 /// What of the incidents must survive the process. A keeper may write it flattened among fields
 /// of its own: unknown fields are skipped when it is read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct State {
+    /// The layout of this state, so an older file is read as it was written.
     pub version: u32,
     /// Per probe name: its counters.
     #[serde(default)]
@@ -54,6 +55,7 @@ pub enum StateReadError {
     /// A version this smoke does not read (a newer smoke wrote it).
     #[error("version {0}, this smoke reads versions 1 and {STATE_VERSION}")]
     Version(u64),
+    /// The file has no `version`.
     #[error("no version")]
     NoVersion,
 }
@@ -149,6 +151,7 @@ fn from_version_1(value: &mut serde_json::Value) {
     value["version"] = serde_json::json!(STATE_VERSION);
 }
 
+/// A probe's run of failed or passing ticks, for its thresholds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProbeState {
     /// Failed ticks in a row.
@@ -160,13 +163,19 @@ pub struct ProbeState {
 /// An open incident.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Incident {
+    /// `<panel>/<mode>/<probe>/<opened at, unix milliseconds>`, as events name it.
     pub id: String,
+    /// When it opened.
     pub opened_at: jiff::Timestamp,
+    /// Its cause when it opened or last changed.
     pub cause: Option<Cause>,
+    /// The failure in one line, as last told.
     pub detail: String,
+    /// How loud it is, from the probe's settings.
     pub severity: Severity,
     /// When the sinks were last told of it (opened, reminder, cause changed).
     pub last_told: jiff::Timestamp,
+    /// The group and the probes it covers, for a group's incident.
     #[serde(flatten)]
     pub covers: Covers,
     /// Where a person follows it (its forge issue's page), once a sink has made one. Added in
@@ -226,17 +235,24 @@ impl Incident {
 /// A resolved incident, as the log keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PastIncident {
+    /// Its id, as events named it.
     pub id: String,
     /// What it was about: a probe's name, or `group:<signature>`.
     pub key: String,
+    /// The group's signature ("HTTP 502 Bad Gateway"), for a group's incident.
     pub group: Option<String>,
+    /// Its cause when it resolved.
     pub cause: Option<Cause>,
+    /// The failure in one line, as last told.
     pub detail: String,
+    /// How loud it was.
     pub severity: Severity,
+    /// When it opened.
     pub opened_at: jiff::Timestamp,
+    /// When it resolved.
     pub resolved_at: jiff::Timestamp,
     /// The probes it covered when it resolved or last before, members first: the first
-    /// [`LOG_PROBES`] of them.
+    /// `LOG_PROBES` of them.
     pub probes: Vec<String>,
     /// How many probes it covered, all told.
     #[serde(default)]

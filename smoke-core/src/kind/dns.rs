@@ -9,9 +9,12 @@ use crate::panel::raw::RawProbe;
 use crate::panel::{Mode, PanelError};
 use std::time::Duration;
 
+/// A `dns` probe: the name it asks about and the record type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DnsSpec {
+    /// The name asked about.
     pub name: String,
+    /// The record type asked for.
     pub record: RecordType,
 }
 
@@ -19,16 +22,23 @@ pub struct DnsSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum RecordType {
+    /// IPv4 addresses.
     A,
+    /// IPv6 addresses.
     Aaaa,
+    /// The canonical name of an alias.
     Cname,
+    /// Mail exchangers.
     Mx,
+    /// Name servers.
     Ns,
+    /// Text records.
     Txt,
 }
 
 impl RecordType {
-    pub fn as_str(self) -> &'static str {
+    /// The type as DNS writes it: `A`, `AAAA`, ...
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RecordType::A => "A",
             RecordType::Aaaa => "AAAA",
@@ -42,7 +52,9 @@ impl RecordType {
 
 /// What a DNS question got: the server's answer (any rcode), or a failure to get one.
 pub struct DnsAnswer {
+    /// The answer, or why there was none.
     pub result: Result<DnsInfo, Failure>,
+    /// How long the question took.
     pub took: Duration,
 }
 

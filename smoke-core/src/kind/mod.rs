@@ -4,7 +4,7 @@
 //! A kind reads its keys of a `[[probe]]` table into its spec when the panel loads, and plans a
 //! probe of it for a side when a tick starts. A side never matches on kinds: it answers
 //! [`Place`], how a target is reached from where it runs. Adding a kind is a file here, a line in
-//! [`registry!`] below, its keys in the panel's raw table, its condition subjects and its docs
+//! `registry!` below, its keys in the panel's raw table, its condition subjects and its docs
 //! (`docs/dev/ADDING.md`).
 
 pub mod dns;
@@ -15,7 +15,9 @@ pub mod tls;
 #[cfg(feature = "http")]
 mod place;
 #[cfg(feature = "http")]
-pub use place::{plan, Place, Planning};
+pub(crate) use place::Planning;
+#[cfg(feature = "http")]
+pub use place::{plan, Place};
 
 use crate::panel::raw::RawProbe;
 use crate::panel::spec::At;
@@ -64,11 +66,11 @@ pub(crate) trait Kind: Sized {
 
 /// Every kind, once: the enum, how a table picks its kind, and the planning of each.
 macro_rules! registry {
-    ($($variant:ident($spec:ty)),+ $(,)?) => {
+    ($($(#[$doc:meta])* $variant:ident($spec:ty)),+ $(,)?) => {
         /// What a probe asks: one variant per kind, each a file of [`crate::kind`].
         #[derive(Debug, Clone)]
         pub enum ProbeKind {
-            $($variant(Box<$spec>)),+
+            $($(#[$doc])* $variant(Box<$spec>)),+
         }
 
         impl ProbeKind {
@@ -109,14 +111,14 @@ macro_rules! registry {
             }
 
             /// How the kind is named in messages.
-            pub fn name(&self) -> &'static str {
+            pub(crate) fn name(&self) -> &'static str {
                 match self {
                     $(ProbeKind::$variant(_) => <$spec as Kind>::NAME),+
                 }
             }
 
             /// Whether it probes a service, the thing a `restart` restarts.
-            pub fn has_service(&self) -> bool {
+            pub(crate) fn has_service(&self) -> bool {
                 match self {
                     $(ProbeKind::$variant(k) => k.has_service()),+
                 }
@@ -133,8 +135,13 @@ macro_rules! registry {
 }
 
 registry! {
+    /// `get`, `post` or `rpc` on a `target`, or a flow of such steps: a probe that names no
+    /// other kind.
     Http(HttpSpec),
+    /// `dns`: a DNS question.
     Dns(DnsSpec),
+    /// `tls`: a TLS handshake and its certificate.
     Tls(TlsSpec),
+    /// `tcp`: a connection and, if asked, the peer's first line.
     Tcp(TcpSpec),
 }

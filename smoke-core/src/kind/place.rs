@@ -16,6 +16,7 @@ use std::sync::Arc;
 /// so a probe it cannot run fails with the reason, never silently.
 #[async_trait::async_trait]
 pub trait Place: Send + Sync {
+    /// Which side it plans for: internal or external.
     fn mode(&self) -> Mode;
 
     /// How HTTP requests go from here; `None` when this side has none (outside, no base URL).
@@ -66,7 +67,7 @@ pub trait Place: Send + Sync {
 }
 
 /// A tick's planning on one side: what each kind's [`super::Kind::plan`] is handed.
-pub struct Planning<'a> {
+pub(crate) struct Planning<'a> {
     pub(crate) panel: &'a Panel,
     pub(crate) place: Arc<dyn Place>,
     pub(crate) only: &'a [String],

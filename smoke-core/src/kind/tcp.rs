@@ -12,8 +12,10 @@ use std::path::PathBuf;
 /// peer that sends more without a line break costs no more than this.
 pub const MAX_BANNER_BYTES: usize = 4096;
 
+/// A `tcp` probe: where it connects and what it sends first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TcpSpec {
+    /// Where it connects.
     pub target: TcpTarget,
     /// Written as soon as the connection is open (`"PING\r\n"`).
     pub send: Option<String>,
@@ -23,7 +25,12 @@ pub struct TcpSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TcpTarget {
     /// A host name or address (without brackets) and a port.
-    Host { host: String, port: u16 },
+    Host {
+        /// The host name or address.
+        host: String,
+        /// The port.
+        port: u16,
+    },
     /// A Unix socket, as written: a relative path is under the socket folder.
     Socket(PathBuf),
 }

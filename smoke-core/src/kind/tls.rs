@@ -6,9 +6,12 @@ use super::{Kind, Reading};
 use crate::panel::raw::RawProbe;
 use crate::panel::{Mode, PanelError};
 
+/// A `tls` probe: the host whose certificate is checked, and its port.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsSpec {
+    /// The host, without brackets: also the name the certificate must hold.
     pub host: String,
+    /// The port of the handshake.
     pub port: u16,
 }
 

@@ -10,8 +10,8 @@ use toml::Spanned;
 
 /// A probe's own `depends_on`, as read, and where its table starts.
 pub(super) struct Declared {
-    pub header: Range<usize>,
-    pub own: Vec<Spanned<String>>,
+    pub(crate) header: Range<usize>,
+    pub(crate) own: Vec<Spanned<String>>,
 }
 
 struct Edge {

@@ -3,13 +3,18 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// Why a panel did not load, and where: file, line, column and probe.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct PanelError {
+    /// The panel file.
     pub file: PathBuf,
     /// 1-based; 0 when the error has no position (an unreadable file).
     pub line: usize,
+    /// 1-based, in chars; 0 when the error has no position.
     pub column: usize,
+    /// The probe it is about, when it is about one.
     pub probe: Option<String>,
+    /// What is wrong, in words.
     pub message: String,
 }
 
@@ -28,7 +33,7 @@ impl fmt::Display for PanelError {
 }
 
 impl PanelError {
-    pub fn whole_file(file: &Path, message: impl Into<String>) -> Self {
+    pub(crate) fn whole_file(file: &Path, message: impl Into<String>) -> Self {
         PanelError {
             file: file.to_path_buf(),
             line: 0,
@@ -41,10 +46,10 @@ impl PanelError {
 
 /// Where each line starts, so the line of every probe of a panel of thousands is found without
 /// reading the text again for each.
-pub struct LineStarts(Vec<usize>);
+pub(crate) struct LineStarts(Vec<usize>);
 
 impl LineStarts {
-    pub fn new(text: &str) -> Self {
+    pub(crate) fn new(text: &str) -> Self {
         LineStarts(
             std::iter::once(0)
                 .chain(text.match_indices('\n').map(|(i, _)| i + 1))
@@ -53,13 +58,13 @@ impl LineStarts {
     }
 
     /// The 1-based line of a byte offset.
-    pub fn line(&self, offset: usize) -> usize {
+    pub(crate) fn line(&self, offset: usize) -> usize {
         self.0.partition_point(|&start| start <= offset).max(1)
     }
 }
 
 /// 1-based line and column (in chars) of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;

@@ -127,7 +127,7 @@ fn capture_name(name: &str, earlier: &[String], here: &[(String, Capture)]) -> R
 }
 
 /// A capture's name: letters, digits and `_`, not starting with a digit, at most 64 chars.
-pub fn is_capture_name(name: &str) -> bool {
+pub(crate) fn is_capture_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()
@@ -188,7 +188,7 @@ fn strings_in(v: &toml::Value, each: &mut dyn FnMut(&str)) {
 
 /// The names of the `{name}` placeholders in `text`; braces around anything else (a JSON body)
 /// are text.
-pub fn names_in(text: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn names_in(text: &str) -> impl Iterator<Item = &str> {
     text.split('{')
         .skip(1)
         .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))

@@ -20,7 +20,9 @@ pub use crate::kind::tls::TlsSpec;
 pub use crate::kind::ProbeKind;
 pub use coverage::{Coverage, IgnoredFault};
 pub use error::{with_hint, PanelError};
-pub use flow::{is_capture_name, names_in, MAX_STEPS};
+pub use flow::MAX_STEPS;
+#[cfg(feature = "http")]
+pub(crate) use flow::{is_capture_name, names_in};
 pub use load::{load, load_str, LoadOptions, PanelText};
 pub use target::{is_service_name, Target, TargetError, SERVICE_NAME_RULE, SERVICE_PLACEHOLDER};
 
@@ -32,31 +34,32 @@ use std::time::Duration;
 pub mod defaults {
     pub use crate::probe::defaults::*;
     use std::time::Duration;
-    pub const EVERY: Duration = Duration::from_secs(600);
-    pub const MAX_BODY: u64 = 4 * 1024 * 1024;
-    pub const SOCKET_DIR: &str = "~/hero/var/sockets";
-    pub const RESTART_COOLDOWN: Duration = Duration::from_secs(30 * 60);
-    pub const MAX_RESTARTS: u32 = 3;
-    pub const RESTART_SETTLE: Duration = Duration::from_secs(10);
-    pub const RESTART_TIMEOUT: Duration = Duration::from_secs(60);
-    pub const TLS_WARN_DAYS: i64 = 21;
-    pub const TLS_FAIL_DAYS: i64 = 7;
+    pub(crate) const EVERY: Duration = Duration::from_secs(600);
+    /// The most of a body read, unless `max_body` says otherwise.
+    pub(crate) const MAX_BODY: u64 = 4 * 1024 * 1024;
+    pub(crate) const SOCKET_DIR: &str = "~/hero/var/sockets";
+    pub(crate) const RESTART_COOLDOWN: Duration = Duration::from_secs(30 * 60);
+    pub(crate) const MAX_RESTARTS: u32 = 3;
+    pub(crate) const RESTART_SETTLE: Duration = Duration::from_secs(10);
+    pub(crate) const RESTART_TIMEOUT: Duration = Duration::from_secs(60);
+    pub(crate) const TLS_WARN_DAYS: i64 = 21;
+    pub(crate) const TLS_FAIL_DAYS: i64 = 7;
     /// The services a `for_each = "service"` expands over, from each list (`[panel]
     /// max_services`): what a supervisor lists decides no more work than this.
     pub const MAX_SERVICES: usize = 1_000;
     /// The environment variables that override the socket folder, newest name first.
-    pub const SOCKET_DIR_ENV: [&str; 2] = ["PATH_SOCKET", "HERO_SOCKET_DIR"];
+    pub(crate) const SOCKET_DIR_ENV: [&str; 2] = ["PATH_SOCKET", "HERO_SOCKET_DIR"];
 }
 
 /// The bounds a panel is held to when it loads, each in one place (see docs/ops/SMOKE_LOOP.md).
 pub mod limits {
     use std::time::Duration;
     /// The largest panel file read; a real one is a few KiB.
-    pub const MAX_PANEL_BYTES: u64 = 1024 * 1024;
+    pub(crate) const MAX_PANEL_BYTES: u64 = 1024 * 1024;
     /// The longest probe or panel name: it becomes a folder name and a metric label.
     pub const MAX_NAME_CHARS: usize = 128;
     /// The longest pause between the tries of one probe: retries belong to one tick.
-    pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(5 * 60);
+    pub(crate) const MAX_RETRY_DELAY: Duration = Duration::from_secs(5 * 60);
     /// The longest `why` of a `[coverage] ignore`: one line of the coverage matrix.
     pub const MAX_IGNORE_WHY_CHARS: usize = 300;
     /// The most `[panel] max_services` may be: each service is a probe of every tick.
@@ -70,6 +73,7 @@ pub use crate::probe::Settings;
 /// The outside view's own checks of the public host (smoke-external makes them): a
 /// `depends_on` may name them though no `[[probe]]` does.
 pub const PUBLIC_DNS: &str = "public-dns";
+/// The name of the outside view's certificate check of the public host.
 pub const PUBLIC_TLS: &str = "public-tls";
 
 /// Which side a probe runs from.
@@ -83,6 +87,7 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// The name in panels and reports: `internal` or `external`.
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Internal => "internal",
@@ -94,9 +99,11 @@ impl Mode {
 /// A validated panel.
 #[derive(Debug, Clone)]
 pub struct Panel {
+    /// The panel's name, from `[panel] name`.
     pub name: String,
     /// The file it came from (for messages).
     pub source: PathBuf,
+    /// How often the loop runs a tick.
     pub every: Duration,
     /// The vantage point that runs it: a label on every metric, alert and JSON report.
     pub vantage: String,
@@ -106,10 +113,13 @@ pub struct Panel {
     /// The most services taken from each list a `for_each = "service"` expands over: the
     /// first by name, the rest left out and said to be.
     pub max_services: usize,
+    /// `[internal]`: how the inside view reaches the services.
     pub internal: Internal,
+    /// `[external]`: how the outside view reaches the public host.
     pub external: External,
     /// What a probe gets for what it leaves unsaid; built-in checks are made with these.
     pub defaults: ProbeDefaults,
+    /// Its probes, in file order.
     pub probes: Vec<ProbeSpec>,
     /// `[coverage]`: the faults it knowingly does not catch.
     pub coverage: Coverage,
@@ -124,21 +134,29 @@ pub struct ProbeDefaults {
     /// What each probe starts from; `depends_on` is left empty here, the panel's own
     /// `[defaults] depends_on` being resolved with every probe's (see `deps`).
     pub settings: Settings,
-    pub max_body: u64,
+    /// The most of a body read.
+    pub(crate) max_body: u64,
 }
 
+/// `[internal]`: the inside view, over the services' Unix sockets.
 #[derive(Debug, Clone)]
 pub struct Internal {
     /// Already expanded (`~`) and overridden by `PATH_SOCKET` / `HERO_SOCKET_DIR`.
     pub socket_dir: PathBuf,
 }
 
+/// `[external]`: the outside view, through the public host.
 #[derive(Debug, Clone)]
 pub struct External {
+    /// The public URL probes go through; `None` when the panel gives none.
     pub base_url: Option<String>,
+    /// DNS servers asked instead of the system's.
     pub resolvers: Vec<String>,
+    /// A CA bundle trusted instead of the system's.
     pub ca_file: Option<PathBuf>,
+    /// Days before expiry under which a certificate check degrades.
     pub tls_warn_days: i64,
+    /// Days before expiry under which a certificate check fails.
     pub tls_fail_days: i64,
     /// The built-in DNS check of the public host on every external run.
     pub check_dns: bool,
@@ -152,17 +170,25 @@ pub struct External {
 /// What a probe sends.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
+    /// A plain `GET`.
     Get {
+        /// Path and query.
         path: String,
     },
+    /// A `POST` with a body.
     Post {
+        /// Path and query.
         path: String,
+        /// What it sends.
         body: Body,
     },
     /// A JSON-RPC 2.0 call; `path` overrides where it is POSTed.
     Rpc {
+        /// The JSON-RPC method.
         method: String,
+        /// Its `params`, if any.
         params: Option<serde_json::Value>,
+        /// Where it is POSTed, when not the default.
         path: Option<String>,
     },
 }
@@ -178,10 +204,14 @@ impl Request {
     }
 }
 
+/// The body of a `POST`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
+    /// No body.
     Empty,
+    /// Text, sent as written.
     Text(String),
+    /// JSON, sent as `application/json`.
     Json(serde_json::Value),
 }
 
@@ -189,25 +219,32 @@ pub enum Body {
 /// `result` must differ from the reference context's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Contexts {
-    pub contexts: Vec<String>,
-    pub distinct_from: Option<String>,
+    /// The contexts the call is made in, once each.
+    pub(crate) contexts: Vec<String>,
+    /// The context whose answer every other must differ from.
+    pub(crate) distinct_from: Option<String>,
 }
 
 /// One probe as written (a `for_each` probe is still a template here).
 #[derive(Debug, Clone)]
 pub struct ProbeSpec {
+    /// Its name, unique in the panel.
     pub name: String,
+    /// What it asks, and its kind's keys.
     pub kind: ProbeKind,
+    /// `for_each = "service"`: one probe per listed service.
     pub for_each_service: bool,
     /// The side it runs on; `None` for both. DNS and TLS probes are always external.
-    pub mode: Option<Mode>,
+    pub(crate) mode: Option<Mode>,
     /// What it shares with every probe. Its `depends_on`, `[defaults]` first, is checked when
     /// the panel loads: names of probes of either mode or expansions of a `for_each` probe. In
     /// a template `{service}` is still there, filled in by [`ProbeSpec::for_service`]; never its
     /// own name.
     pub settings: Settings,
+    /// Conditions that fail it.
     pub expect: Vec<Condition>,
-    pub warn: Vec<Condition>,
+    /// Conditions that only degrade it.
+    pub(crate) warn: Vec<Condition>,
     /// Line of the probe in the panel file.
     pub line: usize,
 }
@@ -215,6 +252,7 @@ pub struct ProbeSpec {
 /// A restart of the service behind a probe, and its limits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Restart {
+    /// How the service is restarted.
     pub remedy: Remedy,
     /// At most one restart of a service within this.
     pub cooldown: Duration,
@@ -233,22 +271,31 @@ pub enum Remedy {
     Argv(Vec<String>),
     /// The supervisor's JSON-RPC over its socket.
     Rpc {
+        /// The supervisor's socket.
         target: Target,
+        /// The JSON-RPC method.
         method: String,
+        /// Its `params`, if any.
         params: Option<serde_json::Value>,
     },
 }
 
+/// An `http` probe: where it goes and what it sends.
 #[derive(Debug, Clone)]
 pub struct HttpSpec {
+    /// The service socket it goes to.
     pub target: Target,
+    /// What it sends.
     pub request: Request,
+    /// Extra headers, in order.
     pub headers: Vec<(String, String)>,
     /// Sent as `X-Hero-Context`.
     pub context: Option<String>,
+    /// The same call in several contexts, when asked.
     pub contexts: Option<Contexts>,
     /// Where the probe goes through the gateway when it does not follow the routing rule.
     pub external_path: Option<String>,
+    /// The most of the body read; the rest is cut.
     pub max_body: u64,
     /// A flow's requests, in order; empty for a probe of one request (this spec's own). In a
     /// flow, `request` is the first step's, for describing it.
@@ -259,9 +306,13 @@ pub struct HttpSpec {
 /// the steps after it (`{name}` in their path, params, headers and body).
 #[derive(Debug, Clone)]
 pub struct StepSpec {
+    /// Its own target and request.
     pub http: HttpSpec,
+    /// Conditions that fail it.
     pub expect: Vec<Condition>,
+    /// Conditions that only degrade it.
     pub warn: Vec<Condition>,
+    /// The values it takes from its answer, by name.
     pub captures: Vec<(String, Capture)>,
     /// Runs even after an earlier step failed or the deadline passed (cleanup), with a grace.
     pub finally: bool,
@@ -333,12 +384,5 @@ impl HttpSpec {
             Request::Get { path } | Request::Post { path, .. } => *path = fill(path),
             Request::Rpc { path, .. } => *path = path.as_deref().map(fill),
         }
-    }
-}
-
-impl Panel {
-    /// Whether any probe runs in `mode`.
-    pub fn has_probes_for(&self, mode: Mode) -> bool {
-        self.probes.iter().any(|p| p.runs_in(mode))
     }
 }

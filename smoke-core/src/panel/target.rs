@@ -31,31 +31,45 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANU
     .remove(b'-')
     .remove(b'~');
 
+/// A service's socket: `<service>/<socket>`, like `hero_osis_business/rpc`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// The service's name; `{service}` in a `for_each` template.
     pub service: String,
     /// `rpc`, `admin`, `ui`, or a web front end (`web_<name>`).
-    pub socket: String,
+    pub(crate) socket: String,
 }
 
 /// Why a target is not `<service>/<socket>`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
+    /// No `/` between service and socket.
     #[error("target `{0}` must be <service>/<socket>, like hero_osis_business/rpc")]
     NoSocket(String),
+    /// The service or the socket is empty.
     #[error("target `{target}` has an empty {what}")]
-    Empty { target: String, what: &'static str },
+    Empty {
+        /// The target as written.
+        target: String,
+        /// `service` or `socket`.
+        what: &'static str,
+    },
+    /// The service or the socket is not a plain name.
     #[error(
         "target `{target}`: the {what} `{part}` must be a plain name (no `/`, `..` or spaces)"
     )]
     NotPlain {
+        /// The target as written.
         target: String,
+        /// `service` or `socket`.
         what: &'static str,
+        /// The part that is not plain.
         part: String,
     },
 }
 
 impl Target {
+    /// Reads `<service>/<socket>`; a `.sock` at the end is dropped.
     pub fn parse(text: &str) -> Result<Target, TargetError> {
         let (service, socket) = text
             .split_once('/')
@@ -85,6 +99,7 @@ impl Target {
         })
     }
 
+    /// The target with `{service}` filled in.
     pub fn for_service(&self, service: &str) -> Target {
         Target {
             service: self.service.replace(SERVICE_PLACEHOLDER, service),

@@ -6,7 +6,7 @@ use super::checks;
 use super::limits::MAX_NAME_CHARS;
 
 /// The environment variable that names the vantage point.
-pub const VANTAGE_ENV: &str = "SMOKE_VANTAGE";
+pub(crate) const VANTAGE_ENV: &str = "SMOKE_VANTAGE";
 
 /// The label when nothing names the vantage point and the host name is unusable.
 pub const UNKNOWN_VANTAGE: &str = "unknown";

@@ -8,9 +8,11 @@ use std::fmt::Write;
 /// Whether to colour the marks (only on a terminal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct HumanStyle {
+    /// Colour the marks.
     pub colour: bool,
 }
 
+/// The tick for a person to read, a line per probe.
 pub fn human(report: &RunReport, style: HumanStyle) -> String {
     let width = report
         .probes

@@ -3,6 +3,7 @@
 
 use crate::outcome::RunReport;
 
+/// The tick as JSON: [`RunReport`] as serde writes it.
 pub fn json(report: &RunReport) -> String {
     let mut text = serde_json::to_string_pretty(report).expect("a report always serializes");
     text.push('\n');

@@ -11,6 +11,7 @@ fn seconds(d: std::time::Duration) -> String {
     format!("{:.3}", d.as_secs_f64())
 }
 
+/// The tick as JUnit XML, for CI.
 pub fn junit(report: &RunReport) -> String {
     let failures = report.count(Outcome::Fail);
     let errors = report.count(Outcome::Error);

@@ -19,11 +19,16 @@ use crate::outcome::RunReport;
 /// `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// For a person.
     Human,
+    /// JSON, for scripts.
     Json,
+    /// The Prometheus text format.
     #[cfg(feature = "prometheus")]
     Prometheus,
+    /// A Nagios plugin's output line.
     Nagios,
+    /// JUnit XML, for CI.
     Junit,
 }
 
@@ -80,7 +85,7 @@ pub fn render(report: &RunReport, format: Format, style: HumanStyle) -> String {
 /// Escapes text for XML and HTML, in content and in quoted attributes alike. Characters that
 /// XML 1.0 cannot carry at all (most C0 controls, which a cut response body may hold) become
 /// U+FFFD, so the document stays well-formed whatever a service answered.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -108,9 +113,11 @@ pub mod fixture {
     use crate::outcome::{Cause, ConditionResult, Failure, Outcome, Phase, ProbeReport, RunReport};
     use std::time::Duration;
 
+    /// When the fixture's tick started, unix seconds.
     pub const STARTED: i64 = 1_750_000_000;
-    pub const NOT_AFTER: i64 = 1_760_000_000;
+    pub(crate) const NOT_AFTER: i64 = 1_760_000_000;
 
+    /// A tick with a probe of each outcome, which every format's tests render.
     pub fn report() -> RunReport {
         let mut ok = ProbeReport::new("os-ui");
         ok.duration_ms = Duration::from_millis(4);

@@ -51,6 +51,8 @@ fn reason(p: &ProbeReport) -> String {
     }
 }
 
+/// The tick as a Nagios plugin's output: a summary line with perfdata, then a line per probe
+/// that is not ok.
 pub fn nagios(report: &RunReport) -> String {
     let total = report.probes.len();
     let failed = report.count(Outcome::Fail);

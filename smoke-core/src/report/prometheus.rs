@@ -69,7 +69,7 @@ fn timestamp(t: jiff::Timestamp) -> f64 {
 }
 
 /// The most chars of a failure's signature kept as a label: enough to read it in an alert.
-pub const SIGNATURE_LABEL_CHARS: usize = 200;
+pub(crate) const SIGNATURE_LABEL_CHARS: usize = 200;
 
 /// The tick as Prometheus text. `state` adds `smoke_incident_open`; without it that family is
 /// left out rather than reported as all closed.

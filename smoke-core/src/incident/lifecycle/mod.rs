@@ -37,7 +37,9 @@ pub struct Policy<'a> {
     pub probes: &'a HashMap<String, ProbeInfo>,
     /// Spaces the reminders of an open incident.
     pub remind_every: Duration,
+    /// What counts as seeing a probe this tick.
     pub seen: Seen,
+    /// When an incident of a probe no longer in the panel resolves.
     pub resolve: Resolve,
 }
 
