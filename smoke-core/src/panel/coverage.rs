@@ -39,8 +39,8 @@ pub(super) fn build(raw: RawCoverage, at: &Locator<'_>) -> Result<Coverage, Pane
             ..at.error(span, format!("[coverage] ignore: {m}"))
         };
         let fault = entry.fault.get_ref().trim();
-        if let Err(m) = fault_name(fault) {
-            return Err(placed(entry.fault.span(), m));
+        if let Err(e) = fault_name(fault) {
+            return Err(placed(entry.fault.span(), e.to_string()));
         }
         if let Some(first) = ignore.iter().find(|i| i.fault == fault) {
             let m = format!(
@@ -50,8 +50,8 @@ pub(super) fn build(raw: RawCoverage, at: &Locator<'_>) -> Result<Coverage, Pane
             return Err(placed(entry.fault.span(), m));
         }
         let why = entry.why.get_ref().trim();
-        if let Err(m) = reason(why) {
-            return Err(placed(entry.why.span(), m));
+        if let Err(e) = reason(why) {
+            return Err(placed(entry.why.span(), e.to_string()));
         }
         ignore.push(IgnoredFault {
             fault: fault.to_string(),
@@ -62,41 +62,50 @@ pub(super) fn build(raw: RawCoverage, at: &Locator<'_>) -> Result<Coverage, Pane
     Ok(Coverage { ignore })
 }
 
-fn fault_name(fault: &str) -> Result<(), String> {
+/// What is wrong with an entry of `[coverage] ignore`.
+#[derive(Debug, thiserror::Error)]
+enum Refused {
+    #[error("fault is empty: name one, like \"rpc-error:hero_os\"")]
+    EmptyFault,
+    #[error("fault is {0} chars long; a fault and its service are at most {MAX_FAULT_CHARS}")]
+    LongFault(usize),
+    #[error("fault \"{}\" must be one word, as smoke-sim --fault takes it (found {found:?})", crate::text::escape_controls(.fault))]
+    FaultNotAWord { fault: String, found: char },
+    #[error("why is empty: say why this fault needs no probe")]
+    EmptyWhy,
+    #[error("why is {0} chars long; the limit is {MAX_IGNORE_WHY_CHARS} (one line of the matrix)")]
+    LongWhy(usize),
+    #[error("why must be one line of text (found {})", .0.escape_default())]
+    WhyNotOneLine(char),
+}
+
+fn fault_name(fault: &str) -> Result<(), Refused> {
     if fault.is_empty() {
-        return Err("fault is empty: name one, like \"rpc-error:hero_os\"".to_string());
+        return Err(Refused::EmptyFault);
     }
-    if fault.chars().count() > MAX_FAULT_CHARS {
-        return Err(format!(
-            "fault is {} chars long; a fault and its service are at most {MAX_FAULT_CHARS}",
-            fault.chars().count()
-        ));
+    let chars = fault.chars().count();
+    if chars > MAX_FAULT_CHARS {
+        return Err(Refused::LongFault(chars));
     }
-    if let Some(c) = fault.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!(
-            "fault \"{}\" must be one word, as smoke-sim --fault takes it (found {:?})",
-            crate::text::escape_controls(fault),
-            c
-        ));
+    if let Some(found) = fault.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Refused::FaultNotAWord {
+            fault: fault.to_string(),
+            found,
+        });
     }
     Ok(())
 }
 
-fn reason(why: &str) -> Result<(), String> {
+fn reason(why: &str) -> Result<(), Refused> {
     if why.is_empty() {
-        return Err("why is empty: say why this fault needs no probe".to_string());
+        return Err(Refused::EmptyWhy);
     }
-    if why.chars().count() > MAX_IGNORE_WHY_CHARS {
-        return Err(format!(
-            "why is {} chars long; the limit is {MAX_IGNORE_WHY_CHARS} (one line of the matrix)",
-            why.chars().count()
-        ));
+    let chars = why.chars().count();
+    if chars > MAX_IGNORE_WHY_CHARS {
+        return Err(Refused::LongWhy(chars));
     }
     if let Some(c) = why.chars().find(|c| c.is_control()) {
-        return Err(format!(
-            "why must be one line of text (found {})",
-            c.escape_default()
-        ));
+        return Err(Refused::WhyNotOneLine(c));
     }
     Ok(())
 }

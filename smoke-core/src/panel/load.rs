@@ -45,16 +45,16 @@ impl LoadOptions {
 
 /// Reads and validates a panel file.
 pub fn load(path: &Path, opts: &LoadOptions) -> Result<Panel, PanelError> {
-    let text = read_bounded(path).map_err(|m| PanelError::whole_file(path, m))?;
+    let text = read_bounded(path).map_err(|e| PanelError::whole_file(path, e.to_string()))?;
     load_str(&text, path, opts)
 }
 
 /// The file's text, if it is a regular file of at most [`limits::MAX_PANEL_BYTES`]: a FIFO
 /// would block the load forever and `/dev/zero` would fill memory.
-fn read_bounded(path: &Path) -> Result<String, String> {
+fn read_bounded(path: &Path) -> Result<String, Unreadable> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
-    let cannot = |e: std::io::Error| format!("cannot read the panel: {e}");
+    let cannot = Unreadable::Io;
     // Non-blocking, so opening a FIFO returns at once and is refused below.
     let file = std::fs::OpenOptions::new()
         .read(true)
@@ -63,33 +63,48 @@ fn read_bounded(path: &Path) -> Result<String, String> {
         .map_err(cannot)?;
     let meta = file.metadata().map_err(cannot)?;
     if !meta.is_file() {
-        return Err(
-            "the panel is not a regular file (a folder, FIFO or device): give a .toml file"
-                .to_string(),
-        );
+        return Err(Unreadable::NotAFile);
     }
-    let too_big = || {
-        format!(
-            "the panel is larger than {}, the most a panel may be",
-            crate::units::format_size(limits::MAX_PANEL_BYTES)
-        )
-    };
     if meta.len() > limits::MAX_PANEL_BYTES {
-        return Err(too_big());
+        return Err(Unreadable::TooBig);
     }
     let mut bytes = Vec::new();
     file.take(limits::MAX_PANEL_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
     if bytes.len() as u64 > limits::MAX_PANEL_BYTES {
-        return Err(too_big());
+        return Err(Unreadable::TooBig);
     }
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "the panel is not UTF-8 text (a bad byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
+    String::from_utf8(bytes).map_err(|e| Unreadable::NotUtf8 {
+        offset: e.utf8_error().valid_up_to(),
     })
+}
+
+/// Why a panel file's text could not be had.
+#[derive(Debug, thiserror::Error)]
+enum Unreadable {
+    #[error("cannot read the panel: {0}")]
+    Io(std::io::Error),
+    #[error("the panel is not a regular file (a folder, FIFO or device): give a .toml file")]
+    NotAFile,
+    #[error(
+        "the panel is larger than {}, the most a panel may be",
+        crate::units::format_size(limits::MAX_PANEL_BYTES)
+    )]
+    TooBig,
+    #[error("the panel is not UTF-8 text (a bad byte at offset {offset})")]
+    NotUtf8 { offset: usize },
+}
+
+/// Why a `--set` could not be laid over the panel.
+#[derive(Debug, thiserror::Error)]
+enum SetError {
+    #[error("--set `{0}` must be key=value")]
+    NotKeyValue(String),
+    #[error("--set `{0}`: the key must name a table and a field, like external.base_url")]
+    NoTable(String),
+    #[error("--set `{set}`: `{name}` is not a table (a [[probe]] is set in the file)")]
+    NotATable { set: String, name: String },
 }
 
 /// Validates panel text; `source` names it in errors.
@@ -175,17 +190,15 @@ fn overlay_sets<'a>(
     doc: &mut Spanned<toml::de::DeTable<'a>>,
     text_len: usize,
     sets: &'a [String],
-) -> Result<(), String> {
+) -> Result<(), SetError> {
     use toml::de::{DeTable, DeValue};
     for (index, set) in sets.iter().enumerate() {
         let (key, value) = set
             .split_once('=')
-            .ok_or_else(|| format!("--set `{set}` must be key=value"))?;
+            .ok_or_else(|| SetError::NotKeyValue(set.clone()))?;
         let path: Vec<&str> = key.trim().split('.').collect();
         if path.len() < 2 || path.iter().any(|p| p.is_empty()) {
-            return Err(format!(
-                "--set `{set}`: the key must name a table and a field, like external.base_url"
-            ));
+            return Err(SetError::NoTable(set.clone()));
         }
         let here = text_len + 1 + index;
         let spanned = |v: DeValue<'a>| Spanned::new(here..here, v);
@@ -204,9 +217,10 @@ fn overlay_sets<'a>(
             table = match entry.get_mut() {
                 DeValue::Table(t) => t,
                 _ => {
-                    return Err(format!(
-                        "--set `{set}`: `{name}` is not a table (a [[probe]] is set in the file)"
-                    ))
+                    return Err(SetError::NotATable {
+                        set: set.clone(),
+                        name: name.to_string(),
+                    })
                 }
             };
         }
@@ -262,7 +276,7 @@ impl Locator<'_> {
         };
         let mut doc = toml::de::DeTable::parse(self.text).map_err(syntax)?;
         overlay_sets(&mut doc, self.text.len(), self.sets)
-            .map_err(|m| PanelError::whole_file(self.source, m))?;
+            .map_err(|e| PanelError::whole_file(self.source, e.to_string()))?;
         T::deserialize(toml::de::Deserializer::from(doc)).map_err(syntax)
     }
 
