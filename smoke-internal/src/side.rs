@@ -39,14 +39,22 @@ impl Place for InternalSide {
         Some(self.connector.clone())
     }
 
+    /// A socket path under the socket folder, when written relative to it.
+    fn locate(&self, target: &TcpTarget) -> String {
+        match target {
+            TcpTarget::Socket(path) => self.socket_dir.join(path).to_string_lossy().into_owned(),
+            host => host.to_string(),
+        }
+    }
+
     async fn stream(&self, target: &TcpTarget, deadline: Deadline) -> Result<Connection, Failure> {
         match target {
             TcpTarget::Host { host, port } => {
                 smoke_core::kind::tcp::dial_host(host, *port, deadline).await
             }
-            TcpTarget::Socket(path) => {
+            TcpTarget::Socket(_) => {
                 // The connector's own way to a socket: every way one is broken told apart.
-                let path = self.socket_dir.join(path).to_string_lossy().into_owned();
+                let path = self.locate(target);
                 let endpoint = Endpoint {
                     address: path.clone(),
                     authority: "localhost".to_string(),

@@ -69,6 +69,31 @@ async fn an_open_socket_passes_and_its_first_line_is_judged() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_path_is_listed_where_it_is_under_the_socket_folder() {
+    let sim = Deployment::start().await.unwrap();
+    let text = format!(
+        "[panel]\nname = \"tcp\"\n[internal]\nsocket_dir = \"{}\"\n{ASK_HEALTH}",
+        sim.socket_dir().display()
+    );
+    let panel = load_str(&text, Path::new("tcp.toml"), &LoadOptions::default()).unwrap();
+    let plan = smoke_internal::side(&panel).plan(&panel, &[]).await;
+    let socket = sim.rpc_socket("hero_osis_business").display().to_string();
+    let places: Vec<(&str, &str)> = plan
+        .probes
+        .iter()
+        .map(|p| (p.what.as_str(), p.place.as_str()))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("tcp", &*socket),
+            ("tcp, send", &*socket),
+            ("tcp, send", &*socket)
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_or_stale_socket_is_a_connect_failure() {
     let sim = Deployment::start().await.unwrap();
     sim.set(Fault::SocketMissing("hero_osis_business".into()));

@@ -31,6 +31,12 @@ pub trait Place: Send + Sync {
         }
     }
 
+    /// Where `target` is from here, as a person reads it (`list`, a report's target): by
+    /// default as written.
+    fn locate(&self, target: &TcpTarget) -> String {
+        target.to_string()
+    }
+
     /// A DNS question asked from here.
     async fn ask(&self, question: &DnsSpec, _deadline: Deadline) -> DnsAnswer {
         DnsAnswer::failed(Failure::new(

@@ -108,7 +108,7 @@ impl Kind for TcpSpec {
             reads,
             place: plan.place.clone(),
         };
-        let at = self.target.to_string();
+        let at = plan.place.locate(&self.target);
         plan.push(crate::plan::Planned {
             service: None,
             stand_in: false,
