@@ -150,11 +150,10 @@ impl Place for ExternalSide {
     /// Every request through `base_url` depends on the certificate check, or the name's when
     /// the certificate is not checked; on nothing when neither is. Decided before `--only`: a
     /// dependency that does not run is kept, and ignored.
-    fn way_in(&self, panel: &Panel) -> Option<String> {
-        let own: Vec<String> = self.own_probes(panel).into_iter().map(|p| p.name).collect();
+    fn way_in(&self, own: &[ProbeSpec]) -> Option<String> {
         [PUBLIC_TLS, PUBLIC_DNS]
             .into_iter()
-            .find(|n| own.iter().any(|o| o == n))
+            .find(|n| own.iter().any(|o| o.name == *n))
             .map(str::to_string)
     }
 }

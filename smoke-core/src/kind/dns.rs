@@ -116,11 +116,7 @@ impl Kind for DnsSpec {
         let probe = DnsProbe {
             question: self.clone(),
             place: plan.place.clone(),
-            judges_answer: spec
-                .expect
-                .iter()
-                .chain(&spec.warn)
-                .any(|c| matches!(c.subject().read(), crate::condition::Subject::Dns(_))),
+            judges_answer: spec.reads(|s| matches!(s, crate::condition::Subject::Dns(_))),
         };
         plan.push(crate::plan::Planned {
             service: None,

@@ -66,8 +66,9 @@ pub trait Place: Send + Sync {
     }
 
     /// The check every request through [`Place::connector`] depends on, by name (the public
-    /// certificate outside): a broken way in is one alarm, not one per probe.
-    fn way_in(&self, _panel: &Panel) -> Option<String> {
+    /// certificate outside), among `own`, this side's [`Place::own_probes`]: a broken way in is
+    /// one alarm, not one per probe.
+    fn way_in(&self, _own: &[ProbeSpec]) -> Option<String> {
         None
     }
 }
@@ -113,7 +114,7 @@ pub async fn plan(panel: &Panel, place: Arc<dyn Place>, only: &[String]) -> Plan
     };
     let mut planning = Planning {
         panel,
-        way_in: place.way_in(panel),
+        way_in: place.way_in(&own),
         place,
         only,
         services,

@@ -97,12 +97,7 @@ impl Kind for TcpSpec {
     fn plan(&self, spec: &crate::panel::ProbeSpec, plan: &mut super::Planning<'_>) {
         use crate::condition::{Phase as Timing, Subject};
         let reads = self.send.is_some()
-            || spec.expect.iter().chain(&spec.warn).any(|c| {
-                matches!(
-                    c.subject().read(),
-                    Subject::Banner | Subject::Time(Timing::FirstByte)
-                )
-            });
+            || spec.reads(|s| matches!(s, Subject::Banner | Subject::Time(Timing::FirstByte)));
         let probe = reach::TcpProbe {
             spec: self.clone(),
             reads,

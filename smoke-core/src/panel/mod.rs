@@ -343,6 +343,15 @@ impl ProbeSpec {
         crate::probe::Selector(only).picks(&self.name, &self.settings.tags)
     }
 
+    /// Whether any of its conditions, `expect` or `warn`, reads a subject `picks` accepts (a
+    /// `len()` is looked through): then the probe leaves judging that part to them.
+    pub fn reads(&self, picks: impl Fn(&crate::condition::Subject) -> bool) -> bool {
+        self.expect
+            .iter()
+            .chain(&self.warn)
+            .any(|c| picks(c.subject().read()))
+    }
+
     /// The request, for an HTTP probe.
     pub fn http(&self) -> Option<&HttpSpec> {
         match &self.kind {
