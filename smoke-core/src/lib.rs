@@ -1,8 +1,8 @@
 //! smoke-core: the engine of smoke.
 //!
-//! Data flows one way: a panel file is loaded into a validated [`panel::Panel`]; the runner asks
-//! each [`probe::Probe`] for one attempt; conditions turn what it observed into an
-//! [`outcome::Outcome`]; [`incident::advance`] turns outcomes into incident events; reports
+//! Data flows one way: a panel file is loaded into a validated [`Panel`]; the runner asks
+//! each [`Probe`] for one attempt; conditions turn what it observed into an
+//! [`Outcome`]; [`advance`] turns outcomes into incident events; reports
 //! render the tick. What keeps all this between runs (the state folder, the sinks, restarts,
 //! the `watch` loop and the command line) is the smoke-loop crate, which this one never names.
 //!
@@ -10,30 +10,39 @@
 //! what one attempt saw, wraps it in a [`Check`] with its conditions, and hands it to
 //! a [`Runner`], which names, times, retries and judges it as it does the panel's probes.
 //!
-//! [`Probe`]: probe::Probe
-//! [`Check`]: check::Check
-//! [`Runner`]: runner::Runner
+//! The [`engine`] is the rest of the face: what the smoke binaries build on.
+//!
+//! [`Panel`]: engine::Panel
+//! [`advance`]: engine::advance
+//! [`Outcome`]: prelude::Outcome
+//! [`Probe`]: prelude::Probe
+//! [`Check`]: prelude::Check
+//! [`Runner`]: prelude::Runner
 
 #![warn(missing_docs)]
+// Every type a public signature shows is named in the prelude or the engine, so a user can
+// write it down and the docs link it.
+#![warn(unnameable_types)]
 
-pub mod cert;
-pub mod check;
-pub mod condition;
-pub mod deadline;
-pub mod incident;
-pub mod kind;
-pub mod observation;
-pub mod outcome;
-pub mod panel;
-pub mod plan;
-pub mod probe;
-pub mod report;
-pub mod runner;
-pub mod text;
-pub mod units;
+mod cert;
+mod check;
+mod condition;
+mod deadline;
+pub mod engine;
+mod incident;
+mod kind;
+mod observation;
+mod outcome;
+mod panel;
+mod plan;
+mod probe;
+mod report;
+mod runner;
+mod text;
+mod units;
 
 #[cfg(feature = "http")]
-pub mod http;
+mod http;
 
 /// What a probe author needs, in one `use smoke_core::prelude::*;`.
 pub mod prelude {

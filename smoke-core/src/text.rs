@@ -55,7 +55,7 @@ pub fn say(line: fmt::Arguments<'_>) {
 #[macro_export]
 macro_rules! say {
     ($($arg:tt)*) => {
-        $crate::text::say(format_args!($($arg)*))
+        $crate::engine::say(format_args!($($arg)*))
     };
 }
 

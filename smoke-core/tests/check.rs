@@ -165,10 +165,10 @@ impl Probe for TwoSteps {
         Ok(Observation::http(200, Vec::new(), b"[1]".to_vec()))
     }
 
-    async fn verdict(&self, cx: &Attempt) -> smoke_core::outcome::Verdict {
-        use smoke_core::condition::Condition;
-        use smoke_core::outcome::Step;
-        use smoke_core::probe::Checks;
+    async fn verdict(&self, cx: &Attempt) -> smoke_core::engine::Verdict {
+        use smoke_core::engine::Checks;
+        use smoke_core::engine::Condition;
+        use smoke_core::engine::Step;
         let mut steps = Vec::new();
         let mut last = None;
         for (request, status) in [("GET /list", 200), ("GET /item/1", 404)] {

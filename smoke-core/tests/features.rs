@@ -1,7 +1,7 @@
 //! What smoke-core does with and without its optional features. `cargo test` runs the default
 //! half; `.ci/run` runs this file again with `--no-default-features` for the other.
 
-use smoke_core::panel::{load_str, LoadOptions};
+use smoke_core::engine::{load_str, LoadOptions};
 use std::path::Path;
 
 const HTML_PANEL: &str = r#"
@@ -36,7 +36,7 @@ fn with_html_an_html_condition_loads() {
 #[cfg(not(feature = "prometheus"))]
 #[test]
 fn without_prometheus_the_format_is_not_offered() {
-    use smoke_core::report::Format;
+    use smoke_core::engine::Format;
     assert!(Format::ALL.iter().all(|(name, _)| *name != "prometheus"));
     assert!("prometheus".parse::<Format>().is_err());
 }

@@ -1,6 +1,6 @@
 //! Loading panels: what a good one becomes, and where a bad one is said to be broken.
 
-use smoke_core::panel::{load_str, Body, LoadOptions, Mode, PanelError, Request};
+use smoke_core::engine::{load_str, Body, LoadOptions, Mode, PanelError, Request};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -219,7 +219,7 @@ fn other_mistakes_are_each_named() {
 
 #[test]
 fn dns_and_tls_probes_are_external_questions_without_a_request() {
-    use smoke_core::panel::{ProbeKind, RecordType};
+    use smoke_core::engine::{ProbeKind, RecordType};
     let text = "[panel]\nname = \"x\"\n[external]\ntls_warn_days = 30\ncheck_dns = false\nexpect_addresses = [\"185.69.166.1\"]\n\
         [[probe]]\nname = \"mx\"\ndns = \"gent01.grid.tf.\"\nrecord = \"MX\"\n\
         [[probe]]\nname = \"cert\"\ntls = \"forge.example:8443\"\nexpect = [\"cert.days_left > 10\"]\n";
@@ -316,7 +316,7 @@ fn an_error_after_the_probes_is_not_put_on_the_last_probe() {
 
 #[test]
 fn restarts_are_checked_when_the_panel_loads() {
-    use smoke_core::panel::Remedy;
+    use smoke_core::engine::Remedy;
     let text = "[panel]\nname = \"x\"\n[defaults]\nrestart = [\"hero_proc\", \"service\", \"restart\", \"{service}\"]\nmax_restarts = 2\n\
         [[probe]]\nname = \"a\"\ntarget = \"hero_foundry/rpc\"\nget = \"/health\"\n\
         [[probe]]\nname = \"b\"\ntarget = \"hero_os/rpc\"\nget = \"/health\"\nrestart = { rpc = \"hero_proc/rpc\", method = \"service.restart\", params = { name = \"{service}\" } }\nrestart_cooldown = \"5m\"\n\
@@ -382,7 +382,7 @@ fn an_expected_address_that_is_not_an_ip_address_is_refused_where_it_stands() {
 
 #[test]
 fn tcp_probes_name_a_port_anywhere_or_a_socket_inside() {
-    use smoke_core::panel::{ProbeKind, TcpTarget};
+    use smoke_core::engine::{ProbeKind, TcpTarget};
     let text = "[panel]\nname = \"x\"\n\
         [[probe]]\nname = \"ssh\"\ntcp = \"[::1]:22\"\nexpect = [\"banner contains SSH-2.0\"]\n\
         [[probe]]\nname = \"redis\"\ntcp = \"hero_redis/redis.sock\"\nsend = \"PING\\r\\n\"\nexpect = [\"banner == +PONG\"]\n";

@@ -1,7 +1,7 @@
 //! `[coverage] ignore`: the panel's known gaps load with their reasons, and a malformed entry is
 //! an error at its file, line and column like any other.
 
-use smoke_core::panel::{load_str, IgnoredFault, LoadOptions, PanelError};
+use smoke_core::engine::{load_str, IgnoredFault, LoadOptions, PanelError};
 use std::path::Path;
 
 const HEAD: &str = r#"[panel]
@@ -13,7 +13,7 @@ target = "hero_osis_business/rpc"
 rpc = "business.persons.list"
 "#;
 
-fn load(tail: &str) -> Result<smoke_core::panel::Panel, PanelError> {
+fn load(tail: &str) -> Result<smoke_core::engine::Panel, PanelError> {
     let text = format!("{HEAD}\n{tail}");
     load_str(&text, Path::new("probes/p.toml"), &LoadOptions::default())
 }
@@ -81,7 +81,7 @@ fn a_fault_must_be_one_word_once_and_a_reason_one_short_line() {
         assert!(e.message.contains(says), "{entry}: {e}");
         assert!(e.message.starts_with("[coverage] ignore: "), "{e}");
     }
-    let long = "x".repeat(smoke_core::panel::limits::MAX_IGNORE_WHY_CHARS + 1);
+    let long = "x".repeat(smoke_core::engine::limits::MAX_IGNORE_WHY_CHARS + 1);
     let e = load(&format!(
         "[coverage]\nignore = [{{ fault = \"hang\", why = \"{long}\" }}]\n"
     ))

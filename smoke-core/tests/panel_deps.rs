@@ -1,6 +1,6 @@
 //! `depends_on`: what each probe's dependencies become, and where a wrong one is said to be.
 
-use smoke_core::panel::{load_str, LoadOptions, Panel, PanelError};
+use smoke_core::engine::{load_str, LoadOptions, Panel, PanelError};
 use std::path::Path;
 
 /// A panel with `defaults` on line 4, `biz` on line 14, `dns` on line 18 and `api` on line 24,

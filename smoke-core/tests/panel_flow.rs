@@ -1,6 +1,6 @@
 //! `[[probe.step]]`: what a flow becomes, and where a wrong one is said to be.
 
-use smoke_core::panel::{load_str, LoadOptions, Panel, PanelError, Request, MAX_STEPS};
+use smoke_core::engine::{load_str, LoadOptions, Panel, PanelError, Request, MAX_STEPS};
 use std::path::Path;
 
 /// A panel whose flow `photos` starts on line 4; `steps` is its step tables from line 8 on.

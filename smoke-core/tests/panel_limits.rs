@@ -1,8 +1,8 @@
 //! What a hostile or mistaken panel can no longer do: every bound is a load error at the file,
 //! line and column of the value, naming the limit, before anything runs.
 
-use smoke_core::condition::MAX_NESTING;
-use smoke_core::panel::{load, load_str, LoadOptions, PanelError};
+use smoke_core::engine::MAX_NESTING;
+use smoke_core::engine::{load, load_str, LoadOptions, PanelError};
 use std::path::Path;
 use std::time::Duration;
 
@@ -11,7 +11,7 @@ fn panel(extra: &str) -> String {
     format!("[panel]\nname = \"demo\"\n\n[[probe]]\nname = \"p\"\ntarget = \"svc/rpc\"\nget = \"/health\"\n{extra}\n")
 }
 
-fn load_with(text: &str, sets: &[&str]) -> Result<smoke_core::panel::Panel, PanelError> {
+fn load_with(text: &str, sets: &[&str]) -> Result<smoke_core::engine::Panel, PanelError> {
     let opts = LoadOptions {
         sets: sets.iter().map(|s| s.to_string()).collect(),
         ..Default::default()
@@ -62,6 +62,25 @@ fn a_context_is_a_header_value_without_control_characters() {
         12,
         "control character",
     );
+}
+
+#[test]
+fn a_tcp_target_with_control_characters_is_refused_and_said_inert() {
+    // A host:port and a socket path, each hiding an escape sequence and a bell.
+    let tcp = |value: &str| {
+        format!("[panel]\nname = \"demo\"\n\n[[probe]]\nname = \"p\"\ntcp = \"{value}\"\n")
+    };
+    for value in ["a.example\\u001b[2J:22", "hero_redis/\\u0007redis.sock"] {
+        let e = refused_at(&tcp(value), 6, 7, "must be host:port or a socket path");
+        let said = e.to_string();
+        assert!(
+            !said.chars().any(char::is_control),
+            "raw control in: {said:?}"
+        );
+    }
+    // `send` is bytes for the peer: CR LF is what a line protocol wants, and is kept.
+    let text = format!("{}send = \"PING\\r\\n\"\n", tcp("a.example:6379"));
+    assert!(load_with(&text, &[]).is_ok());
 }
 
 #[test]
@@ -121,7 +140,7 @@ fn a_body_cap_of_nothing_and_scalar_params_are_refused() {
 
 #[test]
 fn max_services_is_at_least_one_and_at_most_the_hard_limit() {
-    use smoke_core::panel::{defaults, limits};
+    use smoke_core::engine::{defaults, limits};
     let with = |value: &str| format!("[panel]\nname = \"demo\"\nmax_services = {value}\n");
     let e = refused_at(&with("20000"), 3, 16, "the limit is 10000");
     assert!(e.message.starts_with("[panel] max_services = 20000"), "{e}");

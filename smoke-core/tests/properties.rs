@@ -4,11 +4,11 @@
 //! every subject. The case counts are bounded so CI stays quick.
 
 use proptest::prelude::*;
-use smoke_core::condition::{Condition, Evaluation};
-use smoke_core::observation::Observation;
-use smoke_core::outcome::{Cause, Outcome, ProbeReport};
-use smoke_core::panel::{load_str, LoadOptions};
-use smoke_core::probe::judge;
+use smoke_core::engine::testing::judge;
+use smoke_core::engine::{load_str, LoadOptions};
+use smoke_core::engine::{Condition, Evaluation};
+use smoke_core::prelude::Observation;
+use smoke_core::prelude::{Cause, Outcome, ProbeReport};
 use std::path::Path;
 use std::time::{Duration, Instant};
 

@@ -3,9 +3,9 @@
 //! fast. The bounds are wide on purpose (a quadratic pass over 10,000 probes took 20 s to
 //! minutes here); figures come from `smoke-sim bench`.
 
-use smoke_core::incident::{advance, Policy, Resolve, Seen, State};
-use smoke_core::outcome::{Cause, Failure, Outcome, ProbeReport, RunReport};
-use smoke_core::probe::ProbeInfo;
+use smoke_core::engine::ProbeInfo;
+use smoke_core::engine::{advance, Policy, Resolve, Seen, State};
+use smoke_core::prelude::{Cause, Failure, Outcome, ProbeReport, RunReport};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -92,7 +92,7 @@ fn a_panel_of_ten_thousand_probes_loads_in_linear_time() {
     }
     let started = Instant::now();
     let panel =
-        smoke_core::panel::load_str(&text, std::path::Path::new("big.toml"), &Default::default())
+        smoke_core::engine::load_str(&text, std::path::Path::new("big.toml"), &Default::default())
             .expect("a valid panel");
     let took = started.elapsed();
     assert_eq!(panel.probes.len(), 10_000);

@@ -2,11 +2,11 @@
 //! names it is for.
 
 use rustls_pki_types::CertificateDer;
-use smoke_core::observation::CertInfo;
+use smoke_core::engine::CertInfo;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-pub use smoke_core::cert::{date, days_between, describe};
+pub use smoke_core::engine::cert::{date, days_between, describe};
 
 /// The parts of an end-entity certificate smoke reports.
 pub struct Parsed {

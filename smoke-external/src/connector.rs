@@ -2,14 +2,14 @@
 //! Every HTTP probe of the panel goes through here to `<base_url>/<service>/<socket>/...`.
 
 use crate::{Dns, SetupError, Tls};
-use smoke_core::deadline::Deadline;
-use smoke_core::http::{
+use smoke_core::engine::http::{
     supervised_services, Connection, Connector, Endpoint, FirstByName, ServiceList,
 };
-use smoke_core::kind::tcp::connect;
-use smoke_core::observation::Timings;
-use smoke_core::outcome::{Failure, Phase};
-use smoke_core::panel::{HttpSpec, Mode, Request};
+use smoke_core::engine::tcp::connect;
+use smoke_core::engine::{HttpSpec, Mode, Request};
+use smoke_core::prelude::Deadline;
+use smoke_core::prelude::Timings;
+use smoke_core::{engine::Phase, prelude::Failure};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use tokio::time::Instant;
@@ -215,7 +215,7 @@ fn addresses(ips: &[IpAddr], port: u16) -> Vec<SocketAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smoke_core::panel::{Body, Target};
+    use smoke_core::engine::{Body, Target};
 
     fn spec(target: &str, request: Request, external_path: Option<&str>) -> HttpSpec {
         HttpSpec {

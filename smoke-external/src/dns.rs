@@ -8,10 +8,13 @@ use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType as HRecordType};
 use hickory_resolver::TokioResolver;
-use smoke_core::kind::dns::{answer_failure, DnsAnswer};
-use smoke_core::observation::DnsInfo;
-use smoke_core::outcome::{Cause, Failure, Phase};
-use smoke_core::panel::RecordType;
+use smoke_core::engine::dns::{answer_failure, DnsAnswer};
+use smoke_core::engine::DnsInfo;
+use smoke_core::engine::RecordType;
+use smoke_core::{
+    engine::Phase,
+    prelude::{Cause, Failure},
+};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -58,7 +61,7 @@ impl Dns {
                 Phase::Dns,
                 format!(
                     "no DNS answer for {name} within {}",
-                    smoke_core::units::format_duration(timeout)
+                    smoke_core::engine::format_duration(timeout)
                 ),
             )),
             Ok(Ok(lookup)) => {

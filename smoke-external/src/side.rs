@@ -4,19 +4,19 @@
 
 use crate::connector::dial;
 use crate::{BaseUrl, Dns, HttpsConnector, SetupError, Tls};
-use smoke_core::deadline::Deadline;
-use smoke_core::http::{Connection, Connector};
-use smoke_core::kind::dns::DnsAnswer;
-use smoke_core::kind::Place;
-use smoke_core::outcome::Failure;
-use smoke_core::panel::{
+use smoke_core::engine::dns::DnsAnswer;
+use smoke_core::engine::http::{Connection, Connector};
+use smoke_core::engine::Place;
+use smoke_core::engine::Side;
+use smoke_core::engine::{
     DnsSpec, Mode, Panel, ProbeKind, ProbeSpec, RecordType, TcpTarget, TlsSpec,
 };
-use smoke_core::plan::Side;
+use smoke_core::prelude::Deadline;
+use smoke_core::prelude::Failure;
 use std::sync::Arc;
 
 /// The names of the built-in checks; `--only builtin` selects both.
-pub use smoke_core::panel::{PUBLIC_DNS, PUBLIC_TLS};
+pub use smoke_core::engine::{PUBLIC_DNS, PUBLIC_TLS};
 
 #[derive(Clone)]
 pub struct ExternalSide {
@@ -88,7 +88,7 @@ impl Place for ExternalSide {
         match target {
             // Names resolve through the panel's resolvers, as the gateway's does.
             TcpTarget::Host { host, port } => dial(&self.dns, None, host, *port, deadline).await,
-            TcpTarget::Socket(_) => smoke_core::kind::tcp::out_of_reach(target),
+            TcpTarget::Socket(_) => smoke_core::engine::tcp::out_of_reach(target),
         }
     }
 

@@ -10,8 +10,11 @@ use rustls::{
     CertificateError, DigitallySignedStruct, Error as TlsError, RootCertStore, SignatureScheme,
 };
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
-use smoke_core::observation::CertInfo;
-use smoke_core::outcome::{Cause, Failure, Phase};
+use smoke_core::engine::CertInfo;
+use smoke_core::{
+    engine::Phase,
+    prelude::{Cause, Failure},
+};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpStream;

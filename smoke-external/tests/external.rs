@@ -4,7 +4,10 @@
 mod common;
 
 use common::*;
-use smoke_core::outcome::{Cause, Exit, Outcome, Phase};
+use smoke_core::{
+    engine::Phase,
+    prelude::{Cause, Exit, Outcome},
+};
 use smoke_sim::Fault;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,7 +96,7 @@ async fn a_certificate_three_days_from_its_end_fails() {
     assert_eq!(report.outcome.exit(), Exit::Failed);
 }
 
-fn every_https_probe_fails_with_tls(report: &smoke_core::outcome::RunReport, words: &[&str]) {
+fn every_https_probe_fails_with_tls(report: &smoke_core::prelude::RunReport, words: &[&str]) {
     assert_eq!(report.outcome, Outcome::Fail, "{}", describe(report));
     for p in report.probes.iter().filter(|p| p.name != "public-dns") {
         assert_eq!(p.outcome, Outcome::Fail, "{}", describe(report));
@@ -141,7 +144,7 @@ async fn a_certificate_from_an_unknown_issuer_is_untrusted() {
     );
 }
 
-fn everything_fails_with_dns(report: &smoke_core::outcome::RunReport, words: &str) {
+fn everything_fails_with_dns(report: &smoke_core::prelude::RunReport, words: &str) {
     assert_eq!(report.outcome, Outcome::Fail, "{}", describe(report));
     for p in &report.probes {
         assert_eq!(p.cause, Some(Cause::Dns), "{}", describe(report));

@@ -4,9 +4,9 @@
 mod common;
 
 use common::{deployment, describe, external, not_ok, probe, sets};
-use smoke_core::outcome::{Cause, Outcome};
-use smoke_core::panel::{load_str, LoadOptions};
-use smoke_core::plan::run_panel;
+use smoke_core::engine::run_panel;
+use smoke_core::engine::{load_str, LoadOptions};
+use smoke_core::prelude::{Cause, Outcome};
 use smoke_sim::{Fault, RENAMED_PHOTO_NAMES};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

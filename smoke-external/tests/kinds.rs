@@ -3,13 +3,13 @@
 mod common;
 
 use common::{deployment, describe, probe};
-use smoke_core::outcome::{Cause, Outcome};
-use smoke_core::panel::{load_str, LoadOptions};
-use smoke_core::plan::run_panel;
+use smoke_core::engine::run_panel;
+use smoke_core::engine::{load_str, LoadOptions};
+use smoke_core::prelude::{Cause, Outcome};
 use smoke_sim::{Deployment, Fault};
 use std::path::Path;
 
-async fn run(sim: &Deployment, probes: &str) -> smoke_core::outcome::RunReport {
+async fn run(sim: &Deployment, probes: &str) -> smoke_core::prelude::RunReport {
     let text = format!(
         "[panel]\nname = \"kinds\"\ntimeout = \"1s\"\n[defaults]\nretries = 0\n[external]\nresolvers = [\"{}\"]\nca_file = \"{}\"\n{probes}",
         sim.dns_addr().unwrap(),

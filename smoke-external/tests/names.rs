@@ -4,7 +4,7 @@
 mod common;
 
 use common::{deployment, describe, external};
-use smoke_core::outcome::Outcome;
+use smoke_core::prelude::Outcome;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_names_listed_by_hero_proc_never_reach_a_url() {

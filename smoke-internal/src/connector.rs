@@ -1,12 +1,15 @@
 //! Connections over the services' Unix sockets, with every way a socket can be broken told apart.
 
-use smoke_core::deadline::Deadline;
-use smoke_core::http::{
+use smoke_core::engine::http::{
     supervised_services, Connection, Connector, Endpoint, FirstByName, ServiceList,
 };
-use smoke_core::observation::Timings;
-use smoke_core::outcome::{Cause, Failure, Phase};
-use smoke_core::panel::{HttpSpec, Mode, Request};
+use smoke_core::engine::{HttpSpec, Mode, Request};
+use smoke_core::prelude::Deadline;
+use smoke_core::prelude::Timings;
+use smoke_core::{
+    engine::Phase,
+    prelude::{Cause, Failure},
+};
 use std::collections::BTreeSet;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! which it skipped, rather than hide a folder it cannot use. At most `cap` are kept, the first
 //! by name; the others are counted.
 
-use smoke_core::http::FirstByName;
+use smoke_core::engine::http::FirstByName;
 use std::path::{Path, PathBuf};
 
 /// The socket folder cannot be read: no service can be listed from it.

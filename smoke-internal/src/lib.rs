@@ -9,8 +9,8 @@ pub use connector::UnixConnector;
 pub use discovery::scan_services;
 pub use side::InternalSide;
 
-use smoke_core::panel::Panel;
-use smoke_core::plan::Side;
+use smoke_core::engine::Panel;
+use smoke_core::engine::Side;
 use std::sync::Arc;
 
 /// The inside view of `panel`: its probes over the Unix sockets of its socket folder.

@@ -2,11 +2,11 @@
 //! socket folder when relative) or to a port of the VM (the gateway's own).
 
 use crate::UnixConnector;
-use smoke_core::deadline::Deadline;
-use smoke_core::http::{Connection, Connector, Endpoint};
-use smoke_core::kind::Place;
-use smoke_core::outcome::Failure;
-use smoke_core::panel::{Mode, Panel, TcpTarget};
+use smoke_core::engine::http::{Connection, Connector, Endpoint};
+use smoke_core::engine::Place;
+use smoke_core::engine::{Mode, Panel, TcpTarget};
+use smoke_core::prelude::Deadline;
+use smoke_core::prelude::Failure;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -50,7 +50,7 @@ impl Place for InternalSide {
     async fn stream(&self, target: &TcpTarget, deadline: Deadline) -> Result<Connection, Failure> {
         match target {
             TcpTarget::Host { host, port } => {
-                smoke_core::kind::tcp::dial_host(host, *port, deadline).await
+                smoke_core::engine::tcp::dial_host(host, *port, deadline).await
             }
             TcpTarget::Socket(_) => {
                 // The connector's own way to a socket: every way one is broken told apart.

@@ -224,10 +224,10 @@ async fn json_output_has_exactly_the_documented_fields() {
     );
     assert_eq!(v["panel"], "herodemo");
     // Nothing names the vantage point: the host name does.
-    let host = smoke_core::panel::vantage::host_name().unwrap_or_default();
+    let host = smoke_core::engine::vantage::host_name().unwrap_or_default();
     assert_eq!(
         v["vantage"],
-        smoke_core::panel::vantage::from_host_name(&host)
+        smoke_core::engine::vantage::from_host_name(&host)
     );
     assert_eq!(v["mode"], "internal");
     assert_eq!(v["outcome"], "fail");
@@ -377,7 +377,7 @@ async fn ten_probes_on_hung_sockets_end_the_tick_within_their_timeout() {
 #[test]
 fn the_herodemo_panel_is_valid() {
     assert!(Path::new(&herodemo_panel()).exists());
-    let panel = smoke_core::panel::load(&herodemo_panel(), &Default::default()).unwrap();
+    let panel = smoke_core::engine::load(&herodemo_panel(), &Default::default()).unwrap();
     assert_eq!(panel.name, "herodemo");
 }
 

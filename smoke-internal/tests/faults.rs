@@ -4,11 +4,14 @@
 mod common;
 
 use common::{assert_only_fails, describe, tick};
-use smoke_core::outcome::{Cause, Outcome, Phase};
+use smoke_core::{
+    engine::Phase,
+    prelude::{Cause, Outcome},
+};
 use smoke_sim::{Deployment, Fault};
 use std::time::{Duration, Instant};
 
-async fn with(fault: Fault) -> smoke_core::outcome::RunReport {
+async fn with(fault: Fault) -> smoke_core::prelude::RunReport {
     let sim = Deployment::start().await.unwrap();
     sim.set(fault);
     tick(&sim).await

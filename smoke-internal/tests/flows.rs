@@ -6,9 +6,9 @@ mod common;
 
 use common::{assert_only_fails, describe, smoke_command, tick};
 use serde_json::Value;
-use smoke_core::outcome::{Cause, Outcome, ProbeReport, RunReport};
-use smoke_core::panel::{load_str, LoadOptions, Panel};
-use smoke_core::plan::run_panel;
+use smoke_core::engine::run_panel;
+use smoke_core::engine::{load_str, LoadOptions, Panel};
+use smoke_core::prelude::{Cause, Outcome, ProbeReport, RunReport};
 use smoke_sim::{Deployment, Fault, RENAMED_PHOTO_NAMES};
 use std::path::Path;
 use std::process::Output;

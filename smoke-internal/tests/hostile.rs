@@ -2,9 +2,9 @@
 //! that arrive after a status line. Each ends in a bounded outcome whose cause and words name
 //! what was wrong, by the probe's deadline, with the runtime free to do everything else.
 
-use smoke_core::outcome::{Cause, Outcome, ProbeReport, RunReport};
-use smoke_core::panel::{load_str, LoadOptions};
-use smoke_core::plan::run_panel;
+use smoke_core::engine::run_panel;
+use smoke_core::engine::{load_str, LoadOptions};
+use smoke_core::prelude::{Cause, Outcome, ProbeReport, RunReport};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -148,10 +148,7 @@ async fn deeply_nested_html_is_a_protocol_failure_naming_the_depth_limit() {
         .run("2s", &probe("deep-html", "deep", "html(p) >= 1"))
         .await;
     assert!(started.elapsed() < HUNG, "took {:?}", started.elapsed());
-    let limit = format!(
-        "nested deeper than {}",
-        smoke_core::condition::MAX_HTML_DEPTH
-    );
+    let limit = format!("nested deeper than {}", smoke_core::engine::MAX_HTML_DEPTH);
     failed_with(only(&report), Cause::Protocol, &[&limit]);
 }
 
@@ -159,14 +156,14 @@ async fn deeply_nested_html_is_a_protocol_failure_naming_the_depth_limit() {
 async fn html_with_too_many_elements_is_a_protocol_failure_naming_the_count() {
     let s = Hostile::new();
     // Each <p> closes the one before: flat, but more elements than any page has.
-    let body = "<p>x".repeat(smoke_core::condition::MAX_HTML_ELEMENTS + 50_000);
+    let body = "<p>x".repeat(smoke_core::engine::MAX_HTML_ELEMENTS + 50_000);
     s.serve("wide", http("200 OK", "text/html", body.as_bytes()));
     let report = s
         .run("5s", &probe("wide-html", "wide", "html(p) >= 1"))
         .await;
     let limit = format!(
         "more than {} HTML elements",
-        smoke_core::condition::MAX_HTML_ELEMENTS
+        smoke_core::engine::MAX_HTML_ELEMENTS
     );
     failed_with(only(&report), Cause::Protocol, &[&limit]);
 }
@@ -240,9 +237,9 @@ async fn judging_hostile_html_leaves_the_runtime_free() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn html_that_is_slow_within_the_limits_times_out_at_the_deadline() {
     let s = Hostile::new();
-    let depth = smoke_core::condition::MAX_HTML_DEPTH - 12;
+    let depth = smoke_core::engine::MAX_HTML_DEPTH - 12;
     let block = format!("{}{}", "<div>".repeat(depth), "</div>".repeat(depth));
-    let blocks = smoke_core::condition::MAX_HTML_ELEMENTS / depth - 1;
+    let blocks = smoke_core::engine::MAX_HTML_ELEMENTS / depth - 1;
     s.serve(
         "slow",
         http("200 OK", "text/html", block.repeat(blocks).as_bytes()),
@@ -266,10 +263,7 @@ async fn json_nested_past_the_limit_is_named_not_called_not_json() {
     let report = s
         .run("2s", &probe("deep-json", "deep", "json.x exists"))
         .await;
-    let limit = format!(
-        "nested deeper than {}",
-        smoke_core::observation::MAX_JSON_DEPTH
-    );
+    let limit = format!("nested deeper than {}", smoke_core::engine::MAX_JSON_DEPTH);
     let p = only(&report);
     failed_with(p, Cause::Protocol, &[&limit]);
     assert!(!p.detail.as_deref().unwrap().contains("not JSON"));
@@ -287,17 +281,14 @@ async fn a_recursive_query_on_deep_json_is_refused_for_its_depth() {
         .run("3s", &probe("recursive", "deep", "$..* exists"))
         .await;
     assert!(started.elapsed() < HUNG, "took {:?}", started.elapsed());
-    let limit = format!(
-        "nested deeper than {}",
-        smoke_core::observation::MAX_JSON_DEPTH
-    );
+    let limit = format!("nested deeper than {}", smoke_core::engine::MAX_JSON_DEPTH);
     failed_with(only(&report), Cause::Protocol, &[&limit]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_query_yielding_too_many_nodes_is_a_protocol_failure_naming_the_cap() {
     let s = Hostile::new();
-    let cap = smoke_core::condition::MAX_QUERY_NODES;
+    let cap = smoke_core::engine::MAX_QUERY_NODES;
     // Flat, so within the depth limit: one node per element.
     let wide = format!("[{}]", vec!["0"; cap + 1000].join(","));
     s.serve("wide", http("200 OK", "application/json", wide.as_bytes()));

@@ -61,7 +61,7 @@ fn assert_skipped_once(out: &Output, names: &[&str]) {
         .collect();
     assert_eq!(skipped.len(), names.len(), "once each: {stderr}");
     for name in names {
-        let shown = smoke_core::text::escape_controls(name);
+        let shown = smoke_core::engine::escape_controls(name);
         assert!(
             skipped
                 .iter()

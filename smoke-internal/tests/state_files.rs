@@ -152,7 +152,7 @@ async fn a_rollup_with_numbers_no_loop_writes_is_exit_3_never_a_panic() {
 async fn a_state_file_past_the_size_limit_is_refused_naming_the_limit() {
     let dir = tempfile::tempdir().unwrap();
     let state = folder(dir.path(), "status 502 Bad Gateway");
-    let limit = smoke_core::units::format_size(MAX_FILE_BYTES);
+    let limit = smoke_core::engine::format_size(MAX_FILE_BYTES);
     for name in ["rollup.json", "results.jsonl", "state.json"] {
         let file = state.join(name);
         let kept = std::fs::read(&file).unwrap();
@@ -179,7 +179,7 @@ async fn a_stored_detail_of_megabytes_is_printed_cut_in_every_format() {
     let huge = format!("\u{1b}[2J{}", "x".repeat(60_000_000));
     let state = folder(dir.path(), &huge);
     drop(huge);
-    let cut = smoke_core::outcome::DETAIL_LIMIT;
+    let cut = smoke_core::engine::DETAIL_LIMIT;
     // A run of x's as long as a whole detail: what only an uncut one holds.
     let whole = "x".repeat(cut);
 

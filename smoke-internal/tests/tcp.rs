@@ -4,9 +4,12 @@
 mod common;
 
 use common::describe;
-use smoke_core::outcome::{Cause, Outcome, Phase, ProbeReport, RunReport};
-use smoke_core::panel::{load_str, LoadOptions};
-use smoke_core::plan::run_panel;
+use smoke_core::engine::run_panel;
+use smoke_core::engine::{load_str, LoadOptions};
+use smoke_core::{
+    engine::Phase,
+    prelude::{Cause, Outcome, ProbeReport, RunReport},
+};
 use smoke_sim::{Deployment, Fault};
 use std::path::Path;
 

@@ -7,9 +7,9 @@ use crate::maintenance::{self, Maintenance, RawMaintenance};
 use crate::notify::{self, Notify};
 use crate::secret::{Secret, SecretError, Value};
 use serde::Deserialize;
-use smoke_core::panel::{Panel, PanelError};
-use smoke_core::text::escape_controls;
-use smoke_core::units::PanelDuration;
+use smoke_core::engine::escape_controls;
+use smoke_core::engine::PanelDuration;
+use smoke_core::engine::{Panel, PanelError};
 use std::time::Duration;
 use toml::Spanned;
 

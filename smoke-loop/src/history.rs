@@ -4,7 +4,10 @@
 //! Memory is bounded whatever the size of the log: each probe keeps a fixed window of its
 //! latest entries, and the log is streamed line by line, never read whole.
 
-use smoke_core::outcome::{cut_detail, Outcome, ProbeReport, RunReport};
+use smoke_core::{
+    engine::cut_detail,
+    prelude::{Outcome, ProbeReport, RunReport},
+};
 use std::collections::{BTreeMap, VecDeque};
 use std::io::BufRead;
 use std::path::Path;
@@ -196,7 +199,7 @@ pub(crate) fn run_began<'a>(
 mod tests {
     use super::*;
     use crate::results_log;
-    use smoke_core::outcome::{Cause, Failure};
+    use smoke_core::prelude::{Cause, Failure};
     use std::time::Duration;
 
     fn tick(second: i64, outcomes: &[(&str, Outcome)]) -> RunReport {

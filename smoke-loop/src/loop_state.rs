@@ -4,7 +4,7 @@
 //! versions are read by the core alone ([`State::from_json`]).
 
 use serde::{Deserialize, Serialize};
-use smoke_core::incident::{Event, State, StateReadError};
+use smoke_core::engine::{Event, State, StateReadError};
 use std::collections::BTreeMap;
 
 /// Everything that must survive the process.

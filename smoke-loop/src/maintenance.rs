@@ -2,8 +2,8 @@
 //! probes it names still run and show, but tell no sink and restart nothing.
 
 use serde::Deserialize;
-use smoke_core::panel::{PanelError, PanelText};
-use smoke_core::units::PanelDuration;
+use smoke_core::engine::PanelDuration;
+use smoke_core::engine::{PanelError, PanelText};
 use std::time::Duration;
 
 #[derive(Debug, Deserialize)]
@@ -122,7 +122,7 @@ impl Maintenance {
 
     /// Whether it covers the probe `name` with `tags`.
     pub fn covers(&self, name: &str, tags: &[String]) -> bool {
-        smoke_core::probe::Selector(&self.probes).picks(name, tags)
+        smoke_core::engine::Selector(&self.probes).picks(name, tags)
     }
 }
 

@@ -33,7 +33,7 @@ pub enum RunError {
         source: std::io::Error,
     },
     /// It outlived its timeout and was killed.
-    #[error("{program} did not finish within {}", smoke_core::units::format_duration(*.timeout))]
+    #[error("{program} did not finish within {}", smoke_core::engine::format_duration(*.timeout))]
     TimedOut { program: String, timeout: Duration },
     /// It exited with a failure; `said`: the tail of what it printed.
     #[error("{program} exited with {status}: {said}")]

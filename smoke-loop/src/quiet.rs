@@ -4,7 +4,7 @@
 
 use crate::maintenance::Maintenance;
 use serde::{Deserialize, Serialize};
-use smoke_core::probe::Selector;
+use smoke_core::engine::Selector;
 use std::fs::OpenOptions;
 use std::path::Path;
 

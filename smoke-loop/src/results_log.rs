@@ -4,7 +4,7 @@
 
 use crate::state_dir::rotated_results as rotated;
 use crate::state_dir::StateDirError;
-use smoke_core::outcome::RunReport;
+use smoke_core::prelude::RunReport;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
@@ -78,7 +78,7 @@ fn rotate(dir: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smoke_core::outcome::{Outcome, ProbeReport};
+    use smoke_core::prelude::{Outcome, ProbeReport};
 
     fn tick() -> RunReport {
         RunReport {

@@ -12,7 +12,7 @@
 use crate::state_dir::StateDirError;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use smoke_core::outcome::{Outcome, RunReport};
+use smoke_core::prelude::{Outcome, RunReport};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock, RwLock};
@@ -264,10 +264,10 @@ impl Rollup {
     }
 
     /// What no loop writes, and what the page's arithmetic must never meet: a period of
-    /// nothing or of more than [`MAX_DURATION`](smoke_core::units::MAX_DURATION), an hour no
+    /// nothing or of more than [`MAX_DURATION`](smoke_core::engine::MAX_DURATION), an hour no
     /// clock reaches, columns of unequal length.
     fn check(&self) -> Result<(), Unwritten> {
-        let max = smoke_core::units::MAX_DURATION.as_secs();
+        let max = smoke_core::engine::MAX_DURATION.as_secs();
         if let Some(every) = self.every_s.filter(|s| !(1..=max).contains(s)) {
             return Err(Unwritten::Period { every, max });
         }
@@ -400,7 +400,7 @@ impl Kept {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smoke_core::outcome::ProbeReport;
+    use smoke_core::prelude::ProbeReport;
     use std::time::Duration;
 
     const T0: i64 = 1_750_000_000 / HOUR * HOUR;
@@ -557,7 +557,7 @@ mod tests {
         let mut r = Rollup::default();
         r.record(&tick(T0, &[("a", Outcome::Ok, 10, false)]), true);
         let good = serde_json::to_value(&r).unwrap();
-        let max = smoke_core::units::MAX_DURATION.as_secs();
+        let max = smoke_core::engine::MAX_DURATION.as_secs();
         for every in [0, max + 1, u64::MAX] {
             let mut v = good.clone();
             v["every_s"] = every.into();

@@ -11,7 +11,7 @@ mod error;
 pub use error::StateDirError;
 
 use crate::loop_state::LoopState;
-use smoke_core::incident::StateReadError;
+use smoke_core::engine::StateReadError;
 use std::fs::{File, FileType, Metadata, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, OpenOptionsExt, PermissionsExt};
@@ -295,7 +295,7 @@ pub fn reader_in_state(path: &Path) -> std::io::Result<std::io::Take<File>> {
             std::io::ErrorKind::FileTooLarge,
             format!(
                 "it is larger than {}, the most smoke reads of a file of its state folder; move it away",
-                smoke_core::units::format_size(MAX_FILE_BYTES)
+                smoke_core::engine::format_size(MAX_FILE_BYTES)
             ),
         ));
     }

@@ -2,7 +2,7 @@
 //! `heartbeat_url`): read from the text smoke-core hands over, each error at its file, line and
 //! column, with `--set` laid over them like over the rest.
 
-use smoke_core::panel::{load_str, LoadOptions, PanelError};
+use smoke_core::engine::{load_str, LoadOptions, PanelError};
 use smoke_loop::config::LoopConfig;
 use std::path::Path;
 use std::time::Duration;

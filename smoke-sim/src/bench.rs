@@ -74,7 +74,7 @@ pub async fn run(opts: &BenchOptions) -> io::Result<Vec<Scenario>> {
 /// thousands of members that the log sink tells: the cost of a bad day, when the loop must stay
 /// fast. Each run starts from an empty state folder, so each opens it.
 async fn failing(opts: &BenchOptions, work: &Path) -> io::Result<Scenario> {
-    let most = smoke_core::panel::limits::MAX_SERVICES;
+    let most = smoke_core::engine::limits::MAX_SERVICES;
     if opts.failing > most {
         return Err(io::Error::other(format!(
             "--failing {}: at most {most}, the most services a panel takes from a list ([panel] max_services)",

@@ -13,11 +13,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use smoke_core::outcome::{Cause, Outcome, RunReport};
-use smoke_core::panel::{Mode, Panel};
-use smoke_core::plan::{run_panel, Side};
-use smoke_core::text::Escaped;
-use smoke_core::units::format_duration;
+use smoke_core::engine::format_duration;
+use smoke_core::engine::Escaped;
+use smoke_core::engine::{run_panel, Side};
+use smoke_core::engine::{Mode, Panel};
+use smoke_core::prelude::{Cause, Outcome, RunReport};
 
 use crate::deployment::Deployment;
 use crate::fault::{Fault, ParseFaultError};
@@ -61,7 +61,7 @@ pub enum CoverageError {
     Start(#[source] std::io::Error),
     /// The panel does not load (at its file, line and column).
     #[error(transparent)]
-    Panel(#[from] smoke_core::panel::PanelError),
+    Panel(#[from] smoke_core::engine::PanelError),
 }
 
 /// Why a `[coverage] ignore` entry names no fault of the run: a typo must never hide a gap.
@@ -272,7 +272,7 @@ fn ignores(
 
 /// One tick from each side at the same time.
 async fn tick(panel: &Panel, inside: &Arc<dyn Side>, outside: &Arc<dyn Side>) -> [RunReport; 2] {
-    let n = smoke_core::runner::DEFAULT_CONCURRENCY;
+    let n = smoke_core::engine::DEFAULT_CONCURRENCY;
     let (i, o) = tokio::join!(
         run_panel(panel, inside.as_ref(), &[], n),
         run_panel(panel, outside.as_ref(), &[], n)

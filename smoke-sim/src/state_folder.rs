@@ -5,8 +5,8 @@
 
 use crate::bench::{measure, Sample};
 use jiff::{SignedDuration, Timestamp};
-use smoke_core::incident::{Incident, PastIncident, State};
-use smoke_core::outcome::{Cause, Outcome, ProbeReport, RunReport, Severity};
+use smoke_core::engine::{Incident, PastIncident, State};
+use smoke_core::prelude::{Cause, Outcome, ProbeReport, RunReport, Severity};
 use smoke_loop::loop_state::LoopState;
 use smoke_loop::rollup::Rollup;
 use smoke_loop::status::STRIP_CELLS;

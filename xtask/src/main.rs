@@ -7,7 +7,7 @@
 
 use clap::Parser;
 use clap_complete::Shell;
-use smoke_core::panel::Mode;
+use smoke_core::engine::Mode;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

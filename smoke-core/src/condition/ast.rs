@@ -68,7 +68,7 @@ impl Ast {
 
 /// Which timing a `time` subject reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
+pub enum Timing {
     /// `time.dns`: resolving the host name.
     Dns,
     /// `time.connect`: opening the connection.
@@ -92,7 +92,7 @@ pub enum Subject {
     /// `bytes`: the body's length.
     Bytes,
     /// `time` or `time.<phase>`: how long a phase took.
-    Time(Phase),
+    Time(Timing),
     /// Lower-cased header name.
     Header(String),
     /// `json...`, `result...` and `$...` all end up as one compiled query.

@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
-use super::ast::{Ast, CertField, DnsField, Literal, Op, Operand, Phase, Subject};
+use super::ast::{Ast, CertField, DnsField, Literal, Op, Operand, Subject, Timing};
 use super::bounds::{Evaluation, Limit, MAX_QUERY_NODES};
 use super::value::{Actual, Num};
 use crate::observation::{JsonError, NOT_JSON};
@@ -89,11 +89,11 @@ fn subject_value<'a>(subject: &Subject, ev: &Evaluation<'a>) -> Result<Actual<'a
         Subject::Time(phase) => {
             let t = &obs.timings;
             let d = match phase {
-                Phase::Dns => t.dns,
-                Phase::Connect => t.connect,
-                Phase::Tls => t.tls,
-                Phase::FirstByte => t.first_byte,
-                Phase::Total => t.total,
+                Timing::Dns => t.dns,
+                Timing::Connect => t.connect,
+                Timing::Tls => t.tls,
+                Timing::FirstByte => t.first_byte,
+                Timing::Total => t.total,
             };
             d.map_or(nothing, Actual::Duration)
         }

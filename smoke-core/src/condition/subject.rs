@@ -8,7 +8,7 @@
 use scraper::Selector;
 use serde_json_path::JsonPath;
 
-use super::ast::{CertField, DnsField, Kind, Phase, Subject};
+use super::ast::{CertField, DnsField, Kind, Subject, Timing};
 use super::lex::{collect, err_at, matching_close, quoted, skip_ws, trim_end};
 use super::{suggest, ConditionError};
 
@@ -45,11 +45,11 @@ fn plain(word: &str) -> Option<Subject> {
         "status" => Subject::Status,
         "body" => Subject::Body,
         "bytes" => Subject::Bytes,
-        "time" | "time.total" => Subject::Time(Phase::Total),
-        "time.dns" => Subject::Time(Phase::Dns),
-        "time.connect" => Subject::Time(Phase::Connect),
-        "time.tls" => Subject::Time(Phase::Tls),
-        "time.first_byte" => Subject::Time(Phase::FirstByte),
+        "time" | "time.total" => Subject::Time(Timing::Total),
+        "time.dns" => Subject::Time(Timing::Dns),
+        "time.connect" => Subject::Time(Timing::Connect),
+        "time.tls" => Subject::Time(Timing::Tls),
+        "time.first_byte" => Subject::Time(Timing::FirstByte),
         "cert.days_left" => Subject::Cert(CertField::DaysLeft),
         "cert.issuer" => Subject::Cert(CertField::Issuer),
         "cert.subject" => Subject::Cert(CertField::Subject),

@@ -15,9 +15,9 @@ pub mod tls;
 #[cfg(feature = "http")]
 mod place;
 #[cfg(feature = "http")]
-pub(crate) use place::Planning;
+pub use place::Place;
 #[cfg(feature = "http")]
-pub use place::{plan, Place};
+pub(crate) use place::Planning;
 
 use crate::panel::raw::RawProbe;
 use crate::panel::spec::At;
@@ -67,7 +67,7 @@ pub(crate) trait Kind: Sized {
 /// Every kind, once: the enum, how a table picks its kind, and the planning of each.
 macro_rules! registry {
     ($($(#[$doc:meta])* $variant:ident($spec:ty)),+ $(,)?) => {
-        /// What a probe asks: one variant per kind, each a file of [`crate::kind`].
+        /// What a probe asks: one variant per kind, each a file of `smoke-core/src/kind/`.
         #[derive(Debug, Clone)]
         pub enum ProbeKind {
             $($(#[$doc])* $variant(Box<$spec>)),+

@@ -95,7 +95,7 @@ impl Kind for TcpSpec {
 
     #[cfg(feature = "http")]
     fn plan(&self, spec: &crate::panel::ProbeSpec, plan: &mut super::Planning<'_>) {
-        use crate::condition::{Phase as Timing, Subject};
+        use crate::condition::{Subject, Timing};
         let reads = self.send.is_some()
             || spec.reads(|s| matches!(s, Subject::Banner | Subject::Time(Timing::FirstByte)));
         let probe = reach::TcpProbe {

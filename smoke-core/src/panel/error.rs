@@ -1,5 +1,6 @@
 //! A panel error says where: file, line, column, and the probe it is in.
 
+use crate::text::Escaped;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -18,17 +19,19 @@ pub struct PanelError {
     pub message: String,
 }
 
+/// One line, whatever the panel holds: a value quoted in the message (a `tcp` target, a name)
+/// may carry control characters, said escaped, never raw to a terminal or a log.
 impl fmt::Display for PanelError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
+        write!(f, "{}", Escaped(&self.file.to_string_lossy()))?;
         if self.line > 0 {
             write!(f, ":{}:{}", self.line, self.column)?;
         }
         f.write_str(": ")?;
         if let Some(p) = &self.probe {
-            write!(f, "probe \"{p}\": ")?;
+            write!(f, "probe \"{}\": ", Escaped(p))?;
         }
-        f.write_str(&self.message)
+        write!(f, "{}", Escaped(&self.message))
     }
 }
 

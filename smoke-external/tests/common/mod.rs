@@ -3,9 +3,9 @@
 
 pub mod relay;
 
-use smoke_core::outcome::{Outcome, ProbeReport, RunReport};
-use smoke_core::panel::{load, LoadOptions, Panel};
-use smoke_core::plan::run_panel;
+use smoke_core::engine::run_panel;
+use smoke_core::engine::{load, LoadOptions, Panel};
+use smoke_core::prelude::{Outcome, ProbeReport, RunReport};
 use smoke_sim::{Deployment, Options};
 use std::path::{Path, PathBuf};
 
@@ -74,5 +74,5 @@ pub fn not_ok(report: &RunReport) -> Vec<&str> {
 }
 
 pub fn describe(report: &RunReport) -> String {
-    smoke_core::report::human(report, Default::default())
+    smoke_core::prelude::human(report, Default::default())
 }

@@ -3,9 +3,12 @@
 
 pub mod world;
 
-use smoke_core::outcome::{Cause, Outcome, Phase, RunReport};
-use smoke_core::panel::{load, LoadOptions, Panel};
-use smoke_core::plan::run_panel;
+use smoke_core::engine::run_panel;
+use smoke_core::engine::{load, LoadOptions, Panel};
+use smoke_core::{
+    engine::Phase,
+    prelude::{Cause, Outcome, RunReport},
+};
 use smoke_sim::Deployment;
 use std::path::{Path, PathBuf};
 
@@ -94,7 +97,7 @@ pub fn assert_only_fails(
 }
 
 pub fn describe(report: &RunReport) -> String {
-    smoke_core::report::human(report, Default::default())
+    smoke_core::prelude::human(report, Default::default())
 }
 
 /// The `smoke-internal` binary with no panel, state folder or sockets from the environment.

@@ -1,6 +1,6 @@
 //! The flags, declared once for both binaries.
 
-use smoke_core::report::Format;
+use smoke_core::engine::Format;
 
 /// Where `watch --listen` serves when given no address: loopback, Prometheus's port range.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9464";
@@ -149,7 +149,7 @@ pub struct UnmuteArgs {
 enum DurationFlagError {
     /// Not a duration at all.
     #[error(transparent)]
-    Unit(#[from] smoke_core::units::UnitError),
+    Unit(#[from] smoke_core::engine::UnitError),
     #[error("`{0}` mutes for no time: give a duration like 2h")]
     MuteForNothing(String),
     #[error("`{0}` is no time: give a duration like 5s")]
@@ -158,7 +158,7 @@ enum DurationFlagError {
 
 /// A mute of no time would quiet nothing and still be written; say so instead.
 fn parse_mute_for(s: &str) -> Result<std::time::Duration, DurationFlagError> {
-    match smoke_core::units::parse_duration(s)? {
+    match smoke_core::engine::parse_duration(s)? {
         d if d.is_zero() => Err(DurationFlagError::MuteForNothing(s.to_string())),
         d => Ok(d),
     }
@@ -166,7 +166,7 @@ fn parse_mute_for(s: &str) -> Result<std::time::Duration, DurationFlagError> {
 
 /// A timeout of no time would fail every question before it is asked.
 fn parse_positive(s: &str) -> Result<std::time::Duration, DurationFlagError> {
-    match smoke_core::units::parse_duration(s)? {
+    match smoke_core::engine::parse_duration(s)? {
         d if d.is_zero() => Err(DurationFlagError::NoTime(s.to_string())),
         d => Ok(d),
     }
@@ -193,7 +193,7 @@ pub struct RunArgs {
     #[arg(long, default_value = "human", value_parser = format_parser())]
     pub format: Format,
     /// How many probes run at once.
-    #[arg(long, default_value_t = smoke_core::runner::DEFAULT_CONCURRENCY)]
+    #[arg(long, default_value_t = smoke_core::engine::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
     /// Where incidents, the outbox and results.jsonl live (default: $XDG_STATE_HOME/smoke/<panel>-<mode>).
     #[arg(long, env = "SMOKE_STATE_DIR", value_name = "DIR")]

@@ -6,7 +6,7 @@ use crate::init::InitError;
 use crate::notify::NotifierError;
 use crate::relay::RelayError;
 use crate::state_dir::StateDirError;
-use smoke_core::panel::PanelError;
+use smoke_core::engine::PanelError;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,7 +22,7 @@ pub enum CliError {
     Panel(#[from] PanelError),
     /// The side could not be made from the panel (its own words).
     #[error("{0}")]
-    Side(smoke_core::plan::SideError),
+    Side(smoke_core::engine::SideError),
     /// `relay --only`.
     #[error("relay takes no --only: it relays the alerts of every probe of the panel")]
     RelayOnly,
@@ -57,7 +57,7 @@ pub enum CliError {
     #[error("{flag} {}: not a file name", .path.display())]
     NotAFileName { flag: &'static str, path: PathBuf },
     /// `mute --for` ends past the last time smoke can write.
-    #[error("--for {}: the end of the mute is past the last time smoke can write", smoke_core::units::format_duration(*.duration))]
+    #[error("--for {}: the end of the mute is past the last time smoke can write", smoke_core::engine::format_duration(*.duration))]
     MuteTooLong { duration: Duration },
     /// A mute of a name no probe has and no tag names (`panel`: its file).
     #[error("no probe or tag `{target}` in {}", .panel.display())]

@@ -19,14 +19,14 @@ pub use tick::{tick_with_state, TickError, TickFault, TickOptions};
 use crate::config::LoopConfig;
 use crate::notify::Notifier;
 use crate::state_dir::{default_state_dir, StateDir};
-use smoke_core::outcome::{Outcome, RunReport};
-use smoke_core::panel::{self, LoadOptions, Mode, Panel};
-use smoke_core::plan::{run_panel, Side};
-use smoke_core::report::{render, HumanStyle};
+use smoke_core::engine::{run_panel, Side};
+use smoke_core::engine::{LoadOptions, Mode, Panel};
+use smoke_core::prelude::{Outcome, RunReport};
+use smoke_core::{engine::render, prelude::HumanStyle};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-pub use smoke_core::plan::MakeSide;
+pub use smoke_core::engine::MakeSide;
 
 /// The whole program of a smoke binary.
 pub fn main(mode: Mode, make: MakeSide) -> ExitCode {
@@ -187,7 +187,7 @@ async fn list(panel: &Panel, side: &dyn Side, args: &PanelArgs) -> Result<u8, Cl
             "{}\t{}\t{}",
             p.probe.info().name,
             p.what,
-            smoke_core::text::Escaped(&p.place)
+            smoke_core::engine::Escaped(&p.place)
         );
     }
     Ok(0)
@@ -301,7 +301,7 @@ async fn tick_in(
 fn write_metrics(
     file: &std::path::Path,
     report: &RunReport,
-    state: Option<&smoke_core::incident::State>,
+    state: Option<&smoke_core::engine::State>,
 ) -> Result<(), CliError> {
     let dir = file
         .parent()
@@ -317,14 +317,14 @@ fn write_metrics(
     Ok(crate::state_dir::write_atomic(
         dir,
         name,
-        smoke_core::report::prometheus(report, state).as_bytes(),
+        smoke_core::engine::prometheus(report, state).as_bytes(),
     )?)
 }
 
 /// The panel and the loop's tables of it, each error at its file, line and column.
 fn load(args: &PanelArgs) -> Result<(Panel, LoopConfig), CliError> {
     let path = args.panel.as_ref().ok_or(CliError::NoPanel)?;
-    let panel = panel::load(path, &LoadOptions::from_env(args.set.clone()))?;
+    let panel = smoke_core::engine::load(path, &LoadOptions::from_env(args.set.clone()))?;
     let config = LoopConfig::read(&panel)?;
     Ok((panel, config))
 }

@@ -3,8 +3,8 @@
 
 use super::{state_dir, CliError, MuteArgs, UnmuteArgs};
 use crate::quiet::{Mute, Mutes};
-use smoke_core::panel::{Mode, Panel};
-use smoke_core::plan::Side;
+use smoke_core::engine::Side;
+use smoke_core::engine::{Mode, Panel};
 
 pub fn mute(panel: &Panel, side: &dyn Side, mode: Mode, args: &MuteArgs) -> Result<u8, CliError> {
     known(panel, side, &args.target)?;
@@ -55,7 +55,7 @@ fn known(panel: &Panel, side: &dyn Side, target: &str) -> Result<(), CliError> {
             || p.name == target
             || (p.for_each_service
                 && p.name
-                    .split_once(smoke_core::panel::SERVICE_PLACEHOLDER)
+                    .split_once(smoke_core::engine::SERVICE_PLACEHOLDER)
                     .is_some_and(|(pre, post)| target.starts_with(pre) && target.ends_with(post)))
     });
     if matches || side.own_checks(panel).iter().any(|n| n == target) {

@@ -10,9 +10,9 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use smoke_core::incident::State;
-use smoke_core::outcome::RunReport;
-use smoke_core::report::{prometheus, PROMETHEUS_CONTENT_TYPE};
+use smoke_core::engine::State;
+use smoke_core::engine::{prometheus, PROMETHEUS_CONTENT_TYPE};
+use smoke_core::prelude::RunReport;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -95,7 +95,7 @@ async fn healthz(Shared(live): Shared<SharedLive>) -> Response {
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
                 "no tick for {}\n",
-                smoke_core::units::format_duration(t.elapsed())
+                smoke_core::engine::format_duration(t.elapsed())
             ),
         )
             .into_response(),
@@ -106,7 +106,7 @@ async fn healthz(Shared(live): Shared<SharedLive>) -> Response {
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
                 "no tick since the start, {} ago\n",
-                smoke_core::units::format_duration(live.started.elapsed())
+                smoke_core::engine::format_duration(live.started.elapsed())
             ),
         )
             .into_response(),

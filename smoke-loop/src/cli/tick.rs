@@ -10,12 +10,12 @@ use crate::quiet::{Mutes, Quiet};
 use crate::remedy::{self, Decision, Verdict};
 use crate::results_log;
 use crate::state_dir::{StateDir, StateDirError};
-use smoke_core::incident::{advance, Event, EventKind, Policy, Resolve, Seen, State};
-use smoke_core::outcome::{Outcome, RunReport};
-use smoke_core::panel::{Panel, Restart};
-use smoke_core::plan::run_planned;
-use smoke_core::plan::Side;
-use smoke_core::probe::ProbeInfo;
+use smoke_core::engine::run_planned;
+use smoke_core::engine::ProbeInfo;
+use smoke_core::engine::Side;
+use smoke_core::engine::{advance, Event, EventKind, Policy, Resolve, Seen, State};
+use smoke_core::engine::{Panel, Restart};
+use smoke_core::prelude::{Outcome, RunReport};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
@@ -373,7 +373,7 @@ async fn restart_and_verify(
                     None => format!(
                         "restarted {}, recovered after {}",
                         d.service,
-                        smoke_core::units::format_duration(restarted_at.elapsed().max(settle))
+                        smoke_core::engine::format_duration(restarted_at.elapsed().max(settle))
                     ),
                     Some(p) => format!(
                         "restarted {}, still failing: {}: {}",

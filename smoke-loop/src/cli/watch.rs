@@ -15,9 +15,9 @@ use crate::notify::{Notifier, NotifierError};
 use crate::server::serve;
 use crate::state_dir::StateDir;
 use futures_util::FutureExt;
-use smoke_core::panel::{Mode, Panel};
-use smoke_core::plan::Side;
-use smoke_core::report::{render, HumanStyle};
+use smoke_core::engine::Side;
+use smoke_core::engine::{Mode, Panel};
+use smoke_core::{engine::render, prelude::HumanStyle};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, RwLock};
@@ -76,7 +76,7 @@ pub async fn watch(
         "smoke: watching panel \"{}\" ({} side) every {}",
         panel.name,
         mode.as_str(),
-        smoke_core::units::format_duration(panel.every)
+        smoke_core::engine::format_duration(panel.every)
     );
     loop {
         tokio::select! {
@@ -85,7 +85,7 @@ pub async fn watch(
                 let tick = async {
                     if args.run.no_notify {
                         // A look only, as with run: no incident moves, nothing is owed.
-                        let r = smoke_core::plan::run_panel(&panel, side.as_ref(), opts.only, opts.concurrency).await;
+                        let r = smoke_core::engine::run_panel(&panel, side.as_ref(), opts.only, opts.concurrency).await;
                         dir.load().map(|s| (r, s)).map_err(TickError::from)
                     } else {
                         tick_with_state(&panel, &config, side.as_ref(), &opts, &notifier, &dir, &rollup).await
@@ -95,7 +95,7 @@ pub async fn watch(
                 // counts as failed and the loop goes on.
                 let tick = std::panic::AssertUnwindSafe(tick).catch_unwind().map(|r| {
                     r.unwrap_or_else(|p| {
-                        let why = smoke_core::text::panic_message(&*p).to_string();
+                        let why = smoke_core::engine::panic_message(&*p).to_string();
                         Err(TickError { report: None, error: TickFault::Panicked(why) })
                     })
                 });
@@ -126,7 +126,7 @@ pub async fn watch(
                 };
                 // A reload that panics is a reload that failed: the old panel stays.
                 let reloaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(reload))
-                    .unwrap_or_else(|p| Err(CliError::ReloadPanicked(smoke_core::text::panic_message(&*p).to_string())));
+                    .unwrap_or_else(|p| Err(CliError::ReloadPanicked(smoke_core::engine::panic_message(&*p).to_string())));
                 match reloaded {
                     Ok((p, c, s, n)) => {
                         eprintln!("smoke: reloaded {} ({} probes)", p.source.display(), p.probes.len());
@@ -182,7 +182,7 @@ fn publish(
     live: &SharedLive,
     config: &LoopConfig,
     args: &WatchArgs,
-    report: smoke_core::outcome::RunReport,
+    report: smoke_core::prelude::RunReport,
     state: LoopState,
 ) {
     let mut out = std::io::stdout().lock();

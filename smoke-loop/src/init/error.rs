@@ -1,7 +1,7 @@
 //! Why `init` wrote no panel. Each variant's words are the one line the operator reads (exit
 //! 3), as they were when these were plain strings.
 
-use smoke_core::panel::PanelError;
+use smoke_core::engine::PanelError;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -35,12 +35,12 @@ pub enum InitError {
     Seed(PanelError),
     /// The side could not be made from the seed (its own words).
     #[error("{0}")]
-    Side(smoke_core::plan::SideError),
+    Side(smoke_core::engine::SideError),
     /// The side has no connector to ask the services through.
     #[error("this side has no way to the services")]
     NoConnector,
     /// Listing the services did not end within `timeout` (and its guard).
-    #[error("listing the services took longer than {}", smoke_core::units::format_duration(*.timeout))]
+    #[error("listing the services took longer than {}", smoke_core::engine::format_duration(*.timeout))]
     ListTimeout { timeout: Duration },
     /// Listing the services failed; `detail` is the failure already escaped for a terminal.
     #[error("cannot list the services of the deployment: {detail}")]

@@ -15,10 +15,12 @@ pub use error::InitError;
 use render::{render, toml_string};
 
 use futures_util::stream::{self, StreamExt};
-use smoke_core::http::{call_rpc, Connector};
-use smoke_core::panel::{self, is_service_name, HttpSpec, LoadOptions, Mode, Panel, Target};
-use smoke_core::plan::MakeSide;
-use smoke_core::text::Escaped;
+use smoke_core::engine::http::{call_rpc, Connector};
+use smoke_core::engine::Escaped;
+use smoke_core::engine::MakeSide;
+use smoke_core::engine::{
+    is_service_name, load_str, HttpSpec, LoadOptions, Mode, Panel, PanelError, Target,
+};
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -178,15 +180,15 @@ fn no_folder(path: &Path) -> InitError {
     }
 }
 
-fn load(text: &str, path: &Path, sets: &[String]) -> Result<Panel, panel::PanelError> {
-    panel::load_str(text, path, &LoadOptions::from_env(sets.to_vec()))
+fn load(text: &str, path: &Path, sets: &[String]) -> Result<Panel, PanelError> {
+    load_str(text, path, &LoadOptions::from_env(sets.to_vec()))
 }
 
 /// A name the loader refuses, said with what to do: the name comes from the file name unless
 /// `--name` gave it.
 fn check_name(path: &Path, name: &str) -> Result<(), InitError> {
     let alone = format!("[panel]\nname = {}\n", toml_string(name));
-    panel::load_str(&alone, path, &LoadOptions::default())
+    load_str(&alone, path, &LoadOptions::default())
         .map(drop)
         .map_err(|e| InitError::BadName {
             path: path.to_path_buf(),

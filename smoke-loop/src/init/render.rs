@@ -2,7 +2,7 @@
 //! deployment gave escaped into a TOML string, every suggested name unique.
 
 use super::{Discovered, Found, MAX_DISCOVERED_SERVICES};
-use smoke_core::panel::{self, Mode};
+use smoke_core::engine::{limits, Mode};
 
 /// `text` as a TOML basic string: quotes, backslashes and every control or layout character
 /// escaped, so a path or URL can neither end the string nor hide in an editor.
@@ -14,7 +14,7 @@ pub(super) fn toml_string(text: &str) -> String {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             c if matches!(
-                smoke_core::text::escape_controls(c.encode_utf8(&mut [0; 4])),
+                smoke_core::engine::escape_controls(c.encode_utf8(&mut [0; 4])),
                 std::borrow::Cow::Owned(_)
             ) =>
             {
@@ -47,7 +47,7 @@ fn render_tables(found: &Found) -> String {
          every = \"10m\"      # the loop period\n\
          timeout = {}      # every phase of every probe is bounded by it\n\n",
         toml_string(&found.name),
-        toml_string(&smoke_core::units::format_duration(found.timeout)),
+        toml_string(&smoke_core::engine::format_duration(found.timeout)),
     );
     match found.mode {
         Mode::Internal => {
@@ -162,8 +162,8 @@ fn suggestion_name(
             format!("-{n}")
         };
         // Service names and methods are ASCII, a byte a char; room is kept for the lead.
-        let room = panel::limits::MAX_NAME_CHARS
-            .saturating_sub(LEAD.len() + 1 + method.len() + suffix.len());
+        let room =
+            limits::MAX_NAME_CHARS.saturating_sub(LEAD.len() + 1 + method.len() + suffix.len());
         let mut name = format!("{}-{method}{suffix}", &service[..service.len().min(room)]);
         if name.starts_with("health-") {
             name.insert_str(0, LEAD);
@@ -189,13 +189,13 @@ mod tests {
         assert_eq!(name("a-b-c-list", "2"), "a-b-c-list-2-2");
         assert_eq!(name("health", "x.list"), "list-health-x-list");
         assert_eq!(name("health-x", "list"), "list-health-x-list-2");
-        let long = "s".repeat(panel::limits::MAX_NAME_CHARS);
+        let long = "s".repeat(limits::MAX_NAME_CHARS);
         let method = format!("{}.list", "m".repeat(MAX_METHOD_CHARS - 5));
         let first = name(&long, &method);
         let second = name(&format!("{}t", &long[1..]), &method);
         assert_ne!(first, second);
         for n in [first, second] {
-            assert!(n.len() <= panel::limits::MAX_NAME_CHARS, "{n}");
+            assert!(n.len() <= limits::MAX_NAME_CHARS, "{n}");
             assert!(n.ends_with("-list") || n.ends_with("-list-2"), "{n}");
         }
     }

@@ -35,7 +35,7 @@ fn a_version_1_file_is_carried_on_with_the_loops_fields() {
         "outbox": [], "handles": {"forge": {"p/internal/biz/1": 7}},
         "restarts": {"hero_foundry": ["2026-11-01T00:05:00Z"]}}"#;
     let s = LoopState::from_json(v1).unwrap();
-    assert_eq!(s.core.version, smoke_core::incident::STATE_VERSION);
+    assert_eq!(s.core.version, smoke_core::engine::STATE_VERSION);
     assert_eq!(s.core.incidents["biz"].covers.members, ["biz"]);
     assert_eq!(s.handles["forge"]["p/internal/biz/1"], 7);
     assert_eq!(s.restarts["hero_foundry"].len(), 1);

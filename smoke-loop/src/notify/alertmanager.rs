@@ -7,8 +7,8 @@ use super::http::send;
 use super::setup::{base_url, keys_as, Setup, SinkConfig, SinkType};
 use super::{SetupError, Sink, SinkError};
 use serde_json::json;
-use smoke_core::incident::{Event, EventKind};
-use smoke_core::text::escape_controls;
+use smoke_core::engine::escape_controls;
+use smoke_core::engine::{Event, EventKind};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -60,7 +60,7 @@ pub fn alert(e: &Event, every: Duration, vantage: &str) -> serde_json::Value {
             "cause": e.cause.map(|c| c.as_str()).unwrap_or(""),
             "detail": escape_controls(&e.detail),
             // Every probe the incident covers: its causes' children get no alert of their own.
-            "affected": escape_controls(&smoke_core::incident::name_list(e.all_affected(), 100)),
+            "affected": escape_controls(&smoke_core::engine::name_list(e.all_affected(), 100)),
         },
         "startsAt": e.opened_at.to_string(),
         "endsAt": ends.to_string(),

@@ -3,8 +3,8 @@
 
 use super::setup::{keys_as, Setup, SinkConfig, SinkType};
 use super::{SetupError, Sink, SinkError};
-use smoke_core::incident::Event;
-use smoke_core::units::PanelDuration;
+use smoke_core::engine::Event;
+use smoke_core::engine::PanelDuration;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,10 +37,10 @@ pub fn fill(argv: &[String], e: &Event) -> Vec<String> {
         // Bounded: one argument may not pass 128 KiB, and a group may hold thousands.
         (
             "{affected}",
-            smoke_core::incident::name_list(e.all_affected(), 100),
+            smoke_core::engine::name_list(e.all_affected(), 100),
         ),
     ]
-    .map(|(k, v)| (k, smoke_core::text::escape_controls(&v).into_owned()));
+    .map(|(k, v)| (k, smoke_core::engine::escape_controls(&v).into_owned()));
     argv.iter().map(|arg| fill_one(arg, &values)).collect()
 }
 
@@ -138,8 +138,8 @@ impl SinkConfig for Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smoke_core::incident::{EventKind, Incident};
-    use smoke_core::outcome::Severity;
+    use smoke_core::engine::{EventKind, Incident};
+    use smoke_core::prelude::Severity;
 
     #[tokio::test]
     async fn a_command_that_prints_70_kb_is_delivered() {

@@ -7,8 +7,8 @@ use super::{FlushError, NotifierError, OpenIncident, Setup, Sink};
 use crate::config::LoopConfig;
 use crate::loop_state::{Delivery, LoopState};
 use crate::state_dir::{StateDir, StateDirError};
-use smoke_core::incident::{Event, EventKind};
-use smoke_core::panel::{Mode, Panel};
+use smoke_core::engine::{Event, EventKind};
+use smoke_core::engine::{Mode, Panel};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -94,12 +94,12 @@ impl Notifier {
     /// Tells the heartbeat service the loop is alive: the URL after a good tick, the URL with
     /// `/fail` after a failed one (the healthchecks.io convention). Its failure is said, never
     /// fatal.
-    pub async fn beat(&self, outcome: smoke_core::outcome::Outcome) {
+    pub async fn beat(&self, outcome: smoke_core::prelude::Outcome) {
         let Some((client, url)) = &self.heartbeat else {
             return;
         };
         let url = match outcome {
-            smoke_core::outcome::Outcome::Fail | smoke_core::outcome::Outcome::Error => {
+            smoke_core::prelude::Outcome::Fail | smoke_core::prelude::Outcome::Error => {
                 format!("{}/fail", url.trim_end_matches('/'))
             }
             _ => url.clone(),

@@ -6,7 +6,7 @@
 use super::setup::{SinkConfig, SinkType};
 use super::SetupError;
 use super::{alertmanager, command, forge, slack, webhook};
-use smoke_core::panel::{PanelError, PanelText};
+use smoke_core::engine::{PanelError, PanelText};
 use toml::Spanned;
 
 /// Every sink smoke has, by its `type =` name.

@@ -8,7 +8,7 @@ use super::setup::{base_url, keys_as, need, Setup, SinkConfig, SinkType};
 use super::{OpenIncident, SetupError, Sink, SinkError};
 use crate::secret::Secret;
 use serde_json::json;
-use smoke_core::incident::{Event, EventKind};
+use smoke_core::engine::{Event, EventKind};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::Mutex;

@@ -3,8 +3,8 @@
 //! marker on its last line that names the incident.
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
-use smoke_core::incident::{Event, EventKind};
-use smoke_core::text::{code_span, fenced, inert, Markup};
+use smoke_core::engine::{code_span, fenced, inert, Markup};
+use smoke_core::engine::{Event, EventKind};
 
 /// The hidden line that says which incident an issue is.
 pub(super) fn marker(panel: &str, mode: &str, probe: &str, incident: &str) -> String {
@@ -69,8 +69,8 @@ pub(super) fn title(e: &Event) -> String {
     const PREFIX: &str = "[smoke] ";
     let place = inert(&place, Markup::Title);
     let room = MAX_TITLE.saturating_sub(PREFIX.len() + place.chars().count());
-    let what = smoke_core::condition::cut_to(&inert(&what, Markup::Title), room);
-    smoke_core::condition::cut_to(&format!("{PREFIX}{what}{place}"), MAX_TITLE)
+    let what = smoke_core::engine::cut_to(&inert(&what, Markup::Title), room);
+    smoke_core::engine::cut_to(&format!("{PREFIX}{what}{place}"), MAX_TITLE)
 }
 
 /// The issue's body; written when it opens and again when the probes it covers change.
@@ -200,9 +200,9 @@ mod tests {
     fn a_service_cannot_forge_the_marker() {
         let forged = marker("herodemo", "internal", "other", "herodemo/internal/other/1");
         let mut e = super::super::opened("");
-        e.cause = Some(smoke_core::outcome::Cause::Assertion);
+        e.cause = Some(smoke_core::prelude::Cause::Assertion);
         e.detail = format!("``` done\n{forged}\n```");
-        e.conditions.push(smoke_core::outcome::ConditionResult {
+        e.conditions.push(smoke_core::engine::ConditionResult {
             text: "len(result) > 0".into(),
             passed: false,
             got: format!("\n{forged}"),

@@ -1,7 +1,7 @@
 //! The log sink, always on: one line per event on stderr (the journal, or cron's mail).
 
 use super::{Sink, SinkError};
-use smoke_core::incident::Event;
+use smoke_core::engine::Event;
 use std::collections::BTreeMap;
 
 pub struct Log;

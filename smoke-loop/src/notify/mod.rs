@@ -25,7 +25,7 @@ pub use entry::{Notify, SINK_TYPES};
 pub use error::{FlushError, NotifierError, SetupError, SinkError};
 pub use setup::{Setup, SinkConfig, SinkType};
 
-use smoke_core::incident::{Event, EventKind};
+use smoke_core::engine::{Event, EventKind};
 use std::collections::BTreeMap;
 
 /// An open incident as a sink's reconciliation sees it.
@@ -81,7 +81,7 @@ pub trait Sink: Send + Sync {
 #[cfg(test)]
 pub(crate) fn opened(detail: &str) -> Event {
     let at = jiff::Timestamp::from_second(1_750_000_000).expect("a valid time");
-    let mut incident = smoke_core::incident::Incident::new(
+    let mut incident = smoke_core::engine::Incident::new(
         "herodemo/internal/biz-persons/1".into(),
         at,
         Default::default(),

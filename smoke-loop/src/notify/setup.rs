@@ -3,7 +3,7 @@
 //! registry (`entry`) both import it and neither imports the other.
 
 use super::{SetupError, Sink};
-use smoke_core::panel::{with_hint, Mode};
+use smoke_core::engine::{with_hint, Mode};
 use std::sync::Arc;
 use std::time::Duration;
 

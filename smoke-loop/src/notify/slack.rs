@@ -6,8 +6,8 @@ use super::setup::{keys_as, Setup, SinkConfig, SinkType};
 use super::{SetupError, Sink, SinkError};
 use crate::secret::Secret;
 use serde_json::json;
-use smoke_core::incident::{Event, EventKind};
-use smoke_core::text::{inert, Markup};
+use smoke_core::engine::{inert, Markup};
+use smoke_core::engine::{Event, EventKind};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -24,7 +24,7 @@ pub struct Slack {
 /// Each piece is cut to [`SLACK_PIECE_CHARS`] once escaped (escaping can grow a 1 KiB detail
 /// sixfold), so no block passes Slack's limits and the message is never refused.
 fn slack_text(text: &str) -> String {
-    smoke_core::condition::cut_to(&inert(text, Markup::Slack), SLACK_PIECE_CHARS)
+    smoke_core::engine::cut_to(&inert(text, Markup::Slack), SLACK_PIECE_CHARS)
 }
 
 /// Slack refuses a section's text over 3,000 chars and a field's over 2,000; the longest
@@ -71,7 +71,7 @@ pub fn message(e: &Event) -> serde_json::Value {
         fields.push(mrkdwn(format!("*lasted*\n{d}")));
     }
     if e.covers.members.len() + e.covers.affected.len() > 1 {
-        let names = smoke_core::incident::name_list(e.all_affected(), 12);
+        let names = smoke_core::engine::name_list(e.all_affected(), 12);
         fields.push(mrkdwn(format!("*affected*\n{}", slack_text(&names))));
     }
     json!({
@@ -171,7 +171,7 @@ mod tests {
 
     #[test]
     fn no_block_passes_slacks_limits_however_the_detail_escapes() {
-        let mut e = super::super::opened(&"\u{1}".repeat(smoke_core::outcome::DETAIL_LIMIT));
+        let mut e = super::super::opened(&"\u{1}".repeat(smoke_core::engine::DETAIL_LIMIT));
         e.event = EventKind::Restarted;
         let m = message(&e);
         let blocks = m["attachments"][0]["blocks"].as_array().unwrap();

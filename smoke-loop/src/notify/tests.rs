@@ -5,8 +5,8 @@
 //! early end of a fence.
 
 use super::issue::{comment_text, opened_body, read_marker, title};
-use smoke_core::incident::{Event, EventKind};
-use smoke_core::outcome::{Cause, ConditionResult};
+use smoke_core::engine::{Event, EventKind};
+use smoke_core::{engine::ConditionResult, prelude::Cause};
 
 /// Links, a mention, a tag, a comment opener, a fence, a terminal escape, issue references,
 /// Slack's mentions, bare addresses, a wiki link, emphasis, an entity, and on a line of its

@@ -5,7 +5,7 @@ use super::http::send;
 use super::setup::{base_url, keys_as, Setup, SinkConfig, SinkType};
 use super::{SetupError, Sink, SinkError};
 use crate::secret::{Secret, Value};
-use smoke_core::incident::Event;
+use smoke_core::engine::Event;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

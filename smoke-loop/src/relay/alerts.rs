@@ -4,12 +4,15 @@
 //! indexed once, at start.
 
 use serde::Deserialize;
-use smoke_core::http::UNLISTED;
-use smoke_core::incident::GROUP_PREFIX;
-use smoke_core::outcome::{Cause, Severity, DETAIL_LIMIT};
-use smoke_core::panel::limits::MAX_NAME_CHARS;
-use smoke_core::panel::{
+use smoke_core::engine::http::UNLISTED;
+use smoke_core::engine::limits::MAX_NAME_CHARS;
+use smoke_core::engine::GROUP_PREFIX;
+use smoke_core::engine::{
     is_service_name, Mode, Panel, PUBLIC_DNS, PUBLIC_TLS, SERVICE_PLACEHOLDER,
+};
+use smoke_core::{
+    engine::DETAIL_LIMIT,
+    prelude::{Cause, Severity},
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -356,7 +359,7 @@ fn severity(label: &str, probe: Severity) -> Severity {
 /// A label as an ignored alert's reason quotes it: short, its controls escaped.
 fn cut(text: &str) -> String {
     let short: String = text.chars().take(80).collect();
-    smoke_core::text::escape_controls(&short).into_owned()
+    smoke_core::engine::escape_controls(&short).into_owned()
 }
 
 #[cfg(test)]

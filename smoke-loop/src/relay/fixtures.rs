@@ -4,8 +4,8 @@
 use super::alerts::{read, Applied, Notification, Scope};
 use super::incidents::apply;
 use crate::loop_state::LoopState;
-use smoke_core::incident::Event;
-use smoke_core::panel::{Mode, Panel};
+use smoke_core::engine::Event;
+use smoke_core::engine::{Mode, Panel};
 
 pub const Q: &str = "SmokeProbeFailingQuorum";
 pub const G: &str = "SmokeGroupFailingQuorum";
@@ -32,7 +32,7 @@ for_each = "service"
 target = "{service}/rpc"
 get = "/health"
 "#;
-    smoke_core::panel::load_str(text, std::path::Path::new("p.toml"), &Default::default())
+    smoke_core::engine::load_str(text, std::path::Path::new("p.toml"), &Default::default())
         .expect("a valid panel")
 }
 

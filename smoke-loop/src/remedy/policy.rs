@@ -3,9 +3,9 @@
 //! limit.
 
 use crate::loop_state::LoopState;
-use smoke_core::outcome::{Outcome, RunReport};
-use smoke_core::panel::Restart;
-use smoke_core::units::format_duration;
+use smoke_core::engine::format_duration;
+use smoke_core::engine::Restart;
+use smoke_core::prelude::{Outcome, RunReport};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -104,10 +104,10 @@ pub fn record(state: &mut LoopState, service: &str, at: jiff::Timestamp) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smoke_core::incident::{Incident, ProbeState};
-    use smoke_core::outcome::Severity;
-    use smoke_core::outcome::{Cause, Failure, ProbeReport};
-    use smoke_core::panel::Remedy;
+    use smoke_core::engine::Remedy;
+    use smoke_core::engine::{Incident, ProbeState};
+    use smoke_core::prelude::Severity;
+    use smoke_core::prelude::{Cause, Failure, ProbeReport};
 
     fn restart() -> Restart {
         Restart {

@@ -4,7 +4,7 @@
 use super::{cell_title, headline, page, past_headline, percent, reason, span, time, Page, Row};
 use super::{Sources, DAY_HOURS, WEEK_HOURS};
 use maud::{html, Markup, PreEscaped, Render, DOCTYPE};
-use smoke_core::text::escape_controls;
+use smoke_core::engine::escape_controls;
 
 /// Text from outside (a service's detail, a probe's name) as a person may see it: control
 /// characters written out (`\u{1b}`), then HTML-escaped by maud.
@@ -122,7 +122,7 @@ fn open_incidents(page: &Page) -> Markup {
         }
         @for o in &page.open {
             @let i = o.incident;
-            @let severity = match i.severity { smoke_core::outcome::Severity::Warning => "warning", _ => "critical" };
+            @let severity = match i.severity { smoke_core::prelude::Severity::Warning => "warning", _ => "critical" };
             div class={ "incident " (severity) } data-incident=(Shown(&i.id)) {
                 h3 { (Shown(&headline(o.key, i))) }
                 p {
@@ -136,10 +136,10 @@ fn open_incidents(page: &Page) -> Markup {
                     p.detail { (Shown(&why)) }
                 }
                 @if i.covers.group.is_some() {
-                    p.muted { "probes: " (Shown(&smoke_core::incident::name_list(i.covers.members.iter(), 20))) }
+                    p.muted { "probes: " (Shown(&smoke_core::engine::name_list(i.covers.members.iter(), 20))) }
                 }
                 @if !i.covers.affected.is_empty() {
-                    p.muted { "affected: " (Shown(&smoke_core::incident::name_list(i.covers.affected.iter(), 20))) }
+                    p.muted { "affected: " (Shown(&smoke_core::engine::name_list(i.covers.affected.iter(), 20))) }
                 }
                 @if let Some(url) = &o.url {
                     p { a href=(Shown(url)) { "issue" } }

@@ -4,7 +4,7 @@
 use super::{headline, page, past_headline, Sources};
 use jiff::Timestamp;
 use serde_json::json;
-use smoke_core::outcome::Outcome;
+use smoke_core::prelude::Outcome;
 
 /// The same figures as [`super::status_html`].
 pub fn status_json(src: &Sources) -> serde_json::Value {

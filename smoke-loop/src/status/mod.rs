@@ -7,8 +7,8 @@
 //! The page is one self-contained document (inline CSS and SVG, no script, no external asset)
 //! so it loads from a loop on a box with no internet, and reads on a phone. It is written with
 //! maud, which escapes every value by construction; text from a service has its control
-//! characters written out first ([`smoke_core::text::escape_controls`]), and a detail read back
-//! from the state folder is cut as a tick cuts it ([`smoke_core::outcome::cut_detail`]).
+//! characters written out first ([`smoke_core::engine::escape_controls`]), and a detail read back
+//! from the state folder is cut as a tick cuts it ([`smoke_core::engine::cut_detail`]).
 
 mod html;
 mod json;
@@ -23,8 +23,11 @@ pub use text::status_text;
 use crate::history::{run_began, Entry, History};
 use crate::rollup::{Rollup, Series};
 use jiff::{SignedDuration, Timestamp};
-use smoke_core::incident::{group_headline, Incident, PastIncident, State};
-use smoke_core::outcome::{cut_detail, Outcome, RunReport};
+use smoke_core::engine::{group_headline, Incident, PastIncident, State};
+use smoke_core::{
+    engine::cut_detail,
+    prelude::{Outcome, RunReport},
+};
 use std::collections::{HashMap, HashSet};
 
 /// The last ticks a probe's strip shows, as coloured cells.
@@ -317,7 +320,7 @@ fn time(t: Timestamp) -> String {
 
 /// A duration in the two largest units a person reads: `3h 12m`, `2d 1h`, `40s`.
 fn span(d: SignedDuration) -> String {
-    smoke_core::units::format_span(d.as_secs().max(0).unsigned_abs(), false)
+    smoke_core::engine::format_span(d.as_secs().max(0).unsigned_abs(), false)
 }
 
 fn reason(cause: Option<&str>, detail: Option<&str>) -> String {

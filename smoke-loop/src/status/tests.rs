@@ -1,8 +1,8 @@
 use super::*;
 use serde_json::json;
-use smoke_core::incident::{PastIncident, ProbeState};
-use smoke_core::outcome::{Cause, ProbeReport, Severity};
-use smoke_core::report::fixture;
+use smoke_core::engine::testing::fixture;
+use smoke_core::engine::{PastIncident, ProbeState};
+use smoke_core::prelude::{Cause, ProbeReport, Severity};
 use std::time::Duration;
 
 const ID: &str = "herodemo/internal/biz-persons/1";
@@ -429,10 +429,10 @@ fn a_stored_detail_of_megabytes_is_cut_in_every_rendering() {
         &v["resolved_incidents"][0]["detail"],
     ] {
         let detail = detail.as_str().unwrap();
-        assert_eq!(detail.chars().count(), smoke_core::outcome::DETAIL_LIMIT);
+        assert_eq!(detail.chars().count(), smoke_core::engine::DETAIL_LIMIT);
         assert!(detail.ends_with("x…"), "{detail}");
     }
-    let whole = "x".repeat(smoke_core::outcome::DETAIL_LIMIT);
+    let whole = "x".repeat(smoke_core::engine::DETAIL_LIMIT);
     // The summary's resolved lines have no detail.
     for (name, text, cut) in [
         ("status", status_html(&src), 2),

@@ -3,7 +3,7 @@
 //! written out: a service's detail cannot move the cursor or set the title of the terminal.
 
 use super::{headline, page, past_headline, percent, reason, span, time, Sources};
-use smoke_core::text::Escaped;
+use smoke_core::engine::Escaped;
 use std::fmt::Write;
 
 /// Resolved incidents the terminal summary lists (the page lists more).
@@ -46,7 +46,7 @@ pub fn status_text(src: &Sources) -> String {
             Escaped(&why)
         );
         if !i.covers.affected.is_empty() {
-            let names = smoke_core::incident::name_list(i.covers.affected.iter(), 20);
+            let names = smoke_core::engine::name_list(i.covers.affected.iter(), 20);
             let _ = writeln!(out, "    affected: {}", Escaped(&names));
         }
         if let Some(url) = &o.url {

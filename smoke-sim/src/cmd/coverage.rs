@@ -4,8 +4,8 @@
 
 use crate::coverage::{self, CoverageError};
 use crate::{Deployment, Options};
-use smoke_core::panel::{load, LoadOptions};
-use smoke_core::text::escape_controls;
+use smoke_core::engine::escape_controls;
+use smoke_core::engine::{load, LoadOptions};
 use std::path::PathBuf;
 
 /// Every fault caught or knowingly ignored.

@@ -5,12 +5,12 @@
 use crate::history::history;
 use crate::{Deployment, Fault, Options};
 use anyhow::Context as _;
-use smoke_core::incident::{advance, EventKind, Policy, Resolve, Seen as Saw, State};
-use smoke_core::outcome::{Outcome, ProbeReport, RunReport};
-use smoke_core::panel::{load_str, LoadOptions, Panel};
-use smoke_core::plan::{run_planned, Side};
-use smoke_core::probe::ProbeInfo;
-use smoke_core::units::format_duration;
+use smoke_core::engine::format_duration;
+use smoke_core::engine::ProbeInfo;
+use smoke_core::engine::{advance, EventKind, Policy, Resolve, Seen as Saw, State};
+use smoke_core::engine::{load_str, LoadOptions, Panel};
+use smoke_core::engine::{run_planned, Side};
+use smoke_core::prelude::{Outcome, ProbeReport, RunReport};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
@@ -193,7 +193,7 @@ async fn one_side(panel: &Panel, side: &Arc<dyn Side>) -> (RunReport, Infos) {
         .iter()
         .map(|p| (p.probe.info().name.clone(), p.probe.info().clone()))
         .collect();
-    let n = smoke_core::runner::DEFAULT_CONCURRENCY;
+    let n = smoke_core::engine::DEFAULT_CONCURRENCY;
     (run_planned(panel, side.as_ref(), plan, n).await, infos)
 }
 

@@ -4,9 +4,9 @@
 use std::fmt::Write as _;
 
 use serde_json::{json, Value};
-use smoke_core::outcome::Outcome;
-use smoke_core::text::Escaped;
-use smoke_core::units::format_duration;
+use smoke_core::engine::format_duration;
+use smoke_core::engine::Escaped;
+use smoke_core::prelude::Outcome;
 
 use super::{side, Catch, Coverage, FaultResult};
 

@@ -16,8 +16,8 @@
 
 use super::alerts::{AlertStatus, Applied, Scope, Word, MAX_MEMBERS, OVERFLOW};
 use crate::loop_state::{AlertMark, LoopState};
-use smoke_core::incident::{incident_id, Event, EventKind, Incident, State};
-use smoke_core::outcome::Severity;
+use smoke_core::engine::{incident_id, Event, EventKind, Incident, State};
+use smoke_core::prelude::Severity;
 use std::collections::HashSet;
 use std::time::Duration;
 

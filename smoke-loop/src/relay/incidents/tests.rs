@@ -1,7 +1,7 @@
 use super::super::fixtures::{group, notification, run, run_at, NOW as NOW_S, Q};
 use super::*;
-use smoke_core::incident::{PastIncident, LOG_MAX};
-use smoke_core::outcome::Cause;
+use smoke_core::engine::{PastIncident, LOG_MAX};
+use smoke_core::prelude::Cause;
 
 #[test]
 fn one_incident_per_alert_however_often_it_is_said() {
