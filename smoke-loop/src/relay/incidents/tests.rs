@@ -1,6 +1,6 @@
 use super::super::fixtures::{group, notification, run, run_at, NOW as NOW_S, Q};
 use super::*;
-use smoke_core::incident::{PastIncident, LOG_MAX};
+use smoke_core::incident::{Incident, PastIncident, LOG_MAX};
 use smoke_core::outcome::Cause;
 
 #[test]
