@@ -65,8 +65,8 @@ pub mod cert {
 // Incidents: from a tick's outcomes to events.
 pub use crate::incident::{
     advance, group_headline, incident_id, name_list, signature, Covers, Event, EventKind, Incident,
-    PastIncident, Policy, ProbeState, Resolve, Seen, Signature, State, StateReadError,
-    GROUP_PREFIX, LOG_MAX, STATE_VERSION,
+    Opening, PastIncident, Policy, ProbeState, Resolve, Seen, Signature, State, StateReadError,
+    Transitions, GROUP_PREFIX, LOG_MAX, STATE_VERSION,
 };
 
 // Reports: a tick, rendered.

@@ -1,5 +1,12 @@
 //! From a tick's report to events: thresholds, reminders, cause changes, recoveries, and which
 //! incident each failure belongs to (its own, its root's, or its group's).
+//!
+//! What each of those does to an incident is written once, in [`Transitions`]: [`advance`]
+//! (the tick's input) and the relay (quorum alerts) both call it, and each decides only when.
+
+mod transitions;
+
+pub use transitions::{Opening, Transitions};
 
 use super::event::{Event, EventKind};
 use super::signature::{signature, Signature};
@@ -105,7 +112,7 @@ struct Tick<'a> {
     /// Failing probes by the root they are caused by, in report order.
     children: HashMap<&'a str, Vec<&'a str>>,
     sees_everything: bool,
-    now: jiff::Timestamp,
+    transitions: Transitions<'a>,
     unknown: ProbeInfo,
 }
 
@@ -123,7 +130,11 @@ impl<'a> Tick<'a> {
             by_name: report.probes.iter().map(|p| (p.name.as_str(), p)).collect(),
             children,
             sees_everything: policy.seen == Seen::Everything,
-            now: report.started_at,
+            transitions: Transitions {
+                panel: &report.panel,
+                mode: &report.mode,
+                now: report.started_at,
+            },
             unknown: ProbeInfo::new("", ""),
         }
     }
@@ -169,27 +180,27 @@ impl<'a> Tick<'a> {
             }
         }
         for key in resolved {
-            let incident = state.incidents.remove(&key).expect("a key just listed");
+            let incident = &state.incidents[&key];
             let lead = incident
                 .covers
                 .members
                 .iter()
                 .find_map(|m| self.by_name.get(m.as_str()).copied());
-            let mut event = self.event(EventKind::Resolved, &key, &incident, None);
-            // A group's headline is said with its cause ("with HTTP 502"): it keeps the one it
-            // opened with, so the resolution names the same group.
-            if incident.covers.group.is_none() {
-                event.cause = lead.and_then(|p| p.cause);
-            }
-            event.detail = match (lead, &incident.covers.group) {
+            let detail = match (lead, &incident.covers.group) {
                 (None, _) => {
                     "no longer probed: the probe left the panel or its service is gone".to_string()
                 }
                 (Some(p), None) => resolved_detail(p),
                 (Some(_), Some(_)) => "every probe of the group passes again".to_string(),
             };
+            let resolved = self.transitions.resolve(state, &key, detail);
+            let mut event = self.saw(resolved.expect("a key just listed"), None);
+            // A group's headline is said with its cause ("with HTTP 502"): it keeps the one it
+            // opened with, so the resolution names the same group.
+            if event.covers.group.is_none() {
+                event.cause = lead.and_then(|p| p.cause);
+            }
             events.push(event);
-            state.log_resolved(key, &incident, self.now);
         }
         let staying: Vec<(String, Vec<String>)> = state
             .incidents
@@ -270,24 +281,29 @@ impl<'a> Tick<'a> {
                 alone.extend(members);
                 continue;
             }
-            let names: Vec<String> = members.iter().map(|p| p.name.clone()).collect();
+            let mut names: Vec<String> = members.iter().map(|p| p.name.clone()).collect();
+            names.sort();
             // As loud as its loudest member.
             let severity = members
                 .iter()
                 .map(|p| self.info(&p.name).settings.severity)
                 .find(|s| *s == Severity::Critical)
                 .unwrap_or(Severity::Warning);
-            let mut incident = Incident::new(self.id(&key), self.now, severity, names);
-            incident.covers.members.sort();
-            incident.covers.group = Some(s.text);
             // The first member by name speaks for it, in its events too.
             let first = members
                 .iter()
                 .min_by(|a, b| a.name.cmp(&b.name))
                 .expect("a group has members");
-            incident.cause = first.cause;
-            incident.detail = first.detail.clone().unwrap_or_default();
-            state.incidents.insert(key.clone(), incident);
+            let opening = Opening {
+                key: key.clone(),
+                opened_at: self.transitions.now,
+                severity,
+                members: names,
+                group: Some(s.text),
+                cause: first.cause,
+                detail: first.detail.clone().unwrap_or_default(),
+            };
+            self.transitions.open(state, opening);
             opened.insert(key);
         }
         for p in alone {
@@ -295,22 +311,19 @@ impl<'a> Tick<'a> {
             if state.incidents.contains_key(&p.name) {
                 continue;
             }
-            let mut incident = Incident::new(
-                self.id(&p.name),
-                self.now,
-                self.info(&p.name).settings.severity,
-                vec![p.name.clone()],
-            );
-            incident.cause = p.cause;
-            incident.detail = p.detail.clone().unwrap_or_default();
-            state.incidents.insert(p.name.clone(), incident);
+            let opening = Opening {
+                key: p.name.clone(),
+                opened_at: self.transitions.now,
+                severity: self.info(&p.name).settings.severity,
+                members: vec![p.name.clone()],
+                group: None,
+                cause: p.cause,
+                detail: p.detail.clone().unwrap_or_default(),
+            };
+            self.transitions.open(state, opening);
             opened.insert(p.name.clone());
         }
         opened
-    }
-
-    fn id(&self, key: &str) -> String {
-        super::state::incident_id(&self.report.panel, &self.report.mode, key, self.now)
     }
 
     /// Failing probes of this tick caused by one of `members`, sorted, but for those that are
@@ -355,20 +368,20 @@ impl<'a> Tick<'a> {
         if incident.covers.group.is_some() && &incident.covers.members != members {
             incident.detail = lead.detail.clone().unwrap_or_default();
         }
-        if incident.covers.group.is_none() && incident.cause != lead.cause {
-            let previous = incident.cause.map(|c| c.as_str().to_string());
-            incident.cause = lead.cause;
-            incident.detail = lead.detail.clone().unwrap_or_default();
-            incident.last_told = self.now;
-            events.push(self.event(EventKind::CauseChanged, key, incident, Some(lead)));
-            events.last_mut().expect("just pushed").previous_cause = previous;
-        } else if incident.reminder_due(self.now, self.policy.remind_every) {
-            if incident.covers.group.is_none() {
-                incident.detail = lead.detail.clone().unwrap_or_default();
-            }
-            incident.last_told = self.now;
-            events.push(self.event(EventKind::Reminder, key, incident, Some(lead)));
-        }
+        let said = lead.detail.clone().unwrap_or_default();
+        let (t, alone) = (&self.transitions, incident.covers.group.is_none());
+        let told = if alone && incident.cause != lead.cause {
+            Some(t.change_cause(key, incident, lead.cause, said))
+        } else {
+            // A group's words change only with its members (above).
+            t.remind(
+                key,
+                incident,
+                self.policy.remind_every,
+                alone.then_some(said),
+            )
+        };
+        events.extend(told.map(|e| self.saw(e, Some(lead))));
         if changed {
             events.push(self.event(EventKind::Affected, key, incident, Some(lead)));
         }
@@ -377,7 +390,7 @@ impl<'a> Tick<'a> {
     }
 
     /// An event about `incident`, with what `lead` (the failing member that speaks for it this
-    /// tick) saw; a new incident's first member speaks for it.
+    /// tick) saw.
     fn event(
         &self,
         kind: EventKind,
@@ -385,12 +398,16 @@ impl<'a> Tick<'a> {
         incident: &Incident,
         lead: Option<&ProbeReport>,
     ) -> Event {
-        let r = self.report;
-        let mut event = Event::about(kind, (&r.panel, &r.mode), key, incident, self.now);
+        self.saw(self.transitions.event(kind, key, incident), lead)
+    }
+
+    /// Adds to a transition's event what this tick saw of it: what `lead` saw (a new
+    /// incident's first member speaks for it), and one probe's target.
+    fn saw(&self, mut event: Event, lead: Option<&ProbeReport>) -> Event {
         let lead = lead.or_else(|| {
-            (kind == EventKind::Opened)
+            (event.event == EventKind::Opened)
                 .then(|| {
-                    incident
+                    event
                         .covers
                         .members
                         .iter()
@@ -398,6 +415,7 @@ impl<'a> Tick<'a> {
                 })
                 .flatten()
         });
+        let alone = event.covers.group.is_none();
         if let Some(p) = lead.filter(|p| failing(p)) {
             event.phase = p.phase;
             event.status = p.status;
@@ -405,12 +423,12 @@ impl<'a> Tick<'a> {
             event.timings = serde_json::to_value(&p.timings).unwrap_or_default();
             // One probe's incident says what it says this tick; a group keeps the words it
             // was opened with, of a member still in it.
-            if incident.covers.group.is_none() {
+            if alone {
                 event.detail = p.detail.clone().unwrap_or_default();
             }
         }
-        if incident.covers.group.is_none() {
-            event.target = self.info(key).target.clone();
+        if alone {
+            event.target = self.info(&event.probe).target.clone();
         }
         event
     }

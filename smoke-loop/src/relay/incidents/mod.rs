@@ -13,10 +13,13 @@
 //! New incidents for alerts the panel cannot confirm (a `for_each` probe's name with any
 //! service, a group) are capped per notification, per hour and open at once; past a cap the
 //! alert is listed in one overflow incident ([`OVERFLOW`]), which resolves when they all do.
+//!
+//! That is all the relay decides: what an incident opening, carrying on or resolving does (its
+//! id, its times, the log, the event) is smoke-core's [`Transitions`], as for a tick's.
 
 use super::alerts::{AlertStatus, Applied, Scope, Word, MAX_MEMBERS, OVERFLOW};
 use crate::loop_state::{AlertMark, LoopState};
-use smoke_core::engine::{incident_id, Event, EventKind, Incident, State};
+use smoke_core::engine::{Event, EventKind, Opening, State, Transitions};
 use smoke_core::prelude::Severity;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -54,8 +57,11 @@ pub fn apply(
         .count();
     let mut pass = Pass {
         state,
-        scope,
-        now,
+        transitions: Transitions {
+            panel: &scope.panel,
+            mode: scope.mode.as_str(),
+            now,
+        },
         applied,
         events: Vec::new(),
         changed,
@@ -77,8 +83,7 @@ pub fn apply(
 /// One notification being applied.
 struct Pass<'a> {
     state: &'a mut LoopState,
-    scope: &'a Scope,
-    now: jiff::Timestamp,
+    transitions: Transitions<'a>,
     applied: &'a mut Applied,
     events: Vec<Event>,
     changed: bool,
@@ -133,37 +138,32 @@ impl Pass<'_> {
             }
             return;
         }
-        let (panel, mode) = (self.scope.panel.as_str(), self.scope.mode.as_str());
         let subject = word.subject;
-        let id = incident_id(panel, mode, &key, word.starts_at);
-        let mut incident = Incident::new(id, word.starts_at, subject.severity, subject.members);
-        incident.last_told = self.now;
-        incident.detail = word.detail;
-        if let Some((signature, cause)) = subject.group {
-            incident.covers.group = Some(signature);
-            incident.cause = cause;
-        }
-        self.events.push(Event::about(
-            EventKind::Opened,
-            (panel, mode),
-            &key,
-            &incident,
-            self.now,
-        ));
+        let (group, cause) = subject.group.map_or((None, None), |(s, c)| (Some(s), c));
+        let opening = Opening {
+            key: key.clone(),
+            opened_at: word.starts_at,
+            severity: subject.severity,
+            members: subject.members,
+            group,
+            cause,
+            detail: word.detail,
+        };
+        let t = self.transitions;
+        let incident = t.open(&mut self.state.core, opening);
+        self.events.push(t.event(EventKind::Opened, &key, incident));
         if !subject.confirmed {
-            self.state.alerts.opened.push(self.now);
+            self.state.alerts.opened.push(t.now);
             self.opened_here += 1;
             self.unconfirmed_open += 1;
         }
         self.state.alerts.latest.insert(key.clone(), fresh);
-        self.state.core.incidents.insert(key.clone(), incident);
         self.applied.opened.push(key);
         self.changed = true;
     }
 
     /// A firing word about an open incident: a group's list follows the rule's; else nothing.
     fn carry_on_group(&mut self, key: &str, word: Word) {
-        let (panel, mode) = (self.scope.panel.as_str(), self.scope.mode.as_str());
         let Some(open) = self.state.core.incidents.get_mut(key) else {
             // Listed in the overflow incident.
             self.applied.repeated += 1;
@@ -177,13 +177,8 @@ impl Pass<'_> {
             return;
         }
         open.covers.members = word.subject.members;
-        self.events.push(Event::about(
-            EventKind::Affected,
-            (panel, mode),
-            key,
-            open,
-            self.now,
-        ));
+        self.events
+            .push(self.transitions.event(EventKind::Affected, key, open));
         self.changed = true;
     }
 
@@ -199,7 +194,7 @@ impl Pass<'_> {
             key.clone(),
             AlertMark {
                 starts_at: word.starts_at,
-                resolved_at: Some(self.now),
+                resolved_at: Some(self.transitions.now),
             },
         );
         self.changed = true;
@@ -207,29 +202,26 @@ impl Pass<'_> {
             self.applied.repeated += 1;
             return;
         }
-        let Some(incident) = self.state.core.incidents.remove(&key) else {
+        if !self.close(&key, "fewer vantage points than the quorum see it fail") {
             self.leave_overflow(&key);
             return;
-        };
+        }
         if !word.subject.confirmed {
             self.unconfirmed_open = self.unconfirmed_open.saturating_sub(1);
         }
-        self.close(
-            key,
-            &incident,
-            "fewer vantage points than the quorum see it fail",
-        );
     }
 
-    fn close(&mut self, key: String, incident: &Incident, detail: &str) {
-        let (panel, mode) = (self.scope.panel.as_str(), self.scope.mode.as_str());
-        let mut event = Event::about(EventKind::Resolved, (panel, mode), &key, incident, self.now);
-        event.detail = detail.to_string();
+    /// Resolves the incident of `key`, saying `detail`; false when none is open.
+    fn close(&mut self, key: &str, detail: &str) -> bool {
+        let resolved = self
+            .transitions
+            .resolve(&mut self.state.core, key, detail.to_string());
+        let Some(event) = resolved else {
+            return false;
+        };
         self.events.push(event);
-        self.state
-            .core
-            .log_resolved(key.clone(), incident, self.now);
-        self.applied.resolved.push(key);
+        self.applied.resolved.push(key.to_string());
+        true
     }
 
     /// Whether a firing word about `starts_at` is older than what was heard of `key`: an
@@ -254,23 +246,24 @@ impl Pass<'_> {
 
     /// Lists `key` in the overflow incident (opening it); false when it lists the most already.
     fn join_overflow(&mut self, key: &str, severity: Severity) -> bool {
-        let (panel, mode, now) = (self.scope.panel.as_str(), self.scope.mode, self.now);
-        let overflow = self
-            .state
-            .core
-            .incidents
-            .entry(OVERFLOW.to_string())
-            .or_insert_with(|| {
-                let id = incident_id(panel, mode.as_str(), OVERFLOW, now);
-                let mut incident = Incident::new(id, now, severity, Vec::new());
-                incident.covers.group = Some(OVERFLOW_SIGNATURE.to_string());
-                incident.detail = format!(
+        let t = self.transitions;
+        if !self.state.core.incidents.contains_key(OVERFLOW) {
+            let opening = Opening {
+                key: OVERFLOW.to_string(),
+                opened_at: t.now,
+                severity,
+                members: Vec::new(),
+                group: Some(OVERFLOW_SIGNATURE.to_string()),
+                cause: None,
+                detail: format!(
                     "new alerts past the relay's caps ({NEW_PER_NOTIFICATION} new incidents a notification, {NEW_PER_HOUR} an hour, {UNCONFIRMED_OPEN} open) for probes the panel cannot confirm or groups; each is listed here until it resolves"
-                );
-                self.overflow = Moved::Opened;
-                incident
-            });
-        let members = &mut overflow.covers.members;
+                ),
+            };
+            t.open(&mut self.state.core, opening);
+            self.overflow = Moved::Opened;
+        }
+        let overflow = self.state.core.incidents.get_mut(OVERFLOW);
+        let members = &mut overflow.expect("just opened").covers.members;
         let Err(at) = members.binary_search_by(|m| m.as_str().cmp(key)) else {
             self.left.remove(key);
             return true;
@@ -309,24 +302,16 @@ impl Pass<'_> {
         if self.overflow == Moved::No {
             return;
         }
-        let (panel, mode) = (self.scope.panel.as_str(), self.scope.mode.as_str());
         let Some(overflow) = self.state.core.incidents.get_mut(OVERFLOW) else {
             return;
         };
         let left = &self.left;
         if overflow.covers.members.iter().all(|m| left.contains(m)) {
-            let overflow = self
-                .state
-                .core
-                .incidents
-                .remove(OVERFLOW)
-                .expect("just found");
-            if self.overflow == Moved::Changed {
-                self.close(
-                    OVERFLOW.to_string(),
-                    &overflow,
-                    "every alert it listed resolved",
-                );
+            // Opened and emptied by this notification, it was never told: it goes untold.
+            if self.overflow == Moved::Opened {
+                self.state.core.incidents.remove(OVERFLOW);
+            } else {
+                self.close(OVERFLOW, "every alert it listed resolved");
             }
             return;
         }
@@ -338,13 +323,8 @@ impl Pass<'_> {
         if kind == EventKind::Opened {
             self.applied.opened.push(OVERFLOW.to_string());
         }
-        self.events.push(Event::about(
-            kind,
-            (panel, mode),
-            OVERFLOW,
-            overflow,
-            self.now,
-        ));
+        self.events
+            .push(self.transitions.event(kind, OVERFLOW, overflow));
     }
 }
 
@@ -412,20 +392,12 @@ pub fn reminders(
     remind_every: std::time::Duration,
     now: jiff::Timestamp,
 ) -> Vec<Event> {
-    let mut events = Vec::new();
-    for (key, incident) in &mut state.incidents {
-        if incident.reminder_due(now, remind_every) {
-            incident.last_told = now;
-            events.push(Event::about(
-                EventKind::Reminder,
-                (panel, mode),
-                key,
-                incident,
-                now,
-            ));
-        }
-    }
-    events
+    let transitions = Transitions { panel, mode, now };
+    state
+        .incidents
+        .iter_mut()
+        .filter_map(|(key, incident)| transitions.remind(key, incident, remind_every, None))
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 use super::super::fixtures::{group, notification, run, run_at, NOW as NOW_S, Q};
 use super::*;
-use smoke_core::engine::{PastIncident, LOG_MAX};
+use smoke_core::engine::{Incident, PastIncident, LOG_MAX};
 use smoke_core::prelude::Cause;
 
 #[test]
