@@ -6,8 +6,8 @@
 // The panel: what a panel file says, read and checked once.
 pub use crate::panel::{
     defaults, is_service_name, limits, load, load_str, vantage, with_hint, Body, Contexts,
-    Coverage, DnsSpec, External, HttpSpec, IgnoredFault, Internal, LoadOptions, Mode, Panel,
-    PanelError, PanelText, ProbeDefaults, ProbeKind, ProbeSpec, RecordType, Remedy, Request,
+    Coverage, DnsSpec, Extension, External, HttpSpec, IgnoredFault, Internal, LoadOptions, Mode,
+    Panel, PanelError, PanelText, ProbeDefaults, ProbeKind, ProbeSpec, RecordType, Remedy, Request,
     Restart, StepSpec, Target, TargetError, TcpSpec, TcpTarget, TlsSpec, MAX_STEPS, PUBLIC_DNS,
     PUBLIC_TLS, SERVICE_NAME_RULE, SERVICE_PLACEHOLDER,
 };

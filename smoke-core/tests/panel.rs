@@ -1,6 +1,6 @@
 //! Loading panels: what a good one becomes, and where a bad one is said to be broken.
 
-use smoke_core::engine::{load_str, Body, LoadOptions, Mode, PanelError, Request};
+use smoke_core::engine::{load_str, Body, Extension, LoadOptions, Mode, PanelError, Request};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -135,6 +135,62 @@ fn an_unknown_key_names_file_line_column_probe_and_the_key_meant() {
     assert_eq!(
         e.to_string(),
         "probes/bad.toml:8:1: probe \"biz\": unknown key `expct`; did you mean `expect`?"
+    );
+}
+
+/// What a program built on smoke-core might read itself: a table and a key of `[panel]`.
+const LOOP_LIKE: Extension = Extension {
+    tables: &["notify"],
+    panel_keys: &["remind_every"],
+};
+
+/// A panel with a table and a `[panel]` key smoke-core does not read, at lines 9 and 3.
+const WITH_OTHERS: &str = "[panel]\nname = \"x\"\nremind_every = \"2h\"\n\n[[probe]]\nname = \"p\"\ntarget = \"a/rpc\"\nget = \"/\"\n[[notify]]\ntype = \"slack\"\n";
+
+#[test]
+fn tables_and_keys_no_one_declared_are_unknown_keys() {
+    let e = broken(&WITH_OTHERS.replace("remind_every", "# remind_every"));
+    assert_eq!(
+        e.to_string(),
+        "probes/bad.toml:9:3: unknown key `notify`; known keys: panel, internal, external, defaults, probe, coverage"
+    );
+    let e = broken(&WITH_OTHERS[..WITH_OTHERS.find("[[notify]]").unwrap()]);
+    assert_eq!(
+        e.to_string(),
+        "probes/bad.toml:3:1: unknown key `remind_every`; known keys: name, every, timeout, vantage, max_services"
+    );
+}
+
+#[test]
+fn declared_tables_and_keys_load_unread_and_their_typos_are_hinted() {
+    let opts = LoadOptions {
+        extension: LOOP_LIKE,
+        ..opts()
+    };
+    let load = |text: &str| load_str(text, Path::new("probes/bad.toml"), &opts);
+    let panel = load(WITH_OTHERS).expect("declared names load");
+    assert_eq!(panel.probes[0].line, 5);
+    let e = load(&WITH_OTHERS.replace("[[notify]]", "[[notfy]]")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "probes/bad.toml:9:3: unknown key `notfy`; did you mean `notify`?"
+    );
+    let e = load(&WITH_OTHERS.replace("remind_every", "remind_evry")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "probes/bad.toml:3:1: unknown key `remind_evry`; did you mean `remind_every`?"
+    );
+    // Declared at the top, not in a probe: there it is an unknown key as before.
+    let e = load(&WITH_OTHERS.replace("type = \"slack\"", "[probe.notify]")).unwrap_err();
+    assert!(
+        e.message.starts_with("unknown key `notify`; known keys: "),
+        "{e}"
+    );
+    // A typo elsewhere keeps its position and its own table's hint.
+    let e = load(&WITH_OTHERS.replace("target", "targt")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "probes/bad.toml:7:1: probe \"p\": unknown key `targt`; did you mean `target`?"
     );
 }
 

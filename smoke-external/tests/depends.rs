@@ -58,6 +58,7 @@ async fn every_probe_through_the_gateway_depends_on_the_public_checks() {
         &common::herodemo_panel(),
         &LoadOptions {
             sets: no_tls,
+            extension: smoke_loop::config::EXTENSION,
             ..Default::default()
         },
     )

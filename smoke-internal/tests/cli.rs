@@ -377,7 +377,11 @@ async fn ten_probes_on_hung_sockets_end_the_tick_within_their_timeout() {
 #[test]
 fn the_herodemo_panel_is_valid() {
     assert!(Path::new(&herodemo_panel()).exists());
-    let panel = smoke_core::engine::load(&herodemo_panel(), &Default::default()).unwrap();
+    let opts = smoke_core::engine::LoadOptions {
+        extension: smoke_loop::config::EXTENSION,
+        ..Default::default()
+    };
+    let panel = smoke_core::engine::load(&herodemo_panel(), &opts).unwrap();
     assert_eq!(panel.name, "herodemo");
 }
 

@@ -1,6 +1,7 @@
-//! The loop's own tables of the panel: `[[notify]]`, `[[maintenance]]`, and `remind_every` and
-//! `heartbeat_url` in `[panel]`. smoke-core names them (a typo of one is still an unknown key)
-//! and hands the text over; they are read and checked here, each error at its file, line and
+//! The loop's own tables of the panel: `[[notify]]`, `[[maintenance]]`, `[relay]`, and
+//! `remind_every` and `heartbeat_url` in `[panel]`. They are declared to smoke-core's loader in
+//! [`EXTENSION`] (so it accepts them, and a typo of one is still an unknown key with its hint),
+//! which hands the text over; they are read and checked here, each error at its file, line and
 //! column.
 
 use crate::maintenance::{self, Maintenance, RawMaintenance};
@@ -9,9 +10,25 @@ use crate::secret::{Secret, SecretError, Value};
 use serde::Deserialize;
 use smoke_core::engine::escape_controls;
 use smoke_core::engine::PanelDuration;
-use smoke_core::engine::{Panel, PanelError};
+use smoke_core::engine::{Extension, LoadOptions, Panel, PanelError};
 use std::time::Duration;
 use toml::Spanned;
+
+/// The tables and `[panel]` keys of [`RawLoop`]: every load of a panel for the loop passes
+/// them (see [`load_options`]), and a table the loop adds is named here.
+pub const EXTENSION: Extension = Extension {
+    tables: &["notify", "maintenance", "relay"],
+    panel_keys: &["remind_every", "heartbeat_url", "heartbeat_url_env"],
+};
+
+/// The options a command loads its panel with: this process's environment, `sets` laid over
+/// the file, and the loop's [`EXTENSION`].
+pub fn load_options(sets: Vec<String>) -> LoadOptions {
+    LoadOptions {
+        extension: EXTENSION,
+        ..LoadOptions::from_env(sets)
+    }
+}
 
 /// How often an open incident is told again, unless the panel says.
 pub const REMIND_EVERY: Duration = Duration::from_secs(6 * 3600);

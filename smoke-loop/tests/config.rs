@@ -13,6 +13,7 @@ const PANEL: &str = "[panel]\nname = \"demo\"\n\n[[probe]]\nname = \"p\"\ntarget
 fn read_with(text: &str, sets: &[&str]) -> Result<LoopConfig, PanelError> {
     let opts = LoadOptions {
         sets: sets.iter().map(|s| s.to_string()).collect(),
+        extension: smoke_loop::config::EXTENSION,
         ..Default::default()
     };
     let panel = load_str(text, Path::new("probes/bad.toml"), &opts)?;
@@ -188,6 +189,29 @@ fn set_reaches_the_loops_keys_and_names_itself_in_errors() {
     )
     .unwrap_err();
     assert_eq!(e.line, 3, "an entry's error is placed at its table: {e}");
+}
+
+#[test]
+fn a_typo_of_a_loop_table_or_key_is_refused_with_the_name_meant() {
+    let e = refused_at(
+        &format!("{PANEL}[[notfy]]\ntype = \"slack\"\n"),
+        9,
+        3,
+        "unknown key `notfy`; did you mean `notify`?",
+    );
+    assert_eq!(e.probe, None, "{e}");
+    refused_at(
+        "[panel]\nname = \"demo\"\nremind_evry = \"2h\"\n",
+        3,
+        1,
+        "unknown key `remind_evry`; did you mean `remind_every`?",
+    );
+    let e = read_with("[panel]\nname = \"demo\"\n", &["maintenence.every=1"]).unwrap_err();
+    assert!(
+        e.message
+            .contains("unknown key `maintenence`; did you mean `maintenance`?"),
+        "{e}"
+    );
 }
 
 /// A panel with every table the loop reads.

@@ -77,6 +77,12 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
 
 /// Serde's "unknown field `x`, expected one of `a`, `b`" with the closest known key added.
 pub fn with_hint(message: &str) -> String {
+    with_hint_among(message, &[])
+}
+
+/// [`with_hint`], `also` known beside the keys serde names: a table's declared names (see
+/// [`super::Extension`]), which serde never sees.
+pub(super) fn with_hint_among(message: &str, also: &[&str]) -> String {
     let first_line = message.lines().next().unwrap_or(message).trim();
     let Some(rest) = first_line.strip_prefix("unknown field `") else {
         return first_line.to_string();
@@ -84,7 +90,12 @@ pub fn with_hint(message: &str) -> String {
     let Some((unknown, expected)) = rest.split_once('`') else {
         return first_line.to_string();
     };
-    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let known: Vec<&str> = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .chain(also.iter().copied())
+        .collect();
     let best = known
         .iter()
         .map(|k| (strsim::jaro_winkler(unknown, k), *k))

@@ -2,7 +2,7 @@
 //! make, each error placed at its file, line and column.
 
 use super::checks;
-use super::error::{line_col, with_hint, LineStarts};
+use super::error::{line_col, with_hint_among, LineStarts};
 use super::raw::{ProbeOutline, RawFile};
 use super::spec::build_probe;
 use super::*;
@@ -24,6 +24,8 @@ pub struct LoadOptions {
     /// The host name: the vantage point when nothing else names it. Left out (`None`), the
     /// label is [`vantage::UNKNOWN_VANTAGE`], so a library test does not depend on the host.
     pub host_name: Option<String>,
+    /// The tables and `[panel]` keys the caller reads itself: accepted, left unread.
+    pub extension: Extension,
 }
 
 impl LoadOptions {
@@ -39,6 +41,7 @@ impl LoadOptions {
                 .ok()
                 .filter(|s| !s.is_empty()),
             host_name: vantage::host_name(),
+            extension: Extension::default(),
         }
     }
 }
@@ -113,6 +116,7 @@ pub fn load_str(text: &str, source: &Path, opts: &LoadOptions) -> Result<Panel, 
         text,
         source,
         sets: &opts.sets,
+        extension: opts.extension,
         outline: toml::from_str::<ProbeOutline>(text).ok(),
         lines: LineStarts::new(text),
     };
@@ -120,10 +124,10 @@ pub fn load_str(text: &str, source: &Path, opts: &LoadOptions) -> Result<Panel, 
     build(raw, &at, opts)
 }
 
-/// A panel's text with its `--set` overrides: what the loop (smoke-loop) reads its own tables
-/// from (`[[notify]]`, `[[maintenance]]`, its keys of `[panel]`), into its own types, with its
-/// errors placed at the file, line and column as this crate places its own. This crate only
-/// names those tables; it never reads them.
+/// A panel's text with its `--set` overrides: what a program built on this crate reads the
+/// tables and keys it declared (its [`Extension`]) from, into its own types, with its errors
+/// placed at the file, line and column as this crate places its own. This crate never reads
+/// them.
 #[derive(Debug, Clone)]
 pub struct PanelText {
     text: std::sync::Arc<str>,
@@ -133,7 +137,7 @@ pub struct PanelText {
 
 impl PanelText {
     /// The panel, `--set` laid over it, as `T`: a type that reads the tables it knows and
-    /// ignores the rest (this crate has refused unknown keys already).
+    /// ignores the rest (this crate has refused unknown keys already). Nothing is set aside.
     pub fn read<T: serde::de::DeserializeOwned>(&self) -> Result<T, PanelError> {
         self.locator().read()
     }
@@ -162,6 +166,7 @@ impl PanelText {
             text: &self.text,
             source: &self.source,
             sets: &self.sets,
+            extension: Extension::default(),
             outline: None,
             lines: LineStarts::new(&self.text),
         }
@@ -262,22 +267,29 @@ pub(super) struct Locator<'a> {
     pub(super) text: &'a str,
     pub(super) source: &'a Path,
     sets: &'a [String],
+    /// Taken out of the file before it is read (see [`Extension::set_aside`]).
+    extension: Extension,
     outline: Option<ProbeOutline>,
     pub(super) lines: LineStarts,
 }
 
 impl Locator<'_> {
-    /// Parses the text, lays `--set` over it, and reads it as `T`, every error placed.
+    /// Parses the text, lays `--set` over it, sets the declared tables and keys aside, and
+    /// reads the rest as `T`, every error placed.
     fn read<T: serde::de::DeserializeOwned>(&self) -> Result<T, PanelError> {
-        let syntax = |e: toml::de::Error| {
+        let syntax = |e: toml::de::Error, also: &[&str]| {
             let span = e.span().unwrap_or(0..0);
-            let message = with_key(with_hint(e.message()), self.text, &span);
+            let message = with_key(with_hint_among(e.message(), also), self.text, &span);
             self.error(span, message)
         };
-        let mut doc = toml::de::DeTable::parse(self.text).map_err(syntax)?;
+        let mut doc = toml::de::DeTable::parse(self.text).map_err(|e| syntax(e, &[]))?;
         overlay_sets(&mut doc, self.text.len(), self.sets)
             .map_err(|e| PanelError::whole_file(self.source, e.to_string()))?;
-        T::deserialize(toml::de::Deserializer::from(doc)).map_err(syntax)
+        let aside = self.extension.set_aside(doc.get_mut());
+        T::deserialize(toml::de::Deserializer::from(doc)).map_err(|e| {
+            let also = aside.beside(e.span());
+            syntax(e, also)
+        })
     }
 
     pub(super) fn error(&self, span: Range<usize>, message: impl Into<String>) -> PanelError {

@@ -7,6 +7,7 @@ mod checks;
 mod coverage;
 mod deps;
 mod error;
+mod extension;
 pub(crate) mod flow;
 mod load;
 pub(crate) mod raw;
@@ -20,6 +21,7 @@ pub use crate::kind::tls::TlsSpec;
 pub use crate::kind::ProbeKind;
 pub use coverage::{Coverage, IgnoredFault};
 pub use error::{with_hint, PanelError};
+pub use extension::Extension;
 pub use flow::MAX_STEPS;
 #[cfg(feature = "http")]
 pub(crate) use flow::{is_capture_name, names_in};
@@ -123,8 +125,8 @@ pub struct Panel {
     pub probes: Vec<ProbeSpec>,
     /// `[coverage]`: the faults it knowingly does not catch.
     pub coverage: Coverage,
-    /// The text it was read from, for the tables this crate leaves to the loop (`[[notify]]`,
-    /// `[[maintenance]]`, the loop's keys of `[panel]`).
+    /// The text it was read from, for the tables and `[panel]` keys this crate leaves to the
+    /// program that declared them (see [`Extension`]).
     pub text: PanelText,
 }
 

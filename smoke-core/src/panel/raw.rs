@@ -1,8 +1,8 @@
 //! The panel file as serde reads it. Unknown keys are refused here, so a typo is an error with
-//! its position, never a silently ignored setting.
+//! its position, never a silently ignored setting; the tables and keys a caller reads itself are
+//! set aside before (see [`super::Extension`]).
 
 use crate::units::{PanelDuration, PanelSize};
-use serde::de::IgnoredAny;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -21,13 +21,6 @@ pub struct RawFile {
     pub probe: Vec<Spanned<RawProbe>>,
     #[serde(default)]
     pub coverage: RawCoverage,
-    /// The loop's tables: read by smoke-loop through [`super::PanelText`], checked there.
-    #[serde(rename = "notify")]
-    _notify: Option<IgnoredAny>,
-    #[serde(rename = "maintenance")]
-    _maintenance: Option<IgnoredAny>,
-    #[serde(rename = "relay")]
-    _relay: Option<IgnoredAny>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -38,13 +31,6 @@ pub struct RawPanel {
     pub timeout: Option<PanelDuration>,
     pub vantage: Option<Spanned<String>>,
     pub max_services: Option<Spanned<u64>>,
-    // The loop's keys: named here so a typo of them is still an unknown key, read by smoke-loop.
-    #[serde(rename = "remind_every")]
-    _remind_every: Option<IgnoredAny>,
-    #[serde(rename = "heartbeat_url")]
-    _heartbeat_url: Option<IgnoredAny>,
-    #[serde(rename = "heartbeat_url_env")]
-    _heartbeat_url_env: Option<IgnoredAny>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -39,6 +39,7 @@ pub fn panel_for(sim: &Deployment) -> Panel {
         &herodemo_panel(),
         &LoadOptions {
             sets: sets(sim),
+            extension: smoke_loop::config::EXTENSION,
             ..Default::default()
         },
     )

@@ -47,6 +47,7 @@ pub fn panel_for(sim: &Deployment, extra: &[&str]) -> Panel {
         &herodemo_panel(),
         &LoadOptions {
             sets,
+            extension: smoke_loop::config::EXTENSION,
             ..Default::default()
         },
     )

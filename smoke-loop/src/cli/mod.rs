@@ -20,7 +20,7 @@ use crate::config::LoopConfig;
 use crate::notify::Notifier;
 use crate::state_dir::{default_state_dir, StateDir};
 use smoke_core::engine::{run_panel, Side};
-use smoke_core::engine::{LoadOptions, Mode, Panel};
+use smoke_core::engine::{Mode, Panel};
 use smoke_core::prelude::{Outcome, RunReport};
 use smoke_core::{engine::render, prelude::HumanStyle};
 use std::io::{IsTerminal, Write};
@@ -324,7 +324,7 @@ fn write_metrics(
 /// The panel and the loop's tables of it, each error at its file, line and column.
 fn load(args: &PanelArgs) -> Result<(Panel, LoopConfig), CliError> {
     let path = args.panel.as_ref().ok_or(CliError::NoPanel)?;
-    let panel = smoke_core::engine::load(path, &LoadOptions::from_env(args.set.clone()))?;
+    let panel = smoke_core::engine::load(path, &crate::config::load_options(args.set.clone()))?;
     let config = LoopConfig::read(&panel)?;
     Ok((panel, config))
 }

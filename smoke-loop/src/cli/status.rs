@@ -8,7 +8,7 @@ use crate::history::History;
 use crate::rollup::Rollup;
 use crate::state_dir::{default_state_dir, read_state, write_atomic_mode};
 use crate::status::{status_html, status_json, status_text, Sources, STRIP_CELLS};
-use smoke_core::engine::{LoadOptions, Mode};
+use smoke_core::engine::Mode;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -59,7 +59,7 @@ fn folder(args: &StatusArgs, mode: Mode) -> Result<PathBuf, CliError> {
     let Some(path) = &args.panel else {
         return Err(CliError::NoStateDir);
     };
-    let panel = smoke_core::engine::load(path, &LoadOptions::from_env(Vec::new()))?;
+    let panel = smoke_core::engine::load(path, &crate::config::load_options(Vec::new()))?;
     Ok(default_state_dir(&panel.name, mode.as_str()))
 }
 

@@ -181,7 +181,7 @@ fn no_folder(path: &Path) -> InitError {
 }
 
 fn load(text: &str, path: &Path, sets: &[String]) -> Result<Panel, PanelError> {
-    load_str(text, path, &LoadOptions::from_env(sets.to_vec()))
+    load_str(text, path, &crate::config::load_options(sets.to_vec()))
 }
 
 /// A name the loader refuses, said with what to do: the name comes from the file name unless

@@ -65,6 +65,7 @@ async fn prove(args: &Args) -> Result<coverage::Coverage, CoverageError> {
     .map_err(CoverageError::Start)?;
     let opts = LoadOptions {
         sets: coverage::overrides(&sim),
+        extension: smoke_loop::config::EXTENSION,
         ..LoadOptions::default()
     };
     let panel = load(&args.panel, &opts)?;

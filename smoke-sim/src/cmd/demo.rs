@@ -170,6 +170,7 @@ fn demo_panel(args: &Args, sim: &Deployment) -> anyhow::Result<Panel> {
     };
     let opts = LoadOptions {
         sets: crate::coverage::overrides(sim),
+        extension: smoke_loop::config::EXTENSION,
         ..LoadOptions::default()
     };
     Ok(load_str(&text, &source, &opts)?)
