@@ -12,7 +12,7 @@ use toml::de::{DeTable, DeValue};
 /// program is an unknown key like any other.
 ///
 /// ```
-/// use smoke_core::panel::{load_str, Extension, LoadOptions};
+/// use smoke_core::engine::{load_str, Extension, LoadOptions};
 /// const AUDIT: Extension = Extension { tables: &["audit"], panel_keys: &["owner"] };
 /// let text = "[panel]\nname = \"p\"\nowner = \"ops\"\n\n[audit]\nkeep = \"90d\"\n";
 /// let opts = LoadOptions { extension: AUDIT, ..LoadOptions::default() };
