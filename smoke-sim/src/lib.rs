@@ -5,6 +5,9 @@
 //! with JSON-RPC 2.0 on `POST /rpc`, like the real ones, and can be switched into the
 //! [`Fault`]s that broke (or could break) the real deployment, one at a time or together.
 //!
+//! [`Options::layout`] picks which hero it stands for: the seed's herodemo, or the hero projects
+//! as documented today ([`Layout`]); only where those differ does the simulation change.
+//!
 //! With [`Options::external`] it also shows the outside view: a TLS gateway routing like
 //! hero_router on a loopback port, certificates from a test CA, and a DNS server for
 //! [`PUBLIC_HOST`], each with faults of its own.

@@ -121,6 +121,7 @@ fn herodemo_has_no_blind_spot_in_the_hero_layout_either() {
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["complete"], true, "{v:#}");
+    assert_eq!(v["layout"], "hero");
     let faults = v["faults"].as_array().unwrap();
     for name in [
         "ui-socket-missing",
