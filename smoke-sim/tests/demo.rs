@@ -96,6 +96,7 @@ fn the_demo_catches_every_failure_in_the_hero_layout_too() {
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    assert!(stdout.lines().any(|l| l == "layout: hero"), "{stdout}");
     assert!(
         stdout
             .lines()

@@ -93,6 +93,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         sim.services().len(),
         sim.socket_dir().display()
     );
+    if sim.layout() != Layout::default() {
+        println!("layout: {}", sim.layout());
+    }
     println!(
         "inside: their Unix sockets; outside: {} through a TLS gateway, DNS at {}",
         sim.public_url().unwrap_or_default(),
