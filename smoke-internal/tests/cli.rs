@@ -79,7 +79,10 @@ async fn run_with_a_fault_exits_2_and_says_the_cause_in_words() {
     assert_eq!(out.status.code(), Some(2), "{stdout}");
     let line = stdout.lines().find(|l| l.contains("os-ui")).unwrap();
     assert!(line.starts_with("FAIL os-ui"), "{line}");
-    assert!(line.contains("connect: socket missing: "), "{line}");
+    assert!(
+        line.contains("connect: step 1 of 3 (GET /): socket missing: "),
+        "{line}"
+    );
     assert!(line.contains("hero_os/ui.sock"), "{line}");
     assert!(stdout.trim_end().ends_with("passed, 1 failed"), "{stdout}");
 }
@@ -246,8 +249,9 @@ async fn json_output_has_exactly_the_documented_fields() {
             "phase",
             "status",
         ];
-        // A flow (herodemo's photos probe) adds its steps; a probe of one request has none.
-        if p["name"] == "photos-download" {
+        // A flow (herodemo's photos and UI probes) adds its steps; a probe of one request has
+        // none.
+        if p["name"] == "photos-download" || p["name"] == "os-ui" {
             want.push("steps");
             for step in p["steps"].as_array().unwrap() {
                 let mut k = keys(step);

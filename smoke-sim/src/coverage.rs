@@ -21,6 +21,7 @@ use smoke_core::prelude::{Cause, Outcome, RunReport};
 
 use crate::deployment::Deployment;
 use crate::fault::{Fault, ParseFaultError};
+use crate::layout::Layout;
 
 /// How long any phase of a probe may take against the simulation: it answers in milliseconds,
 /// so only a fault makes a probe wait this long.
@@ -116,6 +117,8 @@ impl FaultResult {
 #[derive(Debug, Clone)]
 pub struct Coverage {
     pub panel: String,
+    /// The layout of the simulated deployment it ran against.
+    pub layout: Layout,
     /// The services the per-service faults were switched on for.
     pub services: Vec<String>,
     pub faults: Vec<FaultResult>,
@@ -174,6 +177,7 @@ pub async fn run(panel: &Panel, sim: &Deployment) -> Result<Coverage, CoverageEr
     }
     Ok(Coverage {
         panel: panel.name.clone(),
+        layout: sim.layout(),
         services,
         faults: results,
         elapsed: started.elapsed(),

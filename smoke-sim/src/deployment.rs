@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use crate::external::External;
 use crate::fault::Fault;
 use crate::gateway;
+use crate::layout::Layout;
 use crate::listener::{self, Running};
 use crate::photo::Photos;
 use crate::router::{Endpoint, SocketKind};
@@ -71,6 +72,9 @@ pub struct Options {
     pub extra_services: usize,
     /// Which file hero_os's web UI listens on.
     pub ui_socket: UiSocket,
+    /// Which hero the deployment stands for: the seed's herodemo (default) or the hero
+    /// projects as documented today.
+    pub layout: Layout,
     /// Also start the external view: the TLS gateway and the DNS server on loopback ports.
     pub external: bool,
     /// How long the gateway waits for a service before answering 504
@@ -97,6 +101,7 @@ struct Slot {
 /// Dropping it stops every listener and connection, and removes its temporary folder.
 pub struct Deployment {
     world: Arc<World>,
+    layout: Layout,
     dir: PathBuf,
     slots: Mutex<Vec<Slot>>,
     runtime: Handle,
@@ -125,13 +130,14 @@ impl Deployment {
                 (Some(temp), dir)
             }
         };
-        let mut all = services::herodemo(opts.ui_socket.file_name());
+        let mut all = services::herodemo(opts.layout, opts.ui_socket.file_name());
         all.extend((0..opts.extra_services).map(|i| services::generic(i, opts.extra_services)));
         let names = all.iter().map(|s| s.name().to_string()).collect();
         let world = Arc::new(World::new(names, Photos::generate()?));
         let (shutdown, _) = watch::channel(false);
         let mut deployment = Deployment {
             world,
+            layout: opts.layout,
             dir,
             slots: Mutex::new(Vec::new()),
             runtime: Handle::current(),
@@ -199,6 +205,11 @@ impl Deployment {
     /// trust (started with [`Options::external`]).
     pub fn ca_file(&self) -> Option<&Path> {
         self.external.as_ref().map(External::ca_file)
+    }
+
+    /// Which hero the deployment stands for, as started.
+    pub fn layout(&self) -> Layout {
+        self.layout
     }
 
     /// The folder holding one sub-folder of sockets per service.
@@ -320,6 +331,12 @@ impl Deployment {
             {
                 Want::Missing
             }
+            SocketKind::Ui
+                if self.world.has(&Fault::UiProcessDead)
+                    && name == Fault::UiProcessDead.service() =>
+            {
+                Want::Stale
+            }
             SocketKind::Ui => Want::Up,
             SocketKind::Rpc if self.world.hits("socket-missing", name) => Want::Missing,
             SocketKind::Rpc if self.world.hits("stale-socket", name) => Want::Stale,
@@ -414,6 +431,7 @@ impl Drop for Deployment {
 impl fmt::Debug for Deployment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Deployment")
+            .field("layout", &self.layout)
             .field("dir", &self.dir)
             .field("services", &self.world.services().len())
             .field("active", &self.world.active())

@@ -25,6 +25,19 @@ pub enum Fault {
     BizGetBroken,
     /// hero_os: the UI socket file is removed and its listener is gone.
     UiSocketMissing,
+    /// hero_os: the UI socket file stays but nobody listens on it: the process serving it died
+    /// (hero_proc runs it as an action of its own, `hero_os_ui`: HERO.md, hero_proc#83).
+    UiProcessDead,
+    /// hero_os: the page is served but its script and wasm answer 404 (a deploy that shipped
+    /// the page without its bundle).
+    UiBundleMissing,
+    /// hero_os: the wasm is served as `application/octet-stream`, which a browser refuses to
+    /// compile as a stream (a static server without the wasm type).
+    UiWasmWrongType,
+    /// hero_os: the page names its script and wasm under `/pkg/...` instead of next to it; on
+    /// the socket they load, behind the gateway they leave `/hero_os/ui/` and the page stays
+    /// blank.
+    UiWrongPrefix,
     /// Accepts connections, reads the request, never answers.
     Hang(String),
     /// Reads the request, then closes without sending a byte.
@@ -80,7 +93,7 @@ pub enum ParseFaultError {
     UnexpectedService(String),
 }
 
-const KNOWN: [&str; 26] = [
+const KNOWN: [&str; 30] = [
     "context-fallback",
     "photos-broken",
     "biz-empty",
@@ -89,6 +102,10 @@ const KNOWN: [&str; 26] = [
     "photo-not-image",
     "biz-get-broken",
     "ui-socket-missing",
+    "ui-process-dead",
+    "ui-bundle-missing",
+    "ui-wasm-wrong-type",
+    "ui-wrong-prefix",
     "queue-backlog",
     "cert-expiring-10d",
     "cert-expiring-3d",
@@ -148,6 +165,10 @@ impl Fault {
             Fault::PhotoNotImage => "photo-not-image",
             Fault::BizGetBroken => "biz-get-broken",
             Fault::UiSocketMissing => "ui-socket-missing",
+            Fault::UiProcessDead => "ui-process-dead",
+            Fault::UiBundleMissing => "ui-bundle-missing",
+            Fault::UiWasmWrongType => "ui-wasm-wrong-type",
+            Fault::UiWrongPrefix => "ui-wrong-prefix",
             Fault::QueueBacklog => "queue-backlog",
             Fault::CertExpiring10d => "cert-expiring-10d",
             Fault::CertExpiring3d => "cert-expiring-3d",
@@ -179,7 +200,11 @@ impl Fault {
             | Fault::PhotoMissing
             | Fault::PhotoNotImage => "hero_foundry",
             Fault::BizEmpty | Fault::BizGetBroken => "hero_osis_business",
-            Fault::UiSocketMissing => "hero_os",
+            Fault::UiSocketMissing
+            | Fault::UiProcessDead
+            | Fault::UiBundleMissing
+            | Fault::UiWasmWrongType
+            | Fault::UiWrongPrefix => "hero_os",
             Fault::QueueBacklog => "hero_embedder",
             Fault::CertExpiring10d
             | Fault::CertExpiring3d
@@ -239,6 +264,10 @@ impl Fault {
             "photo-not-image" => Fault::PhotoNotImage,
             "biz-get-broken" => Fault::BizGetBroken,
             "ui-socket-missing" => Fault::UiSocketMissing,
+            "ui-process-dead" => Fault::UiProcessDead,
+            "ui-bundle-missing" => Fault::UiBundleMissing,
+            "ui-wasm-wrong-type" => Fault::UiWasmWrongType,
+            "ui-wrong-prefix" => Fault::UiWrongPrefix,
             "queue-backlog" => Fault::QueueBacklog,
             "cert-expiring-10d" => Fault::CertExpiring10d,
             "cert-expiring-3d" => Fault::CertExpiring3d,

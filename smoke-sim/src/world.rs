@@ -91,7 +91,10 @@ impl World {
                 f.service() != service
                     || matches!(
                         f,
-                        Fault::SocketMissing(_) | Fault::StaleSocket(_) | Fault::UiSocketMissing
+                        Fault::SocketMissing(_)
+                            | Fault::StaleSocket(_)
+                            | Fault::UiSocketMissing
+                            | Fault::UiProcessDead
                     )
             });
         }

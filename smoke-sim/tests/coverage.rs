@@ -13,11 +13,12 @@ fn herodemo() -> PathBuf {
 }
 
 fn coverage(panel: &Path, json: bool) -> Output {
+    coverage_with(panel, if json { &["--format", "json"] } else { &[] })
+}
+
+fn coverage_with(panel: &Path, args: &[&str]) -> Output {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_smoke-sim"));
-    cmd.args(["coverage", "--panel"]).arg(panel);
-    if json {
-        cmd.args(["--format", "json"]);
-    }
+    cmd.args(["coverage", "--panel"]).arg(panel).args(args);
     cmd.output().unwrap()
 }
 
@@ -75,9 +76,9 @@ fn herodemo_catches_or_knowingly_ignores_every_fault() {
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     assert!(stdout.trim_end().ends_with("no blind spots"), "{stdout}");
     assert!(!stdout.contains("MISSED"), "{stdout}");
-    // Every fault of every service the panel reaches is a row: 18 fixed, 8 on each of 6.
+    // Every fault of every service the panel reaches is a row: 22 fixed, 8 on each of 6.
     let total = Fault::every(&vec![String::new(); 6]).len();
-    assert_eq!(total, 18 + 8 * 6);
+    assert_eq!(total, 22 + 8 * 6);
     let last = stdout
         .lines()
         .find(|l| l.contains(" failures caught"))
@@ -109,6 +110,38 @@ fn herodemo_catches_or_knowingly_ignores_every_fault() {
     assert!(row("rpc-error:hero_os").contains("ignored: "), "{stdout}");
     // Hangs cost the short timeout, not the panel's: the whole run stays within minutes.
     assert!(elapsed < Duration::from_secs(240), "{elapsed:?}");
+}
+
+/// The hero layout (hero_os's UI a loader page only): the same panel, the same faults, the UI's
+/// own caught by os-ui from both sides.
+#[test]
+fn herodemo_has_no_blind_spot_in_the_hero_layout_either() {
+    let out = coverage_with(&herodemo(), &["--layout", "hero", "--format", "json"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["complete"], true, "{v:#}");
+    assert_eq!(v["layout"], "hero");
+    let faults = v["faults"].as_array().unwrap();
+    for name in [
+        "ui-socket-missing",
+        "ui-process-dead",
+        "ui-bundle-missing",
+        "ui-wasm-wrong-type",
+        "ui-wrong-prefix",
+    ] {
+        let f = faults.iter().find(|f| f["fault"] == name).unwrap();
+        for mode in ["internal", "external"] {
+            assert!(
+                f["caught_by"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|c| c["probe"] == "os-ui" && c["mode"] == mode),
+                "{name} not caught by os-ui {mode}: {f:#}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -150,7 +183,7 @@ fn json_lists_each_fault_with_its_catchers_the_ignored_and_the_blind_spots() {
         "a hang waited out 60s: {elapsed:?}"
     );
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    let total = 18 + 8;
+    let total = 22 + 8;
     assert_eq!(v["total"], total, "{v:#}");
     assert_eq!(v["services"], serde_json::json!(["hero_osis_business"]));
     let faults = v["faults"].as_array().unwrap();

@@ -81,6 +81,37 @@ fn the_demo_catches_every_failure_from_the_side_that_must_see_it() {
     );
 }
 
+/// The same demo on the hero layout (hero_os's UI a loader page only): healthy, and every
+/// failure caught, the UI's by os-ui at its page step.
+#[test]
+fn the_demo_catches_every_failure_in_the_hero_layout_too() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smoke-sim"))
+        .args(["demo", "--layout", "hero"])
+        .env_remove("SMOKE_PANEL")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.lines().any(|l| l == "layout: hero"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("Socket 'ui.sock' not found")
+                && l.contains("caught inside  by os-ui (connect)")),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with("8 of 8 caught; 8 of them opened exactly one incident on that side"),
+        "{stdout}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hero_proc_stand_in_restarts_a_service_and_clears_its_faults() {
     let sim = smoke_sim::Deployment::start().await.unwrap();

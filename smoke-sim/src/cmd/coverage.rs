@@ -3,7 +3,7 @@
 //! [`crate::coverage`].
 
 use crate::coverage::{self, CoverageError};
-use crate::{Deployment, Options};
+use crate::{Deployment, Layout, Options};
 use smoke_core::engine::escape_controls;
 use smoke_core::engine::{load, LoadOptions};
 use std::path::PathBuf;
@@ -20,6 +20,9 @@ pub struct Args {
     /// The panel to prove.
     #[arg(long, value_name = "FILE")]
     panel: PathBuf,
+    /// The simulated deployment to prove it against: `herodemo` (the seed's) or `hero`.
+    #[arg(long, value_name = "herodemo|hero", default_value_t = Layout::Herodemo)]
+    layout: Layout,
     /// `human`: the matrix; `json`: one object for CI.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -59,6 +62,7 @@ pub async fn run(args: Args) -> i32 {
 async fn prove(args: &Args) -> Result<coverage::Coverage, CoverageError> {
     let sim = Deployment::start_with(Options {
         external: true,
+        layout: args.layout,
         ..Options::default()
     })
     .await

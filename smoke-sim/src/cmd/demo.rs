@@ -3,7 +3,7 @@
 //! reached users before any tool saw it, then with the failures only the outside can see.
 
 use crate::history::history;
-use crate::{Deployment, Fault, Options};
+use crate::{Deployment, Fault, Layout, Options};
 use anyhow::Context as _;
 use smoke_core::engine::format_duration;
 use smoke_core::engine::ProbeInfo;
@@ -25,6 +25,9 @@ pub struct Args {
     /// A panel file to run instead of the built-in copy of probes/herodemo.toml.
     #[arg(long, env = "SMOKE_PANEL")]
     panel: Option<PathBuf>,
+    /// The simulated deployment to run it against: `herodemo` (the seed's) or `hero`.
+    #[arg(long, value_name = "herodemo|hero", default_value_t = Layout::Herodemo)]
+    layout: Layout,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -76,6 +79,7 @@ fn catcher(fault: &Fault) -> Option<(&'static str, Seen)> {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let sim = Deployment::start_with(Options {
         external: true,
+        layout: args.layout,
         ..Options::default()
     })
     .await
@@ -89,6 +93,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         sim.services().len(),
         sim.socket_dir().display()
     );
+    if sim.layout() != Layout::default() {
+        println!("layout: {}", sim.layout());
+    }
     println!(
         "inside: their Unix sockets; outside: {} through a TLS gateway, DNS at {}",
         sim.public_url().unwrap_or_default(),

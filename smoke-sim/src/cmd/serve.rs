@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::{Deployment, Fault, Options, UiSocket, PUBLIC_HOST};
+use crate::{Deployment, Fault, Layout, Options, UiSocket, PUBLIC_HOST};
 use anyhow::Context as _;
 
 #[derive(clap::Args)]
@@ -13,6 +13,10 @@ pub struct Args {
     /// Add N generic services svc_000.. (health and an `echo` method).
     #[arg(long, value_name = "N", default_value_t = 0)]
     extra_services: usize,
+    /// Which hero to stand for: `herodemo` (the seed's) or `hero` (the hero projects as
+    /// documented today; see docs/ops/SMOKE_LOOP.md, "Layouts").
+    #[arg(long, value_name = "herodemo|hero", default_value_t = Layout::Herodemo)]
+    layout: Layout,
     /// The file hero_os's web UI listens on.
     #[arg(long, value_name = "ui|admin", default_value_t = UiSocket::Ui)]
     ui_socket: UiSocket,
@@ -31,6 +35,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         dir: args.dir,
         extra_services: args.extra_services,
         ui_socket: args.ui_socket,
+        layout: args.layout,
         external: args.external,
         ..Options::default()
     };
@@ -47,6 +52,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         deployment.services().len(),
         deployment.socket_dir().display()
     );
+    if deployment.layout() != Layout::default() {
+        eprintln!("smoke-sim: layout {}", deployment.layout());
+    }
     if let (Some(url), Some(gateway), Some(dns), Some(ca)) = (
         deployment.public_url(),
         deployment.gateway_addr(),

@@ -17,11 +17,12 @@ pub const PROBES_PER_ROW: usize = 4;
 /// name under it, then `N of M failures caught` and the blind spots by name.
 pub fn human(c: &Coverage) -> String {
     let mut out = format!(
-        "smoke-sim coverage: panel {}, {} faults ({} services), each run inside and outside\n\
+        "smoke-sim coverage: panel {}, {} faults ({} services, {} layout), each run inside and outside\n\
          healthy: every probe ok inside and outside\n\n",
         Escaped(&c.panel),
         c.total(),
         c.services.len(),
+        c.layout,
     );
     let width = c
         .faults
@@ -152,6 +153,7 @@ pub fn json(c: &Coverage) -> Value {
         .collect();
     json!({
         "panel": c.panel,
+        "layout": c.layout.name(),
         "services": c.services,
         "faults": faults,
         "ignored": ignored,

@@ -16,6 +16,7 @@ use serde_json::{json, Map, Value};
 
 use crate::context::CONTEXTS;
 use crate::jsonrpc::RpcError;
+use crate::layout::Layout;
 use crate::router::Resp;
 use crate::world::World;
 
@@ -64,12 +65,13 @@ pub trait Service: Send + Sync + 'static {
     }
 }
 
-/// The herodemo services; `ui_file` names hero_os's UI socket (`ui.sock` or `admin.sock`).
-pub fn herodemo(ui_file: &'static str) -> Vec<Arc<dyn Service>> {
+/// The herodemo services as `layout` shapes them; `ui_file` names hero_os's UI socket
+/// (`ui.sock` or `admin.sock`).
+pub fn herodemo(layout: Layout, ui_file: &'static str) -> Vec<Arc<dyn Service>> {
     vec![
         Arc::new(embedder::Embedder),
         Arc::new(foundry::Foundry),
-        Arc::new(os::Os { ui_file }),
+        Arc::new(os::Os { ui_file, layout }),
         Arc::new(osis_base::OsisBase),
         Arc::new(osis_business::OsisBusiness),
         Arc::new(proc::Proc),

@@ -1,20 +1,50 @@
 //! hero_os: the desktop. Its rpc.sock only reports health and islands; the web UI (the
 //! page people actually see) lives on a second socket.
+//!
+//! The UI is a Dioxus WebAssembly app (HERO.md, "the hero_os UI": home#104, hero_os#35,
+//! hero_skills#162): the page on the UI socket holds a mount element, a module script and the
+//! script's wasm, both named relative to the page so that behind the gateway they resolve under
+//! `/hero_os/ui/`. The file names are wasm-bindgen's for a crate named `hero_os`; the real
+//! bundle's names are not known. In the [`Layout::Herodemo`] layout the server also draws the
+//! seed's page (its `nav#hero-nav` and islands) inside the mount element; in [`Layout::Hero`] the
+//! mount element is empty until the script runs in a browser.
 
 use bytes::Bytes;
 use http::StatusCode;
 use serde_json::{json, Value};
 
 use super::{Ctx, MethodDoc, Service};
+use crate::fault::Fault;
 use crate::jsonrpc::RpcError;
-use crate::router::{typed, Resp};
+use crate::layout::Layout;
+use crate::router::{not_found, typed, Resp};
 
 pub struct Os {
     /// `ui.sock` or `admin.sock`, as the deployment was started.
     pub ui_file: &'static str,
+    /// Whether the server draws the seed's navigation into the page.
+    pub layout: Layout,
 }
 
 const VERSION: &str = "2.1.0";
+
+/// The bundle's files, as the page names them (relative) and as the UI socket serves them.
+const SCRIPT: &str = "hero_os.js";
+const WASM: &str = "hero_os_bg.wasm";
+/// Where [`Fault::UiWrongPrefix`] moves the bundle: absolute paths, which behind the gateway
+/// leave `/hero_os/ui/`.
+const WRONG_PREFIX: &str = "/pkg/";
+
+/// The script: wasm-bindgen's loader, reduced to fetching its wasm next to itself.
+const SCRIPT_BODY: &str =
+    "// hero_os 2.1.0: loads the wasm next to this script and mounts the desktop on #main.
+const url = new URL(\"hero_os_bg.wasm\", import.meta.url);
+const { instance } = await WebAssembly.instantiateStreaming(fetch(url));
+export default instance;
+";
+
+/// The smallest valid module (`\0asm`, version 1) with a custom section naming it.
+const WASM_BODY: &[u8] = b"\0asm\x01\0\0\0\x00\x08\x07hero_os";
 
 /// `(id, title)` of each island linked from the navigation bar.
 const ISLANDS: [(&str, &str); 6] = [
@@ -33,13 +63,9 @@ const METHODS: &[MethodDoc] = &[MethodDoc {
     result: "array",
 }];
 
-fn page(context: &str, title: &str, main: &str) -> Resp {
-    let links: String = ISLANDS
-        .iter()
-        .map(|(id, name)| {
-            format!("    <a class=\"hero-nav-link\" href=\"/islands/{id}\" data-island=\"{id}\">{name}</a>\n")
-        })
-        .collect();
+/// The page: the loader's head, and in the mount element what the server draws (nothing, in
+/// the [`Layout::Hero`] layout). `assets` is where the page says its bundle is.
+fn page(context: &str, title: &str, assets: &str, drawn: &str) -> Resp {
     let html = format!(
         "<!doctype html>
 <html lang=\"en\">
@@ -47,8 +73,32 @@ fn page(context: &str, title: &str, main: &str) -> Resp {
   <meta charset=\"utf-8\">
   <meta name=\"hero-context\" content=\"{context}\">
   <title>{title}</title>
+  <link rel=\"preload\" href=\"{assets}{WASM}\" as=\"fetch\" type=\"application/wasm\" crossorigin>
+  <script type=\"module\" src=\"{assets}{SCRIPT}\"></script>
 </head>
 <body>
+  <div id=\"main\">{drawn}</div>
+</body>
+</html>
+"
+    );
+    typed(
+        StatusCode::OK,
+        "text/html; charset=utf-8",
+        Bytes::from(html),
+    )
+}
+
+/// The seed's server-drawn desktop: header, navigation, the island and a footer.
+fn drawn(context: &str, main: &str) -> String {
+    let links: String = ISLANDS
+        .iter()
+        .map(|(id, name)| {
+            format!("    <a class=\"hero-nav-link\" href=\"/islands/{id}\" data-island=\"{id}\">{name}</a>\n")
+        })
+        .collect();
+    format!(
+        "
   <header class=\"hero-header\">
     <h1 id=\"hero-title\">Hero OS</h1>
     <span class=\"hero-context\">Context: {context}</span>
@@ -59,15 +109,66 @@ fn page(context: &str, title: &str, main: &str) -> Resp {
 {main}
   </main>
   <footer class=\"hero-footer\">hero_os {VERSION}</footer>
-</body>
-</html>
-"
-    );
-    typed(
-        StatusCode::OK,
-        "text/html; charset=utf-8",
-        Bytes::from(html),
+  "
     )
+}
+
+impl Os {
+    /// The page for `path`, `None` when it names no island.
+    fn page(&self, ctx: &Ctx, path: &str, assets: &str) -> Option<Resp> {
+        let (title, main) = if path == "/" || path == "/index.html" {
+            let main =
+                "    <h2>Welcome</h2>\n    <p class=\"hero-welcome\">Pick an island to start.</p>";
+            ("Hero OS".to_string(), main.to_string())
+        } else {
+            let id = path.strip_prefix("/islands/")?;
+            let (_, name) = ISLANDS.iter().find(|(i, _)| *i == id)?;
+            (
+                format!("{name} · Hero OS"),
+                format!("    <h2 class=\"hero-island\">{name}</h2>"),
+            )
+        };
+        let drawn = match self.layout {
+            Layout::Herodemo => drawn(ctx.context, &main),
+            Layout::Hero => String::new(),
+        };
+        // Relative to an island's page, the bundle is one folder up.
+        let assets = match (assets, path.starts_with("/islands/")) {
+            ("", true) => "../",
+            _ => assets,
+        };
+        Some(page(ctx.context, &title, assets, &drawn))
+    }
+
+    /// The script or the wasm, where the page says they are; `None` for any other path.
+    fn bundle(&self, ctx: &Ctx, path: &str, assets: &str) -> Option<Resp> {
+        let file = path
+            .strip_prefix('/')?
+            .strip_prefix(assets.trim_start_matches('/'))?;
+        if ctx.world.has(&Fault::UiBundleMissing) && (file == SCRIPT || file == WASM) {
+            return Some(not_found(path));
+        }
+        match file {
+            SCRIPT => Some(typed(
+                StatusCode::OK,
+                "text/javascript; charset=utf-8",
+                Bytes::from_static(SCRIPT_BODY.as_bytes()),
+            )),
+            WASM => {
+                let content_type = if ctx.world.has(&Fault::UiWasmWrongType) {
+                    "application/octet-stream"
+                } else {
+                    "application/wasm"
+                };
+                Some(typed(
+                    StatusCode::OK,
+                    content_type,
+                    Bytes::from_static(WASM_BODY),
+                ))
+            }
+            _ => None,
+        }
+    }
 }
 
 impl Service for Os {
@@ -102,14 +203,12 @@ impl Service for Os {
     }
 
     fn ui(&self, ctx: &Ctx, path: &str) -> Option<Resp> {
-        if path == "/" || path == "/index.html" {
-            let main =
-                "    <h2>Welcome</h2>\n    <p class=\"hero-welcome\">Pick an island to start.</p>";
-            return Some(page(ctx.context, "Hero OS", main));
-        }
-        let id = path.strip_prefix("/islands/")?;
-        let (_, name) = ISLANDS.iter().find(|(i, _)| *i == id)?;
-        let main = format!("    <h2 class=\"hero-island\">{name}</h2>");
-        Some(page(ctx.context, &format!("{name} · Hero OS"), &main))
+        let assets = if ctx.world.has(&Fault::UiWrongPrefix) {
+            WRONG_PREFIX
+        } else {
+            ""
+        };
+        self.bundle(ctx, path, assets)
+            .or_else(|| self.page(ctx, path, assets))
     }
 }

@@ -169,6 +169,44 @@ async fn data_faults() {
     assert_eq!(persons.as_array().unwrap().len(), 5);
 }
 
+/// The UI's faults, each as a browser would meet it: the bundle gone, the wasm mistyped, the
+/// bundle named under `/pkg/` (there on the socket, outside `/hero_os/ui/` behind the gateway),
+/// the socket file left with nobody listening.
+#[tokio::test]
+async fn the_ui_faults_break_the_bundle_or_the_socket() {
+    let d = Deployment::start().await.unwrap();
+    let ui = d.ui_socket();
+    d.set(Fault::UiBundleMissing);
+    assert_eq!(get(&ui, "/").await.status, 200);
+    assert_eq!(get(&ui, "/hero_os.js").await.status, 404);
+    assert_eq!(get(&ui, "/hero_os_bg.wasm").await.status, 404);
+    d.clear(&Fault::UiBundleMissing);
+
+    d.set(Fault::UiWasmWrongType);
+    let wasm = get(&ui, "/hero_os_bg.wasm").await;
+    assert_eq!(
+        wasm.header("content-type"),
+        Some("application/octet-stream")
+    );
+    assert!(wasm.body.starts_with(b"\0asm"));
+    d.clear(&Fault::UiWasmWrongType);
+
+    d.set(Fault::UiWrongPrefix);
+    let html = get(&ui, "/").await.text();
+    assert!(html.contains(r#"src="/pkg/hero_os.js""#), "{html}");
+    assert!(html.contains(r#"href="/pkg/hero_os_bg.wasm""#), "{html}");
+    assert_eq!(get(&ui, "/pkg/hero_os.js").await.status, 200);
+    assert_eq!(get(&ui, "/hero_os.js").await.status, 404);
+    d.clear(&Fault::UiWrongPrefix);
+
+    d.set(Fault::UiProcessDead);
+    assert!(ui.exists(), "the socket file is left behind");
+    assert!(tokio::net::UnixStream::connect(&ui).await.is_err());
+    assert_eq!(get(&d.rpc_socket("hero_os"), "/health").await.status, 200);
+    d.clear(&Fault::UiProcessDead);
+    assert_eq!(get(&ui, "/hero_os.js").await.status, 200);
+}
+
 #[test]
 fn fault_names_round_trip() {
     let all = [
@@ -176,6 +214,10 @@ fn fault_names_round_trip() {
         Fault::PhotosBroken,
         Fault::BizEmpty,
         Fault::UiSocketMissing,
+        Fault::UiProcessDead,
+        Fault::UiBundleMissing,
+        Fault::UiWasmWrongType,
+        Fault::UiWrongPrefix,
         Fault::QueueBacklog,
         Fault::Hang("hero_foundry".into()),
         Fault::EmptyReply("svc".into()),

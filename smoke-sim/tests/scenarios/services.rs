@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 use smoke_sim::context::CONTEXTS;
-use smoke_sim::{Deployment, Options, UiSocket, PHOTO_NAMES};
+use smoke_sim::{Deployment, Layout, Options, UiSocket, LAYOUTS, PHOTO_NAMES};
 
 use crate::client::{get, get_in, post, result, rpc};
 
@@ -174,6 +174,55 @@ async fn hero_os_web_ui() {
     assert!(admin.ui_socket().ends_with("hero_os/admin.sock"));
     assert!(!admin.socket_dir().join("hero_os/ui.sock").exists());
     assert_eq!(get(&admin.ui_socket(), "/").await.status, 200);
+}
+
+/// In both layouts the page loads its bundle from beside it: a module script and a wasm, both
+/// named relative to the page, served as JavaScript and as `application/wasm` with the magic.
+/// Only the seed's layout draws its navigation on the server.
+#[tokio::test]
+async fn hero_os_ui_is_a_loader_page_in_both_layouts() {
+    for layout in LAYOUTS {
+        let d = Deployment::start_with(Options {
+            layout,
+            ..Options::default()
+        })
+        .await
+        .unwrap();
+        assert_eq!(d.layout(), layout);
+        let ui = d.ui_socket();
+        let html = get(&ui, "/").await.text();
+        assert!(
+            html.contains(r#"<script type="module" src="hero_os.js"></script>"#),
+            "{layout}: {html}"
+        );
+        assert!(
+            html.contains(r#"href="hero_os_bg.wasm""#),
+            "{layout}: {html}"
+        );
+        let drawn = html.contains(r#"<nav id="hero-nav""#);
+        assert_eq!(drawn, layout == Layout::Herodemo, "{layout}: {html}");
+        if layout == Layout::Hero {
+            assert!(html.contains(r#"<div id="main"></div>"#), "{html}");
+        }
+        let island = get(&ui, "/islands/photos").await.text();
+        assert!(
+            island.contains(r#"src="../hero_os.js""#),
+            "{layout}: {island}"
+        );
+        let script = get(&ui, "/hero_os.js").await;
+        assert_eq!(script.status, 200);
+        assert!(script
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/javascript"));
+        assert!(script
+            .text()
+            .contains("\"hero_os_bg.wasm\", import.meta.url"));
+        let wasm = get(&ui, "/hero_os_bg.wasm").await;
+        assert_eq!(wasm.status, 200);
+        assert_eq!(wasm.header("content-type"), Some("application/wasm"));
+        assert!(wasm.body.starts_with(b"\0asm\x01\0\0\0"), "{:?}", wasm.body);
+    }
 }
 
 #[tokio::test]
