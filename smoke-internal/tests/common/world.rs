@@ -21,6 +21,10 @@ pub struct Setup {
     pub defaults: String,
     /// `--only` for every run; `None` runs every probe.
     pub only: Option<&'static str>,
+    /// The probes start unproven, as on a new deployment. Else every run says
+    /// `defaults.proven=true`: the scenarios break a deployment the probes are known to pass
+    /// on, and expect the first failure to alarm.
+    pub first_contact: bool,
 }
 
 pub struct World {
@@ -32,6 +36,7 @@ pub struct World {
     pub state: tempfile::TempDir,
     pub panel: PathBuf,
     only: Option<&'static str>,
+    first_contact: bool,
     _dir: tempfile::TempDir,
 }
 
@@ -93,6 +98,7 @@ impl World {
             state: tempfile::tempdir().unwrap(),
             panel,
             only: setup.only,
+            first_contact: setup.first_contact,
             _dir: dir,
         }
     }
@@ -106,6 +112,9 @@ impl World {
             .arg(self.state.path());
         if let Some(only) = self.only {
             cmd.args(["--only", only]);
+        }
+        if !self.first_contact {
+            cmd.args(["--set", "defaults.proven=true"]);
         }
         cmd.args([
             "--set",
