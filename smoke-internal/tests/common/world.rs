@@ -21,6 +21,8 @@ pub struct Setup {
     pub defaults: String,
     /// `--only` for every run; `None` runs every probe.
     pub only: Option<&'static str>,
+    /// `[[probe]]` tables added to the panel.
+    pub probes: String,
     /// The probes start unproven, as on a new deployment. Else every run says
     /// `defaults.proven=true`: the scenarios break a deployment the probes are known to pass
     /// on, and expect the first failure to alarm.
@@ -74,6 +76,7 @@ impl World {
                 1,
             );
         }
+        text.push_str(&setup.probes);
         text.push_str(&format!(
             "\n[[notify]]\ntype = \"slack\"\nwebhook_env = \"SMOKE_TEST_SLACK\"\n\
              \n[[notify]]\ntype = \"forge\"\nurl = \"{}\"\nrepo = \"hero/demo\"\ntoken_env = \"SMOKE_TEST_FORGE\"\nlabels = [\"smoke\", \"incident\"]\n\
