@@ -9,6 +9,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
+use smoke_core::engine::http::UNLISTED;
 use smoke_core::engine::{Planned, ProbeInfo};
 use smoke_core::prelude::{Outcome, RunReport};
 use std::collections::{BTreeMap, HashMap};
@@ -32,6 +33,26 @@ pub struct Proof {
     /// When that was last said on stderr.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub said_at: Option<Timestamp>,
+}
+
+/// What a planned probe proves when it passes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Definition {
+    /// Its resolved definition, hashed ([`fingerprint`]).
+    Hash(String),
+    /// It stands in for the probes of a `for_each` whose services could not be listed: it
+    /// never passes, and is proven where one of those probes passed (the list was read here).
+    StandIn,
+}
+
+impl Definition {
+    /// The definition of a planned probe.
+    pub fn of(planned: &Planned) -> Definition {
+        match planned.stand_in {
+            true => Definition::StandIn,
+            false => Definition::Hash(fingerprint(planned)),
+        }
+    }
 }
 
 /// The hash of a planned probe's resolved definition: what it asks (its kind and request),
@@ -67,13 +88,13 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// Counts a tick's report into `proofs` and marks the report's unproven probes (`proven:
 /// false`): a probe that passed (or is degraded) proves its definition of now; one that fails
 /// is unproven unless it passed with that definition or its panel says `proven = true`.
-/// `definitions` are the tick's [`fingerprint`]s by name; `seen_everything` drops what is
-/// known of probes the panel no longer has, but for the proofs they made. Returns the lines to
-/// say, each unproven probe at most once a day.
+/// `definitions` are the tick's by name; `seen_everything` drops what is known of probes the
+/// panel no longer has, but for the proofs they made. Returns the lines to say, each unproven
+/// probe at most once a day.
 pub fn prove(
     proofs: &mut Proofs,
     report: &mut RunReport,
-    definitions: &HashMap<String, String>,
+    definitions: &HashMap<String, Definition>,
     infos: &HashMap<String, ProbeInfo>,
     seen_everything: bool,
 ) -> Vec<String> {
@@ -84,14 +105,20 @@ pub fn prove(
             continue;
         };
         let passing = !matches!(p.outcome, Outcome::Fail | Outcome::Error);
+        if let (true, Definition::Hash(hash)) = (passing, definition) {
+            proofs.insert(
+                p.name.clone(),
+                Proof {
+                    passed: Some(hash.clone()),
+                    ..Proof::default()
+                },
+            );
+            continue;
+        }
         let said_proven = infos.get(&p.name).is_some_and(|i| i.settings.proven);
-        let known = proofs.get(&p.name);
-        if passing || said_proven || known.and_then(|k| k.passed.as_ref()) == Some(definition) {
-            if passing || known.is_some() {
-                let proof = proofs.entry(p.name.clone()).or_default();
-                if passing {
-                    proof.passed = Some(definition.clone());
-                }
+        if passing || said_proven || proved(proofs, &p.name, definition) {
+            // Nothing to say of it any more.
+            if let Some(proof) = proofs.get_mut(&p.name) {
                 proof.unproven_since = None;
                 proof.said_at = None;
             }
@@ -126,13 +153,29 @@ pub fn prove(
     lines
 }
 
+/// Whether `name` passed here with `definition`; a stand-in, whether one of the probes it
+/// stands in for did (`health-*` for `health-hero_os`, `health-hero_proc`, ...).
+fn proved(proofs: &Proofs, name: &str, definition: &Definition) -> bool {
+    match definition {
+        Definition::Hash(hash) => proofs.get(name).and_then(|p| p.passed.as_ref()) == Some(hash),
+        Definition::StandIn => {
+            let (before, after) = name.split_once(UNLISTED).unwrap_or((name, ""));
+            proofs.iter().any(|(n, p)| {
+                p.passed.is_some()
+                    && n.len() > before.len() + after.len()
+                    && n.starts_with(before)
+                    && n.ends_with(after)
+            })
+        }
+    }
+}
+
 /// What `list` says of a planned probe that has not proved itself here, given what the
 /// deployment's probes proved; nothing for one that has (or whose panel says `proven = true`).
 pub fn listed(proofs: &Proofs, planned: &Planned) -> Option<String> {
     let info = planned.probe.info();
     let proof = proofs.get(&info.name);
-    if info.settings.proven || proof.and_then(|p| p.passed.as_ref()) == Some(&fingerprint(planned))
-    {
+    if info.settings.proven || proved(proofs, &info.name, &Definition::of(planned)) {
         return None;
     }
     Some(match proof {

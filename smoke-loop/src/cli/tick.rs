@@ -123,8 +123,8 @@ struct Ran {
     infos: HashMap<String, ProbeInfo>,
     /// Per probe with a `restart`: its service and how it is restarted.
     remedies: BTreeMap<String, (String, Restart)>,
-    /// Each probe's definition, hashed: what it proves when it passes.
-    definitions: HashMap<String, String>,
+    /// Each probe's definition: what it proves when it passes.
+    definitions: HashMap<String, proving::Definition>,
     seen: Seen,
 }
 
@@ -166,7 +166,7 @@ impl Tick<'_> {
         let definitions = plan
             .probes
             .iter()
-            .map(|p| (p.probe.info().name.clone(), proving::fingerprint(p)))
+            .map(|p| (p.probe.info().name.clone(), proving::Definition::of(p)))
             .collect();
         let infos = plan
             .probes
@@ -274,7 +274,7 @@ impl Tick<'_> {
 fn prove(
     state: &mut LoopState,
     report: &mut RunReport,
-    definitions: &HashMap<String, String>,
+    definitions: &HashMap<String, proving::Definition>,
     infos: &HashMap<String, ProbeInfo>,
     seen: Seen,
 ) {

@@ -56,7 +56,7 @@ fn tick(
     said_proven: bool,
 ) -> (bool, Vec<String>) {
     let mut r = report(minutes, outcome);
-    let definitions = HashMap::from([("biz".to_string(), def.to_string())]);
+    let definitions = HashMap::from([("biz".to_string(), Definition::Hash(def.to_string()))]);
     let mut info = ProbeInfo::new("biz", "x");
     info.settings.proven = said_proven;
     let infos = HashMap::from([("biz".to_string(), info)]);
@@ -168,4 +168,33 @@ fn what_is_said_of_a_probe_that_left_goes_but_its_proof_stays() {
     assert!(!proofs.contains_key("gone"));
     assert_eq!(proofs["gone-proven"].passed.as_deref(), Some("d0"));
     assert!(proofs.contains_key("biz"));
+}
+
+#[test]
+fn a_stand_in_is_proven_where_a_probe_it_stands_in_for_passed() {
+    let mut proofs = Proofs::new();
+    let stand_in = |proofs: &mut Proofs| {
+        let mut r = report(0, Outcome::Fail);
+        r.probes[0].name = "health-*".into();
+        let definitions = HashMap::from([("health-*".to_string(), Definition::StandIn)]);
+        prove(proofs, &mut r, &definitions, &HashMap::new(), false);
+        r.probes[0].proven
+    };
+    assert!(!stand_in(&mut proofs), "the list was never read here");
+    proofs.insert(
+        "health-".into(),
+        Proof {
+            passed: Some("d".into()),
+            ..Proof::default()
+        },
+    );
+    assert!(!stand_in(&mut proofs), "no service in that name");
+    proofs.insert(
+        "health-hero_os".into(),
+        Proof {
+            passed: Some("d".into()),
+            ..Proof::default()
+        },
+    );
+    assert!(stand_in(&mut proofs), "health-hero_os passed here");
 }
