@@ -190,7 +190,7 @@ pub fn listed(proofs: &Proofs, planned: &Planned) -> Option<String> {
     })
 }
 
-/// The probes failing unproven, with since when: what the status page and `list` say.
+/// The probes failing unproven, with since when: what the status page says.
 pub fn unproven(proofs: &Proofs) -> impl Iterator<Item = (&str, Timestamp)> {
     proofs
         .iter()

@@ -1,7 +1,7 @@
 //! One tick with its consequences, in the order that loses nothing: the state folder locked and
-//! read, the probes run, unproven ones marked, quiet ones marked, the results logged, incidents advanced, restarts
-//! decided, made and verified, every event saved into the outbox, then delivered. Each stage is
-//! a step of [`tick_with_state`], taking what the one before made.
+//! read, the probes run, unproven and quiet ones marked, the results logged, incidents advanced,
+//! restarts decided, made and verified, every event saved into the outbox, then delivered. Each
+//! stage is a step of [`tick_with_state`], taking what the one before made.
 
 use crate::config::LoopConfig;
 use crate::loop_state::LoopState;
@@ -140,14 +140,14 @@ impl Ran {
 
     /// Marks this tick's unproven probes.
     fn prove(&mut self, state: &mut LoopState) {
-        let seen = self.seen;
-        prove(
-            state,
-            &mut self.report,
-            &self.definitions,
-            &self.infos,
+        let Ran {
+            report,
+            infos,
+            definitions,
             seen,
-        );
+            ..
+        } = self;
+        prove(state, report, definitions, infos, *seen);
     }
 }
 
