@@ -51,7 +51,9 @@ pub struct Policy<'a> {
 }
 
 /// Counts the tick into the state and says what happened: incidents resolved (a member left
-/// when it passed), then each incident still open or newly opened, in key order.
+/// when it passed), then each incident still open or newly opened, in key order. A failure the
+/// report marks unproven (`proven: false`: it never passed on this deployment, its caller
+/// keeps that) opens no incident.
 pub fn advance(state: &mut State, report: &RunReport, policy: &Policy<'_>) -> Vec<Event> {
     let tick = Tick::new(report, policy);
     for p in &report.probes {
