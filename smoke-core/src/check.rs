@@ -113,6 +113,11 @@ impl Check {
         &self.info
     }
 
+    /// The conditions it is judged by, as written.
+    pub fn conditions(&self) -> &Checks {
+        &self.checks
+    }
+
     /// The context of try `number` (1 for the first), starting now.
     pub(crate) fn context(&self, number: u32) -> Attempt {
         Attempt::new(number, self.info.settings.timeout, self.checks.clone())

@@ -302,9 +302,17 @@ pub struct ProbeReport {
     /// Why it is quiet (a maintenance window, a mute): it ran, but told no one. Absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub muted: Option<String>,
+    /// False while it has not passed on this deployment since its definition last changed (the
+    /// loop keeps that): its failure shows and counts, but opens no incident. Absent when true.
+    #[serde(skip_serializing_if = "is_true")]
+    pub proven: bool,
     /// Attempts made in this tick (1 + retries used).
     #[serde(skip)]
     pub attempts: u32,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 fn ser_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -328,6 +336,7 @@ impl ProbeReport {
             steps: Vec::new(),
             caused_by: None,
             muted: None,
+            proven: true,
             attempts: 1,
         }
     }

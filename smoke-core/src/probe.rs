@@ -66,6 +66,9 @@ pub struct Settings {
     pub(crate) failure_threshold: u32,
     /// Passing ticks in a row that resolve it.
     pub(crate) success_threshold: u32,
+    /// `proven = true`: its failures alarm from the first, though it never passed on this
+    /// deployment. Else a probe alarms only once it has passed here (the loop keeps that).
+    pub proven: bool,
     /// The checks it depends on, by name: the panel's `depends_on` and a side's built-in ones.
     /// A name that does not run in this tick is ignored.
     pub depends_on: Vec<String>,
@@ -85,6 +88,7 @@ impl Default for Settings {
             retry_delay: defaults::RETRY_DELAY,
             failure_threshold: defaults::FAILURE_THRESHOLD,
             success_threshold: defaults::SUCCESS_THRESHOLD,
+            proven: false,
             depends_on: Vec::new(),
             restart: None,
         }

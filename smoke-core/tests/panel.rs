@@ -105,6 +105,26 @@ fn a_good_panel_loads_with_its_defaults_and_overrides() {
 }
 
 #[test]
+fn proven_is_said_in_defaults_or_on_a_probe_and_unsaid_is_false() {
+    let panel = load_str(GOOD, Path::new("good.toml"), &opts()).unwrap();
+    assert!(panel.probes.iter().all(|p| !p.settings.proven));
+    let text = GOOD
+        .replacen("[defaults]\n", "[defaults]\nproven = true\n", 1)
+        .replacen("retries = 0\n", "retries = 0\nproven = false\n", 1);
+    let panel = load_str(&text, Path::new("good.toml"), &opts()).unwrap();
+    assert!(panel.probes[0].settings.proven, "[defaults] applies");
+    assert!(!panel.probes[1].settings.proven, "the probe's own wins");
+    assert!(!panel.probes[1].for_service("hero_os").settings.proven);
+    let mut o = opts();
+    o.sets = vec!["defaults.proven=true".to_string()];
+    let panel = load_str(GOOD, Path::new("good.toml"), &o).unwrap();
+    assert!(
+        panel.probes.iter().all(|p| p.settings.proven),
+        "--set says it"
+    );
+}
+
+#[test]
 fn the_socket_dir_env_overrides_the_file_and_set_overrides_both() {
     let mut o = opts();
     o.socket_dir_env = Some("/run/hero".to_string());

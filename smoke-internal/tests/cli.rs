@@ -64,6 +64,7 @@ async fn run_with_a_fault_exits_2_and_says_the_cause_in_words() {
     let sim = Deployment::start().await.unwrap();
     sim.set(Fault::UiSocketMissing);
     let panel = herodemo_panel();
+    // A deployment the probes are known to pass on (its first failure is not a first contact).
     let out = smoke(
         &[
             "run",
@@ -71,6 +72,8 @@ async fn run_with_a_fault_exits_2_and_says_the_cause_in_words() {
             panel.to_str().unwrap(),
             "--set",
             &dir_set(&sim),
+            "--set",
+            "defaults.proven=true",
         ],
         &[],
     )
@@ -202,6 +205,8 @@ async fn json_output_has_exactly_the_documented_fields() {
             panel.to_str().unwrap(),
             "--set",
             &dir_set(&sim),
+            "--set",
+            "defaults.proven=true",
         ],
         &[],
     )

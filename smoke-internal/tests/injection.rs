@@ -76,7 +76,7 @@ fn panel(dir: &Path, sockets: &Path, forge: &FakeForge) -> PathBuf {
     let text = format!(
         "[panel]\nname = \"hostile\"\ntimeout = \"2s\"\n\
          [internal]\nsocket_dir = \"{}\"\n\
-         [defaults]\nretries = 0\n\
+         [defaults]\nretries = 0\nproven = true\n\
          [[probe]]\nname = \"evil-rpc\"\ntarget = \"evil/rpc\"\nrpc = \"evil.list\"\n\
          [[notify]]\ntype = \"forge\"\nurl = \"{}\"\nrepo = \"hero/demo\"\ntoken_env = \"SMOKE_TEST_FORGE\"\nlabels = [\"smoke\"]\n\
          [[notify]]\ntype = \"slack\"\nwebhook_env = \"SMOKE_TEST_SLACK\"\n",

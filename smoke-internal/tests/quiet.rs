@@ -32,7 +32,7 @@ impl Setup {
         let text = std::fs::read_to_string(common::herodemo_panel()).unwrap();
         let text = text.replacen(
             "[defaults]\n",
-            "[defaults]\nrestart = { rpc = \"hero_proc/rpc\", method = \"service.restart\", params = { name = \"{service}\" } }\nrestart_settle = \"50ms\"\n",
+            "[defaults]\nproven = true\nrestart = { rpc = \"hero_proc/rpc\", method = \"service.restart\", params = { name = \"{service}\" } }\nrestart_settle = \"50ms\"\n",
             1,
         );
         let text = text.replacen(

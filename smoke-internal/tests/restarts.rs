@@ -30,7 +30,7 @@ impl Setup {
         let text = std::fs::read_to_string(common::herodemo_panel()).unwrap();
         let text = text.replacen(
             "[defaults]\n",
-            &format!("[defaults]\n{restart}\nrestart_settle = \"50ms\"\n{limits}\n"),
+            &format!("[defaults]\nproven = true\n{restart}\nrestart_settle = \"50ms\"\n{limits}\n"),
             1,
         );
         let text = format!(

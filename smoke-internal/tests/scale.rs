@@ -14,7 +14,7 @@ fn panel(dir: &Path, notify: &str) -> std::path::PathBuf {
         &path,
         format!(
             "[panel]\nname = \"scale\"\nevery = \"10m\"\ntimeout = \"2s\"\nmax_services = 10000\n\
-             [internal]\nsocket_dir = \"{}\"\n[defaults]\nretries = 0\n\
+             [internal]\nsocket_dir = \"{}\"\n[defaults]\nretries = 0\nproven = true\n\
              [[probe]]\nname = \"health-{{service}}\"\nfor_each = \"service\"\n\
              target = \"{{service}}/rpc\"\nget = \"/health\"\nexpect = [\"status == 200\"]\n{notify}",
             dir.join("sockets").display()
@@ -59,7 +59,7 @@ fn failed(out: &Output) -> usize {
 fn wrong_answers(dir: &Path, socket_dir: &Path, n: usize, notify: &str) -> std::path::PathBuf {
     let mut text = format!(
         "[panel]\nname = \"scale\"\nevery = \"10m\"\ntimeout = \"5s\"\n\
-         [internal]\nsocket_dir = \"{}\"\n[defaults]\nretries = 0\n{notify}",
+         [internal]\nsocket_dir = \"{}\"\n[defaults]\nretries = 0\nproven = true\n{notify}",
         socket_dir.display()
     );
     for i in 0..n {

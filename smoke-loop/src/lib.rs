@@ -15,6 +15,7 @@ pub mod loop_state;
 pub mod maintenance;
 pub mod notify;
 pub mod process;
+pub mod proving;
 pub mod quiet;
 pub mod relay;
 pub mod remedy;

@@ -3,6 +3,7 @@
 //! file of one format: the core's fields are written flattened among the loop's, and its
 //! versions are read by the core alone ([`State::from_json`]).
 
+use crate::proving::Proofs;
 use serde::{Deserialize, Serialize};
 use smoke_core::engine::{Event, State, StateReadError};
 use std::collections::BTreeMap;
@@ -24,6 +25,10 @@ pub struct LoopState {
     /// older files read with none.
     #[serde(skip_serializing_if = "RelayAlerts::is_empty")]
     pub alerts: RelayAlerts,
+    /// What each probe has proved on this deployment ([`crate::proving`]). Added without a
+    /// bump, written only when there is some: older files read with none, every probe unproven.
+    #[serde(skip_serializing_if = "Proofs::is_empty")]
+    pub proofs: Proofs,
 }
 
 /// The loop's own fields of `state.json`, each absent in older files read as empty; the rest of
@@ -35,6 +40,7 @@ struct Own {
     handles: BTreeMap<String, BTreeMap<String, u64>>,
     restarts: BTreeMap<String, Vec<jiff::Timestamp>>,
     alerts: RelayAlerts,
+    proofs: Proofs,
 }
 
 impl LoopState {
@@ -50,6 +56,7 @@ impl LoopState {
             handles,
             restarts,
             alerts,
+            proofs,
         } = serde_json::from_str(text)?;
         Ok(LoopState {
             core,
@@ -57,6 +64,7 @@ impl LoopState {
             handles,
             restarts,
             alerts,
+            proofs,
         })
     }
 }

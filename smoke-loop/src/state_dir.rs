@@ -17,7 +17,7 @@ use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-const STATE_FILE: &str = "state.json";
+pub(crate) const STATE_FILE: &str = "state.json";
 /// The files the rest of the loop keeps here, named in one place (each module reads and writes
 /// its own; the folder refuses any of them that is not a regular file).
 pub const ROLLUP_FILE: &str = "rollup.json";

@@ -14,6 +14,22 @@ fn the_demo_catches_every_failure_from_the_side_that_must_see_it() {
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // First contact: a wrong expectation pages no one and is said once; a probe that passed
+    // here, then broke, opens its incident.
+    assert!(
+        stdout.contains("tick 3: FAIL (unproven) biz-wrong; no incident\n"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout
+            .matches("    said: probe biz-wrong has never passed here since ")
+            .count(),
+        1
+    );
+    assert!(
+        stdout.contains("tick 4: FAIL biz-persons, FAIL (unproven) biz-wrong; 1 incident: "),
+        "{stdout}"
+    );
     for (seen, side, probe, cause) in [
         (
             "Contexts island shows Root x 5",

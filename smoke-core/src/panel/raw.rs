@@ -84,6 +84,7 @@ macro_rules! with_setting_keys {
                 pub severity: Option<super::Severity>,
                 pub failure_threshold: Option<u32>,
                 pub success_threshold: Option<u32>,
+                pub proven: Option<bool>,
                 pub max_body: Option<Spanned<PanelSize>>,
                 #[serde(default)]
                 pub tags: Vec<String>,
@@ -111,6 +112,7 @@ macro_rules! with_setting_keys {
                     retry_delay: self.retry_delay.as_ref().map(|t| t.get_ref().0),
                     failure_threshold: self.failure_threshold,
                     success_threshold: self.success_threshold,
+                    proven: self.proven,
                 }
             }
 

@@ -127,6 +127,7 @@ pub(crate) struct SettingsSaid {
     pub(crate) retry_delay: Option<std::time::Duration>,
     pub(crate) failure_threshold: Option<u32>,
     pub(crate) success_threshold: Option<u32>,
+    pub(crate) proven: Option<bool>,
 }
 
 impl SettingsSaid {
@@ -145,6 +146,7 @@ impl SettingsSaid {
             success_threshold: self
                 .success_threshold
                 .map_or(base.success_threshold, |n| n.max(1)),
+            proven: self.proven.unwrap_or(base.proven),
             depends_on: base.depends_on.clone(),
             restart: base.restart.clone(),
         }

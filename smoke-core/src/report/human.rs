@@ -52,10 +52,15 @@ fn line(p: &ProbeReport, width: usize, style: HumanStyle) -> String {
         Outcome::Fail => ("FAIL", "31"),
         Outcome::Error => ("ERR ", "35"),
     };
+    // Not yet passed here: the failure may be the probe's own, and it has paged no one.
+    let mark = match p.proven {
+        true => mark.to_string(),
+        false => format!("{} (unproven)", mark.trim_end()),
+    };
     let mark = if style.colour {
         format!("\x1b[{colour}m{mark}\x1b[0m")
     } else {
-        mark.to_string()
+        mark
     };
     // A name can hold a service's (checked) name and a detail its words: a terminal gets
     // neither raw.

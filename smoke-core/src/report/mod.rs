@@ -256,6 +256,34 @@ mod tests {
     }
 
     #[test]
+    fn an_unproven_probe_says_so_in_each_format_and_a_proven_one_as_before() {
+        let proven = fixture::report();
+        let mut report = fixture::report();
+        report.probes[2].proven = false;
+        let human = |r| render(r, Format::Human, HumanStyle::default());
+        let unproven = human(&report);
+        assert!(
+            unproven.contains("FAIL (unproven) biz-persons"),
+            "{unproven}"
+        );
+        assert_eq!(unproven.matches("unproven").count(), 1, "{unproven}");
+        assert!(!human(&proven).contains("unproven"));
+        let json = |r| render(r, Format::Json, HumanStyle::default());
+        assert!(!json(&proven).contains("\"proven\""), "absent when true");
+        let j: serde_json::Value = serde_json::from_str(&json(&report)).unwrap();
+        assert_eq!(j["probes"][2]["proven"], serde_json::json!(false));
+        assert!(j["probes"][1].get("proven").is_none());
+        let metrics = render(&report, Format::Prometheus, HumanStyle::default());
+        let labelled: Vec<&str> = metrics
+            .lines()
+            .filter(|l| l.contains("proven=\"false\""))
+            .collect();
+        assert!(!labelled.is_empty(), "{metrics}");
+        assert!(labelled.iter().all(|l| l.contains("probe=\"biz-persons\"")));
+        assert!(!render(&proven, Format::Prometheus, HumanStyle::default()).contains("proven"));
+    }
+
+    #[test]
     fn escape_covers_markup_and_controls() {
         assert_eq!(
             escape("<a href=\"x\">&'\n\u{1}"),

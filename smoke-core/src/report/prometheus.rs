@@ -6,7 +6,7 @@
 //! vanish from the next scrape rather than linger as a stale series.
 
 use crate::incident::State;
-use crate::outcome::{Outcome, RunReport};
+use crate::outcome::{Outcome, ProbeReport, RunReport};
 use prometheus_client::encoding::{EncodeMetric, MetricEncoder};
 use prometheus_client::metrics::{MetricType, TypedMetric};
 use prometheus_client::registry::Registry;
@@ -82,9 +82,14 @@ pub fn prometheus(report: &RunReport, state: Option<&State>) -> String {
             ("vantage", report.vantage.clone()),
         ]
     };
-    let probe = |name: &str| -> Labels {
+    // An unproven probe's series say so, so an alert rule can leave them out: on this
+    // deployment the probe has not passed yet, and its failure may be the probe's own.
+    let probe = |p: &ProbeReport| -> Labels {
         let mut labels = tick();
-        labels.push(("probe", name.to_string()));
+        labels.push(("probe", p.name.clone()));
+        if !p.proven {
+            labels.push(("proven", "false".to_string()));
+        }
         labels
     };
 
@@ -98,13 +103,13 @@ pub fn prometheus(report: &RunReport, state: Option<&State>) -> String {
     for p in &report.probes {
         // Only symptoms have a series: an alert rule can leave them out with `unless`.
         if let Some(root) = &p.caused_by {
-            let mut labels = probe(&p.name);
+            let mut labels = probe(p);
             labels.push(("root", root.clone()));
             caused_by.add(labels, 1.0);
         } else if let Some(s) = crate::incident::signature(p) {
             // A root failure that may be grouped: rules count vantage points per group, as a
             // host opens one incident per group.
-            let mut labels = probe(&p.name);
+            let mut labels = probe(p);
             labels.push(("group", s.key));
             labels.push(("cause", p.cause.map_or("", |c| c.as_str()).to_string()));
             // It may quote the service (a protocol error's bytes): shown, never passed raw.
@@ -116,11 +121,11 @@ pub fn prometheus(report: &RunReport, state: Option<&State>) -> String {
             signature.add(labels, 1.0);
         }
         let passed = matches!(p.outcome, Outcome::Ok | Outcome::Degraded);
-        success.add(probe(&p.name), if passed { 1.0 } else { 0.0 });
+        success.add(probe(p), if passed { 1.0 } else { 0.0 });
         // Every outcome is written, 0 for the others, so a query can select on the label
         // without `absent()` and a change of outcome is never a vanished series.
         for o in OUTCOMES {
-            let mut labels = probe(&p.name);
+            let mut labels = probe(p);
             labels.push(("outcome", o.as_str().to_string()));
             outcome.add(labels, if o == p.outcome { 1.0 } else { 0.0 });
         }
@@ -133,17 +138,17 @@ pub fn prometheus(report: &RunReport, state: Option<&State>) -> String {
             ("total", t.total),
         ] {
             if let Some(d) = d {
-                let mut labels = probe(&p.name);
+                let mut labels = probe(p);
                 labels.push(("phase", phase.to_string()));
                 duration.add(labels, seconds(d));
             }
         }
         if let Some(c) = &p.cert {
-            cert.add(probe(&p.name), c.not_after.as_second() as f64);
+            cert.add(probe(p), c.not_after.as_second() as f64);
         }
         if state.is_some() {
             let open = covered.contains(p.name.as_str());
-            incident.add(probe(&p.name), if open { 1.0 } else { 0.0 });
+            incident.add(probe(p), if open { 1.0 } else { 0.0 });
         }
     }
     let mut tick_duration = Gauges::default();

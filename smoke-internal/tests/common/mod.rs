@@ -17,7 +17,8 @@ pub fn herodemo_panel() -> PathBuf {
 }
 
 /// `smoke-internal run` of `panel`, its state in `state`, on the simulated sockets, with a
-/// short timeout and no retries; the caller adds what its test needs and runs it.
+/// short timeout and no retries, its probes proven (the scenarios break a deployment they are
+/// known to pass on); the caller adds what its test needs and runs it.
 pub fn run_on(sim: &Deployment, panel: &Path, state: &Path) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"));
     cmd.arg("run")
@@ -30,6 +31,7 @@ pub fn run_on(sim: &Deployment, panel: &Path, state: &Path) -> tokio::process::C
             &format!("internal.socket_dir={}", sim.socket_dir().display()),
         ])
         .args(["--set", "panel.timeout=1s", "--set", "defaults.retries=0"])
+        .args(["--set", "defaults.proven=true"])
         .kill_on_drop(true);
     cmd
 }

@@ -21,6 +21,12 @@ pub struct Setup {
     pub defaults: String,
     /// `--only` for every run; `None` runs every probe.
     pub only: Option<&'static str>,
+    /// `[[probe]]` tables added to the panel.
+    pub probes: String,
+    /// The probes start unproven, as on a new deployment. Else every run says
+    /// `defaults.proven=true`: the scenarios break a deployment the probes are known to pass
+    /// on, and expect the first failure to alarm.
+    pub first_contact: bool,
 }
 
 pub struct World {
@@ -32,6 +38,7 @@ pub struct World {
     pub state: tempfile::TempDir,
     pub panel: PathBuf,
     only: Option<&'static str>,
+    first_contact: bool,
     _dir: tempfile::TempDir,
 }
 
@@ -69,6 +76,7 @@ impl World {
                 1,
             );
         }
+        text.push_str(&setup.probes);
         text.push_str(&format!(
             "\n[[notify]]\ntype = \"slack\"\nwebhook_env = \"SMOKE_TEST_SLACK\"\n\
              \n[[notify]]\ntype = \"forge\"\nurl = \"{}\"\nrepo = \"hero/demo\"\ntoken_env = \"SMOKE_TEST_FORGE\"\nlabels = [\"smoke\", \"incident\"]\n\
@@ -93,6 +101,7 @@ impl World {
             state: tempfile::tempdir().unwrap(),
             panel,
             only: setup.only,
+            first_contact: setup.first_contact,
             _dir: dir,
         }
     }
@@ -106,6 +115,9 @@ impl World {
             .arg(self.state.path());
         if let Some(only) = self.only {
             cmd.args(["--only", only]);
+        }
+        if !self.first_contact {
+            cmd.args(["--set", "defaults.proven=true"]);
         }
         cmd.args([
             "--set",

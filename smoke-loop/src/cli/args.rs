@@ -23,7 +23,7 @@ pub enum Command {
     /// Validate the panel without probing.
     Check(PanelArgs),
     /// Print the probes as they resolve on this side.
-    List(PanelArgs),
+    List(ListArgs),
     /// The loop: a tick now, then every panel.every (with jitter); SIGHUP reloads the panel,
     /// SIGTERM stops after saving.
     Watch(WatchArgs),
@@ -51,7 +51,8 @@ impl Command {
             Command::Mute(m) => Some(&m.panel),
             Command::Unmute(u) => Some(&u.panel),
             Command::Relay(r) => Some(&r.panel),
-            Command::Check(p) | Command::List(p) => Some(p),
+            Command::Check(p) => Some(p),
+            Command::List(l) => Some(&l.panel),
             Command::Init(_) | Command::Status(_) => None,
         }
     }
@@ -183,6 +184,16 @@ pub struct PanelArgs {
     /// Only the probes with this name or tag (repeatable).
     #[arg(long, value_name = "NAME|TAG")]
     pub only: Vec<String>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub panel: PanelArgs,
+    /// The loop's state folder, to say which probes have not yet passed there (default: the
+    /// panel's); a folder the loop has not run in says nothing.
+    #[arg(long, env = "SMOKE_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -10,8 +10,8 @@ mod tick;
 mod watch;
 
 pub use args::{
-    Cli, Command, InitArgs, MuteArgs, PanelArgs, RelayArgs, RunArgs, StatusArgs, UnmuteArgs,
-    WatchArgs,
+    Cli, Command, InitArgs, ListArgs, MuteArgs, PanelArgs, RelayArgs, RunArgs, StatusArgs,
+    UnmuteArgs, WatchArgs,
 };
 pub use error::CliError;
 pub use tick::{tick_with_state, TickError, TickFault, TickOptions};
@@ -91,7 +91,7 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
                 Err(e) => return broken(e),
             };
             match command {
-                Command::List(args) => list(&panel, side.as_ref(), &args).await,
+                Command::List(args) => list(&panel, side.as_ref(), mode, &args).await,
                 Command::Mute(m) => quiet::mute(&panel, side.as_ref(), mode, &m),
                 Command::Run(run) => match nothing_to_run(&panel, mode, &run.panel.only) {
                     Some(why) => Err(why),
@@ -174,17 +174,28 @@ pub(crate) fn several_forges(panel: &Panel, config: &LoopConfig) -> Option<Strin
     })
 }
 
-async fn list(panel: &Panel, side: &dyn Side, args: &PanelArgs) -> Result<u8, CliError> {
-    let plan = side.plan(panel, &args.only).await;
+async fn list(panel: &Panel, side: &dyn Side, mode: Mode, args: &ListArgs) -> Result<u8, CliError> {
+    let plan = side.plan(panel, &args.panel.only).await;
     for note in &plan.notes {
         smoke_core::say!("{note}");
     }
+    // Where the loop has run, what its probes proved there.
+    let dir = state_dir(panel, mode, args.state_dir.as_deref());
+    let proofs = match dir.join(crate::state_dir::STATE_FILE).is_file() {
+        true => Some(crate::state_dir::read_state(&dir)?.proofs),
+        false => None,
+    };
     let mut out = std::io::stdout().lock();
     for p in plan.probes {
+        let unproven = proofs
+            .as_ref()
+            .and_then(|proofs| crate::proving::listed(proofs, &p))
+            .map(|why| format!("\t{why}"))
+            .unwrap_or_default();
         // `place` can quote the supervisor's error when the services could not be listed.
         let _ = writeln!(
             out,
-            "{}\t{}\t{}",
+            "{}\t{}\t{}{unproven}",
             p.probe.info().name,
             p.what,
             smoke_core::engine::Escaped(&p.place)

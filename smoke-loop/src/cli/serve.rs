@@ -3,6 +3,7 @@
 //! request. The listener and its bounds are [`crate::server`]'s.
 
 use crate::history::History;
+use crate::proving::Proofs;
 use crate::rollup::SharedRollup;
 use crate::status::{status_html, status_json, Sources};
 use axum::extract::State as Shared;
@@ -21,6 +22,8 @@ use std::time::{Duration, Instant};
 pub struct Live {
     pub report: Option<RunReport>,
     pub state: State,
+    /// What each probe proved here, for the status page.
+    pub proofs: Proofs,
     pub history: History,
     /// The hourly rollup the loop keeps: uptime and latency.
     pub rollup: Option<SharedRollup>,
@@ -73,6 +76,7 @@ fn with_sources<T>(live: &SharedLive, view: fn(&Sources) -> T) -> T {
         report: live.report.as_ref(),
         history: &live.history,
         state: Some(&live.state),
+        proofs: Some(&live.proofs),
         rollup: rollup.as_deref(),
         links: &links,
         now: jiff::Timestamp::now(),

@@ -32,6 +32,7 @@ pub fn status(args: &StatusArgs, mode: Mode) -> Result<u8, CliError> {
         report: None,
         history: &history,
         state: Some(&state.core),
+        proofs: Some(&state.proofs),
         rollup: Some(&rollup),
         links: &|_| None,
         now: jiff::Timestamp::now(),

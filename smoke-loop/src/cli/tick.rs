@@ -1,11 +1,12 @@
 //! One tick with its consequences, in the order that loses nothing: the state folder locked and
-//! read, the probes run, quiet ones marked, the results logged, incidents advanced, restarts
-//! decided, made and verified, every event saved into the outbox, then delivered. Each stage is
-//! a step of [`tick_with_state`], taking what the one before made.
+//! read, the probes run, unproven and quiet ones marked, the results logged, incidents advanced,
+//! restarts decided, made and verified, every event saved into the outbox, then delivered. Each
+//! stage is a step of [`tick_with_state`], taking what the one before made.
 
 use crate::config::LoopConfig;
 use crate::loop_state::LoopState;
 use crate::notify::Notifier;
+use crate::proving;
 use crate::quiet::{Mutes, Quiet};
 use crate::remedy::{self, Decision, Verdict};
 use crate::results_log;
@@ -72,7 +73,7 @@ fn after(report: &RunReport) -> impl FnOnce(StateDirError) -> TickError + '_ {
 }
 
 /// One tick; returns its report and the state after it. Its stages in order, each taking what
-/// the one before made: run, quiet, log, incidents, repair (and verify), tell.
+/// the one before made: run, prove, quiet, log, incidents, repair (and verify), tell.
 pub async fn tick_with_state(
     panel: &Panel,
     config: &LoopConfig,
@@ -91,6 +92,7 @@ pub async fn tick_with_state(
     };
     let mut state = dir.load()?;
     let mut ran = tick.run().await;
+    ran.prove(&mut state);
     tick.quiet(&mut ran);
     tick.log(&ran, rollup);
     let policy = ran.policy(config);
@@ -121,6 +123,8 @@ struct Ran {
     infos: HashMap<String, ProbeInfo>,
     /// Per probe with a `restart`: its service and how it is restarted.
     remedies: BTreeMap<String, (String, Restart)>,
+    /// Each probe's definition: what it proves when it passes.
+    definitions: HashMap<String, proving::Definition>,
     seen: Seen,
 }
 
@@ -132,6 +136,18 @@ impl Ran {
             seen: self.seen,
             resolve: Resolve::AfterThreshold,
         }
+    }
+
+    /// Marks this tick's unproven probes.
+    fn prove(&mut self, state: &mut LoopState) {
+        let Ran {
+            report,
+            infos,
+            definitions,
+            seen,
+            ..
+        } = self;
+        prove(state, report, definitions, infos, *seen);
     }
 }
 
@@ -146,6 +162,11 @@ impl Tick<'_> {
                 let restart = p.probe.info().settings.restart.clone()?;
                 Some((p.probe.info().name.clone(), (p.service.clone()?, restart)))
             })
+            .collect();
+        let definitions = plan
+            .probes
+            .iter()
+            .map(|p| (p.probe.info().name.clone(), proving::Definition::of(p)))
             .collect();
         let infos = plan
             .probes
@@ -164,6 +185,7 @@ impl Tick<'_> {
             report,
             infos,
             remedies,
+            definitions,
             seen,
         }
     }
@@ -224,10 +246,7 @@ impl Tick<'_> {
         // no word of it.
         notifier.enqueue(state, &hush(report, std::mem::take(&mut events)));
         self.dir.save(state)?;
-        restart_and_verify(
-            self.panel, policy, self.side, self.opts, self.dir, state, &decisions,
-        )
-        .await
+        restart_and_verify(self, ran, policy, state, &decisions).await
     }
 
     /// Saves the events into the outbox, then tells the sinks and beats the heartbeat.
@@ -247,6 +266,27 @@ impl Tick<'_> {
         }
         notifier.beat(ran.report.outcome).await;
         Ok(())
+    }
+}
+
+/// Counts `report` (a tick's, or a re-check's after a restart) into what the probes proved
+/// here, marks its unproven probes and says them: their failures open no incident.
+fn prove(
+    state: &mut LoopState,
+    report: &mut RunReport,
+    definitions: &HashMap<String, proving::Definition>,
+    infos: &HashMap<String, ProbeInfo>,
+    seen: Seen,
+) {
+    let lines = proving::prove(
+        &mut state.proofs,
+        report,
+        definitions,
+        infos,
+        seen == Seen::Everything,
+    );
+    for line in lines {
+        smoke_core::say!("{line}");
     }
 }
 
@@ -298,14 +338,19 @@ fn log_results(dir: &StateDir, report: &RunReport) {
 /// "restarted X, recovered after Ns" or "restarted X, still failing: ...", and a recovered
 /// service's incidents resolve at once.
 async fn restart_and_verify(
-    panel: &Panel,
+    tick: &Tick<'_>,
+    ran: &Ran,
     policy: &Policy<'_>,
-    side: &dyn Side,
-    opts: &TickOptions<'_>,
-    dir: &StateDir,
     state: &mut LoopState,
     decisions: &[Decision],
 ) -> Result<Vec<Event>, StateDirError> {
+    let Tick {
+        panel,
+        side,
+        opts,
+        dir,
+        ..
+    } = *tick;
     let connector = side.connector();
     let mut started = Vec::new();
     for d in decisions {
@@ -352,7 +397,8 @@ async fn restart_and_verify(
         let mut plan = side.plan(panel, &names).await;
         // Said once a tick: the tick's own plan said what the cap cut.
         plan.notes.clear();
-        let report = run_planned(panel, side, plan, opts.concurrency).await;
+        let mut report = run_planned(panel, side, plan, opts.concurrency).await;
+        prove(state, &mut report, &ran.definitions, &ran.infos, Seen::Some);
         log_results(dir, &report);
         Some(report)
     };

@@ -43,9 +43,11 @@ pub async fn watch(
         eprintln!("smoke: warning: {warning}");
     }
     let rollup = crate::rollup::Kept::of(dir.path());
+    let loaded = dir.load()?;
     let live: SharedLive = Arc::new(RwLock::new(Live {
         report: None,
-        state: dir.load()?.core,
+        state: loaded.core,
+        proofs: loaded.proofs,
         history: History::load(dir.path(), window(&panel)).unwrap_or_else(|e| {
             eprintln!("smoke: {e}; the status page starts with no past ticks");
             History::new(window(&panel))
@@ -193,6 +195,7 @@ fn publish(
     l.history.push(&report);
     l.report = Some(report);
     l.state = state.core;
+    l.proofs = state.proofs;
     l.links = links;
     l.last_tick = Some(std::time::Instant::now());
 }

@@ -64,3 +64,23 @@ fn the_relays_alerts_are_written_only_where_there_are_some() {
     let again = LoopState::from_json(&serde_json::to_string(&s).unwrap()).unwrap();
     assert_eq!(again, s);
 }
+
+#[test]
+fn what_probes_proved_is_written_only_where_there_is_some() {
+    let before = LoopState::from_json(WRITTEN_BEFORE).unwrap();
+    assert!(before.proofs.is_empty(), "an older file reads with none");
+    let empty = serde_json::to_value(LoopState::default()).unwrap();
+    assert!(empty.get("proofs").is_none(), "{empty}");
+    let mut s = LoopState::default();
+    let at = jiff::Timestamp::from_second(1_900_000_000).unwrap();
+    s.proofs.insert(
+        "biz".into(),
+        crate::proving::Proof {
+            passed: Some("3adc018760b9d101".into()),
+            unproven_since: Some(at),
+            said_at: Some(at),
+        },
+    );
+    let again = LoopState::from_json(&serde_json::to_string(&s).unwrap()).unwrap();
+    assert_eq!(again, s);
+}

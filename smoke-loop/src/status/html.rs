@@ -37,6 +37,7 @@ a{color:var(--spark)}\
 .badge{display:inline-block;padding:0 .45em;border-radius:4px;color:var(--onbadge);font-size:.85em;font-weight:600}\
 .badge.ok{background:var(--ok)}.badge.degraded{background:var(--degraded);color:#000}\
 .badge.fail{background:var(--fail)}.badge.error{background:var(--error)}\
+.badge.unproven{background:var(--none);color:var(--fg)}\
 .incident{background:var(--card);border:1px solid var(--line);border-left:5px solid var(--fail);\
 border-radius:6px;padding:.6em .8em;margin:.5em 0}\
 .incident.warning{border-left-color:var(--degraded)}.incident.resolved{border-left-color:var(--ok)}\
@@ -175,8 +176,13 @@ fn row(page: &Page, r: &Row) -> Markup {
                 }
             }
             td {
-                span class={ "badge " (state) } { (state) }
-                @if let (Some(since), Some(now)) = (r.since, page.last_tick) {
+                @if let Some(since) = r.unproven_since {
+                    span.badge.unproven { (state) " (unproven)" }
+                    br; span.muted { "never passed here since " (time(since)) }
+                } @else {
+                    span class={ "badge " (state) } { (state) }
+                }
+                @if let (None, Some(since), Some(now)) = (r.unproven_since, r.since, page.last_tick) {
                     br; span.muted { "since " (time(since)) " (" (span(now.duration_since(since))) ")" }
                 }
             }

@@ -6,6 +6,15 @@ use jiff::Timestamp;
 use serde_json::json;
 use smoke_core::prelude::Outcome;
 
+/// A probe failing unproven says so (`"proven": false` and since when); the others as before.
+fn unproven(since: Option<Timestamp>, mut row: serde_json::Value) -> serde_json::Value {
+    if let (Some(since), Some(fields)) = (since, row.as_object_mut()) {
+        fields.insert("proven".into(), false.into());
+        fields.insert("unproven_since".into(), since.to_string().into());
+    }
+    row
+}
+
 /// The same figures as [`super::status_html`].
 pub fn status_json(src: &Sources) -> serde_json::Value {
     let page = page(src);
@@ -18,7 +27,7 @@ pub fn status_json(src: &Sources) -> serde_json::Value {
         "every_s": page.every.map(|e| e.as_secs()),
         "stale": page.stale.is_some(),
         "stale_warning": page.stale_warning(),
-        "probes": page.rows.iter().map(|r| json!({
+        "probes": page.rows.iter().map(|r| unproven(r.unproven_since, json!({
             "name": r.name,
             "outcome": r.outcome.as_str(),
             "cause": r.cause,
@@ -34,7 +43,7 @@ pub fn status_json(src: &Sources) -> serde_json::Value {
                 "at": e.at.to_string(),
                 "outcome": e.outcome.as_str(),
             })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
+        }))).collect::<Vec<_>>(),
         "incidents": page.open.iter().map(|o| {
             let i = o.incident;
             json!({

@@ -21,6 +21,7 @@ pub use json::status_json;
 pub use text::status_text;
 
 use crate::history::{run_began, Entry, History};
+use crate::proving::Proofs;
 use crate::rollup::{Rollup, Series};
 use jiff::{SignedDuration, Timestamp};
 use smoke_core::engine::{group_headline, Incident, PastIncident, State};
@@ -49,6 +50,8 @@ pub struct Sources<'a> {
     pub report: Option<&'a RunReport>,
     pub history: &'a History,
     pub state: Option<&'a State>,
+    /// What each probe proved here: a probe failing unproven is shown as such.
+    pub proofs: Option<&'a Proofs>,
     pub rollup: Option<&'a Rollup>,
     /// The link of an incident by id, for one whose state holds none (made before links were
     /// kept).
@@ -81,6 +84,9 @@ struct Row {
     since: Option<Timestamp>,
     /// The failing probe this one's failure is a symptom of, this tick.
     caused_by: Option<String>,
+    /// Since when it has been failing without ever passing here (with its definition of now):
+    /// it opened no incident.
+    unproven_since: Option<Timestamp>,
     /// The ticks of the strip, oldest first.
     ticks: Vec<Entry>,
     uptime_24h: Option<f64>,
@@ -168,6 +174,10 @@ fn page<'a>(src: &Sources<'a>) -> Page<'a> {
                 .collect()
         })
         .unwrap_or_default();
+    let unproven: HashMap<&str, Timestamp> = src
+        .proofs
+        .map(|p| crate::proving::unproven(p).collect())
+        .unwrap_or_default();
     let end = last_tick.unwrap_or(src.now);
     let empty = Series::default();
     let rows: Vec<Row> = probes
@@ -180,6 +190,7 @@ fn page<'a>(src: &Sources<'a>) -> Page<'a> {
             let series = rollup.and_then(|r| r.probes.get(&name)).unwrap_or(&empty);
             Row {
                 caused_by: causes.get(name.as_str()).map(|r| r.to_string()),
+                unproven_since: unproven.get(name.as_str()).copied(),
                 uptime_24h: series.uptime(end, DAY_HOURS),
                 uptime_7d: series.uptime(end, WEEK_HOURS),
                 p50_day: series.p50_series(end, DAY_HOURS),

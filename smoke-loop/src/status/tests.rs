@@ -70,6 +70,7 @@ fn sources<'a>(
         report,
         history,
         state,
+        proofs: None,
         rollup,
         links: &links,
         now: report.map_or(at(fixture::STARTED), |r| r.started_at),
@@ -492,4 +493,45 @@ fn the_terminal_summary_names_the_broken_their_uptime_and_the_incidents() {
         .find(|l| l.starts_with("  fail ") && l.contains(" biz-persons "))
         .unwrap_or_else(|| panic!("{text}"));
     assert!(biz.contains("98.94%  98.91%"), "{biz}");
+}
+
+#[test]
+fn a_probe_failing_unproven_is_grey_and_says_since_when_it_never_passed() {
+    let (mut report, history, state) = (fixture::report(), history(), state());
+    report.probes[2].proven = false;
+    let since = at(fixture::STARTED - 600);
+    let proofs = Proofs::from([(
+        "biz-persons".to_string(),
+        crate::proving::Proof {
+            unproven_since: Some(since),
+            ..Default::default()
+        },
+    )]);
+    let src = Sources {
+        proofs: Some(&proofs),
+        ..sources(Some(&report), &history, Some(&state), None)
+    };
+    let html = status_html(&src);
+    let biz = row(&html, "biz-persons");
+    assert!(
+        biz.contains("<span class=\"badge unproven\">fail (unproven)</span>"),
+        "{biz}"
+    );
+    assert!(
+        biz.contains("never passed here since 2025-06-15 14:56:40 UTC"),
+        "{biz}"
+    );
+    assert!(!row(&html, "photos").contains("unproven"));
+    let json = status_json(&src);
+    let rows = json["probes"].as_array().unwrap();
+    let biz = rows.iter().find(|r| r["name"] == "biz-persons").unwrap();
+    assert_eq!(biz["proven"], json!(false));
+    assert_eq!(biz["unproven_since"], json!("2025-06-15T14:56:40Z"));
+    let photos = rows.iter().find(|r| r["name"] == "photos").unwrap();
+    assert!(photos.get("proven").is_none(), "{photos}");
+    let text = status_text(&src);
+    assert!(
+        text.contains("unproven, never passed here since 2025-06-15 14:56:40 UTC: assertion"),
+        "{text}"
+    );
 }

@@ -66,7 +66,10 @@ pub fn status_text(src: &Sources) -> String {
             .flatten()
             .next()
             .map_or("-".to_string(), |ms| format!("{ms} ms"));
-        let why = reason(r.cause.as_deref(), r.detail.as_deref());
+        let mut why = reason(r.cause.as_deref(), r.detail.as_deref());
+        if let Some(since) = r.unproven_since {
+            why = format!("unproven, never passed here since {}: {why}", time(since));
+        }
         let line = format!(
             "  {:<8} {:<width$}  {:>7} {:>7}  {:>8}  {}",
             r.outcome.as_str(),

@@ -1,6 +1,7 @@
 //! `smoke-sim demo`: the herodemo panel against a simulated deployment, from inside (Unix
 //! sockets) and outside (TLS gateway, DNS) side by side: healthy, then with each failure that
-//! reached users before any tool saw it, then with the failures only the outside can see.
+//! reached users before any tool saw it, then with the failures only the outside can see, and
+//! first contact: a wrong expectation that pages no one.
 
 use crate::history::history;
 use crate::{Deployment, Fault, Layout, Options};
@@ -150,6 +151,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             missed.push(format!("{} showed inside, where it can't be", story.seen));
         }
     }
+    // Told with the built-in panel, whose biz-persons it breaks.
+    if args.panel.is_none() {
+        first_contact(&args, &sim, &mut missed).await?;
+    }
     println!("\n== summary: each failure, and the probe that now catches it");
     for line in &caught {
         println!("{line}");
@@ -166,7 +171,109 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
 }
 
+/// A probe the deployment does not meet: the probe is wrong, not the deployment.
+const WRONG: &str = "\n[[probe]]\nname = \"biz-wrong\"\nmode = \"internal\"\n\
+target = \"hero_osis_business/rpc\"\nrpc = \"business.persons.list\"\n\
+expect = [\"len(result) > 1000\"]\n";
+
+/// First contact, inside, as the loop keeps it in its state folder: a wrong expectation added to
+/// the panel fails unproven, opens no incident and is said once; a probe that passed here, once
+/// broken, opens its incident.
+async fn first_contact(
+    args: &Args,
+    sim: &Deployment,
+    missed: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    println!("\n== first contact: biz-wrong expects more than 1000 persons (a wrong expectation)");
+    let panel = demo_panel_with(args, sim, WRONG)?;
+    let side = smoke_internal::side(&panel);
+    let (mut proofs, mut state) = (smoke_loop::proving::Proofs::new(), State::default());
+    let (mut first_day, mut said, mut opened) = (Vec::new(), Vec::new(), Vec::new());
+    for tick in 1..=4 {
+        if tick == 4 {
+            println!(
+                "then biz-persons, which passed here, breaks (fault {}):",
+                Fault::BizEmpty
+            );
+            sim.set(Fault::BizEmpty);
+        }
+        let plan = side.plan(&panel, &[]).await;
+        let infos: Infos = plan
+            .probes
+            .iter()
+            .map(|p| (p.probe.info().name.clone(), p.probe.info().clone()))
+            .collect();
+        let definitions = plan
+            .probes
+            .iter()
+            .map(|p| {
+                let name = p.probe.info().name.clone();
+                (name, smoke_loop::proving::Definition::of(p))
+            })
+            .collect();
+        let n = smoke_core::engine::DEFAULT_CONCURRENCY;
+        let mut report = run_planned(&panel, side.as_ref(), plan, n).await;
+        let lines =
+            smoke_loop::proving::prove(&mut proofs, &mut report, &definitions, &infos, true);
+        let policy = Policy {
+            probes: &infos,
+            remind_every: std::time::Duration::from_secs(3600),
+            seen: Saw::Everything,
+            resolve: Resolve::AfterThreshold,
+        };
+        let now: Vec<String> = advance(&mut state, &report, &policy)
+            .into_iter()
+            .filter(|e| e.event == EventKind::Opened)
+            .map(|e| e.headline())
+            .collect();
+        let failing: Vec<String> = report
+            .probes
+            .iter()
+            .filter(|p| p.outcome == Outcome::Fail)
+            .map(|p| match p.proven {
+                true => format!("FAIL {}", p.name),
+                false => format!("FAIL (unproven) {}", p.name),
+            })
+            .collect();
+        let incidents = match now.as_slice() {
+            [] => "no incident".to_string(),
+            [one] => format!("1 incident: {one}"),
+            more => format!("{} incidents: {}", more.len(), more.join(", ")),
+        };
+        println!("  tick {tick}: {}; {incidents}", failing.join(", "));
+        for line in &lines {
+            println!("    said: {line}");
+        }
+        match tick {
+            4 => opened = now,
+            _ => {
+                first_day.extend(now);
+                said.extend(lines);
+            }
+        }
+    }
+    sim.clear(&Fault::BizEmpty);
+    if !first_day.is_empty() || said.len() != 1 {
+        missed.push(format!(
+            "the wrong expectation opened {} incident(s) and was said {} time(s), not 0 and 1",
+            first_day.len(),
+            said.len()
+        ));
+    }
+    if opened.len() != 1 || !opened[0].contains("biz-persons") {
+        missed.push(format!(
+            "biz-persons, once proven, then broken, opened {opened:?}"
+        ));
+    }
+    Ok(())
+}
+
 fn demo_panel(args: &Args, sim: &Deployment) -> anyhow::Result<Panel> {
+    demo_panel_with(args, sim, "")
+}
+
+/// The demo's panel with `more` (TOML tables) added.
+fn demo_panel_with(args: &Args, sim: &Deployment, more: &str) -> anyhow::Result<Panel> {
     let (text, source) = match &args.panel {
         Some(path) => (
             std::fs::read_to_string(path)
@@ -175,6 +282,7 @@ fn demo_panel(args: &Args, sim: &Deployment) -> anyhow::Result<Panel> {
         ),
         None => (HERODEMO.to_string(), PathBuf::from("probes/herodemo.toml")),
     };
+    let text = text + more;
     let opts = LoadOptions {
         sets: crate::coverage::overrides(sim),
         extension: smoke_loop::config::EXTENSION,

@@ -51,7 +51,9 @@ pub struct Policy<'a> {
 }
 
 /// Counts the tick into the state and says what happened: incidents resolved (a member left
-/// when it passed), then each incident still open or newly opened, in key order.
+/// when it passed), then each incident still open or newly opened, in key order. A failure the
+/// report marks unproven (`proven: false`: it never passed on this deployment, its caller
+/// keeps that) opens no incident.
 pub fn advance(state: &mut State, report: &RunReport, policy: &Policy<'_>) -> Vec<Event> {
     let tick = Tick::new(report, policy);
     for p in &report.probes {
@@ -104,6 +106,14 @@ fn failing(p: &ProbeReport) -> bool {
     matches!(p.outcome, Outcome::Fail | Outcome::Error)
 }
 
+/// The failing dependency `p`'s failure is a symptom of, unless that one is unproven: an
+/// unproven root opens no incident, so its symptoms open their own rather than be silenced by
+/// a probe that may be wrong.
+fn root<'r>(p: &'r ProbeReport, by_name: &HashMap<&str, &ProbeReport>) -> Option<&'r str> {
+    let root = p.caused_by.as_deref()?;
+    by_name.get(root).is_none_or(|r| r.proven).then_some(root)
+}
+
 /// One tick's view: the report by name, the settings, the time.
 struct Tick<'a> {
     report: &'a RunReport,
@@ -118,16 +128,18 @@ struct Tick<'a> {
 
 impl<'a> Tick<'a> {
     fn new(report: &'a RunReport, policy: &'a Policy<'a>) -> Self {
+        let by_name: HashMap<&str, &ProbeReport> =
+            report.probes.iter().map(|p| (p.name.as_str(), p)).collect();
         let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
         for p in report.probes.iter().filter(|p| failing(p)) {
-            if let Some(root) = &p.caused_by {
-                children.entry(root.as_str()).or_default().push(&p.name);
+            if let Some(root) = root(p, &by_name) {
+                children.entry(root).or_default().push(&p.name);
             }
         }
         Tick {
             report,
             policy,
-            by_name: report.probes.iter().map(|p| (p.name.as_str(), p)).collect(),
+            by_name,
             children,
             sees_everything: policy.seen == Seen::Everything,
             transitions: Transitions {
@@ -237,7 +249,8 @@ impl<'a> Tick<'a> {
             .report
             .probes
             .iter()
-            .filter(|p| failing(p) && p.caused_by.is_none() && !covered.contains(p.name.as_str()))
+            .filter(|p| failing(p) && p.proven && !covered.contains(p.name.as_str()))
+            .filter(|p| root(p, &self.by_name).is_none())
             .filter(|p| {
                 state.probes.get(&p.name).map_or(0, |ps| ps.failures)
                     >= self.info(&p.name).settings.failure_threshold

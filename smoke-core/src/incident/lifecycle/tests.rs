@@ -369,3 +369,26 @@ fn a_member_leaving_while_none_fails_this_tick_still_updates_the_list() {
     assert_eq!(e[0].covers.members, ["b"]);
     assert_eq!(e[0].headline(), "1 probe fails with HTTP 502 Bad Gateway");
 }
+
+#[test]
+fn an_unproven_failure_opens_nothing_and_its_symptoms_open_their_own() {
+    let mut s = State::default();
+    let infos = probes(1);
+    let p = policy(&infos, Duration::from_secs(3600));
+    let mut root = failed("ui", Cause::Http);
+    root.proven = false;
+    let e = advance(&mut s, &report(0, vec![root.clone()]), &p);
+    assert!(e.is_empty(), "{e:?}");
+    assert!(s.incidents.is_empty());
+    // Its symptom is not silenced by a probe that may be wrong.
+    let mut child = failed("biz", Cause::Http);
+    child.caused_by = Some("ui".into());
+    let e = advance(&mut s, &report(1, vec![root, child]), &p);
+    assert_eq!(kinds(&e), [EventKind::Opened]);
+    assert_eq!(e[0].probe, "biz");
+    // Proven (it passed since), the same failure opens its incident.
+    advance(&mut s, &report(2, vec![ok("ui"), ok("biz")]), &p);
+    let e = advance(&mut s, &report(3, vec![failed("ui", Cause::Http)]), &p);
+    assert_eq!(kinds(&e), [EventKind::Opened]);
+    assert_eq!(e[0].probe, "ui");
+}
