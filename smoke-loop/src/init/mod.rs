@@ -130,6 +130,7 @@ pub async fn init(args: &Request<'_>, mode: Mode, make: MakeSide) -> Result<u8, 
         resolvers: seed.external.resolvers.clone(),
         ca_file: seed.external.ca_file.as_deref().map(absolute),
     });
+    crate::cli::say_where(&seed, mode);
     let side = make(&seed).map_err(InitError::Side)?;
     let connector = side.connector().ok_or(InitError::NoConnector)?;
     discover(&mut found, connector).await?;
