@@ -47,8 +47,8 @@ pub mod tcp {
 #[cfg(feature = "http")]
 pub mod http {
     pub use crate::http::{
-        call_rpc, supervised_services, Connection, Connector, Endpoint, FirstByName, ServiceList,
-        Stream, UNLISTED,
+        call_rpc, supervised_services, supervisor, Connection, Connector, Endpoint, FirstByName,
+        ServiceList, Stream, UNLISTED,
     };
 }
 

@@ -119,3 +119,105 @@ async fn with_no_variable_set_the_panel_s_folder_is_said() {
         said(&out)
     );
 }
+
+/// A folder in the socket folder serving `socket` alone, listening (kept while the listener is).
+fn folder_serving(
+    sim: &Deployment,
+    service: &str,
+    socket: &str,
+) -> std::os::unix::net::UnixListener {
+    let folder = sim.socket_dir().join(service);
+    std::fs::create_dir(&folder).unwrap();
+    std::os::unix::net::UnixListener::bind(folder.join(socket)).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_without_rpc_sock_gets_no_health_probe_and_list_says_why() {
+    let sim = Deployment::start().await.unwrap();
+    let _admin = folder_serving(&sim, "hero_books_admin", "admin.sock");
+    let _ui = folder_serving(&sim, "hero_books_ui", "ui.sock");
+    let dir = tempfile::tempdir().unwrap();
+    let panel = health_panel(dir.path());
+    let sockets = sim.socket_dir().display().to_string();
+    let out = smoke(
+        &["list", "--panel", panel.to_str().unwrap()],
+        &[("HERO_SOCKET_DIR", &sockets)],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let stderr = text(&out.stderr);
+    for line in [
+        "smoke: hero_books_admin: no rpc.sock (serves admin.sock): no health-hero_books_admin probe",
+        "smoke: hero_books_ui: no rpc.sock (serves ui.sock): no health-hero_books_ui probe",
+    ] {
+        assert!(stderr.contains(line), "{}", said(&out));
+    }
+    assert!(!text(&out.stdout).contains("hero_books"), "{}", said(&out));
+    assert_eq!(
+        text(&out.stdout).lines().count(),
+        sim.services().len(),
+        "{}",
+        said(&out)
+    );
+
+    // The whole herodemo panel stays green: nothing of the two is probed, nothing fails.
+    let report = common::tick(&sim).await;
+    assert_eq!(
+        report.outcome,
+        smoke_core::prelude::Outcome::Ok,
+        "{}",
+        common::describe(&report)
+    );
+    assert!(report.probes.iter().all(|p| !p.name.contains("hero_books")));
+
+    // A folder with no socket at all that hero_proc runs is still probed, and fails.
+    std::fs::create_dir(sim.socket_dir().join("hero_books")).unwrap();
+    sim.also_list(&["hero_books"]);
+    let report = common::tick(&sim).await;
+    common::assert_only_fails(
+        &report,
+        &["health-hero_books"],
+        smoke_core::prelude::Cause::Connect,
+        None,
+        &["no socket", "hero_books/rpc.sock"],
+    );
+}
+
+/// The inside run of herodemo.toml with `fault` on hero_proc, whose `service.list` says which
+/// services the health probe covers: it fails on `health-hero_proc` alone, naming hero_proc.
+async fn supervisor_fails_its_own_probe(
+    fault: smoke_sim::Fault,
+    cause: smoke_core::prelude::Cause,
+    words: &[&str],
+) {
+    let sim = Deployment::start().await.unwrap();
+    sim.set(fault);
+    let report = common::tick(&sim).await;
+    common::assert_only_fails(&report, &["health-hero_proc"], cause, None, words);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hero_proc_unreachable_fails_its_own_probe_naming_it_never_an_empty_list() {
+    use smoke_core::prelude::Cause;
+    use smoke_sim::Fault;
+    let gone = Fault::SocketMissing("hero_proc".into());
+    supervisor_fails_its_own_probe(
+        gone,
+        Cause::Connect,
+        &[
+            "asking hero_proc",
+            "which services run",
+            "socket missing",
+            "hero_proc/rpc.sock",
+        ],
+    )
+    .await;
+    // Its socket there, its list broken: /health alone would pass.
+    let broken = Fault::RpcError("hero_proc".into());
+    supervisor_fails_its_own_probe(
+        broken,
+        Cause::Rpc,
+        &["asking hero_proc", "which services run"],
+    )
+    .await;
+}

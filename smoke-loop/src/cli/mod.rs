@@ -185,7 +185,7 @@ pub(crate) fn say_where(panel: &Panel, mode: Mode) {
 async fn list(panel: &Panel, side: &dyn Side, args: &PanelArgs) -> Result<u8, CliError> {
     say_where(panel, side.mode());
     let plan = side.plan(panel, &args.only).await;
-    for note in &plan.notes {
+    for note in plan.notes.iter().chain(&plan.unprobed) {
         smoke_core::say!("{note}");
     }
     let mut out = std::io::stdout().lock();
