@@ -163,7 +163,7 @@ impl Connector for HttpsConnector {
                 .into_iter()
                 .collect(),
             names: listed.into_names().collect(),
-            supervisor_failed: None,
+            ..ServiceList::default()
         })
     }
 }

@@ -127,7 +127,8 @@ impl Connector for UnixConnector {
     }
 
     /// The services in the socket folder, then those the supervisor runs without one (each a
-    /// probe that then fails with "supervised but no socket") in the room the folder leaves
+    /// probe that then fails with "supervised but no socket", unless its suffix says another
+    /// folder's socket serves it and that socket is there) in the room the folder leaves
     /// under the cap: however long hero_proc's list, it cannot crowd out a service with a
     /// socket. When hero_proc can't be asked, the socket folder alone says which there are,
     /// and why hero_proc could not goes with them (its own probe fails with it).
@@ -146,16 +147,30 @@ impl Connector for UnixConnector {
             return Ok(ServiceList {
                 names: folder.into_names().collect(),
                 cuts: vec![format!("{cut}; hero_proc's service.list not asked")],
-                supervisor_failed: None,
+                ..ServiceList::default()
             });
         }
         let mut missing = FirstByName::new(cap - folder.len());
+        let mut served = FirstByName::new(cap);
         let asked = supervised_services(self, timeout, |name| {
-            if !folder.contains(name) {
-                missing.offer(name);
+            if folder.contains(name) {
+                return;
+            }
+            match crate::supervised::served_from(&self.socket_dir, name) {
+                Some(_) => served.offer(name),
+                None => missing.offer(name),
             }
         })
         .await;
+        let unprobed = served
+            .into_names()
+            .filter_map(|name| {
+                let at = crate::supervised::served_from(&self.socket_dir, &name)?;
+                Some(format!(
+                    "{name}: supervised by hero_proc, served by {at}: no probe of its own"
+                ))
+            })
+            .collect();
         let (cuts, supervisor_failed) = match asked {
             Ok(()) => (
                 missing
@@ -187,6 +202,7 @@ impl Connector for UnixConnector {
             names,
             cuts,
             supervisor_failed,
+            unprobed,
         })
     }
 }

@@ -221,3 +221,35 @@ async fn hero_proc_unreachable_fails_its_own_probe_naming_it_never_an_empty_list
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervised_name_served_by_another_folder_s_socket_is_listed_never_failed() {
+    let sim = Deployment::start().await.unwrap();
+    // herodemo's hero_os runs as two actions (HERO.md, "hero_proc names"); hero_embedder has
+    // no admin.sock, so `hero_embedder_admin` stays a service of its own, and fails as one.
+    sim.also_list(&["hero_os_server", "hero_os_ui", "hero_embedder_admin"]);
+    let report = common::tick(&sim).await;
+    common::assert_only_fails(
+        &report,
+        &["health-hero_embedder_admin"],
+        smoke_core::prelude::Cause::Connect,
+        None,
+        &["supervised by hero_proc but no socket"],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let panel = health_panel(dir.path());
+    let sockets = sim.socket_dir().display().to_string();
+    let out = smoke(
+        &["list", "--panel", panel.to_str().unwrap()],
+        &[("HERO_SOCKET_DIR", &sockets)],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    for line in [
+        "smoke: hero_os_server: supervised by hero_proc, served by hero_os/rpc.sock: no probe of its own",
+        "smoke: hero_os_ui: supervised by hero_proc, served by hero_os/ui.sock: no probe of its own",
+    ] {
+        assert!(text(&out.stderr).contains(line), "{}", said(&out));
+    }
+    assert!(!text(&out.stdout).contains("hero_os_"), "{}", said(&out));
+}

@@ -20,6 +20,9 @@ pub struct ServiceList {
     /// `for_each` template fails with it, so a list it could not give is never taken for an
     /// empty one.
     pub supervisor_failed: Option<Failure>,
+    /// Names listed that are no service of their own, each with why (served by another
+    /// folder's socket): no probe, `list` says them.
+    pub unprobed: Vec<String>,
 }
 
 /// The names alone, for a caller that bounds them itself (`init` asks at most 100).

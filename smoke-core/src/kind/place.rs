@@ -104,6 +104,7 @@ pub async fn plan(panel: &Panel, place: Arc<dyn Place>, only: &[String]) -> Plan
         .chain(panel.probes.iter().filter(|p| p.runs_in(mode)))
         .collect();
     let mut notes = Vec::new();
+    let mut unprobed = Vec::new();
     let mut supervisor_failed = None;
     let services = match place.connector() {
         Some(connector) if probes.iter().any(|p| p.for_each_service) => connector
@@ -112,6 +113,7 @@ pub async fn plan(panel: &Panel, place: Arc<dyn Place>, only: &[String]) -> Plan
             .map(|list| {
                 notes = list.cuts;
                 supervisor_failed = list.supervisor_failed;
+                unprobed = list.unprobed;
                 crate::http::service_names(list.names)
             }),
         _ => Ok(Vec::new()),
@@ -126,7 +128,7 @@ pub async fn plan(panel: &Panel, place: Arc<dyn Place>, only: &[String]) -> Plan
         out: Plan {
             probes: Vec::new(),
             notes,
-            unprobed: Vec::new(),
+            unprobed,
         },
     };
     for spec in probes {
