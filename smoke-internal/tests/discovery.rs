@@ -252,4 +252,17 @@ async fn a_supervised_name_served_by_another_folder_s_socket_is_listed_never_fai
         assert!(text(&out.stderr).contains(line), "{}", said(&out));
     }
     assert!(!text(&out.stdout).contains("hero_os_"), "{}", said(&out));
+    let mine = dir.path().join("mine.toml");
+    let out = smoke(
+        &["init", mine.to_str().unwrap()],
+        &[("HERO_SOCKET_DIR", &sockets)],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert!(
+        text(&out.stderr)
+            .contains("hero_os_ui: supervised by hero_proc, served by hero_os/ui.sock"),
+        "{}",
+        said(&out)
+    );
 }

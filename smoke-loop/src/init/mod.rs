@@ -206,6 +206,9 @@ async fn discover(found: &mut Found, connector: Arc<dyn Connector>) -> Result<()
         .map_err(|f| InitError::ListFailed {
             detail: Escaped(&f.detail).to_string(),
         })?;
+    for line in &listed.unprobed {
+        smoke_core::say!("{line}");
+    }
     let (mut names, odd): (Vec<String>, Vec<String>) =
         listed.into_iter().partition(|s| is_service_name(s));
     names.sort();
