@@ -8,8 +8,8 @@ pub use crate::panel::{
     defaults, is_service_name, limits, load, load_str, vantage, with_hint, Body, Contexts,
     Coverage, DnsSpec, Extension, External, HttpSpec, IgnoredFault, Internal, LoadOptions, Mode,
     Panel, PanelError, PanelText, ProbeDefaults, ProbeKind, ProbeSpec, RecordType, Remedy, Request,
-    Restart, StepSpec, Target, TargetError, TcpSpec, TcpTarget, TlsSpec, MAX_STEPS, PUBLIC_DNS,
-    PUBLIC_TLS, SERVICE_NAME_RULE, SERVICE_PLACEHOLDER,
+    Restart, SocketDirFrom, StepSpec, Target, TargetError, TcpSpec, TcpTarget, TlsSpec, MAX_STEPS,
+    PUBLIC_DNS, PUBLIC_TLS, SERVICE_NAME_RULE, SERVICE_PLACEHOLDER,
 };
 pub use crate::probe::{Checks, ProbeInfo, Selector, Settings};
 
@@ -47,8 +47,8 @@ pub mod tcp {
 #[cfg(feature = "http")]
 pub mod http {
     pub use crate::http::{
-        call_rpc, supervised_services, Connection, Connector, Endpoint, FirstByName, ServiceList,
-        Stream, UNLISTED,
+        call_rpc, supervised_services, supervisor, Connection, Connector, Endpoint, FirstByName,
+        ServiceList, Stream, UNLISTED,
     };
 }
 

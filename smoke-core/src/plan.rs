@@ -33,6 +33,9 @@ pub struct Plan {
     pub probes: Vec<Planned>,
     /// What it has to say of how they were found.
     pub notes: Vec<String>,
+    /// Each service a `for_each` template was not expanded for, and why
+    /// ([`Connector::unserved`](crate::http::Connector::unserved)): no failure, `list` says it.
+    pub unprobed: Vec<String>,
 }
 
 /// Why a side could not be made for a panel: a resolver, a CA file or a base URL that does not
@@ -129,6 +132,7 @@ pub async fn run_planned(
     let Plan {
         probes: planned,
         notes,
+        ..
     } = plan;
     for note in &notes {
         crate::say!("{note}");

@@ -1,6 +1,8 @@
 //! Loading panels: what a good one becomes, and where a bad one is said to be broken.
 
-use smoke_core::engine::{load_str, Body, Extension, LoadOptions, Mode, PanelError, Request};
+use smoke_core::engine::{
+    load_str, Body, Extension, LoadOptions, Mode, PanelError, Request, SocketDirFrom,
+};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -127,9 +129,13 @@ fn proven_is_said_in_defaults_or_on_a_probe_and_unsaid_is_false() {
 #[test]
 fn the_socket_dir_env_overrides_the_file_and_set_overrides_both() {
     let mut o = opts();
-    o.socket_dir_env = Some("/run/hero".to_string());
+    o.socket_dir_env = Some(("HERO_SOCKET_DIR", "/run/hero".to_string()));
     let panel = load_str(GOOD, Path::new("good.toml"), &o).unwrap();
     assert_eq!(panel.internal.socket_dir, PathBuf::from("/run/hero"));
+    assert_eq!(
+        panel.internal.chosen(),
+        "sockets: /run/hero (from HERO_SOCKET_DIR)"
+    );
     o.sets = vec![
         "internal.socket_dir=/tmp/s".to_string(),
         "external.base_url=https://staging.example/".to_string(),
@@ -137,6 +143,7 @@ fn the_socket_dir_env_overrides_the_file_and_set_overrides_both() {
     ];
     let panel = load_str(GOOD, Path::new("good.toml"), &o).unwrap();
     assert_eq!(panel.internal.socket_dir, PathBuf::from("/tmp/s"));
+    assert_eq!(panel.internal.socket_dir_from, SocketDirFrom::Set);
     assert_eq!(
         panel.external.base_url.as_deref(),
         Some("https://staging.example")

@@ -163,6 +163,7 @@ impl Connector for HttpsConnector {
                 .into_iter()
                 .collect(),
             names: listed.into_names().collect(),
+            ..ServiceList::default()
         })
     }
 }

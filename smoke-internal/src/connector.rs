@@ -1,9 +1,9 @@
 //! Connections over the services' Unix sockets, with every way a socket can be broken told apart.
 
 use smoke_core::engine::http::{
-    supervised_services, Connection, Connector, Endpoint, FirstByName, ServiceList,
+    supervised_services, supervisor, Connection, Connector, Endpoint, FirstByName, ServiceList,
 };
-use smoke_core::engine::{HttpSpec, Mode, Request};
+use smoke_core::engine::{HttpSpec, Mode, Request, Target};
 use smoke_core::prelude::Deadline;
 use smoke_core::prelude::Timings;
 use smoke_core::{
@@ -17,6 +17,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tokio::net::UnixStream;
 use tokio::time::Instant;
+
+/// The sockets of a folder named when saying it lacks the one a probe wants.
+const SOCKETS_SHOWN: usize = 3;
 
 /// Connects to `<socket_dir>/<service>/<socket>.sock`.
 pub struct UnixConnector {
@@ -64,6 +67,27 @@ impl Connector for UnixConnector {
         })
     }
 
+    /// A folder that serves some sockets but not the target's (only `admin.sock` or `ui.sock`,
+    /// no `rpc.sock`: HERO.md, "Sockets on the VM") is a service without that socket, not a
+    /// broken one. A folder with no socket at all, or none, is not said here: its probe fails.
+    fn unserved(&self, target: &Target) -> Option<String> {
+        let socket = target.socket_path(&self.socket_dir);
+        if std::fs::symlink_metadata(&socket).is_ok() {
+            return None;
+        }
+        let folder = socket.parent()?;
+        let served = crate::discovery::sockets_in(folder, SOCKETS_SHOWN + 1);
+        if served.is_empty() {
+            return None;
+        }
+        let mut shown = served[..served.len().min(SOCKETS_SHOWN)].join(", ");
+        if served.len() > SOCKETS_SHOWN {
+            shown.push_str(", ...");
+        }
+        let name = socket.file_name()?.to_string_lossy();
+        Some(format!("no {name} (serves {shown})"))
+    }
+
     async fn connect(
         &self,
         endpoint: &Endpoint,
@@ -103,9 +127,11 @@ impl Connector for UnixConnector {
     }
 
     /// The services in the socket folder, then those the supervisor runs without one (each a
-    /// probe that then fails with "supervised but no socket") in the room the folder leaves
+    /// probe that then fails with "supervised but no socket", unless its suffix says another
+    /// folder's socket serves it and that socket is there) in the room the folder leaves
     /// under the cap: however long hero_proc's list, it cannot crowd out a service with a
-    /// socket. When hero_proc can't be asked, the socket folder alone says which there are.
+    /// socket. When hero_proc can't be asked, the socket folder alone says which there are,
+    /// and why hero_proc could not goes with them (its own probe fails with it).
     async fn services(&self, timeout: Duration) -> Result<ServiceList, Failure> {
         let cap = self.max_services;
         let folder = crate::scan_services(&self.socket_dir, cap)
@@ -121,21 +147,49 @@ impl Connector for UnixConnector {
             return Ok(ServiceList {
                 names: folder.into_names().collect(),
                 cuts: vec![format!("{cut}; hero_proc's service.list not asked")],
+                ..ServiceList::default()
             });
         }
         let mut missing = FirstByName::new(cap - folder.len());
+        let mut served = FirstByName::new(cap);
         let asked = supervised_services(self, timeout, |name| {
-            if !folder.contains(name) {
-                missing.offer(name);
+            if folder.contains(name) {
+                return;
+            }
+            match crate::supervised::served_from(&self.socket_dir, name) {
+                Some(_) => served.offer(name),
+                None => missing.offer(name),
             }
         })
         .await;
-        let cuts = match asked {
-            Ok(()) => missing
-                .cut("hero_proc's service.list, names without a socket", cap)
-                .into_iter()
-                .collect(),
-            Err(_) => Vec::new(),
+        let unprobed = served
+            .into_names()
+            .filter_map(|name| {
+                let at = crate::supervised::served_from(&self.socket_dir, &name)?;
+                Some(format!(
+                    "{name}: supervised by hero_proc, served by {at}: no probe of its own"
+                ))
+            })
+            .collect();
+        let (cuts, supervisor_failed) = match asked {
+            Ok(()) => (
+                missing
+                    .cut("hero_proc's service.list, names without a socket", cap)
+                    .into_iter()
+                    .collect(),
+                None,
+            ),
+            // hero_proc's folder there and its list not: it runs here and fails. With no
+            // folder at all (a folder of services alone) there is no supervisor to rely on.
+            Err(f)
+                if supervisor()
+                    .socket_path(&self.socket_dir)
+                    .parent()
+                    .is_some_and(Path::is_dir) =>
+            {
+                (Vec::new(), Some(f))
+            }
+            Err(_) => (Vec::new(), None),
         };
         let missing: BTreeSet<String> = missing.into_names().collect();
         let mut names: Vec<String> = folder.into_names().chain(missing.iter().cloned()).collect();
@@ -144,7 +198,12 @@ impl Connector for UnixConnector {
             .supervised_only
             .lock()
             .unwrap_or_else(|e| e.into_inner()) = missing;
-        Ok(ServiceList { names, cuts })
+        Ok(ServiceList {
+            names,
+            cuts,
+            supervisor_failed,
+            unprobed,
+        })
     }
 }
 

@@ -30,11 +30,22 @@ pub fn scan_services(socket_dir: &Path, cap: usize) -> Result<FirstByName, ScanE
 }
 
 fn has_socket(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|entries| {
-        entries
-            .filter_map(Result::ok)
-            .any(|e| e.path().extension().is_some_and(|x| x == "sock"))
-    })
+    !sockets_in(dir, 1).is_empty()
+}
+
+/// The names of at most `at_most` sockets (`*.sock`) in a service's folder, sorted: what it
+/// serves, for a person to read (a folder of any size costs no more).
+pub(crate) fn sockets_in(dir: &Path, at_most: usize) -> Vec<String> {
+    let mut found: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".sock"))
+        .take(at_most)
+        .collect();
+    found.sort();
+    found
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 mod connector;
 mod discovery;
 mod side;
+mod supervised;
 
 pub use connector::UnixConnector;
 pub use discovery::scan_services;

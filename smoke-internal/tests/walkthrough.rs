@@ -45,8 +45,8 @@ async fn every_command_of_the_walkthrough_works_in_order() {
         assert_eq!(words.next(), Some("smoke-internal"));
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"))
             .args(words)
-            .env("PATH_SOCKET", sim.socket_dir())
-            .env_remove("HERO_SOCKET_DIR")
+            .env("HERO_SOCKET_DIR", sim.socket_dir())
+            .env_remove("PATH_SOCKET")
             .env("SMOKE_STATE_DIR", state.path())
             .kill_on_drop(true)
             .output()

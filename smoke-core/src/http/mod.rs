@@ -18,7 +18,7 @@ pub use request::call_rpc;
 pub(crate) use request::read_rpc;
 pub(crate) use services::service_names;
 pub use services::{FirstByName, ServiceList};
-pub use supervisor::supervised_services;
+pub use supervisor::{supervised_services, supervisor};
 
 use crate::deadline::Deadline;
 use crate::observation::{CertInfo, Timings};
@@ -75,4 +75,11 @@ pub trait Connector: Send + Sync {
     /// `max_services` of each list, and what that cap cut. `timeout` bounds the asking, where
     /// asking means a request (the supervisor).
     async fn services(&self, timeout: std::time::Duration) -> Result<ServiceList, Failure>;
+
+    /// Why a `for_each` template is not expanded for `target`'s service here, if it is not:
+    /// the service is seen to serve other sockets but not this one (inside, a folder with
+    /// `admin.sock` and no `rpc.sock`). A service with no socket at all is probed, and fails.
+    fn unserved(&self, _target: &crate::panel::Target) -> Option<String> {
+        None
+    }
 }

@@ -3,17 +3,26 @@
 //! name are kept and the rest only counted, so a list of any length costs the memory and the
 //! probes of the cap, and which services are probed does not depend on the order of the list.
 
+use crate::outcome::Failure;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 /// What a side found to expand over.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceList {
     /// Sorted, each once.
     pub names: Vec<String>,
     /// One line for each list the cap cut: which list, by which limit, how many names it left
     /// out. The tick says each once, on stderr and in its report.
     pub cuts: Vec<String>,
+    /// Why the supervisor could not say which services run, when the side asked it and the
+    /// names came from elsewhere (the socket folder): the supervisor's own probe of each
+    /// `for_each` template fails with it, so a list it could not give is never taken for an
+    /// empty one.
+    pub supervisor_failed: Option<Failure>,
+    /// Names listed that are no service of their own, each with why (served by another
+    /// folder's socket): no probe, `list` says them.
+    pub unprobed: Vec<String>,
 }
 
 /// The names alone, for a caller that bounds them itself (`init` asks at most 100).

@@ -6,8 +6,13 @@ use crate::outcome::Failure;
 use crate::panel::{defaults, HttpSpec, Request, Target};
 use std::time::Duration;
 
-/// Where the supervisor answers JSON-RPC.
+/// Where the supervisor answers JSON-RPC: `hero_proc/rpc.sock` (HERO.md, "The supervisor").
 pub(crate) const SUPERVISOR: &str = "hero_proc/rpc";
+
+/// The supervisor's socket as a target.
+pub fn supervisor() -> Target {
+    Target::parse(SUPERVISOR).expect("a valid target")
+}
 
 impl HttpSpec {
     /// A JSON-RPC call to `target`, as the checker itself makes it (supervisor questions,
@@ -38,8 +43,7 @@ pub async fn supervised_services(
     timeout: Duration,
     mut each: impl FnMut(&str),
 ) -> Result<(), Failure> {
-    let target = Target::parse(SUPERVISOR).expect("a valid target");
-    let spec = HttpSpec::rpc(target, "service.list", None);
+    let spec = HttpSpec::rpc(supervisor(), "service.list", None);
     let endpoint = connector.endpoint(&spec)?;
     let read = |result: &serde_json::Value| {
         result

@@ -92,21 +92,66 @@ mod planning {
                     ..e.clone()
                 },
             )],
-            Ok(list) if list.is_empty() && spec.selected_by(only) => vec![unplaced(
+            Ok(list)
+                if list.is_empty()
+                    && plan.supervisor_failed.is_none()
+                    && spec.selected_by(only) =>
+            {
+                vec![unplaced(
+                    spec,
+                    Failure::new(Cause::Connect, "no services found to probe"),
+                )]
+            }
+            Ok(list) => expand(
                 spec,
-                Failure::new(Cause::Connect, "no services found to probe"),
-            )],
-            Ok(list) => list
-                .iter()
-                .map(|s| spec.for_service(s))
-                .filter(|p| spec.selected_by(only) || p.selected_by(only))
-                .map(|p| place(p, &connector))
-                .collect(),
+                list,
+                plan.supervisor_failed.as_ref(),
+                &connector,
+                only,
+                &mut plan.out.unprobed,
+            ),
             Err(_) => Vec::new(),
         };
         for p in planned {
             plan.push(through(p));
         }
+    }
+
+    /// A template once per service of `list` that `only` picks. The supervisor, when it could
+    /// not list the services (`failed`), is one of them whether or not the socket folder shows
+    /// it, and its own probe fails with why. A service the connector sees serving other sockets
+    /// but not the template's is left out, said in `unprobed`.
+    fn expand(
+        spec: &ProbeSpec,
+        list: &[String],
+        failed: Option<&Failure>,
+        connector: &Arc<dyn Connector>,
+        only: &[String],
+        unprobed: &mut Vec<String>,
+    ) -> Vec<Planned> {
+        let supervisor = crate::http::supervisor().service;
+        let mut names: Vec<&String> = list.iter().collect();
+        if failed.is_some() && !list.contains(&supervisor) {
+            names.insert(names.partition_point(|n| **n < supervisor), &supervisor);
+        }
+        let mut planned = Vec::with_capacity(names.len());
+        for p in names.into_iter().map(|s| spec.for_service(s)) {
+            if !(spec.selected_by(only) || p.selected_by(only)) {
+                continue;
+            }
+            let Some(target) = p.http().map(|h| h.target.clone()) else {
+                planned.push(place(p, connector));
+                continue;
+            };
+            if let Some(why) = failed.filter(|_| target.service == supervisor) {
+                planned.push(nowhere(p, why.clone()));
+            } else if let Some(why) = connector.unserved(&target) {
+                unprobed.push(format!("{}: {why}: no {} probe", target.service, p.name));
+            } else {
+                planned.push(place(p, connector));
+            }
+        }
+        planned
     }
 
     /// The probe with the side's way in (the public certificate) first among its dependencies:
@@ -143,13 +188,18 @@ mod planning {
                 probe: Arc::new(HttpProbe::check(spec, endpoint, connector.clone())),
                 stand_in: false,
             },
-            Err(why) => Planned {
-                what,
-                service: None,
-                place: format!("(nowhere: {})", why.detail),
-                probe: Arc::new(Unplaced::check(&spec, why)),
-                stand_in: false,
-            },
+            Err(why) => nowhere(spec, why),
+        }
+    }
+
+    /// A probe that goes nowhere and fails with `why`.
+    fn nowhere(spec: ProbeSpec, why: Failure) -> Planned {
+        Planned {
+            what: spec.http().map(describe).unwrap_or_default(),
+            service: None,
+            place: format!("(nowhere: {})", why.detail),
+            probe: Arc::new(Unplaced::check(&spec, why)),
+            stand_in: false,
         }
     }
 
@@ -162,11 +212,8 @@ mod planning {
             false => spec.clone(),
         };
         Planned {
-            what: spec.http().map(describe).unwrap_or_default(),
-            place: format!("(nowhere: {})", why.detail),
-            service: None,
-            probe: Arc::new(Unplaced::check(&spec, why)),
             stand_in,
+            ..nowhere(spec, why)
         }
     }
 

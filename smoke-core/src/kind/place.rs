@@ -81,6 +81,8 @@ pub(crate) struct Planning<'a> {
     /// The services a `for_each` template expands over: listed once a tick, when the panel
     /// has a template on this side.
     pub(crate) services: Result<Vec<String>, Failure>,
+    /// Why the supervisor could not list them, when the names came from elsewhere.
+    pub(crate) supervisor_failed: Option<Failure>,
     pub(crate) way_in: Option<String>,
     pub(crate) out: Plan,
 }
@@ -102,12 +104,16 @@ pub async fn plan(panel: &Panel, place: Arc<dyn Place>, only: &[String]) -> Plan
         .chain(panel.probes.iter().filter(|p| p.runs_in(mode)))
         .collect();
     let mut notes = Vec::new();
+    let mut unprobed = Vec::new();
+    let mut supervisor_failed = None;
     let services = match place.connector() {
         Some(connector) if probes.iter().any(|p| p.for_each_service) => connector
             .services(panel.defaults.settings.timeout)
             .await
             .map(|list| {
                 notes = list.cuts;
+                supervisor_failed = list.supervisor_failed;
+                unprobed = list.unprobed;
                 crate::http::service_names(list.names)
             }),
         _ => Ok(Vec::new()),
@@ -118,9 +124,11 @@ pub async fn plan(panel: &Panel, place: Arc<dyn Place>, only: &[String]) -> Plan
         place,
         only,
         services,
+        supervisor_failed,
         out: Plan {
             probes: Vec::new(),
             notes,
+            unprobed,
         },
     };
     for spec in probes {

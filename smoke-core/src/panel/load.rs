@@ -15,8 +15,8 @@ use toml::Spanned;
 pub struct LoadOptions {
     /// `--set key=value` overrides, laid over the parsed file.
     pub sets: Vec<String>,
-    /// `PATH_SOCKET` / `HERO_SOCKET_DIR`, whichever is set first.
-    pub socket_dir_env: Option<String>,
+    /// The first of `HERO_SOCKET_DIR` and `PATH_SOCKET` that is set: its name and value.
+    pub socket_dir_env: Option<(&'static str, String)>,
     /// For `~` in paths.
     pub home: Option<PathBuf>,
     /// `SMOKE_VANTAGE`: names the vantage point over the panel, under `--set`.
@@ -35,7 +35,7 @@ impl LoadOptions {
             sets,
             socket_dir_env: defaults::SOCKET_DIR_ENV
                 .iter()
-                .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty())),
+                .find_map(|v| Some((*v, std::env::var(v).ok().filter(|s| !s.is_empty())?))),
             home: std::env::var_os("HOME").map(PathBuf::from),
             vantage_env: std::env::var(vantage::VANTAGE_ENV)
                 .ok()
@@ -372,14 +372,12 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         s.split_once('=')
             .is_some_and(|(k, _)| k.trim() == "internal.socket_dir")
     });
-    let socket_dir = match (&opts.socket_dir_env, socket_dir_set) {
-        (Some(env), false) => expand(env),
-        _ => expand(
-            raw.internal
-                .socket_dir
-                .as_deref()
-                .unwrap_or(defaults::SOCKET_DIR),
-        ),
+    // `--set`, then the environment, then the file, then the default.
+    let (socket_dir, socket_dir_from) = match (&opts.socket_dir_env, &raw.internal.socket_dir) {
+        (_, Some(dir)) if socket_dir_set => (expand(dir), SocketDirFrom::Set),
+        (Some((var, dir)), _) => (expand(dir), SocketDirFrom::Env(var)),
+        (None, Some(dir)) => (expand(dir), SocketDirFrom::Panel),
+        (None, None) => (expand(defaults::SOCKET_DIR), SocketDirFrom::Default),
     };
     let external = External {
         base_url: raw
@@ -453,7 +451,10 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         vantage,
         vantage_named,
         max_services,
-        internal: Internal { socket_dir },
+        internal: Internal {
+            socket_dir,
+            socket_dir_from,
+        },
         external,
         defaults,
         probes,

@@ -49,8 +49,10 @@ pub mod defaults {
     /// The services a `for_each = "service"` expands over, from each list (`[panel]
     /// max_services`): what a supervisor lists decides no more work than this.
     pub const MAX_SERVICES: usize = 1_000;
-    /// The environment variables that override the socket folder, newest name first.
-    pub(crate) const SOCKET_DIR_ENV: [&str; 2] = ["PATH_SOCKET", "HERO_SOCKET_DIR"];
+    /// The environment variables that override the socket folder, the first set winning:
+    /// `HERO_SOCKET_DIR` is what the hero router, mycelium and the hero issues use,
+    /// `PATH_SOCKET` one documentation site only (/work/shared/HERO.md, "socket folder").
+    pub(crate) const SOCKET_DIR_ENV: [&str; 2] = ["HERO_SOCKET_DIR", "PATH_SOCKET"];
 }
 
 /// The bounds a panel is held to when it loads, each in one place (see docs/ops/SMOKE_LOOP.md).
@@ -143,8 +145,46 @@ pub struct ProbeDefaults {
 /// `[internal]`: the inside view, over the services' Unix sockets.
 #[derive(Debug, Clone)]
 pub struct Internal {
-    /// Already expanded (`~`) and overridden by `PATH_SOCKET` / `HERO_SOCKET_DIR`.
+    /// Already expanded (`~`) and overridden by `HERO_SOCKET_DIR` / `PATH_SOCKET`.
     pub socket_dir: PathBuf,
+    /// Which setting chose it.
+    pub socket_dir_from: SocketDirFrom,
+}
+
+/// Which setting chose the socket folder, the first of these that is given: `list`, `init` and
+/// `run --verbose` say it, so a folder nobody expected is seen before its probes fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SocketDirFrom {
+    /// `--set internal.socket_dir`.
+    Set,
+    /// An environment variable of [`defaults::SOCKET_DIR_ENV`], by name.
+    Env(&'static str),
+    /// The panel's `[internal] socket_dir`.
+    Panel,
+    /// smoke's own default, `~/hero/var/sockets`.
+    Default,
+}
+
+impl std::fmt::Display for SocketDirFrom {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SocketDirFrom::Set => "--set internal.socket_dir",
+            SocketDirFrom::Env(var) => var,
+            SocketDirFrom::Panel => "the panel's [internal] socket_dir",
+            SocketDirFrom::Default => "the default",
+        })
+    }
+}
+
+impl Internal {
+    /// `sockets: <folder> (from <setting>)`: the line that says where the inside looks.
+    pub fn chosen(&self) -> String {
+        format!(
+            "sockets: {} (from {})",
+            self.socket_dir.display(),
+            self.socket_dir_from
+        )
+    }
 }
 
 /// `[external]`: the outside view, through the public host.

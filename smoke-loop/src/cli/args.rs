@@ -219,6 +219,10 @@ pub struct RunArgs {
     /// node_exporter's textfile collector.
     #[arg(long, value_name = "FILE")]
     pub metrics_file: Option<PathBuf>,
+    /// Also say on stderr where the probes look (inside: the socket folder and which setting
+    /// chose it).
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 /// `--format`, with every name listed in `--help` and in the error for a wrong one.

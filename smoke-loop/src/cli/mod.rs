@@ -174,9 +174,18 @@ pub(crate) fn several_forges(panel: &Panel, config: &LoopConfig) -> Option<Strin
     })
 }
 
+/// Says on stderr where the inside looks and which setting chose it (`list`, `init`,
+/// `run --verbose`); the outside has no socket folder.
+pub(crate) fn say_where(panel: &Panel, mode: Mode) {
+    if mode == Mode::Internal {
+        smoke_core::say!("{}", panel.internal.chosen());
+    }
+}
+
 async fn list(panel: &Panel, side: &dyn Side, mode: Mode, args: &ListArgs) -> Result<u8, CliError> {
+    say_where(panel, mode);
     let plan = side.plan(panel, &args.panel.only).await;
-    for note in &plan.notes {
+    for note in plan.notes.iter().chain(&plan.unprobed) {
         smoke_core::say!("{note}");
     }
     // Where the loop has run, what its probes proved there.
@@ -225,6 +234,9 @@ async fn run_once(
     mode: Mode,
     run: &RunArgs,
 ) -> Result<u8, CliError> {
+    if run.verbose {
+        say_where(panel, mode);
+    }
     let (report, state, broken_state) = if run.no_notify {
         // A look only: no incident moves, so the next real run tells what it finds.
         (

@@ -37,6 +37,9 @@ pub async fn watch(
     make: MakeSide,
     args: WatchArgs,
 ) -> Result<u8, CliError> {
+    if args.run.verbose {
+        super::say_where(&panel, mode);
+    }
     let dir = StateDir::open(&state_dir(&panel, mode, args.run.state_dir.as_deref()))?;
     let mut notifier = notifier_for(&panel, &config, mode, args.run.no_notify)?;
     if let Some(warning) = super::several_forges(&panel, &config) {

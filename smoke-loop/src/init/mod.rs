@@ -130,6 +130,7 @@ pub async fn init(args: &Request<'_>, mode: Mode, make: MakeSide) -> Result<u8, 
         resolvers: seed.external.resolvers.clone(),
         ca_file: seed.external.ca_file.as_deref().map(absolute),
     });
+    crate::cli::say_where(&seed, mode);
     let side = make(&seed).map_err(InitError::Side)?;
     let connector = side.connector().ok_or(InitError::NoConnector)?;
     discover(&mut found, connector).await?;
@@ -205,6 +206,9 @@ async fn discover(found: &mut Found, connector: Arc<dyn Connector>) -> Result<()
         .map_err(|f| InitError::ListFailed {
             detail: Escaped(&f.detail).to_string(),
         })?;
+    for line in &listed.unprobed {
+        smoke_core::say!("{line}");
+    }
     let (mut names, odd): (Vec<String>, Vec<String>) =
         listed.into_iter().partition(|s| is_service_name(s));
     names.sort();

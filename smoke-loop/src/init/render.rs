@@ -55,10 +55,10 @@ fn render_tables(found: &Found) -> String {
             if let Some(reach) = &found.reach {
                 match reach.socket_dir.to_str() {
                     Some(dir) => out.push_str(&format!(
-                        "socket_dir = {}   # PATH_SOCKET, then HERO_SOCKET_DIR, override it\n",
+                        "socket_dir = {}   # HERO_SOCKET_DIR, then PATH_SOCKET, override it\n",
                         toml_string(dir)
                     )),
-                    None => out.push_str("# socket_dir: the folder init looked at is no UTF-8 path; PATH_SOCKET or HERO_SOCKET_DIR give it\n"),
+                    None => out.push_str("# socket_dir: the folder init looked at is no UTF-8 path; HERO_SOCKET_DIR or PATH_SOCKET give it\n"),
                 }
             }
         }
