@@ -74,7 +74,9 @@ pub struct Settings {
     pub depends_on: Vec<String>,
     /// How the service behind it is restarted when it fails (an open incident), if at all: a
     /// panel probe of a service's (`restart`, over `[defaults]`); never an in-process check's.
-    pub restart: Option<crate::panel::Restart>,
+    /// Boxed: every probe's info carries its settings (a `for_each` over 10,000 services, 10,000
+    /// times, and the tick's map of them once more); inline, a restart would nearly double them.
+    pub restart: Option<Box<crate::panel::Restart>>,
 }
 
 impl Default for Settings {

@@ -36,13 +36,13 @@ pub fn append(dir: &Path, report: &RunReport, max_bytes: u64) -> Result<(), Stat
         serde_json::to_writer(&mut lines, &v).expect("a value serializes");
         lines.push(b'\n');
     }
-    write_lines(&path, &lines).map_err(|source| StateDirError::CannotAppend { path, source })
+    write_lines(&path, lines).map_err(|source| StateDirError::CannotAppend { path, source })
 }
 
 /// Appends whole lines or nothing: one write, so a kill leaves at most a cut last line, never a
 /// mixed one; a write cut short (a full disk, a file size limit) is taken back; and a cut line
 /// a kill left is ended first, so the next line is not glued to it (readers skip it).
-fn write_lines(path: &Path, lines: &[u8]) -> std::io::Result<()> {
+fn write_lines(path: &Path, mut lines: Vec<u8>) -> std::io::Result<()> {
     let mut file = crate::state_dir::open_in_state(
         path,
         OpenOptions::new()
@@ -54,12 +54,11 @@ fn write_lines(path: &Path, lines: &[u8]) -> std::io::Result<()> {
     let before = file.metadata()?.len();
     let mut last = [0u8];
     let cut = before > 0 && file.read_at(&mut last, before - 1)? == 1 && last[0] != b'\n';
-    let whole = if cut {
-        [b"\n".as_slice(), lines].concat()
-    } else {
-        lines.to_vec()
-    };
-    file.write_all(&whole).inspect_err(|_| {
+    if cut {
+        // In place: a tick of thousands of probes writes megabytes, which a copy would double.
+        lines.insert(0, b'\n');
+    }
+    file.write_all(&lines).inspect_err(|_| {
         let _ = file.set_len(before);
     })
 }

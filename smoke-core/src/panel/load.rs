@@ -366,7 +366,8 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
     };
     let mut defaults = defaults;
     defaults.settings.restart = super::spec::restart(d.restart.as_ref(), d.restart_limits(), None)
-        .map_err(|m| PanelError::whole_file(at.source, format!("[defaults] {m}")))?;
+        .map_err(|m| PanelError::whole_file(at.source, format!("[defaults] {m}")))?
+        .map(Box::new);
     let expand = |p: &str| expand_home(p, opts.home.as_deref());
     let socket_dir_set = opts.sets.iter().any(|s| {
         s.split_once('=')

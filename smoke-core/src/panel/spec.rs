@@ -92,8 +92,9 @@ pub(super) fn build_probe(
     let limits = p.restart_limits();
     let mut settings = settings;
     settings.restart = match kind.has_service() {
-        true => restart(p.restart.as_ref(), limits, d.settings.restart.as_ref())
-            .map_err(|m| at.here(m))?,
+        true => restart(p.restart.as_ref(), limits, d.settings.restart.as_deref())
+            .map_err(|m| at.here(m))?
+            .map(Box::new),
         // The panel-wide restart is for the services; a probe of no service has none to restart.
         false if p.restart.is_some() => {
             return Err(at.here(format!(

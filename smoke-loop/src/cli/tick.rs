@@ -159,7 +159,7 @@ impl Tick<'_> {
             .probes
             .iter()
             .filter_map(|p| {
-                let restart = p.probe.info().settings.restart.clone()?;
+                let restart = p.probe.info().settings.restart.as_deref()?.clone();
                 Some((p.probe.info().name.clone(), (p.service.clone()?, restart)))
             })
             .collect();
