@@ -42,6 +42,20 @@ fn health_panel(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
+/// `list` of [`health_panel`] (written in `dir`) over the deployment's socket folder, which
+/// must exit 0.
+async fn list_health(sim: &Deployment, dir: &std::path::Path) -> Output {
+    let panel = health_panel(dir);
+    let sockets = sim.socket_dir().display().to_string();
+    let out = smoke(
+        &["list", "--panel", panel.to_str().unwrap()],
+        &[("HERO_SOCKET_DIR", &sockets)],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    out
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hero_socket_dir_wins_over_path_socket_and_list_init_and_run_say_which_chose() {
     let sim = Deployment::start().await.unwrap();
@@ -137,14 +151,7 @@ async fn a_folder_without_rpc_sock_gets_no_health_probe_and_list_says_why() {
     let _admin = folder_serving(&sim, "hero_books_admin", "admin.sock");
     let _ui = folder_serving(&sim, "hero_books_ui", "ui.sock");
     let dir = tempfile::tempdir().unwrap();
-    let panel = health_panel(dir.path());
-    let sockets = sim.socket_dir().display().to_string();
-    let out = smoke(
-        &["list", "--panel", panel.to_str().unwrap()],
-        &[("HERO_SOCKET_DIR", &sockets)],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let out = list_health(&sim, dir.path()).await;
     let stderr = text(&out.stderr);
     for line in [
         "smoke: hero_books_admin: no rpc.sock (serves admin.sock): no health-hero_books_admin probe",
@@ -237,14 +244,7 @@ async fn a_supervised_name_served_by_another_folder_s_socket_is_listed_never_fai
         &["supervised by hero_proc but no socket"],
     );
     let dir = tempfile::tempdir().unwrap();
-    let panel = health_panel(dir.path());
-    let sockets = sim.socket_dir().display().to_string();
-    let out = smoke(
-        &["list", "--panel", panel.to_str().unwrap()],
-        &[("HERO_SOCKET_DIR", &sockets)],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let out = list_health(&sim, dir.path()).await;
     for line in [
         "smoke: hero_os_server: supervised by hero_proc, served by hero_os/rpc.sock: no probe of its own",
         "smoke: hero_os_ui: supervised by hero_proc, served by hero_os/ui.sock: no probe of its own",
@@ -253,6 +253,7 @@ async fn a_supervised_name_served_by_another_folder_s_socket_is_listed_never_fai
     }
     assert!(!text(&out.stdout).contains("hero_os_"), "{}", said(&out));
     let mine = dir.path().join("mine.toml");
+    let sockets = sim.socket_dir().display().to_string();
     let out = smoke(
         &["init", mine.to_str().unwrap()],
         &[("HERO_SOCKET_DIR", &sockets)],

@@ -1,19 +1,26 @@
 //! The README's first command: `smoke-sim demo` shows each failure being caught, the historical
 //! ones from inside and the outside-only ones from outside.
 
-#[test]
-fn the_demo_catches_every_failure_from_the_side_that_must_see_it() {
+/// What `smoke-sim demo ARGS` prints, which must exit 0.
+fn demo(args: &[&str]) -> String {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_smoke-sim"))
         .arg("demo")
+        .args(args)
         .env_remove("SMOKE_PANEL")
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    stdout
+}
+
+#[test]
+fn the_demo_catches_every_failure_from_the_side_that_must_see_it() {
+    let stdout = demo(&[]);
     // First contact: a wrong expectation pages no one and is said once; a probe that passed
     // here, then broke, opens its incident.
     assert!(
@@ -101,17 +108,7 @@ fn the_demo_catches_every_failure_from_the_side_that_must_see_it() {
 /// failure caught, the UI's by os-ui at its page step.
 #[test]
 fn the_demo_catches_every_failure_in_the_hero_layout_too() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_smoke-sim"))
-        .args(["demo", "--layout", "hero"])
-        .env_remove("SMOKE_PANEL")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = demo(&["--layout", "hero"]);
     assert!(stdout.lines().any(|l| l == "layout: hero"), "{stdout}");
     assert!(
         stdout
