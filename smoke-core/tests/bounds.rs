@@ -1,9 +1,10 @@
 //! What a hostile body or panel costs: each bound is met with its cause and its limit named.
 
-use smoke_core::engine::testing::{judge_off_runtime, JUDGE_IN_PLACE_BYTES};
-use smoke_core::engine::Checks;
-use smoke_core::engine::{load_str, LoadOptions};
-use smoke_core::engine::{Condition, Evaluation, Limit, MAX_HTML_DEPTH};
+use smoke_core::engine::{
+    load_str,
+    testing::{judge_off_runtime, JUDGE_IN_PLACE_BYTES},
+    Checks, Condition, Evaluation, Limit, LoadOptions, MAX_HTML_DEPTH,
+};
 use smoke_core::prelude::Deadline;
 use smoke_core::prelude::{Cause, Outcome};
 use smoke_core::{engine::MAX_JSON_DEPTH, prelude::Observation};

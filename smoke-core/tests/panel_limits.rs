@@ -1,8 +1,7 @@
 //! What a hostile or mistaken panel can no longer do: every bound is a load error at the file,
 //! line and column of the value, naming the limit, before anything runs.
 
-use smoke_core::engine::MAX_NESTING;
-use smoke_core::engine::{load, load_str, LoadOptions, PanelError};
+use smoke_core::engine::{load, load_str, LoadOptions, PanelError, MAX_NESTING};
 use std::path::Path;
 use std::time::Duration;
 

@@ -1,7 +1,6 @@
 //! The vantage point: `--set`, then `SMOKE_VANTAGE`, then `[panel] vantage`, then the host name.
 
-use smoke_core::engine::vantage::UNKNOWN_VANTAGE;
-use smoke_core::engine::{load_str, LoadOptions, Panel, PanelError};
+use smoke_core::engine::{load_str, vantage::UNKNOWN_VANTAGE, LoadOptions, Panel, PanelError};
 use std::path::Path;
 
 const PANEL: &str = r#"

@@ -4,9 +4,7 @@
 //! every subject. The case counts are bounded so CI stays quick.
 
 use proptest::prelude::*;
-use smoke_core::engine::testing::judge;
-use smoke_core::engine::{load_str, LoadOptions};
-use smoke_core::engine::{Condition, Evaluation};
+use smoke_core::engine::{load_str, testing::judge, Condition, Evaluation, LoadOptions};
 use smoke_core::prelude::Observation;
 use smoke_core::prelude::{Cause, Outcome, ProbeReport};
 use std::path::Path;

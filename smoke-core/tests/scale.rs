@@ -3,8 +3,7 @@
 //! fast. The bounds are wide on purpose (a quadratic pass over 10,000 probes took 20 s to
 //! minutes here); figures come from `smoke-sim bench`.
 
-use smoke_core::engine::ProbeInfo;
-use smoke_core::engine::{advance, Policy, Resolve, Seen, State};
+use smoke_core::engine::{advance, Policy, ProbeInfo, Resolve, Seen, State};
 use smoke_core::prelude::{Cause, Failure, Outcome, ProbeReport, RunReport};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -2,11 +2,11 @@
 //! Every HTTP probe of the panel goes through here to `<base_url>/<service>/<socket>/...`.
 
 use crate::{Dns, SetupError, Tls};
-use smoke_core::engine::http::{
-    supervised_services, Connection, Connector, Endpoint, FirstByName, ServiceList,
+use smoke_core::engine::{
+    http::{supervised_services, Connection, Connector, Endpoint, FirstByName, ServiceList},
+    tcp::connect,
+    HttpSpec, Mode, Request,
 };
-use smoke_core::engine::tcp::connect;
-use smoke_core::engine::{HttpSpec, Mode, Request};
 use smoke_core::prelude::Deadline;
 use smoke_core::prelude::Timings;
 use smoke_core::{engine::Phase, prelude::Failure};

@@ -8,9 +8,10 @@ use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType as HRecordType};
 use hickory_resolver::TokioResolver;
-use smoke_core::engine::dns::{answer_failure, DnsAnswer};
-use smoke_core::engine::DnsInfo;
-use smoke_core::engine::RecordType;
+use smoke_core::engine::{
+    dns::{answer_failure, DnsAnswer},
+    DnsInfo, RecordType,
+};
 use smoke_core::{
     engine::Phase,
     prelude::{Cause, Failure},

@@ -4,12 +4,10 @@
 
 use crate::connector::dial;
 use crate::{BaseUrl, Dns, HttpsConnector, SetupError, Tls};
-use smoke_core::engine::dns::DnsAnswer;
-use smoke_core::engine::http::{Connection, Connector};
-use smoke_core::engine::Place;
-use smoke_core::engine::Side;
 use smoke_core::engine::{
-    DnsSpec, Mode, Panel, ProbeKind, ProbeSpec, RecordType, TcpTarget, TlsSpec,
+    dns::DnsAnswer,
+    http::{Connection, Connector},
+    DnsSpec, Mode, Panel, Place, ProbeKind, ProbeSpec, RecordType, Side, TcpTarget, TlsSpec,
 };
 use smoke_core::prelude::Deadline;
 use smoke_core::prelude::Failure;

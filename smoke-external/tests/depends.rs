@@ -5,8 +5,7 @@
 mod common;
 
 use common::{deployment, panel_for, sets};
-use smoke_core::engine::Planned;
-use smoke_core::engine::{load, LoadOptions, Panel};
+use smoke_core::engine::{load, LoadOptions, Panel, Planned};
 use smoke_sim::Fault;
 
 async fn plan(panel: &Panel) -> Vec<Planned> {

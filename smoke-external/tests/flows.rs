@@ -4,8 +4,7 @@
 mod common;
 
 use common::{deployment, describe, external, not_ok, probe, sets};
-use smoke_core::engine::run_panel;
-use smoke_core::engine::{load_str, LoadOptions};
+use smoke_core::engine::{load_str, run_panel, LoadOptions};
 use smoke_core::prelude::{Cause, Outcome};
 use smoke_sim::{Fault, RENAMED_PHOTO_NAMES};
 

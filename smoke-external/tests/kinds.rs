@@ -3,8 +3,7 @@
 mod common;
 
 use common::{deployment, describe, probe};
-use smoke_core::engine::run_panel;
-use smoke_core::engine::{load_str, LoadOptions};
+use smoke_core::engine::{load_str, run_panel, LoadOptions};
 use smoke_core::prelude::{Cause, Outcome};
 use smoke_sim::{Deployment, Fault};
 use std::path::Path;

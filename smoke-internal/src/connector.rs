@@ -1,9 +1,11 @@
 //! Connections over the services' Unix sockets, with every way a socket can be broken told apart.
 
-use smoke_core::engine::http::{
-    supervised_services, supervisor, Connection, Connector, Endpoint, FirstByName, ServiceList,
+use smoke_core::engine::{
+    http::{
+        supervised_services, supervisor, Connection, Connector, Endpoint, FirstByName, ServiceList,
+    },
+    HttpSpec, Mode, Request, Target,
 };
-use smoke_core::engine::{HttpSpec, Mode, Request, Target};
 use smoke_core::prelude::Deadline;
 use smoke_core::prelude::Timings;
 use smoke_core::{

@@ -10,8 +10,7 @@ pub use connector::UnixConnector;
 pub use discovery::scan_services;
 pub use side::InternalSide;
 
-use smoke_core::engine::Panel;
-use smoke_core::engine::Side;
+use smoke_core::engine::{Panel, Side};
 use std::sync::Arc;
 
 /// The inside view of `panel`: its probes over the Unix sockets of its socket folder.

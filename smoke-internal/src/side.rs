@@ -2,9 +2,10 @@
 //! socket folder when relative) or to a port of the VM (the gateway's own).
 
 use crate::UnixConnector;
-use smoke_core::engine::http::{Connection, Connector, Endpoint};
-use smoke_core::engine::Place;
-use smoke_core::engine::{Mode, Panel, TcpTarget};
+use smoke_core::engine::{
+    http::{Connection, Connector, Endpoint},
+    Mode, Panel, Place, TcpTarget,
+};
 use smoke_core::prelude::Deadline;
 use smoke_core::prelude::Failure;
 use std::path::PathBuf;

@@ -6,8 +6,7 @@ mod common;
 
 use common::{assert_only_fails, describe, smoke_command, tick};
 use serde_json::Value;
-use smoke_core::engine::run_panel;
-use smoke_core::engine::{load_str, LoadOptions, Panel};
+use smoke_core::engine::{load_str, run_panel, LoadOptions, Panel};
 use smoke_core::prelude::{Cause, Outcome, ProbeReport, RunReport};
 use smoke_sim::{Deployment, Fault, RENAMED_PHOTO_NAMES};
 use std::path::Path;

@@ -2,8 +2,7 @@
 //! that arrive after a status line. Each ends in a bounded outcome whose cause and words name
 //! what was wrong, by the probe's deadline, with the runtime free to do everything else.
 
-use smoke_core::engine::run_panel;
-use smoke_core::engine::{load_str, LoadOptions};
+use smoke_core::engine::{load_str, run_panel, LoadOptions};
 use smoke_core::prelude::{Cause, Outcome, ProbeReport, RunReport};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -4,8 +4,7 @@
 mod common;
 
 use common::describe;
-use smoke_core::engine::run_panel;
-use smoke_core::engine::{load_str, LoadOptions};
+use smoke_core::engine::{load_str, run_panel, LoadOptions};
 use smoke_core::{
     engine::Phase,
     prelude::{Cause, Outcome, ProbeReport, RunReport},

@@ -8,9 +8,9 @@ use crate::maintenance::{self, Maintenance, RawMaintenance};
 use crate::notify::{self, Notify};
 use crate::secret::{Secret, SecretError, Value};
 use serde::Deserialize;
-use smoke_core::engine::escape_controls;
-use smoke_core::engine::PanelDuration;
-use smoke_core::engine::{Extension, LoadOptions, Panel, PanelError};
+use smoke_core::engine::{
+    escape_controls, Extension, LoadOptions, Panel, PanelDuration, PanelError,
+};
 use std::time::Duration;
 use toml::Spanned;
 

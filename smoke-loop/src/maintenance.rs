@@ -2,8 +2,7 @@
 //! probes it names still run and show, but tell no sink and restart nothing.
 
 use serde::Deserialize;
-use smoke_core::engine::PanelDuration;
-use smoke_core::engine::{PanelError, PanelText};
+use smoke_core::engine::{PanelDuration, PanelError, PanelText};
 use std::time::Duration;
 
 #[derive(Debug, Deserialize)]

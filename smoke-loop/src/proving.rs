@@ -9,8 +9,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
-use smoke_core::engine::http::UNLISTED;
-use smoke_core::engine::{Planned, ProbeInfo};
+use smoke_core::engine::{http::UNLISTED, Planned, ProbeInfo};
 use smoke_core::prelude::{Outcome, RunReport};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;

@@ -13,10 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use smoke_core::engine::format_duration;
-use smoke_core::engine::Escaped;
-use smoke_core::engine::{run_panel, Side};
-use smoke_core::engine::{Mode, Panel};
+use smoke_core::engine::{format_duration, run_panel, Escaped, Mode, Panel, Side};
 use smoke_core::prelude::{Cause, Outcome, RunReport};
 
 use crate::deployment::Deployment;

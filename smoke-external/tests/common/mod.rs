@@ -3,8 +3,7 @@
 
 pub mod relay;
 
-use smoke_core::engine::run_panel;
-use smoke_core::engine::{load, LoadOptions, Panel};
+use smoke_core::engine::{load, run_panel, LoadOptions, Panel};
 use smoke_core::prelude::{Outcome, ProbeReport, RunReport};
 use smoke_sim::{Deployment, Options};
 use std::path::{Path, PathBuf};

@@ -3,8 +3,7 @@
 
 pub mod world;
 
-use smoke_core::engine::run_panel;
-use smoke_core::engine::{load, LoadOptions, Panel};
+use smoke_core::engine::{load, run_panel, LoadOptions, Panel};
 use smoke_core::{
     engine::Phase,
     prelude::{Cause, Outcome, RunReport},

@@ -3,8 +3,7 @@
 
 use super::{state_dir, CliError, MuteArgs, UnmuteArgs};
 use crate::quiet::{Mute, Mutes};
-use smoke_core::engine::Side;
-use smoke_core::engine::{Mode, Panel};
+use smoke_core::engine::{Mode, Panel, Side};
 
 pub fn mute(panel: &Panel, side: &dyn Side, mode: Mode, args: &MuteArgs) -> Result<u8, CliError> {
     known(panel, side, &args.target)?;

@@ -11,11 +11,10 @@ use crate::quiet::{Mutes, Quiet};
 use crate::remedy::{self, Decision, Verdict};
 use crate::results_log;
 use crate::state_dir::{StateDir, StateDirError};
-use smoke_core::engine::run_planned;
-use smoke_core::engine::ProbeInfo;
-use smoke_core::engine::Side;
-use smoke_core::engine::{advance, Event, EventKind, Policy, Resolve, Seen, State};
-use smoke_core::engine::{Panel, Restart};
+use smoke_core::engine::{
+    advance, run_planned, Event, EventKind, Panel, Policy, ProbeInfo, Resolve, Restart, Seen, Side,
+    State,
+};
 use smoke_core::prelude::{Outcome, RunReport};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;

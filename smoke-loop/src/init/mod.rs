@@ -15,11 +15,10 @@ pub use error::InitError;
 use render::{render, toml_string};
 
 use futures_util::stream::{self, StreamExt};
-use smoke_core::engine::http::{call_rpc, Connector};
-use smoke_core::engine::Escaped;
-use smoke_core::engine::MakeSide;
 use smoke_core::engine::{
-    is_service_name, load_str, HttpSpec, LoadOptions, Mode, Panel, PanelError, Target,
+    http::{call_rpc, Connector},
+    is_service_name, load_str, Escaped, HttpSpec, LoadOptions, MakeSide, Mode, Panel, PanelError,
+    Target,
 };
 use std::io::Write;
 use std::path::Path;

@@ -3,8 +3,7 @@
 
 use super::setup::{keys_as, Setup, SinkConfig, SinkType};
 use super::{SetupError, Sink, SinkError};
-use smoke_core::engine::Event;
-use smoke_core::engine::PanelDuration;
+use smoke_core::engine::{Event, PanelDuration};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;

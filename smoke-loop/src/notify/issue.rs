@@ -3,8 +3,7 @@
 //! marker on its last line that names the incident.
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
-use smoke_core::engine::{code_span, fenced, inert, Markup};
-use smoke_core::engine::{Event, EventKind};
+use smoke_core::engine::{code_span, fenced, inert, Event, EventKind, Markup};
 
 /// The hidden line that says which incident an issue is.
 pub(super) fn marker(panel: &str, mode: &str, probe: &str, incident: &str) -> String {

@@ -6,8 +6,7 @@ use super::setup::{keys_as, Setup, SinkConfig, SinkType};
 use super::{SetupError, Sink, SinkError};
 use crate::secret::Secret;
 use serde_json::json;
-use smoke_core::engine::{inert, Markup};
-use smoke_core::engine::{Event, EventKind};
+use smoke_core::engine::{inert, Event, EventKind, Markup};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

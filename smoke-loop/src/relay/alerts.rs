@@ -4,11 +4,9 @@
 //! indexed once, at start.
 
 use serde::Deserialize;
-use smoke_core::engine::http::UNLISTED;
-use smoke_core::engine::limits::MAX_NAME_CHARS;
-use smoke_core::engine::GROUP_PREFIX;
 use smoke_core::engine::{
-    is_service_name, Mode, Panel, PUBLIC_DNS, PUBLIC_TLS, SERVICE_PLACEHOLDER,
+    http::UNLISTED, is_service_name, limits::MAX_NAME_CHARS, Mode, Panel, GROUP_PREFIX, PUBLIC_DNS,
+    PUBLIC_TLS, SERVICE_PLACEHOLDER,
 };
 use smoke_core::{
     engine::DETAIL_LIMIT,

@@ -4,8 +4,7 @@
 use super::alerts::{read, Applied, Notification, Scope};
 use super::incidents::apply;
 use crate::loop_state::LoopState;
-use smoke_core::engine::Event;
-use smoke_core::engine::{Mode, Panel};
+use smoke_core::engine::{Event, Mode, Panel};
 
 pub const Q: &str = "SmokeProbeFailingQuorum";
 pub const G: &str = "SmokeGroupFailingQuorum";

@@ -3,8 +3,7 @@
 //! limit.
 
 use crate::loop_state::LoopState;
-use smoke_core::engine::format_duration;
-use smoke_core::engine::Restart;
+use smoke_core::engine::{format_duration, Restart};
 use smoke_core::prelude::{Outcome, RunReport};
 use std::collections::BTreeMap;
 use std::time::Duration;

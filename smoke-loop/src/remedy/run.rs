@@ -1,8 +1,9 @@
 //! Running a restart: a command as argv (no shell), or the supervisor's JSON-RPC over its socket.
 
-use smoke_core::engine::http::{call_rpc, Connector};
-use smoke_core::engine::Escaped;
-use smoke_core::engine::{is_service_name, HttpSpec, Remedy, SERVICE_PLACEHOLDER};
+use smoke_core::engine::{
+    http::{call_rpc, Connector},
+    is_service_name, Escaped, HttpSpec, Remedy, SERVICE_PLACEHOLDER,
+};
 use std::time::Duration;
 
 /// Why a restart was not done, or failed.

@@ -1,7 +1,6 @@
 use super::*;
 use serde_json::json;
-use smoke_core::engine::testing::fixture;
-use smoke_core::engine::{PastIncident, ProbeState};
+use smoke_core::engine::{testing::fixture, PastIncident, ProbeState};
 use smoke_core::prelude::{Cause, ProbeReport, Severity};
 use std::time::Duration;
 

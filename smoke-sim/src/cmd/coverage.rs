@@ -4,8 +4,7 @@
 
 use crate::coverage::{self, CoverageError};
 use crate::{Deployment, Layout, Options};
-use smoke_core::engine::escape_controls;
-use smoke_core::engine::{load, LoadOptions};
+use smoke_core::engine::{escape_controls, load, LoadOptions};
 use std::path::PathBuf;
 
 /// Every fault caught or knowingly ignored.

@@ -6,11 +6,10 @@
 use crate::history::history;
 use crate::{Deployment, Fault, Layout, Options};
 use anyhow::Context as _;
-use smoke_core::engine::format_duration;
-use smoke_core::engine::ProbeInfo;
-use smoke_core::engine::{advance, EventKind, Policy, Resolve, Seen as Saw, State};
-use smoke_core::engine::{load_str, LoadOptions, Panel};
-use smoke_core::engine::{run_planned, Side};
+use smoke_core::engine::{
+    advance, format_duration, load_str, run_planned, EventKind, LoadOptions, Panel, Policy,
+    ProbeInfo, Resolve, Seen as Saw, Side, State,
+};
 use smoke_core::prelude::{Outcome, ProbeReport, RunReport};
 use std::collections::HashMap;
 use std::fmt::Write as _;

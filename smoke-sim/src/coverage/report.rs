@@ -4,8 +4,7 @@
 use std::fmt::Write as _;
 
 use serde_json::{json, Value};
-use smoke_core::engine::format_duration;
-use smoke_core::engine::Escaped;
+use smoke_core::engine::{format_duration, Escaped};
 use smoke_core::prelude::Outcome;
 
 use super::{side, Catch, Coverage, FaultResult};
