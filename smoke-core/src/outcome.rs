@@ -5,6 +5,8 @@ use crate::observation::{CertInfo, Timings};
 use std::fmt;
 use std::time::Duration;
 
+mod readers;
+
 /// How one probe ended. Ordered from best to worst so the worst of a tick is a `max`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -238,14 +240,14 @@ impl fmt::Display for Failure {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConditionResult {
     /// The condition as written.
-    pub text: String,
+    pub(crate) text: String,
     /// Whether it held.
-    pub passed: bool,
+    pub(crate) passed: bool,
     /// The actual value, cut to a readable length.
-    pub got: String,
+    pub(crate) got: String,
     /// A soft (`warn`) condition: failing it degrades, never fails.
     #[serde(skip)]
-    pub soft: bool,
+    pub(crate) soft: bool,
 }
 
 /// How loud a failure of this probe is.
@@ -273,42 +275,42 @@ pub fn cut_detail(detail: &str) -> String {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ProbeReport {
     /// The probe's name.
-    pub name: String,
+    pub(crate) name: String,
     /// What the tick found.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
     /// Why it failed, when it did.
-    pub cause: Option<Cause>,
+    pub(crate) cause: Option<Cause>,
     /// The failure in one line, when it failed.
-    pub detail: Option<String>,
+    pub(crate) detail: Option<String>,
     /// Where in the exchange it failed, when known.
-    pub phase: Option<Phase>,
+    pub(crate) phase: Option<Phase>,
     /// How long the probe took, every attempt included.
     #[serde(serialize_with = "ser_ms")]
-    pub duration_ms: Duration,
+    pub(crate) duration_ms: Duration,
     /// The phase timings of the last attempt.
-    pub timings: Timings,
+    pub(crate) timings: Timings,
     /// The HTTP status of the last attempt, when one arrived.
-    pub status: Option<u16>,
+    pub(crate) status: Option<u16>,
     /// Its conditions as judged.
-    pub conditions: Vec<ConditionResult>,
+    pub(crate) conditions: Vec<ConditionResult>,
     /// The peer certificate; null where no TLS was spoken.
-    pub cert: Option<CertInfo>,
+    pub(crate) cert: Option<CertInfo>,
     /// The requests of a probe of several steps, in order; absent for a probe of one request.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub steps: Vec<Step>,
+    pub(crate) steps: Vec<Step>,
     /// The failing dependency this failure is a symptom of (the highest failing ancestor): it
     /// opens no incident of its own. Null otherwise.
-    pub caused_by: Option<String>,
+    pub(crate) caused_by: Option<String>,
     /// Why it is quiet (a maintenance window, a mute): it ran, but told no one. Absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub muted: Option<String>,
+    pub(crate) muted: Option<String>,
     /// False while it has not passed on this deployment since its definition last changed (the
     /// loop keeps that): its failure shows and counts, but opens no incident. Absent when true.
     #[serde(skip_serializing_if = "is_true")]
-    pub proven: bool,
+    pub(crate) proven: bool,
     /// Attempts made in this tick (1 + retries used).
     #[serde(skip)]
-    pub attempts: u32,
+    pub(crate) attempts: u32,
 }
 
 fn is_true(b: &bool) -> bool {
@@ -392,16 +394,16 @@ impl ProbeReport {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Step {
     /// The request in a few words, as `list` shows it: `GET /health`, `rpc files.list`.
-    pub request: String,
+    pub(crate) request: String,
     /// Its HTTP status, when one arrived.
-    pub status: Option<u16>,
+    pub(crate) status: Option<u16>,
     /// How long each phase took.
-    pub timings: Timings,
+    pub(crate) timings: Timings,
     /// Its conditions as judged.
-    pub conditions: Vec<ConditionResult>,
+    pub(crate) conditions: Vec<ConditionResult>,
     /// The values it captured for the steps after it, by name.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub captures: std::collections::BTreeMap<String, serde_json::Value>,
+    pub(crate) captures: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// What one attempt was judged to be: its outcome and what that rests on. The runner adds the
@@ -417,15 +419,15 @@ pub struct Verdict {
     /// The failure in one line, when it failed.
     pub(crate) detail: Option<String>,
     /// The HTTP status, when one arrived.
-    pub status: Option<u16>,
+    pub(crate) status: Option<u16>,
     /// How long each phase took.
-    pub timings: Timings,
+    pub(crate) timings: Timings,
     /// The peer certificate, when TLS was spoken.
     pub(crate) cert: Option<CertInfo>,
     /// Its conditions as judged.
-    pub conditions: Vec<ConditionResult>,
+    pub(crate) conditions: Vec<ConditionResult>,
     /// The steps of a flow, in order; empty for a probe of one request.
-    pub steps: Vec<Step>,
+    pub(crate) steps: Vec<Step>,
 }
 
 impl Default for Verdict {
@@ -485,26 +487,26 @@ impl Verdict {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RunReport {
     /// The panel's name.
-    pub panel: String,
+    pub(crate) panel: String,
     /// The side that ran it: `internal` or `external`.
-    pub mode: String,
+    pub(crate) mode: String,
     /// The vantage point that ran the tick (the panel's, or empty for an in-process `Runner`).
-    pub vantage: String,
+    pub(crate) vantage: String,
     /// The loop period, for `smoke_panel_every_seconds`; a panel-less tick has none.
     #[serde(skip)]
-    pub every: Option<Duration>,
+    pub(crate) every: Option<Duration>,
     /// When the tick started.
-    pub started_at: jiff::Timestamp,
+    pub(crate) started_at: jiff::Timestamp,
     /// How long the tick took.
     #[serde(serialize_with = "ser_ms")]
-    pub duration_ms: Duration,
+    pub(crate) duration_ms: Duration,
     /// The worst outcome of its probes.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
     /// Each probe's report, in panel order.
-    pub probes: Vec<ProbeReport>,
+    pub(crate) probes: Vec<ProbeReport>,
     /// What the tick has to say beside its probes, once each: a service list the cap cut.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 impl RunReport {

@@ -88,18 +88,18 @@ async fn judging_off_the_runtime_or_in_place_reports_a_passed_deadline_as_a_time
             Duration::from_secs(2),
         );
         let report = judge_off_runtime("late", Arc::new(obs), checks.clone(), late).await;
-        assert_eq!(report.outcome, Outcome::Fail, "{} bytes", body.len());
-        assert_eq!(report.cause, Some(Cause::Timeout));
+        assert_eq!(report.outcome(), Outcome::Fail, "{} bytes", body.len());
+        assert_eq!(report.cause(), Some(Cause::Timeout));
         assert_eq!(
-            report.detail.as_deref(),
+            report.detail(),
             Some("conditions not judged within the 2s timeout")
         );
-        assert_eq!(report.status, Some(200));
-        assert_eq!(report.timings.total, Some(Duration::from_millis(3)));
+        assert_eq!(report.status(), Some(200));
+        assert_eq!(report.timings().total, Some(Duration::from_millis(3)));
 
         let in_time = Deadline::after(Duration::from_secs(60));
         let report = judge_off_runtime("fine", Arc::new(html(&body)), checks, in_time).await;
-        assert_eq!(report.outcome, Outcome::Ok, "{:?}", report.detail);
-        assert_eq!(report.conditions.len(), 1);
+        assert_eq!(report.outcome(), Outcome::Ok, "{:?}", report.detail());
+        assert_eq!(report.conditions().len(), 1);
     }
 }

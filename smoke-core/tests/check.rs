@@ -63,20 +63,19 @@ async fn a_panicking_probe_is_an_error_under_its_own_name_and_the_others_still_r
             .unwrap(),
     ];
     let report = Runner::new("svc").concurrency(2).run(checks).await;
-    let queue = &report.probes[0];
-    assert_eq!(queue.name, "queue");
-    assert_eq!(queue.outcome, Outcome::Error);
-    assert_eq!(queue.cause, Some(Cause::Checker));
+    let queue = &report.probes()[0];
+    assert_eq!(queue.name(), "queue");
+    assert_eq!(queue.outcome(), Outcome::Error);
+    assert_eq!(queue.cause(), Some(Cause::Checker));
     assert!(
         queue
-            .detail
-            .as_deref()
+            .detail()
             .is_some_and(|d| d.contains("panicked: index out of bounds in the queue")),
         "{:?}",
-        queue.detail
+        queue.detail()
     );
-    assert_eq!(report.probes[1].outcome, Outcome::Ok);
-    assert_eq!(report.outcome.exit(), Exit::Broken);
+    assert_eq!(report.probes()[1].outcome(), Outcome::Ok);
+    assert_eq!(report.outcome().exit(), Exit::Broken);
 }
 
 #[tokio::test]
@@ -89,9 +88,12 @@ async fn a_service_found_broken_fails_with_cause_service_and_exit_2() {
     });
     let check = Check::new("storage", probe).retries(0, Duration::ZERO);
     let report = Runner::new("svc").concurrency(1).run(vec![check]).await;
-    let p = &report.probes[0];
-    assert_eq!((p.outcome, p.cause), (Outcome::Fail, Some(Cause::Service)));
-    assert_eq!(report.outcome.exit(), Exit::Failed);
+    let p = &report.probes()[0];
+    assert_eq!(
+        (p.outcome(), p.cause()),
+        (Outcome::Fail, Some(Cause::Service))
+    );
+    assert_eq!(report.outcome().exit(), Exit::Failed);
     let doc: serde_json::Value = serde_json::from_str(&json(&report)).unwrap();
     assert_eq!(doc["probes"][0]["cause"], "service");
     // A probe of one request has no steps in its JSON.
@@ -109,13 +111,13 @@ async fn the_runner_retries_a_failed_attempt_and_hands_each_its_number() {
         .expect_that("json.ok == true")
         .unwrap();
     let report = Runner::new("svc").concurrency(1).run(vec![check]).await;
-    let p = &report.probes[0];
-    assert_eq!(p.outcome, Outcome::Ok, "{:?}", p.detail);
-    assert_eq!(p.attempts, 2);
+    let p = &report.probes()[0];
+    assert_eq!(p.outcome(), Outcome::Ok, "{:?}", p.detail());
+    assert_eq!(p.attempts(), 2);
     assert_eq!(seen.load(Ordering::SeqCst), 2);
     // The runner timed the attempt the probe did not time: `total` and the report's duration.
-    assert!(p.timings.total.is_some());
-    assert_eq!(p.conditions.len(), 1);
+    assert!(p.timings().total.is_some());
+    assert_eq!(p.conditions().len(), 1);
 }
 
 #[tokio::test]
@@ -129,14 +131,14 @@ async fn conditions_are_judged_by_the_runner_hard_and_soft() {
         .warn_that("time < 1h")
         .unwrap();
     let report = Runner::new("svc").concurrency(1).run(vec![check]).await;
-    let p = &report.probes[0];
-    assert_eq!(p.outcome, Outcome::Degraded);
-    assert_eq!(p.cause, Some(Cause::Assertion));
-    assert_eq!(p.detail.as_deref(), Some("expected json.depth < 5, got 7"));
+    let p = &report.probes()[0];
+    assert_eq!(p.outcome(), Outcome::Degraded);
+    assert_eq!(p.cause(), Some(Cause::Assertion));
+    assert_eq!(p.detail(), Some("expected json.depth < 5, got 7"));
     assert!(
-        p.conditions[2].passed,
+        p.conditions()[2].passed(),
         "time is the runner's: {:?}",
-        p.conditions
+        p.conditions()
     );
 }
 
@@ -151,9 +153,12 @@ async fn a_probe_that_ignores_its_deadline_times_out_by_name() {
     )
     .await
     .expect("the runner gives up on the probe");
-    let p = &report.probes[0];
-    assert_eq!((p.outcome, p.cause), (Outcome::Fail, Some(Cause::Timeout)));
-    assert_eq!(p.detail.as_deref(), Some("no result within 50ms"));
+    let p = &report.probes()[0];
+    assert_eq!(
+        (p.outcome(), p.cause()),
+        (Outcome::Fail, Some(Cause::Timeout))
+    );
+    assert_eq!(p.detail(), Some("no result within 50ms"));
 }
 
 /// Two requests, each judged by its own conditions, as a flow of steps is.
@@ -178,17 +183,11 @@ impl Probe for TwoSteps {
             };
             let obs = Observation::http(status, Vec::new(), Vec::new());
             let v = cx.judge_by(obs, Arc::new(checks)).await;
-            steps.push(Step {
-                request: request.to_string(),
-                status: v.status,
-                timings: v.timings.clone(),
-                conditions: v.conditions.clone(),
-                captures: Default::default(),
-            });
+            steps.push(Step::of(request, &v));
             last = Some(v);
         }
         let mut verdict = last.unwrap();
-        verdict.steps = steps;
+        verdict.set_steps(steps);
         verdict
     }
 }
@@ -197,7 +196,7 @@ impl Probe for TwoSteps {
 async fn a_probe_of_several_steps_reports_each_request_in_its_json() {
     let check = Check::new("flow", TwoSteps).retries(0, Duration::ZERO);
     let report = Runner::new("svc").concurrency(1).run(vec![check]).await;
-    assert_eq!(report.probes[0].outcome, Outcome::Fail);
+    assert_eq!(report.probes()[0].outcome(), Outcome::Fail);
     let doc: serde_json::Value = serde_json::from_str(&json(&report)).unwrap();
     let steps = doc["probes"][0]["steps"].as_array().expect("a steps list");
     assert_eq!(steps.len(), 2, "{doc}");

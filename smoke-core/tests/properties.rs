@@ -106,10 +106,10 @@ proptest! {
         // All together, as a probe is judged: an outcome, and a cause with every failure.
         let mut report = ProbeReport::new("random");
         judge(&mut report, &obs, &conditions, &[]);
-        match report.outcome {
-            Outcome::Ok | Outcome::Degraded => prop_assert!(report.cause.is_none()),
-            Outcome::Fail => prop_assert!(report.cause.is_some() && report.detail.is_some()),
-            Outcome::Error => prop_assert!(false, "a body is never smoke's own error: {:?}", report.detail),
+        match report.outcome() {
+            Outcome::Ok | Outcome::Degraded => prop_assert!(report.cause().is_none()),
+            Outcome::Fail => prop_assert!(report.cause().is_some() && report.detail().is_some()),
+            Outcome::Error => prop_assert!(false, "a body is never smoke's own error: {:?}", report.detail()),
         }
     }
 

@@ -4,22 +4,17 @@
 //! minutes here); figures come from `smoke-sim bench`.
 
 use smoke_core::engine::{advance, Policy, ProbeInfo, Resolve, Seen, State};
-use smoke_core::prelude::{Cause, Failure, Outcome, ProbeReport, RunReport};
+use smoke_core::prelude::{Cause, Failure, ProbeReport, RunReport};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 fn report(at: i64, probes: Vec<ProbeReport>) -> RunReport {
-    RunReport {
-        panel: "scale".into(),
-        mode: "internal".into(),
-        vantage: String::new(),
-        every: None,
-        started_at: jiff::Timestamp::from_second(at).unwrap(),
-        duration_ms: Duration::ZERO,
-        outcome: Outcome::Fail,
+    RunReport::made(
+        "scale",
+        "internal",
+        jiff::Timestamp::from_second(at).unwrap(),
         probes,
-        notes: Vec::new(),
-    }
+    )
 }
 
 /// `n` roots failing with wrong answers (never grouped), each the cause of one child, and `n`
@@ -31,7 +26,7 @@ fn bad_day(n: usize) -> Vec<ProbeReport> {
         root.fail(Failure::new(Cause::Assertion, "expected 3 persons, got 0"));
         let mut child = ProbeReport::new(format!("child{i:05}"));
         child.fail(Failure::new(Cause::Rpc, "no persons"));
-        child.caused_by = Some(root.name.clone());
+        child.set_caused_by(Some(root.name().to_string()));
         let mut stale = ProbeReport::new(format!("stale{i:05}"));
         stale.fail(Failure::new(
             Cause::Connect,
@@ -49,8 +44,8 @@ fn ten_thousand_incidents_and_a_group_of_ten_thousand_advance_in_linear_time() {
         .iter()
         .map(|p| {
             (
-                p.name.clone(),
-                ProbeInfo::new(&p.name, format!("{}/rpc", p.name)),
+                p.name().to_string(),
+                ProbeInfo::new(p.name(), format!("{}/rpc", p.name())),
             )
         })
         .collect();

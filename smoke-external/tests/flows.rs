@@ -12,9 +12,9 @@ use smoke_sim::{Fault, RENAMED_PHOTO_NAMES};
 async fn the_photos_flow_passes_through_the_gateway_even_with_every_photo_renamed() {
     let sim = deployment().await;
     let report = external(&sim).await;
-    assert_eq!(report.outcome, Outcome::Ok, "{}", describe(&report));
+    assert_eq!(report.outcome(), Outcome::Ok, "{}", describe(&report));
     let photos = probe(&report, "photos-download");
-    let requests: Vec<&str> = photos.steps.iter().map(|s| s.request.as_str()).collect();
+    let requests: Vec<&str> = photos.steps().iter().map(|s| s.request()).collect();
     assert_eq!(
         requests,
         [
@@ -22,14 +22,17 @@ async fn the_photos_flow_passes_through_the_gateway_even_with_every_photo_rename
             "GET /api/files/geomind/Photos/harbour.jpg"
         ]
     );
-    assert!(photos.steps.iter().all(|s| s.status == Some(200)));
+    assert!(photos.steps().iter().all(|s| s.status() == Some(200)));
 
     sim.rename_photos(true);
     let report = external(&sim).await;
-    assert_eq!(report.outcome, Outcome::Ok, "{}", describe(&report));
+    assert_eq!(report.outcome(), Outcome::Ok, "{}", describe(&report));
     let photos = probe(&report, "photos-download");
-    assert_eq!(photos.steps[0].captures["photo"], RENAMED_PHOTO_NAMES[0]);
-    assert_eq!(photos.steps[1].status, Some(200));
+    assert_eq!(
+        photos.steps()[0].captures()["photo"],
+        RENAMED_PHOTO_NAMES[0]
+    );
+    assert_eq!(photos.steps()[1].status(), Some(200));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -44,8 +47,8 @@ async fn a_listed_photo_that_is_gone_fails_the_download_step_from_outside_too() 
         describe(&report)
     );
     let photos = probe(&report, "photos-download");
-    assert_eq!(photos.cause, Some(Cause::Http));
-    let detail = photos.detail.as_deref().unwrap();
+    assert_eq!(photos.cause(), Some(Cause::Http));
+    let detail = photos.detail().unwrap();
     assert!(
         detail.starts_with("step 2 of 2 (GET /api/files/geomind/Photos/harbour.jpg): HTTP 404"),
         "{detail}"
@@ -94,14 +97,19 @@ async fn a_captured_dot_dot_never_leaves_the_services_prefix_through_the_gateway
     let before = sim.requests_served();
     let report = run_panel(&panel, side.as_ref(), &[], 8).await;
     let dots = probe(&report, "dots");
-    assert_eq!(dots.outcome, Outcome::Fail, "{}", describe(&report));
-    assert_eq!(dots.cause, Some(Cause::Assertion), "{}", describe(&report));
-    let detail = dots.detail.as_deref().unwrap();
+    assert_eq!(dots.outcome(), Outcome::Fail, "{}", describe(&report));
+    assert_eq!(
+        dots.cause(),
+        Some(Cause::Assertion),
+        "{}",
+        describe(&report)
+    );
+    let detail = dots.detail().unwrap();
     assert!(
         detail.starts_with("step 3 of 4: captured value \"..\" as the segment {up} of /api/{up}/{up}/{up}/hero_osis_business/rpc/health would leave the path"),
         "{detail}"
     );
-    let requests: Vec<&str> = dots.steps.iter().map(|s| s.request.as_str()).collect();
+    let requests: Vec<&str> = dots.steps().iter().map(|s| s.request()).collect();
     assert_eq!(
         requests,
         [

@@ -42,19 +42,19 @@ expect = ["dns.rcode == NXDOMAIN"]
     )
     .await;
     assert_eq!(
-        probe(&report, "other-a").outcome,
+        probe(&report, "other-a").outcome(),
         Outcome::Ok,
         "{}",
         describe(&report)
     );
     let gone = probe(&report, "gone");
-    assert_eq!(gone.cause, Some(Cause::Dns));
+    assert_eq!(gone.cause(), Some(Cause::Dns));
     assert_eq!(
-        gone.detail.as_deref(),
+        gone.detail(),
         Some("NXDOMAIN: gone.smoke.test does not exist")
     );
     assert_eq!(
-        probe(&report, "stays-gone").outcome,
+        probe(&report, "stays-gone").outcome(),
         Outcome::Ok,
         "a probe may expect a name to be absent"
     );
@@ -68,19 +68,18 @@ async fn tls_probes_check_any_host_and_port_with_cert_conditions() {
         "[[probe]]\nname = \"cert\"\ntls = \"herodemo.smoke.test:{port}\"\nexpect = [\"cert.days_left > 30\", \"cert.issuer contains smoke-sim test CA\"]\n"
     );
     let report = run(&sim, &probes).await;
-    assert_eq!(report.outcome, Outcome::Ok, "{}", describe(&report));
+    assert_eq!(report.outcome(), Outcome::Ok, "{}", describe(&report));
     sim.set(Fault::CertExpiring3d);
     let report = run(&sim, &probes).await;
     let cert = probe(&report, "cert");
     assert_eq!(
-        cert.cause,
+        cert.cause(),
         Some(Cause::Assertion),
         "its own condition speaks first: {}",
         describe(&report)
     );
     assert!(cert
-        .detail
-        .as_deref()
+        .detail()
         .unwrap()
         .starts_with("expected cert.days_left > 30, got "));
 }
@@ -151,45 +150,55 @@ tcp = "hero_router/rpc.sock"
     );
     let report = run(&sim, &probes).await;
     let gateway = probe(&report, "gateway-port");
-    assert_eq!(gateway.outcome, Outcome::Ok, "{}", describe(&report));
-    assert!(gateway.timings.dns.is_some() && gateway.timings.connect.is_some());
+    assert_eq!(gateway.outcome(), Outcome::Ok, "{}", describe(&report));
+    assert!(gateway.timings().dns.is_some() && gateway.timings().connect.is_some());
     assert_eq!(
-        probe(&report, "ssh").outcome,
+        probe(&report, "ssh").outcome(),
         Outcome::Ok,
         "{}",
         describe(&report)
     );
     let not_ssh = probe(&report, "not-ssh");
     assert_eq!(
-        not_ssh.cause,
+        not_ssh.cause(),
         Some(Cause::Assertion),
         "{}",
         describe(&report)
     );
     assert_eq!(
-        not_ssh.detail.as_deref(),
+        not_ssh.detail(),
         Some("expected banner contains \"SSH-2.0\", got \"220 mail.smoke.test ESMTP\"")
     );
     let silent = probe(&report, "silent");
-    assert_eq!(silent.cause, Some(Cause::Timeout), "{}", describe(&report));
     assert_eq!(
-        silent.detail.as_deref(),
+        silent.cause(),
+        Some(Cause::Timeout),
+        "{}",
+        describe(&report)
+    );
+    assert_eq!(
+        silent.detail(),
         Some("no first line within 1s after connect")
     );
     let closed = probe(&report, "closed");
-    assert_eq!(closed.cause, Some(Cause::Connect), "{}", describe(&report));
     assert_eq!(
-        closed.detail.as_deref(),
+        closed.cause(),
+        Some(Cause::Connect),
+        "{}",
+        describe(&report)
+    );
+    assert_eq!(
+        closed.detail(),
         Some(format!("connection refused by 127.0.0.1:{closed_port}").as_str())
     );
     assert_eq!(
-        probe(&report, "no-name").cause,
+        probe(&report, "no-name").cause(),
         Some(Cause::Dns),
         "{}",
         describe(&report)
     );
     assert!(
-        report.probes.iter().all(|p| p.name != "inside-only"),
+        report.probes().iter().all(|p| p.name() != "inside-only"),
         "a socket path is probed inside only: {}",
         describe(&report)
     );

@@ -12,11 +12,11 @@ async fn hostile_names_listed_by_hero_proc_never_reach_a_url() {
     let bad = ["--help", "a#frag", "a?b=c", "a..b", "x\u{1b}[2J", "a b"];
     sim.also_list(&bad);
     let report = external(&sim).await;
-    assert_eq!(report.outcome, Outcome::Ok, "{}", describe(&report));
+    assert_eq!(report.outcome(), Outcome::Ok, "{}", describe(&report));
     let health: Vec<&str> = report
-        .probes
+        .probes()
         .iter()
-        .map(|p| p.name.as_str())
+        .map(|p| p.name())
         .filter(|n| n.starts_with("health-"))
         .collect();
     let want: Vec<String> = sim

@@ -29,19 +29,19 @@ async fn herodemo_passes_inside_and_outside_in_both_layouts() {
         let sim = start(layout).await;
         let inside = internal(&sim).await;
         assert_eq!(
-            inside.outcome,
+            inside.outcome(),
             Outcome::Ok,
             "{layout}: {}",
             describe(&inside)
         );
         let outside = external(&sim).await;
         assert_eq!(
-            outside.outcome,
+            outside.outcome(),
             Outcome::Ok,
             "{layout}: {}",
             describe(&outside)
         );
-        assert_eq!(probe(&outside, "os-ui").steps.len(), 3, "{layout}");
+        assert_eq!(probe(&outside, "os-ui").steps().len(), 3, "{layout}");
     }
 }
 
@@ -75,8 +75,8 @@ async fn each_way_the_ui_breaks_fails_os_ui_from_outside_at_its_step_in_both_lay
                 describe(&report)
             );
             let os_ui = probe(&report, "os-ui");
-            assert_eq!(os_ui.cause, Some(*cause), "{layout} {fault}: {os_ui:?}");
-            let detail = os_ui.detail.as_deref().unwrap_or("");
+            assert_eq!(os_ui.cause(), Some(*cause), "{layout} {fault}: {os_ui:?}");
+            let detail = os_ui.detail().unwrap_or("");
             for w in words {
                 assert!(
                     detail.contains(w),

@@ -170,12 +170,15 @@ async fn a_folder_without_rpc_sock_gets_no_health_probe_and_list_says_why() {
     // The whole herodemo panel stays green: nothing of the two is probed, nothing fails.
     let report = common::tick(&sim).await;
     assert_eq!(
-        report.outcome,
+        report.outcome(),
         smoke_core::prelude::Outcome::Ok,
         "{}",
         common::describe(&report)
     );
-    assert!(report.probes.iter().all(|p| !p.name.contains("hero_books")));
+    assert!(report
+        .probes()
+        .iter()
+        .all(|p| !p.name().contains("hero_books")));
 
     // A folder with no socket at all that hero_proc runs is still probed, and fails.
     std::fs::create_dir(sim.socket_dir().join("hero_books")).unwrap();

@@ -21,8 +21,8 @@ async fn with(fault: Fault) -> smoke_core::prelude::RunReport {
 async fn healthy_deployment_passes_every_probe() {
     let sim = Deployment::start().await.unwrap();
     let report = tick(&sim).await;
-    assert_eq!(report.outcome, Outcome::Ok, "{}", describe(&report));
-    let names: Vec<&str> = report.probes.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(report.outcome(), Outcome::Ok, "{}", describe(&report));
+    let names: Vec<&str> = report.probes().iter().map(|p| p.name()).collect();
     for expected in [
         "photos-download",
         "contexts-distinct",
@@ -37,11 +37,11 @@ async fn healthy_deployment_passes_every_probe() {
             "{expected} missing from {names:?}"
         );
     }
-    assert!(sim.requests_served() as usize >= report.probes.len());
-    let photos = &report.probes[0];
-    assert_eq!(photos.status, Some(200));
-    assert!(photos.conditions.iter().all(|c| c.passed));
-    assert!(photos.timings.connect.is_some() && photos.timings.total.is_some());
+    assert!(sim.requests_served() as usize >= report.probes().len());
+    let photos = &report.probes()[0];
+    assert_eq!(photos.status(), Some(200));
+    assert!(photos.conditions().iter().all(|c| c.passed()));
+    assert!(photos.timings().connect.is_some() && photos.timings().total.is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -178,12 +178,11 @@ async fn a_removed_socket_is_missing_and_the_supervisor_still_lists_its_service(
     );
     let detail = |name: &str| {
         report
-            .probes
+            .probes()
             .iter()
-            .find(|p| p.name == name)
+            .find(|p| p.name() == name)
             .unwrap()
-            .detail
-            .clone()
+            .detail()
             .unwrap()
     };
     for probe in ["biz-persons", "health-hero_osis_business"] {
@@ -223,8 +222,8 @@ async fn a_runaway_embedder_queue_fails_the_queue_probe() {
 async fn a_fault_cleared_passes_again() {
     let sim = Deployment::start().await.unwrap();
     sim.set(Fault::UiSocketMissing);
-    assert_eq!(tick(&sim).await.outcome, Outcome::Fail);
+    assert_eq!(tick(&sim).await.outcome(), Outcome::Fail);
     sim.clear(&Fault::UiSocketMissing);
     let report = tick(&sim).await;
-    assert_eq!(report.outcome, Outcome::Ok, "{}", describe(&report));
+    assert_eq!(report.outcome(), Outcome::Ok, "{}", describe(&report));
 }

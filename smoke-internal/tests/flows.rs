@@ -52,9 +52,9 @@ fn probe_json<'a>(v: &'a Value, name: &str) -> &'a Value {
 
 fn photos(report: &RunReport) -> &ProbeReport {
     report
-        .probes
+        .probes()
         .iter()
-        .find(|p| p.name == "photos-download")
+        .find(|p| p.name() == "photos-download")
         .unwrap_or_else(|| panic!("no photos-download in\n{}", describe(report)))
 }
 
@@ -106,7 +106,7 @@ async fn an_empty_photos_folder_fails_the_listing_step() {
         ],
     );
     // The download never ran: there was nothing to download.
-    assert_eq!(photos(&report).steps.len(), 1, "{}", describe(&report));
+    assert_eq!(photos(&report).steps().len(), 1, "{}", describe(&report));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -121,7 +121,7 @@ async fn a_listed_photo_that_is_gone_fails_the_download_step() {
         None,
         &[&format!("step 2 of 2 ({HARBOUR}): "), "404"],
     );
-    assert_eq!(photos(&report).status, Some(404));
+    assert_eq!(photos(&report).status(), Some(404));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -169,8 +169,8 @@ async fn a_status_condition_may_accept_a_404_and_nothing_else_does() {
     );
     let report = run(&panel).await;
     let outcome = |name: &str| {
-        let p = report.probes.iter().find(|p| p.name == name).unwrap();
-        (p.outcome, p.cause)
+        let p = report.probes().iter().find(|p| p.name() == name).unwrap();
+        (p.outcome(), p.cause())
     };
     // The probe's own status condition decides, in a probe and in a step...
     assert_eq!(
@@ -199,15 +199,15 @@ async fn renaming_every_photo_leaves_the_flow_passing_where_a_fixed_name_fails()
     let sim = Deployment::start().await.unwrap();
     sim.rename_photos(true);
     let report = tick(&sim).await;
-    assert_eq!(report.outcome, Outcome::Ok, "{}", describe(&report));
-    let steps = &photos(&report).steps;
-    assert_eq!(steps[0].captures["photo"], RENAMED_PHOTO_NAMES[0]);
+    assert_eq!(report.outcome(), Outcome::Ok, "{}", describe(&report));
+    let steps = &photos(&report).steps();
+    assert_eq!(steps[0].captures()["photo"], RENAMED_PHOTO_NAMES[0]);
     // Space, `#` and `é` arrive percent-encoded: one path segment, no fragment.
     assert_eq!(
-        steps[1].request,
+        steps[1].request(),
         "GET /api/files/geomind/Photos/2026-06%20Haven%20bij%20nacht%20%231.jpg"
     );
-    assert_eq!(steps[1].status, Some(200));
+    assert_eq!(steps[1].status(), Some(200));
     // What the panel said before flows: the file it named is gone, a false alarm.
     let fixed = small_panel(
         &sim,
@@ -215,7 +215,7 @@ async fn renaming_every_photo_leaves_the_flow_passing_where_a_fixed_name_fails()
     );
     let report = run(&fixed).await;
     assert_eq!(
-        report.probes[0].outcome,
+        report.probes()[0].outcome(),
         Outcome::Fail,
         "{}",
         describe(&report)
@@ -296,23 +296,23 @@ async fn with_the_read_broken_the_write_flow_fails_at_step_2_and_still_deletes()
     let sim = Deployment::start().await.unwrap();
     sim.set(Fault::BizGetBroken);
     let report = run(&small_panel(&sim, &write_flow(true))).await;
-    let p = &report.probes[0];
-    assert_eq!(p.outcome, Outcome::Fail, "{}", describe(&report));
-    assert_eq!(p.cause, Some(Cause::Rpc), "{}", describe(&report));
-    let detail = p.detail.as_deref().unwrap();
+    let p = &report.probes()[0];
+    assert_eq!(p.outcome(), Outcome::Fail, "{}", describe(&report));
+    assert_eq!(p.cause(), Some(Cause::Rpc), "{}", describe(&report));
+    let detail = p.detail().unwrap();
     assert!(
         detail.starts_with("step 2 of 3 (rpc business.persons.get): JSON-RPC error -32004"),
         "{detail}"
     );
-    let cleanup = p.steps.last().unwrap();
-    assert_eq!(cleanup.request, "rpc business.persons.delete");
-    assert_eq!(cleanup.status, Some(200));
+    let cleanup = p.steps().last().unwrap();
+    assert_eq!(cleanup.request(), "rpc business.persons.delete");
+    assert_eq!(cleanup.status(), Some(200));
     assert_eq!(sim.persons_written("geomind"), 0, "{}", describe(&report));
 
     // The same flow without `finally`: the delete is skipped and the person stays, which is
     // what the count above would have seen.
     let report = run(&small_panel(&sim, &write_flow(false))).await;
-    assert_eq!(report.probes[0].steps.len(), 2, "{}", describe(&report));
+    assert_eq!(report.probes()[0].steps().len(), 2, "{}", describe(&report));
     assert_eq!(sim.persons_written("geomind"), 1);
 }
 
@@ -343,17 +343,16 @@ finally = true
 "#;
     let started = std::time::Instant::now();
     let report = run(&small_panel(&sim, flow)).await;
-    let p = &report.probes[0];
-    assert_eq!(p.cause, Some(Cause::Timeout), "{}", describe(&report));
+    let p = &report.probes()[0];
+    assert_eq!(p.cause(), Some(Cause::Timeout), "{}", describe(&report));
     assert!(
-        p.detail
-            .as_deref()
+        p.detail()
             .unwrap()
             .starts_with("step 2 of 3 (GET /health): "),
         "{}",
         describe(&report)
     );
-    assert_eq!(p.steps.last().unwrap().status, Some(200), "{p:?}");
+    assert_eq!(p.steps().last().unwrap().status(), Some(200), "{p:?}");
     assert_eq!(sim.persons_written("geomind"), 0, "the cleanup ran");
     // The deadline, then at most the cleanup's grace: wide margins, never a hang.
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
@@ -371,7 +370,7 @@ fn lines(out: &Output) -> Vec<String> {
 async fn the_human_report_is_one_line_per_probe_naming_the_failed_step_only() {
     let sim = Deployment::start().await.unwrap();
     // for_each probes count once per service, as they run.
-    let probes = tick(&sim).await.probes.len();
+    let probes = tick(&sim).await.probes().len();
     let healthy = lines(&smoke(&sim, &herodemo(), &[]).await);
     // Every probe line, the timing line and the totals; no line of its own for a step.
     assert_eq!(healthy.len(), probes + 2, "{healthy:#?}");
@@ -483,16 +482,16 @@ async fn a_captured_dot_dot_dot_or_nothing_is_never_sent_as_a_path_segment() {
         let panel = small_panel(&sim, &dotted_flow(name, field));
         let before = sim.requests_served();
         let report = run(&panel).await;
-        let p = &report.probes[0];
-        assert_eq!(p.outcome, Outcome::Fail, "{}", describe(&report));
-        assert_eq!(p.cause, Some(Cause::Assertion), "{}", describe(&report));
-        let detail = p.detail.as_deref().unwrap();
+        let p = &report.probes()[0];
+        assert_eq!(p.outcome(), Outcome::Fail, "{}", describe(&report));
+        assert_eq!(p.cause(), Some(Cause::Assertion), "{}", describe(&report));
+        let detail = p.detail().unwrap();
         assert_eq!(
             detail,
             format!("step 3 of 4: captured value \"{value}\" as the segment {{up}} of /api/files/geomind/{{up}}/{{up}}/{{up}}/health would leave the path (\".\", \"..\" and \"\" are refused as a whole segment)"),
         );
         // The write, the read and the cleanup reached the services; the third step never did.
-        let requests: Vec<&str> = p.steps.iter().map(|s| s.request.as_str()).collect();
+        let requests: Vec<&str> = p.steps().iter().map(|s| s.request()).collect();
         assert_eq!(
             requests,
             [

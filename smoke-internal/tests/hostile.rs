@@ -119,17 +119,17 @@ fn probe(name: &str, service: &str, expect: &str) -> String {
 }
 
 fn only(report: &RunReport) -> &ProbeReport {
-    assert_eq!(report.probes.len(), 1, "{report:?}");
-    &report.probes[0]
+    assert_eq!(report.probes().len(), 1, "{report:?}");
+    &report.probes()[0]
 }
 
 /// Asserts the probe failed with `cause` and each of `words` in its detail.
 fn failed_with(p: &ProbeReport, cause: Cause, words: &[&str]) {
-    let detail = p.detail.as_deref().unwrap_or("");
-    assert_eq!(p.outcome, Outcome::Fail, "{}: {detail}", p.name);
-    assert_eq!(p.cause, Some(cause), "{}: {detail}", p.name);
+    let detail = p.detail().unwrap_or("");
+    assert_eq!(p.outcome(), Outcome::Fail, "{}: {detail}", p.name());
+    assert_eq!(p.cause(), Some(cause), "{}: {detail}", p.name());
     for w in words {
-        assert!(detail.contains(w), "{}: {detail:?} lacks {w:?}", p.name);
+        assert!(detail.contains(w), "{}: {detail:?} lacks {w:?}", p.name());
     }
 }
 
@@ -177,8 +177,8 @@ async fn an_ordinary_page_still_passes_and_each_html_condition_is_judged() {
         format!("[[probe]]\nname = \"page\"\ntarget = \"page/rpc\"\nget = \"/\"\n{expect}\n");
     let report = s.run("2s", &probes).await;
     let p = only(&report);
-    assert_eq!(p.outcome, Outcome::Ok, "{:?}", p);
-    assert_eq!(p.conditions.len(), 3);
+    assert_eq!(p.outcome(), Outcome::Ok, "{:?}", p);
+    assert_eq!(p.conditions().len(), 3);
 }
 
 /// The runtime keeps its timers while the body of several probes is judged: on the one worker
@@ -220,13 +220,13 @@ async fn judging_hostile_html_leaves_the_runtime_free() {
         "the timer stalled for {worst:?}"
     );
     assert!(took < HUNG, "the tick took {took:?}");
-    for p in &report.probes {
+    for p in report.probes() {
         assert!(
-            matches!(p.cause, Some(Cause::Protocol | Cause::Timeout)),
+            matches!(p.cause(), Some(Cause::Protocol | Cause::Timeout)),
             "{}: {:?} {:?}",
-            p.name,
-            p.cause,
-            p.detail
+            p.name(),
+            p.cause(),
+            p.detail()
         );
     }
 }
@@ -249,7 +249,7 @@ async fn html_that_is_slow_within_the_limits_times_out_at_the_deadline() {
     assert!(started.elapsed() < HUNG, "took {:?}", started.elapsed());
     let p = only(&report);
     failed_with(p, Cause::Timeout, &["300ms"]);
-    assert_eq!(p.status, Some(200), "what arrived is kept");
+    assert_eq!(p.status(), Some(200), "what arrived is kept");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -265,7 +265,7 @@ async fn json_nested_past_the_limit_is_named_not_called_not_json() {
     let limit = format!("nested deeper than {}", smoke_core::engine::MAX_JSON_DEPTH);
     let p = only(&report);
     failed_with(p, Cause::Protocol, &[&limit]);
-    assert!(!p.detail.as_deref().unwrap().contains("not JSON"));
+    assert!(!p.detail().unwrap().contains("not JSON"));
 }
 
 /// The report's body: 4 MB of arrays each nested 120 deep, under a recursive query.
@@ -306,12 +306,12 @@ async fn a_query_yielding_too_many_nodes_is_a_protocol_failure_naming_the_cap() 
     let report = s.run("5s", &probes).await;
     let limit = format!("yields more than {cap} JSON nodes");
     failed_with(
-        &report.probes[0],
+        &report.probes()[0],
         Cause::Protocol,
         &["`$..* exists`", &limit],
     );
     failed_with(
-        &report.probes[1],
+        &report.probes()[1],
         Cause::Protocol,
         &["`$.* exists`", &limit],
     );
@@ -319,7 +319,7 @@ async fn a_query_yielding_too_many_nodes_is_a_protocol_failure_naming_the_cap() 
     let report = s
         .run("5s", &probe("one", "heavy", "len(json.a) > 1000"))
         .await;
-    assert_eq!(only(&report).outcome, Outcome::Ok, "{report:?}");
+    assert_eq!(only(&report).outcome(), Outcome::Ok, "{report:?}");
 }
 
 /// The JSON record of a probe, as `--format json` prints it.
@@ -350,7 +350,7 @@ async fn failures_keep_the_status_and_timings_that_arrived() {
         probe("slow", "slow", "status == 200"),
     );
     let report = s.run("1s", &probes).await;
-    let by = |name: &str| report.probes.iter().find(|p| p.name == name).unwrap();
+    let by = |name: &str| report.probes().iter().find(|p| p.name() == name).unwrap();
     let expected = [
         ("err", Cause::Http, 500),
         ("moved", Cause::Http, 302),
@@ -360,7 +360,7 @@ async fn failures_keep_the_status_and_timings_that_arrived() {
     ];
     for (name, cause, status) in expected {
         let p = by(name);
-        assert_eq!(p.cause, Some(cause), "{name}: {:?}", p.detail);
+        assert_eq!(p.cause(), Some(cause), "{name}: {:?}", p.detail());
         let r = record(p);
         assert_eq!(r["status"], status, "{name}: {r}");
         for phase in ["connect_ms", "first_byte_ms", "total_ms"] {
@@ -382,7 +382,7 @@ async fn a_regular_file_named_rpc_sock_is_not_a_socket() {
         Cause::Connect,
         &["not a socket", "plain/rpc.sock", "regular file"],
     );
-    assert!(!p.detail.as_deref().unwrap().contains("stale"));
+    assert!(!p.detail().unwrap().contains("stale"));
 }
 
 /// `GET path` on the loop's listener: the status, or `None` when nothing answered in time.

@@ -58,13 +58,17 @@ async fn the_loader_page_its_script_and_its_wasm_pass_in_both_layouts() {
         let sim = start(layout).await;
         let report = tick(&sim).await;
         assert_eq!(
-            report.outcome,
+            report.outcome(),
             Outcome::Ok,
             "{layout}: {}",
             describe(&report)
         );
-        let os_ui = report.probes.iter().find(|p| p.name == "os-ui").unwrap();
-        assert_eq!(os_ui.steps.len(), 3, "{layout}: {os_ui:?}");
+        let os_ui = report
+            .probes()
+            .iter()
+            .find(|p| p.name() == "os-ui")
+            .unwrap();
+        assert_eq!(os_ui.steps().len(), 3, "{layout}: {os_ui:?}");
     }
 }
 
@@ -96,10 +100,10 @@ async fn the_wasm_magic_is_judged_on_the_first_bytes_of_the_body() {
         )
     };
     let wasm = run_one(&probe("/hero_os_bg.wasm")).await;
-    assert_eq!(wasm.outcome, Outcome::Ok, "{wasm:?}");
+    assert_eq!(wasm.outcome(), Outcome::Ok, "{wasm:?}");
     let script = run_one(&probe("/hero_os.js")).await;
-    assert_eq!(script.outcome, Outcome::Fail, "{script:?}");
-    let detail = script.detail.unwrap_or_default();
+    assert_eq!(script.outcome(), Outcome::Fail, "{script:?}");
+    let detail = script.detail().unwrap_or_default();
     assert!(
         detail.starts_with(r"expected body matches ^\x00asm, got "),
         "{detail}"
@@ -110,6 +114,6 @@ async fn the_wasm_magic_is_judged_on_the_first_bytes_of_the_body() {
 async fn run_one(text: &str) -> ProbeReport {
     let panel = load_str(text, Path::new("magic.toml"), &LoadOptions::default()).unwrap();
     let side = smoke_internal::side(&panel);
-    let mut report = run_panel(&panel, side.as_ref(), &[], 4).await;
-    report.probes.remove(0)
+    let report = run_panel(&panel, side.as_ref(), &[], 4).await;
+    report.probes()[0].clone()
 }

@@ -23,9 +23,9 @@ async fn run(sim: &Deployment, probes: &str) -> RunReport {
 
 fn probe<'a>(report: &'a RunReport, name: &str) -> &'a ProbeReport {
     report
-        .probes
+        .probes()
         .iter()
-        .find(|p| p.name == name)
+        .find(|p| p.name() == name)
         .unwrap_or_else(|| panic!("no probe {name}: {}", describe(report)))
 }
 
@@ -53,17 +53,17 @@ async fn an_open_socket_passes_and_its_first_line_is_judged() {
     let sim = Deployment::start().await.unwrap();
     let report = run(&sim, ASK_HEALTH).await;
     assert_eq!(
-        probe(&report, "biz-socket").outcome,
+        probe(&report, "biz-socket").outcome(),
         Outcome::Ok,
         "{}",
         describe(&report)
     );
     let http = probe(&report, "biz-says-http");
-    assert_eq!(http.outcome, Outcome::Ok, "{}", describe(&report));
-    assert!(http.timings.connect.is_some() && http.timings.first_byte.is_some());
+    assert_eq!(http.outcome(), Outcome::Ok, "{}", describe(&report));
+    assert!(http.timings().connect.is_some() && http.timings().first_byte.is_some());
     let ssh = probe(&report, "biz-says-ssh");
-    assert_eq!(ssh.cause, Some(Cause::Assertion), "{}", describe(&report));
-    let detail = ssh.detail.as_deref().unwrap();
+    assert_eq!(ssh.cause(), Some(Cause::Assertion), "{}", describe(&report));
+    let detail = ssh.detail().unwrap();
     assert_eq!(
         detail,
         "expected banner contains \"SSH-2.0\", got \"HTTP/1.1 200 OK\""
@@ -102,22 +102,22 @@ async fn a_missing_or_stale_socket_is_a_connect_failure() {
     let report = run(&sim, ASK_HEALTH).await;
     for name in ["biz-socket", "biz-says-http", "biz-says-ssh"] {
         let p = probe(&report, name);
-        assert_eq!(p.cause, Some(Cause::Connect), "{}", describe(&report));
+        assert_eq!(p.cause(), Some(Cause::Connect), "{}", describe(&report));
         assert!(
-            p.detail.as_deref().unwrap().starts_with("socket missing: "),
+            p.detail().unwrap().starts_with("socket missing: "),
             "{:?}",
-            p.detail
+            p.detail()
         );
     }
     sim.clear_all();
     sim.set(Fault::StaleSocket("hero_osis_business".into()));
     let report = run(&sim, ASK_HEALTH).await;
     let p = probe(&report, "biz-socket");
-    assert_eq!(p.cause, Some(Cause::Connect), "{}", describe(&report));
+    assert_eq!(p.cause(), Some(Cause::Connect), "{}", describe(&report));
     assert!(
-        p.detail.as_deref().unwrap().contains("stale socket"),
+        p.detail().unwrap().contains("stale socket"),
         "{:?}",
-        p.detail
+        p.detail()
     );
 }
 
@@ -128,16 +128,21 @@ async fn a_socket_that_accepts_and_never_answers_is_a_timeout() {
     let report = run(&sim, ASK_HEALTH).await;
     // It accepts: a probe that only connects cannot tell, one that waits for words can.
     assert_eq!(
-        probe(&report, "biz-socket").outcome,
+        probe(&report, "biz-socket").outcome(),
         Outcome::Ok,
         "{}",
         describe(&report)
     );
     let silent = probe(&report, "biz-says-http");
-    assert_eq!(silent.cause, Some(Cause::Timeout), "{}", describe(&report));
-    assert_eq!(silent.phase, Some(Phase::Banner));
     assert_eq!(
-        silent.detail.as_deref(),
+        silent.cause(),
+        Some(Cause::Timeout),
+        "{}",
+        describe(&report)
+    );
+    assert_eq!(silent.phase(), Some(Phase::Banner));
+    assert_eq!(
+        silent.detail(),
         Some("no first line within 1s after connect")
     );
 }
@@ -155,15 +160,20 @@ async fn a_port_of_the_vm_is_reached_beside_the_sockets() {
     );
     let report = run(&sim, &probes).await;
     assert_eq!(
-        probe(&report, "router-port").outcome,
+        probe(&report, "router-port").outcome(),
         Outcome::Ok,
         "{}",
         describe(&report)
     );
     let nobody = probe(&report, "nobody");
-    assert_eq!(nobody.cause, Some(Cause::Connect), "{}", describe(&report));
     assert_eq!(
-        nobody.detail.as_deref(),
+        nobody.cause(),
+        Some(Cause::Connect),
+        "{}",
+        describe(&report)
+    );
+    assert_eq!(
+        nobody.detail(),
         Some(format!("connection refused by 127.0.0.1:{closed_port}").as_str())
     );
 }

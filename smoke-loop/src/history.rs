@@ -28,10 +28,10 @@ impl Entry {
     pub fn from_probe(p: &ProbeReport, at: jiff::Timestamp) -> Entry {
         Entry {
             at,
-            outcome: p.outcome,
-            cause: p.cause.map(|c| c.as_str().to_string()),
-            detail: p.detail.clone(),
-            duration_ms: p.duration_ms.as_millis() as u64,
+            outcome: p.outcome(),
+            cause: p.cause().map(|c| c.as_str().to_string()),
+            detail: p.detail().map(str::to_string),
+            duration_ms: p.duration_ms().as_millis() as u64,
         }
     }
 }
@@ -148,9 +148,12 @@ impl History {
 
     /// Adds a tick, as the loop does after appending it to the log.
     pub fn push(&mut self, report: &RunReport) {
-        self.source = Some((report.panel.clone(), report.mode.clone()));
-        for p in &report.probes {
-            self.add(p.name.clone(), Entry::from_probe(p, report.started_at));
+        self.source = Some((report.panel().to_string(), report.mode().to_string()));
+        for p in report.probes() {
+            self.add(
+                p.name().to_string(),
+                Entry::from_probe(p, report.started_at()),
+            );
         }
     }
 
@@ -210,27 +213,24 @@ mod tests {
                 match outcome {
                     Outcome::Ok => {}
                     Outcome::Degraded => {
-                        p.outcome = Outcome::Degraded;
-                        p.detail = Some("slow".into());
+                        p.set_outcome(Outcome::Degraded);
+                        p.set_detail(Some("slow".into()));
                     }
                     Outcome::Fail => p.fail(Failure::new(Cause::Http, "status 502")),
                     Outcome::Error => p.fail(Failure::new(Cause::Checker, "unreadable")),
                 }
-                p.duration_ms = Duration::from_millis(12);
+                p.set_duration(Duration::from_millis(12));
                 p
             })
             .collect();
-        RunReport {
-            panel: "herodemo".into(),
-            mode: "internal".into(),
-            vantage: String::new(),
-            every: None,
-            started_at: jiff::Timestamp::from_second(second).unwrap(),
-            duration_ms: Duration::from_millis(20),
-            outcome: Outcome::Ok,
+        let mut r = RunReport::made(
+            "herodemo",
+            "internal",
+            jiff::Timestamp::from_second(second).unwrap(),
             probes,
-            notes: Vec::new(),
-        }
+        );
+        r.set_duration(Duration::from_millis(20));
+        r
     }
 
     #[test]

@@ -97,16 +97,16 @@ pub fn prove(
     infos: &HashMap<String, ProbeInfo>,
     seen_everything: bool,
 ) -> Vec<String> {
-    let now = report.started_at;
+    let now = report.started_at();
     let mut lines = Vec::new();
-    for p in &mut report.probes {
-        let Some(definition) = definitions.get(&p.name) else {
+    for p in report.probes_mut() {
+        let Some(definition) = definitions.get(p.name()) else {
             continue;
         };
-        let passing = !matches!(p.outcome, Outcome::Fail | Outcome::Error);
+        let passing = !matches!(p.outcome(), Outcome::Fail | Outcome::Error);
         if let (true, Definition::Hash(hash)) = (passing, definition) {
             proofs.insert(
-                p.name.clone(),
+                p.name().to_string(),
                 Proof {
                     passed: Some(hash.clone()),
                     ..Proof::default()
@@ -114,17 +114,17 @@ pub fn prove(
             );
             continue;
         }
-        let said_proven = infos.get(&p.name).is_some_and(|i| i.settings.proven);
-        if passing || said_proven || proved(proofs, &p.name, definition) {
+        let said_proven = infos.get(p.name()).is_some_and(|i| i.settings.proven);
+        if passing || said_proven || proved(proofs, p.name(), definition) {
             // Nothing to say of it any more.
-            if let Some(proof) = proofs.get_mut(&p.name) {
+            if let Some(proof) = proofs.get_mut(p.name()) {
                 proof.unproven_since = None;
                 proof.said_at = None;
             }
             continue;
         }
-        p.proven = false;
-        let proof = proofs.entry(p.name.clone()).or_default();
+        p.mark_unproven();
+        let proof = proofs.entry(p.name().to_string()).or_default();
         let since = *proof.unproven_since.get_or_insert(now);
         if proof
             .said_at
@@ -133,7 +133,7 @@ pub fn prove(
             proof.said_at = Some(now);
             lines.push(format!(
                 "probe {} has never passed here since {}: the probe or the deployment is wrong",
-                p.name,
+                p.name(),
                 date(since)
             ));
         }

@@ -26,12 +26,12 @@ pub fn append(dir: &Path, report: &RunReport, max_bytes: u64) -> Result<(), Stat
         })?;
     }
     let mut lines = Vec::new();
-    for p in &report.probes {
+    for p in report.probes() {
         let mut v = serde_json::to_value(p).expect("a probe report serializes");
         if let Some(obj) = v.as_object_mut() {
-            obj.insert("panel".into(), report.panel.clone().into());
-            obj.insert("mode".into(), report.mode.clone().into());
-            obj.insert("tick".into(), report.started_at.to_string().into());
+            obj.insert("panel".into(), report.panel().to_string().into());
+            obj.insert("mode".into(), report.mode().to_string().into());
+            obj.insert("tick".into(), report.started_at().to_string().into());
         }
         serde_json::to_writer(&mut lines, &v).expect("a value serializes");
         lines.push(b'\n');
@@ -77,20 +77,15 @@ fn rotate(dir: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smoke_core::prelude::{Outcome, ProbeReport};
+    use smoke_core::prelude::ProbeReport;
 
     fn tick() -> RunReport {
-        RunReport {
-            panel: "p".into(),
-            mode: "internal".into(),
-            vantage: String::new(),
-            every: None,
-            started_at: jiff::Timestamp::from_second(1_000).unwrap(),
-            duration_ms: std::time::Duration::ZERO,
-            outcome: Outcome::Ok,
-            probes: vec![ProbeReport::new("a"), ProbeReport::new("b")],
-            notes: Vec::new(),
-        }
+        RunReport::made(
+            "p",
+            "internal",
+            jiff::Timestamp::from_second(1_000).unwrap(),
+            vec![ProbeReport::new("a"), ProbeReport::new("b")],
+        )
     }
 
     #[test]

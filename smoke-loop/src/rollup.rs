@@ -278,29 +278,29 @@ impl Rollup {
     /// see has left it and its hours are dropped.
     pub fn record(&mut self, report: &RunReport, whole_panel: bool) {
         self.version = VERSION;
-        self.panel = Some(report.panel.clone());
-        self.mode = Some(report.mode.clone());
-        if let Some(every) = report.every {
+        self.panel = Some(report.panel().to_string());
+        self.mode = Some(report.mode().to_string());
+        if let Some(every) = report.every() {
             self.every_s = Some(every.as_secs());
         }
-        if self.last_tick.is_none_or(|t| t < report.started_at) {
-            self.last_tick = Some(report.started_at);
+        if self.last_tick.is_none_or(|t| t < report.started_at()) {
+            self.last_tick = Some(report.started_at());
         }
-        for p in &report.probes {
-            let series = match self.probes.get_mut(&p.name) {
+        for p in report.probes() {
+            let series = match self.probes.get_mut(p.name()) {
                 Some(s) => s,
-                None => self.probes.entry(p.name.clone()).or_default(),
+                None => self.probes.entry(p.name().to_string()).or_default(),
             };
             series.add(
-                report.started_at,
-                p.outcome,
-                p.muted.is_some(),
-                p.duration_ms.as_millis() as u64,
+                report.started_at(),
+                p.outcome(),
+                p.muted().is_some(),
+                p.duration_ms().as_millis() as u64,
             );
         }
-        if whole_panel && !report.probes.is_empty() {
+        if whole_panel && !report.probes().is_empty() {
             let seen: std::collections::HashSet<&str> =
-                report.probes.iter().map(|p| p.name.as_str()).collect();
+                report.probes().iter().map(|p| p.name()).collect();
             self.probes.retain(|name, _| seen.contains(name.as_str()));
         }
     }
@@ -406,26 +406,24 @@ mod tests {
     const T0: i64 = 1_750_000_000 / HOUR * HOUR;
 
     fn tick(second: i64, probes: &[(&str, Outcome, u64, bool)]) -> RunReport {
-        RunReport {
-            panel: "herodemo".into(),
-            mode: "internal".into(),
-            vantage: String::new(),
-            every: Some(Duration::from_secs(60)),
-            started_at: Timestamp::from_second(second).unwrap(),
-            duration_ms: Duration::from_millis(20),
-            outcome: Outcome::Ok,
-            probes: probes
+        let mut r = RunReport::made(
+            "herodemo",
+            "internal",
+            Timestamp::from_second(second).unwrap(),
+            probes
                 .iter()
                 .map(|(name, outcome, ms, quiet)| {
                     let mut p = ProbeReport::new(*name);
-                    p.outcome = *outcome;
-                    p.duration_ms = Duration::from_millis(*ms);
-                    p.muted = quiet.then(|| "maintenance".to_string());
+                    p.set_outcome(*outcome);
+                    p.set_duration(Duration::from_millis(*ms));
+                    p.mute(quiet.then(|| "maintenance".to_string()));
                     p
                 })
                 .collect(),
-            notes: Vec::new(),
-        }
+        );
+        r.set_every(Some(Duration::from_secs(60)));
+        r.set_duration(Duration::from_millis(20));
+        r
     }
 
     #[test]

@@ -288,19 +288,19 @@ fn caught(reports: &[RunReport; 2]) -> Vec<Catch> {
         .zip([Mode::Internal, Mode::External])
         .flat_map(|(report, mode)| {
             report
-                .probes
+                .probes()
                 .iter()
-                .filter(|p| p.outcome != Outcome::Ok)
+                .filter(|p| p.outcome() != Outcome::Ok)
                 .map(move |p| Catch {
-                    probe: p.name.clone(),
+                    probe: p.name().to_string(),
                     mode,
-                    outcome: p.outcome,
-                    cause: p.cause,
+                    outcome: p.outcome(),
+                    cause: p.cause(),
                     detail: p
-                        .detail
+                        .detail()
                         .as_ref()
                         .map(|d| d.chars().take(DETAIL_CHARS).collect()),
-                    caused_by: p.caused_by.clone(),
+                    caused_by: p.caused_by().map(str::to_string),
                 })
         })
         .collect();

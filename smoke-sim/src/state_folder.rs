@@ -6,7 +6,7 @@
 use crate::bench::{measure, Sample};
 use jiff::{SignedDuration, Timestamp};
 use smoke_core::engine::{Incident, PastIncident, State};
-use smoke_core::prelude::{Cause, Outcome, ProbeReport, RunReport, Severity};
+use smoke_core::prelude::{Cause, Failure, ProbeReport, RunReport, Severity};
 use smoke_loop::loop_state::LoopState;
 use smoke_loop::rollup::Rollup;
 use smoke_loop::status::STRIP_CELLS;
@@ -58,47 +58,29 @@ pub fn write(dir: &Path, g: &Generate) -> io::Result<u64> {
     std::fs::create_dir_all(dir)?;
     let ticks = g.ticks();
     let mut rollup = Rollup::default();
-    let mut report = RunReport {
-        panel: "generated".into(),
-        mode: "internal".into(),
-        vantage: String::new(),
-        every: Some(g.every),
-        started_at: g.last_tick,
-        duration_ms: Duration::from_millis(40),
-        outcome: Outcome::Ok,
-        probes: g
-            .probes
-            .iter()
-            .map(|n| ProbeReport::new(n.clone()))
-            .collect(),
-        notes: Vec::new(),
-    };
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let every = SignedDuration::try_from(g.every).map_err(io::Error::other)?;
     for t in (0..ticks).rev() {
         let at = g.last_tick - every * (t as i32);
-        report.started_at = at;
-        report.outcome = Outcome::Ok;
-        for p in &mut report.probes {
+        let probes = g.probes.iter().map(|name| {
             seed = seed
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             let r = seed >> 33;
+            let mut p = ProbeReport::new(name.clone());
             // A latency with a daily swell and some noise.
             let hour = (at.as_second().rem_euclid(86_400) / 3600) as u64;
-            p.duration_ms = Duration::from_millis(20 + hour * 3 + r % 25);
-            let failing = g.failing(&p.name, at);
-            let fail = failing.is_some() || (g.fail_one_in > 0 && r.is_multiple_of(g.fail_one_in));
-            p.outcome = if fail { Outcome::Fail } else { Outcome::Ok };
-            if fail {
-                p.cause = Some(Cause::Http);
-                p.detail = Some(failing.unwrap_or("status 502 Bad Gateway").to_string());
-                report.outcome = Outcome::Fail;
-            } else {
-                p.cause = None;
-                p.detail = None;
+            p.set_duration(Duration::from_millis(20 + hour * 3 + r % 25));
+            let failing = g.failing(name, at);
+            if failing.is_some() || (g.fail_one_in > 0 && r.is_multiple_of(g.fail_one_in)) {
+                let detail = failing.unwrap_or("status 502 Bad Gateway");
+                p.fail(Failure::new(Cause::Http, detail));
             }
-        }
+            p
+        });
+        let mut report = RunReport::made("generated", "internal", at, probes.collect());
+        report.set_every(Some(g.every));
+        report.set_duration(Duration::from_millis(40));
         rollup.record(&report, true);
         if t < STRIP_CELLS as u64 {
             smoke_loop::results_log::append(dir, &report, smoke_loop::results_log::MAX_BYTES)

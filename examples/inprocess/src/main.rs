@@ -63,5 +63,5 @@ async fn main() -> Result<std::process::ExitCode, CheckError> {
         .warn_that("time < 500ms")?;
     let report = Runner::new("my-service").run(vec![check]).await;
     print!("{}", human(&report, HumanStyle::default()));
-    Ok(report.outcome.exit().into())
+    Ok(report.outcome().exit().into())
 }

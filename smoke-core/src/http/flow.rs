@@ -136,13 +136,7 @@ impl Probe for FlowProbe {
                     Err(f) => verdict.fail(f),
                 }
             }
-            steps.push(Step {
-                request: what.clone(),
-                status: verdict.status,
-                timings: verdict.timings.clone(),
-                conditions: verdict.conditions.clone(),
-                captures: taken.clone(),
-            });
+            steps.push(Step::of(what.clone(), &verdict).with_captures(taken.clone()));
             conditions.extend(verdict.conditions.iter().cloned());
             values.extend(taken);
             let named = |v: &mut Verdict| {

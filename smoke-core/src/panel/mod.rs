@@ -157,7 +157,7 @@ pub struct Internal {
 pub enum SocketDirFrom {
     /// `--set internal.socket_dir`.
     Set,
-    /// An environment variable of [`defaults::SOCKET_DIR_ENV`], by name.
+    /// One of the socket folder's environment variables (`HERO_SOCKET_DIR`, then `PATH_SOCKET`), by name.
     Env(&'static str),
     /// The panel's `[internal] socket_dir`.
     Panel,

@@ -58,18 +58,18 @@ pub async fn internal(sim: &Deployment) -> RunReport {
 
 pub fn probe<'a>(report: &'a RunReport, name: &str) -> &'a ProbeReport {
     report
-        .probes
+        .probes()
         .iter()
-        .find(|p| p.name == name)
+        .find(|p| p.name() == name)
         .unwrap_or_else(|| panic!("no probe {name} in\n{}", describe(report)))
 }
 
 pub fn not_ok(report: &RunReport) -> Vec<&str> {
     report
-        .probes
+        .probes()
         .iter()
-        .filter(|p| p.outcome != Outcome::Ok)
-        .map(|p| p.name.as_str())
+        .filter(|p| p.outcome() != Outcome::Ok)
+        .map(|p| p.name())
         .collect()
 }
 

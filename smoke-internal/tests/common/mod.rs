@@ -70,30 +70,30 @@ pub fn assert_only_fails(
     words: &[&str],
 ) {
     let failed: Vec<&str> = report
-        .probes
+        .probes()
         .iter()
-        .filter(|p| p.outcome != Outcome::Ok)
-        .map(|p| p.name.as_str())
+        .filter(|p| p.outcome() != Outcome::Ok)
+        .map(|p| p.name())
         .collect();
     let mut want = failing.to_vec();
     want.sort();
     let mut got = failed.clone();
     got.sort();
     assert_eq!(got, want, "{}", describe(report));
-    assert_eq!(report.outcome, Outcome::Fail, "{}", describe(report));
+    assert_eq!(report.outcome(), Outcome::Fail, "{}", describe(report));
     for p in report
-        .probes
+        .probes()
         .iter()
-        .filter(|p| failing.contains(&p.name.as_str()))
+        .filter(|p| failing.contains(&p.name()))
     {
-        assert_eq!(p.outcome, Outcome::Fail, "{}", describe(report));
-        assert_eq!(p.cause, Some(cause), "{}", describe(report));
+        assert_eq!(p.outcome(), Outcome::Fail, "{}", describe(report));
+        assert_eq!(p.cause(), Some(cause), "{}", describe(report));
         if phase.is_some() {
-            assert_eq!(p.phase, phase, "{}", describe(report));
+            assert_eq!(p.phase(), phase, "{}", describe(report));
         }
-        let detail = p.detail.as_deref().unwrap_or("");
+        let detail = p.detail().unwrap_or("");
         for w in words {
-            assert!(detail.contains(w), "{}: {detail:?} lacks {w:?}", p.name);
+            assert!(detail.contains(w), "{}: {detail:?} lacks {w:?}", p.name());
         }
     }
 }

@@ -264,7 +264,7 @@ async fn run_once(
             ),
         }
     };
-    if report.probes.is_empty() {
+    if report.probes().is_empty() {
         eprintln!(
             "smoke: no probe of panel \"{}\" resolved on the {} side: nothing was checked",
             panel.name,
@@ -282,11 +282,11 @@ async fn run_once(
     let _ = out.write_all(render(&report, run.format, style).as_bytes());
     let _ = out.flush();
     match broken_state.map_or(metrics, Err) {
-        Ok(()) => Ok(report.outcome.exit().code()),
+        Ok(()) => Ok(report.outcome().exit().code()),
         Err(e) => {
             eprintln!("smoke: {e}");
             // A failed probe is still the news (2); anything else is a broken run (3).
-            Ok(if report.outcome == Outcome::Fail {
+            Ok(if report.outcome() == Outcome::Fail {
                 2
             } else {
                 3

@@ -199,12 +199,12 @@ impl Tick<'_> {
                 Mutes::default()
             }),
         );
-        for p in &mut ran.report.probes {
+        for p in ran.report.probes_mut() {
             let tags = ran
                 .infos
-                .get(&p.name)
+                .get(p.name())
                 .map_or(&[][..], |i| &i.settings.tags[..]);
-            p.muted = quiet.reason(&p.name, tags).map(str::to_string);
+            p.mute(quiet.reason(p.name(), tags).map(str::to_string));
         }
     }
 
@@ -263,7 +263,7 @@ impl Tick<'_> {
         for e in notifier.flush(self.dir, state).await {
             smoke_core::say!("{e}");
         }
-        notifier.beat(ran.report.outcome).await;
+        notifier.beat(ran.report.outcome()).await;
         Ok(())
     }
 }
@@ -292,9 +292,9 @@ fn prove(
 /// Why each quiet probe of the report is quiet: a map, so a tick of thousands stays linear.
 fn muted(report: &RunReport) -> HashMap<&str, &str> {
     report
-        .probes
+        .probes()
         .iter()
-        .filter_map(|p| Some((p.name.as_str(), p.muted.as_deref()?)))
+        .filter_map(|p| Some((p.name(), p.muted()?)))
         .collect()
 }
 
@@ -407,13 +407,13 @@ async fn restart_and_verify(
             (Err(e), _) => format!("restart of {} failed: {e}", d.service),
             (Ok(_), Some(check)) => {
                 let mine: Vec<_> = check
-                    .probes
+                    .probes()
                     .iter()
-                    .filter(|p| d.probes.contains(&p.name))
+                    .filter(|p| d.probes.iter().any(|n| n == p.name()))
                     .collect();
                 match mine
                     .iter()
-                    .find(|p| matches!(p.outcome, Outcome::Fail | Outcome::Error))
+                    .find(|p| matches!(p.outcome(), Outcome::Fail | Outcome::Error))
                 {
                     None => format!(
                         "restarted {}, recovered after {}",
@@ -423,8 +423,8 @@ async fn restart_and_verify(
                     Some(p) => format!(
                         "restarted {}, still failing: {}: {}",
                         d.service,
-                        p.cause.map(|c| c.as_str()).unwrap_or("?"),
-                        p.detail.clone().unwrap_or_default()
+                        p.cause().map(|c| c.as_str()).unwrap_or("?"),
+                        p.detail().map(str::to_string).unwrap_or_default()
                     ),
                 }
             }

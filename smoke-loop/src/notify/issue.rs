@@ -110,8 +110,8 @@ pub(super) fn opened_body(e: &Event) -> String {
     for c in &e.conditions {
         b.push_str(&format!(
             "\n{} got:\n\n{}\n",
-            code_span(&c.text),
-            fenced(&c.got)
+            code_span(c.text()),
+            fenced(c.got())
         ));
     }
     b.push_str(&affected_list(e));
@@ -201,12 +201,11 @@ mod tests {
         let mut e = super::super::opened("");
         e.cause = Some(smoke_core::prelude::Cause::Assertion);
         e.detail = format!("``` done\n{forged}\n```");
-        e.conditions.push(smoke_core::engine::ConditionResult {
-            text: "len(result) > 0".into(),
-            passed: false,
-            got: format!("\n{forged}"),
-            soft: false,
-        });
+        e.conditions.push(smoke_core::engine::ConditionResult::made(
+            "len(result) > 0",
+            false,
+            format!("\n{forged}"),
+        ));
         let body = opened_body(&e);
         assert_eq!(
             read_marker(&body, "herodemo", "internal"),

@@ -24,12 +24,11 @@ fn hostile_events() -> Vec<Event> {
     probe.previous_cause = Some(HOSTILE.to_string());
     probe.target = HOSTILE.to_string();
     probe.timings = serde_json::json!({ HOSTILE: 12 });
-    probe.conditions.push(ConditionResult {
-        text: HOSTILE.to_string(),
-        passed: false,
-        got: HOSTILE.to_string(),
-        soft: false,
-    });
+    probe.conditions.push(ConditionResult::made(
+        HOSTILE.to_string(),
+        false,
+        HOSTILE.to_string(),
+    ));
     probe.covers.members = vec![HOSTILE.to_string()];
     probe.covers.affected = vec![HOSTILE.to_string(), "biz-persons".to_string()];
     probe.duration_s = Some(125);

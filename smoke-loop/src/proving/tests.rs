@@ -33,18 +33,8 @@ fn at(minutes: i64) -> Timestamp {
 
 fn report(minutes: i64, outcome: Outcome) -> RunReport {
     let mut p = ProbeReport::new("biz");
-    p.outcome = outcome;
-    RunReport {
-        panel: "p".into(),
-        mode: "internal".into(),
-        vantage: String::new(),
-        every: None,
-        started_at: at(minutes),
-        duration_ms: Duration::ZERO,
-        outcome,
-        probes: vec![p],
-        notes: Vec::new(),
-    }
+    p.set_outcome(outcome);
+    RunReport::made("p", "internal", at(minutes), vec![p])
 }
 
 /// One tick of probe `biz` with definition `def`: whether it came out proven, and what was said.
@@ -61,7 +51,7 @@ fn tick(
     info.settings.proven = said_proven;
     let infos = HashMap::from([("biz".to_string(), info)]);
     let lines = prove(proofs, &mut r, &definitions, &infos, true);
-    (r.probes[0].proven, lines)
+    (r.probes_mut()[0].proven(), lines)
 }
 
 #[test]
@@ -163,7 +153,7 @@ fn what_is_said_of_a_probe_that_left_goes_but_its_proof_stays() {
         },
     );
     let mut r = report(1, Outcome::Ok);
-    r.probes.clear();
+    r.set_probes(Vec::new());
     prove(&mut proofs, &mut r, &HashMap::new(), &HashMap::new(), true);
     assert!(!proofs.contains_key("gone"));
     assert_eq!(proofs["gone-proven"].passed.as_deref(), Some("d0"));
@@ -175,10 +165,10 @@ fn a_stand_in_is_proven_where_a_probe_it_stands_in_for_passed() {
     let mut proofs = Proofs::new();
     let stand_in = |proofs: &mut Proofs| {
         let mut r = report(0, Outcome::Fail);
-        r.probes[0].name = "health-*".into();
+        r.probes_mut()[0].set_name("health-*");
         let definitions = HashMap::from([("health-*".to_string(), Definition::StandIn)]);
         prove(proofs, &mut r, &definitions, &HashMap::new(), false);
-        r.probes[0].proven
+        r.probes_mut()[0].proven()
     };
     assert!(!stand_in(&mut proofs), "the list was never read here");
     proofs.insert(

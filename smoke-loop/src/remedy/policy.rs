@@ -37,19 +37,20 @@ pub fn decide(
 ) -> Vec<Decision> {
     let mut by_service: BTreeMap<&str, (Vec<String>, &Restart)> = BTreeMap::new();
     let covered = state.core.covered();
-    for p in &report.probes {
+    for p in report.probes() {
         // A symptom restarts nothing: its root is what is broken.
-        let failing = matches!(p.outcome, Outcome::Fail | Outcome::Error) && p.caused_by.is_none();
-        let open = covered.contains(p.name.as_str());
-        if let (true, true, Some((service, restart))) = (failing, open, remedies.get(&p.name)) {
+        let failing =
+            matches!(p.outcome(), Outcome::Fail | Outcome::Error) && p.caused_by().is_none();
+        let open = covered.contains(p.name());
+        if let (true, true, Some((service, restart))) = (failing, open, remedies.get(p.name())) {
             by_service
                 .entry(service)
                 .or_insert_with(|| (Vec::new(), restart))
                 .0
-                .push(p.name.clone());
+                .push(p.name().to_string());
         }
     }
-    let now = report.started_at;
+    let now = report.started_at();
     by_service
         .into_iter()
         .map(|(service, (probes, restart))| {
@@ -145,17 +146,7 @@ mod tests {
             incident.cause = Some(Cause::Timeout);
             state.core.incidents.insert(name.to_string(), incident);
         }
-        let report = RunReport {
-            panel: "p".into(),
-            mode: "internal".into(),
-            vantage: String::new(),
-            every: None,
-            started_at: at(0),
-            duration_ms: Duration::ZERO,
-            outcome: Outcome::Fail,
-            probes,
-            notes: Vec::new(),
-        };
+        let report = RunReport::made("p", "internal", at(0), probes);
         let remedies = failing
             .iter()
             .map(|n| (n.to_string(), ("hero_foundry".to_string(), restart())))
@@ -187,7 +178,7 @@ mod tests {
         for h in [20, 15, 10] {
             record(&mut state, "hero_foundry", at(-h * 3600));
         }
-        report.started_at = at(0);
+        report.set_started_at(at(0));
         match &decide(&report, &state, &remedies, None)[0].verdict {
             Verdict::Skip(why) => assert!(
                 why.starts_with("refused: 3 restarts in the last 24 h"),

@@ -122,17 +122,17 @@ fn page<'a>(src: &Sources<'a>) -> Page<'a> {
     // renders before pushing it) is added, so the page never lags a tick behind its header.
     let mut probes: Vec<(String, Vec<Entry>)> = match src.report {
         Some(r) => r
-            .probes
+            .probes()
             .iter()
             .map(|p| {
                 let mut ticks: Vec<Entry> = history
-                    .entries(&p.name)
+                    .entries(p.name())
                     .map(|e| e.iter().cloned().collect())
                     .unwrap_or_default();
-                if ticks.last().is_none_or(|e| e.at < r.started_at) {
-                    ticks.push(Entry::from_probe(p, r.started_at));
+                if ticks.last().is_none_or(|e| e.at < r.started_at()) {
+                    ticks.push(Entry::from_probe(p, r.started_at()));
                 }
-                (p.name.clone(), ticks)
+                (p.name().to_string(), ticks)
             })
             .collect(),
         // Before the first tick of this process: the probes as the log last saw them.
@@ -143,7 +143,7 @@ fn page<'a>(src: &Sources<'a>) -> Page<'a> {
     };
     probes.retain(|(_, ticks)| !ticks.is_empty());
     let rollup = src.rollup;
-    let last_tick = src.report.map(|r| r.started_at).or_else(|| {
+    let last_tick = src.report.map(|r| r.started_at()).or_else(|| {
         probes
             .iter()
             .filter_map(|(_, t)| t.last())
@@ -153,7 +153,7 @@ fn page<'a>(src: &Sources<'a>) -> Page<'a> {
     });
     let every = src
         .report
-        .and_then(|r| r.every)
+        .and_then(|r| r.every())
         .map(|e| e.as_secs())
         .or_else(|| rollup.and_then(|r| r.every_s))
         .filter(|s| *s > 0)
@@ -168,9 +168,9 @@ fn page<'a>(src: &Sources<'a>) -> Page<'a> {
     let causes: HashMap<&str, &str> = src
         .report
         .map(|r| {
-            r.probes
+            r.probes()
                 .iter()
-                .filter_map(|p| Some((p.name.as_str(), p.caused_by.as_deref()?)))
+                .filter_map(|p| Some((p.name(), p.caused_by()?)))
                 .collect()
         })
         .unwrap_or_default();
@@ -241,18 +241,18 @@ fn page<'a>(src: &Sources<'a>) -> Page<'a> {
     Page {
         panel: src
             .report
-            .map(|r| r.panel.clone())
+            .map(|r| r.panel().to_string())
             .or_else(|| source.map(|s| s.0.to_string()))
             .or_else(|| rollup.and_then(|r| r.panel.clone())),
         mode: src
             .report
-            .map(|r| r.mode.clone())
+            .map(|r| r.mode().to_string())
             .or_else(|| source.map(|s| s.1.to_string()))
             .or_else(|| rollup.and_then(|r| r.mode.clone())),
         last_tick,
         outcome: src
             .report
-            .map(|r| r.outcome)
+            .map(|r| r.outcome())
             .or_else(|| rows.iter().map(|r| r.outcome).max()),
         every,
         stale,

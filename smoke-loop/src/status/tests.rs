@@ -39,10 +39,10 @@ fn history() -> History {
     let mut h = History::new(1000);
     for i in (1..=300).rev() {
         let mut tick = fixture::report();
-        tick.started_at = at(fixture::STARTED - i * 300);
-        for p in &mut tick.probes {
-            if !(p.name == "biz-persons" && i <= 2) {
-                *p = ProbeReport::new(p.name.clone());
+        tick.set_started_at(at(fixture::STARTED - i * 300));
+        for p in tick.probes_mut() {
+            if !(p.name() == "biz-persons" && i <= 2) {
+                *p = ProbeReport::new(p.name().to_string());
             }
         }
         h.push(&tick);
@@ -72,7 +72,7 @@ fn sources<'a>(
         proofs: None,
         rollup,
         links: &links,
-        now: report.map_or(at(fixture::STARTED), |r| r.started_at),
+        now: report.map_or(at(fixture::STARTED), |r| r.started_at()),
     }
 }
 
@@ -129,7 +129,7 @@ fn an_hour_of_one_second_ticks_shows_the_latest_cells_and_the_page_stays_small()
     let mut h = History::new(2_000);
     for i in (1..=3_600).rev() {
         let mut tick = fixture::report();
-        tick.started_at = at(fixture::STARTED - i);
+        tick.set_started_at(at(fixture::STARTED - i));
         h.push(&tick);
     }
     let (report, state) = (fixture::report(), state());
@@ -152,20 +152,20 @@ fn day_rollup() -> Rollup {
     let end = fixture::STARTED;
     for i in (0..24 * 60).rev() {
         let mut tick = fixture::report();
-        tick.every = Some(Duration::from_secs(60));
-        tick.started_at = at(end - i * 60);
-        for p in &mut tick.probes {
-            let name = p.name.clone();
+        tick.set_every(Some(Duration::from_secs(60)));
+        tick.set_started_at(at(end - i * 60));
+        for p in tick.probes_mut() {
+            let name = p.name().to_string();
             *p = ProbeReport::new(name.clone());
-            p.duration_ms = Duration::from_millis(10 + (24 * 60 - i as u64) / 10);
+            p.set_duration(Duration::from_millis(10 + (24 * 60 - i as u64) / 10));
             if name == "biz-persons" {
                 if i % 100 == 0 {
-                    p.outcome = Outcome::Fail;
+                    p.set_outcome(Outcome::Fail);
                 }
                 // Quiet ticks count for nothing, failing or not.
                 if (120..180).contains(&i) {
-                    p.outcome = Outcome::Fail;
-                    p.muted = Some("maintenance".into());
+                    p.set_outcome(Outcome::Fail);
+                    p.mute(Some("maintenance".into()));
                 }
             }
         }
@@ -241,7 +241,7 @@ fn a_last_tick_older_than_two_periods_is_said_to_be_stale() {
 #[test]
 fn text_and_escape_sequences_of_a_service_show_as_text_and_an_incident_is_linked() {
     let mut report = fixture::report();
-    report.probes[2].detail = Some("<script>alert(\"x\")</script>\u{1b}[2J".into());
+    report.probes_mut()[2].set_detail(Some("<script>alert(\"x\")</script>\u{1b}[2J".into()));
     let (history, state) = (History::new(10), state());
     let html = status_html(&sources(Some(&report), &history, Some(&state), None));
     assert!(!html.contains("<script>"));
@@ -380,9 +380,9 @@ fn the_json_twin() {
 fn no_control_character_of_a_service_reaches_the_page() {
     const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\nforged line";
     let mut report = fixture::report();
-    for p in &mut report.probes {
-        p.detail = Some(HOSTILE.into());
-        p.muted = Some(HOSTILE.into());
+    for p in report.probes_mut() {
+        p.set_detail(Some(HOSTILE.into()));
+        p.mute(Some(HOSTILE.into()));
     }
     let mut state = state();
     state.incidents.get_mut("biz-persons").unwrap().detail = HOSTILE.into();
@@ -447,9 +447,9 @@ fn a_stored_detail_of_megabytes_is_cut_in_every_rendering() {
 #[test]
 fn a_symptom_is_shown_under_its_root() {
     let mut report = fixture::report();
-    let child = report.probes[3].name.clone();
-    report.probes.swap(0, 3);
-    report.probes[0].caused_by = Some("biz-persons".into());
+    let child = report.probes()[3].name().to_string();
+    report.probes_mut().swap(0, 3);
+    report.probes_mut()[0].set_caused_by(Some("biz-persons".into()));
     let history = History::new(10);
     let src = sources(Some(&report), &history, None, None);
     let html = status_html(&src);
@@ -462,7 +462,7 @@ fn a_symptom_is_shown_under_its_root() {
     assert_eq!(order[root + 1], child, "{order:?}");
     assert!(html.contains(&format!(
         "<tr data-probe=\"{child}\" data-state=\"{}\" class=\"caused\">",
-        report.probes[0].outcome.as_str()
+        report.probes()[0].outcome().as_str()
     )));
     assert!(html.contains("(caused by biz-persons)"));
     let json = status_json(&src);
@@ -497,7 +497,7 @@ fn the_terminal_summary_names_the_broken_their_uptime_and_the_incidents() {
 #[test]
 fn a_probe_failing_unproven_is_grey_and_says_since_when_it_never_passed() {
     let (mut report, history, state) = (fixture::report(), history(), state());
-    report.probes[2].proven = false;
+    report.probes_mut()[2].mark_unproven();
     let since = at(fixture::STARTED - 600);
     let proofs = Proofs::from([(
         "biz-persons".to_string(),

@@ -110,7 +110,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     println!("\n== healthy");
     print!("{}", table(&i, &o, colour));
     let mut missed = Vec::new();
-    if i.outcome != Outcome::Ok || o.outcome != Outcome::Ok {
+    if i.outcome() != Outcome::Ok || o.outcome() != Outcome::Ok {
         missed.push("the healthy deployment did not pass".to_string());
     }
     let mut caught = Vec::new();
@@ -130,15 +130,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             single += 1;
         }
         let hit = report
-            .probes
+            .probes()
             .iter()
-            .find(|p| p.name == story.probe && p.outcome == Outcome::Fail);
+            .find(|p| p.name() == story.probe && p.outcome() == Outcome::Fail);
         match hit {
             Some(p) => caught.push(format!(
                 "  {:<50} caught {side:<7} by {} ({}); {}",
                 story.seen,
-                p.name,
-                p.cause.map_or("", |c| c.as_str()),
+                p.name(),
+                p.cause().map_or("", |c| c.as_str()),
                 match opened.as_slice() {
                     [one] => format!("1 incident: {one}"),
                     more => format!("{} incidents: {}", more.len(), more.join(", ")),
@@ -146,7 +146,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             )),
             None => missed.push(format!("{} was not caught by {}", story.seen, story.probe)),
         }
-        if story.by == Seen::Outside && i.outcome != Outcome::Ok {
+        if story.by == Seen::Outside && i.outcome() != Outcome::Ok {
             missed.push(format!("{} showed inside, where it can't be", story.seen));
         }
     }
@@ -226,12 +226,12 @@ async fn first_contact(
             .map(|e| e.headline())
             .collect();
         let failing: Vec<String> = report
-            .probes
+            .probes()
             .iter()
-            .filter(|p| p.outcome == Outcome::Fail)
-            .map(|p| match p.proven {
-                true => format!("FAIL {}", p.name),
-                false => format!("FAIL (unproven) {}", p.name),
+            .filter(|p| p.outcome() == Outcome::Fail)
+            .map(|p| match p.proven() {
+                true => format!("FAIL {}", p.name()),
+                false => format!("FAIL (unproven) {}", p.name()),
             })
             .collect();
         let incidents = match now.as_slice() {
@@ -330,14 +330,14 @@ fn incidents(report: &RunReport, infos: &Infos) -> Vec<String> {
 
 /// The two reports side by side, a row per probe (outside-only probes first).
 fn table(inside: &RunReport, outside: &RunReport, colour: bool) -> String {
-    let mut names: Vec<&str> = outside.probes.iter().map(|p| p.name.as_str()).collect();
-    for p in &inside.probes {
-        if !names.contains(&p.name.as_str()) {
-            names.push(&p.name);
+    let mut names: Vec<&str> = outside.probes().iter().map(|p| p.name()).collect();
+    for p in inside.probes() {
+        if !names.contains(&p.name()) {
+            names.push(p.name());
         }
     }
     let width = names.iter().map(|n| n.len()).max().unwrap_or(0);
-    let find = |r: &'_ RunReport, n: &str| r.probes.iter().find(|p| p.name == n).cloned();
+    let find = |r: &'_ RunReport, n: &str| r.probes().iter().find(|p| p.name() == n).cloned();
     let mut out = format!("{:<width$}  {:<44}  outside\n", "probe", "inside");
     for name in names {
         let _ = writeln!(
@@ -355,14 +355,14 @@ fn cell(p: Option<&ProbeReport>, colour: bool) -> String {
     let Some(p) = p else {
         return "-".to_string();
     };
-    let (mark, code) = match p.outcome {
+    let (mark, code) = match p.outcome() {
         Outcome::Ok => ("ok", "32"),
         Outcome::Degraded => ("WARN", "33"),
         Outcome::Fail => ("FAIL", "31"),
         Outcome::Error => ("ERR", "35"),
     };
-    let mut text = format!("{mark} {}", format_duration(p.duration_ms));
-    if let (Some(cause), Some(detail)) = (p.cause, &p.detail) {
+    let mut text = format!("{mark} {}", format_duration(p.duration_ms()));
+    if let (Some(cause), Some(detail)) = (p.cause(), &p.detail()) {
         let _ = write!(text, " {cause}: {detail}");
     }
     if text.chars().count() > 44 {
