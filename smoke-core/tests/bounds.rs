@@ -18,7 +18,7 @@ fn a_duplicate_key_is_named() {
     let err = load_str(text, Path::new("dup.toml"), &LoadOptions::default()).unwrap_err();
     let shown = err.to_string();
     assert!(shown.contains("duplicate key `get`"), "{shown}");
-    assert_eq!((err.line, err.column), (8, 1), "{shown}");
+    assert_eq!((err.line(), err.column()), (8, 1), "{shown}");
 }
 
 fn conditions(texts: &[&str]) -> Vec<Condition> {

@@ -157,8 +157,8 @@ fn an_unknown_key_names_file_line_column_probe_and_the_key_meant() {
     let e = broken(
         "[panel]\nname = \"x\"\n\n[[probe]]\nname = \"biz\"\ntarget = \"a/rpc\"\nget = \"/\"\nexpct = [\"status == 200\"]\n",
     );
-    assert_eq!((e.line, e.column), (8, 1), "{e}");
-    assert_eq!(e.probe.as_deref(), Some("biz"));
+    assert_eq!((e.line(), e.column()), (8, 1), "{e}");
+    assert_eq!(e.probe().as_deref(), Some("biz"));
     assert_eq!(
         e.to_string(),
         "probes/bad.toml:8:1: probe \"biz\": unknown key `expct`; did you mean `expect`?"
@@ -210,7 +210,7 @@ fn declared_tables_and_keys_load_unread_and_their_typos_are_hinted() {
     // Declared at the top, not in a probe: there it is an unknown key as before.
     let e = load(&WITH_OTHERS.replace("type = \"slack\"", "[probe.notify]")).unwrap_err();
     assert!(
-        e.message.starts_with("unknown key `notify`; known keys: "),
+        e.message().starts_with("unknown key `notify`; known keys: "),
         "{e}"
     );
     // A typo elsewhere keeps its position and its own table's hint.
@@ -226,13 +226,13 @@ fn a_bad_condition_points_into_the_condition() {
     let e = broken(
         "[panel]\nname = \"x\"\n[[probe]]\nname = \"ui\"\ntarget = \"hero_os/ui\"\nget = \"/\"\nexpect = [\"status == 200\", \"stauts == 200\"]\n",
     );
-    assert_eq!(e.line, 7, "{e}");
+    assert_eq!(e.line(), 7, "{e}");
     // `expect = ["status == 200", "` is 28 characters: the bad subject starts at column 29.
-    assert_eq!(e.column, 29, "{e}");
-    assert_eq!(e.probe.as_deref(), Some("ui"));
-    assert!(e.message.contains("stauts"), "{e}");
+    assert_eq!(e.column(), 29, "{e}");
+    assert_eq!(e.probe().as_deref(), Some("ui"));
+    assert!(e.message().contains("stauts"), "{e}");
     assert!(
-        e.message.contains("status"),
+        e.message().contains("status"),
         "a hint names the subject meant: {e}"
     );
 }
@@ -242,20 +242,20 @@ fn a_bad_duration_names_its_value() {
     let e = broken(
         "[panel]\nname = \"x\"\n[[probe]]\nname = \"slow\"\ntarget = \"a/rpc\"\nget = \"/\"\ntimeout = \"5 parsecs\"\n",
     );
-    assert_eq!((e.line, e.column), (7, 11), "{e}");
-    assert_eq!(e.probe.as_deref(), Some("slow"));
-    assert!(e.message.contains("unknown unit `parsecs`"), "{e}");
+    assert_eq!((e.line(), e.column()), (7, 11), "{e}");
+    assert_eq!(e.probe().as_deref(), Some("slow"));
+    assert!(e.message().contains("unknown unit `parsecs`"), "{e}");
     let e = broken("[panel]\nname = \"x\"\nevery = \"10\"\n");
-    assert_eq!((e.line, e.column), (3, 9), "{e}");
-    assert!(e.message.contains("no unit"), "{e}");
+    assert_eq!((e.line(), e.column()), (3, 9), "{e}");
+    assert!(e.message().contains("no unit"), "{e}");
 }
 
 #[test]
 fn a_missing_target_says_what_to_write() {
     let e = broken("[panel]\nname = \"x\"\n\n[[probe]]\nname = \"lost\"\nget = \"/health\"\n");
-    assert_eq!((e.line, e.column), (4, 1), "at the probe's header: {e}");
-    assert_eq!(e.probe.as_deref(), Some("lost"));
-    assert!(e.message.contains("missing `target`"), "{e}");
+    assert_eq!((e.line(), e.column()), (4, 1), "at the probe's header: {e}");
+    assert_eq!(e.probe().as_deref(), Some("lost"));
+    assert!(e.message().contains("missing `target`"), "{e}");
 }
 
 #[test]
@@ -291,13 +291,13 @@ fn other_mistakes_are_each_named() {
     for (body, says) in cases {
         let text = format!("[panel]\nname = \"x\"\n[[probe]]\nname = \"p\"\n{body}\n");
         let e = broken(&text);
-        assert!(e.message.contains(says), "{body:?}: {e}");
-        assert!(e.line >= 3, "{body:?}: {e}");
+        assert!(e.message().contains(says), "{body:?}: {e}");
+        assert!(e.line() >= 3, "{body:?}: {e}");
     }
     let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"a\"\ntarget = \"a/rpc\"\nget = \"/\"\n[[probe]]\nname = \"a\"\ntarget = \"b/rpc\"\nget = \"/\"\n");
-    assert!(e.message.contains("names must be unique"), "{e}");
+    assert!(e.message().contains("names must be unique"), "{e}");
     let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \n");
-    assert!(e.line >= 4, "a TOML syntax error has its position too: {e}");
+    assert!(e.line() >= 4, "a TOML syntax error has its position too: {e}");
 }
 
 #[test]
@@ -385,16 +385,16 @@ fn dns_and_tls_probes_are_external_questions_without_a_request() {
         let e = broken(&format!(
             "[panel]\nname = \"x\"\n[[probe]]\nname = \"p\"\n{body}\n"
         ));
-        assert!(e.message.contains(says), "{body:?}: {e}");
-        assert_eq!(e.probe.as_deref(), Some("p"), "{e}");
+        assert!(e.message().contains(says), "{body:?}: {e}");
+        assert_eq!(e.probe().as_deref(), Some("p"), "{e}");
     }
 }
 
 #[test]
 fn an_error_after_the_probes_is_not_put_on_the_last_probe() {
     let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"p\"\ntarget = \"a/rpc\"\nget = \"/\"\n[defaults]\nretries = \"two\"\n");
-    assert_eq!(e.line, 8, "{e}");
-    assert_eq!(e.probe, None, "{e}");
+    assert_eq!(e.line(), 8, "{e}");
+    assert_eq!(e.probe(), None, "{e}");
 }
 
 #[test]
@@ -422,33 +422,33 @@ fn restarts_are_checked_when_the_panel_loads() {
 
     let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"p\"\ntarget = \"../hero_foundry/rpc\"\nget = \"/\"\nrestart = [\"hero_proc\", \"{service}\"]\n");
     assert!(
-        e.message.contains("must be a plain name"),
+        e.message().contains("must be a plain name"),
         "a name that climbs never reaches a command: {e}"
     );
     let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"p\"\ntarget = \"hero foundry/rpc\"\nget = \"/\"\nrestart = [\"hero_proc\", \"{service}\"]\n");
-    assert!(e.message.contains("must be a plain name"), "{e}");
+    assert!(e.message().contains("must be a plain name"), "{e}");
     let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"p\"\ntarget = \"a/rpc\"\nget = \"/\"\nrestart = []\n");
-    assert!(e.message.contains("has no program"), "{e}");
+    assert!(e.message().contains("has no program"), "{e}");
     let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"p\"\ntarget = \"a/rpc\"\nget = \"/\"\nmax_restarts = 2\n");
-    assert!(e.message.contains("without a `restart`"), "{e}");
+    assert!(e.message().contains("without a `restart`"), "{e}");
 }
 
 #[test]
 fn names_are_one_word_and_the_loop_period_is_at_least_a_second() {
     let e = broken("[panel]\nname = \"hero demo\"\n");
-    assert!(e.message.contains("must be one word"), "{e}");
+    assert!(e.message().contains("must be one word"), "{e}");
     let e = broken("[panel]\nname = \"x\"\nevery = \"0s\"\n");
-    assert!(e.message.contains("at least 1s"), "{e}");
+    assert!(e.message().contains("at least 1s"), "{e}");
     let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"biz persons\"\ntarget = \"a/rpc\"\nget = \"/\"\n");
-    assert!(e.message.contains("must be one word"), "{e}");
+    assert!(e.message().contains("must be one word"), "{e}");
     // A group of failures is kept under `group:…`: no probe may take such a name.
     let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"group:http-502\"\ntarget = \"a/rpc\"\nget = \"/\"\n");
-    assert!(e.message.contains("names a group of failures"), "{e}");
-    assert_eq!((e.line, e.column), (4, 8), "{e}");
+    assert!(e.message().contains("names a group of failures"), "{e}");
+    assert_eq!((e.line(), e.column()), (4, 8), "{e}");
     let e = broken(
         "[panel]\nname = \"x\"\n[[probe]]\nname = \"a`b\"\ntarget = \"a/rpc\"\nget = \"/\"\n",
     );
-    assert!(e.message.contains("without backticks"), "{e}");
+    assert!(e.message().contains("without backticks"), "{e}");
 }
 
 #[test]
@@ -456,9 +456,9 @@ fn an_expected_address_that_is_not_an_ip_address_is_refused_where_it_stands() {
     let e = broken(
         "[panel]\nname = \"x\"\n[external]\nexpect_addresses = [\"10.0.0.1\", \"not an ip\"]\n",
     );
-    assert_eq!((e.line, e.column), (4, 33), "{e}");
+    assert_eq!((e.line(), e.column()), (4, 33), "{e}");
     assert!(
-        e.message.contains("\"not an ip\" is not an IP address"),
+        e.message().contains("\"not an ip\" is not an IP address"),
         "{e}"
     );
 }

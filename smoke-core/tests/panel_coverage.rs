@@ -49,23 +49,23 @@ fn ignored_faults_load_with_their_reasons_and_lines() {
 fn an_ignore_without_a_reason_or_with_an_unknown_key_is_placed() {
     let e = load("[coverage]\nignore = [{ fault = \"hang\" }]\n").unwrap_err();
     assert_eq!(
-        (e.line, e.file.as_path()),
+        (e.line(), e.file()),
         (TAIL_LINE + 1, Path::new("probes/p.toml"))
     );
-    assert!(e.message.contains("why"), "{e}");
+    assert!(e.message().contains("why"), "{e}");
 
     let e = load("[coverage]\nignore = [{ fault = \"hang\", why = \"   \" }]\n").unwrap_err();
-    assert_eq!((e.line, e.column), (TAIL_LINE + 1, 35), "{e}");
-    assert!(e.message.contains("why is empty"), "{e}");
+    assert_eq!((e.line(), e.column()), (TAIL_LINE + 1, 35), "{e}");
+    assert!(e.message().contains("why is empty"), "{e}");
 
     let e = load("[coverage]\nignore = [{ fault = \"hang\", why = \"x\", because = \"y\" }]\n")
         .unwrap_err();
-    assert_eq!(e.line, TAIL_LINE + 1, "{e}");
-    assert!(e.message.contains("unknown key `because`"), "{e}");
+    assert_eq!(e.line(), TAIL_LINE + 1, "{e}");
+    assert!(e.message().contains("unknown key `because`"), "{e}");
 
     let e = load("[coverage]\nskip = []\n").unwrap_err();
-    assert_eq!(e.line, TAIL_LINE + 1, "{e}");
-    assert!(e.message.contains("unknown key `skip`"), "{e}");
+    assert_eq!(e.line(), TAIL_LINE + 1, "{e}");
+    assert!(e.message().contains("unknown key `skip`"), "{e}");
     assert!(e.to_string().starts_with("probes/p.toml:"), "{e}");
 }
 
@@ -77,23 +77,23 @@ fn a_fault_must_be_one_word_once_and_a_reason_one_short_line() {
         (r#"{ fault = "hang", why = "two\nlines" }"#, "one line"),
     ] {
         let e = load(&format!("[coverage]\nignore = [{entry}]\n")).unwrap_err();
-        assert_eq!(e.line, TAIL_LINE + 1, "{e}");
-        assert!(e.message.contains(says), "{entry}: {e}");
-        assert!(e.message.starts_with("[coverage] ignore: "), "{e}");
+        assert_eq!(e.line(), TAIL_LINE + 1, "{e}");
+        assert!(e.message().contains(says), "{entry}: {e}");
+        assert!(e.message().starts_with("[coverage] ignore: "), "{e}");
     }
     let long = "x".repeat(smoke_core::engine::limits::MAX_IGNORE_WHY_CHARS + 1);
     let e = load(&format!(
         "[coverage]\nignore = [{{ fault = \"hang\", why = \"{long}\" }}]\n"
     ))
     .unwrap_err();
-    assert!(e.message.contains("the limit is 300"), "{e}");
+    assert!(e.message().contains("the limit is 300"), "{e}");
     let e = load(
         "[coverage]\nignore = [\n{ fault = \"hang\", why = \"a\" },\n{ fault = \"hang\", why = \"b\" },\n]\n",
     )
     .unwrap_err();
-    assert_eq!(e.line, TAIL_LINE + 3, "{e}");
+    assert_eq!(e.line(), TAIL_LINE + 3, "{e}");
     assert!(
-        e.message.contains("ignored twice (first on line 11)"),
+        e.message().contains("ignored twice (first on line 11)"),
         "{e}"
     );
 }

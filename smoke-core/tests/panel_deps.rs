@@ -43,8 +43,8 @@ fn load(text: &str) -> Result<Panel, PanelError> {
 #[track_caller]
 fn refused_at(text: &str, line: usize, column: usize, fragment: &str) -> PanelError {
     let e = load(text).expect_err("the panel should be refused");
-    assert_eq!((e.line, e.column), (line, column), "{e}");
-    assert!(e.message.contains(fragment), "{fragment:?} not in: {e}");
+    assert_eq!((e.line(), e.column()), (line, column), "{e}");
+    assert!(e.message().contains(fragment), "{fragment:?} not in: {e}");
     e
 }
 
@@ -98,7 +98,7 @@ fn a_name_that_is_no_probe_is_refused_at_the_value_with_the_closest_one() {
     refused_at(&text, 14, 22, "did you mean \"public-dns\"?");
     let text = panel("", r#"depends_on = ["nothing-like-it"]"#, "", "");
     let e = refused_at(&text, 14, 15, "names no probe of the panel");
-    assert_eq!(e.probe.as_deref(), Some("biz"));
+    assert_eq!(e.probe().as_deref(), Some("biz"));
     // An expansion of a for_each probe must be a service name.
     let text = panel("", r#"depends_on = ["health-a/b"]"#, "", "");
     refused_at(&text, 14, 15, "names no probe");
@@ -108,10 +108,10 @@ fn a_name_that_is_no_probe_is_refused_at_the_value_with_the_closest_one() {
 fn a_template_that_names_no_probe_is_refused_where_it_is_written() {
     let text = panel(r#"depends_on = ["healt-{service}"]"#, "", "", "");
     let e = refused_at(&text, 4, 15, "did you mean \"health-{service}\"?");
-    assert!(e.message.starts_with("[defaults]"), "{e}");
+    assert!(e.message().starts_with("[defaults]"), "{e}");
     let text = panel("", "", "", r#"depends_on = ["db-{service}"]"#);
     let e = refused_at(&text, 24, 15, "names no probe");
-    assert_eq!(e.probe.as_deref(), Some("api-{service}"));
+    assert_eq!(e.probe().as_deref(), Some("api-{service}"));
     // `{service}` on a probe that has none.
     let text = panel("", "", r#"depends_on = ["health-{service}"]"#, "");
     refused_at(&text, 18, 15, "a dns or tls probe has none");
@@ -143,6 +143,6 @@ fn a_long_chain_loads_without_exhausting_the_stack() {
     }
     // Line 7: the first probe's `depends_on`; the message stays one short line.
     let e = refused_at(&text, 7, 15, "cycle: p0 -> p1 -> p2");
-    assert!(e.message.contains("(5000 probes in all) -> p0"), "{e}");
-    assert!(e.message.len() < 300, "{e}");
+    assert!(e.message().contains("(5000 probes in all) -> p0"), "{e}");
+    assert!(e.message().len() < 300, "{e}");
 }

@@ -31,9 +31,9 @@ fn load(text: &str) -> Result<Panel, PanelError> {
 #[track_caller]
 fn refused_at(text: &str, line: usize, column: usize, fragment: &str) -> PanelError {
     let e = load(text).expect_err("the panel should be refused");
-    assert!(e.message.contains(fragment), "{fragment:?} not in: {e}");
-    assert_eq!((e.line, e.column), (line, column), "{e}");
-    assert_eq!(e.probe.as_deref(), Some("photos"), "{e}");
+    assert!(e.message().contains(fragment), "{fragment:?} not in: {e}");
+    assert_eq!((e.line(), e.column()), (line, column), "{e}");
+    assert_eq!(e.probe().as_deref(), Some("photos"), "{e}");
     e
 }
 
@@ -77,7 +77,7 @@ fn a_placeholder_that_no_earlier_step_captures_is_placed_where_it_is_written() {
         &format!("{LIST}[[probe.step]]\nget = \"/api/files/geomind/Photos/{{x}}\"\n"),
     );
     let e = refused_at(&text, 13, 7, "`{x}` is not captured by an earlier step");
-    assert!(e.message.starts_with("step 2 of 2: "), "{e}");
+    assert!(e.message().starts_with("step 2 of 2: "), "{e}");
     // A capture of a later step is not there yet either.
     let text = flow(
         "",
@@ -112,15 +112,15 @@ fn capture_names_are_words_of_their_own() {
         ("{ random = \"json[0]\" }", "capture name `random` is taken"),
     ] {
         let e = load(&step(capture)).expect_err(capture);
-        assert!(e.message.contains(fragment), "{fragment:?} not in: {e}");
-        assert_eq!(e.line, 8, "{e}");
+        assert!(e.message().contains(fragment), "{fragment:?} not in: {e}");
+        assert_eq!(e.line(), 8, "{e}");
     }
     let twice = flow(
         "",
         "[[probe.step]]\nget = \"/x\"\ncapture = { photo = \"json[0]\" }\n[[probe.step]]\nget = \"/y\"\ncapture = { photo = \"json[1]\" }\n",
     );
     let e = refused_at(&twice, 11, 1, "capture `photo` is taken twice in this flow");
-    assert!(e.message.starts_with("step 2 of 2: "), "{e}");
+    assert!(e.message().starts_with("step 2 of 2: "), "{e}");
 }
 
 #[test]
@@ -133,12 +133,12 @@ fn a_request_of_the_probe_itself_next_to_steps_is_refused() {
     ] {
         let e = load(&flow(line, LIST)).expect_err(line);
         assert!(
-            e.message.contains(&format!(
+            e.message().contains(&format!(
                 "`{field}` goes in the steps of a probe with [[probe.step]]"
             )),
             "{e}"
         );
-        assert_eq!(e.line, 3, "{e}");
+        assert_eq!(e.line(), 3, "{e}");
     }
 }
 
@@ -147,14 +147,14 @@ fn more_steps_than_the_limit_are_refused_at_the_first_one_too_many() {
     let steps = "[[probe.step]]\nget = \"/x\"\n".repeat(MAX_STEPS + 1);
     let e = load(&flow("", &steps)).expect_err("too many steps");
     assert!(
-        e.message.contains(&format!(
+        e.message().contains(&format!(
             "a flow has at most {MAX_STEPS} steps; this one has {}",
             MAX_STEPS + 1
         )),
         "{e}"
     );
     // The steps start on line 8, two lines each: the one past the limit is on 8 + 2 * 16.
-    assert_eq!(e.line, 8 + 2 * MAX_STEPS, "{e}");
+    assert_eq!(e.line(), 8 + 2 * MAX_STEPS, "{e}");
     // Exactly the limit loads.
     let steps = "[[probe.step]]\nget = \"/x\"\n".repeat(MAX_STEPS);
     assert_eq!(
@@ -176,13 +176,13 @@ fn a_capture_subject_that_does_not_parse_is_placed_at_its_column() {
     );
     let e = load(&text).expect_err("a bad subject");
     assert!(
-        e.message
+        e.message()
             .starts_with("step 1 of 2: capture photo = `json[x]`: "),
         "{e}"
     );
-    assert_eq!(e.line, 10, "{e}");
+    assert_eq!(e.line(), 10, "{e}");
     // At the `[` of the index that is not one.
-    assert_eq!(e.column, 26, "{e}");
+    assert_eq!(e.column(), 26, "{e}");
     let text = flow(
         "",
         "[[probe.step]]\nget = \"/x\"\ncapture = { photo = \"json.a\", size = \"weight\" }\n[[probe.step]]\nget = \"/{photo}\"\n",
@@ -194,7 +194,7 @@ fn a_capture_subject_that_does_not_parse_is_placed_at_its_column() {
         39,
         "capture size = `weight`: unknown subject `weight`",
     );
-    assert!(e.message.starts_with("step 1 of 2: "), "{e}");
+    assert!(e.message().starts_with("step 1 of 2: "), "{e}");
 }
 
 #[test]
@@ -205,7 +205,7 @@ fn a_capture_in_a_target_is_refused_where_it_is_written() {
         &format!("{LIST}[[probe.step]]\ntarget = \"{{photo}}/rpc\"\nget = \"/health\"\n"),
     );
     let e = refused_at(&text, 13, 10, "a target cannot use a capture ({photo})");
-    assert!(e.message.starts_with("step 2 of 2: "), "{e}");
+    assert!(e.message().starts_with("step 2 of 2: "), "{e}");
     // The probe's own target, which every step without one takes: line 5, at its string.
     let text = flow("", LIST).replace("\"hero_foundry/rpc\"", "\"hero_{random}/rpc\"");
     refused_at(&text, 5, 10, "a target cannot use a capture ({random})");

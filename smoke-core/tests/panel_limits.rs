@@ -22,8 +22,8 @@ fn load_with(text: &str, sets: &[&str]) -> Result<smoke_core::engine::Panel, Pan
 #[track_caller]
 fn refused_at(text: &str, line: usize, column: usize, fragment: &str) -> PanelError {
     let e = load_with(text, &[]).expect_err("the panel should be refused");
-    assert_eq!((e.line, e.column), (line, column), "{e}");
-    assert!(e.message.contains(fragment), "{fragment:?} not in: {e}");
+    assert_eq!((e.line(), e.column()), (line, column), "{e}");
+    assert!(e.message().contains(fragment), "{fragment:?} not in: {e}");
     e
 }
 
@@ -34,7 +34,7 @@ fn every_duration_is_bounded_and_a_retry_belongs_to_one_tick() {
     refused_at(&panel("retry_delay = \"1h\""), 8, 15, "the limit is 5m");
     let text = "[panel]\nname = \"demo\"\n[defaults]\nretry_delay = \"6m\"\n";
     let e = refused_at(text, 4, 15, "the limit is 5m");
-    assert!(e.message.starts_with("[defaults]"), "{e}");
+    assert!(e.message().starts_with("[defaults]"), "{e}");
     let p = load_with(&panel("retry_delay = \"5m\""), &[]).unwrap();
     assert_eq!(p.probes[0].settings.retry_delay, Duration::from_secs(300));
 }
@@ -43,7 +43,7 @@ fn every_duration_is_bounded_and_a_retry_belongs_to_one_tick() {
 fn names_are_one_path_component_so_the_state_folder_stays_put() {
     let text = "[panel]\nname = \"../../../escaped\"\n";
     let e = refused_at(text, 2, 8, "without `/`");
-    assert!(e.message.contains("state folder"), "{e}");
+    assert!(e.message().contains("state folder"), "{e}");
     refused_at("[panel]\nname = \"..\"\n", 2, 8, "must be a word");
     let text = "[panel]\nname = \"demo\"\n[[probe]]\nname = \"a/../../b\"\ntarget = \"s/rpc\"\nget = \"/\"\n";
     refused_at(text, 4, 8, "without `/`");
@@ -132,7 +132,7 @@ fn a_body_cap_of_nothing_and_scalar_params_are_refused() {
     let restart =
         panel("restart = { rpc = \"hero_proc/rpc\", method = \"service.restart\", params = 5 }");
     let e = load_with(&restart, &[]).unwrap_err();
-    assert!(e.message.contains("must be a table or a list"), "{e}");
+    assert!(e.message().contains("must be a table or a list"), "{e}");
     let list = "[panel]\nname = \"demo\"\n[[probe]]\nname = \"p\"\ntarget = \"s/rpc\"\nrpc = \"m\"\nparams = [1, \"a\"]\n";
     assert!(load_with(list, &[]).is_ok());
 }
@@ -142,7 +142,7 @@ fn max_services_is_at_least_one_and_at_most_the_hard_limit() {
     use smoke_core::engine::{defaults, limits};
     let with = |value: &str| format!("[panel]\nname = \"demo\"\nmax_services = {value}\n");
     let e = refused_at(&with("20000"), 3, 16, "the limit is 10000");
-    assert!(e.message.starts_with("[panel] max_services = 20000"), "{e}");
+    assert!(e.message().starts_with("[panel] max_services = 20000"), "{e}");
     refused_at(&with("0"), 3, 16, "at least 1");
     refused_at(&with("-1"), 3, 16, "");
     refused_at(&with("\"many\""), 3, 16, "");
@@ -175,7 +175,7 @@ fn deep_selectors_and_paths_are_refused_at_their_column_in_the_file() {
         column,
         &format!("the limit is {MAX_NESTING}"),
     );
-    assert_eq!(e.probe.as_deref(), Some("p"));
+    assert_eq!(e.probe().as_deref(), Some("p"));
     let path = format!("${}{} exists", "[?@".repeat(5000), "]".repeat(5000));
     // `warn = ["` is 9 chars, then `$` and MAX_NESTING filters before the one refused.
     let column = 9 + 1 + MAX_NESTING * "[?@".len() + 1;
@@ -193,28 +193,28 @@ fn set_leaves_every_position_on_the_file_on_disk() {
     let sets = ["panel.timeout=1s", "internal.socket_dir=/tmp/s"];
     for sets in [&[][..], &sets[..]] {
         let e = load_with(&typo, sets).unwrap_err();
-        assert_eq!((e.line, e.column), (8, 1), "with {sets:?}: {e}");
-        assert!(e.message.contains("did you mean `expect`"), "{e}");
+        assert_eq!((e.line(), e.column()), (8, 1), "with {sets:?}: {e}");
+        assert!(e.message().contains("did you mean `expect`"), "{e}");
     }
     let syntax = "[panel]\nname = \"demo\"\n\n[[probe]]\nname = \n";
     let without = load_with(syntax, &[]).unwrap_err();
     let with = load_with(syntax, &sets).unwrap_err();
     assert!(
-        with.line >= 5,
+        with.line() >= 5,
         "a syntax error keeps its line with --set: {with}"
     );
-    assert_eq!((with.line, with.column), (without.line, without.column));
+    assert_eq!((with.line(), with.column()), (without.line(), without.column()));
     // A bad value given by --set is said to come from it.
     let e = load_with(&panel(""), &["panel.every=5 parsecs"]).unwrap_err();
-    assert_eq!(e.line, 0, "{e}");
+    assert_eq!(e.line(), 0, "{e}");
     assert!(
         e.to_string().contains("--set `panel.every=5 parsecs`: ")
-            && e.message.contains("unknown unit"),
+            && e.message().contains("unknown unit"),
         "{e}"
     );
     let e = load_with(&panel(""), &["panel.evry=5m"]).unwrap_err();
     assert!(
-        e.message.contains("--set `panel.evry=5m`") && e.message.contains("every"),
+        e.message().contains("--set `panel.evry=5m`") && e.message().contains("every"),
         "{e}"
     );
     // And the overlay still sets what it names.
@@ -238,15 +238,15 @@ fn a_panel_file_is_a_regular_file_of_at_most_one_mebibyte() {
         .recv_timeout(Duration::from_secs(30))
         .expect("a FIFO is refused, not waited on")
         .unwrap_err();
-    assert!(e.message.contains("not a regular file"), "{e}");
+    assert!(e.message().contains("not a regular file"), "{e}");
     let e = load(Path::new("/dev/zero"), &opts).unwrap_err();
-    assert!(e.message.contains("not a regular file"), "{e}");
+    assert!(e.message().contains("not a regular file"), "{e}");
     let big = dir.path().join("big.toml");
     let mut text = panel("");
     text.push_str(&"# padding\n".repeat(120_000));
     std::fs::write(&big, &text).unwrap();
     let e = load(&big, &opts).unwrap_err();
-    assert!(e.message.contains("larger than 1MiB"), "{e}");
+    assert!(e.message().contains("larger than 1MiB"), "{e}");
     let ok = dir.path().join("ok.toml");
     std::fs::write(&ok, panel("")).unwrap();
     assert!(load(&ok, &opts).is_ok());

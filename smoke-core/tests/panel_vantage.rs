@@ -57,7 +57,7 @@ fn set_beats_the_environment_which_beats_the_panel_which_beats_the_host_name() {
 fn a_bad_vantage_name_is_refused_where_it_was_given() {
     let panel = PANEL.replace("from-panel", "two words");
     let e = load(&panel, &[], None, Some("host")).unwrap_err();
-    assert_eq!(e.line, 4, "{e}");
+    assert_eq!(e.line(), 4, "{e}");
     assert!(e.to_string().contains("[panel] vantage"), "{e}");
     assert!(e.to_string().contains("spaces"), "{e}");
 

@@ -28,8 +28,8 @@ fn read(text: &str) -> Result<LoopConfig, PanelError> {
 #[track_caller]
 fn refused_at(text: &str, line: usize, column: usize, fragment: &str) -> PanelError {
     let e = read(text).expect_err("the panel should be refused");
-    assert_eq!((e.line, e.column), (line, column), "{e}");
-    assert!(e.message.contains(fragment), "{fragment:?} not in: {e}");
+    assert_eq!((e.line(), e.column()), (line, column), "{e}");
+    assert!(e.message().contains(fragment), "{fragment:?} not in: {e}");
     e
 }
 
@@ -125,13 +125,13 @@ url = "http://127.0.0.1:9093"
         ("type = \"log\"", "always on"),
     ] {
         let e = read(&format!("{head}{body}\n")).unwrap_err();
-        assert!(e.message.contains(says), "{body:?}: {e}");
-        assert!(e.line >= 3, "{e}");
+        assert!(e.message().contains(says), "{body:?}: {e}");
+        assert!(e.line() >= 3, "{e}");
     }
     let e = read("[panel]\nname = \"x\"\n[[notify]]\ntype = \"slack\"\nwebhook_env = \"A\"\n[[notify]]\ntype = \"slack\"\nwebhook_env = \"B\"\n").unwrap_err();
-    assert!(e.message.contains("give one a `name`"), "{e}");
+    assert!(e.message().contains("give one a `name`"), "{e}");
     let e = read("[panel]\nname = \"x\"\n[[notify]]\nname = \"log\"\ntype = \"command\"\nargv = [\"true\"]\n").unwrap_err();
-    assert!(e.message.contains("built-in log"), "{e}");
+    assert!(e.message().contains("built-in log"), "{e}");
 }
 
 #[test]
@@ -180,15 +180,15 @@ fn set_reaches_the_loops_keys_and_names_itself_in_errors() {
     )
     .unwrap_err();
     assert!(
-        e.message.contains("--set `panel.heartbeat_url=ftp://x`"),
+        e.message().contains("--set `panel.heartbeat_url=ftp://x`"),
         "{e}"
     );
-    assert_eq!(e.line, 0, "a value from --set has no line: {e}");
+    assert_eq!(e.line(), 0, "a value from --set has no line: {e}");
     let e = read(
         "[panel]\nname = \"demo\"\n[[notify]]\ntype = \"slack\"\nwebhook_env = \"A\"\nrepo = 5\n",
     )
     .unwrap_err();
-    assert_eq!(e.line, 3, "an entry's error is placed at its table: {e}");
+    assert_eq!(e.line(), 3, "an entry's error is placed at its table: {e}");
 }
 
 #[test]
@@ -199,7 +199,7 @@ fn a_typo_of_a_loop_table_or_key_is_refused_with_the_name_meant() {
         3,
         "unknown key `notfy`; did you mean `notify`?",
     );
-    assert_eq!(e.probe, None, "{e}");
+    assert_eq!(e.probe(), None, "{e}");
     refused_at(
         "[panel]\nname = \"demo\"\nremind_evry = \"2h\"\n",
         3,
@@ -208,7 +208,7 @@ fn a_typo_of_a_loop_table_or_key_is_refused_with_the_name_meant() {
     );
     let e = read_with("[panel]\nname = \"demo\"\n", &["maintenence.every=1"]).unwrap_err();
     assert!(
-        e.message
+        e.message()
             .contains("unknown key `maintenence`; did you mean `maintenance`?"),
         "{e}"
     );

@@ -8,15 +8,15 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct PanelError {
     /// The panel file.
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     /// 1-based; 0 when the error has no position (an unreadable file).
-    pub line: usize,
+    pub(crate) line: usize,
     /// 1-based, in chars; 0 when the error has no position.
-    pub column: usize,
+    pub(crate) column: usize,
     /// The probe it is about, when it is about one.
-    pub probe: Option<String>,
+    pub(crate) probe: Option<String>,
     /// What is wrong, in words.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// One line, whatever the panel holds: a value quoted in the message (a `tcp` target, a name)
@@ -36,6 +36,31 @@ impl fmt::Display for PanelError {
 }
 
 impl PanelError {
+    /// The panel file.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// The line, 1-based; 0 when the error has no position (an unreadable file).
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
+    /// The column, 1-based, in chars; 0 when the error has no position.
+    pub fn column(&self) -> usize {
+        self.column
+    }
+
+    /// The probe it is about, when it is about one.
+    pub fn probe(&self) -> Option<&str> {
+        self.probe.as_deref()
+    }
+
+    /// What is wrong, in words.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     pub(crate) fn whole_file(file: &Path, message: impl Into<String>) -> Self {
         PanelError {
             file: file.to_path_buf(),

@@ -192,7 +192,7 @@ fn check_name(path: &Path, name: &str) -> Result<(), InitError> {
         .map(drop)
         .map_err(|e| InitError::BadName {
             path: path.to_path_buf(),
-            why: e.message,
+            why: e.message().to_string(),
         })
 }
 
