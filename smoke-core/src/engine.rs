@@ -85,7 +85,8 @@ pub use crate::units::{
 };
 
 /// What tests need and nothing else does: the report fixture every format's tests render, and
-/// judging an observation by hand.
+/// judging an observation by hand. With the same feature, reports, plans and conditions can be
+/// made by hand (`RunReport::made`, `Planned::made`, `ConditionResult::made`).
 #[cfg(feature = "test-support")]
 pub mod testing {
     pub use crate::probe::{judge, judge_off_runtime, JUDGE_IN_PLACE_BYTES};

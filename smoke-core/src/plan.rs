@@ -14,28 +14,101 @@ use std::sync::Arc;
 /// One probe ready to run.
 pub struct Planned {
     /// The check to run.
-    pub probe: Arc<Check>,
+    pub(crate) probe: Arc<Check>,
     /// The question in a few words: `GET /health`, `rpc business.persons.list`, `dns A name`.
-    pub what: String,
+    pub(crate) what: String,
     /// Where it goes: a socket path, a URL, `host:port`; or why it goes nowhere.
-    pub place: String,
+    pub(crate) place: String,
     /// The service behind it, which its settings' `restart` restarts (a probe of a service).
-    pub service: Option<String>,
+    pub(crate) service: Option<String>,
     /// It stands in for probes that could not be planned (the services of a `for_each` could
     /// not be listed): a tick with it has not seen every probe of the side.
-    pub stand_in: bool,
+    pub(crate) stand_in: bool,
+}
+
+/// A planned probe made by hand, for the tests of what reads one (feature `test-support`):
+/// otherwise only a side's plan makes one.
+#[cfg(any(test, feature = "test-support"))]
+impl Planned {
+    /// `check`, asking `what` at `place`, of `service`.
+    pub fn made(check: Check, what: &str, place: &str, service: Option<&str>) -> Planned {
+        Planned {
+            probe: Arc::new(check),
+            what: what.to_string(),
+            place: place.to_string(),
+            service: service.map(str::to_string),
+            stand_in: false,
+        }
+    }
+}
+
+impl Planned {
+    /// The check to run.
+    pub fn probe(&self) -> &Arc<Check> {
+        &self.probe
+    }
+
+    /// The question in a few words: `GET /health`, `rpc business.persons.list`, `dns A name`.
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+
+    /// Where it goes: a socket path, a URL, `host:port`; or why it goes nowhere.
+    pub fn place(&self) -> &str {
+        &self.place
+    }
+
+    /// The service behind it, which its settings' `restart` restarts (a probe of a service).
+    pub fn service(&self) -> Option<&str> {
+        self.service.as_deref()
+    }
+
+    /// It stands in for probes that could not be planned (the services of a `for_each` could
+    /// not be listed): a tick with it has not seen every probe of the side.
+    pub fn stand_in(&self) -> bool {
+        self.stand_in
+    }
 }
 
 /// A side's probes for a tick, and what it has to say of how they were found (a service list
 /// the cap cut): said once a tick, on stderr and in the report.
 pub struct Plan {
     /// Its probes, in panel order.
-    pub probes: Vec<Planned>,
+    pub(crate) probes: Vec<Planned>,
     /// What it has to say of how they were found.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
     /// Each service a `for_each` template was not expanded for, and why
     /// ([`Connector::unserved`](crate::http::Connector::unserved)): no failure, `list` says it.
-    pub unprobed: Vec<String>,
+    pub(crate) unprobed: Vec<String>,
+}
+
+impl Plan {
+    /// Its probes, in panel order, taken out of it.
+    pub fn into_probes(self) -> Vec<Planned> {
+        self.probes
+    }
+
+    /// Drops what it has to say: a second plan in one tick (a restart's check) says nothing
+    /// the tick's own plan said.
+    pub fn clear_notes(&mut self) {
+        self.notes.clear();
+    }
+
+    /// Its probes, in panel order.
+    pub fn probes(&self) -> &[Planned] {
+        &self.probes
+    }
+
+    /// What it has to say of how they were found.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Each service a `for_each` template was not expanded for, and why
+    /// ([`Connector::unserved`](crate::http::Connector::unserved)): no failure, `list` says it.
+    pub fn unprobed(&self) -> &[String] {
+        &self.unprobed
+    }
 }
 
 /// Why a side could not be made for a panel: a resolver, a CA file or a base URL that does not

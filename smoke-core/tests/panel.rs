@@ -158,7 +158,7 @@ fn an_unknown_key_names_file_line_column_probe_and_the_key_meant() {
         "[panel]\nname = \"x\"\n\n[[probe]]\nname = \"biz\"\ntarget = \"a/rpc\"\nget = \"/\"\nexpct = [\"status == 200\"]\n",
     );
     assert_eq!((e.line(), e.column()), (8, 1), "{e}");
-    assert_eq!(e.probe().as_deref(), Some("biz"));
+    assert_eq!(e.probe(), Some("biz"));
     assert_eq!(
         e.to_string(),
         "probes/bad.toml:8:1: probe \"biz\": unknown key `expct`; did you mean `expect`?"
@@ -210,7 +210,8 @@ fn declared_tables_and_keys_load_unread_and_their_typos_are_hinted() {
     // Declared at the top, not in a probe: there it is an unknown key as before.
     let e = load(&WITH_OTHERS.replace("type = \"slack\"", "[probe.notify]")).unwrap_err();
     assert!(
-        e.message().starts_with("unknown key `notify`; known keys: "),
+        e.message()
+            .starts_with("unknown key `notify`; known keys: "),
         "{e}"
     );
     // A typo elsewhere keeps its position and its own table's hint.
@@ -229,7 +230,7 @@ fn a_bad_condition_points_into_the_condition() {
     assert_eq!(e.line(), 7, "{e}");
     // `expect = ["status == 200", "` is 28 characters: the bad subject starts at column 29.
     assert_eq!(e.column(), 29, "{e}");
-    assert_eq!(e.probe().as_deref(), Some("ui"));
+    assert_eq!(e.probe(), Some("ui"));
     assert!(e.message().contains("stauts"), "{e}");
     assert!(
         e.message().contains("status"),
@@ -243,7 +244,7 @@ fn a_bad_duration_names_its_value() {
         "[panel]\nname = \"x\"\n[[probe]]\nname = \"slow\"\ntarget = \"a/rpc\"\nget = \"/\"\ntimeout = \"5 parsecs\"\n",
     );
     assert_eq!((e.line(), e.column()), (7, 11), "{e}");
-    assert_eq!(e.probe().as_deref(), Some("slow"));
+    assert_eq!(e.probe(), Some("slow"));
     assert!(e.message().contains("unknown unit `parsecs`"), "{e}");
     let e = broken("[panel]\nname = \"x\"\nevery = \"10\"\n");
     assert_eq!((e.line(), e.column()), (3, 9), "{e}");
@@ -254,7 +255,7 @@ fn a_bad_duration_names_its_value() {
 fn a_missing_target_says_what_to_write() {
     let e = broken("[panel]\nname = \"x\"\n\n[[probe]]\nname = \"lost\"\nget = \"/health\"\n");
     assert_eq!((e.line(), e.column()), (4, 1), "at the probe's header: {e}");
-    assert_eq!(e.probe().as_deref(), Some("lost"));
+    assert_eq!(e.probe(), Some("lost"));
     assert!(e.message().contains("missing `target`"), "{e}");
 }
 
@@ -297,7 +298,10 @@ fn other_mistakes_are_each_named() {
     let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \"a\"\ntarget = \"a/rpc\"\nget = \"/\"\n[[probe]]\nname = \"a\"\ntarget = \"b/rpc\"\nget = \"/\"\n");
     assert!(e.message().contains("names must be unique"), "{e}");
     let e = broken("[panel]\nname = \"x\"\n[[probe]]\nname = \n");
-    assert!(e.line() >= 4, "a TOML syntax error has its position too: {e}");
+    assert!(
+        e.line() >= 4,
+        "a TOML syntax error has its position too: {e}"
+    );
 }
 
 #[test]
@@ -386,7 +390,7 @@ fn dns_and_tls_probes_are_external_questions_without_a_request() {
             "[panel]\nname = \"x\"\n[[probe]]\nname = \"p\"\n{body}\n"
         ));
         assert!(e.message().contains(says), "{body:?}: {e}");
-        assert_eq!(e.probe().as_deref(), Some("p"), "{e}");
+        assert_eq!(e.probe(), Some("p"), "{e}");
     }
 }
 

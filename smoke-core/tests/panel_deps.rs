@@ -98,7 +98,7 @@ fn a_name_that_is_no_probe_is_refused_at_the_value_with_the_closest_one() {
     refused_at(&text, 14, 22, "did you mean \"public-dns\"?");
     let text = panel("", r#"depends_on = ["nothing-like-it"]"#, "", "");
     let e = refused_at(&text, 14, 15, "names no probe of the panel");
-    assert_eq!(e.probe().as_deref(), Some("biz"));
+    assert_eq!(e.probe(), Some("biz"));
     // An expansion of a for_each probe must be a service name.
     let text = panel("", r#"depends_on = ["health-a/b"]"#, "", "");
     refused_at(&text, 14, 15, "names no probe");
@@ -111,7 +111,7 @@ fn a_template_that_names_no_probe_is_refused_where_it_is_written() {
     assert!(e.message().starts_with("[defaults]"), "{e}");
     let text = panel("", "", "", r#"depends_on = ["db-{service}"]"#);
     let e = refused_at(&text, 24, 15, "names no probe");
-    assert_eq!(e.probe().as_deref(), Some("api-{service}"));
+    assert_eq!(e.probe(), Some("api-{service}"));
     // `{service}` on a probe that has none.
     let text = panel("", "", r#"depends_on = ["health-{service}"]"#, "");
     refused_at(&text, 18, 15, "a dns or tls probe has none");

@@ -33,7 +33,7 @@ fn refused_at(text: &str, line: usize, column: usize, fragment: &str) -> PanelEr
     let e = load(text).expect_err("the panel should be refused");
     assert!(e.message().contains(fragment), "{fragment:?} not in: {e}");
     assert_eq!((e.line(), e.column()), (line, column), "{e}");
-    assert_eq!(e.probe().as_deref(), Some("photos"), "{e}");
+    assert_eq!(e.probe(), Some("photos"), "{e}");
     e
 }
 

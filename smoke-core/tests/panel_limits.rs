@@ -142,7 +142,10 @@ fn max_services_is_at_least_one_and_at_most_the_hard_limit() {
     use smoke_core::engine::{defaults, limits};
     let with = |value: &str| format!("[panel]\nname = \"demo\"\nmax_services = {value}\n");
     let e = refused_at(&with("20000"), 3, 16, "the limit is 10000");
-    assert!(e.message().starts_with("[panel] max_services = 20000"), "{e}");
+    assert!(
+        e.message().starts_with("[panel] max_services = 20000"),
+        "{e}"
+    );
     refused_at(&with("0"), 3, 16, "at least 1");
     refused_at(&with("-1"), 3, 16, "");
     refused_at(&with("\"many\""), 3, 16, "");
@@ -175,7 +178,7 @@ fn deep_selectors_and_paths_are_refused_at_their_column_in_the_file() {
         column,
         &format!("the limit is {MAX_NESTING}"),
     );
-    assert_eq!(e.probe().as_deref(), Some("p"));
+    assert_eq!(e.probe(), Some("p"));
     let path = format!("${}{} exists", "[?@".repeat(5000), "]".repeat(5000));
     // `warn = ["` is 9 chars, then `$` and MAX_NESTING filters before the one refused.
     let column = 9 + 1 + MAX_NESTING * "[?@".len() + 1;
@@ -203,7 +206,10 @@ fn set_leaves_every_position_on_the_file_on_disk() {
         with.line() >= 5,
         "a syntax error keeps its line with --set: {with}"
     );
-    assert_eq!((with.line(), with.column()), (without.line(), without.column()));
+    assert_eq!(
+        (with.line(), with.column()),
+        (without.line(), without.column())
+    );
     // A bad value given by --set is said to come from it.
     let e = load_with(&panel(""), &["panel.every=5 parsecs"]).unwrap_err();
     assert_eq!(e.line(), 0, "{e}");

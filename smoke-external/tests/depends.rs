@@ -10,14 +10,14 @@ use smoke_sim::Fault;
 
 async fn plan(panel: &Panel) -> Vec<Planned> {
     let side = smoke_external::side(panel).expect("the external side sets up");
-    side.plan(panel, &[]).await.probes
+    side.plan(panel, &[]).await.into_probes()
 }
 
 #[track_caller]
 fn deps<'a>(planned: &'a [Planned], name: &str) -> &'a [String] {
-    let p = planned.iter().find(|p| p.probe.info().name == name);
+    let p = planned.iter().find(|p| p.probe().info().name == name);
     &p.unwrap_or_else(|| panic!("{name} is not planned"))
-        .probe
+        .probe()
         .info()
         .settings
         .depends_on
@@ -31,11 +31,11 @@ async fn every_probe_through_the_gateway_depends_on_the_public_checks() {
     assert_eq!(deps(&planned, "public-tls"), ["public-dns"]);
     let through_gateway: Vec<&Planned> = planned
         .iter()
-        .filter(|p| !p.probe.info().name.starts_with("public-"))
+        .filter(|p| !p.probe().info().name.starts_with("public-"))
         .collect();
     assert!(through_gateway.len() >= 6, "{}", through_gateway.len());
     for p in through_gateway {
-        let info = p.probe.info();
+        let info = p.probe().info();
         assert_eq!(
             info.settings.depends_on.first().map(String::as_str),
             Some("public-tls"),
@@ -63,7 +63,9 @@ async fn every_probe_through_the_gateway_depends_on_the_public_checks() {
     )
     .expect("the herodemo panel loads");
     let planned = plan(&panel).await;
-    assert!(planned.iter().all(|p| p.probe.info().name != "public-tls"));
+    assert!(planned
+        .iter()
+        .all(|p| p.probe().info().name != "public-tls"));
     assert_eq!(deps(&planned, "os-ui"), ["public-dns", "health-hero_os"]);
 }
 
@@ -72,8 +74,11 @@ async fn the_stand_in_for_unlisted_services_depends_on_the_certificate_too() {
     let sim = deployment().await;
     sim.set(Fault::Gateway502);
     let planned = plan(&panel_for(&sim)).await;
-    let stand_in: Vec<&Planned> = planned.iter().filter(|p| p.stand_in).collect();
+    let stand_in: Vec<&Planned> = planned.iter().filter(|p| p.stand_in()).collect();
     assert_eq!(stand_in.len(), 1, "one stand-in, for health-{{service}}");
-    assert_eq!(stand_in[0].probe.info().name, "health-*");
-    assert_eq!(stand_in[0].probe.info().settings.depends_on, ["public-tls"]);
+    assert_eq!(stand_in[0].probe().info().name, "health-*");
+    assert_eq!(
+        stand_in[0].probe().info().settings.depends_on,
+        ["public-tls"]
+    );
 }

@@ -81,9 +81,9 @@ async fn a_socket_path_is_listed_where_it_is_under_the_socket_folder() {
     let plan = smoke_internal::side(&panel).plan(&panel, &[]).await;
     let socket = sim.rpc_socket("hero_osis_business").display().to_string();
     let places: Vec<(&str, &str)> = plan
-        .probes
+        .probes()
         .iter()
-        .map(|p| (p.what.as_str(), p.place.as_str()))
+        .map(|p| (p.what(), p.place()))
         .collect();
     assert_eq!(
         places,

@@ -47,7 +47,7 @@ pub enum Definition {
 impl Definition {
     /// The definition of a planned probe.
     pub fn of(planned: &Planned) -> Definition {
-        match planned.stand_in {
+        match planned.stand_in() {
             true => Definition::StandIn,
             false => Definition::Hash(fingerprint(planned)),
         }
@@ -58,11 +58,11 @@ impl Definition {
 /// where (its target, a `for_each` probe's service filled in), its conditions as written and
 /// its timeout. FNV-1a 64 of a fixed text, so it is the same on every run and every build.
 pub fn fingerprint(planned: &Planned) -> String {
-    let check = &planned.probe;
+    let check = &planned.probe();
     let mut text = String::new();
     let _ = writeln!(text, "name\t{}", check.info().name);
-    let _ = writeln!(text, "what\t{}", planned.what);
-    let _ = writeln!(text, "place\t{}", planned.place);
+    let _ = writeln!(text, "what\t{}", planned.what());
+    let _ = writeln!(text, "place\t{}", planned.place());
     for c in &check.conditions().expect {
         let _ = writeln!(text, "expect\t{c}");
     }
@@ -172,7 +172,7 @@ fn proved(proofs: &Proofs, name: &str, definition: &Definition) -> bool {
 /// What `list` says of a planned probe that has not proved itself here, given what the
 /// deployment's probes proved; nothing for one that has (or whose panel says `proven = true`).
 pub fn listed(proofs: &Proofs, planned: &Planned) -> Option<String> {
-    let info = planned.probe.info();
+    let info = planned.probe().info();
     let proof = proofs.get(&info.name);
     if info.settings.proven || proved(proofs, &info.name, &Definition::of(planned)) {
         return None;

@@ -5,7 +5,7 @@
 
 use crate::bench::{measure, Sample};
 use jiff::{SignedDuration, Timestamp};
-use smoke_core::engine::{Incident, PastIncident, State};
+use smoke_core::engine::{Incident, State};
 use smoke_core::prelude::{Cause, Failure, ProbeReport, RunReport, Severity};
 use smoke_loop::loop_state::LoopState;
 use smoke_loop::rollup::Rollup;
@@ -118,19 +118,16 @@ fn state(g: &Generate) -> State {
     }
     for (n, probe) in g.probes.iter().take(3).enumerate() {
         let opened = g.last_tick - SignedDuration::from_hours(20 - 5 * n as i64);
-        s.log.push(PastIncident {
-            id: format!("generated/internal/{probe}/past{n}"),
-            key: probe.clone(),
-            group: None,
-            cause: Some(Cause::Timeout),
-            detail: "no answer within 5s".into(),
-            severity: Severity::Critical,
-            opened_at: opened,
-            resolved_at: opened + SignedDuration::from_mins(7 + 10 * n as i64),
-            probes: vec![probe.clone()],
-            covered: 1,
-            url: None,
-        });
+        let mut past = Incident::new(
+            format!("generated/internal/{probe}/past{n}"),
+            opened,
+            Severity::Critical,
+            vec![probe.clone()],
+        );
+        past.cause = Some(Cause::Timeout);
+        past.detail = "no answer within 5s".into();
+        let resolved = opened + SignedDuration::from_mins(7 + 10 * n as i64);
+        s.log_resolved(probe.clone(), &past, resolved);
     }
     s
 }

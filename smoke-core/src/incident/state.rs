@@ -236,30 +236,88 @@ impl Incident {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PastIncident {
     /// Its id, as events named it.
-    pub id: String,
+    pub(crate) id: String,
     /// What it was about: a probe's name, or `group:<signature>`.
-    pub key: String,
+    pub(crate) key: String,
     /// The group's signature ("HTTP 502 Bad Gateway"), for a group's incident.
-    pub group: Option<String>,
+    pub(crate) group: Option<String>,
     /// Its cause when it resolved.
-    pub cause: Option<Cause>,
+    pub(crate) cause: Option<Cause>,
     /// The failure in one line, as last told.
-    pub detail: String,
+    pub(crate) detail: String,
     /// How loud it was.
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     /// When it opened.
-    pub opened_at: jiff::Timestamp,
+    pub(crate) opened_at: jiff::Timestamp,
     /// When it resolved.
-    pub resolved_at: jiff::Timestamp,
+    pub(crate) resolved_at: jiff::Timestamp,
     /// The probes it covered when it resolved or last before, members first: the first
     /// `LOG_PROBES` of them.
-    pub probes: Vec<String>,
+    pub(crate) probes: Vec<String>,
     /// How many probes it covered, all told.
     #[serde(default)]
-    pub covered: usize,
+    pub(crate) covered: usize,
     /// Its link while it was open (its forge issue's page).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
+}
+
+impl PastIncident {
+    /// Its id, as events named it.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// What it was about: a probe's name, or `group:<signature>`.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The group's signature ("HTTP 502 Bad Gateway"), for a group's incident.
+    pub fn group(&self) -> Option<&str> {
+        self.group.as_deref()
+    }
+
+    /// Its cause when it resolved.
+    pub fn cause(&self) -> Option<Cause> {
+        self.cause
+    }
+
+    /// The failure in one line, as last told.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
+    /// How loud it was.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// When it opened.
+    pub fn opened_at(&self) -> jiff::Timestamp {
+        self.opened_at
+    }
+
+    /// When it resolved.
+    pub fn resolved_at(&self) -> jiff::Timestamp {
+        self.resolved_at
+    }
+
+    /// The probes it covered when it resolved or last before, members first: the first
+    /// `LOG_PROBES` of them.
+    pub fn probes(&self) -> &[String] {
+        &self.probes
+    }
+
+    /// How many probes it covered, all told.
+    pub fn covered(&self) -> usize {
+        self.covered
+    }
+
+    /// Its link while it was open (its forge issue's page).
+    pub fn url(&self) -> Option<&str> {
+        self.url.as_deref()
+    }
 }
 
 #[cfg(test)]

@@ -184,7 +184,7 @@ pub(crate) fn say_where(panel: &Panel, mode: Mode) {
 async fn list(panel: &Panel, side: &dyn Side, mode: Mode, args: &ListArgs) -> Result<u8, CliError> {
     say_where(panel, mode);
     let plan = side.plan(panel, &args.panel.only).await;
-    for note in plan.notes.iter().chain(&plan.unprobed) {
+    for note in plan.notes().iter().chain(plan.unprobed()) {
         smoke_core::say!("{note}");
     }
     // Where the loop has run, what its probes proved there.
@@ -194,19 +194,19 @@ async fn list(panel: &Panel, side: &dyn Side, mode: Mode, args: &ListArgs) -> Re
         false => None,
     };
     let mut out = std::io::stdout().lock();
-    for p in plan.probes {
+    for p in plan.probes() {
         let unproven = proofs
             .as_ref()
-            .and_then(|proofs| crate::proving::listed(proofs, &p))
+            .and_then(|proofs| crate::proving::listed(proofs, p))
             .map(|why| format!("\t{why}"))
             .unwrap_or_default();
         // `place` can quote the supervisor's error when the services could not be listed.
         let _ = writeln!(
             out,
             "{}\t{}\t{}{unproven}",
-            p.probe.info().name,
-            p.what,
-            smoke_core::engine::Escaped(&p.place)
+            p.probe().info().name,
+            p.what(),
+            smoke_core::engine::Escaped(p.place())
         );
     }
     Ok(0)

@@ -155,26 +155,29 @@ impl Tick<'_> {
     async fn run(&self) -> Ran {
         let plan = self.side.plan(self.panel, self.opts.only).await;
         let remedies = plan
-            .probes
+            .probes()
             .iter()
             .filter_map(|p| {
-                let restart = p.probe.info().settings.restart.as_deref()?.clone();
-                Some((p.probe.info().name.clone(), (p.service.clone()?, restart)))
+                let restart = p.probe().info().settings.restart.as_deref()?.clone();
+                Some((
+                    p.probe().info().name.clone(),
+                    (p.service()?.to_string(), restart),
+                ))
             })
             .collect();
         let definitions = plan
-            .probes
+            .probes()
             .iter()
-            .map(|p| (p.probe.info().name.clone(), proving::Definition::of(p)))
+            .map(|p| (p.probe().info().name.clone(), proving::Definition::of(p)))
             .collect();
         let infos = plan
-            .probes
+            .probes()
             .iter()
-            .map(|p| (p.probe.info().name.clone(), p.probe.info().clone()))
+            .map(|p| (p.probe().info().name.clone(), p.probe().info().clone()))
             .collect();
         // Only a tick that saw every probe may resolve the incidents of probes it did not see:
         // not with --only, and not when the services could not be listed this time.
-        let seen = if self.opts.only.is_empty() && !plan.probes.iter().any(|p| p.stand_in) {
+        let seen = if self.opts.only.is_empty() && !plan.probes().iter().any(|p| p.stand_in()) {
             Seen::Everything
         } else {
             Seen::Some
@@ -395,7 +398,7 @@ async fn restart_and_verify(
     } else {
         let mut plan = side.plan(panel, &names).await;
         // Said once a tick: the tick's own plan said what the cap cut.
-        plan.notes.clear();
+        plan.clear_notes();
         let mut report = run_planned(panel, side, plan, opts.concurrency).await;
         prove(state, &mut report, &ran.definitions, &ran.infos, Seen::Some);
         log_results(dir, &report);

@@ -1,7 +1,6 @@
 use super::*;
 use smoke_core::engine::Checks;
 use smoke_core::prelude::{Attempt, Check, Failure, Observation, Probe, ProbeReport};
-use std::sync::Arc;
 use std::time::Duration;
 
 struct Nothing;
@@ -18,13 +17,16 @@ fn planned(expect: &str, place: &str) -> Planned {
         .expect_that(expect)
         .unwrap()
         .timeout(Duration::from_secs(2));
-    Planned {
-        probe: Arc::new(check),
-        what: "rpc business.persons.list".into(),
-        place: place.into(),
-        service: Some("hero_osis_business".into()),
-        stand_in: false,
-    }
+    planned_as(check, place)
+}
+
+fn planned_as(check: Check, place: &str) -> Planned {
+    Planned::made(
+        check,
+        "rpc business.persons.list",
+        place,
+        Some("hero_osis_business"),
+    )
 }
 
 fn at(minutes: i64) -> Timestamp {
@@ -80,14 +82,13 @@ fn a_definition_hashes_the_same_on_every_run_and_changes_with_what_it_judges() {
         a,
         fingerprint(&planned("status == 200", "/s/other/rpc.sock /rpc"))
     );
-    let mut slower = planned("status == 200", "/s/biz/rpc.sock /rpc");
     let check = Check::new("biz", Nothing)
         .expect_that("status == 200")
         .unwrap()
         .timeout(Duration::from_secs(9));
-    slower.probe = Arc::new(check);
+    let slower = planned_as(check, "/s/biz/rpc.sock /rpc");
     assert_ne!(a, fingerprint(&slower));
-    let _: &Checks = slower.probe.conditions();
+    let _: &Checks = slower.probe().conditions();
 }
 
 #[test]

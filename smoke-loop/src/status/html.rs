@@ -261,13 +261,13 @@ fn resolved(page: &Page) -> Markup {
         } @else {
             @for p in &page.resolved {
                 @let i = p.incident;
-                @let lasted = i.resolved_at.duration_since(i.opened_at);
-                div.incident.resolved data-incident=(Shown(&i.id)) {
+                @let lasted = i.resolved_at().duration_since(i.opened_at());
+                div.incident.resolved data-incident=(Shown(i.id())) {
                     h3 { (Shown(&past_headline(i))) }
-                    p { (time(i.opened_at)) ", lasted " (span(lasted)) }
-                    @let why = reason(i.cause.map(|c| c.as_str()), (!p.detail.is_empty()).then_some(p.detail.as_str()));
+                    p { (time(i.opened_at())) ", lasted " (span(lasted)) }
+                    @let why = reason(i.cause().map(|c| c.as_str()), (!p.detail.is_empty()).then_some(p.detail.as_str()));
                     @if !why.is_empty() { p.detail { (Shown(&why)) } }
-                    @if let Some(url) = i.url.clone().and_then(super::web_link) {
+                    @if let Some(url) = i.url().map(str::to_string).and_then(super::web_link) {
                         p { a href=(Shown(&url)) { "issue" } }
                     }
                 }

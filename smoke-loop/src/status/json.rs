@@ -62,18 +62,18 @@ pub fn status_json(src: &Sources) -> serde_json::Value {
         "resolved_incidents": page.resolved.iter().map(|p| {
             let i = p.incident;
             json!({
-                "key": i.key,
+                "key": i.key(),
                 "title": past_headline(i),
-                "group": i.group,
-                "probes": i.probes,
-                "covered": i.covered,
-                "id": i.id,
-                "opened_at": i.opened_at.to_string(),
-                "resolved_at": i.resolved_at.to_string(),
-                "duration_s": i.resolved_at.duration_since(i.opened_at).as_secs(),
-                "cause": i.cause.map(|c| c.as_str()),
+                "group": i.group(),
+                "probes": i.probes(),
+                "covered": i.covered(),
+                "id": i.id(),
+                "opened_at": i.opened_at().to_string(),
+                "resolved_at": i.resolved_at().to_string(),
+                "duration_s": i.resolved_at().duration_since(i.opened_at()).as_secs(),
+                "cause": i.cause().map(|c| c.as_str()),
                 "detail": p.detail,
-                "url": i.url.clone().and_then(super::web_link),
+                "url": i.url().map(str::to_string).and_then(super::web_link),
             })
         }).collect::<Vec<_>>(),
     })

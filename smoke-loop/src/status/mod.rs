@@ -233,7 +233,7 @@ fn page<'a>(src: &Sources<'a>) -> Page<'a> {
                 .take(RESOLVED_SHOWN)
                 .map(|incident| Past {
                     incident,
-                    detail: cut_detail(&incident.detail),
+                    detail: cut_detail(incident.detail()),
                 })
                 .collect()
         })
@@ -376,8 +376,8 @@ fn headline(key: &str, i: &Incident) -> String {
 }
 
 fn past_headline(p: &PastIncident) -> String {
-    match &p.group {
-        Some(g) => group_headline(g, p.cause, p.covered),
-        None => p.key.clone(),
+    match &p.group() {
+        Some(g) => group_headline(g, p.cause(), p.covered()),
+        None => p.key().to_string(),
     }
 }

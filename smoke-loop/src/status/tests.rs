@@ -1,6 +1,6 @@
 use super::*;
 use serde_json::json;
-use smoke_core::engine::{testing::fixture, PastIncident, ProbeState};
+use smoke_core::engine::{testing::fixture, Incident, ProbeState, State};
 use smoke_core::prelude::{Cause, ProbeReport, Severity};
 use std::time::Duration;
 
@@ -276,19 +276,15 @@ fn open_incidents_with_their_root_affected_probes_and_since_then_the_resolved() 
         .covers
         .affected = vec!["photos".into(), "public-site".into()];
     for n in 0..25 {
-        state.log.push(PastIncident {
-            id: format!("herodemo/internal/os-ui/{n}"),
-            key: "os-ui".into(),
-            group: None,
-            cause: Some(Cause::Http),
-            detail: format!("status 502 ({n})"),
-            severity: Severity::Critical,
-            opened_at: at(fixture::STARTED - 90_000 + n * 1000),
-            resolved_at: at(fixture::STARTED - 90_000 + n * 1000 + 720),
-            probes: vec!["os-ui".into()],
-            covered: 1,
-            url: None,
-        });
+        let opened = fixture::STARTED - 90_000 + n * 1000;
+        let id = format!("herodemo/internal/os-ui/{n}");
+        log_os_ui(
+            &mut state,
+            id,
+            format!("status 502 ({n})"),
+            opened,
+            opened + 720,
+        );
     }
     let src = sources(Some(&report), &history, Some(&state), None);
     let html = status_html(&src);
@@ -408,19 +404,14 @@ fn a_stored_detail_of_megabytes_is_cut_in_every_rendering() {
     let huge = "x".repeat(2_000_000);
     let mut state = state();
     state.incidents.get_mut("biz-persons").unwrap().detail = huge.clone();
-    state.log.push(PastIncident {
-        id: "herodemo/internal/os-ui/1".into(),
-        key: "os-ui".into(),
-        group: None,
-        cause: Some(Cause::Http),
-        detail: huge,
-        severity: Severity::Critical,
-        opened_at: at(fixture::STARTED - 3600),
-        resolved_at: at(fixture::STARTED - 3000),
-        probes: vec!["os-ui".into()],
-        covered: 1,
-        url: None,
-    });
+    let id = "herodemo/internal/os-ui/1".to_string();
+    log_os_ui(
+        &mut state,
+        id,
+        huge,
+        fixture::STARTED - 3600,
+        fixture::STARTED - 3000,
+    );
     let (report, history) = (fixture::report(), History::new(10));
     let src = sources(Some(&report), &history, Some(&state), None);
     let v = status_json(&src);
@@ -533,4 +524,13 @@ fn a_probe_failing_unproven_is_grey_and_says_since_when_it_never_passed() {
         text.contains("unproven, never passed here since 2025-06-15 14:56:40 UTC: assertion"),
         "{text}"
     );
+}
+
+/// `os-ui`'s incident `id` with `detail`, opened and resolved at those unix seconds, in the
+/// state's log as a tick logs one.
+fn log_os_ui(state: &mut State, id: String, detail: String, opened: i64, resolved: i64) {
+    let mut incident = Incident::new(id, at(opened), Severity::Critical, vec!["os-ui".into()]);
+    incident.cause = Some(Cause::Http);
+    incident.detail = detail;
+    state.log_resolved("os-ui".into(), &incident, at(resolved));
 }

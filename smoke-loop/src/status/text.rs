@@ -89,8 +89,8 @@ pub fn status_text(src: &Sources) -> String {
                 out,
                 "  {}  {}, lasted {}",
                 Escaped(&past_headline(i)),
-                time(i.opened_at),
-                span(i.resolved_at.duration_since(i.opened_at))
+                time(i.opened_at()),
+                span(i.resolved_at().duration_since(i.opened_at()))
             );
         }
     }

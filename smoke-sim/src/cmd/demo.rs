@@ -198,15 +198,15 @@ async fn first_contact(
         }
         let plan = side.plan(&panel, &[]).await;
         let infos: Infos = plan
-            .probes
+            .probes()
             .iter()
-            .map(|p| (p.probe.info().name.clone(), p.probe.info().clone()))
+            .map(|p| (p.probe().info().name.clone(), p.probe().info().clone()))
             .collect();
         let definitions = plan
-            .probes
+            .probes()
             .iter()
             .map(|p| {
-                let name = p.probe.info().name.clone();
+                let name = p.probe().info().name.clone();
                 (name, smoke_loop::proving::Definition::of(p))
             })
             .collect();
@@ -304,9 +304,9 @@ async fn tick(
 async fn one_side(panel: &Panel, side: &Arc<dyn Side>) -> (RunReport, Infos) {
     let plan = side.plan(panel, &[]).await;
     let infos = plan
-        .probes
+        .probes()
         .iter()
-        .map(|p| (p.probe.info().name.clone(), p.probe.info().clone()))
+        .map(|p| (p.probe().info().name.clone(), p.probe().info().clone()))
         .collect();
     let n = smoke_core::engine::DEFAULT_CONCURRENCY;
     (run_planned(panel, side.as_ref(), plan, n).await, infos)

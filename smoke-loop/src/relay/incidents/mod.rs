@@ -234,7 +234,7 @@ impl Pass<'_> {
                 .core
                 .log
                 .iter()
-                .any(|p| p.key == key && starts_at <= p.opened_at)
+                .any(|p| p.key() == key && starts_at <= p.opened_at())
     }
 
     /// Whether an unconfirmed alert may open an incident of its own.

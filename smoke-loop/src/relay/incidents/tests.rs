@@ -125,7 +125,7 @@ fn an_old_firing_after_many_newer_resolutions_reopens_nothing() {
         let incident = Incident::new(format!("x/{key}"), now, Severity::Critical, vec![]);
         state.core.log_resolved(key, &incident, now);
     }
-    assert!(!state.core.log.iter().any(|p| p.key == "home"));
+    assert!(!state.core.log.iter().any(|p| p.key() == "home"));
     assert!(say(&mut state, ("firing", T1)).is_empty());
     assert!(state.core.incidents.is_empty());
 }
@@ -329,7 +329,7 @@ fn a_group_is_one_incident_its_list_kept_up_to_date() {
     assert_eq!(events[0].covers.members.len(), 3);
     let (events, _) = run(&mut state, &group("resolved", "", 1));
     assert_eq!(events[0].event, EventKind::Resolved);
-    assert_eq!(state.core.log[0].key, "group:http-502");
+    assert_eq!(state.core.log[0].key(), "group:http-502");
 }
 
 /// `n` firing (or resolved) alerts of services `from..from+n`, in one notification.
@@ -477,11 +477,11 @@ fn the_overflow_is_kept_in_the_log_as_any_incident() {
         .core
         .log
         .iter()
-        .filter(|p| p.key == OVERFLOW)
+        .filter(|p| p.key() == OVERFLOW)
         .collect();
     assert_eq!(past.len(), 1);
     assert_eq!(
-        past[0].probes,
+        past[0].probes(),
         [format!("health-s{NEW_PER_NOTIFICATION:05}")]
     );
     assert!(state.core.incidents.is_empty());
