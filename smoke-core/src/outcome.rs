@@ -510,6 +510,31 @@ pub struct RunReport {
 }
 
 impl RunReport {
+    /// A tick of `probes` that started at `started_at`, its outcome the worst of theirs; the
+    /// caller adds how long it took and the rest it knows.
+    pub(crate) fn of(
+        panel: String,
+        mode: String,
+        started_at: jiff::Timestamp,
+        probes: Vec<ProbeReport>,
+    ) -> RunReport {
+        RunReport {
+            panel,
+            mode,
+            vantage: String::new(),
+            every: None,
+            started_at,
+            duration_ms: Duration::ZERO,
+            outcome: probes
+                .iter()
+                .map(|p| p.outcome)
+                .max()
+                .unwrap_or(Outcome::Ok),
+            probes,
+            notes: Vec::new(),
+        }
+    }
+
     /// How many probes ended with `outcome`.
     pub(crate) fn count(&self, outcome: Outcome) -> usize {
         self.probes.iter().filter(|p| p.outcome == outcome).count()

@@ -163,21 +163,14 @@ impl Runner {
         let started_at = jiff::Timestamp::now();
         let started = Instant::now();
         let probes = run_probes(checks, self.concurrency).await;
-        RunReport {
-            panel: self.name.clone(),
-            mode: self.origin.as_str().to_string(),
-            vantage: String::new(),
-            every: None,
+        let mut report = RunReport::of(
+            self.name.clone(),
+            self.origin.as_str().to_string(),
             started_at,
-            duration_ms: started.elapsed(),
-            outcome: probes
-                .iter()
-                .map(|p| p.outcome)
-                .max()
-                .unwrap_or(Outcome::Ok),
             probes,
-            notes: Vec::new(),
-        }
+        );
+        report.duration_ms = started.elapsed();
+        report
     }
 }
 

@@ -288,21 +288,7 @@ impl RunReport {
         started_at: jiff::Timestamp,
         probes: Vec<ProbeReport>,
     ) -> RunReport {
-        RunReport {
-            panel: panel.to_string(),
-            mode: mode.to_string(),
-            vantage: String::new(),
-            every: None,
-            started_at,
-            duration_ms: Duration::ZERO,
-            outcome: probes
-                .iter()
-                .map(|p| p.outcome)
-                .max()
-                .unwrap_or(Outcome::Ok),
-            probes,
-            notes: Vec::new(),
-        }
+        RunReport::of(panel.to_string(), mode.to_string(), started_at, probes)
     }
 
     /// Sets when the tick started.
