@@ -20,7 +20,7 @@ expect = ["status == 200", "html(nav a) >= 1"]
 fn without_html_an_html_condition_is_a_load_error_at_its_place_that_names_the_feature() {
     let e = load_str(HTML_PANEL, Path::new("site.toml"), &LoadOptions::default()).unwrap_err();
     // `expect = ["status == 200", "` is 28 characters: `html` starts at column 29.
-    assert_eq!((e.line, e.column), (9, 29), "{e}");
+    assert_eq!((e.line(), e.column()), (9, 29), "{e}");
     let text = e.to_string();
     assert!(text.starts_with("site.toml:9:29: "), "{text}");
     assert!(text.contains("`html` feature"), "{text}");
