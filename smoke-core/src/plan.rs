@@ -132,6 +132,20 @@ pub trait Side: crate::kind::Place {
     fn own_checks(&self, _panel: &Panel) -> Vec<String> {
         Vec::new()
     }
+
+    /// What earlier ticks saw of the deployment, handed to the side's connector before it
+    /// plans ([`Connector::recall`](crate::http::Connector::recall)).
+    fn recall(&self, seen: &[String]) {
+        if let Some(connector) = self.connector() {
+            connector.recall(seen);
+        }
+    }
+
+    /// What this side has seen that a later tick must know, for the state folder
+    /// ([`Connector::seen`](crate::http::Connector::seen)).
+    fn seen(&self) -> Vec<String> {
+        self.connector().map(|c| c.seen()).unwrap_or_default()
+    }
 }
 
 /// A probe that could not be placed (no service found for a `for_each`, a target this side can't

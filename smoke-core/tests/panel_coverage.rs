@@ -1,7 +1,7 @@
 //! `[coverage] ignore`: the panel's known gaps load with their reasons, and a malformed entry is
 //! an error at its file, line and column like any other.
 
-use smoke_core::engine::{load_str, IgnoredFault, LoadOptions, PanelError};
+use smoke_core::engine::{load_str, IgnoredFault, LoadOptions, Mode, PanelError};
 use std::path::Path;
 
 const HEAD: &str = r#"[panel]
@@ -32,11 +32,13 @@ fn ignored_faults_load_with_their_reasons_and_lines() {
         [
             IgnoredFault {
                 fault: "rpc-error:hero_os".into(),
+                side: None,
                 why: "no user path calls its RPC".into(),
                 line: TAIL_LINE + 2,
             },
             IgnoredFault {
                 fault: "hang".into(),
+                side: None,
                 why: "every hang is a timeout".into(),
                 line: TAIL_LINE + 3,
             },
@@ -92,6 +94,36 @@ fn a_fault_must_be_one_word_once_and_a_reason_one_short_line() {
     )
     .unwrap_err();
     assert_eq!(e.line(), TAIL_LINE + 3, "{e}");
+    assert!(
+        e.message().contains("ignored twice (first on line 11)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_ignore_may_name_the_one_side_whose_blind_spot_it_is() {
+    let panel = load(
+        "[coverage]\nignore = [\n  { fault = \"hang\", side = \"outside\", why = \"a\" },\n  { fault = \"hang\", side = \"internal\", why = \"b\" },\n]\n",
+    )
+    .unwrap();
+    let sides: Vec<_> = panel.coverage.ignore.iter().map(|i| i.side).collect();
+    assert_eq!(sides, [Some(Mode::External), Some(Mode::Internal)]);
+
+    let e = load(
+        "[coverage]\nignore = [{ fault = \"hang\", side = \"middle\\u001b[2J\", why = \"x\" }]\n",
+    )
+    .unwrap_err();
+    assert_eq!((e.line(), e.column()), (TAIL_LINE + 1, 36), "{e}");
+    assert!(
+        e.message()
+            .contains("side \"middle\\u{1b}[2J\" is neither \"inside\" nor \"outside\""),
+        "{e}"
+    );
+    // A side beside an entry for both says nothing new.
+    let e = load(
+        "[coverage]\nignore = [\n{ fault = \"hang\", why = \"a\" },\n{ fault = \"hang\", side = \"inside\", why = \"b\" },\n]\n",
+    )
+    .unwrap_err();
     assert!(
         e.message().contains("ignored twice (first on line 11)"),
         "{e}"

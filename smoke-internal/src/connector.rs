@@ -31,6 +31,10 @@ pub struct UnixConnector {
     max_services: usize,
     /// Services the supervisor runs that have no socket folder: their failure says so.
     supervised_only: Mutex<BTreeSet<String>>,
+    /// Sockets (`hero_os/rpc.sock`, under the socket folder) a probe's target was seen at,
+    /// on this tick or an earlier one ([`Connector::recall`]): one gone since is missing, not
+    /// a socket the folder never served.
+    seen: Mutex<BTreeSet<String>>,
 }
 
 impl UnixConnector {
@@ -39,9 +43,24 @@ impl UnixConnector {
             socket_dir: socket_dir.to_path_buf(),
             max_services,
             supervised_only: Mutex::new(BTreeSet::new()),
+            seen: Mutex::new(BTreeSet::new()),
         }
     }
+
+    /// `socket`, under the socket folder, as [`Connector::seen`] keeps it.
+    fn seen_as(&self, socket: &Path) -> Option<String> {
+        let under = socket.strip_prefix(&self.socket_dir).ok()?;
+        Some(under.to_string_lossy().into_owned())
+    }
+
+    fn was_seen(&self, socket: &Path) -> bool {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        self.seen_as(socket).is_some_and(|s| seen.contains(&s))
+    }
 }
+
+/// The most sockets remembered between ticks: a few per service, whatever the folder holds.
+const SEEN_MAX: usize = 4;
 
 /// Where a request goes on the socket itself (the gateway strips its prefix, so no prefix here).
 fn socket_path_of(request: &Request) -> &str {
@@ -75,6 +94,16 @@ impl Connector for UnixConnector {
     fn unserved(&self, target: &Target) -> Option<String> {
         let socket = target.socket_path(&self.socket_dir);
         if std::fs::symlink_metadata(&socket).is_ok() {
+            if let Some(at) = self.seen_as(&socket) {
+                self.seen
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(at);
+            }
+            return None;
+        }
+        if self.was_seen(&socket) {
+            // It served it on an earlier tick: its probe runs, and fails "socket missing".
             return None;
         }
         let folder = socket.parent()?;
@@ -113,6 +142,8 @@ impl Connector for UnixConnector {
                     && service.is_some_and(|s| supervised.contains(s))
                 {
                     f.detail = format!("supervised by hero_proc but no socket: {}", path.display());
+                } else if e.kind() == ErrorKind::NotFound && self.was_seen(path) {
+                    f.detail.push_str(" (it was there on an earlier tick)");
                 }
                 return Err(f);
             }
@@ -126,6 +157,29 @@ impl Connector for UnixConnector {
             },
             cert: None,
         })
+    }
+
+    fn recall(&self, seen: &[String]) {
+        let mut kept = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        kept.extend(
+            seen.iter()
+                .take(self.max_services.saturating_mul(SEEN_MAX))
+                .cloned(),
+        );
+    }
+
+    /// The sockets seen, but none of a folder that is gone: a service taken off the VM is not
+    /// remembered as broken. At most [`SEEN_MAX`] per service of `[panel] max_services`.
+    fn seen(&self) -> Vec<String> {
+        let kept = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        kept.iter()
+            .filter(|at| {
+                let folder = self.socket_dir.join(at);
+                folder.parent().is_some_and(Path::is_dir)
+            })
+            .take(self.max_services.saturating_mul(SEEN_MAX))
+            .cloned()
+            .collect()
     }
 
     /// The services in the socket folder, then those the supervisor runs without one (each a

@@ -193,6 +193,40 @@ async fn a_folder_without_rpc_sock_gets_no_health_probe_and_list_says_why() {
     );
 }
 
+/// A folder whose `rpc.sock` was there on an earlier tick, and is gone, is missing, not a
+/// folder that serves other sockets: its health probe fails in the next run, a new process
+/// that knows it only from the state folder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rpc_sock_seen_on_an_earlier_tick_and_gone_fails_its_health_probe() {
+    let w = common::world::World::start(common::world::Setup {
+        only: Some("health"),
+        ..Default::default()
+    })
+    .await;
+    let out = w.tick(&[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let seen = w.state_json()["seen"].clone();
+    assert!(
+        seen.as_array()
+            .is_some_and(|s| s.contains(&serde_json::json!("hero_os/rpc.sock"))),
+        "{seen}"
+    );
+
+    w.sim.set(smoke_sim::Fault::SocketMissing("hero_os".into()));
+    assert!(w.sim.socket_dir().join("hero_os/ui.sock").exists());
+    let out = w.tick(&[]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("FAIL health-hero_os ")
+            && !stdout.contains("FAIL health-hero_osis")
+            && stdout.contains("socket missing: ")
+            && stdout.contains("hero_os/rpc.sock (it was there on an earlier tick)"),
+        "{}",
+        said(&out)
+    );
+}
+
 /// The inside run of herodemo.toml with `fault` on hero_proc, whose `service.list` says which
 /// services the health probe covers: it fails on `health-hero_proc` alone, naming hero_proc.
 async fn supervisor_fails_its_own_probe(

@@ -29,6 +29,11 @@ pub struct LoopState {
     /// bump, written only when there is some: older files read with none, every probe unproven.
     #[serde(skip_serializing_if = "Proofs::is_empty")]
     pub proofs: Proofs,
+    /// What the side saw of the deployment that a later tick must know: inside, the sockets
+    /// that were there (`hero_os/rpc.sock`), so one gone since fails its probe instead of
+    /// leaving the plan. Added without a bump, written only when there is some.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub seen: Vec<String>,
 }
 
 /// The loop's own fields of `state.json`, each absent in older files read as empty; the rest of
@@ -41,6 +46,7 @@ struct Own {
     restarts: BTreeMap<String, Vec<jiff::Timestamp>>,
     alerts: RelayAlerts,
     proofs: Proofs,
+    seen: Vec<String>,
 }
 
 impl LoopState {
@@ -57,6 +63,7 @@ impl LoopState {
             restarts,
             alerts,
             proofs,
+            seen,
         } = serde_json::from_str(text)?;
         Ok(LoopState {
             core,
@@ -65,6 +72,7 @@ impl LoopState {
             restarts,
             alerts,
             proofs,
+            seen,
         })
     }
 }

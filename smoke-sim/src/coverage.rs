@@ -1,6 +1,9 @@
 //! Coverage: does a panel still catch every failure the simulation can make? The panel runs
 //! against the healthy deployment (it must pass), then once with each known fault switched on,
-//! from inside and outside at once. A fault is caught when any probe is not `ok` on either side.
+//! from inside and outside at once. A side catches a fault when one of its probes is not `ok`;
+//! each side that can see a fault ([`Fault::seen_from`]) must catch it, or the panel must
+//! ignore it there with a reason: the outside catching what the inside missed still leaves the
+//! VM's own run blind to it.
 //!
 //! Every probe's timeout is cut to [`TIMEOUT`] and its retries to none, so a hung service costs
 //! one second per fault and a whole run of herodemo stays well under a minute.
@@ -100,13 +103,45 @@ pub struct FaultResult {
     pub seen: Option<&'static str>,
     /// Every probe not `ok` with the fault on: the probes that fail for its own sake first.
     pub caught_by: Vec<Catch>,
-    /// Why the panel accepts not catching it (`[coverage] ignore`).
-    pub ignored: Option<String>,
+    /// Why the panel accepts a side not catching it (`[coverage] ignore`), per side.
+    pub ignored: Vec<(Mode, String)>,
 }
 
 impl FaultResult {
+    /// Whether any side caught it.
     pub fn caught(&self) -> bool {
         !self.caught_by.is_empty()
+    }
+
+    /// Whether a probe of `side` caught it.
+    pub fn caught_on(&self, side: Mode) -> bool {
+        self.caught_by.iter().any(|c| c.mode == side)
+    }
+
+    /// Why the panel accepts `side` not catching it, when it does.
+    pub fn ignored_on(&self, side: Mode) -> Option<&str> {
+        self.ignored
+            .iter()
+            .find(|(m, _)| *m == side)
+            .map(|(_, why)| why.as_str())
+    }
+
+    /// The sides that can see it, caught nothing and are not excused: its blind spots.
+    pub fn blind_on(&self) -> Vec<Mode> {
+        self.fault
+            .seen_from()
+            .iter()
+            .copied()
+            .filter(|m| !self.caught_on(*m) && self.ignored_on(*m).is_none())
+            .collect()
+    }
+
+    /// Whether the panel excuses every side that can see it.
+    pub fn ignored_everywhere(&self) -> bool {
+        self.fault
+            .seen_from()
+            .iter()
+            .all(|m| self.ignored_on(*m).is_some())
     }
 }
 
@@ -131,11 +166,9 @@ impl Coverage {
         self.faults.len()
     }
 
-    /// The faults no probe caught and no `ignore` accepts.
+    /// The faults a side that can see them did not catch, with no `ignore` for that side.
     pub fn blind_spots(&self) -> impl Iterator<Item = &FaultResult> {
-        self.faults
-            .iter()
-            .filter(|f| !f.caught() && f.ignored.is_none())
+        self.faults.iter().filter(|f| !f.blind_on().is_empty())
     }
 
     /// Whether every fault is caught or knowingly ignored.
@@ -168,7 +201,7 @@ pub async fn run(panel: &Panel, sim: &Deployment) -> Result<Coverage, CoverageEr
         results.push(FaultResult {
             seen: crate::history::seen(&fault),
             caught_by: caught(&reports),
-            ignored: ignored.get(&fault).cloned(),
+            ignored: ignored.get(&fault).cloned().unwrap_or_default(),
             fault,
         });
     }
@@ -236,13 +269,14 @@ impl Pattern {
     }
 }
 
-/// Each fault of the run an `ignore` names, with its reason; an entry that names none of them
-/// is an error, so a typo never hides a gap.
+/// Each fault of the run an `ignore` names, with its reason on each side it names (both when it
+/// names none); an entry that names no fault of the run is an error, so a typo never hides a
+/// gap.
 fn ignores(
     panel: &Panel,
     faults: &[Fault],
     services: &[String],
-) -> Result<HashMap<Fault, String>, CoverageError> {
+) -> Result<HashMap<Fault, Vec<(Mode, String)>>, CoverageError> {
     let mut ignored = HashMap::new();
     for entry in &panel.coverage.ignore {
         let wrong = |why: IgnoreError| CoverageError::UnknownIgnore {
@@ -262,10 +296,19 @@ fn ignores(
                 },
             }));
         }
+        let sides = match entry.side {
+            Some(side) => vec![side],
+            None => vec![Mode::Internal, Mode::External],
+        };
         for fault in hits {
-            ignored
-                .entry(fault.clone())
-                .or_insert_with(|| entry.why.clone());
+            let why: &mut Vec<(Mode, String)> = ignored.entry(fault.clone()).or_default();
+            for side in &sides {
+                // The first entry for a side wins: `hang` after `hang:hero_os` adds no reason
+                // for hero_os.
+                if !why.iter().any(|(m, _)| m == side) {
+                    why.push((*side, entry.why.clone()));
+                }
+            }
         }
     }
     Ok(ignored)

@@ -1,5 +1,6 @@
 //! The faults a [`crate::Deployment`] can be switched into, and their command-line names.
 
+use smoke_core::engine::Mode;
 use std::fmt;
 use std::str::FromStr;
 
@@ -187,6 +188,18 @@ impl Fault {
             Fault::RpcError(_) => "rpc-error",
             Fault::SocketMissing(_) => "socket-missing",
             Fault::StaleSocket(_) => "stale-socket",
+        }
+    }
+
+    /// The sides that can see it, so the sides whose probes must catch it. A fault of a
+    /// service's socket, handler or data shows on the socket and through the gateway alike; one
+    /// of the gateway or of DNS, or one that only goes wrong behind the gateway's prefix
+    /// (`ui-wrong-prefix`), only from outside.
+    pub fn seen_from(&self) -> &'static [Mode] {
+        match self {
+            Fault::UiWrongPrefix => &[Mode::External],
+            _ if [GATEWAY, DNS].contains(&self.service()) => &[Mode::External],
+            _ => &[Mode::Internal, Mode::External],
         }
     }
 

@@ -108,6 +108,12 @@ fn herodemo_catches_or_knowingly_ignores_every_fault() {
         "{stdout}"
     );
     assert!(row("rpc-error:hero_os").contains("ignored: "), "{stdout}");
+    // Each side catches what it can see: hero_os's rpc.sock gone leaves its folder serving
+    // ui.sock, and the inside, having seen it on the healthy tick, says it is missing.
+    assert!(
+        row("socket-missing:hero_os").contains("health-hero_os (inside: connect, outside: http)"),
+        "{stdout}"
+    );
     // Hangs cost the short timeout, not the panel's: the whole run stays within minutes.
     assert!(elapsed < Duration::from_secs(240), "{elapsed:?}");
 }
@@ -123,6 +129,20 @@ fn herodemo_has_no_blind_spot_in_the_hero_layout_either() {
     assert_eq!(v["complete"], true, "{v:#}");
     assert_eq!(v["layout"], "hero");
     let faults = v["faults"].as_array().unwrap();
+    for f in faults {
+        assert_eq!(f["blind_on"], serde_json::json!([]), "{f:#}");
+    }
+    for name in ["socket-missing:hero_os", "socket-missing:hero_proc"] {
+        let f = faults.iter().find(|f| f["fault"] == name).unwrap();
+        assert!(
+            f["caught_by"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["mode"] == "internal"),
+            "{f:#}"
+        );
+    }
     for name in [
         "ui-socket-missing",
         "ui-process-dead",
@@ -206,7 +226,7 @@ fn json_lists_each_fault_with_its_catchers_the_ignored_and_the_blind_spots() {
     }
     assert_eq!(
         v["ignored"],
-        serde_json::json!([{"fault": "health-500:hero_osis_business", "why": "no health probe here", "caught": false}])
+        serde_json::json!([{"fault": "health-500:hero_osis_business", "why": "no health probe here", "sides": ["internal", "external"], "caught": false}])
     );
     assert_eq!(
         fault("health-500:hero_osis_business")["ignored"],
@@ -216,7 +236,7 @@ fn json_lists_each_fault_with_its_catchers_the_ignored_and_the_blind_spots() {
     assert_eq!(hang["cause"], "timeout", "{hang:#}");
     let blind = v["blind_spots"].as_array().unwrap();
     assert!(
-        blind.contains(&serde_json::json!({"fault": "photos-broken", "historical": "Photos render alt-text only"})),
+        blind.contains(&serde_json::json!({"fault": "photos-broken", "historical": "Photos render alt-text only", "sides": ["internal", "external"]})),
         "{blind:?}"
     );
     assert!(

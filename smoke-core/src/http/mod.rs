@@ -82,4 +82,15 @@ pub trait Connector: Send + Sync {
     fn unserved(&self, _target: &crate::panel::Target) -> Option<String> {
         None
     }
+
+    /// What earlier ticks saw of the deployment ([`Connector::seen`]), handed back before this
+    /// one plans: a socket seen on an earlier tick and gone now is a failure, not a service
+    /// that never served it. Whoever runs the ticks keeps it between processes.
+    fn recall(&self, _seen: &[String]) {}
+
+    /// What this connector has seen of the deployment that a later tick must know (inside: the
+    /// sockets that were there), bounded by the connector.
+    fn seen(&self) -> Vec<String> {
+        Vec::new()
+    }
 }

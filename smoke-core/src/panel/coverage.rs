@@ -6,6 +6,7 @@ use super::error::PanelError;
 use super::limits::{MAX_IGNORE_WHY_CHARS, MAX_NAME_CHARS};
 use super::load::Locator;
 use super::raw::RawCoverage;
+use super::Mode;
 
 /// `[coverage]` of a panel.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -14,12 +15,14 @@ pub struct Coverage {
     pub ignore: Vec<IgnoredFault>,
 }
 
-/// `{ fault = "rpc-error:hero_os", why = "…" }`.
+/// `{ fault = "rpc-error:hero_os", side = "outside", why = "…" }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IgnoredFault {
     /// As written on smoke-sim's command line: `hang:hero_foundry` for one service, `hang`
     /// for all of them, `biz-empty` for a fault of a fixed service.
     pub fault: String,
+    /// The side whose blind spot it is (`side = "inside"` or `"outside"`); `None`: both.
+    pub side: Option<Mode>,
     /// Why the gap is accepted: shown beside the fault in every coverage run.
     pub why: String,
     /// Line of the entry in the panel file.
@@ -42,7 +45,17 @@ pub(super) fn build(raw: RawCoverage, at: &Locator<'_>) -> Result<Coverage, Pane
         if let Err(e) = fault_name(fault) {
             return Err(placed(entry.fault.span(), e.to_string()));
         }
-        if let Some(first) = ignore.iter().find(|i| i.fault == fault) {
+        let side = match &entry.side {
+            None => None,
+            Some(said) => {
+                Some(side(said.get_ref()).map_err(|e| placed(said.span(), e.to_string()))?)
+            }
+        };
+        // One side ignored twice, or a side again beside both: the second says nothing new.
+        let overlaps = |i: &&IgnoredFault| {
+            i.fault == fault && (i.side.is_none() || side.is_none() || i.side == side)
+        };
+        if let Some(first) = ignore.iter().find(overlaps) {
             let m = format!(
                 "fault \"{fault}\" is ignored twice (first on line {})",
                 first.line
@@ -55,6 +68,7 @@ pub(super) fn build(raw: RawCoverage, at: &Locator<'_>) -> Result<Coverage, Pane
         }
         ignore.push(IgnoredFault {
             fault: fault.to_string(),
+            side,
             why: why.to_string(),
             line,
         });
@@ -71,6 +85,8 @@ enum Refused {
     LongFault(usize),
     #[error("fault \"{}\" must be one word, as smoke-sim --fault takes it (found {found:?})", crate::text::escape_controls(.fault))]
     FaultNotAWord { fault: String, found: char },
+    #[error("side \"{}\" is neither \"inside\" nor \"outside\"", crate::text::escape_controls(.0))]
+    Side(String),
     #[error("why is empty: say why this fault needs no probe")]
     EmptyWhy,
     #[error("why is {0} chars long; the limit is {MAX_IGNORE_WHY_CHARS} (one line of the matrix)")]
@@ -94,6 +110,16 @@ fn fault_name(fault: &str) -> Result<(), Refused> {
         });
     }
     Ok(())
+}
+
+/// `inside` or `outside`, as the coverage matrix says them; `internal` and `external`, as the
+/// panel's tables and the binaries say them.
+fn side(said: &str) -> Result<Mode, Refused> {
+    match said.trim() {
+        "inside" | "internal" => Ok(Mode::Internal),
+        "outside" | "external" => Ok(Mode::External),
+        other => Err(Refused::Side(other.to_string())),
+    }
 }
 
 fn reason(why: &str) -> Result<(), Refused> {

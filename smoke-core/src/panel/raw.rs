@@ -61,11 +61,13 @@ pub struct RawCoverage {
     pub ignore: Vec<Spanned<RawIgnore>>,
 }
 
-/// `{ fault = "rpc-error:hero_os", why = "…" }`: a known gap, and the reason it is one.
+/// `{ fault = "rpc-error:hero_os", side = "outside", why = "…" }`: a known gap (on one side, or
+/// on both when `side` is absent), and the reason it is one.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawIgnore {
     pub fault: Spanned<String>,
+    pub side: Option<Spanned<String>>,
     pub why: Spanned<String>,
 }
 

@@ -90,7 +90,9 @@ pub async fn tick_with_state(
         dir,
     };
     let mut state = dir.load()?;
+    side.recall(&state.seen);
     let mut ran = tick.run().await;
+    state.seen = side.seen();
     ran.prove(&mut state);
     tick.quiet(&mut ran);
     tick.log(&ran, rollup);

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use serde_json::{json, Value};
-use smoke_core::engine::{format_duration, Escaped};
+use smoke_core::engine::{format_duration, Escaped, Mode};
 use smoke_core::prelude::Outcome;
 
 use super::{side, Catch, Coverage, FaultResult};
@@ -37,7 +37,7 @@ pub fn human(c: &Coverage) -> String {
             let _ = writeln!(out, "{:<width$}    = \"{seen}\"", "");
         }
     }
-    let ignored = c.faults.iter().filter(|f| f.ignored.is_some()).count();
+    let ignored = c.faults.iter().filter(|f| !f.ignored.is_empty()).count();
     let _ = writeln!(
         out,
         "\n{} of {} failures caught{} in {}",
@@ -55,25 +55,38 @@ pub fn human(c: &Coverage) -> String {
     } else {
         let _ = writeln!(
             out,
-            "blind spots ({}): no probe failed and the panel does not ignore them",
+            "blind spots ({}): no probe of a side that sees them failed, and the panel does not ignore them there",
             blind.len()
         );
         for f in blind {
-            let _ = match f.seen {
-                Some(seen) => writeln!(out, "  {} \"{seen}\"", f.fault),
-                None => writeln!(out, "  {}", f.fault),
-            };
+            let mut line = format!("  {}", f.fault);
+            let sides = f.blind_on();
+            // Said only when a side did catch it: a fault missed everywhere is missed, full stop.
+            if sides.len() < f.fault.seen_from().len() {
+                let _ = write!(line, " (missed {})", sides_text(&sides));
+            }
+            if let Some(seen) = f.seen {
+                let _ = write!(line, " \"{seen}\"");
+            }
+            out.push_str(&line);
+            out.push('\n');
         }
     }
     out
 }
 
-/// The probes that caught a fault, each once with its sides; else why it was not caught.
+/// The probes that caught a fault, each once with its sides, then what a side that sees it
+/// missed or ignores; else why it was not caught.
 fn row(f: &FaultResult) -> String {
     if !f.caught() {
-        return match &f.ignored {
-            Some(why) => format!("ignored: {}", Escaped(why)),
-            None => "MISSED".to_string(),
+        return match (f.ignored_everywhere(), f.blind_on().is_empty()) {
+            (true, _) => format!("ignored: {}", excuses(f)),
+            (false, false) if f.ignored.is_empty() => "MISSED".to_string(),
+            _ => format!(
+                "MISSED {}; ignored: {}",
+                sides_text(&f.blind_on()),
+                excuses(f)
+            ),
         };
     }
     // A probe that fails on both sides is one entry with both.
@@ -99,10 +112,46 @@ fn row(f: &FaultResult) -> String {
         cells.push(format!("+{} more", probes.len() - PROBES_PER_ROW));
     }
     let mut text = cells.join(", ");
-    if f.ignored.is_some() {
-        text.push_str(" [ignored, yet caught: the ignore can go]");
+    let blind = f.blind_on();
+    if !blind.is_empty() {
+        let _ = write!(text, " [MISSED {}]", sides_text(&blind));
+    }
+    let needless: Vec<Mode> = f
+        .ignored
+        .iter()
+        .map(|(m, _)| *m)
+        .filter(|m| f.caught_on(*m))
+        .collect();
+    if !needless.is_empty() {
+        let sides = match needless.len() == f.fault.seen_from().len() {
+            true => String::new(),
+            false => format!(" {}", sides_text(&needless)),
+        };
+        let _ = write!(text, " [ignored{sides}, yet caught: the ignore can go]");
     }
     text
+}
+
+/// `inside`, `outside`, or `inside and outside`.
+fn sides_text(sides: &[Mode]) -> String {
+    sides
+        .iter()
+        .map(|m| side(*m))
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// Why the panel ignores a fault: its reason, or each side's when they differ.
+fn excuses(f: &FaultResult) -> String {
+    let first = f.ignored.first().map(|(_, why)| why);
+    if f.ignored.iter().all(|(_, why)| Some(why) == first) && f.ignored_everywhere() {
+        return first.map(|w| Escaped(w).to_string()).unwrap_or_default();
+    }
+    f.ignored
+        .iter()
+        .map(|(m, why)| format!("{} {}", side(*m), Escaped(why)))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The cause, or the outcome when there is none; `warn` marks a degraded probe.
@@ -134,7 +183,11 @@ pub fn json(c: &Coverage) -> Value {
                     "detail": c.detail,
                     "caused_by": c.caused_by,
                 })).collect::<Vec<_>>(),
-                "ignored": f.ignored,
+                "seen_from": modes(f.fault.seen_from()),
+                // The one reason, when every side that sees it is excused by it.
+                "ignored": f.ignored_everywhere().then(|| f.ignored.first().map(|(_, w)| w)).flatten(),
+                "ignored_on": f.ignored.iter().map(|(m, why)| (m.as_str(), why)).collect::<std::collections::BTreeMap<_, _>>(),
+                "blind_on": modes(&f.blind_on()),
             })
         })
         .collect();
@@ -142,13 +195,14 @@ pub fn json(c: &Coverage) -> Value {
         .faults
         .iter()
         .filter_map(|f| {
-            let why = f.ignored.as_ref()?;
-            Some(json!({"fault": f.fault.to_string(), "why": why, "caught": f.caught()}))
+            let (_, why) = f.ignored.first()?;
+            let sides: Vec<Mode> = f.ignored.iter().map(|(m, _)| *m).collect();
+            Some(json!({"fault": f.fault.to_string(), "why": why, "sides": modes(&sides), "caught": f.caught()}))
         })
         .collect();
     let blind: Vec<Value> = c
         .blind_spots()
-        .map(|f| json!({"fault": f.fault.to_string(), "historical": f.seen}))
+        .map(|f| json!({"fault": f.fault.to_string(), "historical": f.seen, "sides": modes(&f.blind_on())}))
         .collect();
     json!({
         "panel": c.panel,
@@ -162,4 +216,123 @@ pub fn json(c: &Coverage) -> Value {
         "complete": c.complete(),
         "duration_ms": c.elapsed.as_millis() as u64,
     })
+}
+
+/// Sides as the JSON names them: `internal`, `external`.
+fn modes(sides: &[Mode]) -> Vec<&'static str> {
+    sides.iter().map(|m| m.as_str()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fault::Fault;
+    use crate::layout::Layout;
+    use smoke_core::prelude::Cause;
+    use std::time::Duration;
+
+    fn catch(mode: Mode) -> Catch {
+        Catch {
+            probe: "health-svc".into(),
+            mode,
+            outcome: Outcome::Fail,
+            cause: Some(Cause::Timeout),
+            detail: None,
+            caused_by: None,
+        }
+    }
+
+    fn result(fault: Fault, caught_by: Vec<Catch>, ignored: Vec<(Mode, &str)>) -> FaultResult {
+        FaultResult {
+            fault,
+            seen: None,
+            caught_by,
+            ignored: ignored
+                .into_iter()
+                .map(|(m, w)| (m, w.to_string()))
+                .collect(),
+        }
+    }
+
+    fn coverage(faults: Vec<FaultResult>) -> Coverage {
+        Coverage {
+            panel: "p".into(),
+            layout: Layout::Herodemo,
+            services: vec!["svc".into()],
+            faults,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn a_fault_caught_outside_only_is_the_inside_s_blind_spot_unless_ignored_there() {
+        let hang = || Fault::Hang("svc".into());
+        let c = coverage(vec![result(hang(), vec![catch(Mode::External)], vec![])]);
+        assert!(!c.complete());
+        let text = human(&c);
+        assert!(
+            text.contains("health-svc (outside: timeout) [MISSED inside]"),
+            "{text}"
+        );
+        assert!(text.contains("\n  hang:svc (missed inside)\n"), "{text}");
+        let v = json(&c);
+        assert_eq!(
+            v["blind_spots"],
+            json!([{"fault": "hang:svc", "historical": null, "sides": ["internal"]}])
+        );
+        assert_eq!(v["faults"][0]["blind_on"], json!(["internal"]));
+        assert_eq!(v["faults"][0]["seen_from"], json!(["internal", "external"]));
+
+        let excused = vec![(Mode::Internal, "no socket probe")];
+        let c = coverage(vec![result(hang(), vec![catch(Mode::External)], excused)]);
+        assert!(c.complete(), "{}", human(&c));
+        assert!(human(&c).ends_with("no blind spots\n"));
+        assert_eq!(json(&c)["faults"][0]["ignored"], Value::Null);
+        assert_eq!(
+            json(&c)["faults"][0]["ignored_on"],
+            json!({"internal": "no socket probe"})
+        );
+    }
+
+    #[test]
+    fn a_gateway_fault_is_the_outside_s_alone_and_an_ignore_a_side_catches_can_go() {
+        // Only the outside sees the gateway: the inside catching nothing is no blind spot.
+        let c = coverage(vec![result(Fault::Gateway502, vec![], vec![])]);
+        assert_eq!(c.faults[0].blind_on(), [Mode::External]);
+        assert!(human(&c).contains("\n  gateway-502\n"), "{}", human(&c));
+        let c = coverage(vec![result(
+            Fault::Gateway502,
+            vec![],
+            vec![(Mode::External, "tested elsewhere")],
+        )]);
+        assert!(c.complete());
+        assert!(
+            human(&c).contains("ignored: tested elsewhere"),
+            "{}",
+            human(&c)
+        );
+
+        let both = vec![catch(Mode::Internal), catch(Mode::External)];
+        let c = coverage(vec![result(
+            Fault::Hang("svc".into()),
+            both,
+            vec![(Mode::Internal, "x")],
+        )]);
+        assert!(
+            human(&c).contains("[ignored inside, yet caught: the ignore can go]"),
+            "{}",
+            human(&c)
+        );
+        // Missed on one side, ignored on the other.
+        let c = coverage(vec![result(
+            Fault::Hang("svc".into()),
+            vec![],
+            vec![(Mode::External, "x")],
+        )]);
+        assert!(
+            human(&c).contains("MISSED inside; ignored: outside x"),
+            "{}",
+            human(&c)
+        );
+    }
 }
