@@ -120,7 +120,7 @@ async fn list_shows_the_urls_the_probes_go_to() {
     assert!(stdout.contains(&format!("photos-download\tGET /api/files/geomind/Photos/, then GET /api/files/geomind/Photos/{{photo}}\t{url}/hero_foundry/rpc/api/files/geomind/Photos/\n")), "{stdout}");
     assert!(
         stdout.contains(&format!(
-            "embedder-queue\tGET /health\t{url}/hero_embedder/health"
+            "embedder-queue\tGET /health\t{url}/hero_embedder/rpc/health"
         )),
         "{stdout}"
     );

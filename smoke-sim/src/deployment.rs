@@ -174,7 +174,7 @@ impl Deployment {
             let external = External::start(
                 deployment.world.clone(),
                 deployment.dir.clone(),
-                timeout,
+                (timeout, opts.layout),
                 deployment.shutdown.subscribe(),
             )
             .await?;

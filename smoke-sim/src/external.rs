@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use crate::certs::{Certs, PUBLIC_HOST};
 use crate::dns::Dns;
 use crate::gateway::Gateway;
+use crate::layout::Layout;
 use crate::world::World;
 
 pub struct External {
@@ -27,7 +28,7 @@ impl External {
     pub async fn start(
         world: Arc<World>,
         socket_dir: PathBuf,
-        timeout: Duration,
+        gateway: (Duration, Layout),
         shutdown: watch::Receiver<bool>,
     ) -> io::Result<External> {
         let provider = rustls::crypto::ring::default_provider();
@@ -40,7 +41,7 @@ impl External {
             .tempdir()?;
         let ca_file = tls_dir.path().join("ca.pem");
         std::fs::write(&ca_file, certs.ca_pem())?;
-        let gateway = Gateway::start(world.clone(), certs, socket_dir, timeout, shutdown).await?;
+        let gateway = Gateway::start(world.clone(), certs, socket_dir, gateway, shutdown).await?;
         let dns = Dns::start(world).await?;
         tracing::debug!(gateway = %gateway.addr(), dns = %dns.addr(), "external view started");
         Ok(External {

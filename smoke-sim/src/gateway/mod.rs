@@ -20,6 +20,7 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 use crate::certs::{Certs, Resolver};
+use crate::layout::Layout;
 use crate::world::World;
 
 pub use proxy::SLOW_DELAY;
@@ -43,7 +44,7 @@ impl Gateway {
         world: Arc<World>,
         certs: Arc<Certs>,
         socket_dir: PathBuf,
-        timeout: Duration,
+        (timeout, layout): (Duration, Layout),
         shutdown: watch::Receiver<bool>,
     ) -> io::Result<Gateway> {
         let acceptor = TlsAcceptor::from(tls_config(world.clone(), certs)?);
@@ -53,6 +54,7 @@ impl Gateway {
             world,
             socket_dir,
             timeout,
+            layout,
         });
         let task = tokio::spawn(accept_loop(listener, acceptor, upstreams, shutdown));
         Ok(Gateway { addr, task })

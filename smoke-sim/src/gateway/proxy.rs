@@ -17,6 +17,7 @@ use tokio::net::UnixStream;
 
 use super::route::{self, Route};
 use crate::fault::Fault;
+use crate::layout::Layout;
 use crate::world::World;
 
 pub type Resp = Response<Full<Bytes>>;
@@ -30,6 +31,8 @@ pub struct Upstreams {
     pub socket_dir: PathBuf,
     /// The whole exchange with a service (connect, request, whole answer) must fit in this.
     pub timeout: Duration,
+    /// Which deployment it fronts: the seed's routes one path off the rule.
+    pub layout: Layout,
 }
 
 /// Why a service gave no usable answer.
@@ -55,7 +58,7 @@ pub async fn handle(up: Arc<Upstreams>, req: Request<Incoming>) -> Result<Resp, 
     }
     let socket_dir = up.socket_dir.clone();
     let exists = |service: &str, file: &str| socket_dir.join(service).join(file).exists();
-    let Some(route) = route::route(req.uri().path(), req.uri().query(), exists) else {
+    let Some(route) = route::route(req.uri().path(), req.uri().query(), exists, up.layout) else {
         return Ok(text(
             StatusCode::NOT_FOUND,
             format!(

@@ -1,6 +1,8 @@
 //! Which socket a public path reaches, and as what path: hero_router's rule, kept pure so it
 //! can be tested without sockets.
 
+use crate::layout::Layout;
+
 /// Where one request goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
@@ -21,7 +23,10 @@ impl Route {
     }
 }
 
-/// The path hero_embedder's panel gives its probe; it does not follow the rule below.
+/// The path the seed gives hero_embedder's health; it does not follow the rule below. Only the
+/// seed's layout serves it: by the router's rule (HERO.md, "the embedder") it would go to a
+/// `health.sock` or `web_health.sock` of the embedder, and the rule's own path for the health
+/// is `/hero_embedder/rpc/health`.
 const EMBEDDER_HEALTH: (&str, &str) = ("hero_embedder", "health");
 
 /// Maps `/<service>/<name>/<rest>?<query>` to `<service>/<name>.sock` as `/<rest>?<query>`.
@@ -36,13 +41,14 @@ pub fn route(
     path: &str,
     query: Option<&str>,
     exists: impl Fn(&str, &str) -> bool,
+    layout: Layout,
 ) -> Option<Route> {
     let after_root = path.strip_prefix('/')?;
     let (service, after_service) = after_root.split_once('/')?;
     if !is_plain(service) {
         return None;
     }
-    if (service, after_service) == EMBEDDER_HEALTH {
+    if layout == Layout::Herodemo && (service, after_service) == EMBEDDER_HEALTH {
         return Some(Route {
             service: service.to_string(),
             socket: "rpc.sock".to_string(),
@@ -104,7 +110,8 @@ mod tests {
             Some((p, q)) => (p, Some(q)),
             None => (path, None),
         };
-        let r = route(path, query, nothing).unwrap_or_else(|| panic!("no route for {path}"));
+        let r = route(path, query, nothing, Layout::Herodemo)
+            .unwrap_or_else(|| panic!("no route for {path}"));
         (r.label(), r.target, r.prefix)
     }
 
@@ -137,12 +144,22 @@ mod tests {
         assert_eq!(to("/hero_proc/admin/state").0, "hero_proc/admin.sock");
         assert_eq!(to("/hero_os/ui/islands/photos").0, "hero_os/ui.sock");
         let only_web = |svc: &str, file: &str| svc == "hero_os" && file == "web_ui.sock";
-        let r = route("/hero_os/ui/", None, only_web).unwrap();
+        let r = route("/hero_os/ui/", None, only_web, Layout::Herodemo).unwrap();
         assert_eq!((r.socket.as_str(), r.target.as_str()), ("web_ui.sock", "/"));
         let both = |_: &str, _: &str| true;
-        assert_eq!(route("/hero_os/ui/", None, both).unwrap().socket, "ui.sock");
+        assert_eq!(
+            route("/hero_os/ui/", None, both, Layout::Herodemo)
+                .unwrap()
+                .socket,
+            "ui.sock"
+        );
         // rpc never falls back to a web socket.
-        assert_eq!(route("/x/rpc", None, both).unwrap().socket, "rpc.sock");
+        assert_eq!(
+            route("/x/rpc", None, both, Layout::Herodemo)
+                .unwrap()
+                .socket,
+            "rpc.sock"
+        );
     }
 
     #[test]
@@ -154,6 +171,14 @@ mod tests {
         // Only that exact path: anything longer follows the rule.
         assert_eq!(to("/hero_embedder/health/x").0, "hero_embedder/health.sock");
         assert_eq!(to("/hero_foundry/health").0, "hero_foundry/health.sock");
+        // The hero as documented has the rule alone: the embedder's health is at its own.
+        let hero = route("/hero_embedder/health", None, nothing, Layout::Hero).unwrap();
+        assert_eq!(hero.label(), "hero_embedder/health.sock");
+        let rule = route("/hero_embedder/rpc/health", None, nothing, Layout::Hero).unwrap();
+        assert_eq!(
+            (rule.label(), rule.target),
+            ("hero_embedder/rpc.sock".into(), "/health".into())
+        );
     }
 
     #[test]
@@ -169,7 +194,7 @@ mod tests {
             "/hero_os/./x",
             "/a%2fb/rpc",
         ] {
-            assert_eq!(route(path, None, nothing), None, "{path}");
+            assert_eq!(route(path, None, nothing, Layout::Herodemo), None, "{path}");
         }
     }
 }

@@ -33,6 +33,24 @@ async fn a_healthy_service_answers_through_tls() {
     assert_eq!(embedder.json()["service"], "hero_embedder");
 }
 
+/// The hero as documented routes by the rule alone: the embedder's health is at the rule's
+/// path, and the seed's `/hero_embedder/health` reaches no embedder (HERO.md, "the embedder").
+#[tokio::test]
+async fn the_hero_layout_serves_the_embedder_s_health_at_the_rule_s_path_only() {
+    let d = external_with(Options {
+        layout: smoke_sim::Layout::Hero,
+        ..Options::default()
+    })
+    .await;
+    let rule = get(&d, "/hero_embedder/rpc/health").await;
+    assert_eq!(rule.status, StatusCode::OK);
+    assert_eq!(rule.json()["service"], "hero_embedder");
+    let seed = get(&d, "/hero_embedder/health").await;
+    assert_eq!(seed.status, StatusCode::BAD_GATEWAY);
+    let said = String::from_utf8_lossy(&seed.body);
+    assert!(said.contains("hero_embedder/health.sock"), "{said}");
+}
+
 #[tokio::test]
 async fn json_rpc_on_the_bare_socket_path_honours_the_context() {
     let d = external().await;
