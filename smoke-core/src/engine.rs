@@ -48,7 +48,7 @@ pub mod tcp {
 pub mod http {
     pub use crate::http::{
         call_rpc, supervised_services, supervisor, Connection, Connector, Endpoint, FirstByName,
-        ServiceList, Stream, UNLISTED,
+        Listed, ServiceList, Stream, UNLISTED,
     };
 }
 

@@ -156,13 +156,27 @@ impl Connector for HttpsConnector {
     /// through the gateway, says which services run.
     async fn services(&self, timeout: std::time::Duration) -> Result<ServiceList, Failure> {
         let mut listed = FirstByName::new(self.max_services);
-        supervised_services(self, timeout, |name| listed.offer(name)).await?;
+        // Names that are no service of their own (an action served by another folder's
+        // socket, or by none), said by `list`: at most as many as the services kept.
+        let mut unprobed = Vec::new();
+        supervised_services(self, timeout, |entry| {
+            for service in entry.services() {
+                listed.offer(service);
+            }
+            if let Some(line) = entry.not_probed() {
+                if unprobed.len() < self.max_services {
+                    unprobed.push(line);
+                }
+            }
+        })
+        .await?;
         Ok(ServiceList {
             cuts: listed
                 .cut("hero_proc's service.list", self.max_services)
                 .into_iter()
                 .collect(),
             names: listed.into_names().collect(),
+            unprobed,
             ..ServiceList::default()
         })
     }

@@ -219,3 +219,42 @@ async fn a_dns_outage_opens_one_incident_and_every_probe_behind_it_says_caused_b
     assert_eq!(opened.len(), 1, "{stderr}");
     assert!(opened[0].contains("opened: public-dns"), "{stderr}");
 }
+
+/// The hero as documented: hero_proc lists actions with the sockets they serve. From outside,
+/// a name served by a folder's `rpc.sock` probes that folder (`hero_os_server`: `health-hero_os`),
+/// and a name served by another socket or by none is said, never probed, never failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supervised_actions_map_to_the_sockets_hero_proc_names() {
+    let sim = smoke_sim::Deployment::start_with(smoke_sim::Options {
+        external: true,
+        layout: smoke_sim::Layout::Hero,
+        ..smoke_sim::Options::default()
+    })
+    .await
+    .unwrap();
+    let panel = herodemo_panel();
+    let out = smoke(&["list", "--panel", panel.to_str().unwrap()], &sets(&sim)).await;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("\nhealth-hero_os\t"), "{stdout}");
+    assert!(
+        !stdout.contains("hero_os_server") && !stdout.contains("hero_proc_ui"),
+        "{stdout}"
+    );
+    for line in [
+        "smoke: hero_os_server: supervised by hero_proc, served by hero_os/rpc.sock: no probe of its own",
+        "smoke: hero_os_ui: supervised by hero_proc, served by hero_os/ui.sock: no probe of its own",
+        "smoke: hero_proc_ui: supervised by hero_proc, serves no socket: no probe of its own",
+    ] {
+        assert!(stderr.contains(line), "{line}\n{stderr}");
+    }
+    // The whole panel passes outside: no name of the list fails for being an action.
+    let out = smoke(&["run", "--panel", panel.to_str().unwrap()], &sets(&sim)).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}

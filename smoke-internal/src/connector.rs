@@ -208,7 +208,22 @@ impl Connector for UnixConnector {
         }
         let mut missing = FirstByName::new(cap - folder.len());
         let mut served = FirstByName::new(cap);
-        let asked = supervised_services(self, timeout, |name| {
+        let mut said = Vec::new();
+        let asked = supervised_services(self, timeout, |entry| {
+            if entry.sockets.is_some() {
+                // The list says which sockets it serves: the folders of its rpc.sock are
+                // services (failing when they are not here), the rest is said, never failed.
+                for service in entry.services() {
+                    if !folder.contains(service) {
+                        missing.offer(service);
+                    }
+                }
+                if let Some(line) = entry.not_probed().filter(|_| said.len() < cap) {
+                    said.push(line);
+                }
+                return;
+            }
+            let name = entry.name;
             if folder.contains(name) {
                 return;
             }
@@ -218,15 +233,13 @@ impl Connector for UnixConnector {
             }
         })
         .await;
-        let unprobed = served
-            .into_names()
-            .filter_map(|name| {
-                let at = crate::supervised::served_from(&self.socket_dir, &name)?;
-                Some(format!(
-                    "{name}: supervised by hero_proc, served by {at}: no probe of its own"
-                ))
-            })
-            .collect();
+        let by_suffix = served.into_names().filter_map(|name| {
+            let at = crate::supervised::served_from(&self.socket_dir, &name)?;
+            Some(format!(
+                "{name}: supervised by hero_proc, served by {at}: no probe of its own"
+            ))
+        });
+        let unprobed = said.into_iter().chain(by_suffix).collect();
         let (cuts, supervisor_failed) = match asked {
             Ok(()) => (
                 missing

@@ -193,6 +193,42 @@ async fn a_folder_without_rpc_sock_gets_no_health_probe_and_list_says_why() {
     );
 }
 
+/// The hero as documented: hero_proc lists actions, each with the sockets it serves. Inside,
+/// those are taken as said: `hero_os_server` is `hero_os`'s rpc.sock, and `hero_os_ui` and
+/// `hero_proc_ui` (serving none) are listed and fail nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_with_the_sockets_hero_proc_says_they_serve_are_listed_never_failed() {
+    let sim = Deployment::start_with(smoke_sim::Options {
+        layout: smoke_sim::Layout::Hero,
+        ..smoke_sim::Options::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = list_health(&sim, dir.path()).await;
+    for line in [
+        "smoke: hero_os_server: supervised by hero_proc, served by hero_os/rpc.sock: no probe of its own",
+        "smoke: hero_os_ui: supervised by hero_proc, served by hero_os/ui.sock: no probe of its own",
+        "smoke: hero_proc_ui: supervised by hero_proc, serves no socket: no probe of its own",
+    ] {
+        assert!(text(&out.stderr).contains(line), "{line}\n{}", said(&out));
+    }
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("health-hero_os\t"), "{}", said(&out));
+    assert!(
+        !stdout.contains("hero_os_") && !stdout.contains("hero_proc_ui"),
+        "{}",
+        said(&out)
+    );
+    let report = common::tick(&sim).await;
+    assert_eq!(
+        report.outcome(),
+        smoke_core::prelude::Outcome::Ok,
+        "{}",
+        common::describe(&report)
+    );
+}
+
 /// A folder whose `rpc.sock` was there on an earlier tick, and is gone, is missing, not a
 /// folder that serves other sockets: its health probe fails in the next run, a new process
 /// that knows it only from the state folder.

@@ -18,7 +18,7 @@ pub use request::call_rpc;
 pub(crate) use request::read_rpc;
 pub(crate) use services::service_names;
 pub use services::{FirstByName, ServiceList};
-pub use supervisor::{supervised_services, supervisor};
+pub use supervisor::{supervised_services, supervisor, Listed};
 
 use crate::deadline::Deadline;
 use crate::observation::{CertInfo, Timings};

@@ -74,7 +74,7 @@ pub fn herodemo(layout: Layout, ui_file: &'static str) -> Vec<Arc<dyn Service>> 
         Arc::new(os::Os { ui_file, layout }),
         Arc::new(osis_base::OsisBase),
         Arc::new(osis_business::OsisBusiness),
-        Arc::new(proc::Proc),
+        Arc::new(proc::Proc { layout, ui_file }),
     ]
 }
 

@@ -5,8 +5,67 @@ use serde_json::{json, Value};
 
 use super::{Ctx, MethodDoc, Service};
 use crate::jsonrpc::{string_param, RpcError};
+use crate::layout::Layout;
 
-pub struct Proc;
+pub struct Proc {
+    pub layout: Layout,
+    /// hero_os's UI socket (`ui.sock` or `admin.sock`), which its `hero_os_ui` action serves.
+    pub ui_file: &'static str,
+}
+
+/// One name of the list, the service it belongs to, and the sockets it serves.
+struct Entry {
+    name: String,
+    service: String,
+    sockets: Vec<String>,
+}
+
+impl Proc {
+    /// What hero_proc lists. The seed's layout: each service by its folder's name. The hero as
+    /// documented: by action where a service has several (`hero_os_server`, `hero_os_ui`:
+    /// hero_proc#83), its own UI with no socket (`hero_proc_ui`: hero_proc#86), each naming
+    /// the sockets it serves (HERO.md, "hero_proc names"; the `sockets` field is this
+    /// simulation's guess at how: the list's shape was not found).
+    fn entries(&self, ctx: &Ctx) -> Vec<Entry> {
+        let services = ctx.world.services();
+        if self.layout == Layout::Herodemo {
+            return services
+                .iter()
+                .map(|s| Entry {
+                    name: s.clone(),
+                    service: s.clone(),
+                    sockets: Vec::new(),
+                })
+                .collect();
+        }
+        let mut entries = Vec::new();
+        for s in services {
+            let rpc = vec![format!("{s}/rpc.sock")];
+            if s == "hero_os" {
+                let ui = vec![format!("{s}/{}", self.ui_file)];
+                for (action, sockets) in [("hero_os_server", rpc), ("hero_os_ui", ui)] {
+                    entries.push(Entry {
+                        name: action.to_string(),
+                        service: s.clone(),
+                        sockets,
+                    });
+                }
+            } else {
+                entries.push(Entry {
+                    name: s.clone(),
+                    service: s.clone(),
+                    sockets: rpc,
+                });
+            }
+        }
+        entries.push(Entry {
+            name: "hero_proc_ui".to_string(),
+            service: "hero_proc".to_string(),
+            sockets: Vec::new(),
+        });
+        entries
+    }
+}
 
 /// Application error code for a service hero_proc does not supervise.
 const UNKNOWN_SERVICE: i64 = -32004;
@@ -32,13 +91,13 @@ const METHODS: &[MethodDoc] = &[
     },
 ];
 
-fn status(ctx: &Ctx, index: usize, name: &str) -> Value {
+fn status(ctx: &Ctx, index: usize, name: &str, service: &str) -> Value {
     json!({
         "name": name,
-        "state": ctx.world.process_state(name),
+        "state": ctx.world.process_state(service),
         // Made-up but stable, so two calls agree.
         "pid": 4100 + index,
-        "socket": format!("{name}/rpc.sock"),
+        "socket": format!("{service}/rpc.sock"),
     })
 }
 
@@ -60,40 +119,47 @@ impl Service for Proc {
     }
 
     fn call(&self, ctx: &Ctx, method: &str, params: &Value) -> Option<Result<Value, RpcError>> {
+        let entries = self.entries(ctx);
         if method == "service.list" {
             // `service.list`'s shape is not confirmed by the hero projects (HERO.md, "hero_proc
-            // methods"): smoke reads a bare name or an object with a `name`, and this list
-            // serves both, the names it was told to add bare so 200,000 fit the 4 MiB a
-            // client reads.
-            let states = ctx
-                .world
-                .services()
-                .iter()
-                .map(|name| json!({"name": name, "state": ctx.world.process_state(name)}));
+            // methods"): smoke reads a bare name or an object with a `name` (and `sockets`),
+            // and this list serves both, the names it was told to add bare so 200,000 fit the
+            // 4 MiB a client reads.
+            let states = entries.iter().map(|e| {
+                let mut entry =
+                    json!({"name": e.name, "state": ctx.world.process_state(&e.service)});
+                if self.layout == Layout::Hero {
+                    entry["sockets"] = json!(e.sockets);
+                }
+                entry
+            });
             let added = ctx.world.also_listed().into_iter().map(Value::String);
             return Some(Ok(states.chain(added).collect()));
         }
-        // Whatever it lists it also answers for, so a restart of any listed name is recorded.
-        let services = ctx.world.listed();
+        // Whatever it lists it also answers for, so a restart of any listed name is recorded
+        // (an action's as its service's), and the folder names of the seed's layout as well.
+        let mut services: Vec<(String, String)> =
+            entries.into_iter().map(|e| (e.name, e.service)).collect();
+        services.extend(ctx.world.listed().into_iter().map(|n| (n.clone(), n)));
         Some(match method {
             "service.status" => string_param(params, "name", 0).and_then(|name| {
                 services
                     .iter()
-                    .position(|s| s == name)
-                    .map(|i| status(ctx, i, name))
+                    .position(|(n, _)| n == name)
+                    .map(|i| status(ctx, i, name, &services[i].1))
                     .ok_or_else(|| {
                         RpcError::new(UNKNOWN_SERVICE, format!("unknown service {name}"))
                     })
             }),
             "service.restart" => string_param(params, "name", 0).and_then(|name| {
-                if !services.iter().any(|s| s == name) {
+                let Some((_, service)) = services.iter().find(|(n, _)| n == name) else {
                     return Err(RpcError::new(
                         UNKNOWN_SERVICE,
                         format!("unknown service {name}"),
                     ));
-                }
-                ctx.world.restart(name);
-                Ok(json!({"name": name, "state": ctx.world.process_state(name), "restarted": true}))
+                };
+                ctx.world.restart(service);
+                Ok(json!({"name": name, "state": ctx.world.process_state(service), "restarted": true}))
             }),
             _ => return None,
         })
