@@ -422,3 +422,40 @@ async fn a_flood_of_listed_names_without_a_socket_leaves_the_real_services_asked
     let out = smoke(&["check", "--panel", path.to_str().unwrap()]).await;
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
 }
+
+/// The hero as documented (hero_proc listing actions, the UI a loader page): the panel `init`
+/// writes checks, runs with every probe passing, and proves each on its first run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn init_meets_the_hero_layout_and_its_panel_is_proven_on_its_first_run() {
+    let sim = Deployment::start_with(smoke_sim::Options {
+        layout: smoke_sim::Layout::Hero,
+        ..smoke_sim::Options::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.toml");
+    let out = init(&sim, &path, &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert!(
+        text(&out.stderr).contains("hero_proc_ui: supervised by hero_proc, serves no socket"),
+        "{}",
+        said(&out)
+    );
+    let file = path.to_str().unwrap();
+    let out = smoke(&["check", "--panel", file]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let state = dir.path().join("state");
+    let out = smoke(&["run", "--panel", file, "--state-dir", state.to_str().unwrap()]).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert!(stdout.ends_with("6 passed, 0 failed\n"), "{stdout}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state.join("state.json")).unwrap()).unwrap();
+    let proofs = json["proofs"].as_object().expect("proofs kept");
+    assert_eq!(proofs.len(), 6, "{json:#}");
+    assert!(
+        proofs.values().all(|p| p["passed"].is_string()),
+        "every probe proven: {json:#}"
+    );
+}
