@@ -446,7 +446,14 @@ async fn init_meets_the_hero_layout_and_its_panel_is_proven_on_its_first_run() {
     let out = smoke(&["check", "--panel", file]).await;
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     let state = dir.path().join("state");
-    let out = smoke(&["run", "--panel", file, "--state-dir", state.to_str().unwrap()]).await;
+    let out = smoke(&[
+        "run",
+        "--panel",
+        file,
+        "--state-dir",
+        state.to_str().unwrap(),
+    ])
+    .await;
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     assert!(stdout.ends_with("6 passed, 0 failed\n"), "{stdout}");
@@ -457,5 +464,17 @@ async fn init_meets_the_hero_layout_and_its_panel_is_proven_on_its_first_run() {
     assert!(
         proofs.values().all(|p| p["passed"].is_string()),
         "every probe proven: {json:#}"
+    );
+    // What went unprobed is on the status page, not among the probes.
+    let out = smoke(&["status", "--state-dir", state.to_str().unwrap(), "--json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let unprobed = status["unprobed"].as_array().unwrap();
+    assert!(
+        unprobed.iter().any(|l| l
+            .as_str()
+            .unwrap()
+            .starts_with("hero_proc_ui: supervised by hero_proc, serves no socket")),
+        "{status:#}"
     );
 }

@@ -34,7 +34,16 @@ pub struct LoopState {
     /// leaving the plan. Added without a bump, written only when there is some.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub seen: Vec<String>,
+    /// What the last tick that saw every probe said it did not probe, and why (a supervised
+    /// name served by another folder's socket, a folder without `rpc.sock`): the status page
+    /// shows them. At most [`UNPROBED_KEPT`]; written only when there is some.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unprobed: Vec<String>,
 }
+
+/// The most lines of [`LoopState::unprobed`] kept: a deployment of thousands lists a page, not
+/// the state file's worth.
+pub const UNPROBED_KEPT: usize = 100;
 
 /// The loop's own fields of `state.json`, each absent in older files read as empty; the rest of
 /// the file is skipped.
@@ -47,6 +56,7 @@ struct Own {
     alerts: RelayAlerts,
     proofs: Proofs,
     seen: Vec<String>,
+    unprobed: Vec<String>,
 }
 
 impl LoopState {
@@ -64,6 +74,7 @@ impl LoopState {
             alerts,
             proofs,
             seen,
+            unprobed,
         } = serde_json::from_str(text)?;
         Ok(LoopState {
             core,
@@ -73,6 +84,7 @@ impl LoopState {
             alerts,
             proofs,
             seen,
+            unprobed,
         })
     }
 }

@@ -23,6 +23,8 @@ pub struct Live {
     pub state: State,
     /// What each probe proved here, for the status page.
     pub proofs: Proofs,
+    /// What the last whole tick did not probe, and why, for the status page.
+    pub unprobed: Vec<String>,
     pub history: History,
     /// The hourly rollup the loop keeps: uptime and latency.
     pub rollup: Option<SharedRollup>,
@@ -76,6 +78,7 @@ fn with_sources<T>(live: &SharedLive, view: fn(&Sources) -> T) -> T {
         history: &live.history,
         state: Some(&live.state),
         proofs: Some(&live.proofs),
+        unprobed: &live.unprobed,
         rollup: rollup.as_deref(),
         links: &links,
         now: jiff::Timestamp::now(),

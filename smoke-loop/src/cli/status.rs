@@ -33,6 +33,7 @@ pub fn status(args: &StatusArgs, mode: Mode) -> Result<u8, CliError> {
         history: &history,
         state: Some(&state.core),
         proofs: Some(&state.proofs),
+        unprobed: &state.unprobed,
         rollup: Some(&rollup),
         links: &|_| None,
         now: jiff::Timestamp::now(),

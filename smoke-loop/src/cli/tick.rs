@@ -4,7 +4,7 @@
 //! stage is a step of [`tick_with_state`], taking what the one before made.
 
 use crate::config::LoopConfig;
-use crate::loop_state::LoopState;
+use crate::loop_state::{LoopState, UNPROBED_KEPT};
 use crate::notify::Notifier;
 use crate::proving;
 use crate::quiet::{Mutes, Quiet};
@@ -93,6 +93,10 @@ pub async fn tick_with_state(
     side.recall(&state.seen);
     let mut ran = tick.run().await;
     state.seen = side.seen();
+    if ran.seen == Seen::Everything {
+        // A tick of some probes (--only) knows only some of what went unprobed.
+        state.unprobed = ran.unprobed.iter().take(UNPROBED_KEPT).cloned().collect();
+    }
     ran.prove(&mut state);
     tick.quiet(&mut ran);
     tick.log(&ran, rollup);
@@ -127,6 +131,8 @@ struct Ran {
     /// Each probe's definition: what it proves when it passes.
     definitions: HashMap<String, proving::Definition>,
     seen: Seen,
+    /// What the plan did not probe, and why (`list` says the same).
+    unprobed: Vec<String>,
 }
 
 impl Ran {
@@ -184,6 +190,7 @@ impl Tick<'_> {
         } else {
             Seen::Some
         };
+        let unprobed = plan.unprobed().to_vec();
         let report = run_planned(self.panel, self.side, plan, self.opts.concurrency).await;
         Ran {
             report,
@@ -191,6 +198,7 @@ impl Tick<'_> {
             remedies,
             definitions,
             seen,
+            unprobed,
         }
     }
 

@@ -50,6 +50,7 @@ pub async fn watch(
         report: None,
         state: loaded.core,
         proofs: loaded.proofs,
+        unprobed: loaded.unprobed,
         history: History::load(dir.path(), window(&panel)).unwrap_or_else(|e| {
             eprintln!("smoke: {e}; the status page starts with no past ticks");
             History::new(window(&panel))
@@ -198,6 +199,7 @@ fn publish(
     l.report = Some(report);
     l.state = state.core;
     l.proofs = state.proofs;
+    l.unprobed = state.unprobed;
     l.links = links;
     l.last_tick = Some(std::time::Instant::now());
 }

@@ -88,6 +88,7 @@ pub fn status_html(src: &Sources) -> String {
                     (open_incidents(&page))
                     h2 { "Probes" }
                     (probes(&page))
+                    (unprobed(&page))
                     (resolved(&page))
                 }
             }
@@ -250,6 +251,20 @@ fn sparkline(values: &[Option<u32>], class: &str, hours: usize) -> Markup {
             path d=(d.trim()) vector-effect="non-scaling-stroke" {}
         }
         span class={ "muted " (class) } { (latest) " ms" }
+    }
+}
+
+/// Names the deployment has that no probe covers, each with why: never a failure.
+fn unprobed(page: &Page) -> Markup {
+    html! {
+        @if !page.unprobed.is_empty() {
+            h2 { "Not probed" }
+            ul.unprobed {
+                @for line in &page.unprobed {
+                    li { (Shown(line)) }
+                }
+            }
+        }
     }
 }
 

@@ -59,6 +59,7 @@ pub fn status_json(src: &Sources) -> serde_json::Value {
                 "url": o.url,
             })
         }).collect::<Vec<_>>(),
+        "unprobed": page.unprobed,
         "resolved_incidents": page.resolved.iter().map(|p| {
             let i = p.incident;
             json!({

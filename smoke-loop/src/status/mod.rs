@@ -52,6 +52,8 @@ pub struct Sources<'a> {
     pub state: Option<&'a State>,
     /// What each probe proved here: a probe failing unproven is shown as such.
     pub proofs: Option<&'a Proofs>,
+    /// What the last whole tick did not probe, and why: no failure, but the page says it.
+    pub unprobed: &'a [String],
     pub rollup: Option<&'a Rollup>,
     /// The link of an incident by id, for one whose state holds none (made before links were
     /// kept).
@@ -74,6 +76,9 @@ struct Page<'a> {
     open: Vec<Open<'a>>,
     /// Newest first.
     resolved: Vec<Past<'a>>,
+    /// What was not probed, and why ([`Sources::unprobed`]), each cut as a detail is: the
+    /// state file may hold anything.
+    unprobed: Vec<String>,
 }
 
 struct Row {
@@ -259,6 +264,12 @@ fn page<'a>(src: &Sources<'a>) -> Page<'a> {
         rows,
         open,
         resolved,
+        unprobed: src
+            .unprobed
+            .iter()
+            .take(crate::loop_state::UNPROBED_KEPT)
+            .map(|l| cut_detail(l))
+            .collect(),
     }
 }
 

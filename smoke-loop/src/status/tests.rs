@@ -70,6 +70,7 @@ fn sources<'a>(
         history,
         state,
         proofs: None,
+        unprobed: &[],
         rollup,
         links: &links,
         now: report.map_or(at(fixture::STARTED), |r| r.started_at()),
@@ -533,4 +534,42 @@ fn log_os_ui(state: &mut State, id: String, detail: String, opened: i64, resolve
     incident.cause = Some(Cause::Http);
     incident.detail = detail;
     state.log_resolved("os-ui".into(), &incident, at(resolved));
+}
+
+/// What the last tick did not probe shows in every rendering, as a list and never as a failure,
+/// each line escaped and cut whatever the state file holds.
+#[test]
+fn what_was_not_probed_is_said_on_the_page_never_as_a_failure() {
+    let report = fixture::report();
+    let history = History::new(10);
+    let lines = [
+        "hero_proc_ui: supervised by hero_proc, serves no socket: no probe of its own".to_string(),
+        format!("<script>x</script>\u{1b}[2J{}", "y".repeat(5000)),
+    ];
+    let src = Sources {
+        unprobed: &lines,
+        ..sources(Some(&report), &history, None, None)
+    };
+    let html = status_html(&src);
+    assert!(html.contains("<h2>Not probed</h2>"), "{html}");
+    assert!(html.contains(
+        "<li>hero_proc_ui: supervised by hero_proc, serves no socket: no probe of its own</li>"
+    ));
+    assert!(!html.contains("<script>x") && !html.contains('\u{1b}'));
+    let json = status_json(&src);
+    assert_eq!(json["unprobed"][0], lines[0].as_str());
+    assert_eq!(
+        json["unprobed"][1].as_str().unwrap().chars().count(),
+        smoke_core::engine::DETAIL_LIMIT
+    );
+    let text = status_text(&src);
+    assert!(
+        text.contains("\nnot probed:\n  hero_proc_ui: supervised"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "{text}");
+    // Not a failure: the page's verdict and rows stay the probes'.
+    let plain = status_json(&sources(Some(&report), &history, None, None));
+    assert_eq!(json["outcome"], plain["outcome"]);
+    assert_eq!(json["probes"], plain["probes"]);
 }

@@ -81,6 +81,12 @@ pub fn status_text(src: &Sources) -> String {
         );
         let _ = writeln!(out, "{}", line.trim_end());
     }
+    if !page.unprobed.is_empty() {
+        let _ = writeln!(out, "\nnot probed:");
+        for line in &page.unprobed {
+            let _ = writeln!(out, "  {}", Escaped(line));
+        }
+    }
     if !page.resolved.is_empty() {
         let _ = writeln!(out, "\nresolved incidents (latest {}):", RESOLVED_LINES);
         for p in page.resolved.iter().take(RESOLVED_LINES) {
