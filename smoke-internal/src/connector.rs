@@ -4,7 +4,7 @@ use smoke_core::engine::{
     http::{
         supervised_services, supervisor, Connection, Connector, Endpoint, FirstByName, ServiceList,
     },
-    HttpSpec, Mode, Request, Target,
+    is_service_name, HttpSpec, Mode, Request, Target,
 };
 use smoke_core::prelude::Deadline;
 use smoke_core::prelude::Timings;
@@ -12,7 +12,7 @@ use smoke_core::{
     engine::Phase,
     prelude::{Cause, Failure},
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -35,6 +35,9 @@ pub struct UnixConnector {
     /// on this tick or an earlier one ([`Connector::recall`]): one gone since is missing, not
     /// a socket the folder never served.
     seen: Mutex<BTreeSet<String>>,
+    /// Per socket (`hero_os/ui.sock`), the name hero_proc's list said serves it
+    /// (`hero_os_ui`), from this tick's list: the name a restart asks for.
+    supervised_as: Mutex<HashMap<String, String>>,
 }
 
 impl UnixConnector {
@@ -44,6 +47,7 @@ impl UnixConnector {
             max_services,
             supervised_only: Mutex::new(BTreeSet::new()),
             seen: Mutex::new(BTreeSet::new()),
+            supervised_as: Mutex::new(HashMap::new()),
         }
     }
 
@@ -159,6 +163,12 @@ impl Connector for UnixConnector {
         })
     }
 
+    fn supervised_as(&self, target: &Target) -> Option<String> {
+        let socket = self.seen_as(&target.socket_path(&self.socket_dir))?;
+        let names = self.supervised_as.lock().unwrap_or_else(|e| e.into_inner());
+        names.get(&socket).cloned()
+    }
+
     fn recall(&self, seen: &[String]) {
         let mut kept = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         kept.extend(
@@ -200,6 +210,10 @@ impl Connector for UnixConnector {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .clear();
+            self.supervised_as
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clear();
             return Ok(ServiceList {
                 names: folder.into_names().collect(),
                 cuts: vec![format!("{cut}; hero_proc's service.list not asked")],
@@ -209,8 +223,16 @@ impl Connector for UnixConnector {
         let mut missing = FirstByName::new(cap - folder.len());
         let mut served = FirstByName::new(cap);
         let mut said = Vec::new();
+        let mut runs_as = HashMap::new();
         let asked = supervised_services(self, timeout, |entry| {
-            if entry.sockets.is_some() {
+            if let Some(sockets) = &entry.sockets {
+                // A restart names it to hero_proc, or as an argument of the panel's command:
+                // only a service name, never whatever the list holds.
+                for socket in sockets.iter().filter(|_| is_service_name(entry.name)) {
+                    if runs_as.len() < cap.saturating_mul(SEEN_MAX) {
+                        runs_as.insert(socket.to_string(), entry.name.to_string());
+                    }
+                }
                 // The list says which sockets it serves: the folders of its rpc.sock are
                 // services (failing when they are not here), the rest is said, never failed.
                 for service in entry.services() {
@@ -240,6 +262,7 @@ impl Connector for UnixConnector {
             ))
         });
         let unprobed = said.into_iter().chain(by_suffix).collect();
+        *self.supervised_as.lock().unwrap_or_else(|e| e.into_inner()) = runs_as;
         let (cuts, supervisor_failed) = match asked {
             Ok(()) => (
                 missing

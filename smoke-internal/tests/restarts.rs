@@ -213,3 +213,31 @@ async fn an_argv_restart_gets_the_service_as_one_argument() {
     );
     assert!(stderr(&out).contains("restarted hero_osis_business, still failing: assertion: expected len(result) > 0, got 0"), "{}", stderr(&out));
 }
+
+/// The hero as documented: hero_proc runs hero_os's UI as the action `hero_os_ui`, serving
+/// `hero_os/ui.sock` (HERO.md, "hero_proc names"). A UI serving its page without its bundle
+/// fails os-ui, and the restart asks hero_proc for the name it knows, not the folder's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_ui_restarts_by_the_action_name_hero_proc_lists() {
+    let s = Setup {
+        sim: Deployment::start_with(smoke_sim::Options {
+            layout: smoke_sim::Layout::Hero,
+            ..smoke_sim::Options::default()
+        })
+        .await
+        .unwrap(),
+        ..Setup::new().await
+    };
+    let panel = s.panel(RPC_RESTART, "");
+    s.sim.set(Fault::UiBundleMissing);
+    let out = s.tick(&panel, &[]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(s.sim.restarts(), ["hero_os_ui"], "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("smoke: restarted hero_os_ui, recovered after "),
+        "{err}"
+    );
+    let again = s.tick(&panel, &[]).await;
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+}

@@ -81,11 +81,12 @@ impl World {
     /// not to help, the service's behaviour and data faults go away with the old process.
     /// Socket faults (a missing or stale socket file) stay until cleared: a listener can't be
     /// brought back from inside a request.
-    pub fn restart(&self, service: &str) {
+    /// A restart asked by `name` (a service, or one of its actions), of `service`.
+    pub fn restart(&self, name: &str, service: &str) {
         self.restarts
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(service.to_string());
+            .push(name.to_string());
         if self.restart_helps.load(Ordering::SeqCst) {
             self.faults().retain(|f| {
                 f.service() != service

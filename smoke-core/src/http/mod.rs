@@ -83,6 +83,13 @@ pub trait Connector: Send + Sync {
         None
     }
 
+    /// The name the supervisor runs `target`'s socket under, when its list said which sockets
+    /// each name serves (`hero_os/ui.sock`: `hero_os_ui`): what a restart of the probe's
+    /// service asks it to restart. `None`: the target's service, by its folder's name.
+    fn supervised_as(&self, _target: &crate::panel::Target) -> Option<String> {
+        None
+    }
+
     /// What earlier ticks saw of the deployment ([`Connector::seen`]), handed back before this
     /// one plans: a socket seen on an earlier tick and gone now is a failure, not a service
     /// that never served it. Whoever runs the ticks keeps it between processes.

@@ -172,7 +172,11 @@ mod planning {
             return unplaced(&spec, Failure::new(Cause::Checker, "not an HTTP probe"));
         };
         let what = describe(http);
-        let service = Some(http.target.service.clone());
+        let service = Some(
+            connector
+                .supervised_as(&http.target)
+                .unwrap_or_else(|| http.target.service.clone()),
+        );
         match connector.endpoint(http) {
             Ok(endpoint) if !http.steps.is_empty() => Planned {
                 what,

@@ -158,7 +158,7 @@ impl Service for Proc {
                         format!("unknown service {name}"),
                     ));
                 };
-                ctx.world.restart(service);
+                ctx.world.restart(name, service);
                 Ok(json!({"name": name, "state": ctx.world.process_state(service), "restarted": true}))
             }),
             _ => return None,
