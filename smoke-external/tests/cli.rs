@@ -17,6 +17,18 @@ async fn smoke(args: &[&str], set: &[String]) -> Output {
     cmd.output().await.expect("smoke-external runs")
 }
 
+/// Asserts the command exited with `code`, showing what it said when not.
+#[track_caller]
+fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -27,13 +39,7 @@ async fn run_exits_0_healthy_1_for_a_certificate_near_its_end_2_when_closer() {
     let panel = herodemo_panel();
     let run = ["run", "--panel", panel.to_str().unwrap()];
     let out = smoke(&run, &sets(&sim)).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert!(
         text(&out.stdout).contains("ok   public-tls"),
         "{}",
@@ -225,13 +231,7 @@ async fn a_dns_outage_opens_one_incident_and_every_probe_behind_it_says_caused_b
 /// and a name served by another socket or by none is said, never probed, never failed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn supervised_actions_map_to_the_sockets_hero_proc_names() {
-    let sim = smoke_sim::Deployment::start_with(smoke_sim::Options {
-        external: true,
-        layout: smoke_sim::Layout::Hero,
-        ..smoke_sim::Options::default()
-    })
-    .await
-    .unwrap();
+    let sim = common::deployment_as(smoke_sim::Layout::Hero).await;
     let panel = herodemo_panel();
     let out = smoke(&["list", "--panel", panel.to_str().unwrap()], &sets(&sim)).await;
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
@@ -250,11 +250,5 @@ async fn supervised_actions_map_to_the_sockets_hero_proc_names() {
     }
     // The whole panel passes outside: no name of the list fails for being an action.
     let out = smoke(&["run", "--panel", panel.to_str().unwrap()], &sets(&sim)).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    assert_exit(&out, 0);
 }

@@ -225,12 +225,12 @@ impl Connector for UnixConnector {
         let mut said = Vec::new();
         let mut runs_as = HashMap::new();
         let asked = supervised_services(self, timeout, |entry| {
-            if let Some(sockets) = &entry.sockets {
+            if let Some(sockets) = entry.sockets() {
                 // A restart names it to hero_proc, or as an argument of the panel's command:
                 // only a service name, never whatever the list holds.
-                for socket in sockets.iter().filter(|_| is_service_name(entry.name)) {
+                for socket in sockets.iter().filter(|_| is_service_name(entry.name())) {
                     if runs_as.len() < cap.saturating_mul(SEEN_MAX) {
-                        runs_as.insert(socket.to_string(), entry.name.to_string());
+                        runs_as.insert(socket.to_string(), entry.name().to_string());
                     }
                 }
                 // The list says which sockets it serves: the folders of its rpc.sock are
@@ -245,7 +245,7 @@ impl Connector for UnixConnector {
                 }
                 return;
             }
-            let name = entry.name;
+            let name = entry.name();
             if folder.contains(name) {
                 return;
             }

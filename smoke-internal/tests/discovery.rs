@@ -198,12 +198,7 @@ async fn a_folder_without_rpc_sock_gets_no_health_probe_and_list_says_why() {
 /// `hero_proc_ui` (serving none) are listed and fail nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn names_with_the_sockets_hero_proc_says_they_serve_are_listed_never_failed() {
-    let sim = Deployment::start_with(smoke_sim::Options {
-        layout: smoke_sim::Layout::Hero,
-        ..smoke_sim::Options::default()
-    })
-    .await
-    .unwrap();
+    let sim = Deployment::start_as(smoke_sim::Layout::Hero).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let out = list_health(&sim, dir.path()).await;
     for line in [
@@ -220,13 +215,7 @@ async fn names_with_the_sockets_hero_proc_says_they_serve_are_listed_never_faile
         "{}",
         said(&out)
     );
-    let report = common::tick(&sim).await;
-    assert_eq!(
-        report.outcome(),
-        smoke_core::prelude::Outcome::Ok,
-        "{}",
-        common::describe(&report)
-    );
+    common::assert_green(&sim).await;
 }
 
 /// A folder whose `rpc.sock` was there on an earlier tick, and is gone, is missing, not a

@@ -427,12 +427,7 @@ async fn a_flood_of_listed_names_without_a_socket_leaves_the_real_services_asked
 /// writes checks, runs with every probe passing, and proves each on its first run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn init_meets_the_hero_layout_and_its_panel_is_proven_on_its_first_run() {
-    let sim = Deployment::start_with(smoke_sim::Options {
-        layout: smoke_sim::Layout::Hero,
-        ..smoke_sim::Options::default()
-    })
-    .await
-    .unwrap();
+    let sim = Deployment::start_as(smoke_sim::Layout::Hero).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("mine.toml");
     let out = init(&sim, &path, &[]).await;

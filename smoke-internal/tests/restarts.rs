@@ -220,12 +220,7 @@ async fn an_argv_restart_gets_the_service_as_one_argument() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_ui_restarts_by_the_action_name_hero_proc_lists() {
     let s = Setup {
-        sim: Deployment::start_with(smoke_sim::Options {
-            layout: smoke_sim::Layout::Hero,
-            ..smoke_sim::Options::default()
-        })
-        .await
-        .unwrap(),
+        sim: Deployment::start_as(smoke_sim::Layout::Hero).await.unwrap(),
         ..Setup::new().await
     };
     let panel = s.panel(RPC_RESTART, "");

@@ -117,6 +117,15 @@ impl Deployment {
         Deployment::start_with(Options::default()).await
     }
 
+    /// The herodemo services in `layout`, in a fresh temporary folder.
+    pub async fn start_as(layout: Layout) -> io::Result<Deployment> {
+        Deployment::start_with(Options {
+            layout,
+            ..Options::default()
+        })
+        .await
+    }
+
     /// The herodemo services (plus any extra ones) as `opts` says.
     pub async fn start_with(opts: Options) -> io::Result<Deployment> {
         let (temp, dir) = match opts.dir {

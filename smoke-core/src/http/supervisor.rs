@@ -47,14 +47,22 @@ const SOCKETS_SAID: usize = 3;
 /// those are its sockets, an empty list none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed<'a> {
-    /// The name, as hero_proc sent it.
-    pub name: &'a str,
-    /// The sockets it serves (`<folder>/<file>`), when the list says; the first
-    /// [`SOCKETS_READ`], the ones that are not text skipped.
-    pub sockets: Option<Vec<&'a str>>,
+    name: &'a str,
+    sockets: Option<Vec<&'a str>>,
 }
 
 impl<'a> Listed<'a> {
+    /// The name, as hero_proc sent it.
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// The sockets it serves (`<folder>/<file>`), when the list says; the first
+    /// [`SOCKETS_READ`], the ones that are not text skipped.
+    pub fn sockets(&self) -> Option<&[&'a str]> {
+        self.sockets.as_deref()
+    }
+
     /// Reads one entry: a bare name, or an object with a `name` and maybe `sockets`.
     fn read(entry: &'a serde_json::Value) -> Option<Listed<'a>> {
         if let Some(name) = entry.as_str() {

@@ -13,8 +13,14 @@ pub fn herodemo_panel() -> PathBuf {
 }
 
 pub async fn deployment() -> Deployment {
+    deployment_as(smoke_sim::Layout::Herodemo).await
+}
+
+/// [`deployment`] in `layout`.
+pub async fn deployment_as(layout: smoke_sim::Layout) -> Deployment {
     Deployment::start_with(Options {
         external: true,
+        layout,
         ..Options::default()
     })
     .await

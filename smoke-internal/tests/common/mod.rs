@@ -98,6 +98,17 @@ pub fn assert_only_fails(
     }
 }
 
+/// Asserts a tick of the herodemo panel over `sim` passes, every probe `ok`.
+pub async fn assert_green(sim: &Deployment) {
+    let report = tick(sim).await;
+    assert_eq!(
+        report.outcome(),
+        smoke_core::prelude::Outcome::Ok,
+        "{}",
+        describe(&report)
+    );
+}
+
 pub fn describe(report: &RunReport) -> String {
     smoke_core::prelude::human(report, Default::default())
 }
