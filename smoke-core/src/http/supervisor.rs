@@ -58,7 +58,7 @@ impl<'a> Listed<'a> {
     }
 
     /// The sockets it serves (`<folder>/<file>`), when the list says; the first
-    /// [`SOCKETS_READ`], the ones that are not text skipped.
+    /// 8, the ones that are not text skipped.
     pub fn sockets(&self) -> Option<&[&'a str]> {
         self.sockets.as_deref()
     }
