@@ -170,6 +170,16 @@ impl Observation {
         obs
     }
 
+    /// The HTTP status, when an answer arrived.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// The body as received, cut to the probe's cap.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
     /// The first header with this name (case-insensitive).
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers

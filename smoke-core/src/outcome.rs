@@ -298,6 +298,10 @@ pub struct ProbeReport {
     /// The requests of a probe of several steps, in order; absent for a probe of one request.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) steps: Vec<Step>,
+    /// The target that answered, of a probe that tries several in turn (`target = [..]`);
+    /// absent for a probe of one target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) target: Option<String>,
     /// The failing dependency this failure is a symptom of (the highest failing ancestor): it
     /// opens no incident of its own. Null otherwise.
     pub(crate) caused_by: Option<String>,
@@ -336,6 +340,7 @@ impl ProbeReport {
             conditions: Vec::new(),
             cert: None,
             steps: Vec::new(),
+            target: None,
             caused_by: None,
             muted: None,
             proven: true,
@@ -362,6 +367,7 @@ impl ProbeReport {
             cert: self.cert.take(),
             conditions: std::mem::take(&mut self.conditions),
             steps: std::mem::take(&mut self.steps),
+            target: self.target.take(),
         }
     }
 
@@ -376,6 +382,7 @@ impl ProbeReport {
         self.cert = v.cert;
         self.conditions = v.conditions;
         self.steps = v.steps;
+        self.target = v.target;
     }
 
     /// The failure this report carries, if any.
@@ -428,6 +435,8 @@ pub struct Verdict {
     pub(crate) conditions: Vec<ConditionResult>,
     /// The steps of a flow, in order; empty for a probe of one request.
     pub(crate) steps: Vec<Step>,
+    /// The target that answered, when the probe tried several in turn.
+    pub(crate) target: Option<String>,
 }
 
 impl Default for Verdict {
@@ -442,6 +451,7 @@ impl Default for Verdict {
             cert: None,
             conditions: Vec::new(),
             steps: Vec::new(),
+            target: None,
         }
     }
 }

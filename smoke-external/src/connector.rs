@@ -9,7 +9,10 @@ use smoke_core::engine::{
 };
 use smoke_core::prelude::Deadline;
 use smoke_core::prelude::Timings;
-use smoke_core::{engine::Phase, prelude::Failure};
+use smoke_core::{
+    engine::Phase,
+    prelude::{Failure, Observation},
+};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use tokio::time::Instant;
@@ -137,6 +140,10 @@ impl Connector for HttpsConnector {
         })
     }
 
+    fn unrouted(&self, answer: &Observation) -> Option<String> {
+        no_such_service(answer)
+    }
+
     async fn connect(
         &self,
         _endpoint: &Endpoint,
@@ -180,6 +187,30 @@ impl Connector for HttpsConnector {
             ..ServiceList::default()
         })
     }
+}
+
+/// The gateway's own "no such service": a 404 for the route, or a 502 that says the socket is
+/// not found (hero_router discovers services by their sockets: HERO.md, "The gateway"). A 502
+/// for a socket that refused or broke is the service's failure, judged as such.
+fn no_such_service(answer: &Observation) -> Option<String> {
+    match answer.status()? {
+        404 => Some("the gateway answered 404".to_string()),
+        502 if says_not_found(answer.body()) => {
+            Some("the gateway answered 502: no such socket".to_string())
+        }
+        _ => None,
+    }
+}
+
+/// How much of a 502's body is read for why: a gateway says it in its first line.
+const WHY_BYTES: usize = 512;
+
+/// Whether a gateway's error body says the route's socket or service does not exist.
+fn says_not_found(body: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&body[..body.len().min(WHY_BYTES)]).to_lowercase();
+    ["not found", "no such", "unknown service"]
+        .iter()
+        .any(|words| head.contains(words))
 }
 
 /// DNS, TCP and (when `tls` is given) TLS to `host:port`, each phase timed and bounded by
@@ -232,8 +263,38 @@ mod tests {
     use super::*;
     use smoke_core::engine::{Body, Target};
 
+    /// Only the gateway's own "no such service" passes a target over; a hostile body costs
+    /// its first [`WHY_BYTES`] bytes at most.
+    #[test]
+    fn only_a_404_or_a_502_that_says_not_found_is_no_such_service() {
+        for (status, body, passed) in [
+            (404_u16, &b""[..], true),
+            (502, b"socket hero_osis_base/rpc.sock not found", true),
+            (502, b"No such service: hero_osis_base", true),
+            (
+                502,
+                b"socket hero_osis_base/rpc.sock refused the connection",
+                false,
+            ),
+            (503, b"not found", false),
+            (200, b"not found", false),
+            (500, b"", false),
+        ] {
+            let answer = Observation::http(status, Vec::new(), body.to_vec());
+            assert_eq!(
+                no_such_service(&answer).is_some(),
+                passed,
+                "{status} {body:?}"
+            );
+        }
+        let mut late = vec![b'x'; WHY_BYTES];
+        late.extend_from_slice(b"not found");
+        assert!(no_such_service(&Observation::http(502, Vec::new(), late)).is_none());
+    }
+
     fn spec(target: &str, request: Request, external_path: Option<&str>) -> HttpSpec {
         HttpSpec {
+            alternatives: Vec::new(),
             target: Target::parse(target).unwrap(),
             request,
             headers: vec![],

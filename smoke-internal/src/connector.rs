@@ -31,9 +31,10 @@ pub struct UnixConnector {
     max_services: usize,
     /// Services the supervisor runs that have no socket folder: their failure says so.
     supervised_only: Mutex<BTreeSet<String>>,
-    /// Sockets (`hero_os/rpc.sock`, under the socket folder) a probe's target was seen at,
-    /// on this tick or an earlier one ([`Connector::recall`]): one gone since is missing, not
-    /// a socket the folder never served.
+    /// Sockets (`hero_os/rpc.sock`, under the socket folder) of folders that served more than
+    /// one, on this tick or an earlier one ([`Connector::recall`]): one gone since is missing,
+    /// not a socket the folder never served. A folder of one socket needs no memory: with it
+    /// gone, the folder serves nothing and is no service that `unserved` could drop.
     seen: Mutex<BTreeSet<String>>,
     /// Per socket (`hero_os/ui.sock`), the name hero_proc's list said serves it
     /// (`hero_os_ui`), from this tick's list: the name a restart asks for.
@@ -66,6 +67,14 @@ impl UnixConnector {
 /// The most sockets remembered between ticks: a few per service, whatever the folder holds.
 const SEEN_MAX: usize = 4;
 
+/// Whether `at` is a socket as [`Connector::seen`] keeps it, `<service>/<name>.sock`, both
+/// plain names: what a state file hands back is kept only then (it may have been edited).
+fn rememberable(at: &str) -> bool {
+    at.split_once('/').is_some_and(|(service, socket)| {
+        is_service_name(service) && is_service_name(socket) && socket.ends_with(".sock")
+    })
+}
+
 /// Where a request goes on the socket itself (the gateway strips its prefix, so no prefix here).
 fn socket_path_of(request: &Request) -> &str {
     match request {
@@ -92,22 +101,19 @@ impl Connector for UnixConnector {
         })
     }
 
+    /// Inside, a target is there when its socket file is: one that is there and dead (stale,
+    /// refusing, hung) is asked, and fails as such.
+    fn absent(&self, endpoint: &Endpoint) -> bool {
+        std::fs::symlink_metadata(&endpoint.address).is_err()
+    }
+
     /// A folder that serves some sockets but not the target's (only `admin.sock` or `ui.sock`,
     /// no `rpc.sock`: HERO.md, "Sockets on the VM") is a service without that socket, not a
     /// broken one. A folder with no socket at all, or none, is not said here: its probe fails.
     fn unserved(&self, target: &Target) -> Option<String> {
         let socket = target.socket_path(&self.socket_dir);
-        if std::fs::symlink_metadata(&socket).is_ok() {
-            if let Some(at) = self.seen_as(&socket) {
-                self.seen
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(at);
-            }
-            return None;
-        }
-        if self.was_seen(&socket) {
-            // It served it on an earlier tick: its probe runs, and fails "socket missing".
+        if std::fs::symlink_metadata(&socket).is_ok() || self.was_seen(&socket) {
+            // There, or there on an earlier tick: its probe runs (and then fails "socket missing").
             return None;
         }
         let folder = socket.parent()?;
@@ -173,6 +179,7 @@ impl Connector for UnixConnector {
         let mut kept = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         kept.extend(
             seen.iter()
+                .filter(|at| rememberable(at))
                 .take(self.max_services.saturating_mul(SEEN_MAX))
                 .cloned(),
         );
@@ -200,8 +207,13 @@ impl Connector for UnixConnector {
     /// and why hero_proc could not goes with them (its own probe fails with it).
     async fn services(&self, timeout: Duration) -> Result<ServiceList, Failure> {
         let cap = self.max_services;
-        let folder = crate::scan_services(&self.socket_dir, cap)
+        let scan = crate::scan_services(&self.socket_dir, cap, SEEN_MAX)
             .map_err(|e| Failure::new(Cause::Connect, e.to_string()))?;
+        self.seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(scan.shared.into_iter().filter(|at| rememberable(at)));
+        let folder = scan.services;
         let shown = format!("the socket folder {}", self.socket_dir.display());
         if let Some(cut) = folder.cut(&shown, cap) {
             // A name hero_proc lists may then be a folder left out, which no list kept here
@@ -334,4 +346,48 @@ fn connect_failure(path: &Path, e: &std::io::Error) -> Failure {
         _ => format!("cannot connect to {shown}: {e}"),
     };
     Failure::at(Cause::Connect, Phase::Connect, detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A state file is the operator's to edit: what it says was seen is kept only when it is a
+    /// socket of a plain service name, never a path out of the socket folder or a control
+    /// character, and never more than the cap however long the list.
+    #[test]
+    fn only_plain_sockets_are_recalled_and_at_most_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        for service in ["hero_os", "etc"] {
+            std::fs::create_dir(dir.path().join(service)).unwrap();
+        }
+        let connector = UnixConnector::new(dir.path(), 2);
+        let mut told: Vec<String> = [
+            "../etc/passwd.sock",
+            "hero_os/../../x.sock",
+            "hero_os/rpc.sock\u{1b}[31m",
+            "hero_os/\u{7}.sock",
+            "/etc/rpc.sock",
+            "hero_os/notes.txt",
+            "hero_os",
+            "",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        told.push(format!("hero_os/{}.sock", "a".repeat(100_000)));
+        told.extend([
+            "hero_os/rpc.sock".to_string(),
+            "hero_os/ui.sock".to_string(),
+        ]);
+        told.extend((0..100).map(|i| format!("etc/s{i:03}.sock")));
+        connector.recall(&told);
+        let seen = connector.seen();
+        assert_eq!(seen.len(), 2 * SEEN_MAX, "{seen:?}");
+        assert!(seen.contains(&"hero_os/rpc.sock".to_string()), "{seen:?}");
+        assert!(seen.iter().all(|at| rememberable(at)), "{seen:?}");
+        // Gone folders are forgotten.
+        std::fs::remove_dir(dir.path().join("etc")).unwrap();
+        assert_eq!(connector.seen(), ["hero_os/rpc.sock", "hero_os/ui.sock"]);
+    }
 }

@@ -14,23 +14,50 @@ pub struct ScanError {
     pub source: std::io::Error,
 }
 
+/// What one read of the socket folder found.
+pub struct Scan {
+    /// The first `cap` services by name, and how many more there are.
+    pub services: FirstByName,
+    /// The sockets (`hero_os/rpc.sock`) of each service kept that serves more than one, at
+    /// most `per_service` each: the only folders where a socket gone still leaves a service,
+    /// which a later tick must tell from one that never served it.
+    pub shared: Vec<String>,
+}
+
 /// The first `cap` services found in `socket_dir` by name, and how many more there are.
-pub fn scan_services(socket_dir: &Path, cap: usize) -> Result<FirstByName, ScanError> {
+pub fn scan_services(socket_dir: &Path, cap: usize, per_service: usize) -> Result<Scan, ScanError> {
     let entries = std::fs::read_dir(socket_dir).map_err(|source| ScanError {
         dir: socket_dir.to_path_buf(),
         source,
     })?;
     let mut services = FirstByName::new(cap);
+    let mut several = Vec::new();
     for entry in entries.filter_map(Result::ok) {
-        if entry.file_type().is_ok_and(|t| t.is_dir()) && has_socket(&entry.path()) {
-            services.offer(&entry.file_name().to_string_lossy());
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let sockets = sockets_in(&entry.path(), per_service.max(2));
+        if sockets.is_empty() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        services.offer(&name);
+        if sockets.len() > 1 && services.contains(&name) {
+            several.push((name, sockets));
         }
     }
-    Ok(services)
-}
-
-fn has_socket(dir: &Path) -> bool {
-    !sockets_in(dir, 1).is_empty()
+    // A folder kept early may have been cut by a later, smaller name.
+    let shared = several
+        .into_iter()
+        .filter(|(name, _)| services.contains(name))
+        .flat_map(|(name, sockets)| {
+            sockets
+                .into_iter()
+                .take(per_service)
+                .map(move |s| format!("{name}/{s}"))
+        })
+        .collect();
+    Ok(Scan { services, shared })
 }
 
 /// The names of at most `at_most` sockets (`*.sock`) in a service's folder, sorted: what it
@@ -62,8 +89,9 @@ mod tests {
         }
         std::fs::write(dir.path().join("stray.sock"), b"").unwrap();
         let names = |cap| -> Vec<String> {
-            scan_services(dir.path(), cap)
+            scan_services(dir.path(), cap, 4)
                 .unwrap()
+                .services
                 .into_names()
                 .collect()
         };
@@ -73,8 +101,9 @@ mod tests {
         std::fs::create_dir(dir.path().join(odd)).unwrap();
         std::fs::write(dir.path().join(odd).join("rpc.sock"), b"").unwrap();
         assert_eq!(names(10), ["a", "b", "odd\u{FFFD}"]);
-        let missing = scan_services(&dir.path().join("nope"), 10)
-            .unwrap_err()
+        let missing = scan_services(&dir.path().join("nope"), 10, 4)
+            .err()
+            .expect("no such folder")
             .to_string();
         assert!(
             missing.contains("cannot read the socket folder"),
@@ -92,11 +121,45 @@ mod tests {
         }
         // Folders without a socket are no services: never counted.
         std::fs::create_dir(dir.path().join("a_not_a_service")).unwrap();
-        let found = scan_services(dir.path(), 3).unwrap();
+        let found = scan_services(dir.path(), 3, 4).unwrap().services;
         assert_eq!(found.left_out(), 47);
         assert_eq!(
             found.into_names().collect::<Vec<_>>(),
             ["s00", "s01", "s02"]
         );
+    }
+
+    /// Only folders of several sockets are remembered (a folder of one, with it gone, is no
+    /// service at all), each with at most `per_service`, and none the cap left out.
+    #[test]
+    fn the_sockets_of_folders_that_serve_several_are_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let sockets: [(&str, &[&str]); 4] = [
+            ("a_one", &["rpc.sock"]),
+            ("b_two", &["rpc.sock", "ui.sock", "notes.txt"]),
+            (
+                "c_many",
+                &["1.sock", "2.sock", "3.sock", "4.sock", "5.sock", "6.sock"],
+            ),
+            ("z_cut", &["rpc.sock", "admin.sock"]),
+        ];
+        for (service, files) in sockets {
+            std::fs::create_dir(dir.path().join(service)).unwrap();
+            for file in files {
+                std::fs::write(dir.path().join(service).join(file), b"").unwrap();
+            }
+        }
+        let scan = scan_services(dir.path(), 3, 4).unwrap();
+        let mut shared = scan.shared;
+        shared.sort();
+        assert_eq!(shared.len(), 2 + 4, "{shared:?}");
+        assert!(shared[..4]
+            .iter()
+            .all(|s| s.starts_with("b_two/") || s.starts_with("c_many/")));
+        assert!(shared.contains(&"b_two/rpc.sock".to_string()), "{shared:?}");
+        assert!(shared.contains(&"b_two/ui.sock".to_string()), "{shared:?}");
+        assert!(!shared
+            .iter()
+            .any(|s| s.starts_with("a_one/") || s.starts_with("z_cut/")));
     }
 }

@@ -240,7 +240,8 @@ fn targeted(panel: &Panel, running: &[String]) -> Vec<String> {
                 .probes
                 .iter()
                 .filter_map(|p| p.http())
-                .any(|h| &h.target.service == *s)
+                .flat_map(|h| std::iter::once(&h.target).chain(&h.alternatives))
+                .any(|t| &t.service == *s)
         })
         .cloned()
         .collect()

@@ -142,7 +142,7 @@ impl Deployment {
         let mut all = services::herodemo(opts.layout, opts.ui_socket.file_name());
         all.extend((0..opts.extra_services).map(|i| services::generic(i, opts.extra_services)));
         let names = all.iter().map(|s| s.name().to_string()).collect();
-        let world = Arc::new(World::new(names, Photos::generate()?));
+        let world = Arc::new(World::new(names, Photos::generate()?).in_layout(opts.layout));
         let (shutdown, _) = watch::channel(false);
         let mut deployment = Deployment {
             world,

@@ -1,5 +1,6 @@
 //! The faults a [`crate::Deployment`] can be switched into, and their command-line names.
 
+use crate::layout::Layout;
 use smoke_core::engine::Mode;
 use std::fmt;
 use std::str::FromStr;
@@ -235,6 +236,17 @@ impl Fault {
             | Fault::RpcError(s)
             | Fault::SocketMissing(s)
             | Fault::StaleSocket(s) => s,
+        }
+    }
+
+    /// The service it breaks in `layout`: [`Fault::service`], but for the OSIS domains, which
+    /// the hero projects' layout serves all from one `hero_osis` (HERO.md, "OSIS").
+    pub fn service_in(&self, layout: Layout) -> &str {
+        match (self, layout) {
+            (Fault::ContextFallback | Fault::BizEmpty | Fault::BizGetBroken, Layout::Hero) => {
+                "hero_osis"
+            }
+            _ => self.service(),
         }
     }
 

@@ -5,12 +5,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::fault::Fault;
+use crate::layout::Layout;
 use crate::photo::Photos;
 
 pub struct World {
     // A Vec, not a set: `active()` then lists faults in the order they were switched on,
     // which reads naturally in a demo, and there are never more than a handful.
     faults: Mutex<Vec<Fault>>,
+    /// Which deployment it is: the service a fault breaks depends on it.
+    layout: Layout,
     served: AtomicU64,
     /// Requests the gateway received, whatever became of them.
     through_gateway: AtomicU64,
@@ -32,6 +35,11 @@ pub struct World {
 }
 
 impl World {
+    /// The world of a deployment in `layout`, which decides which service a fault breaks.
+    pub fn in_layout(self, layout: Layout) -> World {
+        World { layout, ..self }
+    }
+
     pub fn new(mut services: Vec<String>, photos: Photos) -> World {
         services.sort();
         World {
@@ -41,6 +49,7 @@ impl World {
             restart_helps: AtomicBool::new(true),
             restarts: Mutex::new(Vec::new()),
             services,
+            layout: Layout::default(),
             also_listed: Mutex::new(Vec::new()),
             photos,
             photos_renamed: AtomicBool::new(false),
@@ -88,8 +97,9 @@ impl World {
             .unwrap_or_else(|e| e.into_inner())
             .push(name.to_string());
         if self.restart_helps.load(Ordering::SeqCst) {
+            let layout = self.layout;
             self.faults().retain(|f| {
-                f.service() != service
+                f.service_in(layout) != service
                     || matches!(
                         f,
                         Fault::SocketMissing(_)

@@ -5,6 +5,7 @@
 
 mod exchange;
 mod flow;
+mod in_turn;
 mod probe;
 mod request;
 mod services;
@@ -13,6 +14,7 @@ mod supervisor;
 pub use crate::kind::http::UNLISTED;
 pub(crate) use exchange::{exchange, Limits};
 pub(crate) use flow::FlowProbe;
+pub(crate) use in_turn::Candidate;
 pub(crate) use probe::HttpProbe;
 pub use request::call_rpc;
 pub(crate) use request::read_rpc;
@@ -21,7 +23,7 @@ pub use services::{FirstByName, ServiceList};
 pub use supervisor::{supervised_services, supervisor, Listed};
 
 use crate::deadline::Deadline;
-use crate::observation::{CertInfo, Timings};
+use crate::observation::{CertInfo, Observation, Timings};
 use crate::outcome::Failure;
 use crate::panel::{HttpSpec, Mode};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -66,6 +68,20 @@ pub trait Connector: Send + Sync {
     /// Where an HTTP probe goes from this side, or why it can go nowhere (a `checker` failure:
     /// the probe is reported failing with it, never silently skipped).
     fn endpoint(&self, spec: &HttpSpec) -> Result<Endpoint, Failure>;
+
+    /// Whether `endpoint` is known not to be there on this side without asking it (inside: no
+    /// socket file): a probe trying targets in turn (`target = [..]`) passes over it for the
+    /// next. Never said of the last target, which is always asked.
+    fn absent(&self, _endpoint: &Endpoint) -> bool {
+        false
+    }
+
+    /// Why `answer` says its route leads to no service (outside: the gateway's 404, or its 502
+    /// for a socket it cannot find), if it does: a probe trying targets in turn passes over
+    /// it for the next. A service that is there and broken is no such answer.
+    fn unrouted(&self, _answer: &Observation) -> Option<String> {
+        None
+    }
 
     /// Opens a fresh connection, giving up at `deadline` with a timeout failure of its phase.
     async fn connect(&self, endpoint: &Endpoint, deadline: Deadline)

@@ -1,8 +1,9 @@
 //! A panel probe: the request a [`ProbeSpec`] describes, sent through a [`Connector`] and
 //! judged by its conditions.
 
-use super::request::{fetch, unexpected_status, Fetch};
-use super::{Connector, Endpoint};
+use super::in_turn::{explain, first_there, Candidate, Reached};
+use super::request::{unexpected_status, Fetch};
+use super::Connector;
 use crate::check::Check;
 use crate::condition::Condition;
 use crate::observation::Observation;
@@ -14,47 +15,68 @@ use std::sync::Arc;
 
 pub(crate) struct HttpProbe {
     http: HttpSpec,
-    endpoint: Endpoint,
+    /// Its target and where it goes, then each target tried in turn after it (`target = [..]`).
+    candidates: Vec<Candidate>,
     connector: Arc<dyn Connector>,
     /// Its `status` conditions among these decide whether a status outside 2xx fails it.
     expect: Vec<Condition>,
 }
 
 impl HttpProbe {
-    /// The check of an HTTP probe of the panel, sent to `endpoint` through `connector`.
+    /// The check of an HTTP probe of the panel, sent to the first of `candidates` that is there
+    /// through `connector`; `place` says where, as `list` shows it.
     pub(crate) fn check(
         spec: ProbeSpec,
-        endpoint: Endpoint,
+        place: String,
+        candidates: Vec<Candidate>,
         connector: Arc<dyn Connector>,
     ) -> Check {
-        let target = endpoint.display.clone();
         let http = spec
             .http()
             .cloned()
             .expect("an HttpProbe is made of an HTTP probe spec");
         let probe = HttpProbe {
             http,
-            endpoint,
+            candidates,
             connector,
             expect: spec.expect.clone(),
         };
-        check_of(&spec, target, probe)
+        check_of(&spec, place, probe)
     }
 
     /// One exchange, with the transport, HTTP and JSON-RPC failures sorted out. A status outside
     /// 2xx is an `http` failure unless the probe's own `status` conditions accept it (a probe
-    /// may expect a 404); a 2xx they reject is left to them, as an assertion.
-    async fn observe(&self, cx: &Attempt, context: Option<&str>) -> Result<Observation, Failure> {
+    /// may expect a 404); a 2xx they reject is left to them, as an assertion. With targets
+    /// tried in turn, also the one that answered, which the report names.
+    async fn observe(
+        &self,
+        cx: &Attempt,
+        context: Option<&str>,
+    ) -> (Result<Observation, Failure>, Option<&str>) {
         let how = Fetch {
             deadline: cx.deadline(),
             context,
             any_status: true,
         };
-        let obs = fetch(self.connector.as_ref(), &self.endpoint, &self.http, how).await?;
-        match unexpected_status(&self.expect, &obs) {
-            Some(failure) => Err(failure),
-            None => Ok(obs),
-        }
+        let Reached {
+            result,
+            used,
+            passed_over,
+        } = first_there(self.connector.as_ref(), &self.candidates, &self.http, how).await;
+        let result = result
+            .and_then(|obs| match unexpected_status(&self.expect, &obs) {
+                Some(failure) => Err(failure),
+                None => Ok(obs),
+            })
+            .map_err(|mut f| {
+                f.detail = explain(&passed_over, used, &f.detail);
+                f
+            });
+        // Named only when there was a choice: a probe of one target is where `list` says.
+        let used = (self.candidates.len() > 1)
+            .then(|| self.candidates.get(used).map(|c| c.label.as_str()))
+            .flatten();
+        (result, used)
     }
 }
 
@@ -73,14 +95,17 @@ async fn answer(obs: Arc<Observation>) -> serde_json::Value {
 #[async_trait::async_trait]
 impl Probe for HttpProbe {
     async fn attempt(&self, cx: &Attempt) -> Result<Observation, Failure> {
-        self.observe(cx, self.http.context.as_deref()).await
+        self.observe(cx, self.http.context.as_deref()).await.0
     }
 
     /// With `contexts`, one exchange per context, each judged, the worst reported; and a context
     /// that answers what its reference did has fallen back to it.
     async fn verdict(&self, cx: &Attempt) -> Verdict {
         let Some(contexts) = &self.http.contexts else {
-            return cx.verdict(self.attempt(cx).await).await;
+            let (result, used) = self.observe(cx, self.http.context.as_deref()).await;
+            let mut verdict = cx.verdict(result).await;
+            verdict.target = used.map(str::to_string);
+            return verdict;
         };
         // The reference first in the list, then each context; all at once, each on its own
         // connection, all by the attempt's deadline.
@@ -95,7 +120,8 @@ impl Probe for HttpProbe {
                 .await;
         let mut verdict = Verdict::default();
         let mut reference: Option<serde_json::Value> = None;
-        for (i, (ctx, result)) in names.iter().zip(observed).enumerate() {
+        for (i, (ctx, (result, used))) in names.iter().zip(observed).enumerate() {
+            verdict.target = used.map(str::to_string);
             let obs = match result {
                 Ok(obs) => obs,
                 Err(mut f) => {
@@ -108,6 +134,7 @@ impl Probe for HttpProbe {
             let judged = cx.judge(obs.clone()).await;
             if i == 0 || verdict.outcome < judged.outcome {
                 let mut judged = judged;
+                judged.target = used.map(str::to_string);
                 if let Some(d) = judged.detail.as_mut() {
                     *d = format!("context {ctx}: {d}");
                 }

@@ -20,6 +20,7 @@ impl HttpSpec {
     pub fn rpc(target: Target, method: &str, params: Option<serde_json::Value>) -> HttpSpec {
         HttpSpec {
             target,
+            alternatives: Vec::new(),
             request: Request::Rpc {
                 method: method.to_string(),
                 params,

@@ -57,7 +57,7 @@ impl Kind for HttpSpec {
 #[cfg(feature = "http")]
 mod planning {
     use super::super::Planning;
-    use crate::http::{Connector, FlowProbe, HttpProbe};
+    use crate::http::{Candidate, Connector, FlowProbe, HttpProbe};
     use crate::outcome::{Cause, Failure};
     use crate::panel::{HttpSpec, ProbeSpec};
     use crate::plan::{Planned, Unplaced};
@@ -172,28 +172,66 @@ mod planning {
             return unplaced(&spec, Failure::new(Cause::Checker, "not an HTTP probe"));
         };
         let what = describe(http);
+        let candidates = match candidates(http, connector.as_ref()) {
+            Ok(c) => c,
+            Err(why) => return nowhere(spec, why),
+        };
+        // Restarted by the service of the target there now: the one the probe will reach.
+        let there = match candidates.len() {
+            1 => &http.target,
+            _ => candidates
+                .iter()
+                .position(|c| !connector.absent(&c.endpoint))
+                .and_then(|i| i.checked_sub(1))
+                .map_or(&http.target, |i| &http.alternatives[i]),
+        };
         let service = Some(
             connector
-                .supervised_as(&http.target)
-                .unwrap_or_else(|| http.target.service.clone()),
+                .supervised_as(there)
+                .unwrap_or_else(|| there.service.clone()),
         );
-        match connector.endpoint(http) {
-            Ok(endpoint) if !http.steps.is_empty() => Planned {
-                what,
-                service: service.clone(),
-                place: endpoint.display.clone(),
-                probe: Arc::new(FlowProbe::check(spec, endpoint.display, connector.clone())),
-                stand_in: false,
-            },
-            Ok(endpoint) => Planned {
-                what,
-                service: service.clone(),
-                place: endpoint.display.clone(),
-                probe: Arc::new(HttpProbe::check(spec, endpoint, connector.clone())),
-                stand_in: false,
-            },
-            Err(why) => nowhere(spec, why),
+        let mut place = candidates[0].endpoint.display.clone();
+        if candidates.len() > 1 {
+            let then: Vec<&str> = candidates[1..].iter().map(|c| c.label.as_str()).collect();
+            place = format!("{place} (or {})", then.join(", then "));
         }
+        let probe = match http.steps.is_empty() {
+            false => Arc::new(FlowProbe::check(spec, place.clone(), connector.clone())),
+            true => Arc::new(HttpProbe::check(
+                spec,
+                place.clone(),
+                candidates,
+                connector.clone(),
+            )),
+        };
+        Planned {
+            what,
+            service,
+            place,
+            probe,
+            stand_in: false,
+        }
+    }
+
+    /// The probe's target and where it goes from this side, then each of its alternatives.
+    fn candidates(http: &HttpSpec, connector: &dyn Connector) -> Result<Vec<Candidate>, Failure> {
+        let first = Candidate {
+            label: http.target.to_string(),
+            endpoint: connector.endpoint(http)?,
+        };
+        let mut all = vec![first];
+        for target in &http.alternatives {
+            let spec = HttpSpec {
+                target: target.clone(),
+                alternatives: Vec::new(),
+                ..http.clone()
+            };
+            all.push(Candidate {
+                label: target.to_string(),
+                endpoint: connector.endpoint(&spec)?,
+            });
+        }
+        Ok(all)
     }
 
     /// A probe that goes nowhere and fails with `why`.

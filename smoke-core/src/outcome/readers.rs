@@ -59,6 +59,12 @@ impl ProbeReport {
         &self.steps
     }
 
+    /// The target that answered, of a probe that tries several in turn (`target = [..]`);
+    /// `None` for a probe of one target, which goes where `list` says.
+    pub fn target(&self) -> Option<&str> {
+        self.target.as_deref()
+    }
+
     /// The failing dependency this failure is a symptom of (the highest failing ancestor): it
     /// opens no incident of its own. Null otherwise.
     pub fn caused_by(&self) -> Option<&str> {

@@ -2,7 +2,7 @@
 //! a photo in it). Each step is read like a probe's request, with its own conditions and the
 //! values it captures; `{name}` in a later step must name a capture of an earlier one.
 
-use super::raw::{RawProbe, RawRequest};
+use super::raw::{RawProbe, RawRequest, RawTarget};
 use super::spec::{conditions, first_set, fixed_target, http_kind, At};
 use super::*;
 use std::ops::Range;
@@ -66,6 +66,9 @@ pub(crate) fn flow_kind(
         placeholders(&request, &captured, &here).map_err(placed)?;
         // A step sends the probe's target, headers and context unless it says its own.
         request.target = request.target.or_else(|| p.target.clone());
+        if let Some(t) = &request.target {
+            one_target(t, &here).map_err(placed)?;
+        }
         request.context = request.context.or_else(|| p.context.clone());
         let mut headers = p.headers.clone();
         headers.extend(request.headers);
@@ -97,6 +100,8 @@ pub(crate) fn flow_kind(
         // The probe's service is its own target's, else the first step's.
         target: match p.target.take() {
             Some(t) => {
+                one_target(&t, at)?;
+                let t = super::spec::targets(t, at)?.remove(0);
                 let target =
                     Target::parse(t.get_ref()).map_err(|m| at.err(t.span(), m.to_string()))?;
                 fixed_target(&t, at)?;
@@ -107,6 +112,18 @@ pub(crate) fn flow_kind(
         steps,
         ..first
     })
+}
+
+/// A flow's steps go where they say, one target each: trying targets in turn is for a probe of
+/// one request, whose answer alone says whether its target was there.
+fn one_target(t: &Spanned<RawTarget>, at: &At<'_>) -> Result<(), PanelError> {
+    match t.get_ref() {
+        RawTarget::InTurn(list) if list.len() > 1 => Err(at.err(
+            t.span(),
+            "a flow's steps have one target each: a list of targets to try in turn is for a probe of one request",
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn capture_name(name: &str, earlier: &[String], here: &[(String, Capture)]) -> Result<(), String> {

@@ -68,6 +68,9 @@ pub mod limits {
     pub const MAX_IGNORE_WHY_CHARS: usize = 300;
     /// The most `[panel] max_services` may be: each service is a probe of every tick.
     pub const MAX_SERVICES: usize = 10_000;
+    /// The most targets one probe may try in turn (`target = [..]`): each one not there
+    /// costs a request of the probe's deadline outside.
+    pub const MAX_TARGETS: usize = 4;
 }
 
 /// How loud a failure of a probe is: part of the model, named here as the panel writes it.
@@ -327,6 +330,10 @@ pub enum Remedy {
 pub struct HttpSpec {
     /// The service socket it goes to.
     pub target: Target,
+    /// The targets tried in turn when `target` is not there on this side (`target = [..]`
+    /// after its first): inside, no socket file; outside, the gateway knows no such service.
+    /// Empty for a probe of one target.
+    pub alternatives: Vec<Target>,
     /// What it sends.
     pub request: Request,
     /// Extra headers, in order.
@@ -430,6 +437,9 @@ impl HttpSpec {
     fn fill_service(&mut self, service: &str) {
         let fill = |s: &str| s.replace(SERVICE_PLACEHOLDER, service);
         self.target = self.target.for_service(service);
+        for t in &mut self.alternatives {
+            *t = t.for_service(service);
+        }
         self.external_path = self.external_path.as_deref().map(fill);
         match &mut self.request {
             Request::Get { path } | Request::Post { path, .. } => *path = fill(path),

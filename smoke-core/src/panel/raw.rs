@@ -161,6 +161,17 @@ pub struct RawRpcRemedy {
     pub params: Option<toml::Value>,
 }
 
+/// `target`: one socket, or a list of them tried in turn.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "a target like \"hero_osis/rpc\", or a list of targets to try in turn"
+)]
+pub enum RawTarget {
+    One(String),
+    InTurn(Vec<String>),
+}
+
 /// A `[[probe]]` or `[[probe.step]]` table: the keys of one HTTP request, written once here and
 /// put in each table that makes a request (serde's `flatten` would lose the keys' positions and
 /// the refusal of unknown keys), and `request()` to take them out as a [`RawRequest`].
@@ -168,7 +179,7 @@ macro_rules! with_request_keys {
     ($(#[$meta:meta])* pub struct $name:ident { $($(#[$field_meta:meta])* pub $field:ident: $ty:ty,)* }) => {
         $(#[$meta])*
         pub struct $name {
-            pub target: Option<Spanned<String>>,
+            pub target: Option<Spanned<RawTarget>>,
             pub get: Option<Spanned<String>>,
             pub post: Option<Spanned<String>>,
             pub rpc: Option<String>,

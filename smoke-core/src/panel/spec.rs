@@ -2,8 +2,9 @@
 //! at the probe and, where it can be, at the value.
 
 use super::load::Locator;
-use super::raw::{RawProbe, RawRequest};
+use super::raw::{RawProbe, RawRequest, RawTarget};
 use super::*;
+use crate::text::Escaped;
 use std::ops::Range;
 use toml::Spanned;
 
@@ -234,12 +235,27 @@ pub(crate) fn http_kind(
     for_each_service: bool,
     at: &At<'_>,
 ) -> Result<HttpSpec, PanelError> {
-    let target_raw = p.target.take().ok_or_else(|| {
+    let raw = p.target.take().ok_or_else(|| {
         at.here("missing `target`: say which socket it probes, like target = \"hero_osis_business/rpc\"")
     })?;
-    let target = Target::parse(target_raw.get_ref())
-        .map_err(|m| at.err(target_raw.span(), m.to_string()))?;
-    fixed_target(&target_raw, at)?;
+    let in_turn = targets(raw, at)?;
+    if in_turn.len() > 1 && for_each_service {
+        return Err(at.err(
+            in_turn[0].span(),
+            "a for_each probe has one target, its {service}'s: a list of targets to try in turn is for a probe of a fixed one",
+        ));
+    }
+    let mut parsed = Vec::with_capacity(in_turn.len());
+    for t in &in_turn {
+        parsed.push(Target::parse(t.get_ref()).map_err(|m| at.err(t.span(), m.to_string()))?);
+        fixed_target(t, at)?;
+        if !for_each_service {
+            no_placeholder("target", t.get_ref(), t.span(), at)?;
+        }
+    }
+    let mut parsed = parsed.into_iter();
+    let target = parsed.next().expect("targets() gives at least one");
+    let alternatives: Vec<Target> = parsed.collect();
     if p.params.is_some() && p.rpc.is_none() {
         return Err(at.here("`params` goes with `rpc`"));
     }
@@ -254,9 +270,6 @@ pub(crate) fn http_kind(
         }
         Ok::<_, PanelError>(path)
     };
-    if !for_each_service {
-        no_placeholder("target", target_raw.get_ref(), target_raw.span(), at)?;
-    }
     let request = match (p.get.take(), p.post.take(), p.rpc.take()) {
         (Some(get), None, None) => {
             if p.json.is_some() || p.body.is_some() {
@@ -315,6 +328,7 @@ pub(crate) fn http_kind(
     }
     Ok(HttpSpec {
         target,
+        alternatives,
         request,
         headers,
         context: p.context.take().map(Spanned::into_inner),
@@ -452,6 +466,48 @@ fn no_placeholder(
         ));
     }
     Ok(())
+}
+
+/// The targets a probe tries in turn, each with the span it was written at (a list's own, since
+/// its items have none): one, or at most [`MAX_TARGETS`](super::limits::MAX_TARGETS), never
+/// the same twice.
+pub(super) fn targets(
+    raw: Spanned<RawTarget>,
+    at: &At<'_>,
+) -> Result<Vec<Spanned<String>>, PanelError> {
+    let span = raw.span();
+    let list = match raw.into_inner() {
+        RawTarget::One(t) => vec![t],
+        RawTarget::InTurn(list) => list,
+    };
+    let max = super::limits::MAX_TARGETS;
+    if list.is_empty() {
+        return Err(at.err(
+            span,
+            "target = [] names no socket: give one, or several to try in turn",
+        ));
+    }
+    if list.len() > max {
+        return Err(at.err(
+            span,
+            format!(
+                "a probe tries at most {max} targets in turn; this one lists {}",
+                list.len()
+            ),
+        ));
+    }
+    for (i, t) in list.iter().enumerate() {
+        if list[..i].contains(t) {
+            return Err(at.err(
+                span.clone(),
+                format!("target `{}` is listed twice", Escaped(t)),
+            ));
+        }
+    }
+    Ok(list
+        .into_iter()
+        .map(|t| Spanned::new(span.clone(), t))
+        .collect())
 }
 
 /// A target names its socket when the panel loads, before any step has run: a capture or

@@ -69,6 +69,10 @@ fn line(p: &ProbeReport, width: usize, style: HumanStyle) -> String {
         escape_controls(&p.name),
         format_duration(p.duration_ms)
     );
+    // Which of the targets it tries in turn answered: the one to look at.
+    if let Some(target) = &p.target {
+        let _ = write!(text, "  via {}", Escaped(target));
+    }
     if let Some(detail) = &p.detail {
         let cause = p.cause.map(|c| c.as_str()).unwrap_or("");
         let _ = write!(text, "  {cause}: {}", Escaped(detail));

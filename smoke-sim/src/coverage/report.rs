@@ -172,7 +172,7 @@ pub fn json(c: &Coverage) -> Value {
         .map(|f| {
             json!({
                 "fault": f.fault.to_string(),
-                "service": f.fault.service(),
+                "service": f.fault.service_in(c.layout),
                 "historical": f.seen,
                 "caught": f.caught(),
                 "caught_by": f.caught_by.iter().map(|c| json!({

@@ -6,6 +6,7 @@ mod embedder;
 mod foundry;
 mod generic;
 mod os;
+mod osis;
 mod osis_base;
 mod osis_business;
 mod proc;
@@ -68,14 +69,21 @@ pub trait Service: Send + Sync + 'static {
 /// The herodemo services as `layout` shapes them; `ui_file` names hero_os's UI socket
 /// (`ui.sock` or `admin.sock`).
 pub fn herodemo(layout: Layout, ui_file: &'static str) -> Vec<Arc<dyn Service>> {
-    vec![
+    let mut all: Vec<Arc<dyn Service>> = vec![
         Arc::new(embedder::Embedder),
         Arc::new(foundry::Foundry),
         Arc::new(os::Os { ui_file, layout }),
-        Arc::new(osis_base::OsisBase),
-        Arc::new(osis_business::OsisBusiness),
         Arc::new(proc::Proc { layout, ui_file }),
-    ]
+    ];
+    // The seed's OSIS has a socket per domain; the hero projects' one RPC for all (HERO.md).
+    match layout {
+        Layout::Herodemo => {
+            all.push(Arc::new(osis_base::OsisBase));
+            all.push(Arc::new(osis_business::OsisBusiness));
+        }
+        Layout::Hero => all.push(Arc::new(osis::Osis)),
+    }
+    all
 }
 
 /// A generic benchmark service with only `/health` and `echo`.
