@@ -4,12 +4,14 @@
 //! order data flows (panel -> probes -> outcomes -> incidents -> reports).
 
 // The panel: what a panel file says, read and checked once.
+/// Which sockets serve a supervised name by its suffix.
+pub use crate::panel::{default_suffixes, serving};
 pub use crate::panel::{
     defaults, is_service_name, limits, load, load_str, vantage, with_hint, Body, Contexts,
     Coverage, DnsSpec, Extension, External, HttpSpec, IgnoredFault, Internal, LoadOptions, Mode,
     Panel, PanelError, PanelText, ProbeDefaults, ProbeKind, ProbeSpec, RecordType, Remedy, Request,
-    Restart, SocketDirFrom, StepSpec, Target, TargetError, TcpSpec, TcpTarget, TlsSpec, MAX_STEPS,
-    PUBLIC_DNS, PUBLIC_TLS, SERVICE_NAME_RULE, SERVICE_PLACEHOLDER,
+    Restart, SocketDirFrom, StepSpec, Suffix, Target, TargetError, TcpSpec, TcpTarget, TlsSpec,
+    MAX_STEPS, PUBLIC_DNS, PUBLIC_TLS, SERVICE_NAME_RULE, SERVICE_PLACEHOLDER,
 };
 pub use crate::probe::{Checks, ProbeInfo, Selector, Settings};
 

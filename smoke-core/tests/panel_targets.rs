@@ -75,3 +75,45 @@ fn a_hostile_list_is_refused_and_quoted_escaped() {
         .to_string();
     assert!(!e.contains('\u{1b}') && e.contains("listed twice"), "{e:?}");
 }
+
+/// `[internal] suffixes` replaces smoke's table; each wrong entry is named.
+#[test]
+fn a_suffix_table_loads_in_place_of_smoke_s_and_each_mistake_is_named() {
+    let with = |table: &str| {
+        let text = format!("[panel]\nname = \"x\"\n[internal]\nsuffixes = {table}\n");
+        load_str(&text, Path::new("probes/t.toml"), &LoadOptions::default())
+    };
+    let panel = with("{ _web = [\"ui.sock\"] }").unwrap();
+    let table = &panel.internal.suffixes;
+    assert_eq!(table.len(), 1);
+    assert_eq!(
+        (table[0].suffix.as_str(), table[0].sockets.as_slice()),
+        ("_web", &["ui.sock".to_string()][..])
+    );
+    let default = load_str(
+        "[panel]\nname = \"x\"\n",
+        Path::new("p.toml"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        default.internal.suffixes,
+        smoke_core::engine::default_suffixes()
+    );
+    for (table, says) in [
+        ("{ _web = [] }", "needs 1 to 4 sockets"),
+        ("{ _web = [\"ui\"] }", "not a socket file name"),
+        ("{ _web = [\"../ui.sock\"] }", "not a socket file name"),
+        ("{ \"_w b\" = [\"ui.sock\"] }", "end of a plain name"),
+        ("{ \"_w\\u001b\" = [\"ui.sock\"] }", "end of a plain name"),
+        ("[\"_web\"]", "invalid type"),
+    ] {
+        let e = with(table).unwrap_err();
+        assert!(e.message().contains(says), "{table}: {e}");
+        assert!(!e.to_string().contains('\u{1b}'), "{e:?}");
+        assert_eq!(e.line(), 4, "{table}: {e}");
+    }
+    let many: Vec<String> = (0..17).map(|i| format!("_s{i} = [\"rpc.sock\"]")).collect();
+    let e = with(&format!("{{ {} }}", many.join(", "))).unwrap_err();
+    assert!(e.message().contains("at most 16 suffixes"), "{e}");
+}

@@ -1,10 +1,11 @@
 //! Connections over the services' Unix sockets, with every way a socket can be broken told apart.
 
 use smoke_core::engine::{
+    default_suffixes,
     http::{
         supervised_services, supervisor, Connection, Connector, Endpoint, FirstByName, ServiceList,
     },
-    is_service_name, HttpSpec, Mode, Request, Target,
+    is_service_name, HttpSpec, Mode, Request, Suffix, Target,
 };
 use smoke_core::prelude::Deadline;
 use smoke_core::prelude::Timings;
@@ -36,6 +37,8 @@ pub struct UnixConnector {
     /// not a socket the folder never served. A folder of one socket needs no memory: with it
     /// gone, the folder serves nothing and is no service that `unserved` could drop.
     seen: Mutex<BTreeSet<String>>,
+    /// Which sockets serve a supervised name by its suffix (`[internal] suffixes`).
+    suffixes: Vec<Suffix>,
     /// Per socket (`hero_os/ui.sock`), the name hero_proc's list said serves it
     /// (`hero_os_ui`), from this tick's list: the name a restart asks for.
     supervised_as: Mutex<HashMap<String, String>>,
@@ -49,6 +52,15 @@ impl UnixConnector {
             supervised_only: Mutex::new(BTreeSet::new()),
             seen: Mutex::new(BTreeSet::new()),
             supervised_as: Mutex::new(HashMap::new()),
+            suffixes: default_suffixes(),
+        }
+    }
+
+    /// The connector with `table` in place of smoke's suffix table.
+    pub fn with_suffixes(self, table: Vec<Suffix>) -> Self {
+        UnixConnector {
+            suffixes: table,
+            ..self
         }
     }
 
@@ -261,14 +273,14 @@ impl Connector for UnixConnector {
             if folder.contains(name) {
                 return;
             }
-            match crate::supervised::served_from(&self.socket_dir, name) {
+            match crate::supervised::served_from(&self.socket_dir, &self.suffixes, name) {
                 Some(_) => served.offer(name),
                 None => missing.offer(name),
             }
         })
         .await;
         let by_suffix = served.into_names().filter_map(|name| {
-            let at = crate::supervised::served_from(&self.socket_dir, &name)?;
+            let at = crate::supervised::served_from(&self.socket_dir, &self.suffixes, &name)?;
             Some(format!(
                 "{name}: supervised by hero_proc, served by {at}: no probe of its own"
             ))

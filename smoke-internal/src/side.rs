@@ -21,10 +21,10 @@ pub struct InternalSide {
 impl InternalSide {
     pub fn new(panel: &Panel) -> Self {
         InternalSide {
-            connector: Arc::new(UnixConnector::new(
-                &panel.internal.socket_dir,
-                panel.max_services,
-            )),
+            connector: Arc::new(
+                UnixConnector::new(&panel.internal.socket_dir, panel.max_services)
+                    .with_suffixes(panel.internal.suffixes.clone()),
+            ),
             socket_dir: panel.internal.socket_dir.clone(),
         }
     }

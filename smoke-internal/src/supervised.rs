@@ -2,29 +2,21 @@
 //! for the folder `hero_os`, and some setups one name per binary, `*_server`, `*_admin` (HERO.md,
 //! "hero_proc names"). By its suffix, a name is served from another folder's socket.
 
-use smoke_core::engine::is_service_name;
+use smoke_core::engine::{is_service_name, serving, Suffix};
 use std::path::Path;
 
-/// A name's suffix, and the sockets of the folder before it that serve it, in order.
-const BY_SUFFIX: [(&str, &[&str]); 3] = [
-    ("_server", &["rpc.sock"]),
-    ("_ui", &["ui.sock", "admin.sock"]),
-    ("_admin", &["admin.sock"]),
-];
-
-/// Where `name`'s socket is (`hero_os/ui.sock`), when its suffix names another folder and that
-/// socket is there; `None` leaves it a service of its own name, probed and failing as one.
-pub(crate) fn served_from(socket_dir: &Path, name: &str) -> Option<String> {
+/// Where `name`'s socket is (`hero_os/ui.sock`), when a suffix of `table` names another folder
+/// and one of its sockets is there; `None` leaves it a service of its own name, probed and
+/// failing as one.
+pub(crate) fn served_from(socket_dir: &Path, table: &[Suffix], name: &str) -> Option<String> {
     if !is_service_name(name) {
         return None;
     }
-    BY_SUFFIX.iter().find_map(|(suffix, sockets)| {
-        let base = name.strip_suffix(suffix).filter(|b| !b.is_empty())?;
-        sockets
-            .iter()
-            .map(|socket| format!("{base}/{socket}"))
-            .find(|at| std::fs::symlink_metadata(socket_dir.join(at)).is_ok())
-    })
+    let (base, sockets) = serving(table, name)?;
+    sockets
+        .iter()
+        .map(|socket| format!("{base}/{socket}"))
+        .find(|at| std::fs::symlink_metadata(socket_dir.join(at)).is_ok())
 }
 
 #[cfg(test)]
@@ -38,7 +30,8 @@ mod tests {
         for socket in ["rpc.sock", "admin.sock"] {
             std::fs::write(dir.path().join("hero_os").join(socket), b"").unwrap();
         }
-        let at = |name| served_from(dir.path(), name);
+        let table = smoke_core::engine::default_suffixes();
+        let at = |name| served_from(dir.path(), &table, name);
         assert_eq!(at("hero_os_server").as_deref(), Some("hero_os/rpc.sock"));
         assert_eq!(at("hero_os_ui").as_deref(), Some("hero_os/admin.sock"));
         assert_eq!(at("hero_os_admin").as_deref(), Some("hero_os/admin.sock"));

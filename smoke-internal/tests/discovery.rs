@@ -329,3 +329,39 @@ async fn a_supervised_name_served_by_another_folder_s_socket_is_listed_never_fai
         said(&out)
     );
 }
+
+/// A deployment that names its binaries otherwise (`hero_os_web` for hero_os's UI) says so in
+/// `[internal] suffixes`, which replaces smoke's table: the name is served by `hero_os/ui.sock`,
+/// listed, never failed; without the entry it is a service of its own with no socket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panel_s_suffix_table_maps_names_smoke_s_own_does_not() {
+    let sim = Deployment::start().await.unwrap();
+    sim.also_list(&["hero_os_web"]);
+    let dir = tempfile::tempdir().unwrap();
+    let sockets = sim.socket_dir().display().to_string();
+    let env = [("HERO_SOCKET_DIR", sockets.as_str())];
+    let panel = health_panel(dir.path());
+    let run = ["run", "--panel", panel.to_str().unwrap()];
+    let out = smoke(&run, &env).await;
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
+    assert!(
+        text(&out.stdout).contains("health-hero_os_web ")
+            && text(&out.stdout).contains("supervised by hero_proc but no socket"),
+        "{}",
+        said(&out)
+    );
+
+    let text_of = std::fs::read_to_string(&panel).unwrap();
+    let table = "[internal]\nsuffixes = { _web = [\"ui.sock\", \"admin.sock\"], _server = [\"rpc.sock\"] }\n";
+    std::fs::write(&panel, format!("{table}{text_of}")).unwrap();
+    let out = smoke(&run, &env).await;
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let out = smoke(&["list", "--panel", panel.to_str().unwrap()], &env).await;
+    assert!(
+        text(&out.stderr).contains(
+            "smoke: hero_os_web: supervised by hero_proc, served by hero_os/ui.sock: no probe of its own"
+        ),
+        "{}",
+        said(&out)
+    );
+}

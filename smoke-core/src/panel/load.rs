@@ -380,6 +380,7 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         (None, Some(dir)) => (expand(dir), SocketDirFrom::Panel),
         (None, None) => (expand(defaults::SOCKET_DIR), SocketDirFrom::Default),
     };
+    let suffixes = super::suffixes::suffixes(raw.internal.suffixes, at)?;
     let external = External {
         base_url: raw
             .external
@@ -455,6 +456,7 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         internal: Internal {
             socket_dir,
             socket_dir_from,
+            suffixes,
         },
         external,
         defaults,

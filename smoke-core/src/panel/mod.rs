@@ -12,6 +12,7 @@ pub(crate) mod flow;
 mod load;
 pub(crate) mod raw;
 pub(crate) mod spec;
+mod suffixes;
 mod target;
 pub mod vantage;
 
@@ -26,6 +27,7 @@ pub use flow::MAX_STEPS;
 #[cfg(feature = "http")]
 pub(crate) use flow::{is_capture_name, names_in};
 pub use load::{load, load_str, LoadOptions, PanelText};
+pub use suffixes::{default_suffixes, serving, Suffix};
 pub use target::{is_service_name, Target, TargetError, SERVICE_NAME_RULE, SERVICE_PLACEHOLDER};
 
 use crate::condition::{Capture, Condition};
@@ -152,6 +154,9 @@ pub struct Internal {
     pub socket_dir: PathBuf,
     /// Which setting chose it.
     pub socket_dir_from: SocketDirFrom,
+    /// Which sockets serve a supervised name by its suffix (`_server`: `rpc.sock`), where
+    /// hero_proc's list does not say: `[internal] suffixes`, else smoke's table.
+    pub suffixes: Vec<Suffix>,
 }
 
 /// Which setting chose the socket folder, the first of these that is given: `list`, `init` and

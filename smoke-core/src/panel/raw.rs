@@ -37,6 +37,7 @@ pub struct RawPanel {
 #[serde(deny_unknown_fields)]
 pub struct RawInternal {
     pub socket_dir: Option<String>,
+    pub suffixes: Option<Spanned<BTreeMap<String, Vec<String>>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
