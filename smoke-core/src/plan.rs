@@ -19,6 +19,10 @@ pub struct Planned {
     pub(crate) what: String,
     /// Where it goes: a socket path, a URL, `host:port`; or why it goes nowhere.
     pub(crate) place: String,
+    /// What else it asks, as stable text, where `what` does not say it all (an HTTP probe's
+    /// params, body, headers, contexts, and each step of a flow with its conditions): with
+    /// `what` and `place`, what the probe proves when it passes. Empty when `what` says it all.
+    pub(crate) definition: String,
     /// The service behind it, which its settings' `restart` restarts (a probe of a service).
     pub(crate) service: Option<String>,
     /// It stands in for probes that could not be planned (the services of a `for_each` could
@@ -36,9 +40,16 @@ impl Planned {
             probe: Arc::new(check),
             what: what.to_string(),
             place: place.to_string(),
+            definition: String::new(),
             service: service.map(str::to_string),
             stand_in: false,
         }
+    }
+
+    /// The planned probe with `definition` as what else it asks.
+    pub fn set_definition(mut self, definition: &str) -> Planned {
+        self.definition = definition.to_string();
+        self
     }
 }
 
@@ -56,6 +67,12 @@ impl Planned {
     /// Where it goes: a socket path, a URL, `host:port`; or why it goes nowhere.
     pub fn place(&self) -> &str {
         &self.place
+    }
+
+    /// What else it asks beyond [`Planned::what`], as stable text (an HTTP probe's params,
+    /// body, headers, contexts, a flow's steps); empty when `what` says it all.
+    pub fn definition(&self) -> &str {
+        &self.definition
     }
 
     /// The service behind it, which its settings' `restart` restarts (a probe of a service).

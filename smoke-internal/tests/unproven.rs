@@ -179,6 +179,29 @@ async fn a_changed_definition_is_unproven_again() {
     assert_eq!(told(&w), (0, 0, 0));
 }
 
+/// An RPC's `params` are part of what a probe proves: the same method asked of another id is a
+/// new definition, unproven until it passes, however the method's name reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changed_params_are_unproven_again() {
+    let get = "\n[[probe]]\nname = \"biz-get\"\ntarget = \"hero_osis_business/rpc\"\n\
+               rpc = \"business.persons.get\"\nparams = { id = \"p-root-1\" }\n";
+    let w = first_contact("biz-get", get, "").await;
+    let out = w.tick(&[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let panel = std::fs::read_to_string(&w.panel).unwrap();
+    std::fs::write(&w.panel, panel.replacen("p-root-1", "p-root-nobody", 1)).unwrap();
+    for _ in 0..2 {
+        let out = w.tick(&[]).await;
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            text(&out.stdout).contains("FAIL (unproven) biz-get"),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    assert_eq!(told(&w), (0, 0, 0));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn proven_true_alarms_at_once() {
     let proven = WRONG.replace("expect = ", "proven = true\nexpect = ");

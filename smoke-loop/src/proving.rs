@@ -37,8 +37,16 @@ pub struct Proof {
 /// What a planned probe proves when it passes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Definition {
-    /// Its resolved definition, hashed ([`fingerprint`]).
-    Hash(String),
+    /// Its resolved definition, hashed ([`fingerprint`]); and where smoke before 0.1's second
+    /// hash left out part of it (an HTTP probe's params, body, headers, contexts, a flow's
+    /// steps), that shorter hash too ([`earlier_fingerprint`]): a proof of it is carried over
+    /// once, so an upgrade makes no proven probe unproven.
+    Hash {
+        /// The hash of now.
+        now: String,
+        /// The hash an earlier smoke kept for the same definition, when it differs.
+        earlier: Option<String>,
+    },
     /// It stands in for the probes of a `for_each` whose services could not be listed: it
     /// never passes, and is proven where one of those probes passed (the list was read here).
     StandIn,
@@ -49,15 +57,34 @@ impl Definition {
     pub fn of(planned: &Planned) -> Definition {
         match planned.stand_in() {
             true => Definition::StandIn,
-            false => Definition::Hash(fingerprint(planned)),
+            false => Definition::Hash {
+                now: fingerprint(planned),
+                earlier: (!planned.definition().is_empty()).then(|| earlier_fingerprint(planned)),
+            },
         }
     }
 }
 
-/// The hash of a planned probe's resolved definition: what it asks (its kind and request),
-/// where (its target, a `for_each` probe's service filled in), its conditions as written and
-/// its timeout. FNV-1a 64 of a fixed text, so it is the same on every run and every build.
+/// The hash of a planned probe's resolved definition: what it asks (its kind and request, with
+/// its params, body, headers, contexts and a flow's steps), where (its target, a `for_each`
+/// probe's service filled in), its conditions as written and its timeout. FNV-1a 64 of a fixed
+/// text, so it is the same on every run and every build.
 pub fn fingerprint(planned: &Planned) -> String {
+    let mut text = definition_text(planned);
+    for line in planned.definition().lines() {
+        let _ = writeln!(text, "asks\t{line}");
+    }
+    format!("{:016x}", fnv1a(text.as_bytes()))
+}
+
+/// The hash the first smoke with proofs kept: [`fingerprint`] without what
+/// [`Planned::definition`] adds. Read, never written.
+fn earlier_fingerprint(planned: &Planned) -> String {
+    format!("{:016x}", fnv1a(definition_text(planned).as_bytes()))
+}
+
+/// Name, request, place, conditions and timeout, one a line.
+fn definition_text(planned: &Planned) -> String {
     let check = &planned.probe();
     let mut text = String::new();
     let _ = writeln!(text, "name\t{}", check.info().name);
@@ -74,7 +101,7 @@ pub fn fingerprint(planned: &Planned) -> String {
         "timeout_ms\t{}",
         check.info().settings.timeout.as_millis()
     );
-    format!("{:016x}", fnv1a(text.as_bytes()))
+    text
 }
 
 /// FNV-1a, 64 bits: small, fixed, and the same on every platform (std's hasher is none of those).
@@ -104,7 +131,7 @@ pub fn prove(
             continue;
         };
         let passing = !matches!(p.outcome(), Outcome::Fail | Outcome::Error);
-        if let (true, Definition::Hash(hash)) = (passing, definition) {
+        if let (true, Definition::Hash { now: hash, .. }) = (passing, definition) {
             proofs.insert(
                 p.name().to_string(),
                 Proof {
@@ -114,6 +141,7 @@ pub fn prove(
             );
             continue;
         }
+        carry_over(proofs, p.name(), definition);
         let said_proven = infos.get(p.name()).is_some_and(|i| i.settings.proven);
         if passing || said_proven || proved(proofs, p.name(), definition) {
             // Nothing to say of it any more.
@@ -156,7 +184,10 @@ pub fn prove(
 /// stands in for did (`health-*` for `health-hero_os`, `health-hero_proc`, ...).
 fn proved(proofs: &Proofs, name: &str, definition: &Definition) -> bool {
     match definition {
-        Definition::Hash(hash) => proofs.get(name).and_then(|p| p.passed.as_ref()) == Some(hash),
+        Definition::Hash { now, earlier } => {
+            let passed = proofs.get(name).and_then(|p| p.passed.as_ref());
+            passed.is_some_and(|p| p == now || earlier.as_ref() == Some(p))
+        }
         Definition::StandIn => {
             let (before, after) = name.split_once(UNLISTED).unwrap_or((name, ""));
             proofs.iter().any(|(n, p)| {
@@ -165,6 +196,23 @@ fn proved(proofs: &Proofs, name: &str, definition: &Definition) -> bool {
                     && n.starts_with(before)
                     && n.ends_with(after)
             })
+        }
+    }
+}
+
+/// A proof an earlier smoke kept of `definition` ([`Definition::Hash`]'s `earlier`), kept
+/// from now on under the hash of now.
+fn carry_over(proofs: &mut Proofs, name: &str, definition: &Definition) {
+    let Definition::Hash {
+        now,
+        earlier: Some(earlier),
+    } = definition
+    else {
+        return;
+    };
+    if let Some(proof) = proofs.get_mut(name) {
+        if proof.passed.as_ref() == Some(earlier) {
+            proof.passed = Some(now.clone());
         }
     }
 }

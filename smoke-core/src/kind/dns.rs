@@ -122,6 +122,7 @@ impl Kind for DnsSpec {
             service: None,
             stand_in: false,
             what: format!("dns {}", self.record.as_str()),
+            definition: String::new(),
             place: self.name.clone(),
             probe: std::sync::Arc::new(crate::plan::check_of(
                 spec,

@@ -172,6 +172,7 @@ mod planning {
             return unplaced(&spec, Failure::new(Cause::Checker, "not an HTTP probe"));
         };
         let what = describe(http);
+        let definition = definition(http);
         let candidates = match candidates(http, connector.as_ref()) {
             Ok(c) => c,
             Err(why) => return nowhere(spec, why),
@@ -208,6 +209,7 @@ mod planning {
             what,
             service,
             place,
+            definition,
             probe,
             stand_in: false,
         }
@@ -240,6 +242,7 @@ mod planning {
             what: spec.http().map(describe).unwrap_or_default(),
             service: None,
             place: format!("(nowhere: {})", why.detail),
+            definition: spec.http().map(definition).unwrap_or_default(),
             probe: Arc::new(Unplaced::check(&spec, why)),
             stand_in: false,
         }
@@ -256,6 +259,78 @@ mod planning {
         Planned {
             stand_in,
             ..nowhere(spec, why)
+        }
+    }
+
+    /// What an HTTP probe asks beyond its request in a few words and its place, one fact a
+    /// line: params or body, headers, context(s), external path, and each step with its own and
+    /// its conditions and captures. Empty for a probe its few words say all of (`GET /health`).
+    fn definition(http: &HttpSpec) -> String {
+        use std::fmt::Write;
+        let mut text = String::new();
+        request_text(&mut text, http);
+        if let Some(c) = &http.contexts {
+            let _ = writeln!(text, "contexts\t{}", c.contexts.join(","));
+            if let Some(reference) = &c.distinct_from {
+                let _ = writeln!(text, "distinct_from\t{reference}");
+            }
+        }
+        for (i, step) in http.steps.iter().enumerate() {
+            let _ = writeln!(
+                text,
+                "step {i}\t{}\t{}",
+                step.http.target,
+                step.http.request.describe()
+            );
+            request_text(&mut text, &step.http);
+            for c in &step.expect {
+                let _ = writeln!(text, "expect\t{c}");
+            }
+            for c in &step.warn {
+                let _ = writeln!(text, "warn\t{c}");
+            }
+            for (name, capture) in &step.captures {
+                let _ = writeln!(text, "capture\t{name}\t{}", capture.text());
+            }
+            if step.finally {
+                let _ = writeln!(text, "finally");
+            }
+        }
+        text
+    }
+
+    /// The parts of one request its few words leave out.
+    fn request_text(text: &mut String, http: &HttpSpec) {
+        use crate::panel::{Body, Request};
+        use std::fmt::Write;
+        match &http.request {
+            Request::Rpc { params, path, .. } => {
+                if let Some(params) = params {
+                    let _ = writeln!(text, "params\t{params}");
+                }
+                if let Some(path) = path {
+                    let _ = writeln!(text, "post\t{path}");
+                }
+            }
+            Request::Post { body, .. } => match body {
+                Body::Json(json) => {
+                    let _ = writeln!(text, "json\t{json}");
+                }
+                Body::Text(body) => {
+                    let _ = writeln!(text, "body\t{body}");
+                }
+                Body::Empty => {}
+            },
+            Request::Get { .. } => {}
+        }
+        for (name, value) in &http.headers {
+            let _ = writeln!(text, "header\t{name}\t{value}");
+        }
+        if let Some(context) = &http.context {
+            let _ = writeln!(text, "context\t{context}");
+        }
+        if let Some(path) = &http.external_path {
+            let _ = writeln!(text, "external_path\t{path}");
         }
     }
 

@@ -112,6 +112,12 @@ impl Kind for TcpSpec {
                 None => "tcp".to_string(),
             },
             probe: std::sync::Arc::new(crate::plan::check_of(spec, format!("tcp {at}"), probe)),
+            // What it sends, which its few words only say it does.
+            definition: self
+                .send
+                .as_ref()
+                .map(|send| format!("send\t{send}\n"))
+                .unwrap_or_default(),
             place: at,
         });
     }

@@ -78,6 +78,7 @@ impl Kind for TlsSpec {
             stand_in: false,
             what: "tls".to_string(),
             probe: std::sync::Arc::new(crate::plan::check_of(spec, format!("tls {at}"), probe)),
+            definition: String::new(),
             place: at,
         });
     }

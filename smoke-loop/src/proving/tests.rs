@@ -48,7 +48,13 @@ fn tick(
     said_proven: bool,
 ) -> (bool, Vec<String>) {
     let mut r = report(minutes, outcome);
-    let definitions = HashMap::from([("biz".to_string(), Definition::Hash(def.to_string()))]);
+    let definitions = HashMap::from([(
+        "biz".to_string(),
+        Definition::Hash {
+            now: def.to_string(),
+            earlier: None,
+        },
+    )]);
     let mut info = ProbeInfo::new("biz", "x");
     info.settings.proven = said_proven;
     let infos = HashMap::from([("biz".to_string(), info)]);
@@ -188,4 +194,52 @@ fn a_stand_in_is_proven_where_a_probe_it_stands_in_for_passed() {
         },
     );
     assert!(stand_in(&mut proofs), "health-hero_os passed here");
+}
+
+/// What an HTTP probe asks beyond its few words (its params, a header) is part of what it
+/// proves: a change there makes it unproven again, like a changed condition.
+#[test]
+fn params_and_headers_are_part_of_the_definition() {
+    let with = |definition: &str| {
+        planned("status == 200", "/s/biz/rpc.sock /rpc").set_definition(definition)
+    };
+    let a = fingerprint(&with("params\t{\"limit\":10}\n"));
+    assert_eq!(a, fingerprint(&with("params\t{\"limit\":10}\n")));
+    assert_ne!(a, fingerprint(&with("params\t{\"limit\":11}\n")));
+    assert_ne!(a, fingerprint(&with("")));
+    // A probe whose few words say it all hashes as the first smoke with proofs hashed it.
+    let plain = planned("status == 200", "/s/biz/rpc.sock /rpc");
+    assert_eq!(fingerprint(&plain), earlier_fingerprint(&plain));
+}
+
+/// A proof kept by the smoke before the wider hash is carried over: the probe stays proven
+/// through the upgrade, failing or not, and its proof is kept under the hash of now.
+#[test]
+fn a_proof_under_the_earlier_hash_is_carried_over_once() {
+    let planned =
+        planned("status == 200", "/s/biz/rpc.sock /rpc").set_definition("params\t{\"limit\":10}\n");
+    let Definition::Hash { now, earlier } = Definition::of(&planned) else {
+        panic!("a hash");
+    };
+    let earlier = earlier.expect("an earlier hash where the definition adds to it");
+    assert_ne!(now, earlier);
+    let mut proofs = Proofs::from([(
+        "biz".to_string(),
+        Proof {
+            passed: Some(earlier.clone()),
+            ..Proof::default()
+        },
+    )]);
+    let definitions = HashMap::from([("biz".to_string(), Definition::of(&planned))]);
+    let infos = HashMap::from([("biz".to_string(), ProbeInfo::new("biz", "x"))]);
+    let mut r = report(0, Outcome::Fail);
+    let lines = prove(&mut proofs, &mut r, &definitions, &infos, true);
+    assert!(r.probes_mut()[0].proven() && lines.is_empty(), "{lines:?}");
+    assert_eq!(proofs["biz"].passed.as_deref(), Some(now.as_str()));
+    // Carried over once: the earlier hash proves nothing more once the probe changed.
+    let changed = planned.set_definition("params\t{\"limit\":11}\n");
+    let definitions = HashMap::from([("biz".to_string(), Definition::of(&changed))]);
+    let mut r = report(1, Outcome::Fail);
+    prove(&mut proofs, &mut r, &definitions, &infos, true);
+    assert!(!r.probes_mut()[0].proven());
 }
