@@ -198,6 +198,15 @@ impl Deployment {
         self.external.as_ref().map(External::gateway_addr)
     }
 
+    /// `http://127.0.0.1:<port>`: hero_router's own plain-HTTP port, which the TLS gateway
+    /// fronts (started with [`Options::external`]): the same routes, faults and services, for a
+    /// browser on the VM that cannot trust the test CA.
+    pub fn router_url(&self) -> Option<String> {
+        self.external
+            .as_ref()
+            .map(|e| format!("http://{}", e.router_addr()))
+    }
+
     /// `https://herodemo.smoke.test:<port>`: the public URL, once the name resolves through
     /// [`Deployment::dns_addr`] (started with [`Options::external`]).
     pub fn public_url(&self) -> Option<String> {

@@ -56,6 +56,11 @@ impl External {
         self.gateway.addr()
     }
 
+    /// hero_router's own plain-HTTP port behind the TLS gateway.
+    pub fn router_addr(&self) -> SocketAddr {
+        self.gateway.router_addr()
+    }
+
     pub fn public_url(&self) -> String {
         format!("https://{PUBLIC_HOST}:{}", self.gateway.addr().port())
     }

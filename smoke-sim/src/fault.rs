@@ -40,6 +40,22 @@ pub enum Fault {
     /// the socket they load, behind the gateway they leave `/hero_os/ui/` and the page stays
     /// blank.
     UiWrongPrefix,
+    /// hero_os: the app builds each photo's address wrongly (`/api/file/` for `/api/files/`):
+    /// the grid shows alt text only ("Photos render alt-text only"), though the folder lists
+    /// and every photo downloads.
+    UiImagesWrongUrl,
+    /// hero_os: the app's script throws as it boots: the page, the script and the wasm are
+    /// served, and nothing is drawn.
+    UiBootError,
+    /// OSIS: `business.persons.list` answers its persons inside an object (`{"items": [...]}`)
+    /// rather than as a list: a call that only checks for a non-empty result passes, and the
+    /// app, reading a list, shows a dashboard of 0.
+    BizAnswerReshaped,
+    /// Gateway: refuses (403) the requests the UI page makes to the services (those whose
+    /// `Referer` is under `/hero_os/ui/`), as a cross-origin rule set too strict would: the
+    /// page, its script and its wasm load, and every request made without a page behind it
+    /// still passes.
+    GatewayBlocksUi,
     /// Accepts connections, reads the request, never answers.
     Hang(String),
     /// Reads the request, then closes without sending a byte.
@@ -95,7 +111,7 @@ pub enum ParseFaultError {
     UnexpectedService(String),
 }
 
-const KNOWN: [&str; 30] = [
+const KNOWN: [&str; 34] = [
     "context-fallback",
     "photos-broken",
     "biz-empty",
@@ -108,6 +124,9 @@ const KNOWN: [&str; 30] = [
     "ui-bundle-missing",
     "ui-wasm-wrong-type",
     "ui-wrong-prefix",
+    "ui-images-wrong-url",
+    "ui-boot-error",
+    "biz-answer-reshaped",
     "queue-backlog",
     "cert-expiring-10d",
     "cert-expiring-3d",
@@ -116,6 +135,7 @@ const KNOWN: [&str; 30] = [
     "cert-untrusted",
     "gateway-502",
     "gateway-slow",
+    "gateway-blocks-ui",
     "dns-nxdomain",
     "dns-servfail",
     "hang:SERVICE",
@@ -171,6 +191,9 @@ impl Fault {
             Fault::UiBundleMissing => "ui-bundle-missing",
             Fault::UiWasmWrongType => "ui-wasm-wrong-type",
             Fault::UiWrongPrefix => "ui-wrong-prefix",
+            Fault::UiImagesWrongUrl => "ui-images-wrong-url",
+            Fault::UiBootError => "ui-boot-error",
+            Fault::BizAnswerReshaped => "biz-answer-reshaped",
             Fault::QueueBacklog => "queue-backlog",
             Fault::CertExpiring10d => "cert-expiring-10d",
             Fault::CertExpiring3d => "cert-expiring-3d",
@@ -179,6 +202,7 @@ impl Fault {
             Fault::CertUntrusted => "cert-untrusted",
             Fault::Gateway502 => "gateway-502",
             Fault::GatewaySlow => "gateway-slow",
+            Fault::GatewayBlocksUi => "gateway-blocks-ui",
             Fault::DnsNxdomain => "dns-nxdomain",
             Fault::DnsServfail => "dns-servfail",
             Fault::Hang(_) => "hang",
@@ -213,12 +237,16 @@ impl Fault {
             | Fault::PhotosEmpty
             | Fault::PhotoMissing
             | Fault::PhotoNotImage => "hero_foundry",
-            Fault::BizEmpty | Fault::BizGetBroken => "hero_osis_business",
+            Fault::BizEmpty | Fault::BizGetBroken | Fault::BizAnswerReshaped => {
+                "hero_osis_business"
+            }
             Fault::UiSocketMissing
             | Fault::UiProcessDead
             | Fault::UiBundleMissing
             | Fault::UiWasmWrongType
-            | Fault::UiWrongPrefix => "hero_os",
+            | Fault::UiWrongPrefix
+            | Fault::UiImagesWrongUrl
+            | Fault::UiBootError => "hero_os",
             Fault::QueueBacklog => "hero_embedder",
             Fault::CertExpiring10d
             | Fault::CertExpiring3d
@@ -226,7 +254,8 @@ impl Fault {
             | Fault::CertWrongHost
             | Fault::CertUntrusted
             | Fault::Gateway502
-            | Fault::GatewaySlow => GATEWAY,
+            | Fault::GatewaySlow
+            | Fault::GatewayBlocksUi => GATEWAY,
             Fault::DnsNxdomain | Fault::DnsServfail => DNS,
             Fault::Hang(s)
             | Fault::EmptyReply(s)
@@ -243,9 +272,13 @@ impl Fault {
     /// the hero projects' layout serves all from one `hero_osis` (HERO.md, "OSIS").
     pub fn service_in(&self, layout: Layout) -> &str {
         match (self, layout) {
-            (Fault::ContextFallback | Fault::BizEmpty | Fault::BizGetBroken, Layout::Hero) => {
-                "hero_osis"
-            }
+            (
+                Fault::ContextFallback
+                | Fault::BizEmpty
+                | Fault::BizGetBroken
+                | Fault::BizAnswerReshaped,
+                Layout::Hero,
+            ) => "hero_osis",
             _ => self.service(),
         }
     }
@@ -293,6 +326,9 @@ impl Fault {
             "ui-bundle-missing" => Fault::UiBundleMissing,
             "ui-wasm-wrong-type" => Fault::UiWasmWrongType,
             "ui-wrong-prefix" => Fault::UiWrongPrefix,
+            "ui-images-wrong-url" => Fault::UiImagesWrongUrl,
+            "ui-boot-error" => Fault::UiBootError,
+            "biz-answer-reshaped" => Fault::BizAnswerReshaped,
             "queue-backlog" => Fault::QueueBacklog,
             "cert-expiring-10d" => Fault::CertExpiring10d,
             "cert-expiring-3d" => Fault::CertExpiring3d,
@@ -301,6 +337,7 @@ impl Fault {
             "cert-untrusted" => Fault::CertUntrusted,
             "gateway-502" => Fault::Gateway502,
             "gateway-slow" => Fault::GatewaySlow,
+            "gateway-blocks-ui" => Fault::GatewayBlocksUi,
             "dns-nxdomain" => Fault::DnsNxdomain,
             "dns-servfail" => Fault::DnsServfail,
             _ => return None,

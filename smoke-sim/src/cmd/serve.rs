@@ -62,6 +62,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         deployment.ca_file(),
     ) {
         eprintln!("smoke-sim: public URL {url} (gateway on {gateway})");
+        if let Some(router) = deployment.router_url() {
+            eprintln!("smoke-sim: hero_router's own port {router} (plain HTTP; the UI app at {router}/hero_os/ui/)");
+        }
         eprintln!("smoke-sim: DNS for smoke.test on {dns}");
         eprintln!("smoke-sim: trust the test CA in {}", ca.display());
         eprintln!(

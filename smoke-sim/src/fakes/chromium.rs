@@ -79,12 +79,7 @@ pub fn render(url: &str, screenshot: &Path) -> io::Result<String> {
         WINDOW_SIZE,
         &["--dump-dom".into()],
     )?;
-    let dom = String::from_utf8(dom).map_err(|e| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("Chromium's DOM of {url} is not UTF-8: {e}"),
-        )
-    })?;
+    let dom = utf8_dom(url, dom)?;
 
     shoot(
         &binary,
@@ -96,6 +91,56 @@ pub fn render(url: &str, screenshot: &Path) -> io::Result<String> {
         &[],
     )?;
     Ok(dom)
+}
+
+/// Loads `url` (on a loopback address) and returns the DOM once its scripts have settled: the
+/// page's fetches answered and its timers run, within `settle` of the browser's virtual time.
+/// For a page a script draws after fetching its data (the simulated hero_os app), which the
+/// load event alone does not wait for. Blocks like [`render`].
+pub fn settled_dom(url: &str, settle: Duration) -> io::Result<String> {
+    let host = loopback_host(url)?;
+    let binary = CHROMIUM.find()?;
+    let dir = tempfile::Builder::new()
+        .prefix("smoke-chromium-")
+        .tempdir()?;
+    let flags = [
+        "--dump-dom".to_string(),
+        format!("--virtual-time-budget={}", settle.as_millis()),
+    ];
+    let dom = run(
+        &binary,
+        dir.path(),
+        "settled",
+        url,
+        &host,
+        WINDOW_SIZE,
+        &flags,
+    )?;
+    utf8_dom(url, dom)
+}
+
+/// The DOM Chromium printed for `url`, as text; an error when it is Chromium's own page for a
+/// load that failed, which some versions print without a "Page load failed" in their log.
+fn utf8_dom(url: &str, dom: Vec<u8>) -> io::Result<String> {
+    let dom = String::from_utf8(dom).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("Chromium's DOM of {url} is not UTF-8: {e}"),
+        )
+    })?;
+    let error_page = dom
+        .split_once("var loadTimeDataRaw = ")
+        .and_then(|(_, data)| data.split_once("\"errorCode\":\""))
+        .and_then(|(_, code)| code.split_once('"'))
+        .map(|(code, _)| code)
+        .filter(|code| code.starts_with("ERR_"));
+    match error_page {
+        Some(code) => Err(io::Error::new(
+            io::ErrorKind::ConnectionRefused,
+            format!("Chromium could not load {url}: net::{code}"),
+        )),
+        None => Ok(dom),
+    }
 }
 
 /// How a screenshot sees the page: its viewport in CSS pixels, and the colour scheme the page

@@ -35,7 +35,10 @@ const HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
 /// shutdown signal).
 pub struct Gateway {
     addr: SocketAddr,
-    task: JoinHandle<()>,
+    /// hero_router's own port, plain HTTP, which the TLS proxy forwards to (HERO.md, "The
+    /// gateway": port 9988 on the VM): what a browser on the VM loads the UI from.
+    router: SocketAddr,
+    tasks: [JoinHandle<()>; 2],
 }
 
 impl Gateway {
@@ -50,24 +53,45 @@ impl Gateway {
         let acceptor = TlsAcceptor::from(tls_config(world.clone(), certs)?);
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
+        let plain = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let router = plain.local_addr()?;
         let upstreams = Arc::new(proxy::Upstreams {
             world,
             socket_dir,
             timeout,
             layout,
         });
-        let task = tokio::spawn(accept_loop(listener, acceptor, upstreams, shutdown));
-        Ok(Gateway { addr, task })
+        let tasks = [
+            tokio::spawn(accept_loop(
+                listener,
+                Some(acceptor),
+                upstreams.clone(),
+                shutdown.clone(),
+            )),
+            tokio::spawn(accept_loop(plain, None, upstreams, shutdown)),
+        ];
+        Ok(Gateway {
+            addr,
+            router,
+            tasks,
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
+
+    /// hero_router's own plain-HTTP port, behind the TLS one.
+    pub fn router_addr(&self) -> SocketAddr {
+        self.router
+    }
 }
 
 impl Drop for Gateway {
     fn drop(&mut self) {
-        self.task.abort();
+        for task in &self.tasks {
+            task.abort();
+        }
     }
 }
 
@@ -82,9 +106,10 @@ fn tls_config(world: Arc<World>, certs: Arc<Certs>) -> io::Result<Arc<ServerConf
     Ok(Arc::new(config))
 }
 
+/// Accepts on `listener`, speaking TLS first when given an `acceptor`.
 async fn accept_loop(
     listener: TcpListener,
-    acceptor: TlsAcceptor,
+    acceptor: Option<TlsAcceptor>,
     upstreams: Arc<proxy::Upstreams>,
     shutdown: watch::Receiver<bool>,
 ) {
@@ -113,7 +138,7 @@ async fn accept_loop(
 
 async fn serve(
     stream: TcpStream,
-    acceptor: TlsAcceptor,
+    acceptor: Option<TlsAcceptor>,
     upstreams: Arc<proxy::Upstreams>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -124,7 +149,10 @@ async fn serve(
     }
 }
 
-async fn run(stream: TcpStream, acceptor: TlsAcceptor, upstreams: Arc<proxy::Upstreams>) {
+async fn run(stream: TcpStream, acceptor: Option<TlsAcceptor>, upstreams: Arc<proxy::Upstreams>) {
+    let Some(acceptor) = acceptor else {
+        return http(stream, upstreams).await;
+    };
     let tls = match tokio::time::timeout(HANDSHAKE_LIMIT, acceptor.accept(stream)).await {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
@@ -134,9 +162,17 @@ async fn run(stream: TcpStream, acceptor: TlsAcceptor, upstreams: Arc<proxy::Ups
         }
         Err(_) => return,
     };
+    http(tls, upstreams).await;
+}
+
+/// HTTP/1.1 on `io`, each request proxied.
+async fn http<I>(io: I, upstreams: Arc<proxy::Upstreams>)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let service = service_fn(move |req| proxy::handle(upstreams.clone(), req));
     if let Err(e) = http1::Builder::new()
-        .serve_connection(TokioIo::new(tls), service)
+        .serve_connection(TokioIo::new(io), service)
         .await
     {
         tracing::debug!(error = %e, "gateway connection ended with an error");

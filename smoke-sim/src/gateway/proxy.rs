@@ -56,6 +56,13 @@ pub async fn handle(up: Arc<Upstreams>, req: Request<Incoming>) -> Result<Resp, 
     if up.world.has(&Fault::GatewaySlow) {
         tokio::time::sleep(SLOW_DELAY).await;
     }
+    if up.world.has(&Fault::GatewayBlocksUi) && from_the_ui(&req) {
+        return Ok(text(
+            StatusCode::FORBIDDEN,
+            "403 Forbidden: cross-origin request refused (simulated gateway-blocks-ui fault)"
+                .to_string(),
+        ));
+    }
     let socket_dir = up.socket_dir.clone();
     let exists = |service: &str, file: &str| socket_dir.join(service).join(file).exists();
     let Some(route) = route::route(req.uri().path(), req.uri().query(), exists, up.layout) else {
@@ -68,6 +75,19 @@ pub async fn handle(up: Arc<Upstreams>, req: Request<Incoming>) -> Result<Resp, 
         ));
     };
     Ok(forward(&up, &route, req).await)
+}
+
+/// Whether the request is one the UI's page makes to another service: a browser names the page
+/// in `Referer`; the page's own script and wasm, under the UI's prefix, still load.
+fn from_the_ui(req: &Request<Incoming>) -> bool {
+    const UI: &str = "/hero_os/ui/";
+    !req.uri().path().starts_with(UI)
+        && req
+            .headers()
+            .get(header::REFERER)
+            .and_then(|r| r.to_str().ok())
+            .and_then(|r| r.parse::<http::Uri>().ok())
+            .is_some_and(|r| r.path().starts_with(UI))
 }
 
 async fn forward(up: &Upstreams, route: &Route, req: Request<Incoming>) -> Resp {

@@ -35,13 +35,76 @@ const WASM: &str = "hero_os_bg.wasm";
 /// leave `/hero_os/ui/`.
 const WRONG_PREFIX: &str = "/pkg/";
 
-/// The script: wasm-bindgen's loader, reduced to fetching its wasm next to itself.
-const SCRIPT_BODY: &str =
-    "// hero_os 2.1.0: loads the wasm next to this script and mounts the desktop on #main.
-const url = new URL(\"hero_os_bg.wasm\", import.meta.url);
+/// The script: wasm-bindgen's loader fetching its wasm next to itself, then what the real app's
+/// wasm draws, in JavaScript: the navigation, the context's photos listed by hero_foundry and
+/// shown as images, and the business dashboard's count from OSIS, each through the gateway's
+/// routes on the page's own origin. What the real app calls and how is not known (HERO.md, "the
+/// hero_os UI"): these are the seed's user paths, as a browser would walk them. `{BOOT}`,
+/// `{FILES}`, `{OSIS}` and `{ISLANDS}` are filled per layout and fault ([`script`]).
+const SCRIPT_BODY: &str = r#"// hero_os 2.1.0: loads the wasm next to this script, then draws the desktop on #main.
+const url = new URL("hero_os_bg.wasm", import.meta.url);
 const { instance } = await WebAssembly.instantiateStreaming(fetch(url));
+{BOOT}
+const context = document.querySelector('meta[name="hero-context"]')?.content || "root";
+const headers = { "X-Hero-Context": context };
+const main = document.getElementById("main");
+const nav = document.createElement("nav");
+nav.id = "hero-nav";
+for (const [id, name] of {ISLANDS}) {
+  const link = document.createElement("a");
+  link.className = "hero-nav-link";
+  link.href = "islands/" + id;
+  link.textContent = name;
+  nav.append(link);
+}
+const photos = document.createElement("section");
+photos.id = "hero-photos";
+const dashboard = document.createElement("p");
+dashboard.id = "hero-dashboard";
+main.replaceChildren(nav, photos, dashboard);
+const folder = await fetch("/hero_foundry/rpc/api/files/" + context + "/Photos/", { headers });
+for (const name of folder.ok ? await folder.json() : []) {
+  const image = document.createElement("img");
+  image.src = "{FILES}" + context + "/Photos/" + encodeURIComponent(name);
+  image.alt = name;
+  photos.append(image);
+}
+const answer = await fetch("{OSIS}", {
+  method: "POST",
+  headers: { ...headers, "Content-Type": "application/json" },
+  body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "business.persons.list" }),
+});
+const persons = answer.ok ? (await answer.json()).result : null;
+dashboard.textContent = (Array.isArray(persons) ? persons.length : 0) + " persons";
 export default instance;
-";
+"#;
+
+/// Where the app fetches its photos from, and where [`Fault::UiImagesWrongUrl`] makes it look.
+const FILES: &str = "/hero_foundry/rpc/api/files/";
+const FILES_WRONG: &str = "/hero_foundry/rpc/api/file/";
+
+/// The app's script in `layout`, with the faults of `world`.
+fn script(layout: Layout, world: &crate::world::World) -> String {
+    let islands: Vec<[&str; 2]> = ISLANDS.iter().map(|(id, name)| [*id, *name]).collect();
+    let boot = match world.has(&Fault::UiBootError) {
+        true => "throw new Error(\"hero_os: cannot read the desktop settings\");",
+        false => "",
+    };
+    let files = match world.has(&Fault::UiImagesWrongUrl) {
+        true => FILES_WRONG,
+        false => FILES,
+    };
+    // The seed's OSIS has a socket per domain; the hero projects' one hero_osis (HERO.md).
+    let osis = match layout {
+        Layout::Herodemo => "/hero_osis_business/rpc",
+        Layout::Hero => "/hero_osis/rpc",
+    };
+    SCRIPT_BODY
+        .replace("{BOOT}", boot)
+        .replace("{FILES}", files)
+        .replace("{OSIS}", osis)
+        .replace("{ISLANDS}", &json!(islands).to_string())
+}
 
 /// The smallest valid module (`\0asm`, version 1) with a custom section naming it.
 const WASM_BODY: &[u8] = b"\0asm\x01\0\0\0\x00\x08\x07hero_os";
@@ -152,7 +215,7 @@ impl Os {
             SCRIPT => Some(typed(
                 StatusCode::OK,
                 "text/javascript; charset=utf-8",
-                Bytes::from_static(SCRIPT_BODY.as_bytes()),
+                Bytes::from(script(self.layout, ctx.world)),
             )),
             WASM => {
                 let content_type = if ctx.world.has(&Fault::UiWasmWrongType) {

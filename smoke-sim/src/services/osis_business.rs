@@ -109,6 +109,10 @@ impl Service for OsisBusiness {
                 .cloned(),
         );
         Some(match method {
+            // A new version wrapping its lists: still a non-empty result, no longer a list.
+            "business.persons.list" if world.has(&Fault::BizAnswerReshaped) => {
+                Ok(json!({ "items": all }))
+            }
             "business.persons.list" => Ok(Value::Array(all)),
             "business.persons.get" => string_param(params, "id", 0).and_then(|id| {
                 all.into_iter()
