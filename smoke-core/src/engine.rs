@@ -20,7 +20,7 @@ pub use crate::probe::{Checks, ProbeInfo, Selector, Settings};
 pub use crate::condition::Selector as CssSelector;
 pub use crate::condition::{
     cut_to, Ast, Capture, CertField, Condition, ConditionError, DnsField, Evaluation, Judgement,
-    Limit, Op, Spans, Subject, Timing, MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, MAX_NESTING,
+    Limit, Op, PageField, Spans, Subject, Timing, MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, MAX_NESTING,
     MAX_QUERY_NODES,
 };
 
@@ -37,6 +37,13 @@ pub mod dns {
     pub use crate::kind::dns::{answer_failure, DnsAnswer};
 }
 pub use crate::kind::tcp::MAX_BANNER_BYTES;
+
+/// What a browse probe opens, and the browser it starts.
+pub mod browse {
+    #[cfg(feature = "browser")]
+    pub use crate::browser::locate;
+    pub use crate::kind::browse::BrowseSpec;
+}
 
 /// How a TCP probe reaches a host, for a side that dials.
 #[cfg(feature = "http")]
@@ -55,7 +62,9 @@ pub mod http {
 }
 
 // What a probe observed and how it came out.
-pub use crate::observation::{CertInfo, DnsInfo, JsonError, MAX_JSON_DEPTH};
+pub use crate::observation::{
+    CertInfo, Counted, DnsInfo, JsonError, PageInfo, MAX_ENTRY, MAX_JSON_DEPTH, MAX_LISTED,
+};
 pub use crate::outcome::{cut_detail, ConditionResult, Phase, Step, Verdict, DETAIL_LIMIT};
 pub use crate::runner::{Origin, DEFAULT_CONCURRENCY};
 

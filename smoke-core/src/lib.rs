@@ -44,6 +44,9 @@ mod units;
 #[cfg(feature = "http")]
 mod http;
 
+#[cfg(feature = "browser")]
+mod browser;
+
 /// What a probe author needs, in one `use smoke_core::prelude::*;`.
 pub mod prelude {
     pub use crate::check::{Check, CheckError};

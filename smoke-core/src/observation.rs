@@ -79,6 +79,47 @@ pub struct DnsInfo {
     pub addresses: Vec<String>,
 }
 
+/// The most entries of `images.broken`, `console.errors` and `requests.failed` a failure
+/// names; the count counts them all.
+pub const MAX_LISTED: usize = 20;
+
+/// The most chars of one such entry (a URL, a script's message).
+pub const MAX_ENTRY: usize = 300;
+
+/// What a `browse` probe saw on the page besides its DOM (which is the observation's body).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageInfo {
+    /// Images that finished loading without decoding (`naturalWidth == 0`), by address.
+    pub images_broken: Counted,
+    /// `console.error` calls and uncaught exceptions, by their message.
+    pub console_errors: Counted,
+    /// Sub-requests that failed or answered 400 or more: the address and the status or error.
+    pub requests_failed: Counted,
+    /// From the start of the navigation to the end of the page's load event.
+    pub load: Option<Duration>,
+    /// From the start of the navigation to the first paint, where the browser reports it.
+    pub first_paint: Option<Duration>,
+}
+
+/// Things counted on a page, and the first [`MAX_LISTED`] of them by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counted {
+    /// How many there were.
+    pub count: usize,
+    /// The first of them, each at most [`MAX_ENTRY`] chars.
+    pub shown: Vec<String>,
+}
+
+impl Counted {
+    /// Counts `entry`, and keeps it while fewer than [`MAX_LISTED`] are kept.
+    pub fn note(&mut self, entry: String) {
+        self.count += 1;
+        if self.shown.len() < MAX_LISTED {
+            self.shown.push(entry);
+        }
+    }
+}
+
 /// One attempt's raw result. Bodies are already cut to the probe's cap.
 #[derive(Debug, Default)]
 pub struct Observation {
@@ -98,6 +139,8 @@ pub struct Observation {
     pub(crate) dns: Option<DnsInfo>,
     /// What a `tcp` probe's peer sent first, up to its first line break, as text.
     pub(crate) banner: Option<String>,
+    /// What a `browse` probe saw on the page.
+    pub(crate) page: Option<Box<PageInfo>>,
     json: OnceLock<Result<serde_json::Value, JsonError>>,
 }
 

@@ -54,6 +54,20 @@ impl Planned {
 }
 
 impl Planned {
+    /// The probe, depending first on `way_in` (the outside's public certificate) when the side
+    /// has one: every request through it fails with it, and is one alarm with it.
+    #[cfg(feature = "http")]
+    pub(crate) fn through(mut self, way_in: Option<&str>) -> Planned {
+        if let Some(on) = way_in {
+            let check = Arc::make_mut(&mut self.probe);
+            let deps = std::iter::once(on.to_string())
+                .chain(check.info().settings.depends_on.iter().cloned())
+                .collect::<Vec<_>>();
+            *check = check.clone().depends_on(deps);
+        }
+        self
+    }
+
     /// The check to run.
     pub fn probe(&self) -> &Arc<Check> {
         &self.probe

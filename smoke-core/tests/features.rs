@@ -40,3 +40,32 @@ fn without_prometheus_the_format_is_not_offered() {
     assert!(Format::ALL.iter().all(|(name, _)| *name != "prometheus"));
     assert!("prometheus".parse::<Format>().is_err());
 }
+
+const BROWSE_PANEL: &str = r#"
+[panel]
+name = "demo"
+
+[[probe]]
+name = "ui"
+target = "hero_os/ui"
+browse = "/"
+"#;
+
+#[cfg(not(feature = "browser"))]
+#[test]
+fn without_browser_a_browse_probe_is_a_load_error_at_its_place_that_names_the_feature() {
+    let e = load_str(BROWSE_PANEL, Path::new("ui.toml"), &LoadOptions::default()).unwrap_err();
+    let text = e.to_string();
+    assert!(text.starts_with("ui.toml:8:10: "), "{text}");
+    assert!(text.contains("`browser` feature"), "{text}");
+}
+
+#[cfg(feature = "browser")]
+#[test]
+fn with_browser_a_browse_probe_loads() {
+    let panel = load_str(BROWSE_PANEL, Path::new("ui.toml"), &LoadOptions::default()).unwrap();
+    assert!(matches!(
+        panel.probes[0].kind,
+        smoke_core::engine::ProbeKind::Browse(_)
+    ));
+}

@@ -179,7 +179,7 @@ fn tables_and_keys_no_one_declared_are_unknown_keys() {
     let e = broken(&WITH_OTHERS.replace("remind_every", "# remind_every"));
     assert_eq!(
         e.to_string(),
-        "probes/bad.toml:9:3: unknown key `notify`; known keys: panel, internal, external, defaults, probe, coverage"
+        "probes/bad.toml:9:3: unknown key `notify`; known keys: panel, internal, external, defaults, probe, coverage, browser"
     );
     let e = broken(&WITH_OTHERS[..WITH_OTHERS.find("[[notify]]").unwrap()]);
     assert_eq!(

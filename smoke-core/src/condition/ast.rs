@@ -108,6 +108,28 @@ pub enum Subject {
     Dns(DnsField),
     /// The first line a `tcp` probe's peer sent (an SSH or SMTP greeting, a reply to `send`).
     Banner,
+    /// `text(<css>)`: the text of the elements the selector finds in the body (a browse
+    /// probe's rendered page), joined by spaces.
+    #[cfg_attr(not(feature = "html"), allow(dead_code))]
+    Text(Box<Selector>),
+    /// `images.broken`, `console.errors`, `requests.failed`, `timings.<phase>`: what a
+    /// `browse` probe saw on the page.
+    Page(PageField),
+}
+
+/// What a `browse` probe saw that a `page.`-like subject reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageField {
+    /// `images.broken`: images that did not decode, counted, and named in a failure.
+    ImagesBroken,
+    /// `console.errors`: the page's script errors, counted, and named in a failure.
+    ConsoleErrors,
+    /// `requests.failed`: sub-requests that failed or answered 400 or more, counted and named.
+    RequestsFailed,
+    /// `timings.load`: to the end of the load event.
+    Load,
+    /// `timings.first_paint`: to the first paint.
+    FirstPaint,
 }
 
 /// Which part of the peer certificate a `cert.` subject reads.
@@ -168,14 +190,19 @@ impl Subject {
             Subject::Status
             | Subject::Cert(CertField::DaysLeft)
             | Subject::Len(_)
-            | Subject::Html(_) => Kind::Number,
+            | Subject::Html(_)
+            | Subject::Page(PageField::ImagesBroken)
+            | Subject::Page(PageField::ConsoleErrors)
+            | Subject::Page(PageField::RequestsFailed) => Kind::Number,
+            Subject::Page(PageField::Load | PageField::FirstPaint) => Kind::Duration,
             Subject::Time(_) => Kind::Duration,
             Subject::Bytes => Kind::Size,
             Subject::Body
             | Subject::Header(_)
             | Subject::Cert(CertField::Issuer | CertField::Subject)
             | Subject::Dns(DnsField::Rcode)
-            | Subject::Banner => Kind::Text,
+            | Subject::Banner
+            | Subject::Text(_) => Kind::Text,
             Subject::Cert(CertField::NotAfter) => Kind::Timestamp,
             Subject::Dns(DnsField::Addresses) => Kind::List,
             Subject::Json(_) => Kind::Json,

@@ -9,10 +9,14 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
-use super::ast::{Ast, CertField, DnsField, Literal, Op, Operand, Subject, Timing};
+use super::ast::{Ast, CertField, DnsField, Literal, Op, Operand, PageField, Subject, Timing};
 use super::bounds::{Evaluation, Limit, MAX_QUERY_NODES};
 use super::value::{Actual, Num};
 use crate::observation::{JsonError, NOT_JSON};
+
+/// The most of the text `text(...)` gathers: a page's headline or count, never its novel.
+#[cfg(feature = "html")]
+const MAX_TEXT: usize = 64 * 1024;
 
 /// Elements matched against a selector between two looks at the clock.
 #[cfg(feature = "html")]
@@ -145,6 +149,53 @@ fn subject_value<'a>(subject: &Subject, ev: &Evaluation<'a>) -> Result<Actual<'a
             .banner
             .as_deref()
             .map_or(nothing, |b| Actual::Text(Cow::Borrowed(b))),
+        #[cfg(not(feature = "html"))]
+        Subject::Text(selector) => match **selector {},
+        #[cfg(feature = "html")]
+        Subject::Text(selector) => {
+            let doc = ev.html()?;
+            let mut text = String::new();
+            for (i, node) in doc.tree.nodes().enumerate() {
+                if i % CLOCK_EVERY == 0 {
+                    ev.in_time()?;
+                }
+                let Some(el) = scraper::ElementRef::wrap(node) else {
+                    continue;
+                };
+                if !selector.matches(&el) {
+                    continue;
+                }
+                for piece in el.text() {
+                    let piece = piece.trim();
+                    if piece.is_empty() || text.len() >= MAX_TEXT {
+                        continue;
+                    }
+                    if !text.is_empty() {
+                        text.push(' ');
+                    }
+                    text.push_str(piece);
+                }
+            }
+            match text.is_empty() {
+                true => Actual::Nothing(Some("no element, or no text in it")),
+                false => Actual::Text(Cow::Owned(text)),
+            }
+        }
+        Subject::Page(field) => {
+            let Some(page) = obs.page.as_deref() else {
+                return Ok(Actual::Nothing(Some("only a browse probe sees a page")));
+            };
+            match field {
+                PageField::ImagesBroken => Actual::Counted(&page.images_broken),
+                PageField::ConsoleErrors => Actual::Counted(&page.console_errors),
+                PageField::RequestsFailed => Actual::Counted(&page.requests_failed),
+                PageField::Load => page.load.map_or(nothing, Actual::Duration),
+                PageField::FirstPaint => page.first_paint.map_or(
+                    Actual::Nothing(Some("the browser did not report it")),
+                    Actual::Duration,
+                ),
+            }
+        }
     })
 }
 

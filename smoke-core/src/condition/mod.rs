@@ -58,7 +58,7 @@ pub(crate) const MAX_SUBJECT_CHARS: usize = 512;
 /// the parse time per level; eight levels is more than any real path needs.
 pub const MAX_NESTING: usize = 8;
 
-pub use ast::{Ast, CertField, DnsField, Op, Selector, Spans, Subject, Timing};
+pub use ast::{Ast, CertField, DnsField, Op, PageField, Selector, Spans, Subject, Timing};
 pub use bounds::{Evaluation, Limit, MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, MAX_QUERY_NODES};
 
 /// A parsed, checked condition.

@@ -8,7 +8,7 @@
 use scraper::Selector;
 use serde_json_path::JsonPath;
 
-use super::ast::{CertField, DnsField, Kind, Subject, Timing};
+use super::ast::{CertField, DnsField, Kind, PageField, Subject, Timing};
 use super::lex::{collect, err_at, matching_close, quoted, skip_ws, trim_end};
 use super::{suggest, ConditionError};
 
@@ -18,7 +18,7 @@ pub(crate) fn parse(chars: &[char], start: usize, end: usize) -> Result<Subject,
     if word.starts_with('$') {
         return compile_path(&word, &(start..end).collect::<Vec<_>>(), end);
     }
-    for name in ["len", "html"] {
+    for name in ["len", "html", "element", "text"] {
         if word.starts_with(name) && word[name.len()..].starts_with('(') {
             return function(chars, name, start + name.len(), end);
         }
@@ -57,6 +57,11 @@ fn plain(word: &str) -> Option<Subject> {
         "dns.rcode" => Subject::Dns(DnsField::Rcode),
         "dns.addresses" => Subject::Dns(DnsField::Addresses),
         "banner" => Subject::Banner,
+        "images.broken" => Subject::Page(PageField::ImagesBroken),
+        "console.errors" => Subject::Page(PageField::ConsoleErrors),
+        "requests.failed" => Subject::Page(PageField::RequestsFailed),
+        "timings.load" => Subject::Page(PageField::Load),
+        "timings.first_paint" => Subject::Page(PageField::FirstPaint),
         "json" => Subject::Json(JsonPath::parse("$").ok()?),
         "result" => Subject::Json(JsonPath::parse("$.result").ok()?),
         _ => return None,
@@ -76,7 +81,9 @@ fn unknown(word: &str, start: usize) -> ConditionError {
     let hint = match suggest::subject(word) {
         Some(s) => format!("did you mean `{s}`?"),
         None => "use status, body, bytes, time, time.<phase>, header.<name>, json.<path>, \
-                 $<jsonpath>, result, len(...), html(...), cert.<field> or dns.<field>"
+                 $<jsonpath>, result, len(...), html(...), cert.<field>, dns.<field>, banner, \
+                 element(...), text(...), images.broken, console.errors, requests.failed or \
+                 timings.<phase>"
             .to_string(),
     };
     err_at(start, format!("unknown subject `{word}`: {hint}"))
@@ -100,7 +107,8 @@ fn header(chars: &[char], name: &str, at: usize) -> Result<Subject, ConditionErr
     Ok(Subject::Header(name.to_ascii_lowercase()))
 }
 
-/// `len(<subject>)` or `html(<selector>)`; `open` is the index of the paren.
+/// `len(<subject>)`, or `html(<selector>)`, `element(<selector>)` (the same count, named for a
+/// browse probe's page) and `text(<selector>)`; `open` is the index of the paren.
 fn function(
     chars: &[char],
     name: &str,
@@ -116,20 +124,22 @@ fn function(
     }
     let inner_start = skip_ws(chars, open + 1);
     let inner_end = trim_end(chars, inner_start, close);
+    let selects = name != "len";
     #[cfg(not(feature = "html"))]
-    if name == "html" {
+    if selects {
         return Err(err_at(open - name.len(), HTML_OFF));
     }
     #[cfg(feature = "html")]
-    if name == "html" {
+    if selects {
         if inner_start == inner_end {
             return Err(err_at(
                 close,
-                "html() needs a CSS selector, like html(nav a)",
+                format!("{name}() needs a CSS selector, like {name}(nav a)"),
             ));
         }
         let css = collect(chars, inner_start, inner_end);
         return match Selector::parse(&css) {
+            Ok(sel) if name == "text" => Ok(Subject::Text(Box::new(sel))),
             Ok(sel) => Ok(Subject::Html(Box::new(sel))),
             Err(e) => Err(err_at(
                 inner_start,
@@ -157,7 +167,7 @@ fn function(
 /// Why an `html()` condition cannot be used by a smoke built without HTML.
 #[cfg(not(feature = "html"))]
 pub(crate) const HTML_OFF: &str =
-    "html() conditions need smoke-core's `html` feature, which this build was made without";
+    "html(), element() and text() conditions need smoke-core's `html` feature, which this build was made without";
 
 /// scraper's message for errors it did not expect asks the reader to report a bug and spans
 /// lines; the kind alone says enough.

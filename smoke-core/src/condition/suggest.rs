@@ -70,15 +70,26 @@ const PLAIN: &[&str] = &[
     "dns.rcode",
     "dns.addresses",
     "banner",
+    "images.broken",
+    "console.errors",
+    "requests.failed",
+    "timings.load",
+    "timings.first_paint",
 ];
 
-const PREFIXES: &[&str] = &["header", "json", "result", "time", "cert", "dns"];
+const PREFIXES: &[&str] = &[
+    "header", "json", "result", "time", "cert", "dns", "images", "console", "requests", "timings",
+];
 
 fn members(head: &str) -> &'static [&'static str] {
     match head {
         "time" => &["dns", "connect", "tls", "first_byte", "total"],
         "cert" => &["days_left", "issuer", "subject", "not_after"],
         "dns" => &["rcode", "addresses"],
+        "images" => &["broken"],
+        "console" => &["errors"],
+        "requests" => &["failed"],
+        "timings" => &["load", "first_paint"],
         _ => &[],
     }
 }

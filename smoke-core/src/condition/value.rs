@@ -96,6 +96,9 @@ pub(crate) enum Actual<'a> {
     Size(u64),
     Timestamp(jiff::Timestamp),
     Json(Cow<'a, Value>),
+    /// Things a page showed (broken images, script errors, failed requests): compared as
+    /// their count, shown with their names.
+    Counted(&'a crate::observation::Counted),
 }
 
 /// Reads a date the way people write one in a condition: a full RFC 3339 timestamp, or a plain
@@ -192,6 +195,7 @@ impl Actual<'_> {
             (Actual::Size(b), Literal::Number(m, _)) => Num::Int((*b).into()).compare(*m),
             (Actual::Timestamp(t), Literal::Timestamp(u, _)) => Some(t.cmp(u)),
             (Actual::Json(v), _) => json_cmp(v, lit),
+            (Actual::Counted(l), Literal::Number(m, _)) => Num::Int(l.count as i128).compare(*m),
             _ => None,
         }
     }
@@ -229,6 +233,7 @@ impl Actual<'_> {
             Actual::Duration(d) => Cow::Owned(format_duration(*d)),
             Actual::Size(b) => Cow::Owned(format_size(*b)),
             Actual::Timestamp(t) => Cow::Owned(t.to_string()),
+            Actual::Counted(l) => Cow::Owned(l.shown.join("\n")),
         })
     }
 
@@ -243,7 +248,28 @@ impl Actual<'_> {
             Actual::Size(b) => format_size(*b),
             Actual::Timestamp(t) => quote(&t.to_string()),
             Actual::Json(v) => render_json(v),
+            Actual::Counted(l) => render_listed(l),
         }
+    }
+}
+
+/// The count, then as many names as fit: `2: "/a.png", "/b.png"`. Names are quoted, so what a
+/// page put in them stays visible and inert.
+fn render_listed(l: &crate::observation::Counted) -> String {
+    if l.count == 0 {
+        return "0".into();
+    }
+    let names: Vec<String> = l.shown.iter().map(|s| quote(s)).collect();
+    let more = match l.count > l.shown.len() {
+        true => format!(" and {} more", l.count - l.shown.len()),
+        false => String::new(),
+    };
+    // The first name is shown whole, the failure's point; the limit applies to the rest.
+    let first = names.first().cloned().unwrap_or_default();
+    let rest = names.get(1..).unwrap_or_default().join(", ");
+    match rest.is_empty() {
+        true => format!("{}: {first}{more}", l.count),
+        false => format!("{}: {first}, {}{more}", l.count, cut(&rest)),
     }
 }
 

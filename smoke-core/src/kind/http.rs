@@ -75,7 +75,7 @@ mod planning {
             return;
         };
         let way_in = plan.way_in.clone();
-        let through = |p: Planned| through(p, way_in.as_deref());
+        let through = |p: Planned| p.through(way_in.as_deref());
         if !spec.for_each_service {
             let planned = place(spec.clone(), &connector);
             plan.push(through(planned));
@@ -156,17 +156,6 @@ mod planning {
 
     /// The probe with the side's way in (the public certificate) first among its dependencies:
     /// the furthest cause of the chain.
-    fn through(mut planned: Planned, way_in: Option<&str>) -> Planned {
-        if let Some(on) = way_in {
-            let check = Arc::make_mut(&mut planned.probe);
-            let deps = std::iter::once(on.to_string())
-                .chain(check.info().settings.depends_on.iter().cloned())
-                .collect::<Vec<_>>();
-            *check = check.clone().depends_on(deps);
-        }
-        planned
-    }
-
     fn place(spec: ProbeSpec, connector: &Arc<dyn Connector>) -> Planned {
         let Some(http) = spec.http() else {
             return unplaced(&spec, Failure::new(Cause::Checker, "not an HTTP probe"));

@@ -7,6 +7,7 @@
 //! `registry!` below, its keys in the panel's raw table, its condition subjects and its docs
 //! (`docs/dev/ADDING.md`).
 
+pub mod browse;
 pub mod dns;
 pub mod http;
 pub mod tcp;
@@ -22,6 +23,7 @@ pub(crate) use place::Planning;
 use crate::panel::raw::RawProbe;
 use crate::panel::spec::At;
 use crate::panel::{HttpSpec, Mode, PanelError};
+use browse::BrowseSpec;
 use dns::DnsSpec;
 use tcp::TcpSpec;
 use tls::TlsSpec;
@@ -50,6 +52,9 @@ pub(crate) trait Kind: Sized {
     fn stray(_p: &RawProbe) -> Option<&'static str> {
         None
     }
+
+    /// Keys of another kind's own that this kind reads too (a browse probe's `target`).
+    const BORROWS: &'static [&'static str] = &[];
 
     /// The probe's question from its table, and the side it runs on (`None`: both).
     fn read(p: &mut RawProbe, r: &Reading<'_>) -> Result<(Self, Option<Mode>), PanelError>;
@@ -91,9 +96,13 @@ macro_rules! registry {
                     .into_iter()
                     .find_map(|(key, name)| (key == chosen).then_some(name))
                     .unwrap_or("");
+                let borrowed: &[&str] = [$((<$spec as Kind>::KEY, <$spec as Kind>::BORROWS)),+]
+                    .into_iter()
+                    .find_map(|(key, borrows)| (key == chosen).then_some(borrows))
+                    .unwrap_or(&[]);
                 $(
                     if <$spec as Kind>::KEY != chosen {
-                        if let Some(key) = <$spec as Kind>::stray(p) {
+                        if let Some(key) = <$spec as Kind>::stray(p).filter(|k| !borrowed.contains(k)) {
                             return Err(r.at.here(match <$spec as Kind>::KEY {
                                 Some(owner) => format!("`{key}` goes with `{owner}`"),
                                 None => format!("`{key}` has no meaning on a {name} probe"),
@@ -144,4 +153,6 @@ registry! {
     Tls(TlsSpec),
     /// `tcp`: a connection and, if asked, the peer's first line.
     Tcp(TcpSpec),
+    /// `browse`: a page opened in a headless browser, judged as drawn.
+    Browse(BrowseSpec),
 }

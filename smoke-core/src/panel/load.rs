@@ -442,6 +442,15 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         ));
     }
     let (vantage, vantage_named) = resolve_vantage(raw.panel.vantage.as_ref(), at, opts)?;
+    let browser = match raw.browser.path {
+        Some(path) if path.get_ref().is_empty() || path.get_ref().chars().any(char::is_control) => {
+            return Err(placed(path.span(), "browser")(
+                "path must name the browser's program, like /usr/bin/chromium".to_string(),
+            ))
+        }
+        Some(path) => Some(PathBuf::from(path.into_inner())),
+        None => None,
+    };
     let max_services = match &raw.panel.max_services {
         Some(m) => checks::max_services(*m.get_ref()).map_err(placed(m.span(), "panel"))?,
         None => defaults::MAX_SERVICES,
@@ -462,6 +471,7 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         defaults,
         probes,
         coverage,
+        browser,
         text: PanelText {
             text: at.text.into(),
             source: at.source.to_path_buf(),

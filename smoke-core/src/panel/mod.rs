@@ -132,6 +132,9 @@ pub struct Panel {
     pub probes: Vec<ProbeSpec>,
     /// `[coverage]`: the faults it knowingly does not catch.
     pub coverage: Coverage,
+    /// `[browser] path`: the browser `browse` probes start, else the first of
+    /// chromium, chromium-browser and google-chrome on `PATH`.
+    pub browser: Option<PathBuf>,
     /// The text it was read from, for the tables and `[panel]` keys this crate leaves to the
     /// program that declared them (see [`Extension`]).
     pub text: PanelText,

@@ -21,6 +21,15 @@ pub struct RawFile {
     pub probe: Vec<Spanned<RawProbe>>,
     #[serde(default)]
     pub coverage: RawCoverage,
+    #[serde(default)]
+    pub browser: RawBrowser,
+}
+
+/// `[browser]`: the browser `browse` probes start.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBrowser {
+    pub path: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -240,6 +249,8 @@ with_setting_keys! {
         pub tls: Option<Spanned<String>>,
         pub tcp: Option<Spanned<String>>,
         pub send: Option<Spanned<String>>,
+        pub browse: Option<Spanned<String>>,
+        pub wait_for: Option<Spanned<String>>,
         /// `[[probe.step]]`: a flow of requests instead of one.
         #[serde(default)]
         pub step: Vec<Spanned<RawStep>>,

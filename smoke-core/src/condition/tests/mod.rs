@@ -10,6 +10,7 @@ mod api;
 mod errors;
 mod limits;
 mod operators;
+mod page;
 mod render;
 mod subjects;
 mod values;

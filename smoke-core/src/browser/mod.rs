@@ -1,0 +1,438 @@
+//! What a person opening a page sees, seen by a headless Chromium driven over the DevTools
+//! protocol: the DOM once its scripts have drawn it, the images that did not decode, the
+//! script's errors, the sub-requests that failed. One browser per visit, in a process group
+//! of its own and a fresh incognito context, killed whole when the visit ends.
+//!
+//! Everything the page does is bounded: the visit by the probe's deadline, each list by
+//! [`MAX_LISTED`] entries of [`MAX_ENTRY`] chars, the DOM by the probe's `max_body`.
+
+mod process;
+pub(crate) mod relay;
+
+pub use process::locate;
+
+use crate::deadline::Deadline;
+use crate::observation::{Counted, Observation, PageInfo};
+use crate::outcome::{Cause, Failure};
+use chromiumoxide::cdp::browser_protocol::network::{
+    self, EventLoadingFailed, EventLoadingFinished, EventRequestWillBeSent, EventResponseReceived,
+    ResourceType,
+};
+use chromiumoxide::cdp::browser_protocol::page::NavigateParams;
+use chromiumoxide::cdp::browser_protocol::target::{
+    CreateBrowserContextParams, CreateTargetParams,
+};
+use chromiumoxide::cdp::js_protocol::runtime::{
+    ConsoleApiCalledType, EventConsoleApiCalled, EventExceptionThrown,
+};
+use chromiumoxide::listeners::EventStream;
+use futures_util::{FutureExt, StreamExt};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::time::Instant;
+
+pub use crate::observation::{MAX_ENTRY, MAX_LISTED};
+
+/// How long the network must be quiet, once the page loaded and `wait_for` appeared, before the
+/// page counts as drawn: the app's fetches and the images they add have answered.
+const QUIET: Duration = Duration::from_millis(300);
+
+/// The most a visit waits for that quiet after the page loaded: a page that polls forever is
+/// judged as it stands then.
+const MAX_SETTLE: Duration = Duration::from_secs(3);
+
+/// How often the page is looked at while waiting.
+const POLL: Duration = Duration::from_millis(50);
+
+/// The most requests tracked at once for the quiet: past it, the page is judged at
+/// [`MAX_SETTLE`].
+const MAX_TRACKED: usize = 4096;
+
+/// Run in every document before its own scripts: the console's text arguments are cut to
+/// [`MAX_ENTRY`] chars before they are sent to smoke, as each call is a DevTools message that
+/// the connection reads whole, whatever its size. (An exception's message is not cut: see
+/// "Limits" in SMOKE_LOOP.md.)
+static CUT_CONSOLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "(() => {{
+            for (const name of ['log', 'info', 'warn', 'error', 'debug', 'trace']) {{
+                const original = console[name];
+                if (typeof original !== 'function') continue;
+                console[name] = (...args) => original.apply(console, args.map(a =>
+                    typeof a === 'string' && a.length > {MAX_ENTRY} ? a.slice(0, {MAX_ENTRY}) : a));
+            }}
+        }})();"
+    )
+});
+
+/// One visit: where, what to wait for, and what to send with each request.
+#[derive(Debug, Clone)]
+pub(crate) struct Visit {
+    /// The page's address, as the browser opens it.
+    pub(crate) url: String,
+    /// A CSS selector the page must show before it is judged.
+    pub(crate) wait_for: Option<String>,
+    /// Sent with every request the page makes (`X-Hero-Context`).
+    pub(crate) headers: Vec<(String, String)>,
+    /// The most of the rendered DOM kept.
+    pub(crate) max_dom: u64,
+    /// The panel's `[browser] path`.
+    pub(crate) binary: Option<PathBuf>,
+}
+
+/// Opens `visit.url` in a fresh browser and reports what it drew, within `deadline`.
+pub(crate) async fn open(visit: &Visit, deadline: Deadline) -> Result<Observation, Failure> {
+    let binary = locate(visit.binary.as_deref())?;
+    let chromium = process::Chromium::start(&binary, deadline).await?;
+    let seen = deadline
+        .bound(look(visit, &chromium.websocket, deadline))
+        .await;
+    // The browser and its group go first, whatever the page did.
+    drop(chromium);
+    match seen {
+        Ok(result) => result,
+        Err(_) => Err(Failure::new(
+            Cause::Timeout,
+            format!(
+                "the page did not finish loading within {}",
+                crate::units::format_duration(deadline.budget())
+            ),
+        )),
+    }
+}
+
+fn protocol(what: &str, e: impl std::fmt::Display) -> Failure {
+    let said = crate::condition::cut_to(&e.to_string(), MAX_ENTRY);
+    Failure::new(
+        Cause::Protocol,
+        format!(
+            "the browser failed to {what}: {}",
+            crate::text::Escaped(&said)
+        ),
+    )
+}
+
+async fn look(visit: &Visit, websocket: &str, deadline: Deadline) -> Result<Observation, Failure> {
+    let started = Instant::now();
+    let (browser, mut handler) = chromiumoxide::Browser::connect(websocket.to_string())
+        .await
+        .map_err(|e| protocol("accept the DevTools connection", e))?;
+    // The connection's events are read as they come, and the errors of events this crate's
+    // protocol version does not know are not the page's.
+    let pump = tokio::spawn(async move { while handler.next().await.is_some() {} });
+    let result = async {
+        let context = browser
+            .create_browser_context(CreateBrowserContextParams::default())
+            .await
+            .map_err(|e| protocol("make an incognito context", e))?;
+        let mut target = CreateTargetParams::new("about:blank");
+        target.browser_context_id = Some(context);
+        let page = browser
+            .new_page(target)
+            .await
+            .map_err(|e| protocol("open a tab", e))?;
+        let mut events = Events::listen(&page).await?;
+        page.evaluate_on_new_document(CUT_CONSOLE.as_str())
+            .await
+            .map_err(|e| protocol("prepare the page", e))?;
+        page.execute(network::EnableParams::default())
+            .await
+            .map_err(|e| protocol("watch the network", e))?;
+        if !visit.headers.is_empty() {
+            let headers: serde_json::Map<String, serde_json::Value> = visit
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect();
+            page.execute(network::SetExtraHttpHeadersParams::new(
+                network::Headers::new(serde_json::Value::Object(headers)),
+            ))
+            .await
+            .map_err(|e| protocol("set the request headers", e))?;
+        }
+        let navigated = page
+            .execute(NavigateParams::new(visit.url.clone()))
+            .await
+            .map_err(|e| protocol("navigate", e))?;
+        if let Some(error) = &navigated.result.error_text {
+            return Err(Failure::new(
+                Cause::Connect,
+                format!(
+                    "the browser could not open {}: {}",
+                    crate::text::Escaped(&visit.url),
+                    crate::text::Escaped(&crate::condition::cut_to(error, MAX_ENTRY))
+                ),
+            ));
+        }
+        wait(&page, visit, &mut events, deadline).await?;
+        let drawn = drawn(&page, visit.max_dom).await?;
+        events.drain();
+        let mut obs = Observation::default();
+        obs.status = events.document_status;
+        obs.body = drawn.dom.into_bytes();
+        obs.body_truncated = drawn.cut;
+        obs.timings.total = Some(started.elapsed());
+        obs.page = Some(Box::new(PageInfo {
+            images_broken: drawn.broken_images,
+            console_errors: std::mem::take(&mut events.console_errors),
+            requests_failed: std::mem::take(&mut events.failed),
+            load: drawn.load,
+            first_paint: drawn.first_paint,
+        }));
+        if let Some(status) = obs.status.filter(|s| *s >= 400) {
+            return Err(
+                Failure::new(Cause::Http, format!("the page answered {status}"))
+                    .seen(Some(status), &obs.timings),
+            );
+        }
+        Ok(obs)
+    }
+    .await;
+    drop(browser);
+    pump.abort();
+    result
+}
+
+/// Waits for the page's load, then `wait_for`, then a quiet network.
+async fn wait(
+    page: &chromiumoxide::Page,
+    visit: &Visit,
+    events: &mut Events,
+    deadline: Deadline,
+) -> Result<(), Failure> {
+    let waited = Instant::now();
+    let selector = visit.wait_for.as_deref();
+    let probe = match selector {
+        Some(sel) => format!(
+            "document.readyState === 'complete' && document.querySelector({}) !== null",
+            serde_json::Value::String(sel.to_string())
+        ),
+        None => "document.readyState === 'complete'".to_string(),
+    };
+    loop {
+        events.drain();
+        let ready = page
+            .evaluate(probe.as_str())
+            .await
+            .ok()
+            .and_then(|r| r.into_value::<bool>().ok())
+            .unwrap_or(false);
+        if ready {
+            break;
+        }
+        if deadline.remaining() <= POLL {
+            let limit = crate::units::format_duration(waited.elapsed());
+            let mut detail = match selector {
+                Some(sel) => format!(
+                    "`{}` did not appear within {limit}",
+                    crate::text::Escaped(sel)
+                ),
+                None => format!("the page did not finish loading within {limit}"),
+            };
+            if let Some(said) = events.console_errors.shown.first() {
+                detail.push_str(&format!(
+                    "; the page's script said: {}",
+                    crate::text::Escaped(said)
+                ));
+            }
+            return Err(Failure::new(Cause::Timeout, detail));
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    let settle_until = (Instant::now() + MAX_SETTLE).min(deadline_instant(deadline));
+    let mut quiet_since = Instant::now();
+    while Instant::now() < settle_until {
+        events.drain();
+        if !events.in_flight.is_empty() || events.overflowed {
+            quiet_since = Instant::now();
+        } else if quiet_since.elapsed() >= QUIET {
+            break;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    Ok(())
+}
+
+fn deadline_instant(deadline: Deadline) -> Instant {
+    Instant::now() + deadline.remaining()
+}
+
+/// What the page holds once drawn.
+struct Drawn {
+    dom: String,
+    cut: bool,
+    broken_images: Counted,
+    load: Option<Duration>,
+    first_paint: Option<Duration>,
+}
+
+async fn drawn(page: &chromiumoxide::Page, max_dom: u64) -> Result<Drawn, Failure> {
+    // Cut in the page, so a huge DOM never crosses the connection.
+    let script = format!(
+        "(() => {{
+            const html = document.documentElement ? document.documentElement.outerHTML : '';
+            const broken = Array.from(document.images)
+                .filter(i => i.complete && i.naturalWidth === 0);
+            const nav = performance.getEntriesByType('navigation')[0];
+            const paint = performance.getEntriesByName('first-paint')[0];
+            return {{
+                dom: html.slice(0, {max_dom}),
+                cut: html.length > {max_dom},
+                broken: broken.length,
+                shown: broken.slice(0, {max_listed})
+                    .map(i => (i.currentSrc || i.getAttribute('src') || '(no src)').slice(0, {max_entry})),
+                load: nav && nav.loadEventEnd > 0 ? nav.loadEventEnd : null,
+                first_paint: paint ? paint.startTime : null,
+            }};
+        }})()",
+        max_listed = MAX_LISTED,
+        max_entry = MAX_ENTRY,
+        max_dom = max_dom.min(u32::MAX.into()),
+    );
+    #[derive(serde::Deserialize)]
+    struct Seen {
+        dom: String,
+        cut: bool,
+        broken: usize,
+        shown: Vec<String>,
+        load: Option<f64>,
+        first_paint: Option<f64>,
+    }
+    let seen: Seen = page
+        .evaluate(script.as_str())
+        .await
+        .map_err(|e| protocol("read the page", e))?
+        .into_value()
+        .map_err(|e| protocol("read the page", e))?;
+    let millis = |ms: Option<f64>| {
+        ms.filter(|m| m.is_finite() && *m >= 0.0)
+            .map(|m| Duration::from_secs_f64(m / 1000.0))
+    };
+    Ok(Drawn {
+        dom: seen.dom,
+        cut: seen.cut,
+        broken_images: Counted {
+            count: seen.broken,
+            shown: seen.shown,
+        },
+        load: millis(seen.load),
+        first_paint: millis(seen.first_paint),
+    })
+}
+
+/// A request the browser makes of its own, not the page's: the tab's icon, asked of every
+/// origin whether the page names one or not.
+fn browsers_own(kind: ResourceType, url: &str) -> bool {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    kind == ResourceType::Other && path.ends_with("/favicon.ico")
+}
+
+/// The page's events, read as they arrive.
+struct Events {
+    sent: EventStream<EventRequestWillBeSent>,
+    answered: EventStream<EventResponseReceived>,
+    finished: EventStream<EventLoadingFinished>,
+    failed_loads: EventStream<EventLoadingFailed>,
+    console: EventStream<EventConsoleApiCalled>,
+    thrown: EventStream<EventExceptionThrown>,
+    /// Requests sent and not yet finished or failed, by id, with their URL.
+    in_flight: HashMap<String, String>,
+    /// More requests were in flight than [`MAX_TRACKED`].
+    overflowed: bool,
+    /// The URL of every request seen, by id, for the failures that name only the id.
+    urls: HashMap<String, String>,
+    document_status: Option<u16>,
+    console_errors: Counted,
+    failed: Counted,
+}
+
+impl Events {
+    async fn listen(page: &chromiumoxide::Page) -> Result<Events, Failure> {
+        let listen = |e| protocol("listen to the page", e);
+        Ok(Events {
+            sent: page.event_listener().await.map_err(listen)?,
+            answered: page.event_listener().await.map_err(listen)?,
+            finished: page.event_listener().await.map_err(listen)?,
+            failed_loads: page.event_listener().await.map_err(listen)?,
+            console: page.event_listener().await.map_err(listen)?,
+            thrown: page.event_listener().await.map_err(listen)?,
+            in_flight: HashMap::new(),
+            overflowed: false,
+            urls: HashMap::new(),
+            document_status: None,
+            console_errors: Counted::default(),
+            failed: Counted::default(),
+        })
+    }
+
+    /// Takes in every event that has arrived, without waiting for more.
+    fn drain(&mut self) {
+        while let Some(Some(e)) = self.sent.next().now_or_never() {
+            let id = e.request_id.inner().clone();
+            let url = crate::condition::cut_to(&e.request.url, MAX_ENTRY);
+            if self.urls.len() < MAX_TRACKED {
+                self.urls.insert(id.clone(), url.clone());
+            }
+            match self.in_flight.len() < MAX_TRACKED {
+                true => {
+                    self.in_flight.insert(id, url);
+                }
+                false => self.overflowed = true,
+            }
+        }
+        while let Some(Some(e)) = self.answered.next().now_or_never() {
+            let status = u16::try_from(e.response.status).unwrap_or(0);
+            if e.r#type == ResourceType::Document && self.document_status.is_none() {
+                self.document_status = Some(status);
+            } else if status >= 400 && !browsers_own(e.r#type.clone(), &e.response.url) {
+                let url = crate::condition::cut_to(&e.response.url, MAX_ENTRY);
+                self.failed.note(format!("{url} {status}"));
+            }
+        }
+        while let Some(Some(e)) = self.finished.next().now_or_never() {
+            self.in_flight.remove(e.request_id.inner());
+        }
+        while let Some(Some(e)) = self.failed_loads.next().now_or_never() {
+            let id = e.request_id.inner();
+            self.in_flight.remove(id);
+            let url = self
+                .urls
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| "(a request)".into());
+            if e.canceled == Some(true) || browsers_own(e.r#type.clone(), &url) {
+                continue;
+            }
+            let error = crate::condition::cut_to(&e.error_text, 80);
+            self.failed.note(format!("{url} {error}"));
+        }
+        while let Some(Some(e)) = self.console.next().now_or_never() {
+            if e.r#type == ConsoleApiCalledType::Error {
+                let words: Vec<String> = e
+                    .args
+                    .iter()
+                    .map(|a| match (&a.value, &a.description) {
+                        (Some(serde_json::Value::String(s)), _) => s.clone(),
+                        (Some(v), _) => v.to_string(),
+                        (None, Some(d)) => d.clone(),
+                        (None, None) => String::new(),
+                    })
+                    .collect();
+                let said = crate::condition::cut_to(&words.join(" "), MAX_ENTRY);
+                self.console_errors.note(said);
+            }
+        }
+        while let Some(Some(e)) = self.thrown.next().now_or_never() {
+            let details = &e.exception_details;
+            let said = details
+                .exception
+                .as_ref()
+                .and_then(|x| x.description.clone())
+                .and_then(|d| d.lines().next().map(str::to_string))
+                .unwrap_or_else(|| details.text.clone());
+            self.console_errors
+                .note(crate::condition::cut_to(&said, MAX_ENTRY));
+        }
+    }
+}
