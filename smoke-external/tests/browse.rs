@@ -81,3 +81,36 @@ async fn the_page_through_the_gateway_passes_until_the_gateway_refuses_its_reque
         );
     }
 }
+
+/// A page the browser cannot reach at all fails `connect`, with the browser's reason.
+#[ignore = "needs chromium (apt-get install chromium)"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_page_is_connect_with_the_browsers_reason() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let panel = load_str(
+        PANEL,
+        Path::new("browse.toml"),
+        &LoadOptions {
+            sets: vec![
+                format!("external.base_url={url}"),
+                "panel.timeout=20s".to_string(),
+                "defaults.retries=0".to_string(),
+            ],
+            ..Default::default()
+        },
+    )
+    .expect("the panel loads");
+    let side = smoke_external::side(&panel).expect("the external side sets up");
+    let report = run_panel(&panel, side.as_ref(), &[], 4).await;
+    let probe = &report.probes()[0];
+    let said = human(&report, Default::default());
+    assert_eq!(probe.cause(), Some(Cause::Connect), "{said}");
+    assert!(
+        probe
+            .detail()
+            .is_some_and(|d| d.contains("net::ERR_CONNECTION_REFUSED")),
+        "{said}"
+    );
+}

@@ -4,7 +4,7 @@
 
 use smoke_core::engine::{load_str, run_panel, LoadOptions, Panel};
 use smoke_core::prelude::{human, Cause, Outcome, RunReport};
-use smoke_sim::{Deployment, Fault, Layout, Options};
+use smoke_sim::{Deployment, Fault, Layout};
 use std::path::Path;
 
 /// The app's page, judged as drawn: the nav, every photo an image, no script error, no failed
@@ -30,12 +30,9 @@ expect = [
 "##;
 
 async fn deployment(layout: Layout) -> Deployment {
-    Deployment::start_with(Options {
-        layout,
-        ..Options::default()
-    })
-    .await
-    .expect("the simulated deployment starts")
+    Deployment::start_as(layout)
+        .await
+        .expect("the simulated deployment starts")
 }
 
 fn panel(sim: &Deployment, text: &str, timeout: &str) -> Panel {
@@ -140,4 +137,16 @@ async fn a_missing_browser_is_one_clear_line() {
     assert!(!detail.contains('\n'), "{detail}");
     assert!(detail.contains("/nonexistent/chromium"), "{detail}");
     assert!(detail.contains("apt-get install chromium"), "{detail}");
+}
+
+/// A page the relay cannot reach fails as the gateway's answer would: `http`, with its status.
+#[ignore = "needs chromium (apt-get install chromium)"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_ui_socket_is_the_page_answering_502() {
+    let sim = deployment(Layout::Herodemo).await;
+    sim.set(Fault::UiSocketMissing);
+    let (report, said) = tick(&sim, PANEL, "20s").await;
+    let probe = only(&report);
+    assert_eq!(probe.cause(), Some(Cause::Http), "{said}");
+    assert_eq!(probe.status(), Some(502), "{said}");
 }

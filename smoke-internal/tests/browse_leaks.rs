@@ -77,6 +77,24 @@ async fn a_hundred_ticks_leave_no_browser_and_no_profile() {
     assert_eq!(profiles(&tmp), before, "a profile folder outlived its tick");
 }
 
+/// `smoke-internal run` of `panel` on `sim`'s sockets, its temporary files in `tmp`, quiet.
+fn run(panel: &Path, state: &Path, sim: &Deployment, tmp: &Path) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"));
+    cmd.arg("run")
+        .arg("--panel")
+        .arg(panel)
+        .arg("--state-dir")
+        .arg(state)
+        .args([
+            "--set",
+            &format!("internal.socket_dir={}", sim.socket_dir().display()),
+        ])
+        .env("TMPDIR", tmp)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    cmd
+}
+
 #[ignore = "needs chromium (apt-get install chromium)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_smoke_killed_mid_probe_leaves_no_browser() {
@@ -94,19 +112,7 @@ async fn a_smoke_killed_mid_probe_leaves_no_browser() {
     let tmp = dir.path().join("tmp");
     std::fs::create_dir(&tmp).unwrap();
     let marker = format!("--user-data-dir={}/smoke-browser-", tmp.display());
-    let mut smoke = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"))
-        .arg("run")
-        .arg("--panel")
-        .arg(&panel)
-        .arg("--state-dir")
-        .arg(dir.path().join("state"))
-        .args([
-            "--set",
-            &format!("internal.socket_dir={}", sim.socket_dir().display()),
-        ])
-        .env("TMPDIR", &tmp)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+    let mut smoke = run(&panel, &dir.path().join("state"), &sim, &tmp)
         .kill_on_drop(true)
         .spawn()
         .unwrap();
@@ -135,19 +141,7 @@ async fn a_smoke_killed_mid_probe_leaves_no_browser() {
     // browser does.
     assert_eq!(profiles(&tmp), 1);
     sim.clear(&Fault::UiBootError);
-    let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_smoke-internal"))
-        .arg("run")
-        .arg("--panel")
-        .arg(&panel)
-        .arg("--state-dir")
-        .arg(dir.path().join("state"))
-        .args([
-            "--set",
-            &format!("internal.socket_dir={}", sim.socket_dir().display()),
-        ])
-        .env("TMPDIR", &tmp)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+    let status = run(&panel, &dir.path().join("state"), &sim, &tmp)
         .status()
         .await
         .unwrap();

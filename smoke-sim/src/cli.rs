@@ -29,6 +29,10 @@ pub enum Command {
     /// Measure the status page: render it once (`smoke-internal status --html`) from a
     /// generated state folder of a week of ticks of many probes; its time and peak memory.
     StatusBench(cmd::status_bench::Args),
+    /// Measure a browse probe: one `smoke-internal run` of a probe that opens the simulated
+    /// hero_os app in a headless Chromium, run after run; its time, and the peak memory of
+    /// smoke and of the browser's processes.
+    BrowseBench(cmd::browse_bench::Args),
     /// Measure the loop over a long run: its memory and status page, from a prefilled history.
     Soak(cmd::soak::Args),
     /// A stand-in for the hero_proc command: `proc service restart NAME` restarts a simulated

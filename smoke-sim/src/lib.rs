@@ -13,6 +13,7 @@
 //! [`PUBLIC_HOST`], each with faults of its own.
 
 pub mod bench;
+pub mod browse_bench;
 mod certs;
 pub mod checkout;
 pub mod cli;

@@ -22,6 +22,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench(args) => cmd::bench::main(args).await,
         Command::Soak(args) => cmd::soak::main(args).await,
         Command::StatusBench(args) => cmd::status_bench::main(args).await,
+        Command::BrowseBench(args) => cmd::browse_bench::main(args).await,
         Command::Proc(args) => cmd::proc::run(args).await,
     }
 }

@@ -181,17 +181,20 @@ async fn look(visit: &Visit, websocket: &str, deadline: Deadline) -> Result<Obse
             first_paint: drawn.first_paint,
         }));
         if let Some(status) = obs.status.filter(|s| *s >= 400) {
-            return Err(
-                Failure::new(Cause::Http, format!("the page answered {status}"))
-                    .seen(Some(status), &obs.timings),
-            );
+            return Err(page_failed(status).seen(Some(status), &obs.timings));
         }
+
         Ok(obs)
     }
     .await;
     drop(browser);
     pump.abort();
     result
+}
+
+/// The page itself answered `status`, 400 or more.
+fn page_failed(status: u16) -> Failure {
+    Failure::new(Cause::Http, format!("the page answered {status}"))
 }
 
 /// Waits for the page's load, then `wait_for`, then a quiet network.
@@ -212,6 +215,10 @@ async fn wait(
     };
     loop {
         events.drain();
+        // The page itself failed: nothing it draws would be the app.
+        if let Some(status) = events.document_status.filter(|s| *s >= 400) {
+            return Err(page_failed(status).seen(Some(status), &Default::default()));
+        }
         let ready = page
             .evaluate(probe.as_str())
             .await

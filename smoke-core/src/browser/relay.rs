@@ -2,6 +2,10 @@
 //! on a loopback port of its own with the gateway's routing rule (`/<service>/<socket>/<path>`
 //! to `<socket>.sock` of `<service>`, HERO.md, "The gateway"), so the page and every request it
 //! makes reach the same sockets, through the same connector, as the side's other probes.
+//!
+//! Only the visit's browser is served: each request must carry the relay's secret in
+//! [`TOKEN_HEADER`] (the browser adds it to every request it makes), so another process on the
+//! VM cannot reach the sockets through smoke's port while a visit lasts.
 
 use crate::deadline::Deadline;
 use crate::http::Connector;
@@ -19,6 +23,8 @@ type Answer = hyper::Response<BoxBody<Bytes, hyper::Error>>;
 pub(crate) struct Relay {
     /// `http://127.0.0.1:<port>`: where the page is opened.
     pub(crate) origin: String,
+    /// What [`TOKEN_HEADER`] must say.
+    pub(crate) token: String,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -44,19 +50,22 @@ pub(crate) async fn start(
             )
         })?;
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    let token = secret()?;
     let page = Arc::new(page);
+    let expected: Arc<str> = token.clone().into();
     let task = tokio::spawn(async move {
         // Each connection lives no longer than the visit: dropping the relay aborts this
         // task, and the connections with it, as they are spawned in it.
         let mut connections = tokio::task::JoinSet::new();
         while let Ok((stream, _)) = listener.accept().await {
-            let (connector, page) = (connector.clone(), page.clone());
+            let (connector, page, expected) = (connector.clone(), page.clone(), expected.clone());
             connections.spawn(async move {
                 let serve = hyper::service::service_fn(move |req| {
-                    let (connector, page) = (connector.clone(), page.clone());
+                    let (connector, page, expected) =
+                        (connector.clone(), page.clone(), expected.clone());
                     async move {
                         Ok::<_, std::convert::Infallible>(
-                            relay(req, connector, &page, deadline).await,
+                            relay(req, connector, &page, &expected, deadline).await,
                         )
                     }
                 });
@@ -68,8 +77,22 @@ pub(crate) async fn start(
     });
     Ok(Relay {
         origin: format!("http://127.0.0.1:{port}"),
+        token,
         task,
     })
+}
+
+/// The header that carries the relay's secret.
+pub(crate) const TOKEN_HEADER: &str = "x-smoke-relay";
+
+/// 128 random bits from the kernel, in hex.
+fn secret() -> Result<String, Failure> {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| Failure::new(Cause::Checker, format!("no randomness for the relay: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// `/<service>/<socket>/<rest>` and the rest: the target, and the path the socket is asked.
@@ -98,8 +121,16 @@ async fn relay(
     req: hyper::Request<Incoming>,
     connector: Arc<dyn Connector>,
     page: &HttpSpec,
+    expected: &str,
     deadline: Deadline,
 ) -> Answer {
+    let theirs = req.headers().get(TOKEN_HEADER).map(|v| v.as_bytes());
+    if theirs != Some(expected.as_bytes()) {
+        return plain(
+            hyper::StatusCode::FORBIDDEN,
+            "smoke's relay serves only the browser of its visit".into(),
+        );
+    }
     let asked = req
         .uri()
         .path_and_query()
@@ -133,6 +164,7 @@ async fn relay(
         };
     tokio::spawn(conn);
     let (mut parts, body) = req.into_parts();
+    parts.headers.remove(TOKEN_HEADER);
     parts.uri = match endpoint.path.parse() {
         Ok(uri) => uri,
         Err(_) => {
@@ -170,7 +202,63 @@ async fn relay(
 
 #[cfg(test)]
 mod tests {
-    use super::route;
+    use super::*;
+    use crate::http::{Connection, Endpoint, ServiceList};
+    use crate::panel::Mode;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A side with no socket to reach: what the relay answers is its own.
+    struct Nowhere;
+
+    #[async_trait::async_trait]
+    impl Connector for Nowhere {
+        fn mode(&self) -> Mode {
+            Mode::Internal
+        }
+        fn endpoint(&self, _: &HttpSpec) -> Result<Endpoint, Failure> {
+            Err(Failure::new(Cause::Connect, "no sockets here"))
+        }
+        async fn connect(&self, _: &Endpoint, _: Deadline) -> Result<Connection, Failure> {
+            Err(Failure::new(Cause::Connect, "no sockets here"))
+        }
+        async fn services(&self, _: Duration) -> Result<ServiceList, Failure> {
+            Ok(ServiceList::default())
+        }
+    }
+
+    async fn ask(origin: &str, token: Option<&str>) -> String {
+        let addr = origin.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let header = token.map_or(String::new(), |t| format!("{TOKEN_HEADER}: {t}\r\n"));
+        let request =
+            format!("GET /a/ui/ HTTP/1.1\r\nHost: x\r\n{header}Connection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        answer
+    }
+
+    #[tokio::test]
+    async fn only_the_visits_browser_is_served() {
+        let panel = crate::panel::load_str(
+            "[panel]\nname = \"x\"\n[[probe]]\nname = \"p\"\ntarget = \"a/ui\"\nget = \"/\"\n",
+            std::path::Path::new("t.toml"),
+            &Default::default(),
+        )
+        .unwrap();
+        let page = panel.probes[0].http().unwrap().clone();
+        let deadline = Deadline::after(Duration::from_secs(5));
+        let relay = start(Arc::new(Nowhere), page, deadline).await.unwrap();
+        assert_eq!(relay.token.len(), 32);
+        let stranger = ask(&relay.origin, None).await;
+        assert!(stranger.starts_with("HTTP/1.1 403"), "{stranger}");
+        let wrong = ask(&relay.origin, Some("0123")).await;
+        assert!(wrong.starts_with("HTTP/1.1 403"), "{wrong}");
+        let browser = ask(&relay.origin, Some(&relay.token)).await;
+        assert!(browser.starts_with("HTTP/1.1 502"), "{browser}");
+        assert!(browser.ends_with("no sockets here"), "{browser}");
+    }
 
     #[test]
     fn the_gateway_rule_picks_the_socket_and_keeps_the_rest() {

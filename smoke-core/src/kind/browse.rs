@@ -234,6 +234,10 @@ mod planning {
                         crate::browser::relay::start(connector.clone(), page.clone(), deadline)
                             .await?;
                     let url = format!("{}/{}{}", relay.origin, page.target, self.browse.path());
+                    headers.push((
+                        crate::browser::relay::TOKEN_HEADER.to_string(),
+                        relay.token.clone(),
+                    ));
                     _relay = Some(relay);
                     url
                 }

@@ -1,6 +1,7 @@
 //! The subcommands of the `smoke-sim` binary, one module each.
 
 pub mod bench;
+pub mod browse_bench;
 pub mod coverage;
 pub mod demo;
 pub mod proc;
