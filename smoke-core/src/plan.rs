@@ -54,6 +54,34 @@ impl Planned {
 }
 
 impl Planned {
+    /// A probe of `spec` that goes nowhere from this side and fails with `why` every tick,
+    /// never silently skipped; `list` shows it at `(nowhere: <why>)`.
+    #[cfg(feature = "http")]
+    pub(crate) fn nowhere(
+        spec: &ProbeSpec,
+        what: String,
+        definition: String,
+        why: Failure,
+    ) -> Planned {
+        Planned {
+            what,
+            service: None,
+            place: format!("(nowhere: {})", why.detail),
+            definition,
+            probe: Arc::new(Unplaced::check(spec, why)),
+            stand_in: false,
+        }
+    }
+
+    /// Why a side without a [`crate::http::Connector`] plans no probe that asks over HTTP.
+    #[cfg(feature = "http")]
+    pub(crate) fn no_connector() -> Failure {
+        Failure::new(
+            crate::outcome::Cause::Checker,
+            "this side has no way to send HTTP requests",
+        )
+    }
+
     /// The probe, depending first on `way_in` (the outside's public certificate) when the side
     /// has one: every request through it fails with it, and is one alarm with it.
     #[cfg(feature = "http")]

@@ -3,26 +3,10 @@
 
 use smoke_core::engine::{load_str, run_panel, LoadOptions};
 use smoke_core::prelude::Outcome;
+use smoke_sim::browse_bench::browsers;
 use smoke_sim::{Deployment, Fault};
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-/// The processes whose command line holds `marker`, and are not zombies (a zombie has none).
-fn browsers(marker: &str) -> Vec<u32> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
-            continue;
-        };
-        if String::from_utf8_lossy(&cmdline).contains(marker) {
-            found.push(pid);
-        }
-    }
-    found
-}
 
 /// The folders a browse probe's browser left in `dir`: smoke's profiles, and Chromium's own
 /// (its singleton socket's), which a browser that is killed never removes itself.

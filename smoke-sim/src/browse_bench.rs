@@ -121,8 +121,9 @@ async fn one(
     })
 }
 
-/// The processes whose command line holds `marker`.
-fn browsers(marker: &str) -> Vec<u32> {
+/// The processes whose command line holds `marker` (a browser's `--user-data-dir=<folder>`),
+/// zombies aside, as they have none: what a test or a benchmark counts as left.
+pub fn browsers(marker: &str) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };

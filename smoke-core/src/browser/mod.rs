@@ -247,7 +247,7 @@ async fn wait(
         }
         tokio::time::sleep(POLL).await;
     }
-    let settle_until = (Instant::now() + MAX_SETTLE).min(deadline_instant(deadline));
+    let settle_until = (Instant::now() + MAX_SETTLE).min(deadline.at());
     let mut quiet_since = Instant::now();
     while Instant::now() < settle_until {
         events.drain();
@@ -259,10 +259,6 @@ async fn wait(
         tokio::time::sleep(POLL).await;
     }
     Ok(())
-}
-
-fn deadline_instant(deadline: Deadline) -> Instant {
-    Instant::now() + deadline.remaining()
 }
 
 /// What the page holds once drawn.

@@ -123,9 +123,9 @@ fn selector(sel: toml::Spanned<String>, r: &Reading<'_>) -> Result<String, Panel
 mod planning {
     use super::BrowseSpec;
     use crate::kind::Planning;
-    use crate::outcome::{Cause, Failure};
+    use crate::outcome::Failure;
     use crate::panel::{Mode, ProbeSpec};
-    use crate::plan::{Planned, Unplaced};
+    use crate::plan::Planned;
     use std::sync::Arc;
 
     pub(super) fn plan(browse: &BrowseSpec, spec: &ProbeSpec, plan: &mut Planning<'_>) {
@@ -139,16 +139,9 @@ mod planning {
             probe,
             stand_in: false,
         };
-        let nowhere = |why: Failure| {
-            planned(
-                format!("(nowhere: {})", why.detail),
-                None,
-                Arc::new(Unplaced::check(spec, why)),
-            )
-        };
+        let nowhere = |why: Failure| Planned::nowhere(spec, what.clone(), definition.clone(), why);
         let Some(connector) = plan.place.connector() else {
-            let why = Failure::new(Cause::Checker, "this side has no way to send HTTP requests");
-            plan.push(nowhere(why));
+            plan.push(nowhere(Planned::no_connector()));
             return;
         };
         let endpoint = match connector.endpoint(&browse.page) {

@@ -60,7 +60,7 @@ mod planning {
     use crate::http::{Candidate, Connector, FlowProbe, HttpProbe};
     use crate::outcome::{Cause, Failure};
     use crate::panel::{HttpSpec, ProbeSpec};
-    use crate::plan::{Planned, Unplaced};
+    use crate::plan::Planned;
     use std::sync::Arc;
 
     /// Stands for the services of a `for_each` probe when they could not be listed.
@@ -68,7 +68,7 @@ mod planning {
 
     pub(super) fn plan(spec: &ProbeSpec, plan: &mut Planning<'_>) {
         let Some(connector) = plan.place.connector() else {
-            let why = Failure::new(Cause::Checker, "this side has no way to send HTTP requests");
+            let why = Planned::no_connector();
             if spec.selected_by(plan.only) {
                 plan.push(unplaced(spec, why));
             }
@@ -227,14 +227,9 @@ mod planning {
 
     /// A probe that goes nowhere and fails with `why`.
     fn nowhere(spec: ProbeSpec, why: Failure) -> Planned {
-        Planned {
-            what: spec.http().map(describe).unwrap_or_default(),
-            service: None,
-            place: format!("(nowhere: {})", why.detail),
-            definition: spec.http().map(definition).unwrap_or_default(),
-            probe: Arc::new(Unplaced::check(&spec, why)),
-            stand_in: false,
-        }
+        let what = spec.http().map(describe).unwrap_or_default();
+        let definition = spec.http().map(definition).unwrap_or_default();
+        Planned::nowhere(&spec, what, definition, why)
     }
 
     /// A probe that fails with `why`; a template's stands in for the services it would have
