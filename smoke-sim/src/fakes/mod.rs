@@ -19,7 +19,7 @@ mod prometheus;
 mod server;
 
 pub use alertmanager::{amtool, Alertmanager};
-pub use forge::{FakeForge, FakeIssue};
+pub use forge::{FakeAttachment, FakeForge, FakeIssue};
 pub use hook::{FakeHook, HookRequest};
 pub use process::free_port;
 pub use prometheus::{promtool, Prometheus, PrometheusSetup};

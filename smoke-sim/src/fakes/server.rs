@@ -11,7 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::request::Parts;
 use http::{header, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -19,15 +19,31 @@ use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
-/// The fakes only ever see small JSON documents; the cap keeps a runaway client in a test
+/// Most fakes only ever see small JSON documents; the cap keeps a runaway client in a test
 /// from eating the machine's memory.
 const BODY_LIMIT: usize = 4 << 20;
+
+/// How much of an over-long body is read and thrown away before the connection is dropped.
+/// Closing on unread data makes the kernel send a reset, which can reach the client before
+/// the 413 does; a client that is merely too big gets to finish and read its answer, a
+/// runaway one is cut off.
+const DRAIN_LIMIT: usize = 64 << 20;
 
 pub(crate) type Reply = Response<Full<Bytes>>;
 
 /// What a fake does with one request whose body has been read in full.
 pub(crate) trait Handler: Send + Sync + 'static {
+    /// The longest body kept; a longer one is read past and dropped, and gets
+    /// [`Handler::too_large`].
+    const BODY_LIMIT: usize = BODY_LIMIT;
+
     fn handle(&self, parts: Parts, body: Bytes) -> impl Future<Output = Reply> + Send;
+
+    /// The answer to a body over [`Handler::BODY_LIMIT`], for a fake whose real service
+    /// words that refusal in its own way.
+    fn too_large(&self, _parts: &Parts) -> Reply {
+        text(StatusCode::PAYLOAD_TOO_LARGE, "request body too large")
+    }
 }
 
 /// A running server; dropping it stops it.
@@ -90,14 +106,30 @@ async fn serve<H: Handler>(stream: TcpStream, handler: Arc<H>) {
 }
 
 async fn answer<H: Handler>(handler: &H, req: Request<Incoming>) -> Reply {
-    let (parts, body) = req.into_parts();
-    match Limited::new(body, BODY_LIMIT).collect().await {
-        Ok(collected) => handler.handle(parts, collected.to_bytes()).await,
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            text(StatusCode::PAYLOAD_TOO_LARGE, "request body too large")
+    let (parts, mut body) = req.into_parts();
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = match frame {
+            Ok(frame) => frame,
+            Err(e) => return text(StatusCode::BAD_REQUEST, &format!("reading the body: {e}")),
+        };
+        if let Ok(data) = frame.into_data() {
+            seen = seen.saturating_add(data.len());
+            if seen <= H::BODY_LIMIT {
+                kept.extend_from_slice(&data);
+            } else {
+                kept = Vec::new();
+                if seen > DRAIN_LIMIT {
+                    break;
+                }
+            }
         }
-        Err(e) => text(StatusCode::BAD_REQUEST, &format!("reading the body: {e}")),
     }
+    if seen > H::BODY_LIMIT {
+        return handler.too_large(&parts);
+    }
+    handler.handle(parts, Bytes::from(kept)).await
 }
 
 /// A plain-text reply.

@@ -1,7 +1,8 @@
 //! A fake Forgejo (Gitea API v1) holding one repository, serving the part of the API an
-//! alerting client uses (labels, issues, comments) and holding every request to the
-//! published API description.
+//! alerting client uses (labels, issues, comments, attachments) and holding every request to
+//! the published API description.
 
+mod form;
 mod page;
 mod render;
 mod routes;
@@ -31,13 +32,31 @@ pub struct FakeIssue {
     pub labels: Vec<String>,
     /// Comment bodies, oldest first.
     pub comments: Vec<String>,
+    /// Files attached to the issue itself (`POST .../issues/{index}/assets`), in order of
+    /// upload.
+    pub attachments: Vec<FakeAttachment>,
+}
+
+/// A file attached to an issue, as a test sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeAttachment {
+    /// What Forgejo calls it: the upload's `name` query parameter if given, else its file name.
+    pub name: String,
+    /// The `filename` of the uploaded part, as sent.
+    pub filename: String,
+    /// The `Content-Type` of the uploaded part, if it had one.
+    pub content_type: Option<String>,
+    pub bytes: Vec<u8>,
+    /// As in the answer's `uuid` and at the end of its `browser_download_url`.
+    pub uuid: String,
 }
 
 /// A Forgejo instance on a loopback port with one repository. Dropping it stops the server.
 ///
 /// Every request must carry `Authorization: token <token>` (else 401) and must fit the
-/// Forgejo API description (path and method, query parameters, JSON body); one that doesn't
-/// gets 422 and is kept in [`FakeForge::violations`].
+/// Forgejo API description (path and method, query parameters, JSON or multipart form body);
+/// one that doesn't gets 422 and is kept in [`FakeForge::violations`]. A body over 8 MiB is
+/// refused with 413, as Forgejo refuses an upload over quota, and is not a violation.
 pub struct FakeForge {
     state: Arc<State>,
     _server: Server,
@@ -138,6 +157,17 @@ impl FakeForge {
                     .map(|l| l.name.clone())
                     .collect(),
                 comments: issue.comments.iter().map(|c| c.body.clone()).collect(),
+                attachments: issue
+                    .attachments
+                    .iter()
+                    .map(|a| FakeAttachment {
+                        name: a.name.clone(),
+                        filename: a.filename.clone(),
+                        content_type: a.content_type.clone(),
+                        bytes: a.bytes.clone(),
+                        uuid: a.uuid.clone(),
+                    })
+                    .collect(),
             })
             .collect()
     }
@@ -159,3 +189,6 @@ impl FakeForge {
         lock(&self.state.violations).clone()
     }
 }
+
+#[cfg(test)]
+mod tests;

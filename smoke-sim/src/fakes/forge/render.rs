@@ -3,7 +3,7 @@
 use jiff::{Timestamp, Unit};
 use serde_json::{json, Value};
 
-use super::store::{Comment, Issue, Label, Store};
+use super::store::{Attachment, Comment, Issue, Label, Store};
 
 /// Where the fake repository lives, for the URLs inside the JSON.
 pub(super) struct Site<'a> {
@@ -28,10 +28,13 @@ pub(super) fn time(at: Timestamp) -> String {
     at.round(Unit::Second).unwrap_or(at).to_string()
 }
 
+/// The id of the fake's one user.
+const USER_ID: i64 = 1;
+
 /// The token's owner: the fake has one user, named after the repository's owner.
 pub(super) fn user(site: &Site) -> Value {
     json!({
-        "id": 1,
+        "id": USER_ID,
         "login": site.owner,
         "login_name": "",
         "full_name": "",
@@ -63,6 +66,11 @@ pub(super) fn issue(site: &Site, store: &Store, issue: &Issue) -> Value {
         .filter_map(|id| store.label(*id))
         .map(|l| label(site, l))
         .collect();
+    let assets: Vec<Value> = issue
+        .attachments
+        .iter()
+        .map(|a| attachment(site, a))
+        .collect();
     let assignees: Option<Vec<Value>> = (!issue.assignees.is_empty()).then(|| {
         issue
             .assignees
@@ -81,7 +89,7 @@ pub(super) fn issue(site: &Site, store: &Store, issue: &Issue) -> Value {
         "title": issue.title,
         "body": issue.body,
         "ref": "",
-        "assets": [],
+        "assets": assets,
         "labels": labels,
         "milestone": null,
         "assignee": assignees.as_ref().and_then(|a| a.first().cloned()),
@@ -119,6 +127,26 @@ pub(super) fn comment(site: &Site, issue: &Issue, comment: &Comment) -> Value {
         "created_at": time(comment.created_at),
         "updated_at": time(comment.created_at),
     })
+}
+
+/// An uploaded file; Forgejo serves it outside the API, at the instance's root.
+pub(super) fn attachment(site: &Site, attachment: &Attachment) -> Value {
+    json!({
+        "id": attachment.id,
+        "name": attachment.name,
+        "size": attachment.bytes.len(),
+        "download_count": 0,
+        "created_at": time(attachment.created_at),
+        "uuid": attachment.uuid,
+        "browser_download_url": format!("{}/attachments/{}", site.base, attachment.uuid),
+        "type": "attachment",
+    })
+}
+
+/// Forgejo's refusal of an upload over the quota (`APIQuotaExceeded`), from the token's
+/// owner, the fake's one user.
+pub(super) fn quota_exceeded(site: &Site) -> Value {
+    json!({ "message": "quota exceeded", "user_id": USER_ID, "username": site.owner })
 }
 
 /// Forgejo's error body (`APIError`).

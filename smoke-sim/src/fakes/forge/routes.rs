@@ -1,5 +1,5 @@
 //! Answering one request: the switches (down, latency), authentication, the spec check, then
-//! the operation itself.
+//! the operation itself; and refusing a body too big to read.
 
 use std::sync::atomic::Ordering;
 
@@ -8,16 +8,23 @@ use http::request::Parts;
 use http::{header, HeaderMap, HeaderValue, StatusCode};
 use serde_json::Value;
 
+use super::form::FormPart;
 use super::page::Page;
 use super::render::{self, Site};
 use super::spec::{spec, Call};
-use super::store::{normalize_color, Filter, NewIssue, Store};
+use super::store::{normalize_color, Filter, NewAttachment, NewIssue, Store};
 use super::{lock, url, State};
 use crate::fakes::server::{self, Handler, Reply};
 
 const JSON: &str = "application/json;charset=utf-8";
 
+/// The largest request body the fake takes, far above any alert's screenshot; a bigger one is
+/// refused as Forgejo refuses an upload over its quota (413), not held as a violation.
+pub(super) const MAX_BODY: usize = 8 << 20;
+
 impl Handler for State {
+    const BODY_LIMIT: usize = MAX_BODY;
+
     async fn handle(&self, parts: Parts, body: Bytes) -> Reply {
         let path = parts.uri.path();
         lock(&self.requests).push(format!("{} {path}", parts.method));
@@ -25,14 +32,8 @@ impl Handler for State {
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
         }
-        if self.down.load(Ordering::SeqCst) {
-            return self.error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Forgejo is down (FakeForge::set_down)",
-            );
-        }
-        if let Err(message) = self.authorize(&parts.headers) {
-            return self.error(StatusCode::UNAUTHORIZED, message);
+        if let Some(refused) = self.refusal(&parts.headers) {
+            return refused;
         }
         let query = url::parse_query(parts.uri.query().unwrap_or(""));
         let content_type = parts
@@ -48,9 +49,32 @@ impl Handler for State {
             }
         }
     }
+
+    fn too_large(&self, parts: &Parts) -> Reply {
+        lock(&self.requests).push(format!("{} {}", parts.method, parts.uri.path()));
+        if let Some(refused) = self.refusal(&parts.headers) {
+            return refused;
+        }
+        json(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &render::quota_exceeded(&self.site()),
+        )
+    }
 }
 
 impl State {
+    /// Down, then authentication: what Forgejo answers before it looks at the request.
+    fn refusal(&self, headers: &HeaderMap) -> Option<Reply> {
+        if self.down.load(Ordering::SeqCst) {
+            return Some(self.error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Forgejo is down (FakeForge::set_down)",
+            ));
+        }
+        let message = self.authorize(headers).err()?;
+        Some(self.error(StatusCode::UNAUTHORIZED, message))
+    }
+
     fn authorize(&self, headers: &HeaderMap) -> Result<(), &'static str> {
         let value = headers
             .get(header::AUTHORIZATION)
@@ -79,7 +103,7 @@ impl State {
     }
 
     fn dispatch(&self, path: &str, query: &[(String, String)], call: Call) -> Reply {
-        const OURS: [&str; 9] = [
+        const OURS: [&str; 10] = [
             "issueListLabels",
             "issueCreateLabel",
             "issueListIssues",
@@ -89,6 +113,7 @@ impl State {
             "issueGetComments",
             "issueCreateComment",
             "issueAddLabel",
+            "issueCreateIssueAttachment",
         ];
         if !OURS.contains(&call.operation) {
             let message = format!("FakeForge does not implement {}", call.operation);
@@ -116,6 +141,9 @@ impl State {
             "issueEditIssue" => self.edit_issue(&mut store, index, &body),
             "issueGetComments" => self.list_comments(&store, index),
             "issueCreateComment" => self.create_comment(&mut store, index, &body),
+            "issueCreateIssueAttachment" => {
+                self.create_attachment(&mut store, index, query, call.form)
+            }
             _ => self.add_labels(&mut store, index, &body),
         }
     }
@@ -154,13 +182,7 @@ impl State {
     }
 
     fn list_issues(&self, store: &Store, path: &str, query: &[(String, String)]) -> Reply {
-        let get = |name: &str| {
-            query
-                .iter()
-                .rev()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.as_str())
-        };
+        let get = |name: &str| last(query, name);
         let closed = match get("state") {
             Some("closed") => Some(true),
             Some("all") => None,
@@ -274,6 +296,39 @@ impl State {
         }
     }
 
+    /// Named after `?name=` when given, else after the file, as Forgejo does.
+    fn create_attachment(
+        &self,
+        store: &mut Store,
+        index: i64,
+        query: &[(String, String)],
+        form: Vec<FormPart>,
+    ) -> Reply {
+        let Some(part) = form.into_iter().find(|p| p.name == "attachment") else {
+            // The spec check requires the field; this only keeps a change there honest.
+            return self.invalid("[Attachment]: Required");
+        };
+        let filename = part.filename.unwrap_or_default();
+        // Go's form reader hands Forgejo only the last path component of a filename.
+        let base = filename.rsplit('/').next().unwrap_or_default().to_owned();
+        let new = NewAttachment {
+            name: last(query, "name")
+                .filter(|n| !n.is_empty())
+                .map_or(base, str::to_owned),
+            filename,
+            content_type: part.content_type,
+            bytes: part.bytes,
+            created_at: last(query, "updated_at").and_then(|t| t.parse().ok()),
+        };
+        match store.add_attachment(index, new) {
+            Some(attachment) => json(
+                StatusCode::CREATED,
+                &render::attachment(&self.site(), attachment),
+            ),
+            None => self.not_found(),
+        }
+    }
+
     /// Labels go by id, or by name in newer Forgejo; unknown ones are dropped without a word.
     fn add_labels(&self, store: &mut Store, index: i64, body: &Value) -> Reply {
         let mut ids = Vec::new();
@@ -327,6 +382,15 @@ fn set_total(reply: &mut Reply, total: usize) {
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
         HeaderValue::from_static("X-Total-Count, Link"),
     );
+}
+
+/// A query parameter's value; when it is repeated, the last one.
+fn last<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    query
+        .iter()
+        .rev()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
 }
 
 /// A string field of a checked body; absent reads as empty, as Go's zero value.

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
+use super::form::{self, FormError, FormPart};
 use super::schema::{self, SchemaError, TextError};
 
 /// Why a request does not fit the spec: the first problem found, worded for a test failure.
@@ -59,6 +60,42 @@ pub(super) enum SpecError {
         #[source]
         error: SchemaError,
     },
+    #[error("the body of {id} must be sent as multipart/form-data, not `{media}`")]
+    NotFormMedia { id: String, media: String },
+    #[error("the multipart body of {id} is malformed: {error}")]
+    Form {
+        id: String,
+        #[source]
+        error: FormError,
+    },
+    /// `declared`: the form fields the operation `id` has, joined.
+    #[error("form field `{name}` is not declared for {id} (declared: {declared})")]
+    UndeclaredField {
+        name: String,
+        id: String,
+        declared: String,
+    },
+    #[error("required form field `{name}` of {id} is missing")]
+    MissingField { name: String, id: String },
+    #[error("form field `{name}` of {id} is sent {count} times; the spec declares one")]
+    RepeatedField {
+        name: String,
+        id: String,
+        count: usize,
+    },
+    #[error(
+        "form field `{name}` of {id} is a file: its Content-Disposition needs a non-empty \
+         filename (form-data; name=\"{name}\"; filename=\"...\")"
+    )]
+    NoFilename { name: String, id: String },
+    #[error("form field `{name}` of {id} is not a file: send it without a filename")]
+    NotAFile { name: String, id: String },
+    #[error("form field `{name}` {error}")]
+    FormField {
+        name: String,
+        #[source]
+        error: TextError,
+    },
 }
 
 /// Vendored rather than read from elsewhere at run time, so tests don't depend on the layout
@@ -89,8 +126,11 @@ enum Part {
 pub(super) struct Call {
     pub operation: &'static str,
     pub path_params: BTreeMap<String, String>,
-    /// `None` when the operation takes no body.
+    /// `None` when the operation takes no JSON body.
     pub body: Option<Value>,
+    /// The parts of a `multipart/form-data` body, in the order sent; empty for an operation
+    /// without form fields.
+    pub form: Vec<FormPart>,
 }
 
 /// The spec, parsed on first use and shared by every fake in the process.
@@ -119,8 +159,8 @@ impl Spec {
         }
     }
 
-    /// Checks a request against the spec: path and method, query parameters, and the JSON
-    /// body. The error is the first problem found, worded for a test failure.
+    /// Checks a request against the spec: path and method, query parameters, and the JSON or
+    /// form body. The error is the first problem found, worded for a test failure.
     pub fn check(
         &'static self,
         method: &str,
@@ -152,12 +192,28 @@ impl Spec {
             }
         }
         self.check_query(id, &params, query)?;
-        let body = self.check_body(id, &params, content_type, body)?;
+        let (body, form) = if params.iter().any(|p| p["in"] == "formData") {
+            (None, check_form(id, &params, content_type, body)?)
+        } else {
+            (
+                self.check_body(id, &params, content_type, body)?,
+                Vec::new(),
+            )
+        };
         Ok(Call {
             operation: id,
             path_params,
             body,
+            form,
         })
+    }
+
+    /// Checks one of the fake's answers against a definition of the spec, so what it sends
+    /// is held to the same description as what it receives.
+    #[cfg(test)]
+    pub fn check_answer(&self, value: &Value, definition: &str) -> Result<(), SchemaError> {
+        let schema = serde_json::json!({ "$ref": format!("#/definitions/{definition}") });
+        schema::check(&self.doc, value, &schema)
     }
 
     /// Finds the spec path for `rest` that has `method`. Where several match, literal segments
@@ -283,12 +339,7 @@ impl Spec {
             // What a body-less request binds to: every field absent.
             Value::Object(Map::new())
         } else {
-            let media = content_type
-                .unwrap_or("")
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim();
+            let media = media_type(content_type);
             if !media.eq_ignore_ascii_case("application/json") {
                 return Err(SpecError::NotJsonMedia {
                     id: id.to_owned(),
@@ -306,6 +357,92 @@ impl Spec {
         })?;
         Ok(Some(value))
     }
+}
+
+/// Checks a form body: `multipart/form-data` the way the spec's form operations consume it,
+/// each part a declared field sent once, files with a filename and other fields' text of
+/// their type, every required field there.
+fn check_form(
+    id: &str,
+    params: &[&Value],
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Vec<FormPart>, SpecError> {
+    let media = media_type(content_type);
+    if !media.eq_ignore_ascii_case("multipart/form-data") {
+        return Err(SpecError::NotFormMedia {
+            id: id.to_owned(),
+            media: media.to_owned(),
+        });
+    }
+    let parts = form::parse(content_type.unwrap_or(""), body).map_err(|error| SpecError::Form {
+        id: id.to_owned(),
+        error,
+    })?;
+    let fields: Vec<&Value> = params
+        .iter()
+        .filter(|p| p["in"] == "formData")
+        .copied()
+        .collect();
+    for part in &parts {
+        let name = || part.name.clone();
+        let param = find(&fields, "formData", &part.name).ok_or_else(|| {
+            let declared: Vec<&str> = fields.iter().filter_map(|p| p["name"].as_str()).collect();
+            SpecError::UndeclaredField {
+                name: name(),
+                id: id.to_owned(),
+                declared: declared.join(", "),
+            }
+        })?;
+        let count = parts.iter().filter(|p| p.name == part.name).count();
+        if count > 1 {
+            return Err(SpecError::RepeatedField {
+                name: name(),
+                id: id.to_owned(),
+                count,
+            });
+        }
+        // Go's form reader files a part under its filename only when that is not empty.
+        let has_filename = part.filename.as_deref().is_some_and(|f| !f.is_empty());
+        match (param["type"] == "file", has_filename) {
+            (true, false) => {
+                return Err(SpecError::NoFilename {
+                    name: name(),
+                    id: id.to_owned(),
+                })
+            }
+            (false, true) => {
+                return Err(SpecError::NotAFile {
+                    name: name(),
+                    id: id.to_owned(),
+                })
+            }
+            (false, false) => {
+                let text = String::from_utf8_lossy(&part.bytes);
+                schema::check_text(&text, param).map_err(|error| SpecError::FormField {
+                    name: name(),
+                    error,
+                })?;
+            }
+            (true, true) => {}
+        }
+    }
+    for param in fields.iter().filter(|p| p["required"] == true) {
+        let name = param["name"].as_str().unwrap_or_default();
+        if !parts.iter().any(|p| p.name == name) {
+            return Err(SpecError::MissingField {
+                name: name.to_owned(),
+                id: id.to_owned(),
+            });
+        }
+    }
+    Ok(parts)
+}
+
+/// The media type of a `Content-Type` value, without its parameters.
+fn media_type(content_type: Option<&str>) -> &str {
+    let value = content_type.unwrap_or("");
+    value.split(';').next().unwrap_or("").trim()
 }
 
 impl Template {

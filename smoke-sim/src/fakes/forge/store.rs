@@ -1,4 +1,8 @@
-//! The one repository's labels, issues and comments, with the rules Forgejo applies to them.
+//! The one repository's labels, issues, comments and attachments, with the rules Forgejo
+//! applies to them.
+
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
 
 use jiff::Timestamp;
 
@@ -8,6 +12,7 @@ use jiff::Timestamp;
 const FIRST_LABEL_ID: i64 = 101;
 const FIRST_ISSUE_ID: i64 = 1001;
 const FIRST_COMMENT_ID: i64 = 5001;
+const FIRST_ATTACHMENT_ID: i64 = 9001;
 
 pub(super) struct Label {
     pub id: i64,
@@ -28,6 +33,8 @@ pub(super) struct Issue {
     pub label_ids: Vec<i64>,
     pub assignees: Vec<String>,
     pub comments: Vec<Comment>,
+    /// In order of upload.
+    pub attachments: Vec<Attachment>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -36,6 +43,29 @@ pub(super) struct Comment {
     pub id: i64,
     pub body: String,
     pub created_at: Timestamp,
+}
+
+pub(super) struct Attachment {
+    pub id: i64,
+    /// What its download URL is made of, random as Forgejo's, so it can't be guessed from
+    /// the id.
+    pub uuid: String,
+    pub name: String,
+    /// The upload's own file name, which `name` may differ from.
+    pub filename: String,
+    pub content_type: Option<String>,
+    pub bytes: Vec<u8>,
+    pub created_at: Timestamp,
+}
+
+pub(super) struct NewAttachment {
+    pub name: String,
+    pub filename: String,
+    pub content_type: Option<String>,
+    pub bytes: Vec<u8>,
+    /// The upload's `updated_at` (meant for migrations), stamped on the attachment and the
+    /// issue instead of now; `None` for now.
+    pub created_at: Option<Timestamp>,
 }
 
 /// How `GET /issues` narrows the list.
@@ -63,6 +93,7 @@ pub(super) struct Store {
     labels: Vec<Label>,
     issues: Vec<Issue>,
     next_comment_id: i64,
+    next_attachment_id: i64,
 }
 
 impl Issue {
@@ -159,6 +190,7 @@ impl Store {
             label_ids,
             assignees: new.assignees,
             comments: Vec::new(),
+            attachments: Vec::new(),
             created_at: now,
             updated_at: now,
         });
@@ -239,6 +271,45 @@ impl Store {
         let comment = issue.comments.last().expect("just pushed");
         Some((issue, comment))
     }
+
+    /// Attaches a file to an issue, which counts as an update of it, as Forgejo's rewrite of
+    /// the issue's content does; `None` if there is no such issue.
+    pub fn add_attachment(&mut self, number: i64, new: NewAttachment) -> Option<&Attachment> {
+        let at = new.created_at.unwrap_or_else(Timestamp::now);
+        let id = FIRST_ATTACHMENT_ID + self.next_attachment_id;
+        let issue = self.issues.iter_mut().find(|i| i.number == number)?;
+        self.next_attachment_id += 1;
+        issue.attachments.push(Attachment {
+            id,
+            uuid: random_uuid(),
+            name: new.name,
+            filename: new.filename,
+            content_type: new.content_type,
+            bytes: new.bytes,
+            created_at: at,
+        });
+        issue.updated_at = at;
+        issue.attachments.last()
+    }
+}
+
+/// A version 4 UUID. std's hasher keys are random per process and differ per `RandomState`,
+/// which is randomness enough for names nobody should guess, without a dependency for it.
+fn random_uuid() -> String {
+    let random = || u128::from(RandomState::new().hash_one(0u8));
+    let mut bits = random() << 64 | random();
+    // The version (4, random) and the variant (RFC 9562) fields.
+    bits = (bits & !(0xf << 76)) | (0x4 << 76);
+    bits = (bits & !(0x3 << 62)) | (0x2 << 62);
+    let hex = format!("{bits:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 /// Forgejo's colour rule: three or six hex digits, `#` optional. Returns the six-digit,
