@@ -28,7 +28,7 @@ pub use crate::condition::{
 pub use crate::plan::{Plan, Planned, SideError};
 #[cfg(feature = "http")]
 pub use crate::{
-    kind::Place,
+    kind::{Pin, Place},
     plan::{run_panel, run_planned, MakeSide, Side},
 };
 

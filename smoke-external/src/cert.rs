@@ -64,3 +64,11 @@ fn ip_text(bytes: &[u8]) -> Option<String> {
         _ => None,
     }
 }
+
+/// SHA-256 of the certificate's SubjectPublicKeyInfo, DER as it stands in the certificate:
+/// the key a browser is told to accept. `None` when it can't be parsed.
+pub fn key_sha256(der: &CertificateDer<'_>) -> Option<[u8; 32]> {
+    let (_, cert) = X509Certificate::from_der(der.as_ref()).ok()?;
+    let digest = ring::digest::digest(&ring::digest::SHA256, cert.public_key().raw);
+    digest.as_ref().try_into().ok()
+}

@@ -254,7 +254,7 @@ pub async fn dial(
     })
 }
 
-fn addresses(ips: &[IpAddr], port: u16) -> Vec<SocketAddr> {
+pub(crate) fn addresses(ips: &[IpAddr], port: u16) -> Vec<SocketAddr> {
     ips.iter().map(|ip| SocketAddr::new(*ip, port)).collect()
 }
 

@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 /// A resolver for one panel.
 pub struct Dns {
     resolver: TokioResolver,
+    /// It asks the servers of resolv.conf, as everything else on the host does.
+    system: bool,
 }
 
 impl Dns {
@@ -48,7 +50,13 @@ impl Dns {
         let resolver = builder
             .build()
             .map_err(|e| SetupError::DnsSetup(e.to_string()))?;
-        Ok(Dns { resolver })
+        Ok(Dns { resolver, system })
+    }
+
+    /// Whether it asks the system's servers (`resolvers = ["system"]`, or none given) rather
+    /// than the panel's own.
+    pub fn is_system(&self) -> bool {
+        self.system
     }
 
     /// Asks for `record` of `name`, giving up after `timeout`.

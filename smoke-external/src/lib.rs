@@ -7,6 +7,7 @@ mod cert;
 mod connector;
 mod dns;
 mod error;
+mod pin;
 mod side;
 mod tls;
 

@@ -1,13 +1,14 @@
 //! The outside's [`Place`]: HTTP through the gateway at `base_url`, DNS through the panel's
-//! resolvers, TCP and TLS to `host:port`; and its own checks of the public host's DNS and
-//! certificate (built in, on by default).
+//! resolvers, TCP and TLS to `host:port`, a browser held to those resolvers and the panel's
+//! CA (`pin`); and its own checks of the public host's DNS and certificate (built in, on by
+//! default).
 
 use crate::connector::dial;
 use crate::{BaseUrl, Dns, HttpsConnector, SetupError, Tls};
 use smoke_core::engine::{
     dns::DnsAnswer,
     http::{Connection, Connector},
-    DnsSpec, Mode, Panel, Place, ProbeKind, ProbeSpec, RecordType, Side, TcpTarget, TlsSpec,
+    DnsSpec, Mode, Panel, Pin, Place, ProbeKind, ProbeSpec, RecordType, Side, TcpTarget, TlsSpec,
 };
 use smoke_core::prelude::Deadline;
 use smoke_core::prelude::Failure;
@@ -98,6 +99,16 @@ impl Place for ExternalSide {
 
     async fn handshake(&self, peer: &TlsSpec, deadline: Deadline) -> Result<Connection, Failure> {
         dial(&self.dns, Some(&self.tls), &peer.host, peer.port, deadline).await
+    }
+
+    async fn pin(
+        &self,
+        host: &str,
+        port: u16,
+        tls: bool,
+        deadline: Deadline,
+    ) -> Result<Pin, Failure> {
+        crate::pin::pin(&self.dns, &self.tls, host, port, tls, deadline).await
     }
 
     /// The public host's own checks: its name (unless `check_dns = false` or it is an

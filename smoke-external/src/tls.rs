@@ -24,6 +24,8 @@ use tokio_rustls::client::TlsStream;
 pub struct Tls {
     provider: Arc<CryptoProvider>,
     verifier: Arc<WebPkiServerVerifier>,
+    /// Roots of the panel's `ca_file` are trusted beside the webpki ones.
+    private_roots: bool,
 }
 
 impl Tls {
@@ -47,7 +49,16 @@ impl Tls {
             WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
                 .build()
                 .map_err(|e| SetupError::Verifier(e.to_string()))?;
-        Ok(Tls { provider, verifier })
+        Ok(Tls {
+            provider,
+            verifier,
+            private_roots: ca_file.is_some(),
+        })
+    }
+
+    /// Whether it trusts a private CA (`[external] ca_file`) that no system store holds.
+    pub fn has_private_roots(&self) -> bool {
+        self.private_roots
     }
 
     /// Shakes hands on `tcp` for `host`; on success, the peer certificate's facts.

@@ -6,6 +6,7 @@
 //! Everything the page does is bounded: the visit by the probe's deadline, each list by
 //! [`MAX_LISTED`] entries of [`MAX_ENTRY`] chars, the DOM by the probe's `max_body`.
 
+pub(crate) mod outside;
 mod process;
 pub(crate) mod relay;
 
@@ -79,12 +80,15 @@ pub(crate) struct Visit {
     pub(crate) max_dom: u64,
     /// The panel's `[browser] path`.
     pub(crate) binary: Option<PathBuf>,
+    /// This visit's own browser flags: outside, where the page's host is and the key its
+    /// certificate was verified with ([`outside`]).
+    pub(crate) flags: Vec<String>,
 }
 
 /// Opens `visit.url` in a fresh browser and reports what it drew, within `deadline`.
 pub(crate) async fn open(visit: &Visit, deadline: Deadline) -> Result<Observation, Failure> {
     let binary = locate(visit.binary.as_deref())?;
-    let chromium = process::Chromium::start(&binary, deadline).await?;
+    let chromium = process::Chromium::start(&binary, &visit.flags, deadline).await?;
     let seen = deadline
         .bound(look(visit, &chromium.websocket, deadline))
         .await;
@@ -115,7 +119,13 @@ fn protocol(what: &str, e: impl std::fmt::Display) -> Failure {
 
 async fn look(visit: &Visit, websocket: &str, deadline: Deadline) -> Result<Observation, Failure> {
     let started = Instant::now();
-    let (browser, mut handler) = chromiumoxide::Browser::connect(websocket.to_string())
+    // chromiumoxide tells every page to ignore certificate errors unless asked not to: the
+    // browser would then pass a certificate smoke's own checks fail.
+    let config = chromiumoxide::handler::HandlerConfig {
+        ignore_https_errors: false,
+        ..Default::default()
+    };
+    let (browser, mut handler) = chromiumoxide::Browser::connect_with_config(websocket, config)
         .await
         .map_err(|e| protocol("accept the DevTools connection", e))?;
     // The connection's events are read as they come, and the errors of events this crate's
@@ -157,7 +167,7 @@ async fn look(visit: &Visit, websocket: &str, deadline: Deadline) -> Result<Obse
             .map_err(|e| protocol("navigate", e))?;
         if let Some(error) = &navigated.result.error_text {
             return Err(Failure::new(
-                Cause::Connect,
+                outside::cause_of(error),
                 format!(
                     "the browser could not open {}: {}",
                     crate::text::Escaped(&visit.url),

@@ -61,8 +61,13 @@ pub fn locate(configured: Option<&Path>) -> Result<PathBuf, Failure> {
 }
 
 impl Chromium {
-    /// Starts `binary` headless and waits, within `deadline`, for its DevTools address.
-    pub(crate) async fn start(binary: &Path, deadline: Deadline) -> Result<Chromium, Failure> {
+    /// Starts `binary` headless, with a visit's own `flags` too, and waits, within
+    /// `deadline`, for its DevTools address.
+    pub(crate) async fn start(
+        binary: &Path,
+        flags: &[String],
+        deadline: Deadline,
+    ) -> Result<Chromium, Failure> {
         sweep(&std::env::temp_dir());
         let profile = tempfile::Builder::new()
             .prefix(&format!("{PROFILE}{}-", std::process::id()))
@@ -78,6 +83,7 @@ impl Chromium {
             .args(FLAGS)
             .arg(format!("--window-size={},{}", WINDOW.0, WINDOW.1))
             .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(flags)
             .arg("about:blank")
             // Chromium's own temporary files (its singleton socket's folder) go in the profile,
             // and with it: a browser killed at its deadline never cleans them itself.

@@ -122,8 +122,9 @@ fn selector(sel: toml::Spanned<String>, r: &Reading<'_>) -> Result<String, Panel
 #[cfg(feature = "browser")]
 mod planning {
     use super::BrowseSpec;
-    use crate::kind::Planning;
-    use crate::outcome::Failure;
+    use crate::browser::outside::{self, Origin};
+    use crate::kind::{Place, Planning};
+    use crate::outcome::{Cause, Failure};
     use crate::panel::{Mode, ProbeSpec};
     use crate::plan::Planned;
     use std::sync::Arc;
@@ -156,7 +157,24 @@ mod planning {
             .supervised_as(target)
             .unwrap_or_else(|| target.service.clone());
         let (place, way) = match plan.place.mode() {
-            Mode::External => (endpoint.display.clone(), Way::Url(endpoint.display)),
+            Mode::External => {
+                let Some(origin) = Origin::of(&endpoint) else {
+                    plan.push(nowhere(Failure::new(
+                        Cause::Checker,
+                        format!(
+                            "{} has no host and port for the browser",
+                            crate::text::Escaped(&endpoint.display)
+                        ),
+                    )));
+                    return;
+                };
+                let way = Way::Url {
+                    url: endpoint.display.clone(),
+                    origin,
+                    place: plan.place.clone(),
+                };
+                (endpoint.display, way)
+            }
             Mode::Internal => (
                 format!(
                     "{} (a browser, through smoke's loopback relay)",
@@ -194,8 +212,12 @@ mod planning {
 
     /// How the browser reaches the page from this side.
     enum Way {
-        /// Outside: the public URL.
-        Url(String),
+        /// Outside: the public URL, its host reached as the side's probes reach it.
+        Url {
+            url: String,
+            origin: Origin,
+            place: Arc<dyn Place>,
+        },
         /// Inside: smoke's relay to the sockets, started for each visit.
         Relay(Arc<dyn crate::http::Connector>),
     }
@@ -220,8 +242,18 @@ mod planning {
             }
             // Kept until the visit ends: the browser's way in, inside.
             let mut _relay = None;
+            let mut flags = Vec::new();
             let url = match &self.way {
-                Way::Url(url) => url.clone(),
+                Way::Url { url, origin, place } => {
+                    // Within the probe's deadline, before the browser costs anything: a name
+                    // that does not resolve fails `dns`, a certificate that does not verify
+                    // `tls`, as an HTTP probe of the page would.
+                    let pin = place
+                        .pin(&origin.host, origin.port, origin.tls, deadline)
+                        .await?;
+                    flags = outside::flags(&origin.host, &pin)?;
+                    url.clone()
+                }
                 Way::Relay(connector) => {
                     let relay =
                         crate::browser::relay::start(connector.clone(), page.clone(), deadline)
@@ -241,6 +273,7 @@ mod planning {
                 headers,
                 max_dom: page.max_body,
                 binary: self.binary.clone(),
+                flags,
             };
             crate::browser::open(&visit, deadline).await
         }

@@ -16,9 +16,9 @@ pub mod tls;
 #[cfg(feature = "http")]
 mod place;
 #[cfg(feature = "http")]
-pub use place::Place;
-#[cfg(feature = "http")]
 pub(crate) use place::Planning;
+#[cfg(feature = "http")]
+pub use place::{Pin, Place};
 
 use crate::panel::raw::RawProbe;
 use crate::panel::spec::At;

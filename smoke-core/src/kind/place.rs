@@ -59,6 +59,21 @@ pub trait Place: Send + Sync {
         ))
     }
 
+    /// What a client that resolves and verifies on its own (a browser) must be told so it
+    /// reaches `host:port` as this side's probes do: the address this side's resolvers give
+    /// and, over TLS, the key of the certificate this side verified against its roots. By
+    /// default nothing: the client's system resolver and CAs are this side's too. A name that
+    /// does not resolve, or a certificate that does not verify, fails as an HTTP probe's would.
+    async fn pin(
+        &self,
+        _host: &str,
+        _port: u16,
+        _tls: bool,
+        _deadline: Deadline,
+    ) -> Result<Pin, Failure> {
+        Ok(Pin::default())
+    }
+
     /// The checks this side makes of its own, beside the panel's (the outside's public DNS and
     /// TLS): planned first, named by a mute or a `depends_on` like any probe.
     fn own_probes(&self, _panel: &Panel) -> Vec<ProbeSpec> {
@@ -71,6 +86,17 @@ pub trait Place: Send + Sync {
     fn way_in(&self, _own: &[ProbeSpec]) -> Option<String> {
         None
     }
+}
+
+/// What [`Place::pin`] found for one host: each part `None` where the system's own
+/// resolver or CAs decide, as this side's do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pin {
+    /// The address the side's resolvers gave, that accepted a connection.
+    pub address: Option<std::net::IpAddr>,
+    /// SHA-256 of the SubjectPublicKeyInfo of the certificate the host showed, verified
+    /// against the side's roots (a private CA's, `[external] ca_file`).
+    pub key_sha256: Option<[u8; 32]>,
 }
 
 /// A tick's planning on one side: what each kind's [`super::Kind::plan`] is handed.
