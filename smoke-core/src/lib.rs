@@ -53,7 +53,9 @@ pub mod prelude {
     pub use crate::deadline::Deadline;
     pub use crate::observation::{Observation, Timings};
     pub use crate::outcome::Severity;
-    pub use crate::outcome::{Cause, Exit, Failure, Outcome, ProbeReport, RunReport};
+    pub use crate::outcome::{
+        Cause, Exit, Failure, Outcome, ProbeReport, RunReport, Screenshot, MAX_SCREENSHOT,
+    };
     pub use crate::probe::{Attempt, Probe};
     pub use crate::report::{human, json, HumanStyle};
     pub use crate::runner::Runner;

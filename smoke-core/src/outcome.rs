@@ -6,6 +6,9 @@ use std::fmt;
 use std::time::Duration;
 
 mod readers;
+mod screenshot;
+
+pub use screenshot::{Screenshot, MAX_SCREENSHOT};
 
 /// How one probe ended. Ordered from best to worst so the worst of a tick is a `max`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -315,6 +318,12 @@ pub struct ProbeReport {
     /// Attempts made in this tick (1 + retries used).
     #[serde(skip)]
     pub(crate) attempts: u32,
+    /// The page as a failing browse probe last saw it; the loop keeps it as a file.
+    #[serde(skip)]
+    pub(crate) screenshot: Option<Screenshot>,
+    /// Where the loop kept the screenshot (a path in the state folder). Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) evidence: Option<String>,
 }
 
 fn is_true(b: &bool) -> bool {
@@ -345,6 +354,8 @@ impl ProbeReport {
             muted: None,
             proven: true,
             attempts: 1,
+            screenshot: None,
+            evidence: None,
         }
     }
 
@@ -368,6 +379,7 @@ impl ProbeReport {
             conditions: std::mem::take(&mut self.conditions),
             steps: std::mem::take(&mut self.steps),
             target: self.target.take(),
+            screenshot: self.screenshot.take(),
         }
     }
 
@@ -383,6 +395,7 @@ impl ProbeReport {
         self.conditions = v.conditions;
         self.steps = v.steps;
         self.target = v.target;
+        self.screenshot = v.screenshot;
     }
 
     /// The failure this report carries, if any.
@@ -437,6 +450,8 @@ pub struct Verdict {
     pub(crate) steps: Vec<Step>,
     /// The target that answered, when the probe tried several in turn.
     pub(crate) target: Option<String>,
+    /// The page as the browser showed it, when a browse probe did not pass.
+    pub(crate) screenshot: Option<Screenshot>,
 }
 
 impl Default for Verdict {
@@ -452,6 +467,7 @@ impl Default for Verdict {
             conditions: Vec::new(),
             steps: Vec::new(),
             target: None,
+            screenshot: None,
         }
     }
 }

@@ -62,6 +62,20 @@ fn only(report: &RunReport) -> &smoke_core::prelude::ProbeReport {
     &report.probes()[0]
 }
 
+/// A failing page comes with a PNG of the window, within the cap.
+fn photographed(probe: &smoke_core::prelude::ProbeReport) {
+    let shot = probe
+        .screenshot()
+        .unwrap_or_else(|| panic!("{} failed without a screenshot", probe.name()));
+    let png = shot.bytes();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    assert!(png.len() > 1000 && png.len() <= smoke_core::prelude::MAX_SCREENSHOT);
+    // The IHDR chunk: the window's width and height, big-endian.
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!((width, height), (1280, 800), "the whole window");
+}
+
 #[ignore = "needs chromium (apt-get install chromium)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_drawn_app_passes_and_each_fault_a_browser_sees_fails_naming_it() {
@@ -69,6 +83,10 @@ async fn the_drawn_app_passes_and_each_fault_a_browser_sees_fails_naming_it() {
         let sim = deployment(layout).await;
         let (report, said) = tick(&sim, PANEL, "20s").await;
         assert_eq!(only(&report).outcome(), Outcome::Ok, "{layout}: {said}");
+        assert!(
+            only(&report).screenshot().is_none(),
+            "a passing page is not photographed"
+        );
 
         sim.set(Fault::UiImagesWrongUrl);
         let (report, said) = tick(&sim, PANEL, "20s").await;
@@ -78,6 +96,7 @@ async fn the_drawn_app_passes_and_each_fault_a_browser_sees_fails_naming_it() {
             said.contains("/hero_foundry/rpc/api/file/root/Photos/"),
             "the broken image's address is named: {said}"
         );
+        photographed(only(&report));
         sim.clear(&Fault::UiImagesWrongUrl);
 
         sim.set(Fault::BizAnswerReshaped);
@@ -99,6 +118,8 @@ async fn the_drawn_app_passes_and_each_fault_a_browser_sees_fails_naming_it() {
             detail.contains("cannot read the desktop settings"),
             "the script's error is named: {detail}"
         );
+        // The page that never drew its dashboard is the one most worth seeing.
+        photographed(probe);
         sim.clear(&Fault::UiBootError);
     }
 }

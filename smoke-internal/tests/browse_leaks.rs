@@ -23,9 +23,13 @@ fn profiles(dir: &Path) -> usize {
         .unwrap_or(0)
 }
 
+/// The in-process tests count the browsers of this process: one at a time.
+static IN_PROCESS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[ignore = "needs chromium (apt-get install chromium)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_ticks_leave_no_browser_and_no_profile() {
+    let _alone = IN_PROCESS.lock().await;
     let sim = Deployment::start().await.unwrap();
     let panel = load_str(
         "[panel]\nname = \"b\"\n\n[[probe]]\nname = \"health-page\"\ntarget = \"hero_foundry/rpc\"\nbrowse = \"/health\"\nexpect = [\"console.errors == 0\"]\n",
@@ -52,6 +56,8 @@ async fn a_hundred_ticks_leave_no_browser_and_no_profile() {
             "tick {tick}: {:?}",
             probe.detail()
         );
+        // No browser idles between ticks.
+        assert_eq!(browsers(&marker), Vec::<u32>::new(), "after tick {tick}");
     }
     assert_eq!(
         browsers(&marker),
@@ -59,6 +65,81 @@ async fn a_hundred_ticks_leave_no_browser_and_no_profile() {
         "a browser outlived its tick"
     );
     assert_eq!(profiles(&tmp), before, "a profile folder outlived its tick");
+}
+
+/// The browsers running now: the distinct profiles of the processes whose command line holds
+/// `marker` (every process of a browser names its profile).
+fn running_browsers(marker: &str) -> usize {
+    let mut profiles: Vec<String> = browsers(marker)
+        .into_iter()
+        .filter_map(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).ok())
+        .filter_map(|cmdline| {
+            cmdline
+                .split(|b| *b == 0)
+                .map(|arg| String::from_utf8_lossy(arg).into_owned())
+                .find(|arg| arg.starts_with(marker))
+        })
+        .collect();
+    profiles.sort();
+    profiles.dedup();
+    profiles.len()
+}
+
+/// The browse probes of a tick share one browser, each in its own context, and it is gone
+/// when the tick ends.
+#[ignore = "needs chromium (apt-get install chromium)"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_browse_probes_of_a_tick_share_one_browser_that_ends_with_it() {
+    let _alone = IN_PROCESS.lock().await;
+    let sim = Deployment::start().await.unwrap();
+    let mut text = "[panel]\nname = \"b\"\n".to_string();
+    for i in 0..3 {
+        text.push_str(&format!(
+            "\n[[probe]]\nname = \"health-page-{i}\"\ntarget = \"hero_foundry/rpc\"\nbrowse = \"/health\"\nexpect = [\"console.errors == 0\"]\n"
+        ));
+    }
+    let panel = load_str(
+        &text,
+        Path::new("b.toml"),
+        &LoadOptions {
+            sets: vec![
+                format!("internal.socket_dir={}", sim.socket_dir().display()),
+                "panel.timeout=15s".to_string(),
+            ],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let marker = format!(
+        "--user-data-dir={}/smoke-browser-{}-",
+        std::env::temp_dir().display(),
+        std::process::id()
+    );
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watching = {
+        let (done, marker) = (done.clone(), marker.clone());
+        tokio::spawn(async move {
+            let mut most = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                most = most.max(running_browsers(&marker));
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            most
+        })
+    };
+    let side = smoke_internal::side(&panel);
+    let report = run_panel(&panel, side.as_ref(), &[], 4).await;
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let most = watching.await.unwrap();
+    for probe in report.probes() {
+        assert_eq!(probe.outcome(), Outcome::Ok, "{:?}", probe.detail());
+    }
+    assert_eq!(most, 1, "one browser for the tick's three visits");
+    assert_eq!(
+        running_browsers(&marker),
+        0,
+        "the browser ends with its tick"
+    );
 }
 
 /// `smoke-internal run` of `panel` on `sim`'s sockets, its temporary files in `tmp`, quiet.

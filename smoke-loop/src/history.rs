@@ -21,6 +21,9 @@ pub struct Entry {
     pub cause: Option<String>,
     pub detail: Option<String>,
     pub duration_ms: u64,
+    /// The file name of the screenshot the tick kept of it (a failing browse probe's), in
+    /// its evidence folder.
+    pub evidence: Option<String>,
 }
 
 impl Entry {
@@ -32,6 +35,7 @@ impl Entry {
             cause: p.cause().map(|c| c.as_str().to_string()),
             detail: p.detail().map(str::to_string),
             duration_ms: p.duration_ms().as_millis() as u64,
+            evidence: p.evidence().and_then(shot_of),
         }
     }
 }
@@ -62,6 +66,13 @@ struct Line {
     panel: Option<String>,
     #[serde(default)]
     mode: Option<String>,
+    #[serde(default)]
+    evidence: Option<String>,
+}
+
+/// A screenshot's file name from the path a report names, when it is one smoke keeps.
+fn shot_of(path: &str) -> Option<String> {
+    crate::evidence::named(path).map(str::to_string)
 }
 
 fn parse_outcome(s: &str) -> Option<Outcome> {
@@ -134,6 +145,7 @@ impl History {
                 cause: line.cause.as_deref().map(cut_detail),
                 detail: line.detail.as_deref().map(cut_detail),
                 duration_ms: line.duration_ms,
+                evidence: line.evidence.as_deref().and_then(shot_of),
             },
         );
     }

@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod evidence;
 pub mod history;
 pub mod init;
 pub mod loop_state;

@@ -1,26 +1,36 @@
-//! What a browse probe costs: `smoke-internal run` of one probe that opens the simulated
-//! hero_os app, run after run, each run a cold browser (smoke starts one per visit). Per run,
-//! the wall time of the run and of the probe, smoke's own peak RSS, and the peak of the browser
-//! tree's memory as the sum of its processes' PSS (a page shared by several processes counted
-//! once, split among them); after all runs, the browser processes and the folders left.
+//! What a browse probe costs: `smoke-internal run` of a panel of [`VISITS`] probes that open the
+//! simulated hero_os app one after the other, run after run. Each run starts one browser, so
+//! its first visit is cold (the browser's start included) and the others warm (a fresh
+//! incognito context in the running browser). Per run, the wall time of the run and of each
+//! visit, smoke's own peak RSS, and the peak of the browser tree's memory as the sum of its
+//! processes' PSS (a page shared by several processes counted once, split among them); after
+//! all runs, the browser processes and the folders left.
 
 use crate::Deployment;
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The probe measured: the app drawn, as herodemo.toml's os-ui-rendered asks.
-const PANEL: &str = r##"[panel]
-name = "browse-bench"
-timeout = "30s"
+/// The visits of a run: the first cold, the rest warm.
+pub const VISITS: usize = 4;
 
+/// The probe measured, [`VISITS`] times: the app drawn, as herodemo.toml's os-ui-rendered asks.
+fn panel_text() -> String {
+    let mut text = "[panel]\nname = \"browse-bench\"\ntimeout = \"30s\"\n".to_string();
+    for i in 0..VISITS {
+        text.push_str(&format!(
+            r##"
 [[probe]]
-name = "os-ui-rendered"
+name = "os-ui-rendered-{i}"
 target = "hero_os/ui"
 browse = "/"
 wait_for = "#hero-dashboard"
 expect = ["element(nav a) >= 3", "images.broken == 0", "console.errors == 0", "requests.failed == 0"]
-"##;
+"##
+        ));
+    }
+    text
+}
 
 /// How often a run's processes are looked at.
 const SAMPLE: Duration = Duration::from_millis(20);
@@ -28,7 +38,11 @@ const SAMPLE: Duration = Duration::from_millis(20);
 /// One run's figures.
 pub struct Run {
     pub wall: Duration,
-    pub probe: Duration,
+    /// The first visit: the browser's start and the page.
+    pub cold: Duration,
+    /// The visits after it, in the browser the first started.
+    pub warm: Vec<Duration>,
+    /// Every visit passed.
     pub passed: bool,
     /// smoke's peak RSS (VmHWM), in KiB.
     pub smoke_kib: u64,
@@ -48,7 +62,7 @@ pub async fn bench(exe: &Path, runs: usize) -> anyhow::Result<Figures> {
     let sim = Deployment::start().await?;
     let dir = tempfile::tempdir()?;
     let panel = dir.path().join("browse.toml");
-    std::fs::write(&panel, PANEL)?;
+    std::fs::write(&panel, panel_text())?;
     // The browser's files go here: its path tells this benchmark's browsers apart.
     let tmp = dir.path().join("tmp");
     std::fs::create_dir(&tmp)?;
@@ -79,7 +93,7 @@ async fn one(
         .arg(panel)
         .arg("--state-dir")
         .arg(state)
-        .args(["--format", "json"])
+        .args(["--format", "json", "--concurrency", "1"])
         .args([
             "--set",
             &format!("internal.socket_dir={}", sim.socket_dir().display()),
@@ -111,11 +125,14 @@ async fn one(
     let out = reading.await?;
     let report: serde_json::Value = serde_json::from_slice(&out)
         .with_context(|| format!("smoke's report ({status}) is not JSON"))?;
-    let probe = &report["probes"][0];
+    let probes = report["probes"].as_array().cloned().unwrap_or_default();
+    let took =
+        |p: &serde_json::Value| Duration::from_millis(p["duration_ms"].as_u64().unwrap_or(0));
     Ok(Run {
         wall,
-        probe: Duration::from_millis(probe["duration_ms"].as_u64().unwrap_or(0)),
-        passed: probe["outcome"] == "ok",
+        cold: probes.first().map(took).unwrap_or_default(),
+        warm: probes.iter().skip(1).map(took).collect(),
+        passed: probes.len() == VISITS && probes.iter().all(|p| p["outcome"] == "ok"),
         smoke_kib,
         browser_kib,
     })
@@ -170,18 +187,25 @@ pub fn render(f: &Figures) -> String {
     };
     let ms = |d: Duration| d.as_millis() as u64;
     let (wall, wall_max) = median_max(f.runs.iter().map(|r| ms(r.wall)).collect());
-    let (probe, probe_max) = median_max(f.runs.iter().map(|r| ms(r.probe)).collect());
+    let (cold, cold_max) = median_max(f.runs.iter().map(|r| ms(r.cold)).collect());
+    let (warm, warm_max) = median_max(
+        f.runs
+            .iter()
+            .flat_map(|r| r.warm.iter().map(|d| ms(*d)))
+            .collect(),
+    );
     let (smoke, smoke_max) = median_max(f.runs.iter().map(|r| r.smoke_kib).collect());
     let (tree, tree_max) = median_max(f.runs.iter().map(|r| r.browser_kib).collect());
     let passed = f.runs.iter().filter(|r| r.passed).count();
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "runs: {} ({passed} passed), each a cold browser",
+        "runs: {} ({passed} passed), each {VISITS} visits in one browser",
         f.runs.len()
     );
     let _ = writeln!(out, "run wall:       p50 {wall} ms, max {wall_max} ms");
-    let _ = writeln!(out, "probe:          p50 {probe} ms, max {probe_max} ms");
+    let _ = writeln!(out, "probe, cold:    p50 {cold} ms, max {cold_max} ms");
+    let _ = writeln!(out, "probe, warm:    p50 {warm} ms, max {warm_max} ms");
     let _ = writeln!(
         out,
         "smoke peak RSS: p50 {:.1} MB, max {:.1} MB",

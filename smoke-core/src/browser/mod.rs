@@ -1,7 +1,8 @@
 //! What a person opening a page sees, seen by a headless Chromium driven over the DevTools
 //! protocol: the DOM once its scripts have drawn it, the images that did not decode, the
-//! script's errors, the sub-requests that failed. One browser per visit, in a process group
-//! of its own and a fresh incognito context, killed whole when the visit ends.
+//! script's errors, the sub-requests that failed, and a screenshot of a page judged failed.
+//! One browser per tick ([`Browsers`]), in a process group of its own and killed whole when
+//! the tick ends; a fresh incognito context per visit, closed once it is judged.
 //!
 //! Everything the page does is bounded: the visit by the probe's deadline, each list by
 //! [`MAX_LISTED`] entries of [`MAX_ENTRY`] chars, the DOM by the probe's `max_body`.
@@ -9,17 +10,23 @@
 pub(crate) mod outside;
 mod process;
 pub(crate) mod relay;
+mod shared;
 
 pub use process::locate;
+pub(crate) use shared::{Browsers, Launch};
 
 use crate::deadline::Deadline;
 use crate::observation::{Counted, Observation, PageInfo};
-use crate::outcome::{Cause, Failure};
+use crate::outcome::{Cause, Failure, Outcome, Screenshot, Verdict, MAX_SCREENSHOT};
+use chromiumoxide::cdp::browser_protocol::browser::BrowserContextId;
+use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
 use chromiumoxide::cdp::browser_protocol::network::{
     self, EventLoadingFailed, EventLoadingFinished, EventRequestWillBeSent, EventResponseReceived,
     ResourceType,
 };
-use chromiumoxide::cdp::browser_protocol::page::NavigateParams;
+use chromiumoxide::cdp::browser_protocol::page::{
+    CaptureScreenshotFormat, CaptureScreenshotParams, NavigateParams, Viewport,
+};
 use chromiumoxide::cdp::browser_protocol::target::{
     CreateBrowserContextParams, CreateTargetParams,
 };
@@ -27,9 +34,9 @@ use chromiumoxide::cdp::js_protocol::runtime::{
     ConsoleApiCalledType, EventConsoleApiCalled, EventExceptionThrown,
 };
 use chromiumoxide::listeners::EventStream;
+use chromiumoxide::page::ScreenshotParams;
 use futures_util::{FutureExt, StreamExt};
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -45,6 +52,10 @@ const MAX_SETTLE: Duration = Duration::from_secs(3);
 
 /// How often the page is looked at while waiting.
 const POLL: Duration = Duration::from_millis(50);
+
+/// How long before the deadline the wait for `wait_for` gives up, so that it, not the
+/// deadline, says what never appeared.
+const GIVE_UP_BEFORE: Duration = Duration::from_millis(250);
 
 /// The most requests tracked at once for the quiet: past it, the page is judged at
 /// [`MAX_SETTLE`].
@@ -78,32 +89,85 @@ pub(crate) struct Visit {
     pub(crate) headers: Vec<(String, String)>,
     /// The most of the rendered DOM kept.
     pub(crate) max_dom: u64,
-    /// The panel's `[browser] path`.
-    pub(crate) binary: Option<PathBuf>,
-    /// This visit's own browser flags: outside, where the page's host is and the key its
-    /// certificate was verified with ([`outside`]).
-    pub(crate) flags: Vec<String>,
+    /// The browser to open it in.
+    pub(crate) launch: Launch,
 }
 
-/// Opens `visit.url` in a fresh browser and reports what it drew, within `deadline`.
-pub(crate) async fn open(visit: &Visit, deadline: Deadline) -> Result<Observation, Failure> {
-    let binary = locate(visit.binary.as_deref())?;
-    let chromium = process::Chromium::start(&binary, &visit.flags, deadline).await?;
-    let seen = deadline
-        .bound(look(visit, &chromium.websocket, deadline))
-        .await;
-    // The browser and its group go first, whatever the page did.
-    drop(chromium);
-    match seen {
+/// How long past the probe's deadline a failing page's screenshot may take: a page that never
+/// drew its nav is the one most worth seeing.
+pub(crate) const SCREENSHOT_GRACE: Duration = Duration::from_secs(2);
+
+/// Opens `visit.url` in a fresh incognito context of the tick's browser and has `judge` judge
+/// what it drew, within `deadline`, while the page is still open: a page judged failed is
+/// photographed before its context goes.
+pub(crate) async fn open<J, F>(
+    visit: &Visit,
+    browsers: &Browsers,
+    deadline: Deadline,
+    judge: J,
+) -> Verdict
+where
+    J: FnOnce(Result<Observation, Failure>) -> F,
+    F: std::future::Future<Output = Verdict>,
+{
+    let browser = match browsers.get(&visit.launch, deadline).await {
+        Ok(browser) => browser,
+        Err(failure) => return judge(Err(failure)).await,
+    };
+    let mut tab = None;
+    let seen = match deadline
+        .bound(look(visit, &browser.session.browser, deadline, &mut tab))
+        .await
+    {
         Ok(result) => result,
-        Err(_) => Err(Failure::new(
-            Cause::Timeout,
-            format!(
-                "the page did not finish loading within {}",
-                crate::units::format_duration(deadline.budget())
-            ),
-        )),
+        Err(_) => {
+            browsers.retire(&visit.launch, &browser).await;
+            Err(late(deadline))
+        }
+    };
+    let mut verdict = judge(seen).await;
+    if verdict.outcome() == Outcome::Fail {
+        if let Some((_, Some(page))) = &tab {
+            verdict.screenshot = screenshot(page).await;
+        }
     }
+    if let Some((context, page)) = tab {
+        close(context, page, &browser.session.browser).await;
+    }
+    verdict
+}
+
+/// A visit's incognito context, and its tab once opened.
+type Tab = (BrowserContextId, Option<chromiumoxide::Page>);
+
+/// Closes a visit's tab and its incognito context, so the next visit of the tick starts with
+/// nothing of it: no cookie, no cache, no memory held.
+async fn close(
+    context: BrowserContextId,
+    page: Option<chromiumoxide::Page>,
+    browser: &chromiumoxide::Browser,
+) {
+    let closing = async {
+        if let Some(page) = page {
+            let _ = page.close().await;
+        }
+        let _ = browser.dispose_browser_context(context).await;
+    };
+    // A browser too busy to close a tab is retired with the tick anyway.
+    let _ = tokio::time::timeout(CLOSE_WITHIN, closing).await;
+}
+
+/// How long closing a visit's tab may take.
+const CLOSE_WITHIN: Duration = Duration::from_secs(1);
+
+fn late(deadline: Deadline) -> Failure {
+    Failure::new(
+        Cause::Timeout,
+        format!(
+            "the page did not finish loading within {}",
+            crate::units::format_duration(deadline.budget())
+        ),
+    )
 }
 
 fn protocol(what: &str, e: impl std::fmt::Display) -> Failure {
@@ -117,89 +181,154 @@ fn protocol(what: &str, e: impl std::fmt::Display) -> Failure {
     )
 }
 
-async fn look(visit: &Visit, websocket: &str, deadline: Deadline) -> Result<Observation, Failure> {
-    let started = Instant::now();
-    // chromiumoxide tells every page to ignore certificate errors unless asked not to: the
-    // browser would then pass a certificate smoke's own checks fail.
-    let config = chromiumoxide::handler::HandlerConfig {
-        ignore_https_errors: false,
-        ..Default::default()
-    };
-    let (browser, mut handler) = chromiumoxide::Browser::connect_with_config(websocket, config)
-        .await
-        .map_err(|e| protocol("accept the DevTools connection", e))?;
-    // The connection's events are read as they come, and the errors of events this crate's
-    // protocol version does not know are not the page's.
-    let pump = tokio::spawn(async move { while handler.next().await.is_some() {} });
-    let result = async {
-        let context = browser
-            .create_browser_context(CreateBrowserContextParams::default())
+/// A DevTools connection to a browser, and the task that reads its events.
+pub(crate) struct Session {
+    browser: chromiumoxide::Browser,
+    pump: tokio::task::JoinHandle<()>,
+}
+
+impl Session {
+    async fn connect(websocket: &str) -> Result<Session, Failure> {
+        // chromiumoxide tells every page to ignore certificate errors unless asked not to: the
+        // browser would then pass a certificate smoke's own checks fail.
+        let config = chromiumoxide::handler::HandlerConfig {
+            ignore_https_errors: false,
+            ..Default::default()
+        };
+        let (browser, mut handler) = chromiumoxide::Browser::connect_with_config(websocket, config)
             .await
-            .map_err(|e| protocol("make an incognito context", e))?;
-        let mut target = CreateTargetParams::new("about:blank");
-        target.browser_context_id = Some(context);
-        let page = browser
+            .map_err(|e| protocol("accept the DevTools connection", e))?;
+        // The connection's events are read as they come, and the errors of events this crate's
+        // protocol version does not know are not the page's.
+        let pump = tokio::spawn(async move { while handler.next().await.is_some() {} });
+        Ok(Session { browser, pump })
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.pump.abort();
+    }
+}
+
+/// The page as the window shows it, as a PNG of at most [`MAX_SCREENSHOT`] bytes: taken
+/// again at half the size when a page defeats PNG's compression, else none.
+async fn screenshot(page: &chromiumoxide::Page) -> Option<Screenshot> {
+    let take = |scale: Option<f64>| {
+        let mut cdp_params = CaptureScreenshotParams {
+            format: Some(CaptureScreenshotFormat::Png),
+            ..Default::default()
+        };
+        cdp_params.clip = scale.map(|scale| Viewport {
+            x: 0.0,
+            y: 0.0,
+            width: process::WINDOW.0.into(),
+            height: process::WINDOW.1.into(),
+            scale,
+        });
+        page.screenshot(ScreenshotParams {
+            cdp_params,
+            full_page: None,
+            omit_background: None,
+        })
+    };
+    let shot = async {
+        let png = take(None).await.ok()?;
+        match png.len() <= MAX_SCREENSHOT {
+            true => Screenshot::png(png),
+            false => Screenshot::png(take(Some(0.5)).await.ok()?),
+        }
+    };
+    tokio::time::timeout(SCREENSHOT_GRACE, shot)
+        .await
+        .ok()
+        .flatten()
+}
+
+/// Opens the page in a fresh incognito context of `browser`, leaving the context and tab in
+/// `tab` so it can still be photographed once judged, then closed, and reports what it drew.
+async fn look(
+    visit: &Visit,
+    browser: &chromiumoxide::Browser,
+    deadline: Deadline,
+    tab: &mut Option<Tab>,
+) -> Result<Observation, Failure> {
+    let started = Instant::now();
+    let context = browser
+        .create_browser_context(CreateBrowserContextParams::default())
+        .await
+        .map_err(|e| protocol("make an incognito context", e))?;
+    let mut target = CreateTargetParams::new("about:blank");
+    target.browser_context_id = Some(context.clone());
+    let (_, page) = tab.insert((context, None));
+    let page = page.insert(
+        browser
             .new_page(target)
             .await
-            .map_err(|e| protocol("open a tab", e))?;
-        let mut events = Events::listen(&page).await?;
-        page.evaluate_on_new_document(CUT_CONSOLE.as_str())
-            .await
-            .map_err(|e| protocol("prepare the page", e))?;
-        page.execute(network::EnableParams::default())
-            .await
-            .map_err(|e| protocol("watch the network", e))?;
-        if !visit.headers.is_empty() {
-            let headers: serde_json::Map<String, serde_json::Value> = visit
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-                .collect();
-            page.execute(network::SetExtraHttpHeadersParams::new(
-                network::Headers::new(serde_json::Value::Object(headers)),
-            ))
-            .await
-            .map_err(|e| protocol("set the request headers", e))?;
-        }
-        let navigated = page
-            .execute(NavigateParams::new(visit.url.clone()))
-            .await
-            .map_err(|e| protocol("navigate", e))?;
-        if let Some(error) = &navigated.result.error_text {
-            return Err(Failure::new(
-                outside::cause_of(error),
-                format!(
-                    "the browser could not open {}: {}",
-                    crate::text::Escaped(&visit.url),
-                    crate::text::Escaped(&crate::condition::cut_to(error, MAX_ENTRY))
-                ),
-            ));
-        }
-        wait(&page, visit, &mut events, deadline).await?;
-        let drawn = drawn(&page, visit.max_dom).await?;
-        events.drain();
-        let mut obs = Observation::default();
-        obs.status = events.document_status;
-        obs.body = drawn.dom.into_bytes();
-        obs.body_truncated = drawn.cut;
-        obs.timings.total = Some(started.elapsed());
-        obs.page = Some(Box::new(PageInfo {
-            images_broken: drawn.broken_images,
-            console_errors: std::mem::take(&mut events.console_errors),
-            requests_failed: std::mem::take(&mut events.failed),
-            load: drawn.load,
-            first_paint: drawn.first_paint,
-        }));
-        if let Some(status) = obs.status.filter(|s| *s >= 400) {
-            return Err(page_failed(status).seen(Some(status), &obs.timings));
-        }
-
-        Ok(obs)
+            .map_err(|e| protocol("open a tab", e))?,
+    );
+    let mut events = Events::listen(page).await?;
+    // The page is laid out, and photographed, in the whole window: without this, headless
+    // Chromium keeps room for a toolbar it does not draw.
+    page.execute(SetDeviceMetricsOverrideParams::new(
+        process::WINDOW.0,
+        process::WINDOW.1,
+        1.0,
+        false,
+    ))
+    .await
+    .map_err(|e| protocol("size the window", e))?;
+    page.evaluate_on_new_document(CUT_CONSOLE.as_str())
+        .await
+        .map_err(|e| protocol("prepare the page", e))?;
+    page.execute(network::EnableParams::default())
+        .await
+        .map_err(|e| protocol("watch the network", e))?;
+    if !visit.headers.is_empty() {
+        let headers: serde_json::Map<String, serde_json::Value> = visit
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        page.execute(network::SetExtraHttpHeadersParams::new(
+            network::Headers::new(serde_json::Value::Object(headers)),
+        ))
+        .await
+        .map_err(|e| protocol("set the request headers", e))?;
     }
-    .await;
-    drop(browser);
-    pump.abort();
-    result
+    let navigated = page
+        .execute(NavigateParams::new(visit.url.clone()))
+        .await
+        .map_err(|e| protocol("navigate", e))?;
+    if let Some(error) = &navigated.result.error_text {
+        return Err(Failure::new(
+            outside::cause_of(error),
+            format!(
+                "the browser could not open {}: {}",
+                crate::text::Escaped(&visit.url),
+                crate::text::Escaped(&crate::condition::cut_to(error, MAX_ENTRY))
+            ),
+        ));
+    }
+    wait(page, visit, &mut events, deadline).await?;
+    let drawn = drawn(page, visit.max_dom).await?;
+    events.drain();
+    let mut obs = Observation::default();
+    obs.status = events.document_status;
+    obs.body = drawn.dom.into_bytes();
+    obs.body_truncated = drawn.cut;
+    obs.timings.total = Some(started.elapsed());
+    obs.page = Some(Box::new(PageInfo {
+        images_broken: drawn.broken_images,
+        console_errors: std::mem::take(&mut events.console_errors),
+        requests_failed: std::mem::take(&mut events.failed),
+        load: drawn.load,
+        first_paint: drawn.first_paint,
+    }));
+    if let Some(status) = obs.status.filter(|s| *s >= 400) {
+        return Err(page_failed(status).seen(Some(status), &obs.timings));
+    }
+    Ok(obs)
 }
 
 /// The page itself answered `status`, 400 or more.
@@ -229,16 +358,20 @@ async fn wait(
         if let Some(status) = events.document_status.filter(|s| *s >= 400) {
             return Err(page_failed(status).seen(Some(status), &Default::default()));
         }
-        let ready = page
-            .evaluate(probe.as_str())
-            .await
-            .ok()
-            .and_then(|r| r.into_value::<bool>().ok())
-            .unwrap_or(false);
+        // Each look is cut short of the deadline, so a busy browser's late answer cannot
+        // turn "the selector never appeared" into a bare timeout.
+        let left = deadline.remaining().saturating_sub(GIVE_UP_BEFORE);
+        let ready = !left.is_zero()
+            && tokio::time::timeout(left, page.evaluate(probe.as_str()))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .and_then(|r| r.into_value::<bool>().ok())
+                .unwrap_or(false);
         if ready {
             break;
         }
-        if deadline.remaining() <= POLL {
+        if deadline.remaining() <= GIVE_UP_BEFORE + POLL {
             let limit = crate::units::format_duration(waited.elapsed());
             let mut detail = match selector {
                 Some(sel) => format!(

@@ -61,8 +61,9 @@ pub fn locate(configured: Option<&Path>) -> Result<PathBuf, Failure> {
 }
 
 impl Chromium {
-    /// Starts `binary` headless, with a visit's own `flags` too, and waits, within
-    /// `deadline`, for its DevTools address.
+    /// Starts `binary` headless, with a launch's own `flags` too (outside, where the page's
+    /// host is and the key its certificate was verified with), and waits, within `deadline`,
+    /// for its DevTools address.
     pub(crate) async fn start(
         binary: &Path,
         flags: &[String],

@@ -79,6 +79,9 @@ pub struct Event {
     /// The phase timings of the failing attempt, in milliseconds.
     #[serde(default)]
     pub timings: serde_json::Value,
+    /// The screenshot of the failing page (a browse probe's), as a path in the state folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
     /// The group and the probes it covers, for a group's incident.
     #[serde(flatten)]
     pub covers: super::Covers,
@@ -112,6 +115,7 @@ impl Event {
             conditions: Vec::new(),
             target: String::new(),
             timings: serde_json::Value::Null,
+            evidence: None,
             covers: incident.covers.clone(),
         }
     }

@@ -124,7 +124,8 @@ mod planning {
     use super::BrowseSpec;
     use crate::browser::outside::{self, Origin};
     use crate::kind::{Place, Planning};
-    use crate::outcome::{Cause, Failure};
+    use crate::observation::Observation;
+    use crate::outcome::{Cause, Failure, Verdict};
     use crate::panel::{Mode, ProbeSpec};
     use crate::plan::Planned;
     use std::sync::Arc;
@@ -186,7 +187,11 @@ mod planning {
         let probe = BrowseProbe {
             browse: browse.clone(),
             way,
-            binary: plan.panel.browser.clone(),
+            launch: crate::browser::Launch {
+                binary: plan.panel.browser.clone(),
+                flags: Vec::new(),
+            },
+            browsers: plan.browsers.clone(),
         };
         let check = crate::plan::check_of(spec, place.clone(), probe);
         let way_in = plan.way_in.clone();
@@ -225,15 +230,17 @@ mod planning {
     struct BrowseProbe {
         browse: BrowseSpec,
         way: Way,
-        binary: Option<std::path::PathBuf>,
+        launch: crate::browser::Launch,
+        browsers: Arc<crate::browser::Browsers>,
     }
 
-    #[async_trait::async_trait]
-    impl crate::probe::Probe for BrowseProbe {
-        async fn attempt(
-            &self,
-            cx: &crate::probe::Attempt,
-        ) -> Result<crate::observation::Observation, Failure> {
+    impl BrowseProbe {
+        /// Opens the page, from this side, and has `judge` judge it while it is still open.
+        async fn visit<J, F>(&self, cx: &crate::probe::Attempt, judge: J) -> Verdict
+        where
+            J: FnOnce(Result<Observation, Failure>) -> F,
+            F: std::future::Future<Output = Verdict>,
+        {
             let deadline = cx.deadline();
             let page = &self.browse.page;
             let mut headers = page.headers.clone();
@@ -242,22 +249,36 @@ mod planning {
             }
             // Kept until the visit ends: the browser's way in, inside.
             let mut _relay = None;
-            let mut flags = Vec::new();
+            let mut launch = self.launch.clone();
             let url = match &self.way {
                 Way::Url { url, origin, place } => {
                     // Within the probe's deadline, before the browser costs anything: a name
                     // that does not resolve fails `dns`, a certificate that does not verify
                     // `tls`, as an HTTP probe of the page would.
-                    let pin = place
+                    let pinned = match place
                         .pin(&origin.host, origin.port, origin.tls, deadline)
-                        .await?;
-                    flags = outside::flags(&origin.host, &pin)?;
+                        .await
+                    {
+                        Ok(pin) => outside::flags(&origin.host, &pin),
+                        Err(failure) => Err(failure),
+                    };
+                    match pinned {
+                        Ok(flags) => launch.flags = flags,
+                        Err(failure) => return judge(Err(failure)).await,
+                    }
                     url.clone()
                 }
                 Way::Relay(connector) => {
-                    let relay =
-                        crate::browser::relay::start(connector.clone(), page.clone(), deadline)
-                            .await?;
+                    let relay = match crate::browser::relay::start(
+                        connector.clone(),
+                        page.clone(),
+                        deadline,
+                    )
+                    .await
+                    {
+                        Ok(relay) => relay,
+                        Err(failure) => return judge(Err(failure)).await,
+                    };
                     let url = format!("{}/{}{}", relay.origin, page.target, self.browse.path());
                     headers.push((
                         crate::browser::relay::TOKEN_HEADER.to_string(),
@@ -272,10 +293,36 @@ mod planning {
                 wait_for: self.browse.wait_for.clone(),
                 headers,
                 max_dom: page.max_body,
-                binary: self.binary.clone(),
-                flags,
+                launch,
             };
-            crate::browser::open(&visit, deadline).await
+            crate::browser::open(&visit, &self.browsers, deadline, judge).await
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl crate::probe::Probe for BrowseProbe {
+        async fn attempt(&self, cx: &crate::probe::Attempt) -> Result<Observation, Failure> {
+            let mut seen = None;
+            self.visit(cx, |result| {
+                seen = Some(result);
+                std::future::ready(Verdict::default())
+            })
+            .await;
+            seen.unwrap_or_else(|| {
+                Err(Failure::new(
+                    crate::outcome::Cause::Checker,
+                    "the browser visit ended without a result",
+                ))
+            })
+        }
+
+        /// Judged while the page is open, so that a failing page is photographed.
+        async fn verdict(&self, cx: &crate::probe::Attempt) -> Verdict {
+            self.visit(cx, |result| cx.verdict(result)).await
+        }
+
+        fn grace(&self) -> std::time::Duration {
+            crate::browser::SCREENSHOT_GRACE
         }
     }
 }

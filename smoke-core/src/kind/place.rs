@@ -110,6 +110,9 @@ pub(crate) struct Planning<'a> {
     /// Why the supervisor could not list them, when the names came from elsewhere.
     pub(crate) supervisor_failed: Option<Failure>,
     pub(crate) way_in: Option<String>,
+    /// The tick's browsers, shared by its browse probes: one start per tick, not per page.
+    #[cfg(feature = "browser")]
+    pub(crate) browsers: Arc<crate::browser::Browsers>,
     pub(crate) out: Plan,
 }
 
@@ -151,6 +154,8 @@ pub async fn plan(panel: &Panel, place: Arc<dyn Place>, only: &[String]) -> Plan
         only,
         services,
         supervisor_failed,
+        #[cfg(feature = "browser")]
+        browsers: Arc::default(),
         out: Plan {
             probes: Vec::new(),
             notes,

@@ -86,6 +86,27 @@ impl ProbeReport {
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
+
+    /// The page as a failing browse probe last saw it, until the loop keeps it as a file.
+    pub fn screenshot(&self) -> Option<&Screenshot> {
+        self.screenshot.as_ref()
+    }
+
+    /// The screenshot, moved out of the report: the loop writes it once.
+    pub fn take_screenshot(&mut self) -> Option<Screenshot> {
+        self.screenshot.take()
+    }
+
+    /// Where the screenshot was kept (a path in the state folder), when it was.
+    pub fn evidence(&self) -> Option<&str> {
+        self.evidence.as_deref()
+    }
+
+    /// Names the file the screenshot was kept in: the JSON report, the results log and the
+    /// incident's events carry it.
+    pub fn set_evidence(&mut self, path: impl Into<String>) {
+        self.evidence = Some(path.into());
+    }
 }
 
 impl Step {
@@ -181,6 +202,11 @@ impl Verdict {
     /// The steps of a flow, in order; empty for a probe of one request.
     pub fn steps(&self) -> &[Step] {
         &self.steps
+    }
+
+    /// The page as the browser showed it, when a browse probe did not pass.
+    pub fn screenshot(&self) -> Option<&Screenshot> {
+        self.screenshot.as_ref()
     }
 }
 

@@ -86,5 +86,9 @@ fn line(p: &ProbeReport, width: usize, style: HumanStyle) -> String {
     if let Some(why) = &p.muted {
         let _ = write!(text, "  [quiet: {}]", Escaped(why));
     }
+    // The page as the browser drew it, for the failure a response alone cannot show.
+    if let Some(path) = &p.evidence {
+        let _ = write!(text, "  [screenshot: {}]", Escaped(path));
+    }
     text
 }

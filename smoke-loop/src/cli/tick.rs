@@ -1,5 +1,5 @@
 //! One tick with its consequences, in the order that loses nothing: the state folder locked and
-//! read, the probes run, unproven and quiet ones marked, the results logged, incidents advanced,
+//! read, the probes run, their screenshots kept, unproven and quiet ones marked, the results logged, incidents advanced,
 //! restarts decided, made and verified, every event saved into the outbox, then delivered. Each
 //! stage is a step of [`tick_with_state`], taking what the one before made.
 
@@ -92,6 +92,8 @@ pub async fn tick_with_state(
     let mut state = dir.load()?;
     side.recall(&state.seen);
     let mut ran = tick.run().await;
+    // Before anything names them: the log, the report and the events carry the file.
+    crate::evidence::keep(dir.path(), &mut ran.report);
     state.seen = side.seen();
     if ran.seen == Seen::Everything {
         // A tick of some probes (--only) knows only some of what went unprobed.

@@ -60,6 +60,7 @@ pub async fn watch(
         last_tick: None,
         started: std::time::Instant::now(),
         stale_after: panel.every * 3,
+        state_dir: dir.path().to_path_buf(),
     }));
     if let Some(addr) = args.listen {
         let listener = tokio::net::TcpListener::bind(addr)

@@ -194,7 +194,39 @@ impl Forge {
                 .insert(n, page.to_string());
         }
         handles.insert(e.incident.clone(), n);
+        if let Some(path) = &e.evidence {
+            // The issue is open whatever becomes of its screenshot: a lost one is said, and
+            // the incident is not told twice for it.
+            if let Err(why) = self.attach(n, std::path::Path::new(path)).await {
+                smoke_core::say!("{}: {why}", self.name);
+            }
+        }
         Ok(n)
+    }
+
+    /// Attaches the failing page's screenshot to the issue it opened: once per incident, as a
+    /// reminder or a cause change carries none.
+    async fn attach(&self, number: u64, path: &std::path::Path) -> Result<(), SinkError> {
+        let what = format!("attaching the screenshot to forge issue #{number}");
+        let lost = |why: String| SinkError::Refused(format!("{what}: {why}"));
+        let name = path
+            .to_str()
+            .and_then(crate::evidence::named)
+            .ok_or_else(|| lost("not a screenshot smoke kept".into()))?
+            .to_string();
+        let png =
+            crate::evidence::read(path).map_err(|e| lost(format!("{}: {e}", path.display())))?;
+        let part = reqwest::multipart::Part::bytes(png)
+            .file_name(name)
+            .mime_str("image/png")
+            .map_err(|e| lost(e.to_string()))?;
+        let form = reqwest::multipart::Form::new().part("attachment", part);
+        let req = self.auth(
+            self.client
+                .post(self.api(&format!("/issues/{number}/assets")))
+                .multipart(form),
+        );
+        send(&what, req).await.map(|_| ())
     }
 
     /// Writes the issue's body anew: the probes it covers changed.

@@ -199,7 +199,12 @@ fn row(page: &Page, r: &Row) -> Markup {
                 (sparkline(&r.p50_day, "day", DAY_HOURS))
                 (sparkline(&r.p50_week, "week", WEEK_HOURS))
             }
-            td.detail { (Shown(&why)) }
+            td.detail {
+                (Shown(&why))
+                @if let Some(link) = &r.screenshot {
+                    br; a.shot href=(link) { "screenshot of the page" }
+                }
+            }
         }
     }
 }

@@ -34,6 +34,7 @@ pub fn status_json(src: &Sources) -> serde_json::Value {
             "detail": r.detail,
             "since": ts(r.since),
             "caused_by": r.caused_by,
+            "screenshot": r.screenshot,
             "uptime_24h": r.uptime_24h,
             "uptime_7d": r.uptime_7d,
             // Oldest first, one per hour up to the last tick's; null for an hour with no tick.

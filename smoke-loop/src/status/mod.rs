@@ -92,6 +92,9 @@ struct Row {
     /// Since when it has been failing without ever passing here (with its definition of now):
     /// it opened no incident.
     unproven_since: Option<Timestamp>,
+    /// The screenshot of its latest tick, when that failed and kept one: a link relative to
+    /// the page (`evidence/<probe>/<file>`), as the loop's server serves it.
+    screenshot: Option<String>,
     /// The ticks of the strip, oldest first.
     ticks: Vec<Entry>,
     uptime_24h: Option<f64>,
@@ -200,6 +203,10 @@ fn page<'a>(src: &Sources<'a>) -> Page<'a> {
                 uptime_7d: series.uptime(end, WEEK_HOURS),
                 p50_day: series.p50_series(end, DAY_HOURS),
                 p50_week: series.p50_series(end, WEEK_HOURS),
+                screenshot: latest
+                    .evidence
+                    .as_deref()
+                    .map(|file| crate::evidence::link(&name, file)),
                 name,
                 outcome: latest.outcome,
                 cause: latest.cause,

@@ -1,4 +1,4 @@
-//! `smoke-sim browse-bench`: what a browse probe costs, run after run, each a cold browser.
+//! `smoke-sim browse-bench`: what a browse probe costs, cold and warm, run after run.
 
 use crate::browse_bench::{bench, render};
 use std::path::PathBuf;
@@ -16,8 +16,9 @@ pub struct Args {
 pub async fn main(args: Args) -> anyhow::Result<()> {
     let exe = super::smoke_internal_exe(args.exe)?;
     println!(
-        "smoke browse-bench: `{} run` of one browse probe of the simulated hero_os app, {} times",
+        "smoke browse-bench: `{} run` of {} browse probes of the simulated hero_os app, {} times",
         exe.display(),
+        crate::browse_bench::VISITS,
         args.runs
     );
     let figures = bench(&exe, args.runs.max(1)).await?;

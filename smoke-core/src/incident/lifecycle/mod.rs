@@ -434,6 +434,7 @@ impl<'a> Tick<'a> {
             event.status = p.status;
             event.conditions = p.conditions.iter().filter(|c| !c.passed).cloned().collect();
             event.timings = serde_json::to_value(&p.timings).unwrap_or_default();
+            event.evidence = p.evidence.clone();
             // One probe's incident says what it says this tick; a group keeps the words it
             // was opened with, of a member still in it.
             if alone {
