@@ -158,6 +158,13 @@ impl Plan {
         &self.probes
     }
 
+    /// Leaves out the probes `keep` refuses, saying `note` once in the tick's report: a loop's
+    /// probes that are not due this tick.
+    pub fn leave_out(&mut self, keep: impl FnMut(&Planned) -> bool, note: String) {
+        self.probes.retain(keep);
+        self.notes.push(note);
+    }
+
     /// What it has to say of how they were found.
     pub fn notes(&self) -> &[String] {
         &self.notes

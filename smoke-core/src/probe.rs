@@ -69,6 +69,9 @@ pub struct Settings {
     /// `proven = true`: its failures alarm from the first, though it never passed on this
     /// deployment. Else a probe alarms only once it has passed here (the loop keeps that).
     pub proven: bool,
+    /// Its own period (`every = "30m"`), when it runs less often than its panel: a loop runs
+    /// it on the first tick that long after its last run. `None`: every tick.
+    pub every: Option<Duration>,
     /// The checks it depends on, by name: the panel's `depends_on` and a side's built-in ones.
     /// A name that does not run in this tick is ignored.
     pub depends_on: Vec<String>,
@@ -91,6 +94,7 @@ impl Default for Settings {
             failure_threshold: defaults::FAILURE_THRESHOLD,
             success_threshold: defaults::SUCCESS_THRESHOLD,
             proven: false,
+            every: None,
             depends_on: Vec::new(),
             restart: None,
         }

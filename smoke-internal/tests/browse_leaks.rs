@@ -23,16 +23,17 @@ fn profiles(dir: &Path) -> usize {
         .unwrap_or(0)
 }
 
-/// The in-process tests count the browsers of this process: one at a time.
-static IN_PROCESS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-#[ignore = "needs chromium (apt-get install chromium)"]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hundred_ticks_leave_no_browser_and_no_profile() {
-    let _alone = IN_PROCESS.lock().await;
-    let sim = Deployment::start().await.unwrap();
-    let panel = load_str(
-        "[panel]\nname = \"b\"\n\n[[probe]]\nname = \"health-page\"\ntarget = \"hero_foundry/rpc\"\nbrowse = \"/health\"\nexpect = [\"console.errors == 0\"]\n",
+/// A panel of browse probes of hero_foundry's health page on `sim`, one per suffix of its
+/// name, with a deadline that lets a cold browser start on a busy machine.
+fn health_pages(sim: &Deployment, suffixes: &[&str]) -> smoke_core::engine::Panel {
+    let mut text = "[panel]\nname = \"b\"\n".to_string();
+    for suffix in suffixes {
+        text.push_str(&format!(
+            "\n[[probe]]\nname = \"health-page{suffix}\"\ntarget = \"hero_foundry/rpc\"\nbrowse = \"/health\"\nexpect = [\"console.errors == 0\"]\n"
+        ));
+    }
+    load_str(
+        &text,
         Path::new("b.toml"),
         &LoadOptions {
             sets: vec![
@@ -42,7 +43,18 @@ async fn a_hundred_ticks_leave_no_browser_and_no_profile() {
             ..Default::default()
         },
     )
-    .unwrap();
+    .unwrap()
+}
+
+/// The in-process tests count the browsers of this process: one at a time.
+static IN_PROCESS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+#[ignore = "needs chromium (apt-get install chromium)"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_ticks_leave_no_browser_and_no_profile() {
+    let _alone = IN_PROCESS.lock().await;
+    let sim = Deployment::start().await.unwrap();
+    let panel = health_pages(&sim, &[""]);
     let tmp = std::env::temp_dir();
     let marker = format!("--user-data-dir={}/smoke-browser-", tmp.display());
     let before = profiles(&tmp);
@@ -92,24 +104,7 @@ fn running_browsers(marker: &str) -> usize {
 async fn the_browse_probes_of_a_tick_share_one_browser_that_ends_with_it() {
     let _alone = IN_PROCESS.lock().await;
     let sim = Deployment::start().await.unwrap();
-    let mut text = "[panel]\nname = \"b\"\n".to_string();
-    for i in 0..3 {
-        text.push_str(&format!(
-            "\n[[probe]]\nname = \"health-page-{i}\"\ntarget = \"hero_foundry/rpc\"\nbrowse = \"/health\"\nexpect = [\"console.errors == 0\"]\n"
-        ));
-    }
-    let panel = load_str(
-        &text,
-        Path::new("b.toml"),
-        &LoadOptions {
-            sets: vec![
-                format!("internal.socket_dir={}", sim.socket_dir().display()),
-                "panel.timeout=15s".to_string(),
-            ],
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let panel = health_pages(&sim, &["-0", "-1", "-2"]);
     let marker = format!(
         "--user-data-dir={}/smoke-browser-{}-",
         std::env::temp_dir().display(),

@@ -22,6 +22,7 @@ pub mod relay;
 pub mod remedy;
 pub mod results_log;
 pub mod rollup;
+pub mod schedule;
 pub mod secret;
 pub mod server;
 pub mod state_dir;

@@ -39,6 +39,10 @@ pub struct LoopState {
     /// shows them. At most [`UNPROBED_KEPT`]; written only when there is some.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unprobed: Vec<String>,
+    /// When each probe with an `every` of its own last ran ([`crate::schedule`]). Added without
+    /// a bump, written only when there is some: older files read with none, every probe due.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub last_run: BTreeMap<String, jiff::Timestamp>,
 }
 
 /// The most lines of [`LoopState::unprobed`] kept: a deployment of thousands lists a page, not
@@ -57,6 +61,7 @@ struct Own {
     proofs: Proofs,
     seen: Vec<String>,
     unprobed: Vec<String>,
+    last_run: BTreeMap<String, jiff::Timestamp>,
 }
 
 impl LoopState {
@@ -75,6 +80,7 @@ impl LoopState {
             proofs,
             seen,
             unprobed,
+            last_run,
         } = serde_json::from_str(text)?;
         Ok(LoopState {
             core,
@@ -85,6 +91,7 @@ impl LoopState {
             proofs,
             seen,
             unprobed,
+            last_run,
         })
     }
 }

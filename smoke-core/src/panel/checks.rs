@@ -56,6 +56,17 @@ pub(super) fn header_text(what: &str, text: &str) -> Result<(), String> {
     }
 }
 
+/// A probe's own period: a whole number of seconds or more, as the panel's is.
+pub(super) fn every(every: Duration) -> Result<(), String> {
+    match every < Duration::from_secs(1) {
+        true => Err(format!(
+            "every = \"{}\" is too short: a probe's every must be at least 1s",
+            format_duration(every)
+        )),
+        false => Ok(()),
+    }
+}
+
 /// The pause between tries: retries belong to one tick, so a long one would stall the loop.
 pub(super) fn retry_delay(delay: Duration) -> Result<(), String> {
     if delay > MAX_RETRY_DELAY {

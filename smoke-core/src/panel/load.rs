@@ -348,6 +348,9 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
     if let Some(r) = &d.retry_delay {
         checks::retry_delay(r.get_ref().0).map_err(placed(r.span(), "defaults"))?;
     }
+    if let Some(e) = &d.every {
+        checks::every(e.get_ref().0).map_err(placed(e.span(), "defaults"))?;
+    }
     if let Some(m) = &d.max_body {
         checks::max_body(m.get_ref().0).map_err(placed(m.span(), "defaults"))?;
     }

@@ -105,6 +105,7 @@ macro_rules! with_setting_keys {
                 pub max_restarts: Option<u32>,
                 pub restart_settle: Option<PanelDuration>,
                 pub restart_timeout: Option<PanelDuration>,
+                pub every: Option<Spanned<PanelDuration>>,
                 /// In `[defaults]`, every probe's, before its own; `{service}` is the probe's
                 /// own service.
                 #[serde(default)]
@@ -125,6 +126,7 @@ macro_rules! with_setting_keys {
                     failure_threshold: self.failure_threshold,
                     success_threshold: self.success_threshold,
                     proven: self.proven,
+                    every: self.every.as_ref().map(|e| e.get_ref().0),
                 }
             }
 

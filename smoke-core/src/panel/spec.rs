@@ -77,6 +77,9 @@ pub(super) fn build_probe(
     if let Some(r) = &p.retry_delay {
         super::checks::retry_delay(r.get_ref().0).map_err(|e| at.err(r.span(), e))?;
     }
+    if let Some(e) = &p.every {
+        super::checks::every(e.get_ref().0).map_err(|m| at.err(e.span(), m))?;
+    }
     let reading = crate::kind::Reading {
         at: &at,
         max_body,
@@ -130,6 +133,7 @@ pub(crate) struct SettingsSaid {
     pub(crate) failure_threshold: Option<u32>,
     pub(crate) success_threshold: Option<u32>,
     pub(crate) proven: Option<bool>,
+    pub(crate) every: Option<std::time::Duration>,
 }
 
 impl SettingsSaid {
@@ -149,6 +153,7 @@ impl SettingsSaid {
                 .success_threshold
                 .map_or(base.success_threshold, |n| n.max(1)),
             proven: self.proven.unwrap_or(base.proven),
+            every: self.every.or(base.every),
             depends_on: base.depends_on.clone(),
             restart: base.restart.clone(),
         }

@@ -16,7 +16,7 @@ use smoke_core::engine::{
     State,
 };
 use smoke_core::prelude::{Outcome, RunReport};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 /// What a tick is told besides the panel.
@@ -91,7 +91,14 @@ pub async fn tick_with_state(
     };
     let mut state = dir.load()?;
     side.recall(&state.seen);
-    let mut ran = tick.run().await;
+    let mut ran = tick.run(&state).await;
+    crate::schedule::ran(
+        &mut state.last_run,
+        ran.report.probes().iter().map(|p| p.name()),
+        &ran.with_every,
+        ran.planned.as_ref(),
+        ran.report.started_at(),
+    );
     // Before anything names them: the log, the report and the events carry the file.
     crate::evidence::keep(dir.path(), &mut ran.report);
     state.seen = side.seen();
@@ -135,6 +142,20 @@ struct Ran {
     seen: Seen,
     /// What the plan did not probe, and why (`list` says the same).
     unprobed: Vec<String>,
+    /// Every probe the tick planned, due or not, when it planned them all.
+    planned: Option<HashSet<String>>,
+    /// Those of them with an `every` of their own.
+    with_every: HashSet<String>,
+}
+
+/// A probe still failing, or in an open incident: it runs every tick whatever its `every`.
+fn failing(core: &State, name: &str) -> bool {
+    core.probes.get(name).is_some_and(|p| p.failures > 0)
+        || core.incidents.contains_key(name)
+        || core
+            .incidents
+            .values()
+            .any(|i| i.covers.members.iter().any(|m| m == name))
 }
 
 impl Ran {
@@ -161,9 +182,32 @@ impl Ran {
 }
 
 impl Tick<'_> {
-    /// Plans the side's probes and runs them.
-    async fn run(&self) -> Ran {
-        let plan = self.side.plan(self.panel, self.opts.only).await;
+    /// Plans the side's probes and runs those that are due.
+    async fn run(&self, state: &LoopState) -> Ran {
+        let mut plan = self.side.plan(self.panel, self.opts.only).await;
+        let names = |pick: fn(&smoke_core::engine::Planned) -> bool| -> HashSet<String> {
+            plan.probes()
+                .iter()
+                .filter(|p| pick(p))
+                .map(|p| p.probe().info().name.clone())
+                .collect()
+        };
+        // Only a plan of every probe says which are gone from the panel.
+        let whole = self.opts.only.is_empty() && !plan.probes().iter().any(|p| p.stand_in());
+        let planned = whole.then(|| names(|_| true));
+        let with_every = names(|p| p.probe().info().settings.every.is_some());
+        // A probe asked for by name (`--only`) runs now, whatever its period.
+        let waiting = match self.opts.only.is_empty() {
+            true => crate::schedule::waiting(
+                &plan,
+                &state.last_run,
+                |name| failing(&state.core, name),
+                self.panel.every,
+                jiff::Timestamp::now(),
+            ),
+            false => Vec::new(),
+        };
+        crate::schedule::leave_out(&mut plan, &waiting, jiff::Timestamp::now());
         let remedies = plan
             .probes()
             .iter()
@@ -187,7 +231,7 @@ impl Tick<'_> {
             .collect();
         // Only a tick that saw every probe may resolve the incidents of probes it did not see:
         // not with --only, and not when the services could not be listed this time.
-        let seen = if self.opts.only.is_empty() && !plan.probes().iter().any(|p| p.stand_in()) {
+        let seen = if whole && waiting.is_empty() {
             Seen::Everything
         } else {
             Seen::Some
@@ -201,6 +245,8 @@ impl Tick<'_> {
             definitions,
             seen,
             unprobed,
+            planned,
+            with_every,
         }
     }
 
