@@ -38,7 +38,7 @@ pub const RESOLVED_SHOWN: usize = 20;
 /// Hours of the short latency line (every screen) and of the long one (wide screens).
 pub const DAY_HOURS: usize = 24;
 pub const WEEK_HOURS: usize = 7 * 24;
-/// The page says the loop is stale when its last tick is older than this many periods.
+/// The page says the loop is stale when its last tick ended longer ago than this many periods.
 pub const STALE_PERIODS: i32 = 2;
 /// The most chars of a cause shown in a cell's tooltip: a thousand cells of full details would
 /// make a page of megabytes.
@@ -70,7 +70,7 @@ struct Page<'a> {
     outcome: Option<Outcome>,
     /// The loop period, when known.
     every: Option<SignedDuration>,
-    /// How old the last tick is, when that is more than [`STALE_PERIODS`] periods.
+    /// How long ago the last tick ended, when that is more than [`STALE_PERIODS`] periods.
     stale: Option<SignedDuration>,
     rows: Vec<Row>,
     open: Vec<Open<'a>>,
@@ -166,9 +166,20 @@ fn page<'a>(src: &Sources<'a>) -> Page<'a> {
         .or_else(|| rollup.and_then(|r| r.every_s))
         .filter(|s| *s > 0)
         .map(|s| SignedDuration::from_secs(s.min(i64::MAX as u64) as i64));
-    let stale = match (last_tick, every) {
-        (Some(last), Some(every)) => {
-            let age = src.now.duration_since(last);
+    // Counted from the end of the last tick, not its start: a tick whose retries outlast two
+    // periods is slow, not stopped.
+    let last_end = match src.report {
+        Some(r) => Some(after(r.started_at(), r.duration_ms())),
+        None => probes
+            .iter()
+            .filter_map(|(_, t)| t.last())
+            .map(|e| after(e.at, std::time::Duration::from_millis(e.duration_ms)))
+            .chain(rollup.and_then(|r| r.last_tick))
+            .max(),
+    };
+    let stale = match (last_end, every) {
+        (Some(end), Some(every)) => {
+            let age = src.now.duration_since(end);
             (age > every * STALE_PERIODS).then_some(age)
         }
         _ => None,
@@ -280,6 +291,14 @@ fn page<'a>(src: &Sources<'a>) -> Page<'a> {
     }
 }
 
+/// `at` plus `took`, or `at` where that would pass the end of time.
+fn after(at: Timestamp, took: std::time::Duration) -> Timestamp {
+    SignedDuration::try_from(took)
+        .ok()
+        .and_then(|d| at.checked_add(d).ok())
+        .unwrap_or(at)
+}
+
 /// Each caused-by row right after its root's, so a page of one outage reads as one block.
 fn under_roots(rows: Vec<Row>) -> Vec<Row> {
     let names: HashSet<String> = rows.iter().map(|r| r.name.clone()).collect();
@@ -332,11 +351,11 @@ impl Page<'_> {
         }
     }
 
-    /// "the last tick is 25m old, more than twice the period (1m): is the loop running?"
+    /// "the last tick ended 25m ago, more than 2 periods (1m each); is the loop running?"
     fn stale_warning(&self) -> Option<String> {
         let age = self.stale?;
         Some(format!(
-            "stale: the last tick is {} old, more than {STALE_PERIODS} periods ({} each); is the loop running?",
+            "stale: the last tick ended {} ago, more than {STALE_PERIODS} periods ({} each); is the loop running?",
             span(age),
             span(self.every.unwrap_or_default())
         ))

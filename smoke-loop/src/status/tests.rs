@@ -233,10 +233,25 @@ fn a_last_tick_older_than_two_periods_is_said_to_be_stale() {
     src.now = at(fixture::STARTED + 25 * 60);
     let html = status_html(&src);
     assert!(html.contains(
-        "<p class=\"stale\" role=\"alert\">stale: the last tick is 25m old, more than 2 periods (1m each); is the loop running?</p>"
+        "<p class=\"stale\" role=\"alert\">stale: the last tick ended 25m ago, more than 2 periods (1m each); is the loop running?</p>"
     ), "{html}");
     assert_eq!(status_json(&src)["stale"], true);
-    assert!(status_text(&src).contains("STALE: THE LAST TICK IS 25M OLD"));
+    assert!(status_text(&src).contains("STALE: THE LAST TICK ENDED 25M AGO"));
+}
+
+#[test]
+fn a_long_tick_is_not_stale_once_it_ended() {
+    let (history, state) = (history(), state());
+    let mut report = fixture::report();
+    report.set_every(Some(std::time::Duration::from_secs(60)));
+    // Its retries outlasted three periods, and it ended a minute ago.
+    report.set_started_at(at(fixture::STARTED));
+    report.set_duration(std::time::Duration::from_secs(180));
+    let mut src = sources(Some(&report), &history, Some(&state), None);
+    src.now = at(fixture::STARTED + 240);
+    assert_eq!(status_json(&src)["stale"], false, "{}", status_json(&src));
+    src.now = at(fixture::STARTED + 180 + 121);
+    assert_eq!(status_json(&src)["stale"], true);
 }
 
 #[test]
