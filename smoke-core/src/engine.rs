@@ -68,6 +68,15 @@ pub use crate::observation::{
 pub use crate::outcome::{cut_detail, ConditionResult, Phase, Step, Verdict, DETAIL_LIMIT};
 pub use crate::runner::{Origin, DEFAULT_CONCURRENCY};
 
+/// The shape of an answer and a known-good baseline of it (issue 24): what drifted, never what
+/// the values were.
+pub mod shape {
+    pub use crate::shape::{
+        Baseline, Drift, DriftKind, HtmlShape, JsonType, MinMax, PathStats, Seen, Shape,
+        MAX_NAME_CHARS, MAX_PATH_BYTES, MAX_SHAPE_DEPTH, MAX_SHAPE_NODES, MAX_SHAPE_PATHS,
+    };
+}
+
 /// A TLS certificate's dates, as reports and conditions say them.
 pub mod cert {
     pub use crate::cert::{date, days_between, describe};

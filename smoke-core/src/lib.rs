@@ -38,6 +38,7 @@ mod plan;
 mod probe;
 mod report;
 mod runner;
+mod shape;
 mod text;
 mod units;
 
