@@ -100,7 +100,7 @@ pub use crate::text::{
     code_span, escape_controls, fenced, inert, panic_message, say, Escaped, Markup,
 };
 pub use crate::units::{
-    format_duration, format_size, format_span, parse_duration, PanelDuration, UnitError,
+    format_duration, format_size, format_span, later, parse_duration, PanelDuration, UnitError,
     MAX_DURATION,
 };
 

@@ -71,6 +71,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, UnitError> {
     }
 }
 
+/// `at` plus `by`, or `None` past the last time jiff can hold: a period, a mute or a window
+/// as long as the panel allows must never panic the tick that adds it.
+pub fn later(at: jiff::Timestamp, by: Duration) -> Option<jiff::Timestamp> {
+    jiff::SignedDuration::try_from(by)
+        .ok()
+        .and_then(|by| at.checked_add(by).ok())
+}
+
 /// Formats a duration the way a person reads it in a report line: `850ms`, `1.2s`, `5s`, `10m`.
 pub fn format_duration(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1e3;

@@ -106,10 +106,7 @@ impl Maintenance {
                     }
                     // Checked: a window that would end past the last representable time
                     // holds until then rather than panicking the tick.
-                    return match jiff::SignedDuration::try_from(*duration)
-                        .ok()
-                        .and_then(|len| start.checked_add(len).ok())
-                    {
+                    return match smoke_core::engine::later(start, *duration) {
                         Some(end) => now < end,
                         None => true,
                     };

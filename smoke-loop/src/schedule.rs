@@ -4,7 +4,7 @@
 //! healing is seen at the panel's pace; `--only` naming it runs it at once.
 
 use jiff::{SignedDuration, Timestamp};
-use smoke_core::engine::{Plan, Planned};
+use smoke_core::engine::{later, Plan, Planned};
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
@@ -36,18 +36,14 @@ pub fn waiting(
             if failing(&info.name) {
                 return None;
             }
-            let due_at = last.checked_add(signed(every.saturating_sub(slack))).ok()?;
+            let due_at = later(last, every.saturating_sub(slack))?;
             (now < due_at).then(|| Waiting {
                 probe: info.name.clone(),
                 every,
-                next: last.checked_add(signed(every)).unwrap_or(due_at),
+                next: later(last, every).unwrap_or(due_at),
             })
         })
         .collect()
-}
-
-fn signed(d: Duration) -> SignedDuration {
-    SignedDuration::try_from(d).unwrap_or(SignedDuration::MAX)
 }
 
 /// Leaves the waiting probes out of `plan`, with one line in the tick's report naming them.

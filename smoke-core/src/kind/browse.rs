@@ -255,13 +255,10 @@ mod planning {
                     // Within the probe's deadline, before the browser costs anything: a name
                     // that does not resolve fails `dns`, a certificate that does not verify
                     // `tls`, as an HTTP probe of the page would.
-                    let pinned = match place
+                    let pinned = place
                         .pin(&origin.host, origin.port, origin.tls, deadline)
                         .await
-                    {
-                        Ok(pin) => outside::flags(&origin.host, &pin),
-                        Err(failure) => Err(failure),
-                    };
+                        .and_then(|pin| outside::flags(&origin.host, &pin));
                     match pinned {
                         Ok(flags) => launch.flags = flags,
                         Err(failure) => return judge(Err(failure)).await,

@@ -7,12 +7,11 @@ use smoke_core::engine::{Mode, Panel, Side};
 
 pub fn mute(panel: &Panel, side: &dyn Side, mode: Mode, args: &MuteArgs) -> Result<u8, CliError> {
     known(panel, side, &args.target)?;
-    let until = jiff::SignedDuration::try_from(args.duration)
-        .ok()
-        .and_then(|d| jiff::Timestamp::now().checked_add(d).ok())
-        .ok_or(CliError::MuteTooLong {
+    let until = smoke_core::engine::later(jiff::Timestamp::now(), args.duration).ok_or(
+        CliError::MuteTooLong {
             duration: args.duration,
-        })?;
+        },
+    )?;
     let dir = state_dir(panel, mode, args.state_dir.as_deref());
     Mutes::update(&dir, |m| {
         m.mutes.retain(|x| x.target != args.target);

@@ -1,7 +1,8 @@
 //! One tick with its consequences, in the order that loses nothing: the state folder locked and
-//! read, the probes run, their screenshots kept, unproven and quiet ones marked, the results logged, incidents advanced,
-//! restarts decided, made and verified, every event saved into the outbox, then delivered. Each
-//! stage is a step of [`tick_with_state`], taking what the one before made.
+//! read, the probes that are due run, their screenshots kept, unproven and quiet ones marked,
+//! the results logged, incidents advanced, restarts decided, made and verified, every event
+//! saved into the outbox, then delivered. Each stage is a step of [`tick_with_state`], taking
+//! what the one before made.
 
 use crate::config::LoopConfig;
 use crate::loop_state::{LoopState, UNPROBED_KEPT};
@@ -197,17 +198,18 @@ impl Tick<'_> {
         let planned = whole.then(|| names(|_| true));
         let with_every = names(|p| p.probe().info().settings.every.is_some());
         // A probe asked for by name (`--only`) runs now, whatever its period.
+        let now = jiff::Timestamp::now();
         let waiting = match self.opts.only.is_empty() {
             true => crate::schedule::waiting(
                 &plan,
                 &state.last_run,
                 |name| failing(&state.core, name),
                 self.panel.every,
-                jiff::Timestamp::now(),
+                now,
             ),
             false => Vec::new(),
         };
-        crate::schedule::leave_out(&mut plan, &waiting, jiff::Timestamp::now());
+        crate::schedule::leave_out(&mut plan, &waiting, now);
         let remedies = plan
             .probes()
             .iter()

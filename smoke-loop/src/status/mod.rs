@@ -169,11 +169,11 @@ fn page<'a>(src: &Sources<'a>) -> Page<'a> {
     // Counted from the end of the last tick, not its start: a tick whose retries outlast two
     // periods is slow, not stopped.
     let last_end = match src.report {
-        Some(r) => Some(after(r.started_at(), r.duration_ms())),
+        Some(r) => Some(ended(r.started_at(), r.duration_ms())),
         None => probes
             .iter()
             .filter_map(|(_, t)| t.last())
-            .map(|e| after(e.at, std::time::Duration::from_millis(e.duration_ms)))
+            .map(|e| ended(e.at, std::time::Duration::from_millis(e.duration_ms)))
             .chain(rollup.and_then(|r| r.last_tick))
             .max(),
     };
@@ -291,12 +291,10 @@ fn page<'a>(src: &Sources<'a>) -> Page<'a> {
     }
 }
 
-/// `at` plus `took`, or `at` where that would pass the end of time.
-fn after(at: Timestamp, took: std::time::Duration) -> Timestamp {
-    SignedDuration::try_from(took)
-        .ok()
-        .and_then(|d| at.checked_add(d).ok())
-        .unwrap_or(at)
+/// When a tick that started `at` and took `took` ended; `at` where that would pass the end of
+/// time.
+fn ended(at: Timestamp, took: std::time::Duration) -> Timestamp {
+    smoke_core::engine::later(at, took).unwrap_or(at)
 }
 
 /// Each caused-by row right after its root's, so a page of one outage reads as one block.
