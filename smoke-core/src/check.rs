@@ -17,6 +17,9 @@ pub struct Check {
     info: ProbeInfo,
     checks: Arc<Checks>,
     probe: Arc<dyn Probe>,
+    /// Each answer it judges also gives its shape to the report: what a baseline records and
+    /// drift is judged on. Off unless asked, since the walk costs a second look at every body.
+    shapes: bool,
 }
 
 /// A condition given to [`Check::expect_that`] or [`Check::warn_that`] that does not parse.
@@ -46,7 +49,15 @@ impl Check {
             info,
             checks: Arc::new(checks),
             probe,
+            shapes: false,
         }
+    }
+
+    /// The check, each answer of which also gives its [`Shape`](crate::engine::shape::Shape)
+    /// to the report (for a baseline, or drift from one).
+    pub fn with_shapes(mut self) -> Self {
+        self.shapes = true;
+        self
     }
 
     /// Adds a condition that must hold, else the check fails with cause `assertion`.
@@ -121,6 +132,7 @@ impl Check {
     /// The context of try `number` (1 for the first), starting now.
     pub(crate) fn context(&self, number: u32) -> Attempt {
         Attempt::new(number, self.info.settings.timeout, self.checks.clone())
+            .with_shapes(self.shapes)
     }
 
     pub(crate) fn probe(&self) -> &dyn Probe {

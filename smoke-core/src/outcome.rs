@@ -107,6 +107,9 @@ pub enum Cause {
     /// An in-process check found its own service broken (its storage unreachable, say): the
     /// service's fault, so the probe fails (exit 2), unlike `checker`.
     Service,
+    /// The answer passed its conditions but moved from the panel's known-good baseline: a
+    /// field gone, a list shrunk, an element gone, a call slower.
+    Drift,
     /// The checker itself could not do its work (outcome `error`).
     Checker,
 }
@@ -124,6 +127,7 @@ impl Cause {
             Cause::Rpc => "rpc",
             Cause::Assertion => "assertion",
             Cause::Service => "service",
+            Cause::Drift => "drift",
             Cause::Checker => "checker",
         }
     }
@@ -324,6 +328,13 @@ pub struct ProbeReport {
     /// Where the loop kept the screenshot (a path in the state folder). Absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) evidence: Option<String>,
+    /// The shape of its answer, when its check records shapes (a baseline, drift); a probe of
+    /// several steps keeps one per step instead.
+    #[serde(skip)]
+    pub(crate) shape: Option<Box<crate::shape::Shape>>,
+    /// What moved from the known-good baseline, a line each. Absent when nothing did.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) drift: Vec<String>,
 }
 
 fn is_true(b: &bool) -> bool {
@@ -356,6 +367,8 @@ impl ProbeReport {
             attempts: 1,
             screenshot: None,
             evidence: None,
+            shape: None,
+            drift: Vec::new(),
         }
     }
 
@@ -363,6 +376,13 @@ impl ProbeReport {
     pub fn fail(&mut self, failure: Failure) {
         let mut verdict = self.take_verdict();
         verdict.fail(failure);
+        self.set_verdict(verdict);
+    }
+
+    /// Degrades a passing report with `cause` and `detail`; a worse outcome stays.
+    pub fn degrade(&mut self, cause: Cause, detail: impl Into<String>) {
+        let mut verdict = self.take_verdict();
+        verdict.degrade(cause, detail);
         self.set_verdict(verdict);
     }
 
@@ -380,6 +400,7 @@ impl ProbeReport {
             steps: std::mem::take(&mut self.steps),
             target: self.target.take(),
             screenshot: self.screenshot.take(),
+            shape: self.shape.take(),
         }
     }
 
@@ -396,6 +417,7 @@ impl ProbeReport {
         self.steps = v.steps;
         self.target = v.target;
         self.screenshot = v.screenshot;
+        self.shape = v.shape;
     }
 
     /// The failure this report carries, if any.
@@ -424,6 +446,9 @@ pub struct Step {
     /// The values it captured for the steps after it, by name.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub(crate) captures: std::collections::BTreeMap<String, serde_json::Value>,
+    /// The shape of its answer, when the check records shapes.
+    #[serde(skip)]
+    pub(crate) shape: Option<Box<crate::shape::Shape>>,
 }
 
 /// What one attempt was judged to be: its outcome and what that rests on. The runner adds the
@@ -452,6 +477,8 @@ pub struct Verdict {
     pub(crate) target: Option<String>,
     /// The page as the browser showed it, when a browse probe did not pass.
     pub(crate) screenshot: Option<Screenshot>,
+    /// The shape of the answer judged, when the check records shapes.
+    pub(crate) shape: Option<Box<crate::shape::Shape>>,
 }
 
 impl Default for Verdict {
@@ -468,6 +495,7 @@ impl Default for Verdict {
             steps: Vec::new(),
             target: None,
             screenshot: None,
+            shape: None,
         }
     }
 }
@@ -544,21 +572,29 @@ impl RunReport {
         started_at: jiff::Timestamp,
         probes: Vec<ProbeReport>,
     ) -> RunReport {
-        RunReport {
+        let mut report = RunReport {
             panel,
             mode,
             vantage: String::new(),
             every: None,
             started_at,
             duration_ms: Duration::ZERO,
-            outcome: probes
-                .iter()
-                .map(|p| p.outcome)
-                .max()
-                .unwrap_or(Outcome::Ok),
+            outcome: Outcome::Ok,
             probes,
             notes: Vec::new(),
-        }
+        };
+        report.settle();
+        report
+    }
+
+    /// Its outcome made the worst of its probes' again, after a probe's was changed.
+    pub(crate) fn settle(&mut self) {
+        self.outcome = self
+            .probes
+            .iter()
+            .map(|p| p.outcome)
+            .max()
+            .unwrap_or(Outcome::Ok);
     }
 
     /// How many probes ended with `outcome`.

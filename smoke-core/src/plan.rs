@@ -153,6 +153,15 @@ impl Plan {
         self.notes.clear();
     }
 
+    /// Each probe's answers also give their shape to its report: for a baseline, or for drift
+    /// from one.
+    pub fn record_shapes(&mut self) {
+        for p in &mut self.probes {
+            let check = Arc::make_mut(&mut p.probe);
+            *check = check.clone().with_shapes();
+        }
+    }
+
     /// Its probes, in panel order.
     pub fn probes(&self) -> &[Planned] {
         &self.probes

@@ -72,6 +72,9 @@ pub struct Settings {
     /// Its own period (`every = "30m"`), when it runs less often than its panel: a loop runs
     /// it on the first tick that long after its last run. `None`: every tick.
     pub every: Option<Duration>,
+    /// What drift from the panel's known-good baseline makes of it (`drift = "fail"`):
+    /// degraded unless told otherwise.
+    pub drift: crate::shape::DriftMode,
     /// The checks it depends on, by name: the panel's `depends_on` and a side's built-in ones.
     /// A name that does not run in this tick is ignored.
     pub depends_on: Vec<String>,
@@ -95,6 +98,7 @@ impl Default for Settings {
             success_threshold: defaults::SUCCESS_THRESHOLD,
             proven: false,
             every: None,
+            drift: crate::shape::DriftMode::default(),
             depends_on: Vec::new(),
             restart: None,
         }
@@ -159,6 +163,8 @@ pub struct Attempt {
     number: u32,
     deadline: Deadline,
     checks: Arc<Checks>,
+    /// Whether each answer judged also gives its shape to the verdict.
+    shapes: bool,
 }
 
 impl Attempt {
@@ -168,7 +174,14 @@ impl Attempt {
             number,
             deadline: Deadline::after(timeout),
             checks,
+            shapes: false,
         }
+    }
+
+    /// The attempt, recording the shape of each answer judged when `shapes`.
+    pub(crate) fn with_shapes(mut self, shapes: bool) -> Self {
+        self.shapes = shapes;
+        self
     }
 
     /// 1 for the first try, 2 for the first retry, and so on.
@@ -215,7 +228,7 @@ impl Attempt {
                 .total
                 .get_or_insert_with(|| self.deadline.elapsed());
         }
-        judged(obs, checks, deadline).await
+        judged(obs, checks, deadline, self.shapes).await
     }
 }
 
@@ -264,17 +277,27 @@ pub async fn judge_off_runtime(
     deadline: Deadline,
 ) -> crate::outcome::ProbeReport {
     let mut report = crate::outcome::ProbeReport::new(name);
-    report.set_verdict(judged(obs, checks, deadline).await);
+    report.set_verdict(judged(obs, checks, deadline, false).await);
     report
 }
 
-async fn judged(obs: Arc<Observation>, checks: Arc<Checks>, deadline: Deadline) -> Verdict {
+async fn judged(
+    obs: Arc<Observation>,
+    checks: Arc<Checks>,
+    deadline: Deadline,
+    shapes: bool,
+) -> Verdict {
     let seen = (obs.status, obs.timings.clone());
     let small = obs.body.len() <= JUDGE_IN_PLACE_BYTES;
     let judge = move || {
         let mut verdict = Verdict::default();
         let ev = Evaluation::until(&obs, deadline.at().into_std());
         let judged = judge_in(&mut verdict, &ev, &checks.expect, &checks.warn);
+        // Walked where the conditions were judged: off the runtime for a large body, and
+        // bounded like them (nodes, depth), so a hostile body costs no more here.
+        if shapes && judged.is_ok() {
+            verdict.shape = Some(Box::new(crate::shape::Shape::of(&obs)));
+        }
         (verdict, judged)
     };
     // A small body costs less to judge than a hop to a blocking thread, and no more than one

@@ -184,7 +184,7 @@ fn tables_and_keys_no_one_declared_are_unknown_keys() {
     let e = broken(&WITH_OTHERS[..WITH_OTHERS.find("[[notify]]").unwrap()]);
     assert_eq!(
         e.to_string(),
-        "probes/bad.toml:3:1: unknown key `remind_every`; known keys: name, every, timeout, vantage, max_services"
+        "probes/bad.toml:3:1: unknown key `remind_every`; known keys: name, every, timeout, vantage, max_services, baseline, latency_drift"
     );
 }
 

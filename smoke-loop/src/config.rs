@@ -44,6 +44,9 @@ pub struct LoopConfig {
     pub notify: Vec<Notify>,
     /// `[relay]`: what `relay` accepts.
     pub relay: RelayConfig,
+    /// The known-good baseline `[panel] baseline` names, once read ([`crate::known::read`]):
+    /// what each tick is judged against for drift.
+    pub baseline: Option<std::sync::Arc<smoke_core::engine::shape::KnownGood>>,
 }
 
 /// The alert that `relay` turns into incidents unless `[relay] alertname` says otherwise: the
@@ -164,6 +167,7 @@ impl LoopConfig {
             maintenance,
             notify,
             relay,
+            baseline: None,
         })
     }
 }

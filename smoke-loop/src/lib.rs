@@ -12,6 +12,7 @@ pub mod config;
 pub mod evidence;
 pub mod history;
 pub mod init;
+pub mod known;
 pub mod loop_state;
 pub mod maintenance;
 pub mod notify;

@@ -5,6 +5,7 @@
 
 use crate::proving::Proofs;
 use serde::{Deserialize, Serialize};
+use smoke_core::engine::shape::LatencyHistory;
 use smoke_core::engine::{Event, State, StateReadError};
 use std::collections::BTreeMap;
 
@@ -43,6 +44,15 @@ pub struct LoopState {
     /// a bump, written only when there is some: older files read with none, every probe due.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub last_run: BTreeMap<String, jiff::Timestamp>,
+    /// The latest latencies of each probe judged for drift, for the rule of M slow ticks of N
+    /// ([`smoke_core::engine::shape::LatencyHistory`]). Added without a bump, written only when
+    /// there is some.
+    #[serde(skip_serializing_if = "LatencyHistory::is_empty")]
+    pub latency: LatencyHistory,
+    /// Since when each probe has drifted from the known-good baseline, without a tick between
+    /// that did not: what the status page says beside the drift. Added without a bump.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub drifting: BTreeMap<String, jiff::Timestamp>,
 }
 
 /// The most lines of [`LoopState::unprobed`] kept: a deployment of thousands lists a page, not
@@ -62,6 +72,8 @@ struct Own {
     seen: Vec<String>,
     unprobed: Vec<String>,
     last_run: BTreeMap<String, jiff::Timestamp>,
+    latency: LatencyHistory,
+    drifting: BTreeMap<String, jiff::Timestamp>,
 }
 
 impl LoopState {
@@ -81,6 +93,8 @@ impl LoopState {
             seen,
             unprobed,
             last_run,
+            latency,
+            drifting,
         } = serde_json::from_str(text)?;
         Ok(LoopState {
             core,
@@ -92,6 +106,8 @@ impl LoopState {
             seen,
             unprobed,
             last_run,
+            latency,
+            drifting,
         })
     }
 }

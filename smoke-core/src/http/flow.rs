@@ -164,6 +164,8 @@ impl Probe for FlowProbe {
         // One step is one request: reported as the same probe written without steps.
         if n > 1 {
             verdict.steps = steps;
+            // Each step's shape is its own: the last one's is not the flow's.
+            verdict.shape = None;
         }
         verdict
     }

@@ -4,6 +4,11 @@
 use super::*;
 
 impl ProbeReport {
+    /// What moved from the known-good baseline, a line each; empty when nothing did.
+    pub fn drift(&self) -> &[String] {
+        &self.drift
+    }
+
     /// The probe's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -267,6 +272,7 @@ impl Step {
             timings: verdict.timings.clone(),
             conditions: verdict.conditions.clone(),
             captures: Default::default(),
+            shape: verdict.shape.clone(),
         }
     }
 

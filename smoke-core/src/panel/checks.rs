@@ -106,6 +106,16 @@ fn escape(text: &str) -> String {
         .collect::<String>()
 }
 
+/// A factor of 1 or less would call every tick's noise drift; past 1,000 nothing would be.
+pub(super) fn latency_drift(k: f64) -> Result<f64, String> {
+    match k.is_finite() && k > 1.0 && k <= 1_000.0 {
+        true => Ok(k),
+        false => Err(format!(
+            "latency_drift = {k} must be more than 1 and at most 1000: how many times its baseline p95 a latency must be to drift"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

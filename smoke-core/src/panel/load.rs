@@ -454,6 +454,24 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         Some(path) => Some(PathBuf::from(path.into_inner())),
         None => None,
     };
+    let baseline = match &raw.panel.baseline {
+        Some(b) if b.get_ref().is_empty() || b.get_ref().chars().any(char::is_control) => {
+            return Err(placed(b.span(), "panel")(
+                "baseline must name a file, like herodemo.baseline.json".to_string(),
+            ))
+        }
+        Some(b) => {
+            let file = expand(b.get_ref());
+            // Beside the panel, as `baseline` writes it, wherever the loop was started.
+            let folder = at.source.parent().unwrap_or(Path::new(""));
+            Some(folder.join(file))
+        }
+        None => None,
+    };
+    let latency_drift = match &raw.panel.latency_drift {
+        Some(k) => checks::latency_drift(*k.get_ref()).map_err(placed(k.span(), "panel"))?,
+        None => crate::shape::LATENCY_DRIFT,
+    };
     let max_services = match &raw.panel.max_services {
         Some(m) => checks::max_services(*m.get_ref()).map_err(placed(m.span(), "panel"))?,
         None => defaults::MAX_SERVICES,
@@ -475,6 +493,8 @@ fn build(raw: RawFile, at: &Locator<'_>, opts: &LoadOptions) -> Result<Panel, Pa
         probes,
         coverage,
         browser,
+        baseline,
+        latency_drift,
         text: PanelText {
             text: at.text.into(),
             source: at.source.to_path_buf(),

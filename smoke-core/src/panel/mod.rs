@@ -135,6 +135,12 @@ pub struct Panel {
     /// `[browser] path`: the browser `browse` probes start, else the first of
     /// chromium, chromium-browser and google-chrome on `PATH`.
     pub browser: Option<PathBuf>,
+    /// `[panel] baseline`: the known-good baseline its probes are judged against for drift
+    /// (relative to the panel's folder), when it names one.
+    pub baseline: Option<PathBuf>,
+    /// `[panel] latency_drift`: how many times its baseline p95 a probe's latency must be, in
+    /// [`crate::shape::SLOW_TICKS`] of the last [`crate::shape::LATENCY_WINDOW`] ticks, to drift.
+    pub latency_drift: f64,
     /// The text it was read from, for the tables and `[panel]` keys this crate leaves to the
     /// program that declared them (see [`Extension`]).
     pub text: PanelText,

@@ -40,6 +40,8 @@ pub struct RawPanel {
     pub timeout: Option<PanelDuration>,
     pub vantage: Option<Spanned<String>>,
     pub max_services: Option<Spanned<u64>>,
+    pub baseline: Option<Spanned<String>>,
+    pub latency_drift: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -106,6 +108,7 @@ macro_rules! with_setting_keys {
                 pub restart_settle: Option<PanelDuration>,
                 pub restart_timeout: Option<PanelDuration>,
                 pub every: Option<Spanned<PanelDuration>>,
+                pub drift: Option<crate::shape::DriftMode>,
                 /// In `[defaults]`, every probe's, before its own; `{service}` is the probe's
                 /// own service.
                 #[serde(default)]
@@ -127,6 +130,7 @@ macro_rules! with_setting_keys {
                     success_threshold: self.success_threshold,
                     proven: self.proven,
                     every: self.every.as_ref().map(|e| e.get_ref().0),
+                    drift: self.drift,
                 }
             }
 

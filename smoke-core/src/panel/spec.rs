@@ -134,6 +134,7 @@ pub(crate) struct SettingsSaid {
     pub(crate) success_threshold: Option<u32>,
     pub(crate) proven: Option<bool>,
     pub(crate) every: Option<std::time::Duration>,
+    pub(crate) drift: Option<crate::shape::DriftMode>,
 }
 
 impl SettingsSaid {
@@ -154,6 +155,7 @@ impl SettingsSaid {
                 .map_or(base.success_threshold, |n| n.max(1)),
             proven: self.proven.unwrap_or(base.proven),
             every: self.every.or(base.every),
+            drift: self.drift.unwrap_or(base.drift),
             depends_on: base.depends_on.clone(),
             restart: base.restart.clone(),
         }

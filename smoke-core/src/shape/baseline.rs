@@ -32,9 +32,9 @@ pub struct Baseline {
     pub content_types: BTreeSet<String>,
     /// The body sizes, in bytes.
     pub size: Option<MinMax>,
-    /// The whole attempt's duration, in milliseconds, over the timed runs.
+    /// How long the answers took, over the timed runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency_ms: Option<MinMax>,
+    pub latency: Option<Latency>,
     /// Every JSON key path seen in any run.
     pub json: BTreeMap<String, PathStats>,
     /// The lengths of the JSON lists, by path, over every run that had them.
@@ -54,6 +54,7 @@ impl Baseline {
             runs: runs.len(),
             ..Baseline::default()
         };
+        let mut latencies = Vec::with_capacity(runs.len());
         let mut ids: BTreeMap<&str, (usize, MinMax)> = BTreeMap::new();
         let mut tags: BTreeMap<&str, (usize, MinMax)> = BTreeMap::new();
         for shape in runs {
@@ -61,9 +62,7 @@ impl Baseline {
             base.content_types
                 .insert(shape.content_type.clone().unwrap_or_default());
             MinMax::merge(&mut base.size, MinMax::one(shape.size));
-            if let Some(ms) = shape.latency_ms {
-                MinMax::merge(&mut base.latency_ms, MinMax::one(ms));
-            }
+            latencies.extend(shape.latency_us);
             for (path, seen) in &shape.json {
                 let stats = base.json.entry(path.clone()).or_insert(PathStats {
                     runs: 0,
@@ -83,6 +82,7 @@ impl Baseline {
                 tally(&mut tags, &html.tags);
             }
         }
+        base.latency = Latency::of(latencies);
         base.html_ids = in_every_run(ids, base.runs);
         base.html_tags = in_every_run(tags, base.runs);
         base
@@ -197,6 +197,36 @@ impl Baseline {
             }
         }
     }
+}
+
+/// How long a probe's answers took over some runs, in microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Latency {
+    /// The median.
+    pub p50_us: u64,
+    /// The 95th percentile (nearest rank): of a few runs, the slowest but one or the slowest.
+    pub p95_us: u64,
+}
+
+impl Latency {
+    /// The percentiles of `samples`; none of none.
+    pub fn of(mut samples: Vec<u64>) -> Option<Latency> {
+        if samples.is_empty() {
+            return None;
+        }
+        samples.sort_unstable();
+        Some(Latency {
+            p50_us: rank(&samples, 50),
+            p95_us: rank(&samples, 95),
+        })
+    }
+}
+
+/// The nearest-rank `pct`th percentile of sorted, non-empty `samples`.
+fn rank(samples: &[u64], pct: usize) -> u64 {
+    let at = (samples.len() * pct).div_ceil(100).max(1) - 1;
+    samples[at.min(samples.len() - 1)]
 }
 
 /// Counts, per name, the runs it was in and its counts there.

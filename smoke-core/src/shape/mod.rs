@@ -14,11 +14,16 @@
 mod baseline;
 #[cfg(feature = "html")]
 mod html;
+mod known;
 
 #[cfg(test)]
 mod tests;
 
-pub use baseline::{Baseline, Drift, DriftKind, PathStats};
+pub use baseline::{Baseline, Drift, DriftKind, Latency, PathStats};
+pub use known::{
+    DriftMode, KnownGood, LatencyHistory, NotGood, ProbeBaseline, SideBaseline, BASELINE_FORMAT,
+    LATENCY_DRIFT, LATENCY_FLOOR, LATENCY_WINDOW, SLOW_TICKS,
+};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -161,8 +166,9 @@ pub struct Shape {
     pub content_type: Option<String>,
     /// The body's size in bytes, as received.
     pub size: u64,
-    /// How long the whole attempt took, in milliseconds, when it was timed.
-    pub latency_ms: Option<u64>,
+    /// How long the answer took, in microseconds, when it was timed: an answer over a Unix
+    /// socket is often well under a millisecond.
+    pub latency_us: Option<u64>,
     /// The key paths of a JSON body (`json.result[].email`), each with its depth and types.
     pub json: BTreeMap<String, Seen>,
     /// The lengths of the JSON lists by path; under `[]`, over every element walked.
@@ -184,7 +190,7 @@ impl Shape {
             status: obs.status(),
             content_type: obs.header("content-type").map(media_type),
             size: obs.body().len() as u64,
-            latency_ms: obs.timings.total.map(|d| d.as_millis() as u64),
+            latency_us: obs.timings.total.map(|d| d.as_micros() as u64),
             truncated: obs.body_truncated,
             ..Shape::default()
         };

@@ -37,6 +37,10 @@ pub enum Command {
     /// Write a starting panel at PATH from what the running deployment shows (its services,
     /// their health, their list calls); never over a file unless --force.
     Init(InitArgs),
+    /// Take the known-good baseline: run the panel N times on a deployment known to be good and
+    /// write what its answers look like (shapes and counts, never values) into the panel's
+    /// baseline file; refused (exit 3) when any probe does not pass.
+    Baseline(BaselineArgs),
     /// Serve Alertmanager's webhook: the quorum alert of several vantage points becomes one
     /// incident, told to the sinks marked relay = true (the forge issue, Slack).
     Relay(RelayArgs),
@@ -51,6 +55,7 @@ impl Command {
             Command::Mute(m) => Some(&m.panel),
             Command::Unmute(u) => Some(&u.panel),
             Command::Relay(r) => Some(&r.panel),
+            Command::Baseline(b) => Some(&b.panel),
             Command::Check(p) => Some(p),
             Command::List(l) => Some(&l.panel),
             Command::Init(_) | Command::Status(_) => None,
@@ -66,6 +71,22 @@ pub struct WatchArgs {
     /// 127.0.0.1:9464 (keep it on loopback, or behind a proxy).
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = DEFAULT_LISTEN)]
     pub listen: Option<std::net::SocketAddr>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct BaselineArgs {
+    #[command(flatten)]
+    pub panel: PanelArgs,
+    /// How many ticks it is taken from, back to back: more widens what counts as healthy.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub ticks: u32,
+    /// Where to write it (default: the panel's `[panel] baseline`, else <panel>.baseline.json
+    /// beside the panel). The other side's part of a file already there is kept.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// How many probes run at once.
+    #[arg(long, default_value_t = smoke_core::engine::DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -10,8 +10,8 @@ mod tick;
 mod watch;
 
 pub use args::{
-    Cli, Command, InitArgs, ListArgs, MuteArgs, PanelArgs, RelayArgs, RunArgs, StatusArgs,
-    UnmuteArgs, WatchArgs,
+    BaselineArgs, Cli, Command, InitArgs, ListArgs, MuteArgs, PanelArgs, RelayArgs, RunArgs,
+    StatusArgs, UnmuteArgs, WatchArgs,
 };
 pub use error::CliError;
 pub use tick::{tick_with_state, TickError, TickFault, TickOptions};
@@ -19,7 +19,7 @@ pub use tick::{tick_with_state, TickError, TickFault, TickOptions};
 use crate::config::LoopConfig;
 use crate::notify::Notifier;
 use crate::state_dir::{default_state_dir, StateDir};
-use smoke_core::engine::{run_panel, Mode, Panel, Side};
+use smoke_core::engine::{Mode, Panel, Side};
 use smoke_core::prelude::{Outcome, RunReport};
 use smoke_core::{engine::render, prelude::HumanStyle};
 use std::io::{IsTerminal, Write};
@@ -71,7 +71,9 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
             _ => unreachable!("only init and status need no panel"),
         };
     };
-    let (panel, config) = match load(panel_args) {
+    // `baseline` writes the file the panel may name: it must not need it to be there.
+    let with_baseline = !matches!(command, Command::Baseline(_));
+    let (panel, config) = match load_as(panel_args, with_baseline) {
         Ok(p) => p,
         Err(e) => return broken(e),
     };
@@ -99,6 +101,10 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
                 Command::Watch(w) => match nothing_to_run(&panel, mode, &w.run.panel.only) {
                     Some(why) => Err(why),
                     None => watch::watch(panel, config, side, mode, make, w).await,
+                },
+                Command::Baseline(b) => match nothing_to_run(&panel, mode, &b.panel.only) {
+                    Some(why) => Err(why),
+                    None => baseline(&panel, side.as_ref(), &b).await,
                 },
                 Command::Check(_)
                 | Command::Unmute(_)
@@ -239,7 +245,14 @@ async fn run_once(
     let (report, state, broken_state) = if run.no_notify {
         // A look only: no incident moves, so the next real run tells what it finds.
         (
-            run_panel(panel, side, &run.panel.only, run.concurrency).await,
+            crate::known::run_panel(
+                panel,
+                config.baseline.as_ref(),
+                side,
+                &run.panel.only,
+                run.concurrency,
+            )
+            .await,
             None,
             None,
         )
@@ -258,7 +271,14 @@ async fn run_once(
                 report: None,
                 error,
             }) => (
-                run_panel(panel, side, &run.panel.only, run.concurrency).await,
+                crate::known::run_panel(
+                    panel,
+                    config.baseline.as_ref(),
+                    side,
+                    &run.panel.only,
+                    run.concurrency,
+                )
+                .await,
                 None,
                 Some(error.into()),
             ),
@@ -343,12 +363,59 @@ fn write_metrics(
     )?)
 }
 
-/// The panel and the loop's tables of it, each error at its file, line and column.
+/// The panel and the loop's tables of it, each error at its file, line and column, with the
+/// known-good baseline it names.
 fn load(args: &PanelArgs) -> Result<(Panel, LoopConfig), CliError> {
+    load_as(args, true)
+}
+
+fn load_as(args: &PanelArgs, with_baseline: bool) -> Result<(Panel, LoopConfig), CliError> {
     let path = args.panel.as_ref().ok_or(CliError::NoPanel)?;
     let panel = smoke_core::engine::load(path, &crate::config::load_options(args.set.clone()))?;
-    let config = LoopConfig::read(&panel)?;
+    let mut config = LoopConfig::read(&panel)?;
+    if with_baseline {
+        config.baseline = crate::known::read(&panel)?;
+    }
     Ok((panel, config))
+}
+
+/// `baseline`: the panel's known-good baseline taken on this side and written; 3 with the one
+/// line that says which probe did not pass.
+async fn baseline(panel: &Panel, side: &dyn Side, args: &BaselineArgs) -> Result<u8, CliError> {
+    use crate::known::{take, Taken};
+    let out = args
+        .out
+        .clone()
+        .or_else(|| panel.baseline.clone())
+        .unwrap_or_else(|| crate::known::default_path(panel));
+    let only = &args.panel.only;
+    let taken = take(
+        panel,
+        side,
+        only,
+        args.concurrency,
+        args.ticks as usize,
+        &out,
+    )
+    .await?;
+    match taken {
+        Taken::Written(known, path) => {
+            println!(
+                "baseline of {} probes over {} ticks written to {}",
+                known.probes.len(),
+                known.ticks,
+                path.display()
+            );
+            Ok(0)
+        }
+        Taken::Refused(why) => {
+            eprintln!(
+                "smoke: no baseline written: {}",
+                smoke_core::engine::Escaped(&why.to_string())
+            );
+            Ok(3)
+        }
+    }
 }
 
 /// A file past the size limit is then a write error, said and survived like a full disk,

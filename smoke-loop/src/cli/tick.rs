@@ -93,6 +93,20 @@ pub async fn tick_with_state(
     let mut state = dir.load()?;
     side.recall(&state.seen);
     let mut ran = tick.run(&state).await;
+    // Before anything reads the outcomes: drift degrades (or fails) a passing probe.
+    if let Some(known) = crate::known::for_side(config.baseline.as_ref(), side.mode()) {
+        crate::known::judge(
+            known,
+            panel,
+            &mut ran.report,
+            &ran.infos,
+            &mut state.latency,
+            &mut state.drifting,
+        );
+        if let Some(planned) = &ran.planned {
+            crate::known::forget_gone(known, planned, &mut state.latency, &mut state.drifting);
+        }
+    }
     crate::schedule::ran(
         &mut state.last_run,
         ran.report.probes().iter().map(|p| p.name()),
@@ -210,6 +224,9 @@ impl Tick<'_> {
             false => Vec::new(),
         };
         crate::schedule::leave_out(&mut plan, &waiting, now);
+        if crate::known::for_side(self.config.baseline.as_ref(), self.side.mode()).is_some() {
+            plan.record_shapes();
+        }
         let remedies = plan
             .probes()
             .iter()

@@ -1,0 +1,357 @@
+//! A panel's known-good baseline: what `baseline` writes beside the panel from healthy ticks,
+//! what `[panel] baseline` reads back, and the drift of a tick's reports from it.
+//!
+//! The file holds shapes and counts only ([`Baseline`]), never a value from an answer, so it
+//! may be reviewed and kept in the panel's repository.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::time::Duration;
+
+use super::{Baseline, Latency, Shape};
+use crate::outcome::{Cause, Failure, Outcome, ProbeReport, RunReport};
+
+/// The version of the baseline file this smoke writes and reads.
+pub const BASELINE_FORMAT: u32 = 1;
+
+/// How many times its baseline p95 a latency must be to count as slow, unless the panel says
+/// otherwise (`[panel] latency_drift`).
+pub const LATENCY_DRIFT: f64 = 3.0;
+
+/// How many of a probe's latest ticks latency drift looks at.
+pub const LATENCY_WINDOW: usize = 5;
+
+/// How many of those must be slow for latency to drift: one slow tick is noise (a busy
+/// machine, a garbage collection), three of five is a slower service.
+pub const SLOW_TICKS: usize = 3;
+
+/// How much over its baseline p95 a latency must also be to count as slow: an answer over a
+/// Unix socket that takes 0.3 ms at baseline and 1.2 ms once is four times slower and still
+/// nothing a user feels.
+pub const LATENCY_FLOOR: Duration = Duration::from_millis(5);
+
+/// What drift makes of a probe (`drift = ...` on a probe or in `[defaults]`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DriftMode {
+    /// The probe is degraded, naming what moved: shown, logged, and no incident.
+    #[default]
+    Degraded,
+    /// The probe fails with cause `drift`, and the incident rules apply.
+    Fail,
+    /// Drift is not judged for it.
+    Off,
+}
+
+/// The known-good baseline of a panel: of each side that took one. One file for both, as the
+/// panel is one file for both; each side's part is replaced when that side takes it again.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnownGood {
+    /// [`BASELINE_FORMAT`] when it was written.
+    pub format: u32,
+    /// The panel's name.
+    pub panel: String,
+    /// Each side's baseline, by side: `internal`, `external`.
+    pub sides: BTreeMap<String, SideBaseline>,
+}
+
+/// A panel's baseline as one side saw it over some healthy ticks.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SideBaseline {
+    /// The version of smoke that took it.
+    pub smoke: String,
+    /// The vantage point that ran the ticks.
+    pub vantage: String,
+    /// When the first of its ticks started.
+    pub taken: jiff::Timestamp,
+    /// How many ticks it was made of.
+    pub ticks: usize,
+    /// Each probe's baseline, by name.
+    pub probes: BTreeMap<String, ProbeBaseline>,
+}
+
+/// One probe's baseline: of its answer, or of each step of a probe of several.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeBaseline {
+    /// Of its one answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Baseline>,
+    /// Of each step, by `step N` (from 1): the request itself may hold a captured value.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub steps: BTreeMap<String, Baseline>,
+}
+
+/// Why no baseline was made: a tick in which a probe did not pass.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotGood {
+    /// No tick ran, or none of the ticks had a probe.
+    #[error("no probe ran: a baseline of nothing knows nothing")]
+    Nothing,
+    /// A probe failed: the deployment is not known to be good.
+    #[error("tick {tick} of {ticks}: {probe} {outcome}{detail}")]
+    Failed {
+        /// Which tick, from 1.
+        tick: usize,
+        /// Of how many.
+        ticks: usize,
+        /// The probe that did not pass.
+        probe: String,
+        /// Its outcome.
+        outcome: &'static str,
+        /// `: ` and why, when it says.
+        detail: String,
+    },
+}
+
+/// A probe's shapes over some ticks: of its answer, and of each step by key.
+type Shapes = (Vec<Shape>, BTreeMap<String, Vec<Shape>>);
+
+/// The key of step `i` (from 0) in a baseline.
+fn step_key(i: usize) -> String {
+    format!("step {}", i + 1)
+}
+
+/// Each shape of a probe's report, by its key in [`ProbeBaseline`]: `None` for the answer.
+fn shapes(p: &ProbeReport) -> impl Iterator<Item = (Option<String>, &Shape)> {
+    let answer = p.shape.as_deref().map(|s| (None, s));
+    let steps = p
+        .steps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| Some((Some(step_key(i)), s.shape.as_deref()?)));
+    answer.into_iter().chain(steps)
+}
+
+impl KnownGood {
+    /// A baseline of one side.
+    pub fn new(panel: &str, side: &str, baseline: SideBaseline) -> KnownGood {
+        KnownGood {
+            format: BASELINE_FORMAT,
+            panel: panel.to_string(),
+            sides: [(side.to_string(), baseline)].into(),
+        }
+    }
+
+    /// The baseline as a reviewer reads it: JSON, two-space indented, every map sorted.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// A baseline read back from `text`; the error says where and what, as serde_json does.
+    pub fn from_json(text: &str) -> Result<KnownGood, String> {
+        let known: KnownGood = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if known.format != BASELINE_FORMAT {
+            return Err(format!(
+                "format {} is not the {BASELINE_FORMAT} this smoke reads: take the baseline again",
+                known.format
+            ));
+        }
+        Ok(known)
+    }
+
+    /// The baseline of `side`, if it took one.
+    pub fn side(&self, side: &str) -> Option<&SideBaseline> {
+        self.sides.get(side)
+    }
+}
+
+impl SideBaseline {
+    /// The baseline of `ticks`, each a run of the panel with shapes recorded; refused when any
+    /// probe of any tick did not pass (degraded passes: a `warn` is known and accepted).
+    pub fn of(ticks: &[RunReport], vantage: &str) -> Result<SideBaseline, NotGood> {
+        let first = ticks.first().ok_or(NotGood::Nothing)?;
+        let mut runs: BTreeMap<&str, Shapes> = BTreeMap::new();
+        for (i, tick) in ticks.iter().enumerate() {
+            for p in tick.probes() {
+                if !matches!(p.outcome, Outcome::Ok | Outcome::Degraded) {
+                    return Err(NotGood::Failed {
+                        tick: i + 1,
+                        ticks: ticks.len(),
+                        probe: p.name.clone(),
+                        outcome: p.outcome.as_str(),
+                        detail: p
+                            .detail
+                            .as_deref()
+                            .map(|d| format!(": {d}"))
+                            .unwrap_or_default(),
+                    });
+                }
+                let (answers, steps) = runs.entry(p.name.as_str()).or_default();
+                for (key, shape) in shapes(p) {
+                    match key {
+                        None => answers.push(shape.clone()),
+                        Some(k) => steps.entry(k).or_default().push(shape.clone()),
+                    }
+                }
+            }
+        }
+        if runs.is_empty() {
+            return Err(NotGood::Nothing);
+        }
+        let probes = runs
+            .into_iter()
+            .map(|(name, (answers, steps))| {
+                let base = ProbeBaseline {
+                    answer: (!answers.is_empty()).then(|| Baseline::from_runs(&answers)),
+                    steps: steps
+                        .into_iter()
+                        .map(|(k, shapes)| (k, Baseline::from_runs(&shapes)))
+                        .collect(),
+                };
+                (name.to_string(), base)
+            })
+            .collect();
+        Ok(SideBaseline {
+            smoke: env!("CARGO_PKG_VERSION").to_string(),
+            vantage: vantage.to_string(),
+            taken: first.started_at,
+            ticks: ticks.len(),
+            probes,
+        })
+    }
+
+    /// Judges each probe of `report` against its baseline: a probe whose answer passed its
+    /// own conditions but moved is degraded (or failed, by its `drift` setting, from `mode`),
+    /// with what moved in its `drift`. A failing probe is left as it is: its failure is the
+    /// news. A probe the baseline does not know is not judged. `history` keeps the latest
+    /// latencies between ticks, for the M of N rule.
+    pub fn judge(
+        &self,
+        report: &mut RunReport,
+        factor: f64,
+        history: &mut LatencyHistory,
+        mode: impl Fn(&str) -> DriftMode,
+    ) {
+        for p in report.probes_mut() {
+            let drift_mode = mode(&p.name);
+            if drift_mode == DriftMode::Off || !matches!(p.outcome, Outcome::Ok | Outcome::Degraded)
+            {
+                continue;
+            }
+            let Some(base) = self.probes.get(&p.name) else {
+                continue;
+            };
+            let mut lines = Vec::new();
+            for (key, shape) in shapes(p) {
+                let was = match &key {
+                    None => base.answer.as_ref(),
+                    Some(k) => base.steps.get(k),
+                };
+                let Some(was) = was else { continue };
+                let at = |line: String| match &key {
+                    None => line,
+                    Some(k) => format!("{k}: {line}"),
+                };
+                lines.extend(was.drift(shape).iter().map(|d| at(d.to_string())));
+                if let (Some(latency), Some(now)) = (was.latency, shape.latency_us) {
+                    let slot = history.key(&p.name, key.as_deref());
+                    if let Some(line) = history.record(slot, now, latency, factor) {
+                        lines.push(at(line));
+                    }
+                }
+            }
+            report_drift(p, lines, drift_mode);
+        }
+        report.settle();
+    }
+}
+
+/// Puts what moved on the probe's report, and the probe's outcome as its setting says.
+fn report_drift(p: &mut ProbeReport, lines: Vec<String>, mode: DriftMode) {
+    let Some(first) = lines.first() else { return };
+    let more = match lines.len() {
+        1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    let detail = format!("{first}{more}");
+    match mode {
+        DriftMode::Fail => p.fail(Failure::new(Cause::Drift, detail)),
+        DriftMode::Degraded => p.degrade(Cause::Drift, detail),
+        DriftMode::Off => {}
+    }
+    p.drift = lines;
+}
+
+/// The latest latencies of each probe (and step) judged for drift, kept between ticks (in the
+/// loop's state): at most [`LATENCY_WINDOW`] each.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct LatencyHistory(BTreeMap<String, VecDeque<u64>>);
+
+impl LatencyHistory {
+    /// Whether nothing is kept.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Where a probe's (or one of its steps') latencies are kept.
+    fn key(&self, probe: &str, step: Option<&str>) -> String {
+        match step {
+            None => probe.to_string(),
+            Some(s) => format!("{probe} / {s}"),
+        }
+    }
+
+    /// Forgets the probes `keep` refuses: those gone from the panel or the baseline.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.0.retain(|k, _| {
+            let probe = k.split(" / ").next().unwrap_or(k);
+            keep(probe)
+        });
+    }
+
+    /// Adds `now_us` to the window at `key`, and says the drift when enough of it is slow.
+    fn record(&mut self, key: String, now_us: u64, was: Latency, factor: f64) -> Option<String> {
+        let window = self.0.entry(key).or_default();
+        window.push_back(now_us);
+        while window.len() > LATENCY_WINDOW {
+            window.pop_front();
+        }
+        let floor = LATENCY_FLOOR.as_micros() as u64;
+        let slow = |us: u64| us as f64 > was.p95_us as f64 * factor && us >= was.p95_us + floor;
+        let n = window.iter().filter(|&&us| slow(us)).count();
+        if n < SLOW_TICKS {
+            return None;
+        }
+        let now = Latency::of(window.iter().copied().collect())?;
+        Some(format!(
+            "latency: p95 {} vs {} at baseline (over {}× in {n} of the last {} ticks)",
+            Micros(now.p95_us),
+            Micros(was.p95_us),
+            Factor(factor),
+            window.len()
+        ))
+    }
+}
+
+/// A duration in microseconds as a person reads it: `0.4 ms`, `22 ms`, `1.2 s`.
+pub(crate) struct Micros(pub u64);
+
+impl fmt::Display for Micros {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let us = self.0;
+        let (n, unit) = match us {
+            0..=9_999 => (us as f64 / 1e3, "ms"),
+            10_000..=999_999 => return write!(f, "{} ms", (us + 500) / 1000),
+            _ => (us as f64 / 1e6, "s"),
+        };
+        let text = format!("{n:.1}");
+        write!(f, "{} {unit}", text.strip_suffix(".0").unwrap_or(&text))
+    }
+}
+
+/// `3` for 3.0, `2.5` for 2.5.
+struct Factor(f64);
+
+impl fmt::Display for Factor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = format!("{:.2}", self.0);
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        f.write_str(text)
+    }
+}

@@ -1,0 +1,219 @@
+//! The panel's known-good baseline in the loop: read where `[panel] baseline` says, taken by
+//! `baseline`, and each tick judged against it for drift (issue 24).
+
+use smoke_core::engine::shape::{DriftMode, KnownGood, LatencyHistory, NotGood, SideBaseline};
+use smoke_core::engine::{run_planned, Mode, Panel, PanelError, ProbeInfo, Side};
+use smoke_core::prelude::RunReport;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The most bytes of a baseline file read: one of a 1,000-probe panel is a few MiB, and the
+/// file may have been edited by anyone.
+pub const MAX_BASELINE_BYTES: u64 = 64 << 20;
+
+/// The baseline `[panel] baseline` names, read; none when it names none. A file that is not
+/// there or does not read is a broken panel, said with its path.
+pub fn read(panel: &Panel) -> Result<Option<Arc<KnownGood>>, PanelError> {
+    let Some(path) = &panel.baseline else {
+        return Ok(None);
+    };
+    let refuse = |why: String| {
+        panel
+            .text
+            .whole(format!("[panel] baseline {}: {why}", path.display()))
+    };
+    let text = read_bounded(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => refuse(format!(
+            "no such file: take one on a deployment known to be good with `baseline --panel {}`",
+            panel.source.display()
+        )),
+        _ => refuse(e.to_string()),
+    })?;
+    let known = KnownGood::from_json(&text).map_err(refuse)?;
+    Ok(Some(Arc::new(known)))
+}
+
+fn read_bounded(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_BASELINE_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_BASELINE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {}",
+            smoke_core::engine::format_size(MAX_BASELINE_BYTES)
+        )));
+    }
+    Ok(text)
+}
+
+/// Where `baseline` writes unless told: beside the panel, `herodemo.toml` ->
+/// `herodemo.baseline.json`.
+pub fn default_path(panel: &Panel) -> PathBuf {
+    let stem = panel
+        .source
+        .file_stem()
+        .map_or_else(|| panel.name.clone(), |s| s.to_string_lossy().into_owned());
+    panel.source.with_file_name(format!("{stem}.baseline.json"))
+}
+
+/// Judges `report` against `known` (the baseline of the side that ran it) by each probe's
+/// `drift` setting in `infos`, keeping latencies in `history` and since when each probe drifts
+/// in `since` (a probe that ran and did not drift leaves it).
+pub fn judge(
+    known: &SideBaseline,
+    panel: &Panel,
+    report: &mut RunReport,
+    infos: &HashMap<String, ProbeInfo>,
+    history: &mut LatencyHistory,
+    since: &mut BTreeMap<String, jiff::Timestamp>,
+) {
+    known.judge(report, panel.latency_drift, history, |name| {
+        infos.get(name).map_or(DriftMode::Off, |i| i.settings.drift)
+    });
+    for p in report.probes() {
+        if p.drift().is_empty() {
+            since.remove(p.name());
+        } else {
+            since
+                .entry(p.name().to_string())
+                .or_insert(report.started_at());
+        }
+    }
+}
+
+/// Forgets what is kept of probes no longer in the panel or the baseline, once a tick has
+/// planned every probe (`planned`).
+pub fn forget_gone(
+    known: &SideBaseline,
+    planned: &std::collections::HashSet<String>,
+    history: &mut LatencyHistory,
+    since: &mut BTreeMap<String, jiff::Timestamp>,
+) {
+    let kept = |probe: &str| planned.contains(probe) && known.probes.contains_key(probe);
+    history.retain(kept);
+    since.retain(|probe, _| kept(probe));
+}
+
+/// What `baseline` did.
+pub enum Taken {
+    /// The side's baseline, written into the file at the path.
+    Written(SideBaseline, PathBuf),
+    /// Why none was written: a tick in which a probe did not pass.
+    Refused(NotGood),
+}
+
+/// Runs the panel `ticks` times, each probe's answers shaped, and writes this side's baseline
+/// into `out` atomically (the other side's part of a file already there is kept); refuses at
+/// the first tick in which a probe did not pass. Each tick's outcome is said on stderr as it
+/// ends.
+pub async fn take(
+    panel: &Panel,
+    side: &dyn Side,
+    only: &[String],
+    concurrency: usize,
+    ticks: usize,
+    out: &Path,
+) -> Result<Taken, crate::state_dir::StateDirError> {
+    let mut runs = Vec::with_capacity(ticks);
+    for i in 1..=ticks {
+        let mut plan = side.plan(panel, only).await;
+        plan.record_shapes();
+        let report = run_planned(panel, side, plan, concurrency).await;
+        smoke_core::say!(
+            "baseline tick {i} of {ticks}: {} ({} probes)",
+            report.outcome().as_str(),
+            report.probes().len()
+        );
+        runs.push(report);
+        if let Err(refused) = SideBaseline::of(&runs, &panel.vantage) {
+            if matches!(refused, NotGood::Failed { .. }) {
+                // Named as the tick it was, of all the ticks asked for.
+                return Ok(Taken::Refused(match refused {
+                    NotGood::Failed {
+                        tick,
+                        probe,
+                        outcome,
+                        detail,
+                        ..
+                    } => NotGood::Failed {
+                        tick,
+                        ticks,
+                        probe,
+                        outcome,
+                        detail,
+                    },
+                    other => other,
+                }));
+            }
+        }
+    }
+    let known = match SideBaseline::of(&runs, &panel.vantage) {
+        Ok(k) => k,
+        Err(e) => return Ok(Taken::Refused(e)),
+    };
+    let side_name = smoke_core::engine::Place::mode(side).as_str();
+    // The other side's part stays; a file that does not read (another panel's, a hand-edited
+    // one) is replaced, and said to be.
+    let mut file = match read_bounded(out).map(|t| KnownGood::from_json(&t)) {
+        Ok(Ok(k)) if k.panel == panel.name => k,
+        Ok(Ok(k)) => {
+            smoke_core::say!(
+                "{} was the baseline of panel \"{}\": replaced",
+                out.display(),
+                k.panel
+            );
+            KnownGood::new(&panel.name, side_name, known.clone())
+        }
+        Ok(Err(why)) => {
+            smoke_core::say!("{} did not read ({why}): replaced", out.display());
+            KnownGood::new(&panel.name, side_name, known.clone())
+        }
+        Err(_) => KnownGood::new(&panel.name, side_name, known.clone()),
+    };
+    file.sides.insert(side_name.to_string(), known.clone());
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "baseline.json".to_string());
+    crate::state_dir::write_atomic_mode(dir, &name, file.to_json().as_bytes(), 0o644)?;
+    Ok(Taken::Written(known, out.to_path_buf()))
+}
+
+/// The baseline of the side `mode`, if the panel has one and that side took its part.
+pub fn for_side(known: Option<&Arc<KnownGood>>, mode: Mode) -> Option<&SideBaseline> {
+    known?.side(mode.as_str())
+}
+
+/// One tick of the panel without a state folder (`run --no-notify`), judged for drift where
+/// the side has a baseline: every rule but latency's, which needs the ticks before.
+pub async fn run_panel(
+    panel: &Panel,
+    baseline: Option<&Arc<KnownGood>>,
+    side: &dyn Side,
+    only: &[String],
+    concurrency: usize,
+) -> RunReport {
+    let mut plan = side.plan(panel, only).await;
+    let known = for_side(baseline, side.mode());
+    if known.is_some() {
+        plan.record_shapes();
+    }
+    let infos: HashMap<String, ProbeInfo> = plan
+        .probes()
+        .iter()
+        .map(|p| (p.probe().info().name.clone(), p.probe().info().clone()))
+        .collect();
+    let mut report = run_planned(panel, side, plan, concurrency).await;
+    if let Some(known) = known {
+        let (mut history, mut since) = (LatencyHistory::default(), BTreeMap::new());
+        judge(known, panel, &mut report, &infos, &mut history, &mut since);
+    }
+    report
+}
