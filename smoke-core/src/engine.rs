@@ -102,8 +102,8 @@ pub use crate::text::{
     code_span, escape_controls, fenced, inert, panic_message, say, Escaped, Markup,
 };
 pub use crate::units::{
-    format_duration, format_size, format_span, later, parse_duration, PanelDuration, UnitError,
-    MAX_DURATION,
+    format_duration, format_latency, format_size, format_span, later, parse_duration,
+    PanelDuration, UnitError, MAX_DURATION,
 };
 
 /// What tests need and nothing else does: the report fixture every format's tests render, and

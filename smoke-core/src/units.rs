@@ -81,25 +81,58 @@ pub fn later(at: jiff::Timestamp, by: Duration) -> Option<jiff::Timestamp> {
 
 /// Formats a duration the way a person reads it in a report line: `850ms`, `1.2s`, `5s`, `10m`.
 pub fn format_duration(d: Duration) -> String {
+    let (n, unit) = duration_parts(d, false);
+    format!("{n}{unit}")
+}
+
+/// Formats a latency the way the status page shows it: `0.4 ms`, `2.5 ms`, `12 ms`, `1.2 s`.
+/// Under 10 ms it keeps a tenth (under 0.1 ms, its first digit): a probe on loopback answers in
+/// a fraction of a millisecond, and a whole number would read `0 ms` for it, as if it had not
+/// run. No more digits than that: the page's medians are known to about 9%.
+pub fn format_latency(d: Duration) -> String {
+    let (n, unit) = duration_parts(d, true);
+    format!("{n} {unit}")
+}
+
+/// The number and unit of [`format_duration`] and of [`format_latency`] (`fine`): one set of
+/// thresholds, so a report line and the status page never disagree on where seconds begin.
+fn duration_parts(d: Duration, fine: bool) -> (String, &'static str) {
     let ms = d.as_secs_f64() * 1e3;
-    if ms < 1.0 {
-        format!("{}us", d.as_micros())
+    if ms < 1.0 && !fine {
+        (d.as_micros().to_string(), "us")
+    } else if ms < 10.0 && fine {
+        (tenths(ms), "ms")
     } else if ms < 1000.0 {
-        format!("{}ms", ms.round() as u64)
+        ((ms.round() as u64).to_string(), "ms")
     } else if d.as_secs() < 60 {
         let s = d.as_secs_f64();
         if (s - s.round()).abs() < 0.05 {
-            format!("{}s", s.round() as u64)
+            ((s.round() as u64).to_string(), "s")
         } else {
-            format!("{s:.1}s")
+            (format!("{s:.1}"), "s")
         }
     } else if d.as_secs() < 3600 && d.as_secs().is_multiple_of(60) {
-        format!("{}m", d.as_secs() / 60)
+        // `10 m` alone on a page could be metres; a report line's `10m` is the panel's word.
+        (
+            (d.as_secs() / 60).to_string(),
+            if fine { "min" } else { "m" },
+        )
     } else if d.as_secs().is_multiple_of(3600) {
-        format!("{}h", d.as_secs() / 3600)
+        ((d.as_secs() / 3600).to_string(), "h")
     } else {
-        format!("{}s", d.as_secs())
+        (d.as_secs().to_string(), "s")
     }
+}
+
+/// `x` (under 10) to a tenth, or under 0.1 to its first digit, at most three decimals, without
+/// trailing zeros: `0.4`, `0.05`, `2.5`, `3`.
+fn tenths(x: f64) -> String {
+    if x <= 0.0 {
+        return "0".to_string();
+    }
+    let decimals = (-(x.log10().floor() as i32)).clamp(1, 3) as usize;
+    let text = format!("{x:.decimals$}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// A long span in its two largest units: `2d 1h`, `3h 12m`, `40s`; under an hour, the minutes
@@ -230,6 +263,27 @@ mod tests {
         assert_eq!(format_duration(Duration::from_secs(5)), "5s");
         assert_eq!(format_duration(Duration::from_millis(1250)), "1.2s");
         assert_eq!(format_duration(Duration::from_secs(600)), "10m");
+        assert_eq!(format_duration(Duration::from_micros(400)), "400us");
+    }
+
+    #[test]
+    fn latencies_keep_a_fraction_of_a_millisecond() {
+        let us = |n| format_latency(Duration::from_micros(n));
+        assert_eq!(us(0), "0 ms");
+        assert_eq!(us(1), "0.001 ms");
+        assert_eq!(us(50), "0.05 ms");
+        assert_eq!(us(400), "0.4 ms");
+        assert_eq!(us(437), "0.4 ms");
+        assert_eq!(us(395), "0.4 ms");
+        assert_eq!(us(96), "0.1 ms");
+        assert_eq!(us(999), "1 ms");
+        assert_eq!(us(2_500), "2.5 ms");
+        assert_eq!(us(9_990), "10 ms");
+        assert_eq!(us(12_300), "12 ms");
+        assert_eq!(us(850_000), "850 ms");
+        assert_eq!(us(1_250_000), "1.2 s");
+        assert_eq!(us(5_000_000), "5 s");
+        assert_eq!(us(600_000_000), "10 min");
     }
 
     #[test]
