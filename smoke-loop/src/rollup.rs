@@ -1,8 +1,9 @@
 //! The hourly rollup (`rollup.json` in the state folder): per probe, one bucket an hour of ticks,
-//! ok, degraded and failed counts and the median latency, for [`KEEP_HOURS`]. The results log is
-//! rotated at a few megabytes and the in-memory history is capped, so this is what the status
-//! page's uptime and latency figures read: a week of one-minute ticks of a thousand probes (ten
-//! million results) is a few megabytes here.
+//! ok, degraded and failed counts and the median latency (in microseconds: a probe answering in
+//! 0.4 ms must not read 0), for [`KEEP_HOURS`]. The results log is rotated at a few megabytes
+//! and the in-memory history is capped, so this is what the status page's uptime and latency
+//! figures read: a week of one-minute ticks of a thousand probes (ten million results) is a few
+//! megabytes here.
 //!
 //! Its size is bounded by probes × [`KEEP_HOURS`]: older hours are dropped as new ones come, and
 //! a tick that saw the whole panel drops the probes that left it. It is saved atomically after
@@ -20,12 +21,20 @@ use std::sync::{Arc, OnceLock, RwLock};
 pub const FILE: &str = crate::state_dir::ROLLUP_FILE;
 /// Hours kept per probe: 32 days, so "the last 30 days" always has whole days.
 pub const KEEP_HOURS: usize = 32 * 24;
-/// The format of `rollup.json`; a file of another version is set aside, not guessed at.
-const VERSION: u32 = 1;
+/// The format of `rollup.json`; a file of another version is set aside, not guessed at, except
+/// [`VERSION_MS`], which is read on.
+const VERSION: u32 = 2;
+/// The format before latencies were kept in microseconds: the same fields, `p50_ms` and the
+/// latency bins in milliseconds. Operators' state folders hold it, so it is read and converted
+/// rather than started afresh.
+const VERSION_MS: u32 = 1;
 /// Latency bins per doubling: an hour's median is known to within 1/8 (about 9%).
 const BINS_PER_DOUBLING: f64 = 4.0;
-/// Latency bins: the last one holds everything from about 4.6 hours up.
-const BINS: usize = 100;
+/// Latency bins, of microseconds: the last one holds everything from about an hour up, and
+/// every bin's middle fits the `u32` of an hour's median.
+const BINS: usize = 129;
+/// The bins of [`VERSION_MS`]: of milliseconds, the last from about 4.6 hours up.
+const BINS_MS: usize = 100;
 
 const HOUR: i64 = 3600;
 
@@ -60,8 +69,10 @@ pub struct Series {
     pub ok: Vec<u32>,
     pub degraded: Vec<u32>,
     pub fail: Vec<u32>,
-    /// The hour's median duration, in milliseconds (0 for an hour with no tick).
-    pub p50_ms: Vec<u32>,
+    /// The hour's median duration, in microseconds (0 for an hour with no tick). Named
+    /// `p50_ms` and in milliseconds in [`VERSION_MS`], converted as it is read.
+    #[serde(alias = "p50_ms")]
+    pub p50_us: Vec<u32>,
     /// The latest hour's latencies as `[bin, count]`: what its median is kept up to date from.
     #[serde(default)]
     pub open: Vec<(u16, u32)>,
@@ -74,28 +85,32 @@ pub struct Hour {
     pub ok: u32,
     pub degraded: u32,
     pub fail: u32,
-    pub p50_ms: u32,
+    pub p50_us: u32,
 }
 
 fn hour_of(t: Timestamp) -> i64 {
     t.as_second().div_euclid(HOUR)
 }
 
-fn bin_of(ms: u64) -> u16 {
-    if ms == 0 {
+fn bin_of(us: u64) -> u16 {
+    if us == 0 {
         return 0;
     }
-    let b = ((ms as f64).log2() * BINS_PER_DOUBLING).floor() as usize + 1;
+    let b = ((us as f64).log2() * BINS_PER_DOUBLING).floor() as usize + 1;
     b.min(BINS - 1) as u16
 }
 
-/// The middle of a bin, in milliseconds.
-fn bin_value(bin: u16) -> u32 {
+/// The middle of a bin, in its unit (microseconds; milliseconds in [`VERSION_MS`]).
+fn bin_middle(bin: u16) -> f64 {
     if bin == 0 {
-        return 0;
+        return 0.0;
     }
-    let exp = (f64::from(bin) - 0.5) / BINS_PER_DOUBLING;
-    2f64.powf(exp).round().min(f64::from(u32::MAX)) as u32
+    2f64.powf((f64::from(bin) - 0.5) / BINS_PER_DOUBLING)
+}
+
+/// The middle of a bin, in microseconds.
+fn bin_value(bin: u16) -> u32 {
+    bin_middle(bin).round().min(f64::from(u32::MAX)) as u32
 }
 
 fn median(bins: &[(u16, u32)]) -> u32 {
@@ -156,11 +171,11 @@ impl Series {
             &mut self.ok,
             &mut self.degraded,
             &mut self.fail,
-            &mut self.p50_ms,
+            &mut self.p50_us,
         ]
     }
 
-    fn add(&mut self, at: Timestamp, outcome: Outcome, quiet: bool, ms: u64) {
+    fn add(&mut self, at: Timestamp, outcome: Outcome, quiet: bool, us: u64) {
         let hour = hour_of(at);
         let Some(i) = self.slot(hour) else {
             return;
@@ -177,12 +192,12 @@ impl Series {
         // Only the latest hour's latencies are kept; a late tick of an older one (a clock set
         // back) is counted but leaves that hour's median as it was.
         if i + 1 == self.ticks.len() {
-            let bin = bin_of(ms);
+            let bin = bin_of(us);
             match self.open.binary_search_by_key(&bin, |(b, _)| *b) {
                 Ok(j) => self.open[j].1 = self.open[j].1.saturating_add(1),
                 Err(j) => self.open.insert(j, (bin, 1)),
             }
-            self.p50_ms[i] = median(&self.open);
+            self.p50_us[i] = median(&self.open);
         }
     }
 
@@ -197,7 +212,7 @@ impl Series {
             ok: self.ok[i],
             degraded: self.degraded[i],
             fail: self.fail[i],
-            p50_ms: self.p50_ms[i],
+            p50_us: self.p50_us[i],
         }
     }
 
@@ -214,14 +229,14 @@ impl Series {
         (all > 0).then(|| up as f64 / all as f64)
     }
 
-    /// The hourly medians of the `hours` hours up to the one of `end`, oldest first; `None` for
-    /// an hour with no tick.
+    /// The hourly medians of the `hours` hours up to the one of `end`, in microseconds, oldest
+    /// first; `None` for an hour with no tick.
     pub fn p50_series(&self, end: Timestamp, hours: usize) -> Vec<Option<u32>> {
         let last = hour_of(end);
         ((last + 1 - hours as i64)..=last)
             .map(|h| {
                 let x = self.hour(h);
-                (x.ticks > 0).then_some(x.p50_ms)
+                (x.ticks > 0).then_some(x.p50_us)
             })
             .collect()
     }
@@ -250,9 +265,9 @@ impl Rollup {
             path: file.clone(),
             why,
         };
-        let rollup =
+        let mut rollup =
             serde_json::from_str::<Rollup>(&text).map_err(|e| unreadable(e.to_string()))?;
-        if rollup.version != VERSION {
+        if rollup.version != VERSION && rollup.version != VERSION_MS {
             return Err(StateDirError::RollupVersion {
                 path: file,
                 found: rollup.version,
@@ -260,6 +275,9 @@ impl Rollup {
             });
         }
         rollup.check().map_err(|e| unreadable(e.to_string()))?;
+        if rollup.version == VERSION_MS {
+            rollup.convert_ms();
+        }
         Ok(rollup)
     }
 
@@ -271,7 +289,39 @@ impl Rollup {
         if let Some(every) = self.every_s.filter(|s| !(1..=max).contains(s)) {
             return Err(Unwritten::Period { every, max });
         }
-        self.probes.values().try_for_each(Series::check)
+        let bins = if self.version == VERSION_MS {
+            BINS_MS
+        } else {
+            BINS
+        };
+        self.probes.values().try_for_each(|s| s.check(bins))
+    }
+
+    /// A [`VERSION_MS`] rollup in microseconds: each median times a thousand, each bin moved to
+    /// the one its middle falls in (a median moves by 2.4% at most). A median or a bin of 0
+    /// (under a millisecond, then) stays 0, as what it was is not known; bins past about an
+    /// hour all meet in the last, as the medians do at `u32::MAX` microseconds.
+    fn convert_ms(&mut self) {
+        self.version = VERSION;
+        for series in self.probes.values_mut() {
+            for p50 in &mut series.p50_us {
+                *p50 = p50.saturating_mul(1000);
+            }
+            let mut open: Vec<(u16, u32)> = Vec::with_capacity(series.open.len());
+            for &(bin, n) in &series.open {
+                let bin = if bin == 0 {
+                    0
+                } else {
+                    bin_of((bin_middle(bin) * 1000.0) as u64)
+                };
+                // The mapping keeps the order, so bins that meet are neighbours.
+                match open.last_mut() {
+                    Some((last, m)) if *last == bin => *m = m.saturating_add(n),
+                    _ => open.push((bin, n)),
+                }
+            }
+            series.open = open;
+        }
     }
 
     /// Adds a tick. `whole_panel`: the tick saw every probe of the panel, so a probe it did not
@@ -295,7 +345,7 @@ impl Rollup {
                 report.started_at(),
                 p.outcome(),
                 p.muted().is_some(),
-                p.duration_ms().as_millis() as u64,
+                u64::try_from(p.duration_ms().as_micros()).unwrap_or(u64::MAX),
             );
         }
         if whole_panel && !report.probes().is_empty() {
@@ -313,7 +363,8 @@ impl Rollup {
 }
 
 impl Series {
-    fn check(&self) -> Result<(), Unwritten> {
+    /// `bins`: how many latency bins its version has.
+    fn check(&self, bins: usize) -> Result<(), Unwritten> {
         let n = self.ticks.len();
         let hours = hour_of(Timestamp::MIN)..=hour_of(Timestamp::MAX);
         if !hours.contains(&self.start) {
@@ -322,14 +373,14 @@ impl Series {
         if n > KEEP_HOURS {
             return Err(Unwritten::TooManyHours(n));
         }
-        if ![&self.ok, &self.degraded, &self.fail, &self.p50_ms]
+        if ![&self.ok, &self.degraded, &self.fail, &self.p50_us]
             .iter()
             .all(|c| c.len() == n)
         {
             return Err(Unwritten::UnequalColumns);
         }
-        if self.open.iter().any(|(b, _)| usize::from(*b) >= BINS) {
-            return Err(Unwritten::BinPastLast);
+        if self.open.iter().any(|(b, _)| usize::from(*b) >= bins) {
+            return Err(Unwritten::BinPastLast(bins));
         }
         Ok(())
     }
@@ -348,8 +399,8 @@ enum Unwritten {
     TooManyHours(usize),
     #[error("a probe's columns are of unequal length")]
     UnequalColumns,
-    #[error("a probe's latency bin is past the last, {BINS}")]
-    BinPastLast,
+    #[error("a probe's latency bin is past the last, {}", .0 - 1)]
+    BinPastLast(usize),
 }
 
 /// The rollup as a loop shares it with its status page.
@@ -398,184 +449,4 @@ impl Kept {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use smoke_core::prelude::ProbeReport;
-    use std::time::Duration;
-
-    const T0: i64 = 1_750_000_000 / HOUR * HOUR;
-
-    fn tick(second: i64, probes: &[(&str, Outcome, u64, bool)]) -> RunReport {
-        let mut r = RunReport::made(
-            "herodemo",
-            "internal",
-            Timestamp::from_second(second).unwrap(),
-            probes
-                .iter()
-                .map(|(name, outcome, ms, quiet)| {
-                    let mut p = ProbeReport::new(*name);
-                    p.set_outcome(*outcome);
-                    p.set_duration(Duration::from_millis(*ms));
-                    p.mute(quiet.then(|| "maintenance".to_string()));
-                    p
-                })
-                .collect(),
-        );
-        r.set_every(Some(Duration::from_secs(60)));
-        r.set_duration(Duration::from_millis(20));
-        r
-    }
-
-    #[test]
-    fn hours_count_outcomes_leave_quiet_ticks_out_and_keep_a_median() {
-        let mut r = Rollup::default();
-        // Hour 0: 4 ok at 10..40 ms, 1 degraded, 1 fail, 1 error, 2 quiet fails.
-        for (i, (o, quiet)) in [
-            (Outcome::Ok, false),
-            (Outcome::Ok, false),
-            (Outcome::Ok, false),
-            (Outcome::Ok, false),
-            (Outcome::Degraded, false),
-            (Outcome::Fail, false),
-            (Outcome::Error, false),
-            (Outcome::Fail, true),
-            (Outcome::Fail, true),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            r.record(&tick(T0 + 60 * i as i64, &[("a", o, 100, quiet)]), true);
-        }
-        let a = &r.probes["a"];
-        assert_eq!(
-            a.hour(T0 / HOUR),
-            Hour {
-                ticks: 9,
-                ok: 4,
-                degraded: 1,
-                fail: 2,
-                p50_ms: a.hour(T0 / HOUR).p50_ms
-            }
-        );
-        let p50 = a.hour(T0 / HOUR).p50_ms;
-        assert!((92..=109).contains(&p50), "{p50}");
-        let end = Timestamp::from_second(T0 + 3000).unwrap();
-        let up = a.uptime(end, 24).unwrap();
-        assert!((up - 5.0 / 7.0).abs() < 1e-9, "{up}");
-        assert_eq!(r.every_s, Some(60));
-        assert_eq!(r.panel.as_deref(), Some("herodemo"));
-    }
-
-    #[test]
-    fn a_median_within_an_eighth_and_gaps_are_no_ticks() {
-        let mut r = Rollup::default();
-        for (i, ms) in [5u64, 7, 1200, 1300, 1250, 9000, 20]
-            .into_iter()
-            .enumerate()
-        {
-            r.record(&tick(T0 + i as i64, &[("a", Outcome::Ok, ms, false)]), true);
-        }
-        // Three hours later, one more tick.
-        r.record(
-            &tick(T0 + 3 * HOUR, &[("a", Outcome::Fail, 3, false)]),
-            true,
-        );
-        let a = &r.probes["a"];
-        let end = Timestamp::from_second(T0 + 3 * HOUR).unwrap();
-        let series = a.p50_series(end, 5);
-        assert_eq!(series.len(), 5);
-        assert_eq!(series[0], None, "before the first hour");
-        let first = series[1].unwrap();
-        assert!((1090..=1380).contains(&first), "{first}");
-        assert_eq!(&series[2..4], &[None, None]);
-        assert!(series[4].unwrap() <= 4);
-        assert_eq!(a.uptime(end, 1), Some(0.0));
-        assert_eq!(a.uptime(end, 24), Some(7.0 / 8.0));
-    }
-
-    #[test]
-    fn the_window_is_bounded_and_probes_that_left_are_dropped() {
-        let mut r = Rollup::default();
-        for h in 0..(KEEP_HOURS as i64 + 50) {
-            r.record(
-                &tick(
-                    T0 + h * HOUR,
-                    &[("a", Outcome::Ok, 10, false), ("b", Outcome::Ok, 10, false)],
-                ),
-                true,
-            );
-        }
-        let a = &r.probes["a"];
-        assert_eq!(a.ticks.len(), KEEP_HOURS);
-        assert_eq!(a.start, T0 / HOUR + 50);
-        // A tick with --only keeps b; a whole-panel tick without it drops it.
-        let last = T0 + (KEEP_HOURS as i64 + 50) * HOUR;
-        r.record(&tick(last, &[("a", Outcome::Ok, 10, false)]), false);
-        assert!(r.probes.contains_key("b"));
-        r.record(&tick(last + 60, &[("a", Outcome::Ok, 10, false)]), true);
-        assert!(!r.probes.contains_key("b"));
-        // Silent for two months, then back: it starts over instead of holding zeros.
-        r.record(
-            &tick(last + 60 * 24 * HOUR, &[("a", Outcome::Ok, 10, false)]),
-            true,
-        );
-        assert_eq!(r.probes["a"].ticks.len(), 1);
-    }
-
-    #[test]
-    fn saved_and_loaded_whole_and_a_broken_file_starts_afresh() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut r = Rollup::default();
-        r.record(&tick(T0, &[("a", Outcome::Ok, 10, false)]), true);
-        r.save(dir.path()).unwrap();
-        assert_eq!(Rollup::load(dir.path()).unwrap(), r);
-        std::fs::write(dir.path().join(FILE), "{\"version\":1,\"probes\":{\"a\":{\"start\":1,\"ticks\":[1],\"ok\":[],\"degraded\":[],\"fail\":[],\"p50_ms\":[]}}}").unwrap();
-        let e = Rollup::load(dir.path()).unwrap_err().to_string();
-        assert!(
-            e.contains("rollup.json is unreadable (a probe's columns are of unequal length)"),
-            "{e}"
-        );
-        std::fs::write(dir.path().join(FILE), "not json").unwrap();
-        assert!(Rollup::load(dir.path())
-            .unwrap_err()
-            .to_string()
-            .contains("is unreadable"));
-        std::fs::write(dir.path().join(FILE), "{\"version\":7}").unwrap();
-        assert!(Rollup::load(dir.path())
-            .unwrap_err()
-            .to_string()
-            .contains("is version 7, this smoke reads 1"));
-        let empty = Rollup::load(&dir.path().join("nowhere")).unwrap();
-        assert!(empty.probes.is_empty());
-    }
-
-    #[test]
-    fn numbers_no_loop_writes_are_refused_before_any_arithmetic() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut r = Rollup::default();
-        r.record(&tick(T0, &[("a", Outcome::Ok, 10, false)]), true);
-        let good = serde_json::to_value(&r).unwrap();
-        let max = smoke_core::engine::MAX_DURATION.as_secs();
-        for every in [0, max + 1, u64::MAX] {
-            let mut v = good.clone();
-            v["every_s"] = every.into();
-            std::fs::write(dir.path().join(FILE), v.to_string()).unwrap();
-            let e = Rollup::load(dir.path()).unwrap_err().to_string();
-            assert!(
-                e.contains(&format!("every_s {every} is no loop period")),
-                "{e}"
-            );
-        }
-        for start in [i64::MAX, i64::MIN] {
-            let mut v = good.clone();
-            v["probes"]["a"]["start"] = start.into();
-            std::fs::write(dir.path().join(FILE), v.to_string()).unwrap();
-            let e = Rollup::load(dir.path()).unwrap_err().to_string();
-            assert!(e.contains(&format!("start hour {start} is no hour")), "{e}");
-        }
-        let mut v = good.clone();
-        v["every_s"] = max.into();
-        std::fs::write(dir.path().join(FILE), v.to_string()).unwrap();
-        assert_eq!(Rollup::load(dir.path()).unwrap().every_s, Some(max));
-    }
-}
+mod tests;

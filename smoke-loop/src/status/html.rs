@@ -1,7 +1,8 @@
 //! The page itself: maud templates (every value escaped by construction), inline CSS with a
 //! light and a dark palette, inline SVG for the latency lines. No script.
 
-use super::{cell_title, headline, page, past_headline, percent, reason, span, time, Page, Row};
+use super::{cell_title, headline, latency, page, past_headline, percent, reason, span, time};
+use super::{Page, Row};
 use super::{Sources, DAY_HOURS, WEEK_HOURS};
 use maud::{html, Markup, PreEscaped, Render, DOCTYPE};
 use smoke_core::engine::escape_controls;
@@ -244,8 +245,11 @@ fn sparkline(values: &[Option<u32>], class: &str, hours: usize) -> Markup {
     }
     let latest = known.last().copied().unwrap_or_default();
     let label = format!(
-        "p50 latency per hour, last {}: {latest} ms latest, {min}–{max} ms",
-        if hours == DAY_HOURS { "24 h" } else { "7 d" }
+        "p50 latency per hour, last {}: {} latest, {}–{}",
+        if hours == DAY_HOURS { "24 h" } else { "7 d" },
+        latency(latest),
+        latency(min),
+        latency(max)
     );
     html! {
         svg class={ "spark " (class) } viewBox={ "0 0 " (W) " " (H) } preserveAspectRatio="none"
@@ -255,7 +259,7 @@ fn sparkline(values: &[Option<u32>], class: &str, hours: usize) -> Markup {
             line x1="0" y1=(H - 0.5) x2=(W) y2=(H - 0.5) vector-effect="non-scaling-stroke" {}
             path d=(d.trim()) vector-effect="non-scaling-stroke" {}
         }
-        span class={ "muted " (class) } { (latest) " ms" }
+        span class={ "muted " (class) } { (latency(latest)) }
     }
 }
 

@@ -15,6 +15,14 @@ fn unproven(since: Option<Timestamp>, mut row: serde_json::Value) -> serde_json:
     row
 }
 
+/// Medians in microseconds as the whole milliseconds `latency_p50_ms` has always held, rounded
+/// to the nearest.
+fn whole_ms(us: &[Option<u32>]) -> Vec<Option<u32>> {
+    us.iter()
+        .map(|h| h.map(|us| us.saturating_add(500) / 1000))
+        .collect()
+}
+
 /// The same figures as [`super::status_html`].
 pub fn status_json(src: &Sources) -> serde_json::Value {
     let page = page(src);
@@ -38,8 +46,12 @@ pub fn status_json(src: &Sources) -> serde_json::Value {
             "uptime_24h": r.uptime_24h,
             "uptime_7d": r.uptime_7d,
             // Oldest first, one per hour up to the last tick's; null for an hour with no tick.
-            "latency_p50_ms": r.p50_day,
-            "latency_p50_ms_7d": r.p50_week,
+            // The whole milliseconds as before, and beside them the microseconds a probe
+            // answering under a millisecond needs.
+            "latency_p50_ms": whole_ms(&r.p50_day),
+            "latency_p50_ms_7d": whole_ms(&r.p50_week),
+            "latency_p50_us": r.p50_day,
+            "latency_p50_us_7d": r.p50_week,
             "history": r.ticks.iter().map(|e| json!({
                 "at": e.at.to_string(),
                 "outcome": e.outcome.as_str(),

@@ -99,7 +99,7 @@ struct Row {
     ticks: Vec<Entry>,
     uptime_24h: Option<f64>,
     uptime_7d: Option<f64>,
-    /// Hourly medians, oldest first, `None` for an hour with no tick.
+    /// Hourly medians in microseconds, oldest first, `None` for an hour with no tick.
     p50_day: Vec<Option<u32>>,
     p50_week: Vec<Option<u32>>,
 }
@@ -358,6 +358,11 @@ impl Page<'_> {
             span(self.every.unwrap_or_default())
         ))
     }
+}
+
+/// A median of the rollup as a person reads it: `0.4 ms`, `12 ms`, `1.2 s`.
+fn latency(us: u32) -> String {
+    smoke_core::engine::format_latency(std::time::Duration::from_micros(u64::from(us)))
 }
 
 fn time(t: Timestamp) -> String {

@@ -4,6 +4,8 @@ use smoke_core::engine::{testing::fixture, Incident, ProbeState, State};
 use smoke_core::prelude::{Cause, ProbeReport, Severity};
 use std::time::Duration;
 
+mod latency;
+
 const ID: &str = "herodemo/internal/biz-persons/1";
 const ISSUE: &str = "https://forge.test/ops/smoke/issues/7";
 
@@ -173,50 +175,6 @@ fn day_rollup() -> Rollup {
         r.record(&tick, true);
     }
     r
-}
-
-#[test]
-fn uptime_and_latency_come_from_the_rollup() {
-    let (report, history, state, rollup) = (fixture::report(), history(), state(), day_rollup());
-    let src = sources(Some(&report), &history, Some(&state), Some(&rollup));
-    let html = status_html(&src);
-    // The week: 15 of the 1,380 counted ticks failed (the 60 quiet ones are left out): 98.91%.
-    // The day is the 24 hours up to the last tick's (the first 53 ticks, one fail
-    // of them, fall out): 14 of 1,327.
-    let biz = row(&html, "biz-persons");
-    assert!(
-        biz.contains("24 h <b>98.94%</b> · 7 d <b>98.91%</b>"),
-        "{biz}"
-    );
-    assert!(row(&html, "os-ui").contains("24 h <b>100%</b>"));
-    // The latency line, for 24 h and for 7 d.
-    assert!(
-        biz.contains("<svg class=\"spark day\" viewBox=\"0 0 100 20\""),
-        "{biz}"
-    );
-    assert!(biz.contains("<svg class=\"spark week\""));
-    assert!(biz.contains("p50 latency per hour, last 24 h: "));
-    let json = status_json(&src);
-    let biz = &json["probes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "biz-persons")
-        .unwrap()
-        .clone();
-    let up = biz["uptime_7d"].as_f64().unwrap();
-    assert!((up - 1365.0 / 1380.0).abs() < 1e-9, "{up}");
-    let up = biz["uptime_24h"].as_f64().unwrap();
-    assert!((up - 1313.0 / 1327.0).abs() < 1e-9, "{up}");
-    let hours = biz["latency_p50_ms"].as_array().unwrap();
-    assert_eq!(hours.len(), DAY_HOURS);
-    let (first, last) = (hours[0].as_u64().unwrap(), hours[23].as_u64().unwrap());
-    assert!(first < last, "latency climbed: {hours:?}");
-    assert_eq!(
-        biz["latency_p50_ms_7d"].as_array().unwrap().len(),
-        WEEK_HOURS
-    );
-    assert_eq!(json["every_s"], 60);
 }
 
 #[test]

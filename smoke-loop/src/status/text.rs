@@ -2,7 +2,7 @@
 //! its uptime and latency, the last resolved incidents. Every line has its control characters
 //! written out: a service's detail cannot move the cursor or set the title of the terminal.
 
-use super::{headline, page, past_headline, percent, reason, span, time, Sources};
+use super::{headline, latency, page, past_headline, percent, reason, span, time, Sources};
 use smoke_core::engine::Escaped;
 use std::fmt::Write;
 
@@ -65,7 +65,7 @@ pub fn status_text(src: &Sources) -> String {
             .rev()
             .flatten()
             .next()
-            .map_or("-".to_string(), |ms| format!("{ms} ms"));
+            .map_or("-".to_string(), |us| latency(*us));
         let mut why = reason(r.cause.as_deref(), r.detail.as_deref());
         if let Some(since) = r.unproven_since {
             why = format!("unproven, never passed here since {}: {why}", time(since));
