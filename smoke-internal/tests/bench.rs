@@ -16,20 +16,24 @@ async fn the_bench_measures_every_scenario_and_prints_a_row_each() {
         failing: 30,
     };
     let scenarios = run(&opts).await.unwrap();
-    assert_eq!(scenarios.len(), 3);
-    assert_eq!(scenarios[2].probes, 30);
-    assert!(scenarios[2].samples.iter().all(|s| s.exit == 2));
-    let generated = &scenarios[1];
-    assert_eq!(generated.probes, 40);
-    assert_eq!(generated.samples.len(), 2);
-    for s in &generated.samples {
-        assert_eq!(s.exit, 0);
-        assert!(s.max_rss_kib > 0 && s.wall > s.tick && !s.cpu.is_zero());
+    assert_eq!(scenarios.len(), 4);
+    assert_eq!(scenarios[3].probes, 30);
+    assert!(scenarios[3].samples.iter().all(|s| s.exit == 2));
+    // The generated panel, then the same judged against a baseline of itself: no drift, so
+    // every run still exits 0.
+    for generated in &scenarios[1..3] {
+        assert_eq!(generated.probes, 40);
+        assert_eq!(generated.samples.len(), 2);
+        for s in &generated.samples {
+            assert_eq!(s.exit, 0);
+            assert!(s.max_rss_kib > 0 && s.wall > s.tick && !s.cpu.is_zero());
+        }
     }
     let table = render(&scenarios);
     assert!(table.lines().nth(1).unwrap().starts_with("herodemo"));
     assert!(table.lines().nth(2).unwrap().starts_with("generated"));
-    assert!(table.lines().nth(3).unwrap().starts_with("failing"));
+    assert!(table.lines().nth(3).unwrap().starts_with("drift"));
+    assert!(table.lines().nth(4).unwrap().starts_with("failing"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -24,6 +24,21 @@ pub struct Entry {
     /// The file name of the screenshot the tick kept of it (a failing browse probe's), in
     /// its evidence folder.
     pub evidence: Option<String>,
+    /// What moved from the known-good baseline, at most [`DRIFT_LINES`] lines, each cut as a
+    /// detail is; empty when nothing did.
+    pub drift: Vec<String>,
+}
+
+/// The most lines of drift an entry keeps: the page shows what moved, not a diff of a body.
+pub const DRIFT_LINES: usize = 10;
+
+/// `lines` as an entry keeps them.
+fn kept_drift<'a>(lines: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    lines
+        .into_iter()
+        .take(DRIFT_LINES)
+        .map(|l| cut_detail(l))
+        .collect()
 }
 
 impl Entry {
@@ -36,6 +51,7 @@ impl Entry {
             detail: p.detail().map(str::to_string),
             duration_ms: p.duration_ms().as_millis() as u64,
             evidence: p.evidence().and_then(shot_of),
+            drift: kept_drift(p.drift()),
         }
     }
 }
@@ -68,6 +84,8 @@ struct Line {
     mode: Option<String>,
     #[serde(default)]
     evidence: Option<String>,
+    #[serde(default)]
+    drift: Vec<String>,
 }
 
 /// A screenshot's file name from the path a report names, when it is one smoke keeps.
@@ -146,6 +164,7 @@ impl History {
                 detail: line.detail.as_deref().map(cut_detail),
                 duration_ms: line.duration_ms,
                 evidence: line.evidence.as_deref().and_then(shot_of),
+                drift: kept_drift(&line.drift),
             },
         );
     }

@@ -53,6 +53,10 @@ pub struct LoopState {
     /// that did not: what the status page says beside the drift. Added without a bump.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub drifting: BTreeMap<String, jiff::Timestamp>,
+    /// When the known-good baseline the last tick was judged against was taken (this side's
+    /// part of it): the status page says it. Added without a bump.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_taken: Option<jiff::Timestamp>,
 }
 
 /// The most lines of [`LoopState::unprobed`] kept: a deployment of thousands lists a page, not
@@ -74,6 +78,7 @@ struct Own {
     last_run: BTreeMap<String, jiff::Timestamp>,
     latency: LatencyHistory,
     drifting: BTreeMap<String, jiff::Timestamp>,
+    baseline_taken: Option<jiff::Timestamp>,
 }
 
 impl LoopState {
@@ -95,6 +100,7 @@ impl LoopState {
             last_run,
             latency,
             drifting,
+            baseline_taken,
         } = serde_json::from_str(text)?;
         Ok(LoopState {
             core,
@@ -108,6 +114,7 @@ impl LoopState {
             last_run,
             latency,
             drifting,
+            baseline_taken,
         })
     }
 }

@@ -63,11 +63,51 @@ pub async fn run(opts: &BenchOptions) -> io::Result<Vec<Scenario>> {
     let panel = work.path().join("generated.toml");
     std::fs::write(&panel, generated_panel(opts.probes, opts.sockets))?;
     let generated = scenario("generated", &opts.exe, &panel, &wide, opts.runs).await?;
-    let mut scenarios = vec![hero, generated];
+    // The same panel judged for drift against a baseline of itself: what drift costs.
+    let judged = with_baseline(&opts.exe, &panel, &wide).await?;
+    let drift = scenario("drift", &opts.exe, &judged, &wide, opts.runs).await?;
+    let mut scenarios = vec![hero, generated, drift];
     if opts.failing > 0 {
         scenarios.push(failing(opts, work.path()).await?);
     }
     Ok(scenarios)
+}
+
+/// `panel` with a known-good baseline of itself, taken on `sim` (5 ticks): a panel file beside
+/// it whose `[panel] baseline` names it.
+async fn with_baseline(exe: &Path, panel: &Path, sim: &Deployment) -> io::Result<PathBuf> {
+    let baseline = panel.with_extension("baseline.json");
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("baseline")
+        .arg("--panel")
+        .arg(panel)
+        .arg("--set")
+        .arg(format!(
+            "internal.socket_dir={}",
+            sim.socket_dir().display()
+        ))
+        .arg("--out")
+        .arg(&baseline)
+        .env_remove("PATH_SOCKET")
+        .env_remove("HERO_SOCKET_DIR")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let took = tokio::task::spawn_blocking(move || cmd.status())
+        .await
+        .map_err(io::Error::other)??;
+    if !took.success() {
+        return Err(io::Error::other(format!(
+            "drift: `smoke-internal baseline` of a healthy deployment exited {took}"
+        )));
+    }
+    let text = std::fs::read_to_string(panel)?;
+    let judged = panel.with_file_name("judged.toml");
+    let name = baseline.file_name().unwrap_or_default().to_string_lossy();
+    std::fs::write(
+        &judged,
+        text.replacen("[panel]\n", &format!("[panel]\nbaseline = \"{name}\"\n"), 1),
+    )?;
+    Ok(judged)
 }
 
 /// Every probe fails at connect, all with one signature, so they open one grouped incident of

@@ -353,6 +353,11 @@ impl RunReport {
 /// See the `RunReport` block above.
 #[cfg(any(test, feature = "test-support"))]
 impl ProbeReport {
+    /// Sets what moved from the known-good baseline.
+    pub fn set_drift(&mut self, drift: Vec<String>) {
+        self.drift = drift;
+    }
+
     /// Renames the probe.
     pub fn set_name(&mut self, name: impl Into<String>) {
         self.name = name.into();

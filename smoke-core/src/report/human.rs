@@ -23,6 +23,12 @@ pub fn human(report: &RunReport, style: HumanStyle) -> String {
     let mut out = String::new();
     for p in &report.probes {
         let _ = writeln!(out, "{}", line(p, width, style));
+        // The line names the first thing that moved; when more did, each gets a line.
+        if p.drift.len() > 1 {
+            for moved in &p.drift {
+                let _ = writeln!(out, "    drift: {}", Escaped(moved));
+            }
+        }
     }
     for note in &report.notes {
         let _ = writeln!(out, "note: {}", Escaped(note));

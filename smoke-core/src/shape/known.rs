@@ -321,28 +321,17 @@ impl LatencyHistory {
         let now = Latency::of(window.iter().copied().collect())?;
         Some(format!(
             "latency: p95 {} vs {} at baseline (over {}× in {n} of the last {} ticks)",
-            Micros(now.p95_us),
-            Micros(was.p95_us),
+            micros(now.p95_us),
+            micros(was.p95_us),
             Factor(factor),
             window.len()
         ))
     }
 }
 
-/// A duration in microseconds as a person reads it: `0.4 ms`, `22 ms`, `1.2 s`.
-pub(crate) struct Micros(pub u64);
-
-impl fmt::Display for Micros {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let us = self.0;
-        let (n, unit) = match us {
-            0..=9_999 => (us as f64 / 1e3, "ms"),
-            10_000..=999_999 => return write!(f, "{} ms", (us + 500) / 1000),
-            _ => (us as f64 / 1e6, "s"),
-        };
-        let text = format!("{n:.1}");
-        write!(f, "{} {unit}", text.strip_suffix(".0").unwrap_or(&text))
-    }
+/// Microseconds as the status page says a latency: `0.4 ms`, `22 ms`, `1.2 s`.
+fn micros(us: u64) -> String {
+    crate::units::format_latency(Duration::from_micros(us))
 }
 
 /// `3` for 3.0, `2.5` for 2.5.

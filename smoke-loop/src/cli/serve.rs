@@ -37,6 +37,10 @@ pub struct Live {
     pub stale_after: Duration,
     /// The state folder, whose kept screenshots the page links.
     pub state_dir: std::path::PathBuf,
+    /// Since when each probe has drifted from the known-good baseline.
+    pub drifting: BTreeMap<String, jiff::Timestamp>,
+    /// When the known-good baseline the last tick was judged against was taken.
+    pub baseline: Option<jiff::Timestamp>,
 }
 
 pub type SharedLive = Arc<RwLock<Live>>;
@@ -84,6 +88,8 @@ fn with_sources<T>(live: &SharedLive, view: fn(&Sources) -> T) -> T {
         unprobed: &live.unprobed,
         rollup: rollup.as_deref(),
         links: &links,
+        drifting: Some(&live.drifting),
+        baseline: live.baseline,
         now: jiff::Timestamp::now(),
     })
 }
@@ -165,6 +171,8 @@ mod tests {
             started: Instant::now(),
             stale_after: Duration::from_secs(60),
             state_dir: state_dir.to_path_buf(),
+            drifting: BTreeMap::new(),
+            baseline: None,
         }))
     }
 

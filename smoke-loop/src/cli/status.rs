@@ -36,6 +36,8 @@ pub fn status(args: &StatusArgs, mode: Mode) -> Result<u8, CliError> {
         unprobed: &state.unprobed,
         rollup: Some(&rollup),
         links: &|_| None,
+        drifting: Some(&state.drifting),
+        baseline: state.baseline_taken,
         now: jiff::Timestamp::now(),
     };
     if let Some(file) = &args.html {

@@ -94,7 +94,13 @@ pub async fn tick_with_state(
     side.recall(&state.seen);
     let mut ran = tick.run(&state).await;
     // Before anything reads the outcomes: drift degrades (or fails) a passing probe.
-    if let Some(known) = crate::known::for_side(config.baseline.as_ref(), side.mode()) {
+    let known = crate::known::for_side(config.baseline.as_ref(), side.mode());
+    state.baseline_taken = known.map(|k| k.taken);
+    if known.is_none() {
+        state.drifting.clear();
+        state.latency = Default::default();
+    }
+    if let Some(known) = known {
         crate::known::judge(
             known,
             panel,

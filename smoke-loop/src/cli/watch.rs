@@ -61,6 +61,8 @@ pub async fn watch(
         started: std::time::Instant::now(),
         stale_after: panel.every * 3,
         state_dir: dir.path().to_path_buf(),
+        drifting: loaded.drifting,
+        baseline: loaded.baseline_taken,
     }));
     if let Some(addr) = args.listen {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -201,6 +203,8 @@ fn publish(
     l.state = state.core;
     l.proofs = state.proofs;
     l.unprobed = state.unprobed;
+    l.drifting = state.drifting;
+    l.baseline = state.baseline_taken;
     l.links = links;
     l.last_tick = Some(std::time::Instant::now());
 }

@@ -35,6 +35,7 @@ header p{margin:.2em 0 0}.verdict{font-size:1.1em;font-weight:600}\
 main{padding:0 1em 2em;max-width:90em;margin:0 auto}\
 a{color:var(--spark)}\
 .muted{color:var(--muted);font-size:.88em}\
+.drift ul{margin:.2em 0 0 1.2em;padding:0}\
 .badge{display:inline-block;padding:0 .45em;border-radius:4px;color:var(--onbadge);font-size:.85em;font-weight:600}\
 .badge.ok{background:var(--ok)}.badge.degraded{background:var(--degraded);color:#000}\
 .badge.fail{background:var(--fail)}.badge.error{background:var(--error)}\
@@ -108,6 +109,9 @@ fn banner(page: &Page, title: &str) -> Markup {
                 @match page.last_tick {
                     Some(t) => { "last tick " (time(t)) }
                     None => { "no tick yet" }
+                }
+                @if let Some(taken) = page.baseline {
+                    " · judged against the known-good baseline of " (time(taken))
                 }
             }
             @if let Some(warning) = page.stale_warning() {
@@ -204,6 +208,18 @@ fn row(page: &Page, r: &Row) -> Markup {
                 (Shown(&why))
                 @if let Some(link) = &r.screenshot {
                     br; a.shot href=(link) { "screenshot of the page" }
+                }
+                @if !r.drift.is_empty() {
+                    div.drift {
+                        span.muted {
+                            "drift from the baseline"
+                            @if let (Some(since), Some(now)) = (r.drift_since, page.last_tick) {
+                                " since " (time(since)) " (" (span(now.duration_since(since))) ")"
+                            }
+                            ":"
+                        }
+                        ul { @for line in &r.drift { li { (Shown(line)) } } }
+                    }
                 }
             }
         }

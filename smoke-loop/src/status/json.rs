@@ -35,6 +35,7 @@ pub fn status_json(src: &Sources) -> serde_json::Value {
         "every_s": page.every.map(|e| e.as_secs()),
         "stale": page.stale.is_some(),
         "stale_warning": page.stale_warning(),
+        "baseline": ts(page.baseline),
         "probes": page.rows.iter().map(|r| unproven(r.unproven_since, json!({
             "name": r.name,
             "outcome": r.outcome.as_str(),
@@ -43,6 +44,8 @@ pub fn status_json(src: &Sources) -> serde_json::Value {
             "since": ts(r.since),
             "caused_by": r.caused_by,
             "screenshot": r.screenshot,
+            "drift": r.drift,
+            "drift_since": ts(r.drift_since),
             "uptime_24h": r.uptime_24h,
             "uptime_7d": r.uptime_7d,
             // Oldest first, one per hour up to the last tick's; null for an hour with no tick.

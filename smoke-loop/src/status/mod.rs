@@ -58,6 +58,10 @@ pub struct Sources<'a> {
     /// The link of an incident by id, for one whose state holds none (made before links were
     /// kept).
     pub links: &'a dyn Fn(&str) -> Option<String>,
+    /// Since when each probe has drifted from the known-good baseline.
+    pub drifting: Option<&'a std::collections::BTreeMap<String, Timestamp>>,
+    /// When the known-good baseline the probes are judged against was taken, if they are.
+    pub baseline: Option<Timestamp>,
     /// The time the page is made: staleness is measured to it.
     pub now: Timestamp,
 }
@@ -79,6 +83,8 @@ struct Page<'a> {
     /// What was not probed, and why ([`Sources::unprobed`]), each cut as a detail is: the
     /// state file may hold anything.
     unprobed: Vec<String>,
+    /// When the known-good baseline was taken, when the probes are judged against one.
+    baseline: Option<Timestamp>,
 }
 
 struct Row {
@@ -95,6 +101,10 @@ struct Row {
     /// The screenshot of its latest tick, when that failed and kept one: a link relative to
     /// the page (`evidence/<probe>/<file>`), as the loop's server serves it.
     screenshot: Option<String>,
+    /// What moved from the known-good baseline in its latest tick; empty when nothing did.
+    drift: Vec<String>,
+    /// Since when it has drifted, when it does.
+    drift_since: Option<Timestamp>,
     /// The ticks of the strip, oldest first.
     ticks: Vec<Entry>,
     uptime_24h: Option<f64>,
@@ -218,6 +228,10 @@ fn page<'a>(src: &Sources<'a>) -> Page<'a> {
                     .evidence
                     .as_deref()
                     .map(|file| crate::evidence::link(&name, file)),
+                drift_since: (!latest.drift.is_empty())
+                    .then(|| src.drifting.and_then(|d| d.get(&name)).copied())
+                    .flatten(),
+                drift: latest.drift,
                 name,
                 outcome: latest.outcome,
                 cause: latest.cause,
@@ -288,6 +302,7 @@ fn page<'a>(src: &Sources<'a>) -> Page<'a> {
             .take(crate::loop_state::UNPROBED_KEPT)
             .map(|l| cut_detail(l))
             .collect(),
+        baseline: src.baseline,
     }
 }
 

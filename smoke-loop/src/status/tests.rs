@@ -4,6 +4,7 @@ use smoke_core::engine::{testing::fixture, Incident, ProbeState, State};
 use smoke_core::prelude::{Cause, ProbeReport, Severity};
 use std::time::Duration;
 
+mod drift;
 mod latency;
 
 const ID: &str = "herodemo/internal/biz-persons/1";
@@ -75,6 +76,8 @@ fn sources<'a>(
         unprobed: &[],
         rollup,
         links: &links,
+        drifting: None,
+        baseline: None,
         now: report.map_or(at(fixture::STARTED), |r| r.started_at()),
     }
 }

@@ -27,6 +27,13 @@ pub fn status_text(src: &Sources) -> String {
     if let Some(warning) = page.stale_warning() {
         let _ = writeln!(out, "{}", warning.to_uppercase());
     }
+    if let Some(taken) = page.baseline {
+        let _ = writeln!(
+            out,
+            "judged against the known-good baseline of {}",
+            time(taken)
+        );
+    }
     let _ = writeln!(out, "\nopen incidents: {}", page.open.len());
     for o in &page.open {
         let i = o.incident;
@@ -80,6 +87,16 @@ pub fn status_text(src: &Sources) -> String {
             Escaped(&why),
         );
         let _ = writeln!(out, "{}", line.trim_end());
+        if !r.drift.is_empty() {
+            let since = r
+                .drift_since
+                .map(|s| format!(" since {}", time(s)))
+                .unwrap_or_default();
+            let _ = writeln!(out, "    drift{since}:");
+            for line in &r.drift {
+                let _ = writeln!(out, "      {}", Escaped(line));
+            }
+        }
     }
     if !page.unprobed.is_empty() {
         let _ = writeln!(out, "\nnot probed:");
