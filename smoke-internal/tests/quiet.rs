@@ -140,6 +140,55 @@ async fn a_muted_probe_runs_and_shows_but_tells_no_one_and_restarts_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mute_all_quiets_every_probe_for_a_deploy_and_unmute_all_ends_only_that() {
+    let s = Setup::new().await;
+    let panel = s.panel("");
+    let p = panel.to_str().unwrap();
+    let out = s
+        .smoke(&[
+            "mute", "--panel", p, "--all", "--for", "10m", "--reason", "deploy",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("muted every probe until "),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = s
+        .smoke(&["mute", "--panel", p, "os-ui", "--for", "2h"])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    s.sim.set(Fault::BizEmpty);
+    let out = s.tick(&panel, &[]).await;
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("FAIL biz-persons") && stdout.contains(": deploy]"),
+        "{stdout}"
+    );
+    assert!(s.hook.received().is_empty(), "{:?}", s.hook.received());
+    assert!(s.sim.restarts().is_empty());
+
+    let out = s.smoke(&["unmute", "--panel", p, "--all"]).await;
+    assert_eq!(text(&out.stdout).trim(), "unmuted every probe");
+    let mutes = std::fs::read_to_string(s.state.path().join("mutes.json")).unwrap();
+    assert!(
+        mutes.contains("os-ui") && !mutes.contains("\"*\""),
+        "{mutes}"
+    );
+    s.tick(&panel, &["--set", "panel.remind_every=1ms"]).await;
+    assert!(!s.hook.received().is_empty(), "heard again once unmuted");
+
+    // Neither a name and --all, nor nothing at all.
+    let out = s
+        .smoke(&["mute", "--panel", p, "os-ui", "--all", "--for", "1h"])
+        .await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let out = s.smoke(&["mute", "--panel", p, "--for", "1h"]).await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_maintenance_window_quiets_the_probes_it_names() {
     let s = Setup::new().await;
     let now = jiff::Timestamp::now();

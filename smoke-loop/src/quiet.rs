@@ -60,6 +60,10 @@ impl Mutes {
     }
 }
 
+/// The target `mute --all` writes: no probe or tag may be named so (names are
+/// `[A-Za-z0-9][A-Za-z0-9_.-]*`).
+pub const EVERY_PROBE: &str = "*";
+
 /// What is quiet at one moment, and why.
 #[derive(Debug, Clone, Default)]
 pub struct Quiet {
@@ -75,8 +79,13 @@ impl Quiet {
             .map(|m| (m.probes.clone(), format!("maintenance: {}", m.reason)))
             .collect();
         rules.extend(mutes.mutes.iter().filter(|m| m.until > now).map(|m| {
+            // No name picks every probe, as a maintenance window without `probes` does.
+            let picks = match m.target.as_str() {
+                EVERY_PROBE => Vec::new(),
+                one => vec![one.to_string()],
+            };
             (
-                vec![m.target.clone()],
+                picks,
                 format!(
                     "muted until {}: {}",
                     m.until.strftime("%Y-%m-%d %H:%M UTC"),

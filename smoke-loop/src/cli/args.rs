@@ -145,7 +145,11 @@ pub struct MuteArgs {
     #[command(flatten)]
     pub panel: PanelArgs,
     /// A probe name or a tag.
-    pub target: String,
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub target: Option<String>,
+    /// Every probe of the panel on this side, its own checks too (a deploy's window).
+    #[arg(long)]
+    pub all: bool,
     /// How long, like 2h or 30m (more than 0, at most ten years).
     #[arg(long = "for", value_name = "DURATION", value_parser = parse_mute_for)]
     pub duration: std::time::Duration,
@@ -161,7 +165,11 @@ pub struct UnmuteArgs {
     #[command(flatten)]
     pub panel: PanelArgs,
     /// The probe name or tag that was muted.
-    pub target: String,
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub target: Option<String>,
+    /// End the mute of every probe (`mute --all`); the mutes of one probe or tag stay.
+    #[arg(long)]
+    pub all: bool,
     #[arg(long, env = "SMOKE_STATE_DIR", value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
 }
