@@ -161,6 +161,24 @@ fn check(panel: &Panel, config: &LoopConfig, mode: Mode, only: &[String]) -> Res
         n,
         mode.as_str()
     );
+    if let (Some(path), Some(known)) = (&panel.baseline, &config.baseline) {
+        match known.side(mode.as_str()) {
+            Some(side) => println!(
+                "{}: the {} side's baseline of {} probes, taken {} over {} ticks",
+                path.display(),
+                mode.as_str(),
+                side.probes.len(),
+                side.taken.strftime("%Y-%m-%d %H:%M UTC"),
+                side.ticks
+            ),
+            // Said, not refused: the other side's part may be all the file was meant to hold.
+            None => println!(
+                "{}: no baseline of the {} side: its probes are not judged for drift (take one with `baseline`)",
+                path.display(),
+                mode.as_str()
+            ),
+        }
+    }
     Ok(0)
 }
 
