@@ -5,10 +5,18 @@
 //! ignore it there with a reason: the outside catching what the inside missed still leaves the
 //! VM's own run blind to it.
 //!
+//! Before any fault, each side takes a baseline of the healthy deployment ([`drift`]), and each
+//! fault's ticks are judged against it: a probe degraded by drift (a list shorter than it was,
+//! a field gone, a slower service) catches a fault all its own expectations pass. A fault no
+//! side that sees it has caught gets more ticks, up to the [`SLOW_TICKS`] latency drift needs.
+//!
 //! Every probe's timeout is cut to [`TIMEOUT`] and its retries to none, so a hung service costs
 //! one second per fault and a whole run of herodemo stays well under a minute.
 
+mod drift;
 mod report;
+
+pub use drift::BASELINE_TICKS;
 
 pub use report::{human, json};
 
@@ -16,7 +24,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use smoke_core::engine::{format_duration, run_panel, Escaped, Mode, Panel, Side};
+use smoke_core::engine::shape::{LatencyHistory, SLOW_TICKS};
+use smoke_core::engine::{format_duration, Escaped, Mode, Panel, Side};
 use smoke_core::prelude::{Cause, Outcome, RunReport};
 
 use crate::deployment::Deployment;
@@ -183,20 +192,31 @@ pub async fn run(panel: &Panel, sim: &Deployment) -> Result<Coverage, CoverageEr
     let started = Instant::now();
     let panel = bounded(panel);
     let services = targeted(&panel, &sim.services());
-    let faults = Fault::every(&services);
+    let mut faults = Fault::every(&services);
+    faults.retain(|f| f.applies_in(sim.layout()));
     let ignored = ignores(&panel, &faults, &services)?;
     let inside = smoke_internal::side(&panel);
     let outside: Arc<dyn Side> = smoke_external::side(&panel).map_err(CoverageError::Outside)?;
 
     sim.clear_all();
-    let healthy = caught(&tick(&panel, &inside, &outside).await);
-    if !healthy.is_empty() {
-        return Err(CoverageError::Unhealthy(unhealthy(&healthy)));
-    }
+    let [mut inside, mut outside] = baselines(&panel, inside, outside).await?;
     let mut results = Vec::with_capacity(faults.len());
     for fault in faults {
         sim.set(fault.clone());
-        let reports = tick(&panel, &inside, &outside).await;
+        // A fault's ticks start with no latency kept: only its own slow ticks count.
+        inside.history = LatencyHistory::default();
+        outside.history = LatencyHistory::default();
+        // Latency drifts only once SLOW_TICKS of the last ticks are slow: a fault a side that
+        // sees it has not caught gets ticks up to that many.
+        let mut reports = tick(&panel, &mut inside, &mut outside).await;
+        for _ in 1..SLOW_TICKS {
+            let catches = caught(&reports);
+            let seen = fault.seen_from();
+            if seen.iter().all(|m| catches.iter().any(|c| c.mode == *m)) {
+                break;
+            }
+            reports = tick(&panel, &mut inside, &mut outside).await;
+        }
         sim.clear(&fault);
         results.push(FaultResult {
             seen: crate::history::seen(&fault),
@@ -315,13 +335,52 @@ fn ignores(
     Ok(ignored)
 }
 
-/// One tick from each side at the same time.
-async fn tick(panel: &Panel, inside: &Arc<dyn Side>, outside: &Arc<dyn Side>) -> [RunReport; 2] {
-    let n = smoke_core::engine::DEFAULT_CONCURRENCY;
-    let (i, o) = tokio::join!(
-        run_panel(panel, inside.as_ref(), &[], n),
-        run_panel(panel, outside.as_ref(), &[], n)
-    );
+/// Each side's baseline of [`drift::BASELINE_TICKS`] healthy ticks, both sides at the same
+/// time; every probe must be `ok` on each, or no fault can be judged.
+async fn baselines(
+    panel: &Panel,
+    inside: Arc<dyn Side>,
+    outside: Arc<dyn Side>,
+) -> Result<[drift::Judged; 2], CoverageError> {
+    let mut runs: [Vec<RunReport>; 2] = Default::default();
+    for _ in 0..drift::BASELINE_TICKS {
+        let (i, o) = tokio::join!(
+            drift::shaped(panel, inside.as_ref()),
+            drift::shaped(panel, outside.as_ref())
+        );
+        let reports = [i.0, o.0];
+        let healthy = caught(&reports);
+        if !healthy.is_empty() {
+            return Err(CoverageError::Unhealthy(unhealthy(&healthy)));
+        }
+        let [i, o] = reports;
+        runs[0].push(i);
+        runs[1].push(o);
+    }
+    let known = |ticks: &[RunReport]| {
+        drift::baseline(ticks, panel).map_err(|e| CoverageError::Unhealthy(e.to_string()))
+    };
+    Ok([
+        drift::Judged {
+            known: known(&runs[0])?,
+            side: inside,
+            history: LatencyHistory::default(),
+        },
+        drift::Judged {
+            known: known(&runs[1])?,
+            side: outside,
+            history: LatencyHistory::default(),
+        },
+    ])
+}
+
+/// One tick from each side at the same time, each judged for drift against its baseline.
+async fn tick(
+    panel: &Panel,
+    inside: &mut drift::Judged,
+    outside: &mut drift::Judged,
+) -> [RunReport; 2] {
+    let (i, o) = tokio::join!(inside.tick(panel), outside.tick(panel));
     [i, o]
 }
 

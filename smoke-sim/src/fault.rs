@@ -56,6 +56,23 @@ pub enum Fault {
     /// page, its script and its wasm load, and every request made without a page behind it
     /// still passes.
     GatewayBlocksUi,
+    /// OSIS: the business store lost records: `business.persons.list` answers one seed person
+    /// where it had its seed count (five per context), and the others are not found. The seed
+    /// names "seed-data drift" as a cause of "Biz dashboard shows 0 records"; issue 24 gives its
+    /// shape, "the business list that shrinks from 42 records to 3". The panel's `len(result) >
+    /// 0` still passes: only a baseline knows the list was longer.
+    BizOnePerson,
+    /// OSIS: every person comes without its `email`: issue 24's "a field that disappears from
+    /// an answer" (the seed's "seed-data drift"). `business.persons.list` still answers a
+    /// non-empty list; only a baseline knows each person had one.
+    BizFieldGone,
+    /// hero_os: the server-drawn page loses its navigation (`nav#hero-nav` and its links), the
+    /// element the seed's own UI probe looked for ("200 + has expected nav element"): issue 24's
+    /// "a page that loses its upload button". The mount element, the script and the wasm that
+    /// `os-ui` checks are all still there. Only the [`Layout::Herodemo`] page draws a nav on the
+    /// server; the [`Layout::Hero`] page holds nothing but its mount, so there the fault changes
+    /// nothing and coverage does not switch it on ([`Fault::applies_in`]).
+    UiElementGone,
     /// Accepts connections, reads the request, never answers.
     Hang(String),
     /// Reads the request, then closes without sending a byte.
@@ -72,6 +89,21 @@ pub enum Fault {
     SocketMissing(String),
     /// `rpc.sock` stays on disk but nobody listens on it.
     StaleSocket(String),
+    /// `GET /health` answers its same JSON body and status as `text/plain; charset=utf-8`: issue
+    /// 24's "a content type changed" (a new server or framework that no longer types its JSON).
+    /// HERO.md gives `/health`'s body, not its type, and the panel's `json.status == ok` reads
+    /// JSON whatever the type, so the probe still passes: only a baseline knows the type was
+    /// `application/json`.
+    ContentTypeChanged(String),
+    /// Every answer of the service (its `rpc.sock` and UI socket) waits [`SLOW_DELAY`] first:
+    /// issue 24's "a call that gets five times slower" (the seed's "seed-data drift" list). A
+    /// fixed delay rather than a factor: an answer over a Unix socket takes well under a
+    /// millisecond on the VM, and latency drift needs an answer over 3× its baseline p95 and
+    /// 5 ms over it. The delay is long because the baseline is this machine's: a debug build
+    /// answering through the TLS gateway while other coverage runs share two cores has shown
+    /// a healthy p95 near 70 ms, and 500 ms is still 3× one of 160 ms. It stays under every
+    /// probe's timeout (5 s; 1 s a phase in coverage).
+    Slow(String),
     /// hero_embedder: its health reports `queue_depth` 5000.
     QueueBacklog,
     /// Gateway: presents a certificate that expires in 10 days. When several certificate
@@ -111,7 +143,11 @@ pub enum ParseFaultError {
     UnexpectedService(String),
 }
 
-const KNOWN: [&str; 34] = [
+/// How long each answer of a service under [`Fault::Slow`] waits before it is made (why so
+/// long: [`Fault::Slow`]).
+pub const SLOW_DELAY: std::time::Duration = std::time::Duration::from_millis(500);
+
+const KNOWN: [&str; 39] = [
     "context-fallback",
     "photos-broken",
     "biz-empty",
@@ -127,6 +163,9 @@ const KNOWN: [&str; 34] = [
     "ui-images-wrong-url",
     "ui-boot-error",
     "biz-answer-reshaped",
+    "biz-one-person",
+    "biz-field-gone",
+    "ui-element-gone",
     "queue-backlog",
     "cert-expiring-10d",
     "cert-expiring-3d",
@@ -146,6 +185,8 @@ const KNOWN: [&str; 34] = [
     "rpc-error:SERVICE",
     "socket-missing:SERVICE",
     "stale-socket:SERVICE",
+    "content-type-changed:SERVICE",
+    "slow:SERVICE",
 ];
 
 impl Fault {
@@ -194,6 +235,9 @@ impl Fault {
             Fault::UiImagesWrongUrl => "ui-images-wrong-url",
             Fault::UiBootError => "ui-boot-error",
             Fault::BizAnswerReshaped => "biz-answer-reshaped",
+            Fault::BizOnePerson => "biz-one-person",
+            Fault::BizFieldGone => "biz-field-gone",
+            Fault::UiElementGone => "ui-element-gone",
             Fault::QueueBacklog => "queue-backlog",
             Fault::CertExpiring10d => "cert-expiring-10d",
             Fault::CertExpiring3d => "cert-expiring-3d",
@@ -213,6 +257,8 @@ impl Fault {
             Fault::RpcError(_) => "rpc-error",
             Fault::SocketMissing(_) => "socket-missing",
             Fault::StaleSocket(_) => "stale-socket",
+            Fault::ContentTypeChanged(_) => "content-type-changed",
+            Fault::Slow(_) => "slow",
         }
     }
 
@@ -237,16 +283,19 @@ impl Fault {
             | Fault::PhotosEmpty
             | Fault::PhotoMissing
             | Fault::PhotoNotImage => "hero_foundry",
-            Fault::BizEmpty | Fault::BizGetBroken | Fault::BizAnswerReshaped => {
-                "hero_osis_business"
-            }
+            Fault::BizEmpty
+            | Fault::BizGetBroken
+            | Fault::BizAnswerReshaped
+            | Fault::BizOnePerson
+            | Fault::BizFieldGone => "hero_osis_business",
             Fault::UiSocketMissing
             | Fault::UiProcessDead
             | Fault::UiBundleMissing
             | Fault::UiWasmWrongType
             | Fault::UiWrongPrefix
             | Fault::UiImagesWrongUrl
-            | Fault::UiBootError => "hero_os",
+            | Fault::UiBootError
+            | Fault::UiElementGone => "hero_os",
             Fault::QueueBacklog => "hero_embedder",
             Fault::CertExpiring10d
             | Fault::CertExpiring3d
@@ -264,7 +313,9 @@ impl Fault {
             | Fault::Health500(s)
             | Fault::RpcError(s)
             | Fault::SocketMissing(s)
-            | Fault::StaleSocket(s) => s,
+            | Fault::StaleSocket(s)
+            | Fault::ContentTypeChanged(s)
+            | Fault::Slow(s) => s,
         }
     }
 
@@ -276,11 +327,19 @@ impl Fault {
                 Fault::ContextFallback
                 | Fault::BizEmpty
                 | Fault::BizGetBroken
-                | Fault::BizAnswerReshaped,
+                | Fault::BizAnswerReshaped
+                | Fault::BizOnePerson
+                | Fault::BizFieldGone,
                 Layout::Hero,
             ) => "hero_osis",
             _ => self.service(),
         }
+    }
+
+    /// Whether the fault changes anything in a deployment of `layout`: the hero layout's UI
+    /// page has no server-drawn element for [`Fault::UiElementGone`] to take away.
+    pub fn applies_in(&self, layout: Layout) -> bool {
+        !matches!((self, layout), (Fault::UiElementGone, Layout::Hero))
     }
 
     /// Whether the fault was given a service by whoever switched it on.
@@ -295,6 +354,8 @@ impl Fault {
                 | Fault::RpcError(_)
                 | Fault::SocketMissing(_)
                 | Fault::StaleSocket(_)
+                | Fault::ContentTypeChanged(_)
+                | Fault::Slow(_)
         )
     }
 
@@ -308,6 +369,8 @@ impl Fault {
             "rpc-error" => Fault::RpcError,
             "socket-missing" => Fault::SocketMissing,
             "stale-socket" => Fault::StaleSocket,
+            "content-type-changed" => Fault::ContentTypeChanged,
+            "slow" => Fault::Slow,
             _ => return None,
         })
     }
@@ -329,6 +392,9 @@ impl Fault {
             "ui-images-wrong-url" => Fault::UiImagesWrongUrl,
             "ui-boot-error" => Fault::UiBootError,
             "biz-answer-reshaped" => Fault::BizAnswerReshaped,
+            "biz-one-person" => Fault::BizOnePerson,
+            "biz-field-gone" => Fault::BizFieldGone,
+            "ui-element-gone" => Fault::UiElementGone,
             "queue-backlog" => Fault::QueueBacklog,
             "cert-expiring-10d" => Fault::CertExpiring10d,
             "cert-expiring-3d" => Fault::CertExpiring3d,

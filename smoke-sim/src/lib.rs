@@ -43,7 +43,7 @@ mod world;
 
 pub use certs::PUBLIC_HOST;
 pub use deployment::{Deployment, Options, UiSocket};
-pub use fault::{Fault, ParseFaultError};
+pub use fault::{Fault, ParseFaultError, SLOW_DELAY};
 pub use gateway::{DEFAULT_TIMEOUT as DEFAULT_GATEWAY_TIMEOUT, SLOW_DELAY as GATEWAY_SLOW_DELAY};
 pub use layout::{Layout, ParseLayoutError, LAYOUTS};
 pub use photo::{PHOTO_NAMES, RENAMED_PHOTO_NAMES};

@@ -89,6 +89,9 @@ pub async fn answer(
     req: Request<Incoming>,
 ) -> Result<Resp, Dropped> {
     world.count_request();
+    if world.hits("slow", endpoint.service.name()) {
+        tokio::time::sleep(crate::fault::SLOW_DELAY).await;
+    }
     let path = req.uri().path().to_string();
     tracing::debug!(service = endpoint.service.name(), method = %req.method(), %path, "request");
     if photos_broken(&world, &endpoint, &path) {
@@ -128,7 +131,14 @@ pub async fn answer(
             } else {
                 StatusCode::OK
             };
-            Ok(json_response(status, &body))
+            let mut resp = json_response(status, &body);
+            if ctx.world.hits("content-type-changed", service.name()) {
+                resp.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    header::HeaderValue::from_static("text/plain; charset=utf-8"),
+                );
+            }
+            Ok(resp)
         }
         (_, "/openrpc.json") => Ok(json_response(StatusCode::OK, &services::openrpc(service))),
         (_, "/.well-known/heroservice.json") => {

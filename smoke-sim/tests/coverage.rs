@@ -76,9 +76,9 @@ fn herodemo_catches_or_knowingly_ignores_every_fault() {
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     assert!(stdout.trim_end().ends_with("no blind spots"), "{stdout}");
     assert!(!stdout.contains("MISSED"), "{stdout}");
-    // Every fault of every service the panel reaches is a row: 26 fixed, 8 on each of 6.
+    // Every fault of every service the panel reaches is a row: 29 fixed, 10 on each of 6.
     let total = Fault::every(&vec![String::new(); 6]).len();
-    assert_eq!(total, 26 + 8 * 6);
+    assert_eq!(total, 29 + 10 * 6);
     let last = stdout
         .lines()
         .find(|l| l.contains(" failures caught"))
@@ -108,6 +108,25 @@ fn herodemo_catches_or_knowingly_ignores_every_fault() {
         "{stdout}"
     );
     assert!(row("rpc-error:hero_os").contains("ignored: "), "{stdout}");
+    // What only a baseline knows is caught as drift, against one taken of the healthy
+    // deployment first; a slower service once it is slow in 3 ticks.
+    assert!(
+        stdout.contains("drift judged against a baseline of 5 healthy ticks"),
+        "{stdout}"
+    );
+    for (fault, probe) in [
+        ("biz-answer-reshaped", "biz-persons"),
+        ("biz-one-person", "biz-persons"),
+        ("biz-field-gone", "biz-persons"),
+        ("ui-element-gone", "os-ui"),
+        ("content-type-changed:hero_foundry", "health-hero_foundry"),
+        ("slow:hero_osis_business", "biz-persons"),
+    ] {
+        assert!(
+            row(fault).contains(&format!("{probe} (inside: drift, outside: drift)")),
+            "{fault}: {stdout}"
+        );
+    }
     // Each side catches what it can see: hero_os's rpc.sock gone leaves its folder serving
     // ui.sock, and the inside, having seen it on the healthy tick, says it is missing.
     assert!(
@@ -203,7 +222,7 @@ fn json_lists_each_fault_with_its_catchers_the_ignored_and_the_blind_spots() {
         "a hang waited out 60s: {elapsed:?}"
     );
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    let total = 26 + 8;
+    let total = 29 + 10;
     assert_eq!(v["total"], total, "{v:#}");
     assert_eq!(v["services"], serde_json::json!(["hero_osis_business"]));
     let faults = v["faults"].as_array().unwrap();
@@ -243,10 +262,31 @@ fn json_lists_each_fault_with_its_catchers_the_ignored_and_the_blind_spots() {
         !blind.iter().any(|b| b["fault"] == "biz-empty"),
         "{blind:?}"
     );
-    // A non-empty result is still one when the persons come inside an object: only a reader
-    // of a list (the app) sees 0.
+    // A non-empty result is still one when the persons come inside an object: the probe's
+    // own expectation passes, and only the baseline of the healthy deployment (a list, then)
+    // says the type changed.
+    let reshaped = fault("biz-answer-reshaped");
+    assert_eq!(
+        reshaped["caught_by"][0]["probe"], "biz-persons",
+        "{reshaped:#}"
+    );
+    assert_eq!(
+        reshaped["caught_by"][0]["outcome"], "degraded",
+        "{reshaped:#}"
+    );
+    assert_eq!(reshaped["caught_by"][0]["cause"], "drift", "{reshaped:#}");
     assert!(
-        blind.iter().any(|b| b["fault"] == "biz-answer-reshaped"),
+        reshaped["caught_by"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("json.result: a list at baseline, an object now"),
+        "{reshaped:#}"
+    );
+    // A changed /health type is seen only by a probe of /health, and biz-only has none.
+    assert!(
+        blind
+            .iter()
+            .any(|b| b["fault"] == "content-type-changed:hero_osis_business"),
         "{blind:?}"
     );
     let caught = faults.iter().filter(|f| f["caught"] == true).count();

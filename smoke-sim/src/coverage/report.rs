@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 use smoke_core::engine::{format_duration, Escaped, Mode};
-use smoke_core::prelude::Outcome;
+use smoke_core::prelude::{Cause, Outcome};
 
 use super::{side, Catch, Coverage, FaultResult};
 
@@ -17,11 +17,12 @@ pub const PROBES_PER_ROW: usize = 4;
 pub fn human(c: &Coverage) -> String {
     let mut out = format!(
         "smoke-sim coverage: panel {}, {} faults ({} services, {} layout), each run inside and outside\n\
-         healthy: every probe ok inside and outside\n\n",
+         healthy: every probe ok inside and outside; drift judged against a baseline of {} healthy ticks\n\n",
         Escaped(&c.panel),
         c.total(),
         c.services.len(),
         c.layout,
+        super::BASELINE_TICKS,
     );
     let width = c
         .faults
@@ -158,6 +159,8 @@ fn excuses(f: &FaultResult) -> String {
 fn verdict(c: &Catch) -> String {
     let cause = c.cause.map_or(c.outcome.as_str(), |c| c.as_str());
     match c.outcome {
+        // Drift says itself: it is no `warn` condition of the panel's.
+        Outcome::Degraded if c.cause == Some(Cause::Drift) => cause.to_string(),
         Outcome::Degraded if c.cause.is_some() => format!("{cause} (warn)"),
         _ => cause.to_string(),
     }

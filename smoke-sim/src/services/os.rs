@@ -152,23 +152,26 @@ fn page(context: &str, title: &str, assets: &str, drawn: &str) -> Resp {
     )
 }
 
-/// The seed's server-drawn desktop: header, navigation, the island and a footer.
-fn drawn(context: &str, main: &str) -> String {
+/// The seed's server-drawn desktop: header, navigation (unless `nav` is false:
+/// [`Fault::UiElementGone`]), the island and a footer.
+fn drawn(context: &str, main: &str, nav: bool) -> String {
     let links: String = ISLANDS
         .iter()
         .map(|(id, name)| {
             format!("    <a class=\"hero-nav-link\" href=\"/islands/{id}\" data-island=\"{id}\">{name}</a>\n")
         })
         .collect();
+    let nav = match nav {
+        true => format!("  <nav id=\"hero-nav\" class=\"hero-nav\">\n{links}  </nav>\n"),
+        false => String::new(),
+    };
     format!(
         "
   <header class=\"hero-header\">
     <h1 id=\"hero-title\">Hero OS</h1>
     <span class=\"hero-context\">Context: {context}</span>
   </header>
-  <nav id=\"hero-nav\" class=\"hero-nav\">
-{links}  </nav>
-  <main id=\"hero-main\">
+{nav}  <main id=\"hero-main\">
 {main}
   </main>
   <footer class=\"hero-footer\">hero_os {VERSION}</footer>
@@ -192,7 +195,7 @@ impl Os {
             )
         };
         let drawn = match self.layout {
-            Layout::Herodemo => drawn(ctx.context, &main),
+            Layout::Herodemo => drawn(ctx.context, &main, !ctx.world.has(&Fault::UiElementGone)),
             Layout::Hero => String::new(),
         };
         // Relative to an island's page, the bundle is one folder up.

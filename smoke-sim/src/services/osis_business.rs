@@ -19,6 +19,9 @@ const STORE_FULL: i64 = -32005;
 
 const PERSONS_PER_CONTEXT: usize = 5;
 
+/// The field [`Fault::BizFieldGone`] takes from every person.
+const GONE_FIELD: &str = "email";
+
 /// The most persons written and not yet deleted, all contexts together: a probe that never
 /// cleans up fills the store no further than this.
 const MAX_WRITTEN: usize = 1000;
@@ -100,6 +103,10 @@ impl Service for OsisBusiness {
         } else {
             persons(ctx.context)
         };
+        // Seed-data drift: the store kept one record of its seed.
+        if ctx.world.has(&Fault::BizOnePerson) {
+            all.truncate(1);
+        }
         let world = ctx.world;
         all.extend(
             world
@@ -108,6 +115,14 @@ impl Service for OsisBusiness {
                 .filter(|p| p["context"] == ctx.context)
                 .cloned(),
         );
+        // Seed-data drift: a field gone from every record, written ones too.
+        if world.has(&Fault::BizFieldGone) {
+            for p in &mut all {
+                if let Some(p) = p.as_object_mut() {
+                    p.remove(GONE_FIELD);
+                }
+            }
+        }
         Some(match method {
             // A new version wrapping its lists: still a non-empty result, no longer a list.
             "business.persons.list" if world.has(&Fault::BizAnswerReshaped) => {

@@ -227,6 +227,11 @@ fn fault_names_round_trip() {
         Fault::RpcError("svc".into()),
         Fault::SocketMissing("svc".into()),
         Fault::StaleSocket("svc".into()),
+        Fault::BizOnePerson,
+        Fault::BizFieldGone,
+        Fault::UiElementGone,
+        Fault::ContentTypeChanged("svc".into()),
+        Fault::Slow("hero_os".into()),
     ];
     for fault in all {
         let text = fault.to_string();
@@ -247,4 +252,67 @@ fn fault_names_round_trip() {
     let historical = Fault::all_historical();
     assert_eq!(historical.len(), 5);
     assert!(historical.contains(&Fault::Hang("hero_foundry".into())));
+}
+
+/// The seed's "seed-data drift" (issue 24's examples): each fault moves what only a baseline
+/// knows, and leaves what the herodemo panel checks as it was.
+#[tokio::test]
+async fn drift_faults_move_only_what_a_baseline_knows() {
+    let d = Deployment::start().await.unwrap();
+    let biz = d.rpc_socket("hero_osis_business");
+    let persons = result(&biz, "business.persons.list", json!([]), None).await;
+    let seed = persons.as_array().unwrap().len();
+    assert_eq!(seed, 5, "{persons}");
+    assert!(persons[0]["email"].is_string(), "{persons}");
+
+    d.set(Fault::BizOnePerson);
+    let one = result(&biz, "business.persons.list", json!([]), None).await;
+    assert_eq!(one.as_array().unwrap().len(), 1, "{one}");
+    d.clear(&Fault::BizOnePerson);
+
+    d.set(Fault::BizFieldGone);
+    let gone = result(&biz, "business.persons.list", json!([]), None).await;
+    let gone = gone.as_array().unwrap();
+    assert_eq!(gone.len(), seed);
+    assert!(gone
+        .iter()
+        .all(|p| p.get("email").is_none() && p["name"].is_string()));
+    d.clear(&Fault::BizFieldGone);
+
+    let ui = d.ui_socket();
+    let page = get(&ui, "/").await.text();
+    assert!(page.contains("id=\"hero-nav\"") && page.contains("id=\"main\""));
+    d.set(Fault::UiElementGone);
+    let page = get(&ui, "/").await;
+    assert_eq!(page.status, 200);
+    let page = page.text();
+    assert!(!page.contains("hero-nav"), "{page}");
+    assert!(
+        page.contains("<div id=\"main\">") && page.contains("hero_os.js"),
+        "{page}"
+    );
+    d.clear(&Fault::UiElementGone);
+
+    let foundry = d.rpc_socket("hero_foundry");
+    let healthy = get(&foundry, "/health").await;
+    d.set(Fault::ContentTypeChanged("hero_foundry".into()));
+    let typed = get(&foundry, "/health").await;
+    assert_eq!(typed.status, 200);
+    assert_eq!(typed.body, healthy.body);
+    assert_eq!(healthy.header("content-type"), Some("application/json"));
+    assert_eq!(
+        typed.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
+    d.clear(&Fault::ContentTypeChanged("hero_foundry".into()));
+
+    d.set(Fault::Slow("hero_foundry".into()));
+    let started = std::time::Instant::now();
+    let slow = get(&foundry, "/health").await;
+    assert!(started.elapsed() >= smoke_sim::SLOW_DELAY);
+    assert_eq!(slow.body, healthy.body);
+    // Other services answer at their pace.
+    let started = std::time::Instant::now();
+    assert_eq!(get(&biz, "/health").await.status, 200);
+    assert!(started.elapsed() < smoke_sim::SLOW_DELAY);
 }
