@@ -17,6 +17,8 @@ mod html;
 mod known;
 
 #[cfg(test)]
+mod known_tests;
+#[cfg(test)]
 mod tests;
 
 pub use baseline::{Baseline, Drift, DriftKind, Latency, PathStats};
