@@ -92,7 +92,9 @@ pub use crate::incident::{
 };
 
 // Reports: a tick, rendered.
-pub use crate::report::{junit, nagios, render, Format, UnknownFormat};
+pub use crate::report::{
+    junit, junit_suite, nagios, render, Format, JunitCase, JunitSuite, UnknownFormat,
+};
 #[cfg(feature = "prometheus")]
 pub use crate::report::{prometheus, PROMETHEUS_CONTENT_TYPE};
 

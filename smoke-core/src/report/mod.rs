@@ -9,7 +9,7 @@ mod prometheus;
 
 pub use human::{human, HumanStyle};
 pub use json::json;
-pub use junit::junit;
+pub use junit::{junit, junit_suite, JunitCase, JunitSuite};
 pub use nagios::nagios;
 #[cfg(feature = "prometheus")]
 pub use prometheus::{prometheus, CONTENT_TYPE as PROMETHEUS_CONTENT_TYPE};
