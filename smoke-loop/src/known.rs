@@ -200,6 +200,20 @@ pub async fn run_panel(
     only: &[String],
     concurrency: usize,
 ) -> RunReport {
+    let mut history = LatencyHistory::default();
+    run_panel_with(panel, baseline, side, only, concurrency, &mut history).await
+}
+
+/// [`run_panel`] with the latencies of the ticks before in `history` (and this one's added),
+/// so that ticks back to back (`gate --ticks N`) judge latency drift too.
+pub async fn run_panel_with(
+    panel: &Panel,
+    baseline: Option<&Arc<KnownGood>>,
+    side: &dyn Side,
+    only: &[String],
+    concurrency: usize,
+    history: &mut LatencyHistory,
+) -> RunReport {
     let mut plan = side.plan(panel, only).await;
     let known = for_side(baseline, side.mode());
     if known.is_some() {
@@ -212,8 +226,8 @@ pub async fn run_panel(
         .collect();
     let mut report = run_planned(panel, side, plan, concurrency).await;
     if let Some(known) = known {
-        let (mut history, mut since) = (LatencyHistory::default(), BTreeMap::new());
-        judge(known, panel, &mut report, &infos, &mut history, &mut since);
+        let mut since = BTreeMap::new();
+        judge(known, panel, &mut report, &infos, history, &mut since);
     }
     report
 }

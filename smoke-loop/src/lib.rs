@@ -4,12 +4,14 @@
 //! folder ([`state_dir`]) with its `state.json` ([`loop_state`]: the core's incidents, the
 //! outbox, the restarts), results log and history, the sinks that tell incidents ([`notify`]),
 //! the restarts that repair them ([`remedy`]), quiet times ([`quiet`]), the `watch` loop with its
-//! HTTP server and status page, and the command line that `smoke-internal` and `smoke-external`
+//! HTTP server and status page, the known-good baseline and the gate that judges against it
+//! ([`known`], [`gate`]), and the command line that `smoke-internal` and `smoke-external`
 //! share ([`cli`]). Data flows one way: nothing in smoke-core knows this crate.
 
 pub mod cli;
 pub mod config;
 pub mod evidence;
+pub mod gate;
 pub mod history;
 pub mod init;
 pub mod known;

@@ -41,6 +41,11 @@ pub enum Command {
     /// write what its answers look like (shapes and counts, never values) into the panel's
     /// baseline file; refused (exit 3) when any probe does not pass.
     Baseline(BaselineArgs),
+    /// Say whether this state of the deployment is good, before a snapshot or at the end of a
+    /// deploy: N ticks back to back (or the running loop's over --for DURATION), each with no
+    /// failure and no drift from the baseline, and no incident open. Exit 0 good, 2 not good
+    /// (a line per reason), 3 cannot tell.
+    Gate(GateArgs),
     /// Serve Alertmanager's webhook: the quorum alert of several vantage points becomes one
     /// incident, told to the sinks marked relay = true (the forge issue, Slack).
     Relay(RelayArgs),
@@ -56,6 +61,7 @@ impl Command {
             Command::Unmute(u) => Some(&u.panel),
             Command::Relay(r) => Some(&r.panel),
             Command::Baseline(b) => Some(&b.panel),
+            Command::Gate(g) => Some(&g.panel),
             Command::Check(p) => Some(p),
             Command::List(l) => Some(&l.panel),
             Command::Init(_) | Command::Status(_) => None,
@@ -88,6 +94,37 @@ pub struct BaselineArgs {
     #[arg(long, default_value_t = smoke_core::engine::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
 }
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct GateArgs {
+    #[command(flatten)]
+    pub panel: PanelArgs,
+    /// Run the panel this many times back to back (default 3), nothing written, no sink told,
+    /// and judge those ticks; latency drift needs 3 or more.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000), conflicts_with = "duration")]
+    pub ticks: Option<u32>,
+    /// Run nothing: judge the running loop's ticks of the last DURATION (like 1h), read from its
+    /// state folder; it must keep a tick older than the window's start.
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_positive, conflicts_with = "only")]
+    pub duration: Option<std::time::Duration>,
+    /// Also write the attestation here (JSON, atomically, whatever the verdict): the panel's
+    /// and the baseline's SHA-256, smoke's version and commit, the side, the window, each probe.
+    #[arg(long, value_name = "FILE")]
+    pub attest: Option<PathBuf>,
+    /// Also write a JUnit file here (atomically): a test case per probe, its worst tick.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// The loop's state folder, for its open incidents and (--for) its history; read only, its
+    /// lock never taken (default: the panel's, as `run` finds it).
+    #[arg(long, env = "SMOKE_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// How many probes run at once.
+    #[arg(long, default_value_t = smoke_core::engine::DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
+}
+
+/// How many ticks `gate` runs unless told.
+pub const GATE_TICKS: u32 = 3;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct RelayArgs {

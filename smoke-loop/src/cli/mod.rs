@@ -1,8 +1,9 @@
 //! The command line both binaries share: `run`, `check`, `list`, `watch`, `mute`, `unmute`,
-//! `status`, `init`. A binary only says which side it is and how to make it.
+//! `status`, `init`, `baseline`, `gate`, `relay`. A binary only says which side it is and how to make it.
 
 mod args;
 mod error;
+mod gate;
 mod quiet;
 pub(crate) mod serve;
 mod status;
@@ -10,8 +11,8 @@ mod tick;
 mod watch;
 
 pub use args::{
-    BaselineArgs, Cli, Command, InitArgs, ListArgs, MuteArgs, PanelArgs, RelayArgs, RunArgs,
-    StatusArgs, UnmuteArgs, WatchArgs,
+    BaselineArgs, Cli, Command, GateArgs, InitArgs, ListArgs, MuteArgs, PanelArgs, RelayArgs,
+    RunArgs, StatusArgs, UnmuteArgs, WatchArgs,
 };
 pub use error::CliError;
 pub use tick::{tick_with_state, TickError, TickFault, TickOptions};
@@ -105,6 +106,10 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
                 Command::Baseline(b) => match nothing_to_run(&panel, mode, &b.panel.only) {
                     Some(why) => Err(why),
                     None => baseline(&panel, side.as_ref(), &b).await,
+                },
+                Command::Gate(g) => match nothing_to_run(&panel, mode, &g.panel.only) {
+                    Some(why) => Err(why),
+                    None => gate::gate(&panel, &config, side.as_ref(), mode, &g).await,
                 },
                 Command::Check(_)
                 | Command::Unmute(_)
