@@ -160,7 +160,7 @@ async fn the_healthy_deployment_passes_with_a_baseline_and_without() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
-        stdout.contains("over 1 ticks (internal, vantage ")
+        stdout.contains("over 1 tick (internal, vantage ")
             && stdout.contains("no baseline: drift not judged"),
         "{stdout}"
     );

@@ -228,7 +228,7 @@ impl Reasons {
                 .push("no probe ran: nothing was checked".to_string());
         }
         let when = |count: &Count, of: usize| match (count.n, count.first, window) {
-            (1, Some((_, at)), true) => format!("in the tick of {at}"),
+            (1, Some((_, at)), true) => format!("in the tick of {}", moment(at)),
             (1, Some((tick, _)), false) => format!("in tick {tick} of {of}"),
             (n, _, _) => format!("in {n} of {of} ticks"),
         };
@@ -269,11 +269,24 @@ impl Reasons {
             };
             self.not_good.push(format!(
                 "incident open since {} for {}: {}",
-                incident.opened_at,
+                moment(incident.opened_at),
                 Escaped(&what),
                 Escaped(&incident.detail)
             ));
         }
+    }
+}
+
+/// A time in a reason, to the second.
+pub fn moment(at: jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// `1 tick`, `3 ticks`.
+pub fn ticks(n: usize) -> String {
+    match n {
+        1 => "1 tick".to_string(),
+        n => format!("{n} ticks"),
     }
 }
 

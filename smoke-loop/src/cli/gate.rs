@@ -203,19 +203,24 @@ fn read_window(
         return (history.gathered, window);
     };
     if oldest >= from {
-        let kept = to
-            .duration_since(oldest)
-            .try_into()
-            .unwrap_or(std::time::Duration::ZERO);
+        let kept =
+            std::time::Duration::from_secs(to.duration_since(oldest).as_secs().max(0) as u64);
+        let shorter = match kept.is_zero() {
+            true => String::new(),
+            false => format!(
+                ", or give --for {} at most",
+                smoke_core::engine::format_duration(kept)
+            ),
+        };
         reasons.unknown.push(format!(
-            "the loop's history in {} begins at {oldest}, after the start of the last {asked}: \
-             wait until it covers them, or give --for {} at most",
+            "the loop's history in {} begins at {}, after the start of the last {asked}: \
+             wait until it covers them{shorter}",
             dir.display(),
-            smoke_core::engine::format_duration(truncate_to_seconds(kept)),
+            gate::moment(oldest),
         ));
     }
     if history.gathered.ticks == 0 {
-        let last = history.latest.map(|l| l.to_string()).unwrap_or_default();
+        let last = history.latest.map(gate::moment).unwrap_or_default();
         reasons.unknown.push(format!(
             "no tick in the last {asked} (the last at {last}): is the loop running?"
         ));
@@ -223,10 +228,6 @@ fn read_window(
         reasons.of_probes(&history.gathered, true);
     }
     (history.gathered, window)
-}
-
-fn truncate_to_seconds(d: std::time::Duration) -> std::time::Duration {
-    std::time::Duration::from_secs(d.as_secs())
 }
 
 /// The verdict on stdout: one line when good or when it cannot tell, a line per reason when
@@ -251,9 +252,9 @@ fn say(
     };
     match verdict {
         Verdict::Good => println!(
-            "good: {} probes clean over {} ticks{span} ({}, vantage {}{drift})",
+            "good: {} probes clean over {}{span} ({}, vantage {}{drift})",
             gathered.probes.len(),
-            gathered.ticks,
+            gate::ticks(gathered.ticks),
             mode.as_str(),
             smoke_core::engine::Escaped(&panel.vantage)
         ),

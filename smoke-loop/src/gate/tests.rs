@@ -167,7 +167,7 @@ fn an_open_incident_is_not_good() {
     r.of_incidents(&state);
     assert_eq!(
         r.not_good,
-        ["incident open since 2026-01-01T00:00:00Z for health-hero_os: no answer"]
+        ["incident open since 2026-01-01 00:00:00 UTC for health-hero_os: no answer"]
     );
 }
 
@@ -215,7 +215,7 @@ fn the_window_is_read_from_the_results_log() {
     r.of_probes(&h.gathered, true);
     assert_eq!(
         r.not_good,
-        ["a failed in the tick of 1970-01-01T00:01:40Z: http: HTTP 502"]
+        ["a failed in the tick of 1970-01-01 00:01:40 UTC: http: HTTP 502"]
     );
     let none = read_history(&dir.path().join("nowhere"), "herodemo", "internal", &window).unwrap();
     assert_eq!((none.oldest, none.gathered.ticks), (None, 0));
