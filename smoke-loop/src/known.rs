@@ -122,33 +122,16 @@ pub async fn take(
         let mut plan = side.plan(panel, only).await;
         plan.record_shapes();
         let report = run_planned(panel, side, plan, concurrency).await;
+        // The refusal is the one line a failing tick gets: no progress line before it.
+        if let Some(refused) = NotGood::of(&report, i, ticks) {
+            return Ok(Taken::Refused(refused));
+        }
         smoke_core::say!(
             "baseline tick {i} of {ticks}: {} ({} probes)",
             report.outcome().as_str(),
             report.probes().len()
         );
         runs.push(report);
-        if let Err(refused) = SideBaseline::of(&runs, &panel.vantage) {
-            if matches!(refused, NotGood::Failed { .. }) {
-                // Named as the tick it was, of all the ticks asked for.
-                return Ok(Taken::Refused(match refused {
-                    NotGood::Failed {
-                        tick,
-                        probe,
-                        outcome,
-                        detail,
-                        ..
-                    } => NotGood::Failed {
-                        tick,
-                        ticks,
-                        probe,
-                        outcome,
-                        detail,
-                    },
-                    other => other,
-                }));
-            }
-        }
     }
     let known = match SideBaseline::of(&runs, &panel.vantage) {
         Ok(k) => k,

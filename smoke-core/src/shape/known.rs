@@ -106,6 +106,28 @@ pub enum NotGood {
     },
 }
 
+impl NotGood {
+    /// Why `report`, tick `tick` of `ticks`, cannot be part of a baseline: its first probe
+    /// that did not pass (degraded passes). `None` when every probe passed.
+    pub fn of(report: &RunReport, tick: usize, ticks: usize) -> Option<NotGood> {
+        let p = report
+            .probes()
+            .iter()
+            .find(|p| !matches!(p.outcome, Outcome::Ok | Outcome::Degraded))?;
+        Some(NotGood::Failed {
+            tick,
+            ticks,
+            probe: p.name.clone(),
+            outcome: p.outcome.as_str(),
+            detail: p
+                .detail
+                .as_deref()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default(),
+        })
+    }
+}
+
 /// A probe's shapes over some ticks: of its answer, and of each step by key.
 type Shapes = (Vec<Shape>, BTreeMap<String, Vec<Shape>>);
 
@@ -167,20 +189,10 @@ impl SideBaseline {
         let first = ticks.first().ok_or(NotGood::Nothing)?;
         let mut runs: BTreeMap<&str, Shapes> = BTreeMap::new();
         for (i, tick) in ticks.iter().enumerate() {
+            if let Some(refused) = NotGood::of(tick, i + 1, ticks.len()) {
+                return Err(refused);
+            }
             for p in tick.probes() {
-                if !matches!(p.outcome, Outcome::Ok | Outcome::Degraded) {
-                    return Err(NotGood::Failed {
-                        tick: i + 1,
-                        ticks: ticks.len(),
-                        probe: p.name.clone(),
-                        outcome: p.outcome.as_str(),
-                        detail: p
-                            .detail
-                            .as_deref()
-                            .map(|d| format!(": {d}"))
-                            .unwrap_or_default(),
-                    });
-                }
                 let (answers, steps) = runs.entry(p.name.as_str()).or_default();
                 for (key, shape) in shapes(p) {
                     match key {
