@@ -7,7 +7,6 @@
 use smoke_core::engine::{cut_detail, Escaped, JunitCase, JunitSuite};
 use smoke_core::prelude::{Outcome, ProbeReport};
 use std::collections::HashMap;
-use std::io::BufRead;
 use std::path::Path;
 use std::time::Duration;
 
@@ -446,69 +445,43 @@ pub fn read_history(
 ) -> Result<History, crate::state_dir::StateDirError> {
     let mut history = History::default();
     let mut current: Option<jiff::Timestamp> = None;
-    for file in crate::state_dir::results_files(dir) {
-        let f = match crate::state_dir::reader_in_state(&file) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(source) => {
-                return Err(crate::state_dir::StateDirError::CannotRead { path: file, source })
-            }
+    crate::results_log::each_line(dir, |bytes| {
+        let Ok(line) = serde_json::from_slice::<Line>(bytes) else {
+            return;
         };
-        let mut reader = std::io::BufReader::new(f);
-        let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            match reader.read_until(b'\n', &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            }
-            let Ok(line) = serde_json::from_slice::<Line>(&buf) else {
-                continue;
-            };
-            let ours = line.panel.as_deref().is_none_or(|p| p == panel)
-                && line.mode.as_deref().is_none_or(|m| m == mode);
-            let Some(outcome) = parse_outcome(&line.outcome).filter(|_| ours) else {
-                continue;
-            };
-            let at = line.tick;
-            history.oldest = Some(history.oldest.map_or(at, |o| o.min(at)));
-            history.latest = Some(history.latest.map_or(at, |l| l.max(at)));
-            if at < window.from || at > window.to {
-                continue;
-            }
-            if current != Some(at) {
-                current = Some(at);
-                history.gathered.tick();
-            }
-            let sample = Sample {
-                outcome,
-                cause: line.cause.as_deref().map(cut_detail),
-                detail: line.detail.as_deref().map(cut_detail),
-                phase: line.phase,
-                failed_conditions: line
-                    .conditions
-                    .into_iter()
-                    .filter(|c| !c.passed)
-                    .map(|c| (cut_detail(&c.text), cut_detail(&c.got)))
-                    .collect(),
-                drift: line.drift.iter().map(|d| cut_detail(d)).collect(),
-                duration: Duration::from_millis(line.duration_ms),
-            };
-            history.gathered.add(&line.name, at, sample);
+        let ours = line.panel.as_deref().is_none_or(|p| p == panel)
+            && line.mode.as_deref().is_none_or(|m| m == mode);
+        let Some(outcome) = crate::results_log::parse_outcome(&line.outcome).filter(|_| ours)
+        else {
+            return;
+        };
+        let at = line.tick;
+        history.oldest = Some(history.oldest.map_or(at, |o| o.min(at)));
+        history.latest = Some(history.latest.map_or(at, |l| l.max(at)));
+        if at < window.from || at > window.to {
+            return;
         }
-    }
+        if current != Some(at) {
+            current = Some(at);
+            history.gathered.tick();
+        }
+        let sample = Sample {
+            outcome,
+            cause: line.cause.as_deref().map(cut_detail),
+            detail: line.detail.as_deref().map(cut_detail),
+            phase: line.phase,
+            failed_conditions: line
+                .conditions
+                .into_iter()
+                .filter(|c| !c.passed)
+                .map(|c| (cut_detail(&c.text), cut_detail(&c.got)))
+                .collect(),
+            drift: line.drift.iter().map(|d| cut_detail(d)).collect(),
+            duration: Duration::from_millis(line.duration_ms),
+        };
+        history.gathered.add(&line.name, at, sample);
+    })?;
     Ok(history)
-}
-
-fn parse_outcome(s: &str) -> Option<Outcome> {
-    [
-        Outcome::Ok,
-        Outcome::Degraded,
-        Outcome::Fail,
-        Outcome::Error,
-    ]
-    .into_iter()
-    .find(|o| o.as_str() == s)
 }
 
 #[cfg(test)]

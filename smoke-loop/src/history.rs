@@ -9,7 +9,6 @@ use smoke_core::{
     prelude::{Outcome, ProbeReport, RunReport},
 };
 use std::collections::{BTreeMap, VecDeque};
-use std::io::BufRead;
 use std::path::Path;
 
 /// One tick of one probe.
@@ -93,17 +92,6 @@ fn shot_of(path: &str) -> Option<String> {
     crate::evidence::named(path).map(str::to_string)
 }
 
-fn parse_outcome(s: &str) -> Option<Outcome> {
-    [
-        Outcome::Ok,
-        Outcome::Degraded,
-        Outcome::Fail,
-        Outcome::Error,
-    ]
-    .into_iter()
-    .find(|o| o.as_str() == s)
-}
-
 impl History {
     /// An empty history keeping `window` entries per probe (at least one).
     pub fn new(window: usize) -> History {
@@ -121,26 +109,7 @@ impl History {
     /// loop says it and goes on, `status` stops.
     pub fn load(dir: &Path, window: usize) -> Result<History, crate::state_dir::StateDirError> {
         let mut history = History::new(window);
-        for file in crate::state_dir::results_files(dir) {
-            let f = match crate::state_dir::reader_in_state(&file) {
-                Ok(f) => f,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(source) => {
-                    return Err(crate::state_dir::StateDirError::CannotRead { path: file, source })
-                }
-            };
-            let mut reader = std::io::BufReader::new(f);
-            let mut buf = Vec::new();
-            loop {
-                buf.clear();
-                // Bytes, not `lines()`: a cut line may end inside a UTF-8 sequence, and one
-                // bad line must not end the reading of the file.
-                match reader.read_until(b'\n', &mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => history.take_line(&buf),
-                }
-            }
-        }
+        crate::results_log::each_line(dir, |line| history.take_line(line))?;
         Ok(history)
     }
 
@@ -148,7 +117,7 @@ impl History {
         let Ok(line) = serde_json::from_slice::<Line>(bytes) else {
             return;
         };
-        let Some(outcome) = parse_outcome(&line.outcome) else {
+        let Some(outcome) = crate::results_log::parse_outcome(&line.outcome) else {
             return;
         };
         if let (Some(panel), Some(mode)) = (line.panel, line.mode) {

@@ -97,18 +97,18 @@ pub fn forget_gone(
     since.retain(|probe, _| kept(probe));
 }
 
-/// What `baseline` did.
+/// What `baseline` found.
 pub enum Taken {
-    /// The side's baseline, written into the file at the path.
-    Written(SideBaseline, PathBuf),
-    /// Why none was written: a tick in which a probe did not pass.
+    /// This side's baseline, and the file to write: `out` as it was, with this side's part
+    /// replaced.
+    Good { side: SideBaseline, file: KnownGood },
+    /// Why none may be written: a tick in which a probe did not pass.
     Refused(NotGood),
 }
 
-/// Runs the panel `ticks` times, each probe's answers shaped, and writes this side's baseline
-/// into `out` atomically (the other side's part of a file already there is kept); refuses at
-/// the first tick in which a probe did not pass. Each tick's outcome is said on stderr as it
-/// ends.
+/// Runs the panel `ticks` times, each probe's answers shaped, and makes this side's baseline
+/// into the file at `out` (the other side's part of one already there is kept); refuses at the
+/// first tick in which a probe did not pass. Each tick's outcome is said on stderr as it ends.
 pub async fn take(
     panel: &Panel,
     side: &dyn Side,
@@ -116,7 +116,7 @@ pub async fn take(
     concurrency: usize,
     ticks: usize,
     out: &Path,
-) -> Result<Taken, crate::state_dir::StateDirError> {
+) -> Taken {
     let mut runs = Vec::with_capacity(ticks);
     for i in 1..=ticks {
         let mut plan = side.plan(panel, only).await;
@@ -124,7 +124,7 @@ pub async fn take(
         let report = run_planned(panel, side, plan, concurrency).await;
         // The refusal is the one line a failing tick gets: no progress line before it.
         if let Some(refused) = NotGood::of(&report, i, ticks) {
-            return Ok(Taken::Refused(refused));
+            return Taken::Refused(refused);
         }
         smoke_core::say!(
             "baseline tick {i} of {ticks}: {} ({} probes)",
@@ -135,38 +135,27 @@ pub async fn take(
     }
     let known = match SideBaseline::of(&runs, &panel.vantage) {
         Ok(k) => k,
-        Err(e) => return Ok(Taken::Refused(e)),
+        Err(e) => return Taken::Refused(e),
     };
     let side_name = smoke_core::engine::Place::mode(side).as_str();
     // The other side's part stays; a file that does not read (another panel's, a hand-edited
-    // one) is replaced, and said to be.
-    let mut file = match read_bounded(out).map(|t| KnownGood::from_json(&t)) {
-        Ok(Ok(k)) if k.panel == panel.name => k,
+    // one) is replaced, and said to be. One not there yet is simply made.
+    let kept = match read_bounded(out).map(|t| KnownGood::from_json(&t)) {
+        Ok(Ok(k)) if k.panel == panel.name => Some(k),
         Ok(Ok(k)) => {
-            smoke_core::say!(
-                "{} was the baseline of panel \"{}\": replaced",
-                out.display(),
-                k.panel
-            );
-            KnownGood::new(&panel.name, side_name, known.clone())
+            let (at, other) = (out.display(), &k.panel);
+            smoke_core::say!("{at} was the baseline of panel \"{other}\": replaced");
+            None
         }
         Ok(Err(why)) => {
             smoke_core::say!("{} did not read ({why}): replaced", out.display());
-            KnownGood::new(&panel.name, side_name, known.clone())
+            None
         }
-        Err(_) => KnownGood::new(&panel.name, side_name, known.clone()),
+        Err(_) => None,
     };
+    let mut file = kept.unwrap_or_else(|| KnownGood::new(&panel.name, side_name, known.clone()));
     file.sides.insert(side_name.to_string(), known.clone());
-    let dir = out
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "baseline.json".to_string());
-    crate::state_dir::write_atomic_mode(dir, &name, file.to_json().as_bytes(), 0o644)?;
-    Ok(Taken::Written(known, out.to_path_buf()))
+    Taken::Good { side: known, file }
 }
 
 /// The baseline of the side `mode`, if the panel has one and that side took its part.

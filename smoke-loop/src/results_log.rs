@@ -4,7 +4,7 @@
 
 use crate::state_dir::rotated_results as rotated;
 use crate::state_dir::StateDirError;
-use smoke_core::prelude::RunReport;
+use smoke_core::prelude::{Outcome, RunReport};
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
@@ -15,6 +15,45 @@ pub const FILE: &str = crate::state_dir::RESULTS_FILE;
 pub const MAX_BYTES: u64 = 8 * 1024 * 1024;
 /// Rotated files kept: results.1.jsonl (newest) .. results.N.jsonl.
 pub const KEEP: usize = 4;
+
+/// Each line of the results log of `dir`, its rotated files oldest first, handed to `take` as
+/// bytes: a cut line may end inside a UTF-8 sequence, and one bad line must not end the reading
+/// of the file. Streamed, never read whole. A missing folder or file is no line; a file that
+/// cannot be read (not a regular file, past [`crate::state_dir::MAX_FILE_BYTES`]) is an error
+/// naming it.
+pub fn each_line(dir: &Path, mut take: impl FnMut(&[u8])) -> Result<(), StateDirError> {
+    use std::io::BufRead;
+    for file in crate::state_dir::results_files(dir) {
+        let f = match crate::state_dir::reader_in_state(&file) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => return Err(StateDirError::CannotRead { path: file, source }),
+        };
+        let mut reader = std::io::BufReader::new(f);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => take(&buf),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An outcome as a line of the log names it; `None` for one this smoke does not know (a line
+/// from a newer one).
+pub fn parse_outcome(s: &str) -> Option<Outcome> {
+    [
+        Outcome::Ok,
+        Outcome::Degraded,
+        Outcome::Fail,
+        Outcome::Error,
+    ]
+    .into_iter()
+    .find(|o| o.as_str() == s)
+}
 
 /// Appends the tick, rotating first when the file has grown past `max_bytes`.
 pub fn append(dir: &Path, report: &RunReport, max_bytes: u64) -> Result<(), StateDirError> {

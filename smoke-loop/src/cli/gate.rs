@@ -13,7 +13,7 @@ use crate::config::LoopConfig;
 use crate::gate::{self, Gathered, Reasons, Verdict, Window};
 use smoke_core::engine::shape::LatencyHistory;
 use smoke_core::engine::{Mode, Panel, Side};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub async fn gate(
     panel: &Panel,
@@ -81,12 +81,12 @@ pub async fn gate(
             "reasons": reasons.all(),
         });
         let text = format!("{record:#}\n");
-        written = written.and(write(file, "--attest", text.as_bytes()));
+        written = written.and(super::write_file(file, "--attest", text.as_bytes(), 0o644));
     }
     if let Some(file) = &args.junit {
         let suite = gate::junit(&gathered, &panel.name, mode.as_str(), &window);
         let text = smoke_core::engine::junit_suite(&suite);
-        written = written.and(write(file, "--junit", text.as_bytes()));
+        written = written.and(super::write_file(file, "--junit", text.as_bytes(), 0o644));
     }
     match written {
         Ok(()) => Ok(verdict.code()),
@@ -272,22 +272,4 @@ fn say(
             println!("gate: cannot tell: {first}{more}");
         }
     }
-}
-
-/// Replaces `file` whole, readable by all: it is written to be kept or published.
-fn write(file: &Path, flag: &'static str, bytes: &[u8]) -> Result<(), CliError> {
-    let dir = file
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = file
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| CliError::NotAFileName {
-            flag,
-            path: PathBuf::from(file),
-        })?;
-    Ok(crate::state_dir::write_atomic_mode(
-        dir, name, bytes, 0o644,
-    )?)
 }

@@ -265,20 +265,19 @@ async fn run_once(
     if run.verbose {
         say_where(panel, mode);
     }
+    // A tick without the state folder, judged for drift all the same.
+    let look = || {
+        crate::known::run_panel(
+            panel,
+            config.baseline.as_ref(),
+            side,
+            &run.panel.only,
+            run.concurrency,
+        )
+    };
     let (report, state, broken_state) = if run.no_notify {
         // A look only: no incident moves, so the next real run tells what it finds.
-        (
-            crate::known::run_panel(
-                panel,
-                config.baseline.as_ref(),
-                side,
-                &run.panel.only,
-                run.concurrency,
-            )
-            .await,
-            None,
-            None,
-        )
+        (look().await, None, None)
     } else {
         // A sink that cannot be set up (a missing secret) is a broken panel: 3 before any probe.
         let notifier = Notifier::from_config(panel, config, mode)?;
@@ -293,18 +292,7 @@ async fn run_once(
             Err(TickError {
                 report: None,
                 error,
-            }) => (
-                crate::known::run_panel(
-                    panel,
-                    config.baseline.as_ref(),
-                    side,
-                    &run.panel.only,
-                    run.concurrency,
-                )
-                .await,
-                None,
-                Some(error.into()),
-            ),
+            }) => (look().await, None, Some(error.into())),
         }
     };
     if report.probes().is_empty() {
@@ -368,6 +356,18 @@ fn write_metrics(
     report: &RunReport,
     state: Option<&smoke_core::engine::State>,
 ) -> Result<(), CliError> {
+    let metrics = smoke_core::engine::prometheus(report, state);
+    write_file(file, "--metrics-file", metrics.as_bytes(), 0o600)
+}
+
+/// Replaces `file`, given by `flag`, whole (a reader never sees half of it), with `mode`: the
+/// one way a command writes a file it was told to.
+pub(crate) fn write_file(
+    file: &std::path::Path,
+    flag: &'static str,
+    bytes: &[u8],
+    mode: u32,
+) -> Result<(), CliError> {
     let dir = file
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -376,14 +376,10 @@ fn write_metrics(
         .file_name()
         .and_then(|n| n.to_str())
         .ok_or_else(|| CliError::NotAFileName {
-            flag: "--metrics-file",
+            flag,
             path: file.to_path_buf(),
         })?;
-    Ok(crate::state_dir::write_atomic(
-        dir,
-        name,
-        smoke_core::engine::prometheus(report, state).as_bytes(),
-    )?)
+    Ok(crate::state_dir::write_atomic_mode(dir, name, bytes, mode)?)
 }
 
 /// The panel and the loop's tables of it, each error at its file, line and column, with the
@@ -412,7 +408,7 @@ async fn baseline(panel: &Panel, side: &dyn Side, args: &BaselineArgs) -> Result
         .or_else(|| panel.baseline.clone())
         .unwrap_or_else(|| crate::known::default_path(panel));
     let only = &args.panel.only;
-    let taken = take(
+    match take(
         panel,
         side,
         only,
@@ -420,14 +416,16 @@ async fn baseline(panel: &Panel, side: &dyn Side, args: &BaselineArgs) -> Result
         args.ticks as usize,
         &out,
     )
-    .await?;
-    match taken {
-        Taken::Written(known, path) => {
+    .await
+    {
+        Taken::Good { side, file } => {
+            // Reviewed and committed beside the panel: readable by all, like the panel.
+            write_file(&out, "--out", file.to_json().as_bytes(), 0o644)?;
             println!(
                 "baseline of {} probes over {} ticks written to {}",
-                known.probes.len(),
-                known.ticks,
-                path.display()
+                side.probes.len(),
+                side.ticks,
+                out.display()
             );
             Ok(0)
         }

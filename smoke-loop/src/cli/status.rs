@@ -6,7 +6,7 @@
 use super::{CliError, StatusArgs};
 use crate::history::History;
 use crate::rollup::Rollup;
-use crate::state_dir::{default_state_dir, read_state, write_atomic_mode};
+use crate::state_dir::{default_state_dir, read_state};
 use crate::status::{status_html, status_json, status_text, Sources, STRIP_CELLS};
 use smoke_core::engine::Mode;
 use std::io::Write;
@@ -70,16 +70,5 @@ fn folder(args: &StatusArgs, mode: Mode) -> Result<PathBuf, CliError> {
 /// Replaces `file` whole (a web server never serves half a page), readable by all: it is
 /// written to be published.
 fn write_page(file: &Path, html: &str) -> Result<(), CliError> {
-    let dir = file
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = file
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| CliError::NotAFileName {
-            flag: "--html",
-            path: file.to_path_buf(),
-        })?;
-    Ok(write_atomic_mode(dir, name, html.as_bytes(), 0o644)?)
+    super::write_file(file, "--html", html.as_bytes(), 0o644)
 }
