@@ -435,3 +435,55 @@ async fn junit_files_validate_against_the_schema() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     validate(&junit);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_seed_data_drift_keeps_the_gate_at_2_naming_what_moved() {
+    let sim = Deployment::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let known = baseline(&sim, dir.path()).await;
+    let state = dir.path().join("state");
+    let cases = [
+        (Fault::BizOnePerson, "biz-persons", "len(result): "),
+        (Fault::BizFieldGone, "biz-persons", "json.result[].email: "),
+        (Fault::UiElementGone, "os-ui", "html #hero-nav: "),
+        (
+            Fault::ContentTypeChanged("hero_foundry".into()),
+            "health-hero_foundry",
+            "content type: ",
+        ),
+        // Three ticks with one latency history: three slow ticks of the last three.
+        (
+            Fault::Slow("hero_osis_business".into()),
+            "biz-persons",
+            "latency: p95 ",
+        ),
+    ];
+    for (fault, probe, moved) in cases {
+        sim.set(fault.clone());
+        let out = smoke(
+            &sim,
+            "gate",
+            &[
+                "--set",
+                &with_baseline(&known),
+                "--state-dir",
+                state.to_str().unwrap(),
+            ],
+        )
+        .await;
+        sim.clear(&fault);
+        let stdout = text(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{fault}: {stdout}{}",
+            text(&out.stderr)
+        );
+        let reason = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("gate: {probe} drifted in ")))
+            .unwrap_or_else(|| panic!("{fault}: no drift of {probe}: {stdout}"));
+        assert!(reason.contains(moved), "{fault}: {reason}");
+        assert!(!stdout.contains(" failed in "), "{fault}: {stdout}");
+    }
+}
