@@ -100,7 +100,12 @@ pub fn prometheus(report: &RunReport, state: Option<&State>) -> String {
     let mut incident = Gauges::default();
     let mut caused_by = Gauges::default();
     let mut signature = Gauges::default();
+    let mut drift = Gauges::default();
     for p in &report.probes {
+        // Only a probe that drifted has a series: a rule alerts on its presence.
+        if !p.drift.is_empty() {
+            drift.add(probe(p), p.drift.len() as f64);
+        }
         // Only symptoms have a series: an alert rule can leave them out with `unless`.
         if let Some(root) = &p.caused_by {
             let mut labels = probe(p);
@@ -195,6 +200,11 @@ pub fn prometheus(report: &RunReport, state: Option<&State>) -> String {
         "smoke_probe_failure_signature",
         "1 for a failing probe, caused by no other, whose failure may be grouped with others of the same `group`",
         signature,
+    );
+    registry.register(
+        "smoke_probe_drift",
+        "How many things the probe's answers moved from the known-good baseline in the last tick (only for a probe that drifted)",
+        drift,
     );
     registry.register(
         "smoke_tick_duration_seconds",
@@ -367,6 +377,27 @@ mod tests {
             "no panel, no period: {text}"
         );
         samples(&text);
+    }
+
+    #[test]
+    fn a_drifted_probe_says_how_much_moved_and_the_others_say_nothing() {
+        let mut report = fixture::report();
+        report.probes[0].drift = vec!["len(result): 42 at baseline, 3 now".into(), "x".into()];
+        let text = prometheus(&report, None);
+        let got = samples(&text);
+        let name = &report.probes[0].name;
+        assert_eq!(
+            got.get(&format!("smoke_probe_drift{{{P},probe=\"{name}\"}}")),
+            Some(&2.0),
+            "{text}"
+        );
+        assert_eq!(
+            got.keys()
+                .filter(|k| k.starts_with("smoke_probe_drift"))
+                .count(),
+            1
+        );
+        assert!(!prometheus(&fixture::report(), None).contains("smoke_probe_drift"));
     }
 
     #[test]
