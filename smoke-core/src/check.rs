@@ -56,8 +56,14 @@ impl Check {
     /// The check, each answer of which also gives its [`Shape`](crate::engine::shape::Shape)
     /// to the report (for a baseline, or drift from one).
     pub fn with_shapes(mut self) -> Self {
-        self.shapes = true;
+        self.record_shapes();
         self
+    }
+
+    /// [`Check::with_shapes`] in place: a plan's checks are shared, and a clone of each to
+    /// change one flag would be a thousand clones a tick.
+    pub(crate) fn record_shapes(&mut self) {
+        self.shapes = true;
     }
 
     /// Adds a condition that must hold, else the check fails with cause `assertion`.

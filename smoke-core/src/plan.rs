@@ -157,8 +157,7 @@ impl Plan {
     /// from one.
     pub fn record_shapes(&mut self) {
         for p in &mut self.probes {
-            let check = Arc::make_mut(&mut p.probe);
-            *check = check.clone().with_shapes();
+            Arc::make_mut(&mut p.probe).record_shapes();
         }
     }
 

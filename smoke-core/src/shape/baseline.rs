@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use super::{JsonType, MinMax, Shape};
+use super::{JsonTypes, MinMax, Shape};
 use crate::text::Escaped;
 
 /// How one key path looked over the baseline runs.
@@ -16,7 +16,7 @@ pub struct PathStats {
     /// How many keys and `[]` deep it is (`json` is 0).
     pub depth: usize,
     /// Every type it had.
-    pub types: BTreeSet<JsonType>,
+    pub types: JsonTypes,
 }
 
 /// The shape of a probe's answers over several healthy runs. Every map is sorted, so a
@@ -67,10 +67,10 @@ impl Baseline {
                 let stats = base.json.entry(path.clone()).or_insert(PathStats {
                     runs: 0,
                     depth: seen.depth,
-                    types: BTreeSet::new(),
+                    types: JsonTypes::default(),
                 });
                 stats.runs += 1;
-                stats.types.extend(&seen.types);
+                stats.types.extend(seen.types);
             }
             for (path, len) in &shape.lists {
                 let slot = base.lists.entry(path.clone()).or_insert(*len);
@@ -152,8 +152,8 @@ impl Baseline {
                     drift.push(Drift::new(
                         path,
                         DriftKind::TypeChanged {
-                            was: stats.types.clone(),
-                            now: seen.types.clone(),
+                            was: stats.types,
+                            now: seen.types,
                         },
                     ));
                 }
@@ -296,9 +296,9 @@ pub enum DriftKind {
     /// A type never seen at baseline.
     TypeChanged {
         /// The types at baseline.
-        was: BTreeSet<JsonType>,
+        was: JsonTypes,
         /// The types now.
-        now: BTreeSet<JsonType>,
+        now: JsonTypes,
     },
     /// A list below half its baseline minimum, or empty when it never was.
     Shrunk {
@@ -349,7 +349,7 @@ impl fmt::Display for Drift {
             DriftKind::Missing { present, runs } => {
                 return write!(f, "in {present} of {runs} baseline runs, missing now")
             }
-            DriftKind::TypeChanged { was, now } => (either(was), either(now)),
+            DriftKind::TypeChanged { was, now } => (either(was.iter()), either(now.iter())),
             DriftKind::Shrunk { was, now } => (was.to_string(), now.to_string()),
             DriftKind::ContentType { was, now } => {
                 (either(was.iter().map(|m| media(m))), media(now).to_string())

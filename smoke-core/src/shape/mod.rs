@@ -27,7 +27,7 @@ pub use known::{
     LATENCY_DRIFT, LATENCY_FLOOR, LATENCY_WINDOW, SLOW_TICKS,
 };
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde_json::Value;
@@ -89,6 +89,78 @@ impl JsonType {
     }
 }
 
+impl JsonType {
+    /// Every type, in their order.
+    const ALL: [JsonType; 6] = [
+        JsonType::Null,
+        JsonType::Bool,
+        JsonType::Number,
+        JsonType::String,
+        JsonType::List,
+        JsonType::Object,
+    ];
+}
+
+/// A set of [`JsonType`]s, kept as bits: one is held per key path of every shape and baseline,
+/// and a set that allocates would be thousands of allocations a tick. Written as the sorted
+/// list of their names (`["null", "string"]`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct JsonTypes(u8);
+
+impl JsonTypes {
+    fn bit(t: JsonType) -> u8 {
+        1 << (t as u8)
+    }
+
+    /// Adds `t`.
+    pub fn insert(&mut self, t: JsonType) {
+        self.0 |= Self::bit(t);
+    }
+
+    /// Adds every type of `other`.
+    pub fn extend(&mut self, other: JsonTypes) {
+        self.0 |= other.0;
+    }
+
+    /// Whether every type here is one of `other`'s.
+    pub fn is_subset(&self, other: &JsonTypes) -> bool {
+        self.0 & !other.0 == 0
+    }
+
+    /// Whether it holds `t`.
+    pub fn contains(&self, t: JsonType) -> bool {
+        self.0 & Self::bit(t) != 0
+    }
+
+    /// Its types, in order.
+    pub fn iter(&self) -> impl Iterator<Item = JsonType> + '_ {
+        JsonType::ALL.into_iter().filter(|t| self.contains(*t))
+    }
+}
+
+impl FromIterator<JsonType> for JsonTypes {
+    fn from_iter<I: IntoIterator<Item = JsonType>>(items: I) -> Self {
+        let mut set = JsonTypes::default();
+        for t in items {
+            set.insert(t);
+        }
+        set
+    }
+}
+
+impl serde::Serialize for JsonTypes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for JsonTypes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // At most six names: a longer list is as bounded as serde's reading of it.
+        Ok(Vec::<JsonType>::deserialize(d)?.into_iter().collect())
+    }
+}
+
 impl fmt::Display for JsonType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -147,7 +219,7 @@ pub struct Seen {
     /// How many keys and `[]` deep the path is: `json` is 0, `json.result[]` is 2.
     pub depth: usize,
     /// The types of the values at the path; more than one when list elements differ.
-    pub types: BTreeSet<JsonType>,
+    pub types: JsonTypes,
 }
 
 /// How an HTML answer is built: elements counted by `id` and by tag name.
@@ -364,7 +436,7 @@ impl<'s> Walk<'s> {
             path,
             Seen {
                 depth,
-                types: BTreeSet::new(),
+                types: JsonTypes::default(),
             },
         ));
         Some(at)
