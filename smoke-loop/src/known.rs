@@ -34,11 +34,23 @@ pub fn read(panel: &Panel) -> Result<Option<Arc<KnownGood>>, PanelError> {
     Ok(Some(Arc::new(known)))
 }
 
+/// The file's text, if it is a regular file of at most [`MAX_BASELINE_BYTES`]: opened without
+/// waiting, so a FIFO named as the baseline is refused at once instead of blocking the load,
+/// as the panel file itself is.
 fn read_bounded(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file (a folder, FIFO or device)",
+        ));
+    }
     let mut text = String::new();
-    std::fs::File::open(path)?
-        .take(MAX_BASELINE_BYTES + 1)
+    file.take(MAX_BASELINE_BYTES + 1)
         .read_to_string(&mut text)?;
     if text.len() as u64 > MAX_BASELINE_BYTES {
         return Err(std::io::Error::other(format!(
@@ -202,4 +214,24 @@ pub async fn run_panel_with(
         judge(known, panel, &mut report, &infos, history, &mut since);
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fifo_or_a_folder_named_as_the_baseline_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo.json");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let e = read_bounded(&fifo).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        let e = read_bounded(dir.path()).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        std::fs::write(dir.path().join("b.json"), "{}").unwrap();
+        assert_eq!(read_bounded(&dir.path().join("b.json")).unwrap(), "{}");
+    }
 }
