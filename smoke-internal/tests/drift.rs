@@ -262,12 +262,13 @@ async fn the_healthy_deployment_shows_no_drift_over_50_ticks() {
         assert!(drifting.is_empty(), "tick {tick}: {drifting:?}");
         assert_eq!(code, Some(0), "tick {tick}: {report:#}");
     }
-    // The latencies the M-of-N rule reads are kept between ticks.
+    // Latencies are kept between ticks only for a probe slow lately: none of a healthy panel.
     let kept: Value =
         serde_json::from_str(&std::fs::read_to_string(state.path().join("state.json")).unwrap())
             .unwrap();
     assert!(
-        kept["latency"]["biz-persons"].as_array().unwrap().len() == 5,
+        kept.get("latency")
+            .is_none_or(|l| l.as_object().is_some_and(|m| m.is_empty())),
         "{kept:#}"
     );
     eprintln!("50 healthy ticks in {:?}", started.elapsed());

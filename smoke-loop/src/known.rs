@@ -2,7 +2,7 @@
 //! `baseline`, and each tick judged against it for drift (issue 24).
 
 use smoke_core::engine::shape::{DriftMode, KnownGood, LatencyHistory, NotGood, SideBaseline};
-use smoke_core::engine::{run_planned, Mode, Panel, PanelError, ProbeInfo, Side};
+use smoke_core::engine::{run_planned, Mode, Panel, PanelError, Side};
 use smoke_core::prelude::RunReport;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -44,12 +44,15 @@ fn read_bounded(path: &Path) -> std::io::Result<String> {
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(path)?;
-    if !file.metadata()?.is_file() {
+    let meta = file.metadata()?;
+    if !meta.is_file() {
         return Err(std::io::Error::other(
             "not a regular file (a folder, FIFO or device)",
         ));
     }
-    let mut text = String::new();
+    // Room for the whole file at once: grown by doubling, a large one is copied several times.
+    let size = meta.len().min(MAX_BASELINE_BYTES) as usize;
+    let mut text = String::with_capacity(size + 1);
     file.take(MAX_BASELINE_BYTES + 1)
         .read_to_string(&mut text)?;
     if text.len() as u64 > MAX_BASELINE_BYTES {
@@ -72,19 +75,17 @@ pub fn default_path(panel: &Panel) -> PathBuf {
 }
 
 /// Judges `report` against `known` (the baseline of the side that ran it) by each probe's
-/// `drift` setting in `infos`, keeping latencies in `history` and since when each probe drifts
-/// in `since` (a probe that ran and did not drift leaves it).
+/// `drift` setting (`drift_of`), keeping latencies in `history` and since when each probe
+/// drifts in `since` (a probe that ran and did not drift leaves it).
 pub fn judge(
     known: &SideBaseline,
     panel: &Panel,
     report: &mut RunReport,
-    infos: &HashMap<String, ProbeInfo>,
-    history: &mut LatencyHistory,
+    drift_of: impl Fn(&str) -> DriftMode,
+    history: Option<&mut LatencyHistory>,
     since: &mut BTreeMap<String, jiff::Timestamp>,
 ) {
-    known.judge(report, panel.latency_drift, history, |name| {
-        infos.get(name).map_or(DriftMode::Off, |i| i.settings.drift)
-    });
+    known.judge(report, panel.latency_drift, history, drift_of);
     for p in report.probes() {
         if p.drift().is_empty() {
             since.remove(p.name());
@@ -184,34 +185,42 @@ pub async fn run_panel(
     only: &[String],
     concurrency: usize,
 ) -> RunReport {
-    let mut history = LatencyHistory::default();
-    run_panel_with(panel, baseline, side, only, concurrency, &mut history).await
+    run_panel_with(panel, baseline, side, only, concurrency, None).await
 }
 
 /// [`run_panel`] with the latencies of the ticks before in `history` (and this one's added),
-/// so that ticks back to back (`gate --ticks N`) judge latency drift too.
+/// so that ticks back to back (`gate --ticks N`) judge latency drift too; without one, latency
+/// is not judged.
 pub async fn run_panel_with(
     panel: &Panel,
     baseline: Option<&Arc<KnownGood>>,
     side: &dyn Side,
     only: &[String],
     concurrency: usize,
-    history: &mut LatencyHistory,
+    history: Option<&mut LatencyHistory>,
 ) -> RunReport {
     let mut plan = side.plan(panel, only).await;
     let known = for_side(baseline, side.mode());
     if known.is_some() {
         plan.record_shapes();
     }
-    let infos: HashMap<String, ProbeInfo> = plan
-        .probes()
-        .iter()
-        .map(|p| (p.probe().info().name.clone(), p.probe().info().clone()))
-        .collect();
+    // Each probe's drift setting, by name: the plan goes to the run.
+    let modes: HashMap<String, DriftMode> = match known {
+        Some(_) => plan
+            .probes()
+            .iter()
+            .map(|p| {
+                let info = p.probe().info();
+                (info.name.clone(), info.settings.drift)
+            })
+            .collect(),
+        None => HashMap::new(),
+    };
     let mut report = run_planned(panel, side, plan, concurrency).await;
     if let Some(known) = known {
         let mut since = BTreeMap::new();
-        judge(known, panel, &mut report, &infos, history, &mut since);
+        let drift_of = |name: &str| modes.get(name).copied().unwrap_or(DriftMode::Off);
+        judge(known, panel, &mut report, drift_of, history, &mut since);
     }
     report
 }

@@ -38,12 +38,16 @@ pub struct Baseline {
     /// Every JSON key path seen in any run.
     pub json: BTreeMap<String, PathStats>,
     /// The lengths of the JSON lists, by path, over every run that had them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub lists: BTreeMap<String, MinMax>,
     /// In how many runs the body was HTML.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub html_runs: usize,
     /// The HTML ids present in every run, with their counts.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub html_ids: BTreeMap<String, MinMax>,
     /// The HTML tags present in every run, with their counts.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub html_tags: BTreeMap<String, MinMax>,
 }
 
@@ -197,6 +201,10 @@ impl Baseline {
             }
         }
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// How long a probe's answers took over some runs, in microseconds.

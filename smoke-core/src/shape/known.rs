@@ -157,11 +157,10 @@ impl KnownGood {
         }
     }
 
-    /// The baseline as a reviewer reads it: JSON, two-space indented, every map sorted.
+    /// The baseline as a reviewer reads it: JSON, two-space indented, every map sorted, and
+    /// each key path's figures on one line.
     pub fn to_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
-        text.push('\n');
-        text
+        super::lines::one_line_leaves(&serde_json::to_string(self).unwrap_or_default())
     }
 
     /// A baseline read back from `text`; the error says where and what, as serde_json does.
@@ -231,12 +230,13 @@ impl SideBaseline {
     /// own conditions but moved is degraded (or failed, by its `drift` setting, from `mode`),
     /// with what moved in its `drift`. A failing probe is left as it is: its failure is the
     /// news. A probe the baseline does not know is not judged. `history` keeps the latest
-    /// latencies between ticks, for the M of N rule.
+    /// latencies between ticks, for the M of N rule; without one (a tick alone, `run`) latency
+    /// is not judged, since one tick never makes M of N.
     pub fn judge(
         &self,
         report: &mut RunReport,
         factor: f64,
-        history: &mut LatencyHistory,
+        mut history: Option<&mut LatencyHistory>,
         mode: impl Fn(&str) -> DriftMode,
     ) {
         for p in report.probes_mut() {
@@ -260,9 +260,12 @@ impl SideBaseline {
                     Some(k) => format!("{k}: {line}"),
                 };
                 lines.extend(was.drift(shape).iter().map(|d| at(d.to_string())));
-                if let (Some(latency), Some(now)) = (was.latency, shape.latency_us) {
-                    let slot = history.key(&p.name, key.as_deref());
-                    if let Some(line) = history.record(slot, now, latency, factor) {
+                if let (Some(latency), Some(now), Some(history)) =
+                    (was.latency, shape.latency_us, history.as_deref_mut())
+                {
+                    if let Some(line) =
+                        history.record(&p.name, key.as_deref(), now, latency, factor)
+                    {
                         lines.push(at(line));
                     }
                 }
@@ -289,8 +292,11 @@ fn report_drift(p: &mut ProbeReport, lines: Vec<String>, mode: DriftMode) {
     p.drift = lines;
 }
 
-/// The latest latencies of each probe (and step) judged for drift, kept between ticks (in the
-/// loop's state): at most [`LATENCY_WINDOW`] each.
+/// The latest latencies of each probe (and step) judged for drift that has been slow lately,
+/// kept between ticks (in the loop's state): at most [`LATENCY_WINDOW`] each, from its first
+/// slow one. The ticks before were fast, and fast ticks never make M of N: a probe is kept
+/// from its first slow tick until its window is all fast again, so a healthy panel of a
+/// thousand probes keeps nothing and costs nothing here.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct LatencyHistory(BTreeMap<String, VecDeque<u64>>);
@@ -301,14 +307,6 @@ impl LatencyHistory {
         self.0.is_empty()
     }
 
-    /// Where a probe's (or one of its steps') latencies are kept.
-    fn key(&self, probe: &str, step: Option<&str>) -> String {
-        match step {
-            None => probe.to_string(),
-            Some(s) => format!("{probe} / {s}"),
-        }
-    }
-
     /// Forgets the probes `keep` refuses: those gone from the panel or the baseline.
     pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
         self.0.retain(|k, _| {
@@ -317,16 +315,36 @@ impl LatencyHistory {
         });
     }
 
-    /// Adds `now_us` to the window at `key`, and says the drift when enough of it is slow.
-    fn record(&mut self, key: String, now_us: u64, was: Latency, factor: f64) -> Option<String> {
-        let window = self.0.entry(key).or_default();
+    /// Adds `now_us` to the window of a probe (or one of its steps), and says the drift when
+    /// enough of it is slow.
+    fn record(
+        &mut self,
+        probe: &str,
+        step: Option<&str>,
+        now_us: u64,
+        was: Latency,
+        factor: f64,
+    ) -> Option<String> {
+        let key = match step {
+            None => std::borrow::Cow::Borrowed(probe),
+            Some(s) => std::borrow::Cow::Owned(format!("{probe} / {s}")),
+        };
+        let floor = LATENCY_FLOOR.as_micros() as u64;
+        let slow = |us: u64| us as f64 > was.p95_us as f64 * factor && us >= was.p95_us + floor;
+        let window = match self.0.get_mut(key.as_ref()) {
+            Some(window) => window,
+            None if !slow(now_us) => return None,
+            None => self.0.entry(key.clone().into_owned()).or_default(),
+        };
         window.push_back(now_us);
         while window.len() > LATENCY_WINDOW {
             window.pop_front();
         }
-        let floor = LATENCY_FLOOR.as_micros() as u64;
-        let slow = |us: u64| us as f64 > was.p95_us as f64 * factor && us >= was.p95_us + floor;
         let n = window.iter().filter(|&&us| slow(us)).count();
+        if n == 0 {
+            self.0.remove(key.as_ref());
+            return None;
+        }
         if n < SLOW_TICKS {
             return None;
         }

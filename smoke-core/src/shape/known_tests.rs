@@ -59,7 +59,9 @@ fn judge_latency(
     latency: Duration,
 ) -> Vec<String> {
     let mut report = tick(vec![answered("biz", json_shape(&persons(5), latency))]);
-    known.judge(&mut report, LATENCY_DRIFT, history, |_| DriftMode::Degraded);
+    known.judge(&mut report, LATENCY_DRIFT, Some(history), |_| {
+        DriftMode::Degraded
+    });
     report.probes()[0].drift.clone()
 }
 
@@ -147,6 +149,18 @@ fn two_slow_ticks_of_five_are_not_latency_drift_three_are() {
         judge_latency(&known, &mut fresh, ms(30)),
         ["latency: p95 30 ms vs 1 ms at baseline (over 3× in 3 of the last 3 ticks)"]
     );
+    // Slow in 3 of the last 4, then of 5; then 2 of 5 is over, and five fast ticks in a row
+    // leave nothing kept. Fast ticks alone never kept any.
+    let after: Vec<bool> = (0..5)
+        .map(|_| judge_latency(&known, &mut fresh, ms(1)).is_empty())
+        .collect();
+    assert_eq!(after, [false, false, true, true, true]);
+    assert!(fresh.is_empty());
+    let mut healthy = LatencyHistory::default();
+    for _ in 0..50 {
+        judge_latency(&known, &mut healthy, ms(2));
+    }
+    assert!(healthy.is_empty());
 }
 
 #[test]
@@ -203,7 +217,7 @@ fn each_step_has_its_own_baseline_keyed_step_n() {
     assert_eq!(base.steps.keys().collect::<Vec<_>>(), ["step 1", "step 2"]);
     let mut report = tick(vec![flow(1, json!({"id": 1}))]);
     let mut history = LatencyHistory::default();
-    known.judge(&mut report, LATENCY_DRIFT, &mut history, |_| {
+    known.judge(&mut report, LATENCY_DRIFT, Some(&mut history), |_| {
         DriftMode::Degraded
     });
     let p = &report.probes()[0];
@@ -221,8 +235,24 @@ fn each_step_has_its_own_baseline_keyed_step_n() {
         Some("step 1: len(result): 4 at baseline, 1 now (and 1 more)")
     );
     assert_eq!(report.outcome(), Outcome::Degraded);
-    // Latency is kept per step.
-    assert!(!history.is_empty());
+    // Latency is judged per step: the second one slow, the first not.
+    let slow_second = || {
+        let mut p = flow(4, json!({"id": 1, "email": "a@b.test"}));
+        p.steps[1].shape.as_mut().unwrap().latency_us = Some(30_000);
+        p
+    };
+    let mut lines = Vec::new();
+    for _ in 0..3 {
+        let mut report = tick(vec![slow_second()]);
+        known.judge(&mut report, LATENCY_DRIFT, Some(&mut history), |_| {
+            DriftMode::Degraded
+        });
+        lines = report.probes()[0].drift.clone();
+    }
+    assert_eq!(
+        lines,
+        ["step 2: latency: p95 30 ms vs 1 ms at baseline (over 3× in 3 of the last 3 ticks)"]
+    );
 }
 
 #[test]
@@ -233,7 +263,7 @@ fn judging_leaves_failing_probes_unknown_probes_and_drift_off_alone() {
         known.judge(
             &mut report,
             LATENCY_DRIFT,
-            &mut LatencyHistory::default(),
+            Some(&mut LatencyHistory::default()),
             |_| mode,
         );
         report.probes()[0].clone()

@@ -15,6 +15,7 @@ mod baseline;
 #[cfg(feature = "html")]
 mod html;
 mod known;
+mod lines;
 
 #[cfg(test)]
 mod known_tests;
@@ -156,8 +157,26 @@ impl serde::Serialize for JsonTypes {
 
 impl<'de> serde::Deserialize<'de> for JsonTypes {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        // At most six names: a longer list is as bounded as serde's reading of it.
-        Ok(Vec::<JsonType>::deserialize(d)?.into_iter().collect())
+        // Read name by name into the bits: one is read per key path of a baseline, and a
+        // list for each would be thousands of allocations a load.
+        struct Names;
+        impl<'de> serde::de::Visitor<'de> for Names {
+            type Value = JsonTypes;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list of JSON type names")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<JsonTypes, A::Error> {
+                let mut set = JsonTypes::default();
+                while let Some(t) = seq.next_element::<JsonType>()? {
+                    set.insert(t);
+                }
+                Ok(set)
+            }
+        }
+        d.deserialize_seq(Names)
     }
 }
 
@@ -306,76 +325,144 @@ impl Shape {
 
 /// `text/html; charset=utf-8` -> `text/html`.
 fn media_type(value: &str) -> String {
-    let media = value.split(';').next().unwrap_or("").trim();
-    cut_to(&media.to_ascii_lowercase(), MAX_NAME_CHARS)
+    let media = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    // At most as many chars as bytes: a short one is kept as it is, without a copy.
+    if media.len() <= MAX_NAME_CHARS {
+        return media;
+    }
+    cut_to(&media, MAX_NAME_CHARS)
 }
 
-/// The path of `key` under `parent`: `.key` when it is plain, `["we.ird"]` (a JSON string,
-/// which RFC 9535 reads too) otherwise.
-fn key_path(parent: &str, key: &str) -> String {
-    let key = cut_to(key, MAX_NAME_CHARS);
-    let plain = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if plain {
-        format!("{parent}.{key}")
-    } else {
-        let quoted = serde_json::to_string(&key).unwrap_or_default();
-        format!("{parent}[{quoted}]")
+/// How a node is reached from its parent: by a key (its first [`MAX_NAME_CHARS`] chars, and
+/// whether it was longer) or as an element of a list. Two keys cut to the same chars are one
+/// path, as they are written.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Step<'d> {
+    Key(&'d str, bool),
+    Items,
+}
+
+impl<'d> Step<'d> {
+    fn key(key: &'d str) -> Step<'d> {
+        // A char is at least a byte: a key of at most MAX_NAME_CHARS bytes is never cut.
+        if key.len() <= MAX_NAME_CHARS {
+            return Step::Key(key, false);
+        }
+        match key.char_indices().nth(MAX_NAME_CHARS) {
+            None => Step::Key(key, false),
+            Some(_) => {
+                let end = key
+                    .char_indices()
+                    .nth(MAX_NAME_CHARS - 1)
+                    .map_or(key.len(), |(i, _)| i);
+                Step::Key(&key[..end], true)
+            }
+        }
     }
+
+    /// The path this step makes under `parent`: `.key` when the key is plain, `["we.ird"]` (a
+    /// JSON string, which RFC 9535 reads too) otherwise, `[]` for a list's elements.
+    fn path(self, parent: &str) -> String {
+        let mut path = String::with_capacity(parent.len() + 8);
+        path.push_str(parent);
+        match self {
+            Step::Items => path.push_str("[]"),
+            Step::Key(key, cut) => {
+                let plain = !cut
+                    && !key.is_empty()
+                    && key
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
+                if plain {
+                    path.push('.');
+                    path.push_str(key);
+                } else {
+                    let key = if cut {
+                        format!("{key}…")
+                    } else {
+                        key.to_string()
+                    };
+                    path.push('[');
+                    path.push_str(&serde_json::to_string(&key).unwrap_or_default());
+                    path.push(']');
+                }
+            }
+        }
+        path
+    }
+}
+
+/// One key path met by the walk.
+struct Node {
+    path: String,
+    seen: Seen,
+    /// Its lengths, when it was a list.
+    len: Option<MinMax>,
+    /// Whether it lies under a list's elements, and so may be met more than once.
+    repeats: bool,
 }
 
 /// A breadth-first walk of a JSON document: a level is finished before the next begins, so a
 /// cut leaves every level above it whole, and the queue never holds more than the budget.
-struct Walk<'s> {
+/// Each path's string is made once, when it is first met. Only a path under a list's
+/// elements is met again (an object's keys differ, but for keys cut alike): those are found
+/// by their parent and step, and nothing else is hashed.
+struct Walk<'s, 'd> {
     shape: &'s mut Shape,
-    /// Paths met so far, by index, so a queued node carries a number and not a string.
-    paths: Vec<(String, Seen)>,
-    index: HashMap<String, usize>,
-    lists: HashMap<usize, MinMax>,
+    nodes: Vec<Node>,
+    index: HashMap<(usize, Step<'d>), usize>,
     budget: usize,
 }
 
-impl<'s> Walk<'s> {
+impl<'s, 'd> Walk<'s, 'd> {
     fn new(shape: &'s mut Shape) -> Self {
         Walk {
             shape,
-            paths: Vec::new(),
+            // Most answers have a handful of paths: room for them without growing.
+            nodes: Vec::with_capacity(8),
             index: HashMap::new(),
-            lists: HashMap::new(),
             budget: MAX_SHAPE_NODES,
         }
     }
 
-    fn run(mut self, doc: &Value) {
-        let mut level = Vec::new();
-        if let Some(root) = self.path("json".to_string(), 0) {
-            self.budget -= 1;
-            level.push((doc, root));
-        }
+    fn run(mut self, doc: &'d Value) {
+        self.nodes.push(Node {
+            path: "json".to_string(),
+            seen: Seen::default(),
+            len: None,
+            repeats: false,
+        });
+        self.budget -= 1;
+        // One queue: each level is the stretch pushed while the one before was walked. It
+        // holds at most the budget, as a queue per level would.
+        let mut queue = Vec::with_capacity(16);
+        queue.push((doc, 0));
+        let mut level = 0..queue.len();
         let mut depth = 0;
         while !level.is_empty() {
-            let mut next = Vec::new();
-            for (value, at) in level {
-                self.paths[at].1.types.insert(JsonType::of(value));
+            for i in level.clone() {
+                let (value, at) = queue[i];
+                self.nodes[at].seen.types.insert(JsonType::of(value));
                 match value {
                     Value::Array(items) => {
                         let len = MinMax::one(items.len() as u64);
-                        let slot = self.lists.entry(at).or_insert(len);
-                        *slot = slot.widen(len);
+                        MinMax::merge(&mut self.nodes[at].len, len);
                         if items.is_empty() {
                             continue;
                         }
-                        let child = format!("{}[]", self.paths[at].0);
-                        let Some(child) = self.child(child, depth + 1) else {
+                        let Some(child) = self.child(at, Step::Items, depth + 1) else {
                             continue;
                         };
                         for item in items {
                             if !self.spend(depth + 1) {
                                 break;
                             }
-                            next.push((item, child));
+                            queue.push((item, child));
                         }
                     }
                     Value::Object(map) => {
@@ -383,22 +470,23 @@ impl<'s> Walk<'s> {
                             if !self.spend(depth + 1) {
                                 break;
                             }
-                            let child = key_path(&self.paths[at].0, key);
-                            if let Some(child) = self.child(child, depth + 1) {
-                                next.push((item, child));
+                            if let Some(child) = self.child(at, Step::key(key), depth + 1) {
+                                queue.push((item, child));
                             }
                         }
                     }
                     _ => {}
                 }
             }
-            level = next;
+            level = level.end..queue.len();
             depth += 1;
         }
-        for (at, len) in self.lists {
-            self.shape.lists.insert(self.paths[at].0.clone(), len);
+        for node in &self.nodes {
+            if let Some(len) = node.len {
+                self.shape.lists.insert(node.path.clone(), len);
+            }
         }
-        self.shape.json = self.paths.into_iter().collect();
+        self.shape.json = self.nodes.into_iter().map(|n| (n.path, n.seen)).collect();
     }
 
     /// Takes one node from the budget, or cuts the walk at `depth` when none is left.
@@ -411,34 +499,38 @@ impl<'s> Walk<'s> {
         true
     }
 
-    /// The index of the path of a node `depth` deep, or `None` (and the walk cut there) when a
-    /// bound keeps it out.
-    fn child(&mut self, path: String, depth: usize) -> Option<usize> {
-        let kept = (depth <= MAX_SHAPE_DEPTH && path.len() <= MAX_PATH_BYTES)
-            .then(|| self.path(path, depth))
-            .flatten();
-        if kept.is_none() {
+    /// The index of the path `step` leads to from the node at `parent`, `depth` deep, or
+    /// `None` (and the walk cut there) when a bound keeps it out.
+    fn child(&mut self, parent: usize, step: Step<'d>, depth: usize) -> Option<usize> {
+        let repeats = self.nodes[parent].repeats;
+        let indexed = repeats || matches!(step, Step::Key(_, true));
+        if indexed {
+            if let Some(&at) = self.index.get(&(parent, step)) {
+                return Some(at);
+            }
+        }
+        let path = step.path(&self.nodes[parent].path);
+        if depth > MAX_SHAPE_DEPTH || path.len() > MAX_PATH_BYTES || self.full() {
             self.shape.cut(depth);
-        }
-        kept
-    }
-
-    fn path(&mut self, path: String, depth: usize) -> Option<usize> {
-        if let Some(&at) = self.index.get(&path) {
-            return Some(at);
-        }
-        if self.paths.len() >= MAX_SHAPE_PATHS {
             return None;
         }
-        let at = self.paths.len();
-        self.index.insert(path.clone(), at);
-        self.paths.push((
+        let at = self.nodes.len();
+        if indexed {
+            self.index.insert((parent, step), at);
+        }
+        self.nodes.push(Node {
             path,
-            Seen {
+            seen: Seen {
                 depth,
                 types: JsonTypes::default(),
             },
-        ));
+            len: None,
+            repeats: repeats || step == Step::Items,
+        });
         Some(at)
+    }
+
+    fn full(&self) -> bool {
+        self.nodes.len() >= MAX_SHAPE_PATHS
     }
 }

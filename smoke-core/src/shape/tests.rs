@@ -140,10 +140,17 @@ fn a_10000_deep_nesting_finishes_fast_and_says_truncated() {
 #[test]
 fn a_huge_key_is_cut_and_a_flood_of_keys_is_capped() {
     let huge = "k".repeat(100_000);
-    let s = shape(&json!({ huge: 1 }));
+    let s = shape(&json!({ huge.clone(): 1 }));
     let path = s.json.keys().find(|p| p.as_str() != "json").unwrap();
     assert!(path.chars().count() < MAX_NAME_CHARS + 10, "{}", path.len());
     assert!(path.ends_with("…\"]"), "{path}");
+
+    // Two keys alike in the chars kept are one path, with the types of both.
+    let (a, b) = (format!("{huge}a"), format!("{huge}b"));
+    let s = shape(&json!({ a: 1, b: "two" }));
+    assert_eq!(s.json.len(), 2, "{:?}", s.json.keys());
+    let path = s.json.keys().find(|p| p.as_str() != "json").unwrap();
+    assert_eq!(types(&s, path), [JsonType::Number, JsonType::String]);
 
     let many: serde_json::Map<String, Value> =
         (0..5_000).map(|i| (format!("k{i}"), json!(i))).collect();

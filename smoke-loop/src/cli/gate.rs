@@ -141,7 +141,7 @@ async fn run_ticks(
             side,
             &args.panel.only,
             args.concurrency,
-            &mut history,
+            Some(&mut history),
         )
         .await;
         from.get_or_insert(report.started_at());

@@ -13,8 +13,8 @@ use crate::remedy::{self, Decision, Verdict};
 use crate::results_log;
 use crate::state_dir::{StateDir, StateDirError};
 use smoke_core::engine::{
-    advance, run_planned, Event, EventKind, Panel, Policy, ProbeInfo, Resolve, Restart, Seen, Side,
-    State,
+    advance, run_planned, shape::DriftMode, Event, EventKind, Panel, Policy, ProbeInfo, Resolve,
+    Restart, Seen, Side, State,
 };
 use smoke_core::prelude::{Outcome, RunReport};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -105,8 +105,12 @@ pub async fn tick_with_state(
             known,
             panel,
             &mut ran.report,
-            &ran.infos,
-            &mut state.latency,
+            |name| {
+                ran.infos
+                    .get(name)
+                    .map_or(DriftMode::Off, |i| i.settings.drift)
+            },
+            Some(&mut state.latency),
             &mut state.drifting,
         );
         if let Some(planned) = &ran.planned {

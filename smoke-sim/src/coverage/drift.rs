@@ -52,7 +52,7 @@ impl Judged {
         self.known.judge(
             &mut report,
             panel.latency_drift,
-            &mut self.history,
+            Some(&mut self.history),
             |name| modes.get(name).copied().unwrap_or(DriftMode::Off),
         );
         report
