@@ -74,7 +74,7 @@ pub mod shape {
     pub use crate::shape::{
         Baseline, Drift, DriftKind, DriftMode, HtmlShape, JsonType, JsonTypes, KnownGood, Latency,
         LatencyHistory, MinMax, NotGood, PathStats, ProbeBaseline, Seen, Shape, SideBaseline,
-        BASELINE_FORMAT, LATENCY_DRIFT, LATENCY_FLOOR, LATENCY_WINDOW, MAX_NAME_CHARS,
+        SortedMap, BASELINE_FORMAT, LATENCY_DRIFT, LATENCY_FLOOR, LATENCY_WINDOW, MAX_NAME_CHARS,
         MAX_PATH_BYTES, MAX_SHAPE_DEPTH, MAX_SHAPE_NODES, MAX_SHAPE_PATHS, SLOW_TICKS,
     };
 }

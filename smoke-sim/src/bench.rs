@@ -62,11 +62,12 @@ pub async fn run(opts: &BenchOptions) -> io::Result<Vec<Scenario>> {
     .await?;
     let panel = work.path().join("generated.toml");
     std::fs::write(&panel, generated_panel(opts.probes, opts.sockets))?;
-    let generated = scenario("generated", &opts.exe, &panel, &wide, opts.runs).await?;
-    // The same panel judged for drift against a baseline of itself: what drift costs.
+    // The same panel judged for drift against a baseline of itself: what drift costs. The two
+    // take turns, run by run, so a machine that speeds up or slows down weighs on both alike.
     let judged = with_baseline(&opts.exe, &panel, &wide).await?;
-    let drift = scenario("drift", &opts.exe, &judged, &wide, opts.runs).await?;
-    let mut scenarios = vec![hero, generated, drift];
+    let runs = [("generated", panel.as_path()), ("drift", judged.as_path())];
+    let mut scenarios = vec![hero];
+    scenarios.extend(scenarios_in_turn(&runs, &opts.exe, &wide, opts.runs).await?);
     if opts.failing > 0 {
         scenarios.push(failing(opts, work.path()).await?);
     }
@@ -179,28 +180,73 @@ async fn scenario(
     sim: &Deployment,
     runs: usize,
 ) -> io::Result<Scenario> {
-    let mut samples = Vec::with_capacity(runs);
-    let mut probes = 0;
+    let mut all = scenarios_in_turn(&[(name, panel)], exe, sim, runs).await?;
+    Ok(all.remove(0))
+}
+
+/// `runs` runs of each panel, one of each in turn, on `sim`: a scenario per panel.
+async fn scenarios_in_turn(
+    panels: &[(&str, &Path)],
+    exe: &Path,
+    sim: &Deployment,
+    runs: usize,
+) -> io::Result<Vec<Scenario>> {
+    let mut scenarios: Vec<Scenario> = panels
+        .iter()
+        .map(|(name, _)| Scenario {
+            name: name.to_string(),
+            probes: 0,
+            sockets: sim.services().len(),
+            samples: Vec::with_capacity(runs),
+        })
+        .collect();
     for i in 0..=runs {
-        let (sample, report) = run_once(exe, panel, sim.socket_dir()).await?;
-        probes = report["probes"].as_array().map_or(0, Vec::len);
-        if sample.exit != 0 {
-            return Err(io::Error::other(format!(
-                "{name}: smoke-internal exited {} on a healthy deployment: {report}",
-                sample.exit
-            )));
-        }
-        // The first run warms the page cache and is not counted.
-        if i > 0 {
-            samples.push(sample);
+        for ((name, panel), s) in panels.iter().zip(&mut scenarios) {
+            let (sample, report) = run_once(exe, panel, sim.socket_dir()).await?;
+            s.probes = report["probes"].as_array().map_or(0, Vec::len);
+            if sample.exit != 0 {
+                return Err(io::Error::other(format!(
+                    "{name}: smoke-internal exited {} on a healthy deployment: {report}",
+                    sample.exit
+                )));
+            }
+            // The first run warms the page cache and is not counted.
+            if i > 0 {
+                s.samples.push(sample);
+            }
         }
     }
-    Ok(Scenario {
-        name: name.to_string(),
-        probes,
-        sockets: sim.services().len(),
-        samples,
-    })
+    Ok(scenarios)
+}
+
+/// What `b` costs over `a`, run by run in turn (the nth of each): the median of the CPU
+/// ratios of the pairs, and the peak memory. One line, or none without both.
+pub fn paired_cost(scenarios: &[Scenario], a: &str, b: &str) -> Option<String> {
+    let find = |name: &str| scenarios.iter().find(|s| s.name == name);
+    let (a, b) = (find(a)?, find(b)?);
+    let mut ratios: Vec<f64> = a
+        .samples
+        .iter()
+        .zip(&b.samples)
+        .filter(|(x, _)| !x.cpu.is_zero())
+        .map(|(x, y)| y.cpu.as_secs_f64() / x.cpu.as_secs_f64())
+        .collect();
+    if ratios.is_empty() {
+        return None;
+    }
+    ratios.sort_by(f64::total_cmp);
+    let at = |p: usize| (ratios[(ratios.len() - 1) * p / 100] - 1.0) * 100.0;
+    let rss = |s: &Scenario| s.samples.iter().map(|x| x.max_rss_kib).max().unwrap_or(0) as f64;
+    Some(format!(
+        "{} over {}, run by run in turn: CPU {:+.1}% (median of {} pairs; quartiles {:+.1}% to {:+.1}%), peak RSS {:+.1}MB",
+        b.name,
+        a.name,
+        at(50),
+        ratios.len(),
+        at(25),
+        at(75),
+        (rss(b) - rss(a)) / 1024.0
+    ))
 }
 
 async fn run_once(
@@ -331,6 +377,9 @@ pub fn render(scenarios: &[Scenario]) -> String {
             format!("{:.1}us", per_probe.as_secs_f64() * 1e6),
             format!("{:.1}MB", rss as f64 / 1024.0),
         );
+    }
+    if let Some(line) = paired_cost(scenarios, "generated", "drift") {
+        let _ = writeln!(out, "{line}");
     }
     out
 }

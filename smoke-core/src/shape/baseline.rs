@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use super::{JsonTypes, MinMax, Shape};
+use super::{JsonTypes, MinMax, Shape, SortedMap};
 use crate::text::Escaped;
 
 /// How one key path looked over the baseline runs.
@@ -36,10 +36,10 @@ pub struct Baseline {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency: Option<Latency>,
     /// Every JSON key path seen in any run.
-    pub json: BTreeMap<String, PathStats>,
+    pub json: SortedMap<PathStats>,
     /// The lengths of the JSON lists, by path, over every run that had them.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub lists: BTreeMap<String, MinMax>,
+    #[serde(default, skip_serializing_if = "SortedMap::is_empty")]
+    pub lists: SortedMap<MinMax>,
     /// In how many runs the body was HTML.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub html_runs: usize,
@@ -59,6 +59,9 @@ impl Baseline {
             ..Baseline::default()
         };
         let mut latencies = Vec::with_capacity(runs.len());
+        // Merged by name here, kept as sorted lists once merged.
+        let mut json: BTreeMap<&str, PathStats> = BTreeMap::new();
+        let mut lists: BTreeMap<&str, MinMax> = BTreeMap::new();
         let mut ids: BTreeMap<&str, (usize, MinMax)> = BTreeMap::new();
         let mut tags: BTreeMap<&str, (usize, MinMax)> = BTreeMap::new();
         for shape in runs {
@@ -68,7 +71,7 @@ impl Baseline {
             MinMax::merge(&mut base.size, MinMax::one(shape.size));
             latencies.extend(shape.latency_us);
             for (path, seen) in &shape.json {
-                let stats = base.json.entry(path.clone()).or_insert(PathStats {
+                let stats = json.entry(path).or_insert(PathStats {
                     runs: 0,
                     depth: seen.depth,
                     types: JsonTypes::default(),
@@ -77,7 +80,7 @@ impl Baseline {
                 stats.types.extend(seen.types);
             }
             for (path, len) in &shape.lists {
-                let slot = base.lists.entry(path.clone()).or_insert(*len);
+                let slot = lists.entry(path).or_insert(*len);
                 *slot = slot.widen(*len);
             }
             if let Some(html) = &shape.html {
@@ -86,6 +89,8 @@ impl Baseline {
                 tally(&mut tags, &html.tags);
             }
         }
+        base.json = json.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        base.lists = lists.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         base.latency = Latency::of(latencies);
         base.html_ids = in_every_run(ids, base.runs);
         base.html_tags = in_every_run(tags, base.runs);

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::time::Duration;
 
-use super::{Baseline, Latency, Shape};
+use super::{Baseline, Latency, Shape, SortedMap};
 use crate::outcome::{Cause, Failure, Outcome, ProbeReport, RunReport};
 
 /// The version of the baseline file this smoke writes and reads.
@@ -69,7 +69,7 @@ pub struct SideBaseline {
     /// How many ticks it was made of.
     pub ticks: usize,
     /// Each probe's baseline, by name.
-    pub probes: BTreeMap<String, ProbeBaseline>,
+    pub probes: SortedMap<ProbeBaseline>,
 }
 
 /// One probe's baseline: of its answer, or of each step of a probe of several.

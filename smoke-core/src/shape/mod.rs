@@ -16,6 +16,7 @@ mod baseline;
 mod html;
 mod known;
 mod lines;
+mod sorted;
 
 #[cfg(test)]
 mod known_tests;
@@ -27,6 +28,7 @@ pub use known::{
     DriftMode, KnownGood, LatencyHistory, NotGood, ProbeBaseline, SideBaseline, BASELINE_FORMAT,
     LATENCY_DRIFT, LATENCY_FLOOR, LATENCY_WINDOW, SLOW_TICKS,
 };
+pub use sorted::SortedMap;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -263,9 +265,9 @@ pub struct Shape {
     /// socket is often well under a millisecond.
     pub latency_us: Option<u64>,
     /// The key paths of a JSON body (`json.result[].email`), each with its depth and types.
-    pub json: BTreeMap<String, Seen>,
+    pub json: SortedMap<Seen>,
     /// The lengths of the JSON lists by path; under `[]`, over every element walked.
-    pub lists: BTreeMap<String, MinMax>,
+    pub lists: SortedMap<MinMax>,
     /// The elements of an HTML body.
     pub html: Option<HtmlShape>,
     /// The walk ran into a bound (or the body was cut or too deep to read): what is recorded
@@ -481,11 +483,11 @@ impl<'s, 'd> Walk<'s, 'd> {
             level = level.end..queue.len();
             depth += 1;
         }
-        for node in &self.nodes {
-            if let Some(len) = node.len {
-                self.shape.lists.insert(node.path.clone(), len);
-            }
-        }
+        self.shape.lists = self
+            .nodes
+            .iter()
+            .filter_map(|n| Some((n.path.clone(), n.len?)))
+            .collect();
         self.shape.json = self.nodes.into_iter().map(|n| (n.path, n.seen)).collect();
     }
 
