@@ -2,8 +2,8 @@
 //! except that an object or list holding no object is written on one line.
 //!
 //! A key path's figures (`"json.result[].email": {"runs": 5, "depth": 2, "types": ["string"]}`)
-//! are then one line, so a diff of two baselines names the path that moved; and the file is a
-//! third of its pretty size, which is most of what reading it costs each `run`.
+//! are then one line, so a diff of two baselines names the path that moved; and the file is
+//! half its pretty size, which is most of what reading it costs each `run`.
 
 /// `compact` (JSON as `serde_json::to_string` writes it: no space outside strings) laid out in
 /// lines, two-space indented, ending with a newline.

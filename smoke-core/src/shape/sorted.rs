@@ -3,7 +3,7 @@
 //!
 //! A baseline holds a few of these per probe, a thousand probes over, and a tick a shape per
 //! answer: as `BTreeMap`s each was a node of eleven slots however few it held. One list sized
-//! to what it holds is a third of that memory, which is most of what reading a baseline and
+//! to what it holds is under half that memory, which is most of what reading a baseline and
 //! judging a tick cost a short-lived `run`. Lookups are a binary search; the maps are built
 //! once and only read.
 
