@@ -3,9 +3,8 @@
 //!
 //! A baseline holds a few of these per probe, a thousand probes over, and a tick a shape per
 //! answer: as `BTreeMap`s each was a node of eleven slots however few it held. One list sized
-//! to what it holds is under half that memory, which is most of what reading a baseline and
-//! judging a tick cost a short-lived `run`. Lookups are a binary search; the maps are built
-//! once and only read.
+//! to what it holds is under half that memory; and a short-lived `run` pays for each fresh page
+//! it touches. Lookups are a binary search; the maps are built once and only read.
 
 use std::fmt;
 use std::marker::PhantomData;
