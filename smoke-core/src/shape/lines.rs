@@ -15,24 +15,12 @@ pub(super) fn one_line_leaves(compact: &str) -> String {
     // How deep the one-line container we are in opened, if we are in one.
     let mut flat_from: Option<usize> = None;
     let mut text_from = 0;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, &b) in bytes.iter().enumerate() {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        let newline = |out: &mut String, depth: usize| {
-            out.push('\n');
-            out.extend(std::iter::repeat_n("  ", depth));
-        };
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.extend(std::iter::repeat_n("  ", depth));
+    };
+    for (i, b) in structure(bytes) {
         match b {
-            b'"' => in_string = true,
             b'{' | b'[' => {
                 out.push_str(&compact[text_from..=i]);
                 text_from = i + 1;
@@ -77,20 +65,8 @@ fn leaves(bytes: &[u8]) -> Vec<usize> {
     let mut leaves = Vec::new();
     // Each open container: where it opens, and whether an object is (or was) inside it.
     let mut open: Vec<(usize, bool)> = Vec::new();
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, &b) in bytes.iter().enumerate() {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    for (i, b) in structure(bytes) {
         match b {
-            b'"' => in_string = true,
             b'{' | b'[' => {
                 if b == b'{' {
                     if let Some(parent) = open.last_mut() {
@@ -116,6 +92,28 @@ fn leaves(bytes: &[u8]) -> Vec<usize> {
     }
     leaves.sort_unstable();
     leaves
+}
+
+/// The bytes of JSON text outside its strings, with where each is.
+fn structure(bytes: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let mut in_string = false;
+    let mut escaped = false;
+    bytes.iter().enumerate().filter_map(move |(i, &b)| {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            return None;
+        }
+        if b == b'"' {
+            in_string = true;
+            return None;
+        }
+        Some((i, b))
+    })
 }
 
 #[cfg(test)]
