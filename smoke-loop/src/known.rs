@@ -12,9 +12,10 @@ use std::sync::Arc;
 /// file may have been edited by anyone.
 pub const MAX_BASELINE_BYTES: u64 = 64 << 20;
 
-/// The baseline `[panel] baseline` names, read; none when it names none. A file that is not
-/// there or does not read is a broken panel, said with its path.
-pub fn read(panel: &Panel) -> Result<Option<Arc<KnownGood>>, PanelError> {
+/// The baseline `[panel] baseline` names, read with only the part of the side `mode` (the
+/// other side's is read past, not kept); none when it names none. A file that is not there or
+/// does not read is a broken panel, said with its path.
+pub fn read(panel: &Panel, mode: Mode) -> Result<Option<Arc<KnownGood>>, PanelError> {
     let Some(path) = &panel.baseline else {
         return Ok(None);
     };
@@ -30,7 +31,7 @@ pub fn read(panel: &Panel) -> Result<Option<Arc<KnownGood>>, PanelError> {
         )),
         _ => refuse(e.to_string()),
     })?;
-    let known = KnownGood::from_json(&text).map_err(refuse)?;
+    let known = KnownGood::side_from_json(&text, mode.as_str()).map_err(refuse)?;
     Ok(Some(Arc::new(known)))
 }
 

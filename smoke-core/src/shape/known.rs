@@ -128,6 +128,77 @@ impl NotGood {
     }
 }
 
+/// Reads a baseline file keeping one side's part ([`KnownGood::side_from_json`]), with the
+/// same fields, and refusals of unknown ones, as the derived reading.
+struct OneSide<'s>(&'s str);
+
+impl<'de> serde::de::DeserializeSeed<'de> for OneSide<'_> {
+    type Value = KnownGood;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<KnownGood, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for OneSide<'_> {
+    type Value = KnownGood;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a baseline: format, panel and sides")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<KnownGood, A::Error> {
+        use serde::de::Error;
+        const FIELDS: &[&str] = &["format", "panel", "sides"];
+        let (mut format, mut panel, mut sides) = (None, None, None);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "format" => format = Some(map.next_value()?),
+                "panel" => panel = Some(map.next_value()?),
+                "sides" => sides = Some(map.next_value_seed(Sides(self.0))?),
+                other => return Err(A::Error::unknown_field(other, FIELDS)),
+            }
+        }
+        Ok(KnownGood {
+            format: format.ok_or_else(|| A::Error::missing_field("format"))?,
+            panel: panel.ok_or_else(|| A::Error::missing_field("panel"))?,
+            sides: sides.ok_or_else(|| A::Error::missing_field("sides"))?,
+        })
+    }
+}
+
+/// The `sides` of a baseline file with only the named one built.
+struct Sides<'s>(&'s str);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Sides<'_> {
+    type Value = BTreeMap<String, SideBaseline>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Sides<'_> {
+    type Value = BTreeMap<String, SideBaseline>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("each side's baseline, by side")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut sides = BTreeMap::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if key == self.0 {
+                let side: SideBaseline = map.next_value()?;
+                sides.insert(key, side);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(sides)
+    }
+}
+
 /// A probe's shapes over some ticks: of its answer, and of each step by key.
 type Shapes = (Vec<Shape>, BTreeMap<String, Vec<Shape>>);
 
@@ -166,6 +237,23 @@ impl KnownGood {
     /// A baseline read back from `text`; the error says where and what, as serde_json does.
     pub fn from_json(text: &str) -> Result<KnownGood, String> {
         let known: KnownGood = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        known.of_this_format()
+    }
+
+    /// [`KnownGood::from_json`] with only `side`'s part: the other side's is read past, not
+    /// built, so a side that judges holds (and a `run` pays for) its own part alone.
+    pub fn side_from_json(text: &str, side: &str) -> Result<KnownGood, String> {
+        use serde::de::DeserializeSeed;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let known = OneSide(side)
+            .deserialize(&mut de)
+            .and_then(|k| de.end().map(|()| k))
+            .map_err(|e| e.to_string())?;
+        known.of_this_format()
+    }
+
+    fn of_this_format(self) -> Result<KnownGood, String> {
+        let known = self;
         if known.format != BASELINE_FORMAT {
             return Err(format!(
                 "format {} is not the {BASELINE_FORMAT} this smoke reads: take the baseline again",

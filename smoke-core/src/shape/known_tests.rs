@@ -298,3 +298,37 @@ fn judging_leaves_failing_probes_unknown_probes_and_drift_off_alone() {
     assert_eq!(judged.cause, Some(Cause::Drift));
     assert_eq!(judged.drift, ["len(result): 5 at baseline, 1 now"]);
 }
+
+#[test]
+fn a_side_reads_its_own_part_of_the_file_and_reads_past_the_other() {
+    let mut file = KnownGood::new("p", "internal", five_ticks(ms(1)));
+    file.sides.insert("external".into(), five_ticks(ms(40)));
+    let text = file.to_json();
+    let inside = KnownGood::side_from_json(&text, "internal").unwrap();
+    assert_eq!(inside.sides.keys().collect::<Vec<_>>(), ["internal"]);
+    assert_eq!(inside.side("internal"), file.side("internal"));
+    assert_eq!(
+        (inside.format, inside.panel.as_str()),
+        (BASELINE_FORMAT, "p")
+    );
+    let none = KnownGood::side_from_json(&text, "elsewhere").unwrap();
+    assert!(none.sides.is_empty());
+
+    // The other side's part need only be JSON; this side's is read as strictly as ever, and a
+    // fault in it is said at its line and column in the file.
+    let other = text.replacen("\"external\": {", "\"external\": {\"odd\": [1, {}],", 1);
+    assert!(KnownGood::side_from_json(&other, "internal").is_ok());
+    assert!(KnownGood::from_json(&other).is_err());
+    let bad = text.replacen("\"ticks\": 5", "\"ticks\": \"five\"", 2);
+    let e = KnownGood::side_from_json(&bad, "internal").unwrap_err();
+    let line = 1 + bad[..bad.rfind("\"ticks\": \"five\"").unwrap()]
+        .matches('\n')
+        .count();
+    assert!(e.contains(&format!("line {line} column")), "{e}");
+    let e = KnownGood::side_from_json(&text.replacen("\"panel\"", "\"panels\"", 1), "internal")
+        .unwrap_err();
+    assert!(e.contains("unknown field `panels`"), "{e}");
+    let e = KnownGood::side_from_json(&text.replacen("\"format\": 1", "\"format\": 7", 1), "x")
+        .unwrap_err();
+    assert!(e.contains("format 7"), "{e}");
+}

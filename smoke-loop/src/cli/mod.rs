@@ -74,7 +74,7 @@ pub async fn execute(command: Command, mode: Mode, make: MakeSide) -> u8 {
     };
     // `baseline` writes the file the panel may name: it must not need it to be there.
     let with_baseline = !matches!(command, Command::Baseline(_));
-    let (panel, config) = match load_as(panel_args, with_baseline) {
+    let (panel, config) = match load_as(panel_args, with_baseline.then_some(mode)) {
         Ok(p) => p,
         Err(e) => return broken(e),
     };
@@ -383,17 +383,18 @@ pub(crate) fn write_file(
 }
 
 /// The panel and the loop's tables of it, each error at its file, line and column, with the
-/// known-good baseline it names.
-fn load(args: &PanelArgs) -> Result<(Panel, LoopConfig), CliError> {
-    load_as(args, true)
+/// part of the known-good baseline it names that the side `mode` judges by.
+fn load(args: &PanelArgs, mode: Mode) -> Result<(Panel, LoopConfig), CliError> {
+    load_as(args, Some(mode))
 }
 
-fn load_as(args: &PanelArgs, with_baseline: bool) -> Result<(Panel, LoopConfig), CliError> {
+/// [`load`], with the baseline of side `baseline`, or none read.
+fn load_as(args: &PanelArgs, baseline: Option<Mode>) -> Result<(Panel, LoopConfig), CliError> {
     let path = args.panel.as_ref().ok_or(CliError::NoPanel)?;
     let panel = smoke_core::engine::load(path, &crate::config::load_options(args.set.clone()))?;
     let mut config = LoopConfig::read(&panel)?;
-    if with_baseline {
-        config.baseline = crate::known::read(&panel)?;
+    if let Some(mode) = baseline {
+        config.baseline = crate::known::read(&panel, mode)?;
     }
     Ok((panel, config))
 }

@@ -126,7 +126,7 @@ pub async fn watch(
             }
             _ = hup.recv() => {
                 let reload = || {
-                    load(&args.run.panel).and_then(|(p, c)| {
+                    load(&args.run.panel, mode).and_then(|(p, c)| {
                         let s = make(&p).map_err(CliError::Side)?;
                         let n = notifier_for(&p, &c, mode, args.run.no_notify)?;
                         Ok((p, c, s, n))
