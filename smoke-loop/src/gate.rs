@@ -431,6 +431,32 @@ pub struct History {
     pub oldest: Option<jiff::Timestamp>,
     /// The latest.
     pub latest: Option<jiff::Timestamp>,
+    /// The longest stretch of the window with no tick running: from the end of a tick (the
+    /// last one before the window, if the folder keeps it) to the start of the next, or to the
+    /// window's end.
+    pub longest_gap: Option<(jiff::Timestamp, jiff::Timestamp)>,
+}
+
+impl History {
+    /// Why the window is not covered by the loop's ticks: a stretch in it longer than
+    /// [`crate::status::STALE_PERIODS`] periods of `every` with no tick, as the status page
+    /// calls a loop stale. What the gate saw before and after such a stretch says nothing of
+    /// it.
+    pub fn gap(&self, every: Duration) -> Option<String> {
+        let (from, to) = self.longest_gap?;
+        let allowed = every * crate::status::STALE_PERIODS as u32;
+        let gap = Duration::from_secs(to.duration_since(from).as_secs().max(0) as u64);
+        (gap > allowed).then(|| {
+            format!(
+                "no tick from {} to {} ({}, more than {} periods of {}): was the loop running?",
+                moment(from),
+                moment(to),
+                smoke_core::engine::format_duration(gap),
+                crate::status::STALE_PERIODS,
+                smoke_core::engine::format_duration(every),
+            )
+        })
+    }
 }
 
 /// Reads the results log of `dir` (its rotated files, oldest first), gathering the ticks of
@@ -445,6 +471,10 @@ pub fn read_history(
 ) -> Result<History, crate::state_dir::StateDirError> {
     let mut history = History::default();
     let mut current: Option<jiff::Timestamp> = None;
+    // When each tick up to the window's end started and ended (its slowest probe), for the
+    // gaps between them: one entry a tick, however many probes.
+    let mut ticks: std::collections::BTreeMap<jiff::Timestamp, jiff::Timestamp> =
+        std::collections::BTreeMap::new();
     crate::results_log::each_line(dir, |bytes| {
         let Ok(line) = serde_json::from_slice::<Line>(bytes) else {
             return;
@@ -458,7 +488,14 @@ pub fn read_history(
         let at = line.tick;
         history.oldest = Some(history.oldest.map_or(at, |o| o.min(at)));
         history.latest = Some(history.latest.map_or(at, |l| l.max(at)));
-        if at < window.from || at > window.to {
+        if at > window.to {
+            return;
+        }
+        let took = jiff::SignedDuration::from_millis(line.duration_ms.min(i64::MAX as u64) as i64);
+        let end = at.checked_add(took).unwrap_or(at);
+        let slot = ticks.entry(at).or_insert(end);
+        *slot = (*slot).max(end);
+        if at < window.from {
             return;
         }
         if current != Some(at) {
@@ -481,7 +518,37 @@ pub fn read_history(
         };
         history.gathered.add(&line.name, at, sample);
     })?;
+    history.longest_gap = longest_gap(&ticks, window);
     Ok(history)
+}
+
+/// The longest stretch of `window` between the end of a tick and the start of the next (or
+/// the window's end), from the last tick started before the window on.
+fn longest_gap(
+    ticks: &std::collections::BTreeMap<jiff::Timestamp, jiff::Timestamp>,
+    window: &Window,
+) -> Option<(jiff::Timestamp, jiff::Timestamp)> {
+    let first = ticks
+        .range(..window.from)
+        .next_back()
+        .map_or(window.from, |(start, _)| *start);
+    let mut longest: Option<(jiff::Timestamp, jiff::Timestamp)> = None;
+    let mut ended: Option<jiff::Timestamp> = None;
+    let starts = ticks
+        .range(first..)
+        .map(|(start, end)| (*start, Some(*end)));
+    for (start, end) in starts.chain([(window.to, None)]) {
+        if let Some(from) = ended.filter(|e| *e < start) {
+            if longest.is_none_or(|(a, b)| start.duration_since(from) > b.duration_since(a)) {
+                longest = Some((from, start));
+            }
+        }
+        ended = match (ended, end) {
+            (Some(e), Some(n)) => Some(e.max(n)),
+            (_, n) => n.or(ended),
+        };
+    }
+    longest
 }
 
 #[cfg(test)]

@@ -164,7 +164,8 @@ async fn run_ticks(
 }
 
 /// `--for DURATION`: the loop's ticks of the window, from its results log. The folder must
-/// keep a tick older than the window's start (else the window is not covered) and one in it.
+/// keep a tick older than the window's start (else the window is not covered), one in it, and
+/// no stretch of it without a tick for longer than the status page calls a loop stale.
 fn read_window(
     panel: &Panel,
     mode: Mode,
@@ -225,6 +226,7 @@ fn read_window(
             "no tick in the last {asked} (the last at {last}): is the loop running?"
         ));
     } else {
+        reasons.unknown.extend(history.gap(panel.every));
         reasons.of_probes(&history.gathered, true);
     }
     (history.gathered, window)

@@ -231,3 +231,46 @@ fn sha256_of_a_file() {
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     );
 }
+
+#[test]
+fn a_stretch_of_the_window_without_a_tick_is_found_and_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = |r: &RunReport| crate::results_log::append(dir.path(), r, 1 << 20).unwrap();
+    let mut slow = ProbeReport::new("a");
+    slow.set_duration(Duration::from_secs(30));
+    // A tick before the window, then ticks a minute apart, then nothing from 400 on.
+    for s in [60, 120, 180, 240, 300, 360, 400] {
+        let p = if s == 360 {
+            slow.clone()
+        } else {
+            ProbeReport::new("a")
+        };
+        log(&report(s, vec![p]));
+    }
+    let every = Duration::from_secs(60);
+    let read = |to: i64| {
+        let window = Window {
+            from: at(100),
+            to: at(to),
+        };
+        read_history(dir.path(), "herodemo", "internal", &window).unwrap()
+    };
+    // To 500: the longest stretch is from the end of the last tick to the window's end; 100 s
+    // is within two periods.
+    let h = read(500);
+    assert_eq!(h.longest_gap, Some((at(400), at(500))));
+    assert_eq!(h.gap(every), None);
+    // To 700: 300 s without a tick.
+    let h = read(700);
+    assert_eq!(h.longest_gap, Some((at(400), at(700))));
+    let said = h.gap(every).unwrap();
+    assert_eq!(
+        said,
+        "no tick from 1970-01-01 00:06:40 UTC to 1970-01-01 00:11:40 UTC (5m, more than 2 periods of 1m): was the loop running?"
+    );
+    // A tick that ran long covers the time it ran (360 + 30 s to 400 is 10 s); the longest is
+    // the first minute between ticks, from the one before the window.
+    let h = read(420);
+    assert_eq!(h.longest_gap, Some((at(60), at(120))));
+    assert!(h.gap(every).is_none());
+}
