@@ -108,6 +108,9 @@ pub use crate::units::{
     PanelDuration, UnitError, MAX_DURATION,
 };
 
+// A file an operator names, read as the panel is: regular, without waiting, bounded.
+pub use crate::files::{read_text, Unreadable};
+
 /// What tests need and nothing else does: the report fixture every format's tests render, and
 /// judging an observation by hand. With the same feature, reports, plans and conditions can be
 /// made by hand (`RunReport::made`, `Planned::made`, `ConditionResult::made`).

@@ -29,6 +29,7 @@ mod check;
 mod condition;
 mod deadline;
 pub mod engine;
+mod files;
 mod incident;
 mod kind;
 mod observation;

@@ -2,7 +2,7 @@
 //! `baseline`, and each tick judged against it for drift (issue 24).
 
 use smoke_core::engine::shape::{DriftMode, KnownGood, LatencyHistory, NotGood, SideBaseline};
-use smoke_core::engine::{run_planned, Mode, Panel, PanelError, Side};
+use smoke_core::engine::{run_planned, Mode, Panel, PanelError, Side, Unreadable};
 use smoke_core::prelude::RunReport;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -24,8 +24,8 @@ pub fn read(panel: &Panel, mode: Mode) -> Result<Option<Arc<KnownGood>>, PanelEr
             .text
             .whole(format!("[panel] baseline {}: {why}", path.display()))
     };
-    let text = read_bounded(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => refuse(format!(
+    let text = read_bounded(path).map_err(|e| match e {
+        Unreadable::Io(e) if e.kind() == std::io::ErrorKind::NotFound => refuse(format!(
             "no such file: take one on a deployment known to be good with `baseline --panel {}`",
             panel.source.display()
         )),
@@ -38,31 +38,8 @@ pub fn read(panel: &Panel, mode: Mode) -> Result<Option<Arc<KnownGood>>, PanelEr
 /// The file's text, if it is a regular file of at most [`MAX_BASELINE_BYTES`]: opened without
 /// waiting, so a FIFO named as the baseline is refused at once instead of blocking the load,
 /// as the panel file itself is.
-fn read_bounded(path: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(std::io::Error::other(
-            "not a regular file (a folder, FIFO or device)",
-        ));
-    }
-    // Room for the whole file at once: grown by doubling, a large one is copied several times.
-    let size = meta.len().min(MAX_BASELINE_BYTES) as usize;
-    let mut text = String::with_capacity(size + 1);
-    file.take(MAX_BASELINE_BYTES + 1)
-        .read_to_string(&mut text)?;
-    if text.len() as u64 > MAX_BASELINE_BYTES {
-        return Err(std::io::Error::other(format!(
-            "larger than {}",
-            smoke_core::engine::format_size(MAX_BASELINE_BYTES)
-        )));
-    }
-    Ok(text)
+fn read_bounded(path: &Path) -> Result<String, Unreadable> {
+    smoke_core::engine::read_text(path, MAX_BASELINE_BYTES)
 }
 
 /// Where `baseline` writes unless told: beside the panel, `herodemo.toml` ->

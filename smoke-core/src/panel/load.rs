@@ -6,6 +6,7 @@ use super::error::{line_col, with_hint_among, LineStarts};
 use super::raw::{ProbeOutline, RawFile};
 use super::spec::build_probe;
 use super::*;
+use crate::files::Unreadable;
 use std::ops::Range;
 use std::path::Path;
 use toml::Spanned;
@@ -48,55 +49,26 @@ impl LoadOptions {
 
 /// Reads and validates a panel file.
 pub fn load(path: &Path, opts: &LoadOptions) -> Result<Panel, PanelError> {
-    let text = read_bounded(path).map_err(|e| PanelError::whole_file(path, e.to_string()))?;
+    let text = crate::files::read_text(path, limits::MAX_PANEL_BYTES)
+        .map_err(|e| PanelError::whole_file(path, unreadable(e)))?;
     load_str(&text, path, opts)
 }
 
-/// The file's text, if it is a regular file of at most [`limits::MAX_PANEL_BYTES`]: a FIFO
-/// would block the load forever and `/dev/zero` would fill memory.
-fn read_bounded(path: &Path) -> Result<String, Unreadable> {
-    use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    let cannot = Unreadable::Io;
-    // Non-blocking, so opening a FIFO returns at once and is refused below.
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(cannot)?;
-    let meta = file.metadata().map_err(cannot)?;
-    if !meta.is_file() {
-        return Err(Unreadable::NotAFile);
+/// Why the panel's text could not be had, said of the panel.
+fn unreadable(e: Unreadable) -> String {
+    match e {
+        Unreadable::Io(e) => format!("cannot read the panel: {e}"),
+        Unreadable::NotAFile => {
+            "the panel is not a regular file (a folder, FIFO or device): give a .toml file".into()
+        }
+        Unreadable::TooBig(max) => format!(
+            "the panel is larger than {}, the most a panel may be",
+            crate::units::format_size(max)
+        ),
+        Unreadable::NotUtf8(offset) => {
+            format!("the panel is not UTF-8 text (a bad byte at offset {offset})")
+        }
     }
-    if meta.len() > limits::MAX_PANEL_BYTES {
-        return Err(Unreadable::TooBig);
-    }
-    let mut bytes = Vec::new();
-    file.take(limits::MAX_PANEL_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
-    if bytes.len() as u64 > limits::MAX_PANEL_BYTES {
-        return Err(Unreadable::TooBig);
-    }
-    String::from_utf8(bytes).map_err(|e| Unreadable::NotUtf8 {
-        offset: e.utf8_error().valid_up_to(),
-    })
-}
-
-/// Why a panel file's text could not be had.
-#[derive(Debug, thiserror::Error)]
-enum Unreadable {
-    #[error("cannot read the panel: {0}")]
-    Io(std::io::Error),
-    #[error("the panel is not a regular file (a folder, FIFO or device): give a .toml file")]
-    NotAFile,
-    #[error(
-        "the panel is larger than {}, the most a panel may be",
-        crate::units::format_size(limits::MAX_PANEL_BYTES)
-    )]
-    TooBig,
-    #[error("the panel is not UTF-8 text (a bad byte at offset {offset})")]
-    NotUtf8 { offset: usize },
 }
 
 /// Why a `--set` could not be laid over the panel.
