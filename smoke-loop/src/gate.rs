@@ -388,40 +388,6 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
         .collect())
 }
 
-/// The fields of a `results.jsonl` line the gate reads; the others are ignored.
-#[derive(serde::Deserialize)]
-struct Line {
-    name: String,
-    outcome: String,
-    #[serde(default)]
-    cause: Option<String>,
-    #[serde(default)]
-    detail: Option<String>,
-    #[serde(default)]
-    phase: Option<String>,
-    #[serde(default)]
-    duration_ms: u64,
-    tick: jiff::Timestamp,
-    #[serde(default)]
-    panel: Option<String>,
-    #[serde(default)]
-    mode: Option<String>,
-    #[serde(default)]
-    drift: Vec<String>,
-    #[serde(default)]
-    conditions: Vec<LineCondition>,
-}
-
-#[derive(serde::Deserialize)]
-struct LineCondition {
-    #[serde(default)]
-    text: String,
-    #[serde(default)]
-    passed: bool,
-    #[serde(default)]
-    got: String,
-}
-
 /// The loop's history as the gate finds it in a state folder.
 #[derive(Debug, Default)]
 pub struct History {
@@ -476,23 +442,22 @@ pub fn read_history(
     let mut ticks: std::collections::BTreeMap<jiff::Timestamp, jiff::Timestamp> =
         std::collections::BTreeMap::new();
     crate::results_log::each_line(dir, |bytes| {
-        let Ok(line) = serde_json::from_slice::<Line>(bytes) else {
+        let Some((line, outcome)) = crate::results_log::parse_line(bytes) else {
             return;
         };
         let ours = line.panel.as_deref().is_none_or(|p| p == panel)
             && line.mode.as_deref().is_none_or(|m| m == mode);
-        let Some(outcome) = crate::results_log::parse_outcome(&line.outcome).filter(|_| ours)
-        else {
+        if !ours {
             return;
-        };
+        }
         let at = line.tick;
         history.oldest = Some(history.oldest.map_or(at, |o| o.min(at)));
         history.latest = Some(history.latest.map_or(at, |l| l.max(at)));
         if at > window.to {
             return;
         }
-        let took = jiff::SignedDuration::from_millis(line.duration_ms.min(i64::MAX as u64) as i64);
-        let end = at.checked_add(took).unwrap_or(at);
+        let end =
+            smoke_core::engine::later(at, Duration::from_millis(line.duration_ms)).unwrap_or(at);
         let slot = ticks.entry(at).or_insert(end);
         *slot = (*slot).max(end);
         if at < window.from {
@@ -533,21 +498,20 @@ fn longest_gap(
         .next_back()
         .map_or(window.from, |(start, _)| *start);
     let mut longest: Option<(jiff::Timestamp, jiff::Timestamp)> = None;
-    let mut ended: Option<jiff::Timestamp> = None;
-    let starts = ticks
-        .range(first..)
-        .map(|(start, end)| (*start, Some(*end)));
-    for (start, end) in starts.chain([(window.to, None)]) {
-        if let Some(from) = ended.filter(|e| *e < start) {
-            if longest.is_none_or(|(a, b)| start.duration_since(from) > b.duration_since(a)) {
-                longest = Some((from, start));
+    let mut idle = |from: Option<jiff::Timestamp>, to: jiff::Timestamp| {
+        if let Some(from) = from.filter(|f| *f < to) {
+            if longest.is_none_or(|(a, b)| to.duration_since(from) > b.duration_since(a)) {
+                longest = Some((from, to));
             }
         }
-        ended = match (ended, end) {
-            (Some(e), Some(n)) => Some(e.max(n)),
-            (_, n) => n.or(ended),
-        };
+    };
+    // The latest end of the ticks so far: a long tick covers the starts of shorter ones.
+    let mut ended: Option<jiff::Timestamp> = None;
+    for (start, end) in ticks.range(first..) {
+        idle(ended, *start);
+        ended = Some(ended.map_or(*end, |e| e.max(*end)));
     }
+    idle(ended, window.to);
     longest
 }
 

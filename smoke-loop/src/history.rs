@@ -64,29 +64,6 @@ pub struct History {
     source: Option<(String, String)>,
 }
 
-/// The fields of a `results.jsonl` line that history needs; the others are ignored, so lines
-/// written by a newer smoke (with fields added) still read.
-#[derive(serde::Deserialize)]
-struct Line {
-    name: String,
-    outcome: String,
-    #[serde(default)]
-    cause: Option<String>,
-    #[serde(default)]
-    detail: Option<String>,
-    #[serde(default)]
-    duration_ms: u64,
-    tick: jiff::Timestamp,
-    #[serde(default)]
-    panel: Option<String>,
-    #[serde(default)]
-    mode: Option<String>,
-    #[serde(default)]
-    evidence: Option<String>,
-    #[serde(default)]
-    drift: Vec<String>,
-}
-
 /// A screenshot's file name from the path a report names, when it is one smoke keeps.
 fn shot_of(path: &str) -> Option<String> {
     crate::evidence::named(path).map(str::to_string)
@@ -114,10 +91,7 @@ impl History {
     }
 
     fn take_line(&mut self, bytes: &[u8]) {
-        let Ok(line) = serde_json::from_slice::<Line>(bytes) else {
-            return;
-        };
-        let Some(outcome) = crate::results_log::parse_outcome(&line.outcome) else {
+        let Some((line, outcome)) = crate::results_log::parse_line(bytes) else {
             return;
         };
         if let (Some(panel), Some(mode)) = (line.panel, line.mode) {

@@ -42,17 +42,58 @@ pub fn each_line(dir: &Path, mut take: impl FnMut(&[u8])) -> Result<(), StateDir
     Ok(())
 }
 
-/// An outcome as a line of the log names it; `None` for one this smoke does not know (a line
-/// from a newer one).
-pub fn parse_outcome(s: &str) -> Option<Outcome> {
-    [
+/// A line of the log as smoke reads it back (the status page's history, the gate's window):
+/// the fields either reads; the others are ignored, so lines written by a newer smoke (with
+/// fields added) still read.
+#[derive(serde::Deserialize)]
+pub struct Logged {
+    pub name: String,
+    pub outcome: String,
+    #[serde(default)]
+    pub cause: Option<String>,
+    #[serde(default)]
+    pub detail: Option<String>,
+    #[serde(default)]
+    pub phase: Option<String>,
+    #[serde(default)]
+    pub duration_ms: u64,
+    pub tick: jiff::Timestamp,
+    #[serde(default)]
+    pub panel: Option<String>,
+    #[serde(default)]
+    pub mode: Option<String>,
+    #[serde(default)]
+    pub evidence: Option<String>,
+    #[serde(default)]
+    pub drift: Vec<String>,
+    #[serde(default)]
+    pub conditions: Vec<LoggedCondition>,
+}
+
+/// One condition of a logged probe.
+#[derive(serde::Deserialize)]
+pub struct LoggedCondition {
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub passed: bool,
+    #[serde(default)]
+    pub got: String,
+}
+
+/// A line of the log and its outcome; `None` for a line that does not parse (the cut last line
+/// a kill leaves) or names an outcome this smoke does not know (a line from a newer one).
+pub fn parse_line(bytes: &[u8]) -> Option<(Logged, Outcome)> {
+    let line: Logged = serde_json::from_slice(bytes).ok()?;
+    let outcome = [
         Outcome::Ok,
         Outcome::Degraded,
         Outcome::Fail,
         Outcome::Error,
     ]
     .into_iter()
-    .find(|o| o.as_str() == s)
+    .find(|o| o.as_str() == line.outcome)?;
+    Some((line, outcome))
 }
 
 /// Appends the tick, rotating first when the file has grown past `max_bytes`.
