@@ -355,15 +355,12 @@ impl<'d> Step<'d> {
         if key.len() <= MAX_NAME_CHARS {
             return Step::Key(key, false);
         }
-        match key.char_indices().nth(MAX_NAME_CHARS) {
-            None => Step::Key(key, false),
-            Some(_) => {
-                let end = key
-                    .char_indices()
-                    .nth(MAX_NAME_CHARS - 1)
-                    .map_or(key.len(), |(i, _)| i);
-                Step::Key(&key[..end], true)
-            }
+        // Cut as `cut_to` cuts: the first MAX_NAME_CHARS - 1 chars, when there are more than
+        // MAX_NAME_CHARS.
+        let mut starts = key.char_indices().skip(MAX_NAME_CHARS - 1).map(|(i, _)| i);
+        match (starts.next(), starts.next()) {
+            (Some(end), Some(_)) => Step::Key(&key[..end], true),
+            _ => Step::Key(key, false),
         }
     }
 

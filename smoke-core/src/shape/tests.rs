@@ -145,6 +145,17 @@ fn a_huge_key_is_cut_and_a_flood_of_keys_is_capped() {
     assert!(path.chars().count() < MAX_NAME_CHARS + 10, "{}", path.len());
     assert!(path.ends_with("…\"]"), "{path}");
 
+    // At the bound, as `cut_to` cuts a name: 200 chars kept whole, 201 cut.
+    for (n, cut) in [(MAX_NAME_CHARS, false), (MAX_NAME_CHARS + 1, true)] {
+        let key = "é".repeat(n);
+        let s = shape(&json!({ key.clone(): 1 }));
+        let path = s.json.keys().find(|p| p.as_str() != "json").unwrap();
+        assert_eq!(
+            *path,
+            format!("json[{}]", json!(cut_to(&key, MAX_NAME_CHARS)))
+        );
+        assert_eq!(path.contains('…'), cut, "{n} chars");
+    }
     // Two keys alike in the chars kept are one path, with the types of both.
     let (a, b) = (format!("{huge}a"), format!("{huge}b"));
     let s = shape(&json!({ a: 1, b: "two" }));
