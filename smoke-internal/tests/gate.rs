@@ -55,6 +55,40 @@ fn with_baseline(file: &Path) -> String {
     format!("panel.baseline={}", file.display())
 }
 
+/// Where `gate` was told to keep what it found: a state folder (which it never makes), its
+/// attestation and its JUnit file.
+struct Records {
+    state: PathBuf,
+    attest: PathBuf,
+    junit: PathBuf,
+}
+
+/// `gate` judging against the baseline `known`, its records in `dir`.
+async fn gate_recorded(sim: &Deployment, dir: &Path, known: &Path) -> (Output, Records) {
+    let records = Records {
+        state: dir.join("state"),
+        attest: dir.join("attest.json"),
+        junit: dir.join("junit.xml"),
+    };
+    let arg = |p: &Path| p.to_str().unwrap().to_string();
+    let out = smoke(
+        sim,
+        "gate",
+        &[
+            "--set",
+            &with_baseline(known),
+            "--state-dir",
+            &arg(&records.state),
+            "--attest",
+            &arg(&records.attest),
+            "--junit",
+            &arg(&records.junit),
+        ],
+    )
+    .await;
+    (out, records)
+}
+
 fn sha256(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap();
     ring::digest::digest(&ring::digest::SHA256, &bytes)
@@ -83,24 +117,14 @@ async fn the_healthy_deployment_passes_with_a_baseline_and_without() {
     let sim = Deployment::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let known = baseline(&sim, dir.path()).await;
-    let state = dir.path().join("state");
-    let attest = dir.path().join("attest.json");
-    let junit = dir.path().join("junit.xml");
-    let out = smoke(
-        &sim,
-        "gate",
-        &[
-            "--set",
-            &with_baseline(&known),
-            "--state-dir",
-            state.to_str().unwrap(),
-            "--attest",
-            attest.to_str().unwrap(),
-            "--junit",
-            junit.to_str().unwrap(),
-        ],
-    )
-    .await;
+    let (
+        out,
+        Records {
+            state,
+            attest,
+            junit,
+        },
+    ) = gate_recorded(&sim, dir.path(), &known).await;
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
@@ -225,24 +249,7 @@ async fn a_drift_the_probes_own_expectations_pass_is_not_good() {
     let out = smoke(&sim, "run", &["--no-notify", "--only", "biz-persons"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
 
-    let attest = dir.path().join("attest.json");
-    let junit = dir.path().join("junit.xml");
-    let state = dir.path().join("state");
-    let out = smoke(
-        &sim,
-        "gate",
-        &[
-            "--set",
-            &with_baseline(&known),
-            "--state-dir",
-            state.to_str().unwrap(),
-            "--attest",
-            attest.to_str().unwrap(),
-            "--junit",
-            junit.to_str().unwrap(),
-        ],
-    )
-    .await;
+    let (out, Records { attest, junit, .. }) = gate_recorded(&sim, dir.path(), &known).await;
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{stdout}{}", text(&out.stderr));
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
